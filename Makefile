@@ -1,0 +1,51 @@
+# EduDX — two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+EDUDX  := $(VENV)/bin/edudx
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+SCALE  ?= district
+
+.PHONY: install messages demo serve test lint format clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) messages
+
+# Compile the committed .po catalogues (pure Python, no gettext tools needed).
+messages: $(STAMP)
+	$(PY) -m babel.messages.frontend compile --use-fuzzy -D django -d src/edudx/locale >/dev/null
+
+demo: install
+	$(EDUDX) migrate --noinput -v 0
+	$(EDUDX) demo --if-empty --scale $(SCALE)
+	$(EDUDX) demo_logins
+	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 1 \
+		--blocking-threads 4 edudx.wsgi:application
+
+serve: install
+	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) edudx.wsgi:application
+
+# On SQLite by default; EDUDX_TEST_DATABASE_URL=postgres://... runs the same suite there.
+test: install
+	EDUDX_DATABASE_URL="$${EDUDX_TEST_DATABASE_URL:-sqlite:///$(CURDIR)/var/test.sqlite3}" \
+	EDUDX_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(EDUDX) makemigrations --check --dry-run -v 0
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf var/edudx.sqlite3* var/test.sqlite3*

@@ -1,0 +1,88 @@
+"""One error shape for the whole platform: `{code, message, field, row}`.
+
+Services raise `DomainError` (or `DomainErrors` for a batch); the API turns them into JSON,
+pages into form messages, imports into an error table. Messages are gettext strings so the
+reader gets Vietnamese by default and English when asked."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ErrorItem:
+    code: str
+    message: str
+    field: str | None = None
+    row: int | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "message": str(self.message),
+            "field": self.field,
+            "row": self.row,
+        }
+
+
+class DomainError(Exception):
+    """A rule was broken; nothing was written."""
+
+    status = 400
+
+    def __init__(self, code: str, message, *, field: str | None = None, row: int | None = None):
+        super().__init__(str(message))
+        self.item = ErrorItem(code=code, message=message, field=field, row=row)
+
+    @property
+    def code(self) -> str:
+        return self.item.code
+
+    @property
+    def field(self) -> str | None:
+        return self.item.field
+
+    def as_dict(self) -> dict:
+        return self.item.as_dict()
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class DomainErrors(DomainError):
+    """Several errors at once (an import with many bad rows); the first is the headline."""
+
+    def __init__(self, items: list[ErrorItem]):
+        first = items[0]
+        super().__init__(first.code, first.message, field=first.field, row=first.row)
+        self.items = items
+
+    def as_list(self) -> list[dict]:
+        return [i.as_dict() for i in self.items]
+
+
+@dataclass
+class ErrorCollector:
+    """Gathers validation errors for one row or one form, then raises them together."""
+
+    row: int | None = None
+    items: list[ErrorItem] = field(default_factory=list)
+
+    def add(self, code: str, message, field_name: str | None = None) -> None:
+        self.items.append(ErrorItem(code=code, message=message, field=field_name, row=self.row))
+
+    def capture(self, exc: DomainError) -> None:
+        items = exc.items if isinstance(exc, DomainErrors) else [exc.item]
+        for item in items:
+            self.items.append(
+                ErrorItem(
+                    item.code, item.message, item.field, self.row if item.row is None else item.row
+                )
+            )
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise DomainErrors(self.items)

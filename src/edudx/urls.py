@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from edudx.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("edudx.accounts.urls")),
+    path("org/", include("edudx.org.urls")),
+    path("people/", include("edudx.people.urls")),
+    path("import/", include("edudx.exchange.urls")),
+    path("api/v1/", include("edudx.api_urls")),
+]

@@ -1,0 +1,8 @@
+import pytest
+
+from .factories import District
+
+
+@pytest.fixture
+def district(db):
+    return District()
