@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from edudx.audit.services import Entry, audit_record, audit_record_many, diff
 from edudx.core import events
 from edudx.core.errors import Conflict, DomainError, ErrorCollector
-from edudx.core.ethnicity import ETHNICITY_BY_CODE, ETHNIC_GROUPS
+from edudx.core.ethnicity import ETHNIC_GROUPS, ETHNICITY_BY_CODE
 from edudx.core.text import clean_name, fold
 from edudx.core.validators import (
     parse_date,
