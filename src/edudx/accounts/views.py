@@ -1,10 +1,75 @@
+from django.contrib.auth import login, logout
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from edudx.core.errors import DomainError
+
+from . import services
+
+
+def _next(request, default="home"):
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()},
+                                               require_https=request.is_secure()):
+        return nxt
+    return default
+
+
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
 def login_view(request):
-    raise NotImplementedError
+    error = None
+    if request.method == "POST":
+        try:
+            user = services.login_check(request=request,
+                                        username=request.POST.get("username", "").strip(),
+                                        password=request.POST.get("password", ""))
+        except DomainError as exc:
+            error = exc
+        else:
+            login(request, user)
+            if services.needs_second_factor(user):
+                return redirect(f"/accounts/otp/?next={_next(request, '/')}")
+            return redirect(_next(request))
+    return render(request, "accounts/login.html",
+                  {"error": error, "next": _next(request, ""),
+                   "username": request.POST.get("username", "")},
+                  status=400 if error else 200)
 
 
+@never_cache
+@require_http_methods(["POST", "GET"])
 def logout_view(request):
-    raise NotImplementedError
+    if request.method == "POST":
+        logout(request)
+        return redirect("accounts:login")
+    return render(request, "accounts/logout.html")
 
 
+@never_cache
+@csrf_protect
+@require_http_methods(["GET", "POST"])
 def otp_view(request):
-    raise NotImplementedError
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    user = request.user
+    if user.is_verified():
+        return redirect(_next(request))
+    enrolment = None if services.has_device(user) else services.totp_enrolment(user)
+    error = None
+    if request.method == "POST":
+        try:
+            device = services.second_factor_verify(user=user, token=request.POST.get("token", ""))
+        except DomainError as exc:
+            error = exc
+        else:
+            otp_login(request, device)
+            return redirect(_next(request))
+    return render(request, "accounts/otp.html",
+                  {"error": error, "enrolment": enrolment, "next": _next(request, "")},
+                  status=400 if error else 200)
