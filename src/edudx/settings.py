@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves Swagger UI from its bundled static files, not a CDN
     "edudx.core",
     "edudx.org",
     "edudx.people",
