@@ -1,11 +1,69 @@
+"""Site-wide pages: the home dashboard (one short block per kind of scope) and health."""
+
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
+
+from edudx.core.scope import scope_of
+from edudx.org.models import SEGMENT, ClassGroup, OrgUnit, UnitKind
+from edudx.org.selectors import subtree_q
+from edudx.people.selectors import staff_list, student_list
+
+
+def _unit_wide_block(user, scope) -> dict:
+    schools = OrgUnit.objects.filter(kind=UnitKind.SCHOOL, valid_to__isnull=True)
+    if not scope.everything:
+        schools = schools.filter(subtree_q(scope.unit_paths))
+    # A scope path ends with the unit's own zero-padded id (org.models: materialised path).
+    unit_ids = [int(p[-SEGMENT:]) for p in scope.unit_paths]
+    units = list(OrgUnit.objects.filter(pk__in=unit_ids).order_by("path"))
+    return {
+        "units": units,
+        "schools": schools.count(),
+        "students": student_list(actor=user).count(),
+        "staff": staff_list(actor=user).count(),
+    }
+
+
+def _classes_block(user, scope) -> list[dict]:
+    classes = list(
+        ClassGroup.objects.filter(pk__in=scope.class_ids)
+        .select_related("school", "school_year", "grade")
+        .order_by("-school_year__start_date", "name")
+    )
+    counts = dict(
+        student_list(actor=user, class_id=None)
+        .filter(current_class_id__in=scope.class_ids)
+        .order_by()
+        .values_list("current_class_id")
+        .annotate(n=Count("id"))
+        .values_list("current_class_id", "n")
+    )
+    return [
+        {
+            "class": c,
+            "students": counts.get(c.pk, 0),
+            "homeroom": c.pk in scope.homeroom_class_ids,
+        }
+        for c in classes
+    ]
 
 
 @login_required
 def home(request):
-    return render(request, "core/home.html", {})
+    user = request.user
+    scope = scope_of(user)
+    context: dict = {"scope_empty": scope.is_empty}
+    if scope.everything or scope.unit_paths:
+        context["unit_wide"] = _unit_wide_block(user, scope)
+    if scope.class_ids:
+        context["classes"] = _classes_block(user, scope)
+    if scope.student_ids:
+        mine = student_list(actor=user, status=None).filter(pk__in=scope.student_ids)
+        context["own_records"] = [s for s in mine if s.person_id == user.person_id]
+        context["children"] = [s for s in mine if s.person_id != user.person_id]
+    return render(request, "core/home.html", context)
 
 
 def healthz(request):
