@@ -25,9 +25,11 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
+        # Never rewrite an event when its user is deleted: SET_NULL would change `actor_id`,
+        # which the hash covers, and `audit verify` would report a tampered trail.
+        on_delete=models.DO_NOTHING,
     )
     actor_name = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=20)  # create / update / delete / view / merge / login
@@ -81,11 +83,17 @@ class AuditEvent(models.Model):
         return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
 
 
-class AuditChainHead(models.Model):
-    """Single row holding the last hash; locked (SELECT … FOR UPDATE) while appending so
-    concurrent writers extend the chain one at a time."""
+GENESIS_HASH = "0" * 64
 
-    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+class AuditChainHead(models.Model):
+    """Single row (pk=1, created by migration 0002) holding the last hash; locked
+    (SELECT … FOR UPDATE) while appending so concurrent writers extend the chain one at a
+    time, and ids are handed out in chain order."""
+
+    SINGLETON_PK = 1
+
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     last_event_id = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 """Writing the audit trail. Call inside the transaction that makes the change, so an event
 exists exactly when the change does."""
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from edudx.core import events
 
-from .context import current_ip
+from .context import current_ip, normalise_ip
 from .models import AuditChainHead, AuditEvent
 
 
@@ -24,11 +25,21 @@ class Entry:
 
 
 def _head_for_update() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    """Lock the head row. Migration 0002 creates it; it is only missing after a flush (test
+    databases). Re-creating it with INSERT … ON CONFLICT DO NOTHING cannot race: a second
+    writer's insert waits for the first one's commit and then does nothing."""
+    pk = AuditChainHead.SINGLETON_PK
+    head = AuditChainHead.objects.select_for_update().filter(pk=pk).first()
     if head is None:
-        AuditChainHead.objects.get_or_create(pk=1)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        AuditChainHead.objects.bulk_create([AuditChainHead(pk=pk)], ignore_conflicts=True)
+        head = AuditChainHead.objects.select_for_update().get(pk=pk)
     return head
+
+
+def _as_stored(changes: dict) -> dict:
+    """`changes` as it will read back from the JSON column (tuples become lists, dates
+    text), so the hash computed now matches the one `audit verify` recomputes."""
+    return json.loads(json.dumps(changes, ensure_ascii=False, default=str))
 
 
 def audit_record_many(*, actor, entries: Iterable[Entry], ip: str | None = None) -> int:
@@ -37,7 +48,7 @@ def audit_record_many(*, actor, entries: Iterable[Entry], ip: str | None = None)
     if not entries:
         return 0
     now = timezone.now()
-    ip = ip if ip is not None else current_ip.get()
+    ip = normalise_ip(ip if ip is not None else current_ip.get())
     actor_id = getattr(actor, "pk", None)
     actor_name = getattr(actor, "username", "") or ("system" if actor is None else str(actor))
     with transaction.atomic():
@@ -53,7 +64,7 @@ def audit_record_many(*, actor, entries: Iterable[Entry], ip: str | None = None)
                 object_type=e.object_type,
                 object_id=str(e.object_id),
                 object_repr=e.object_repr[:255],
-                changes=e.changes,
+                changes=_as_stored(e.changes),
                 reason=e.reason[:255],
                 ip=ip,
                 prev_hash=prev,
