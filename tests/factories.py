@@ -42,10 +42,9 @@ def person_data(
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "mat-khau-dai-123")
+    password = factory.django.Password("mat-khau-dai-123")
 
 
 def grant(user: User, role: str, unit=None) -> RoleAssignment:

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.skipif(
     reason="Redis is not running on 127.0.0.1:6379 (CI starts it)",
 )
 
-REDIS_CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                            "LOCATION": REDIS_URL}}
+REDIS_CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+}
 
 
 @override_settings(CACHES=REDIS_CACHES, LOGIN_MAX_FAILURES=2, LOGIN_LOCKOUT_SECONDS=120)
@@ -36,8 +37,9 @@ def test_lockout_is_shared_through_redis(client, district):
     for _ in range(2):
         client.post("/accounts/login/", {"username": user.username, "password": "sai"})
     assert caches["default"].get("login-fail:user:ph-redis") == 2
-    response = client.post("/accounts/login/",
-                           {"username": user.username, "password": "mat-khau-dai-123"})
+    response = client.post(
+        "/accounts/login/", {"username": user.username, "password": "mat-khau-dai-123"}
+    )
     assert response.status_code == 400
     assert "Vui lòng thử lại sau 2 phút." in response.content.decode()
     caches["default"].clear()

@@ -52,23 +52,38 @@ def login_check(*, request, username: str, password: str) -> User:
     keys = _keys(username, ip)
     minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
     if _locked(keys):
-        raise DomainError("login.locked",
-                          _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(m)s phút.")
-                          % {"m": minutes}, field="username")
+        raise DomainError(
+            "login.locked",
+            _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(m)s phút.") % {"m": minutes},
+            field="username",
+        )
     user = authenticate(request, username=username, password=password)
     if user is None:
         _fail(keys)
         if _locked(keys):
-            audit_record(actor=None, action="lockout", object_type="accounts.user",
-                         object_id=fold(username)[:64], object_repr=username[:150])
-            raise DomainError("login.locked",
-                              _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(m)s phút.")
-                              % {"m": minutes}, field="username")
-        raise DomainError("login.invalid", _("Tên đăng nhập hoặc mật khẩu không đúng."),
-                          field="password")
+            audit_record(
+                actor=None,
+                action="lockout",
+                object_type="accounts.user",
+                object_id=fold(username)[:64],
+                object_repr=username[:150],
+            )
+            raise DomainError(
+                "login.locked",
+                _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(m)s phút.") % {"m": minutes},
+                field="username",
+            )
+        raise DomainError(
+            "login.invalid", _("Tên đăng nhập hoặc mật khẩu không đúng."), field="password"
+        )
     cache.delete(keys[0])
-    audit_record(actor=user, action="login", object_type="accounts.user", object_id=user.pk,
-                 object_repr=user.username)
+    audit_record(
+        actor=user,
+        action="login",
+        object_type="accounts.user",
+        object_id=user.pk,
+        object_repr=user.username,
+    )
     return user
 
 
@@ -77,8 +92,10 @@ def needs_second_factor(user: User) -> bool:
 
 
 def has_device(user: User) -> bool:
-    return (TOTPDevice.objects.filter(user=user, confirmed=True).exists()
-            or StaticDevice.objects.filter(user=user, confirmed=True).exists())
+    return (
+        TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        or StaticDevice.objects.filter(user=user, confirmed=True).exists()
+    )
 
 
 @dataclass
@@ -113,12 +130,18 @@ def second_factor_verify(*, user: User, token: str):
             with transaction.atomic():
                 pending.confirmed = True
                 pending.save(update_fields=["confirmed"])
-                audit_record(actor=user, action="update", object_type="accounts.user",
-                             object_id=user.pk, object_repr=user.username,
-                             changes={"totp": [None, "enrolled"]})
+                audit_record(
+                    actor=user,
+                    action="update",
+                    object_type="accounts.user",
+                    object_id=user.pk,
+                    object_repr=user.username,
+                    changes={"totp": [None, "enrolled"]},
+                )
             return pending
-        raise DomainError("otp.invalid", _("Mã xác thực không đúng hoặc đã hết hạn."),
-                          field="token")
+        raise DomainError(
+            "otp.invalid", _("Mã xác thực không đúng hoặc đã hết hạn."), field="token"
+        )
     return device
 
 
@@ -127,7 +150,12 @@ def role_grant(*, actor, user: User, role: str, unit) -> RoleAssignment:
         raise DomainError("role.invalid", _("Vai trò không hợp lệ."), field="role")
     with transaction.atomic():
         ra, _created = RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit)
-        audit_record(actor=actor, action="create", object_type="accounts.role",
-                     object_id=ra.pk, object_repr=f"{user.username} {role}",
-                     changes={"unit": [None, str(getattr(unit, "pk", None))]})
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="accounts.role",
+            object_id=ra.pk,
+            object_repr=f"{user.username} {role}",
+            changes={"unit": [None, str(getattr(unit, "pk", None))]},
+        )
     return ra

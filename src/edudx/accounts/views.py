@@ -13,8 +13,9 @@ from . import services
 
 def _next(request, default="home"):
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()},
-                                               require_https=request.is_secure()):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, {request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return default
 
@@ -26,9 +27,11 @@ def login_view(request):
     error = None
     if request.method == "POST":
         try:
-            user = services.login_check(request=request,
-                                        username=request.POST.get("username", "").strip(),
-                                        password=request.POST.get("password", ""))
+            user = services.login_check(
+                request=request,
+                username=request.POST.get("username", "").strip(),
+                password=request.POST.get("password", ""),
+            )
         except DomainError as exc:
             error = exc
         else:
@@ -36,10 +39,12 @@ def login_view(request):
             if services.needs_second_factor(user):
                 return redirect(f"/accounts/otp/?next={_next(request, '/')}")
             return redirect(_next(request))
-    return render(request, "accounts/login.html",
-                  {"error": error, "next": _next(request, ""),
-                   "username": request.POST.get("username", "")},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "accounts/login.html",
+        {"error": error, "next": _next(request, ""), "username": request.POST.get("username", "")},
+        status=400 if error else 200,
+    )
 
 
 @never_cache
@@ -70,6 +75,9 @@ def otp_view(request):
         else:
             otp_login(request, device)
             return redirect(_next(request))
-    return render(request, "accounts/otp.html",
-                  {"error": error, "enrolment": enrolment, "next": _next(request, "")},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "accounts/otp.html",
+        {"error": error, "enrolment": enrolment, "next": _next(request, "")},
+        status=400 if error else 200,
+    )
