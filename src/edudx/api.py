@@ -1,3 +1,32 @@
-from ninja import NinjaAPI
+"""The /api/v1 JSON API (django-ninja; OpenAPI at /api/v1/docs, Swagger UI from ninja's
+bundled static files). Callers authenticate with a Django session (CSRF-checked; staff
+roles must have passed TOTP) or with `Authorization: Bearer edx_<prefix>_<secret>`.
 
-api = NinjaAPI(title="EduDX API", version="1", docs_url="/docs")
+docs/openapi.json is the committed schema; refresh it after a deliberate API change with
+`edudx export_openapi_schema --api edudx.api.api --indent 2 --sorted --output docs/openapi.json`
+(tests/api/test_openapi.py fails until you do)."""
+
+from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
+
+from edudx.accounts.tokens import TokenAuth, VerifiedSessionAuth
+from edudx.core import api_errors
+from edudx.org.api import router as org_router
+from edudx.people.api import router as people_router
+
+api = NinjaAPI(
+    title="EduDX API",
+    version="1",
+    description=(
+        "Org units, schools, classes, students and staff, scoped to the caller. "
+        "Errors: {code, message, field, row} (plus errors[] for several); messages in "
+        "Vietnamese, English with Accept-Language: en. POSTs accept an Idempotency-Key."
+    ),
+    docs=Swagger(settings={"persistAuthorization": True}),
+    docs_url="/docs",
+    auth=[TokenAuth(), VerifiedSessionAuth()],
+    urls_namespace="api-v1",
+)
+api_errors.install(api)
+api.add_router("", org_router)
+api.add_router("", people_router)

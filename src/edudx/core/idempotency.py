@@ -1,0 +1,101 @@
+"""Idempotent POSTs (DESIGN.md: "a retried request never duplicates a record").
+
+A client sends `Idempotency-Key: <anything unique, ≤200 chars>` with a POST. The first
+request runs and its response is stored against (actor, key) with a hash of the body; a
+retry with the same key and body gets the stored response back (header
+`Idempotent-Replayed: true`) without running again; the same key with another body or
+another endpoint is refused with 409 `idempotency.conflict`.
+
+The record is inserted *before* the handler runs, in the same transaction: a concurrent
+retry blocks on the `uniq_idempotency_key` index until the first commits, then fails with
+IntegrityError, rolls back whatever it did and replays the committed response. Only
+successful responses are stored; a failed request wrote nothing and may simply be retried."""
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+from .errors import Conflict, DomainError
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAY_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 200
+
+
+def body_hash(raw: bytes) -> str:
+    """SHA-256 of the canonical JSON of the body (key order and spacing do not matter);
+    a body that is not JSON is hashed as bytes."""
+    try:
+        canonical = json.dumps(
+            json.loads(raw or b"null"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    except ValueError:
+        canonical = raw
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _response(status: int, body, *, replayed: bool) -> JsonResponse:
+    response = JsonResponse(body, status=status, safe=False)
+    if replayed:
+        response[REPLAY_HEADER] = "true"
+    return response
+
+
+def _replay(record: IdempotencyRecord, *, path: str, digest: str) -> JsonResponse:
+    if record.path != path or record.body_hash != digest:
+        raise Conflict(
+            "idempotency.conflict",
+            _(
+                "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác; "
+                "hãy dùng khóa mới cho dữ liệu mới."
+            ),
+            field=HEADER,
+        )
+    return _response(record.status_code, record.response_body, replayed=True)
+
+
+def idempotent(
+    request, *, actor_key: str, run: Callable[[], dict], status: int = 201
+) -> JsonResponse:
+    """Run `run()` (a service call that returns the JSON-ready response body) at most once
+    per Idempotency-Key. Without the header it simply runs."""
+    key = (request.headers.get(HEADER) or "").strip()
+    if not key:
+        return _response(status, run(), replayed=False)
+    if len(key) > MAX_KEY_LENGTH:
+        raise DomainError(
+            "idempotency.key",
+            _("Idempotency-Key dài tối đa %(n)s ký tự.") % {"n": MAX_KEY_LENGTH},
+            field=HEADER,
+        )
+    path = request.path[:500]
+    digest = body_hash(request.body)
+    existing = IdempotencyRecord.objects.filter(actor_key=actor_key, key=key).first()
+    if existing is not None:
+        return _replay(existing, path=path, digest=digest)
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                key=key,
+                actor_key=actor_key,
+                method=request.method,
+                path=path,
+                body_hash=digest,
+                status_code=status,
+                response_body={},
+            )
+            body = run()
+            record.response_body = body
+            record.save(update_fields=["response_body"])
+    except IntegrityError:
+        # Lost the race to a concurrent request with the same key, which has committed.
+        existing = IdempotencyRecord.objects.filter(actor_key=actor_key, key=key).first()
+        if existing is None:
+            raise
+        return _replay(existing, path=path, digest=digest)
+    return _response(status, body, replayed=False)
