@@ -25,11 +25,12 @@ _CENTURY_SEX = {
     "5": (2100, "F"),
     "6": (2200, "M"),
     "7": (2200, "F"),
-    "8": (1800, "M"),
-    "9": (1800, "F"),
+    "8": (2300, "M"),
+    "9": (2300, "F"),
 }
 
-_DIGITS = re.compile(r"^\d+$")
+# ASCII digits only: `\d` would also accept fullwidth and other Unicode digits.
+_DIGITS = re.compile(r"^[0-9]+$")
 
 
 def personal_id_digit(birth_year: int, sex: str) -> str:
