@@ -8,6 +8,7 @@ from django import template
 from django.apps import apps
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -63,7 +64,7 @@ def nav_items(context) -> list[dict]:
     items = [("home", _("Trang chủ"), _url("home"))]
     if roles & STAFF_ROLES:
         items.append(("org", _("Cơ cấu tổ chức"), _url("org:index")))
-        items.append(("students", _("Học sinh"), _url("people:student_list")))
+        items.append(("students", pgettext("menu", "Học sinh"), _url("people:student_list")))
     if roles & UNIT_WIDE_ROLES:
         items.append(("staff", _("Cán bộ"), _url("people:staff_list")))
     if roles & IMPORT_ROLES:

@@ -1,0 +1,140 @@
+import re
+
+import pytest
+
+from edudx.accounts.models import Role
+
+from .conftest import otp_login
+
+EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//(?!testserver[/:"'])""")
+EXTERNAL_ANY = re.compile(r"https?://(?!testserver)[\w.-]+")
+
+
+def _pages(district) -> list[str]:
+    return [
+        "/",
+        "/org/",
+        f"/org/{district.district.pk}/",
+        f"/org/{district.district.pk}/?as_of=30/06/2025",
+        f"/org/{district.school_a.pk}/",
+        "/people/students/",
+        "/people/students/?q=nguyen+van",
+        f"/people/students/{district.student_a1.pk}/",
+        "/people/staff/",
+        "/does-not-exist/",
+    ]
+
+
+def test_no_external_url_in_any_page(login, district):
+    client = login(district.user(Role.PRINCIPAL, district.school_a))
+    for url in _pages(district):
+        response = client.get(url)
+        assert response.status_code in {200, 404}, url
+        body = response.content.decode()
+        assert not EXTERNAL.search(body), url
+        assert not EXTERNAL_ANY.search(body), (url, EXTERNAL_ANY.findall(body))
+
+
+def test_no_inline_script_or_style(login, district):
+    """The CSP forbids both: script-src 'self'; style-src 'self'."""
+    client = login(district.user(Role.PRINCIPAL, district.school_a))
+    for url in _pages(district):
+        body = client.get(url).content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), url
+        assert "<style" not in body, url
+        assert " style=" not in body, url
+
+
+def test_login_page_has_no_external_url(client, db):
+    body = client.get("/accounts/login/").content.decode()
+    assert not EXTERNAL_ANY.search(body)
+
+
+def test_vietnamese_by_default(teacher_client):
+    body = teacher_client.get("/").content.decode()
+    assert '<html lang="vi">' in body
+    assert "Trang chủ" in body
+    assert "Học sinh" in body
+
+
+def test_english_switch(teacher_client):
+    response = teacher_client.post(
+        "/i18n/setlang/", {"language": "en", "next": "/people/students/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/people/students/"
+    body = teacher_client.get("/people/students/").content.decode()
+    assert '<html lang="en">' in body
+    assert "Students" in body
+    assert "Date of birth" in body
+    assert "Tiếng Việt" in body  # the way back
+
+
+def test_language_switch_form_is_in_the_header(teacher_client):
+    body = teacher_client.get("/").content.decode()
+    assert 'action="/i18n/setlang/"' in body
+    assert 'name="language" value="en"' in body
+
+
+@pytest.mark.parametrize(
+    ("role", "visible", "hidden"),
+    [
+        (Role.TEACHER, ["Học sinh", "Cơ cấu tổ chức"], ["Cán bộ<"]),
+        (Role.PRINCIPAL, ["Học sinh", "Cán bộ<"], []),
+        (Role.GUARDIAN, ["Trang chủ"], ["Cơ cấu tổ chức", "Cán bộ<", ">Học sinh<"]),
+    ],
+    ids=["teacher", "principal", "guardian"],
+)
+def test_navigation_by_role(client, district, role, visible, hidden):
+    unit = None if role == Role.GUARDIAN else district.school_a
+    person = district.teacher_a.person if role == Role.TEACHER else None
+    otp_login(client, district.user(role, unit, person=person))
+    nav = client.get("/").content.decode().split('<nav class="main-nav"')[1].split("</nav>")[0]
+    for label in visible:
+        assert label in nav
+    for label in hidden:
+        assert label not in nav
+    assert "Đăng xuất" in nav
+
+
+def test_header_shows_name_and_roles(teacher_client):
+    body = teacher_client.get("/").content.decode()
+    assert "Lê Thị Hoa" in body
+    assert "Giáo viên" in body
+
+
+def test_teacher_home_lists_their_classes(teacher_client, district):
+    body = teacher_client.get("/").content.decode()
+    assert f"/people/students/?class={district.class_a.pk}" in body
+    assert "6A1" in body
+    assert "6B1" not in body
+
+
+def test_officer_home_counts(login, district):
+    client = login(district.user(Role.COMMUNE_OFFICER, district.district))
+    response = client.get("/")
+    block = response.context["unit_wide"]
+    assert (block["schools"], block["students"], block["staff"]) == (2, 3, 2)
+    assert [u.name for u in block["units"]] == ["Huyện Đắk Song"]
+
+
+def test_messages_are_rendered(login, district):
+    from django.contrib import messages
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.session = {}
+    request.user = district.teacher_user()
+    request._messages = FallbackStorage(request)
+    messages.success(request, "Đã lưu.")
+    html = render_to_string("base.html", request=request)
+    assert 'class="msg-success"' in html
+    assert "Đã lưu." in html
+
+
+def test_404_page_uses_the_layout(teacher_client):
+    response = teacher_client.get("/people/students/999999/")
+    assert response.status_code == 404
+    assert "Không tìm thấy trang" in response.content.decode()
