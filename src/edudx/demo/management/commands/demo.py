@@ -1,0 +1,42 @@
+"""`edudx demo [--scale tiny|district|province] [--seed N] [--if-empty]`: build the demo
+district (see edudx.demo.generator) and its demo logins."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from edudx.demo import generator, logins
+from edudx.org.models import OrgUnit
+
+
+class Command(BaseCommand):
+    help = "Tạo dữ liệu mẫu huyện Đắk Song (trước và sau sắp xếp 01/07/2025)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=sorted(generator.SCALES), default="district")
+        parser.add_argument("--seed", type=int, default=generator.DEFAULT_SEED)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (quickly) if the database already has an organisation tree.",
+        )
+
+    def handle(self, *args, scale, seed, if_empty, **options):
+        if OrgUnit.objects.exists():
+            if if_empty:
+                self.stdout.write("Cơ sở dữ liệu đã có dữ liệu; bỏ qua tạo dữ liệu mẫu.")
+                return
+            raise CommandError(
+                "Cơ sở dữ liệu đã có dữ liệu. Dùng --if-empty, hoặc một cơ sở dữ liệu trống."
+            )
+        with transaction.atomic():
+            summary = generator.build(scale, seed, log=self.stdout.write)
+            users = logins.create_demo_users(summary)
+        c = summary.counts
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Xong trong {summary.seconds:.1f}s: {c.get('schools', 0)} trường, "
+                f"{c.get('classes', 0)} lớp, {c.get('students', 0)} học sinh, "
+                f"{c.get('staff', 0)} cán bộ, {c.get('guardians', 0)} phụ huynh, "
+                f"{len(users)} tài khoản mẫu (xem: edudx demo_logins)."
+            )
+        )
