@@ -179,13 +179,18 @@ def find_duplicates(data: PersonData, *, exclude_id: int | None = None) -> list[
     found = list(qs.filter(ids)) if (data.personal_id or data.moet_id) else []
     if found:
         return found
-    return list(
-        qs.filter(
-            search_name=data.search_name,
-            date_of_birth=data.date_of_birth,
-            commune_id=data.commune_id,
-        )
+    same_name = qs.filter(
+        search_name=data.search_name,
+        date_of_birth=data.date_of_birth,
+        commune_id=data.commune_id,
     )
+    # A different ID is a different person, however alike the names: common names share a
+    # birthday in a big commune. Only a record without that ID can be the same person.
+    if data.personal_id:
+        same_name = same_name.filter(personal_id__isnull=True)
+    if data.moet_id:
+        same_name = same_name.filter(moet_id__isnull=True)
+    return list(same_name)
 
 
 def _person_snapshot(p: Person) -> dict:
@@ -566,12 +571,19 @@ def person_merge(*, actor, keep: Person, drop: Person, reason: str = "") -> Pers
     from django.apps import apps  # accounts sits above people: reach User by name only
 
     with transaction.atomic():
+        locked = Person.objects.select_for_update().in_bulk([keep.pk, drop.pk])
+        if locked[keep.pk].merged_into_id or locked[drop.pk].merged_into_id:
+            raise DomainError(
+                "merge.tombstone", _("Hồ sơ này đã được gộp vào một người khác trước đó.")
+            )
+        # Moved rows get a new `updated_at` so incremental sync (DESIGN.md) sees the move.
+        now = timezone.now()
         moved: dict[str, int] = {}
         keep_student = Student.objects.filter(person=keep).first()
         drop_student = Student.objects.filter(person=drop).first()
         if drop_student and keep_student:
             moved["enrolments"] = Enrolment.objects.filter(student=drop_student).update(
-                student=keep_student
+                student=keep_student, updated_at=now
             )
             for link in GuardianLink.objects.filter(student=drop_student):
                 if GuardianLink.objects.filter(
@@ -580,30 +592,33 @@ def person_merge(*, actor, keep: Person, drop: Person, reason: str = "") -> Pers
                     link.delete()
                 else:
                     link.student = keep_student
-                    link.save(update_fields=["student"])
+                    link.save(update_fields=["student", "updated_at"])
             drop_student.status = StudentStatus.TRANSFERRED
             drop_student.current_school = None
             drop_student.current_class = None
             drop_student.save()
         elif drop_student:
             drop_student.person = keep
-            drop_student.save(update_fields=["person", "updated_at"])
+            drop_student.search_name = locked[keep.pk].search_name
+            drop_student.save(update_fields=["person", "search_name", "updated_at"])
             moved["student"] = 1
-        moved["staff"] = StaffMember.objects.filter(person=drop).update(person=keep)
+        moved["staff"] = StaffMember.objects.filter(person=drop).update(
+            person=keep, search_name=locked[keep.pk].search_name, updated_at=now
+        )
         for link in GuardianLink.objects.filter(guardian=drop):
             if GuardianLink.objects.filter(guardian=keep, student=link.student_id).exists():
                 link.delete()
             else:
                 link.guardian = keep
-                link.save(update_fields=["guardian"])
+                link.save(update_fields=["guardian", "updated_at"])
         moved["users"] = (
             apps.get_model("accounts", "User").objects.filter(person=drop).update(person=keep)
         )
         # Keep the identifiers on the survivor if it lacked them.
         fill = {}
         for f in ("personal_id", "moet_id"):
-            if not getattr(keep, f) and getattr(drop, f):
-                fill[f] = getattr(drop, f)
+            if not getattr(locked[keep.pk], f) and getattr(locked[drop.pk], f):
+                fill[f] = getattr(locked[drop.pk], f)
         Person.objects.filter(pk=drop.pk).update(
             merged_into=keep, personal_id=None, moet_id=None, updated_at=timezone.now()
         )
