@@ -13,6 +13,7 @@ successful responses are stored; a failed request wrote nothing and may simply b
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
@@ -21,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from .errors import Conflict, DomainError
 from .models import IdempotencyRecord
+
+log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -97,5 +100,6 @@ def idempotent(
         existing = IdempotencyRecord.objects.filter(actor_key=actor_key, key=key).first()
         if existing is None:
             raise
+        log.info("idempotency.race", extra={"actor_key": actor_key, "path": path})
         return _replay(existing, path=path, digest=digest)
     return _response(status, body, replayed=False)
