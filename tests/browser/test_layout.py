@@ -1,0 +1,99 @@
+"""Every page at 360 px (a cheap phone) and 1280 px: no horizontal scroll, no console error
+(a CSP violation from an inline script or style would show there). Screenshots go to
+var/screenshots/ for a human to look at."""
+
+import datetime as dt
+
+import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from edudx.accounts.models import Role
+from edudx.org import services as org_services
+from edudx.org.models import UnitKind
+
+from .conftest import no_horizontal_overflow, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def signed_in(browser, live_server, client, user, width: int, language: str = "vi"):
+    """A browser context carrying a verified session (the login flow itself is covered by
+    test_teacher_flow)."""
+    user.save(update_fields=["password"])
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="t", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    host = live_server.url.split("//")[1].split(":")[0]
+    context.add_cookies(
+        [
+            {"name": "sessionid", "value": session.session_key, "domain": host, "path": "/"},
+            {"name": "django_language", "value": language, "domain": host, "path": "/"},
+        ]
+    )
+    return context
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_pages_fit_and_load_cleanly(browser, live_server, client, district, width):
+    new_province = org_services.unit_create(
+        actor=None,
+        kind=UnitKind.PROVINCE,
+        name="Tỉnh Lâm Đồng",
+        code="68",
+        parent=district.ministry,
+    )
+    org_services.unit_reparent(
+        actor=None, unit=district.commune_a, new_parent=new_province, effective=dt.date(2025, 7, 1)
+    )
+    principal = district.user(Role.PRINCIPAL, district.school_a)
+    context = signed_in(browser, live_server, client, principal, width)
+    page = context.new_page()
+    errors, broken = [], []
+    # The 404 page itself is a failed "document" load; any other failed resource is a bug.
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and not m.text.startswith("Failed to load resource")
+            and errors.append(m.text)
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400 and r.request.resource_type != "document" and broken.append(r.url)
+        ),
+    )
+    pages = {
+        "home": "/",
+        "org-roots": "/org/",
+        "org-district-before": f"/org/{district.district.pk}/?as_of=30/06/2025",
+        "org-province-after": f"/org/{new_province.pk}/",
+        "org-school": f"/org/{district.school_a.pk}/",
+        "students": "/people/students/",
+        "student-record": f"/people/students/{district.student_a1.pk}/",
+        "staff": "/people/staff/",
+        "not-found": "/people/students/999999/",
+    }
+    for name, path in pages.items():
+        page.goto(live_server.url + path)
+        screenshot(page, f"{name}-{width}")
+        assert no_horizontal_overflow(page), name
+    assert errors == []
+    assert broken == []
+    context.close()
+
+
+def test_english_pages(browser, live_server, client, district):
+    teacher = district.teacher_user()
+    context = signed_in(browser, live_server, client, teacher, 360, language="en")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/people/students/{district.student_a1.pk}/")
+    screenshot(page, "student-record-en-360")
+    assert "Date of birth" in page.locator("main").inner_text()
+    assert page.locator("html").get_attribute("lang") == "en"
+    context.close()
