@@ -155,7 +155,7 @@ class Scale:
     history: bool = True  # 2024-2025 classes and completed enrolments
     other_districts: bool = False
     other_schools: tuple[int, int, int] = (2, 3, 2)
-    other_classes_per_grade: tuple[int, int] = (3, 6)
+    other_classes_per_grade: tuple[int, int] = (3, 7)
     other_class_size: tuple[int, int] = (32, 40)
 
 

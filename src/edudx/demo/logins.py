@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
 from django_otp.oath import totp
@@ -145,6 +146,8 @@ def _citizen(commune: OrgUnit):
 def create_demo_users(summary=None) -> list[User]:
     """Create the demo users (after the demo data). Idempotent: existing ones are kept."""
     users = []
+    # One Argon2 hash for every demo user (same public password): ~0.3 s instead of ~3 s.
+    encoded = make_password(DEMO_PASSWORD)
     with transaction.atomic():
         targets = _targets(summary)
         for login in DEMO_LOGINS:
@@ -152,8 +155,7 @@ def create_demo_users(summary=None) -> list[User]:
                 users.append(User.objects.get(username=login.username))
                 continue
             unit, person = targets[login.username]
-            user = User(username=login.username, person=person, language="vi")
-            user.set_password(DEMO_PASSWORD)
+            user = User(username=login.username, person=person, language="vi", password=encoded)
             user.save()
             role_grant(actor=None, user=user, role=login.role, unit=unit)
             if login.role in STAFF_ROLES:

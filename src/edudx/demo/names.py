@@ -409,9 +409,10 @@ def full_name(
         else:
             middle = weighted(rng, KINH_MIDDLE_MALE_ADULT if male else KINH_MIDDLE_FEMALE_ADULT)
         given = rng.choice(KINH_GIVEN_MALE if male else KINH_GIVEN_FEMALE)
-        if child and rng.random() < 0.12:  # a second middle name: "Nguyễn Ngọc Bảo Hân"
-            extra = rng.choice(KINH_GIVEN_MALE if male else KINH_GIVEN_FEMALE)
-            if extra != given:
+        if child and rng.random() < 0.12:  # two middle names: "Nguyễn Ngọc Bảo Hân"
+            pool = KINH_MIDDLE_MALE_CHILD if male else KINH_MIDDLE_FEMALE_CHILD
+            extra = weighted(rng, pool)
+            if extra not in (middle, "Văn", "Thị", given):
                 return f"{surname} {middle} {extra} {given}"
         return f"{surname} {middle} {given}"
     if ethnicity in (TAY, NUNG):
