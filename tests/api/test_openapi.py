@@ -1,0 +1,54 @@
+"""The committed schema is the API's contract: a change to it must be deliberate."""
+
+import io
+import re
+from pathlib import Path
+
+from django.core.management import call_command
+from django.test import Client
+
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+REFRESH = (
+    "edudx export_openapi_schema --api edudx.api.api --indent 2 --sorted --output docs/openapi.json"
+)
+
+
+def test_committed_openapi_schema_is_current():
+    out = io.StringIO()
+    call_command("export_openapi_schema", api="edudx.api.api", indent=2, sort_keys=True, stdout=out)
+    assert out.getvalue().strip() == SCHEMA.read_text().strip(), (
+        f"The API changed; if that is deliberate, run `{REFRESH}` and commit docs/openapi.json."
+    )
+
+
+def test_schema_documents_every_resource():
+    paths = set(__import__("json").loads(SCHEMA.read_text())["paths"])
+    assert paths == {
+        "/api/v1/units",
+        "/api/v1/units/{unit_id}",
+        "/api/v1/schools",
+        "/api/v1/schools/{school_id}",
+        "/api/v1/classes",
+        "/api/v1/classes/{class_id}",
+        "/api/v1/students",
+        "/api/v1/students/{student_id}",
+        "/api/v1/staff",
+        "/api/v1/staff/{staff_id}",
+    }
+
+
+def test_docs_page_loads_nothing_from_a_cdn(db):
+    page = Client().get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assets = re.findall(r"(?:src|href)=\"(/static/[^\"]+)\"", html)
+    assert "/static/ninja/swagger-ui-bundle.js" in assets
+    for asset in assets:
+        assert Client().get(asset).status_code == 200, asset
+
+
+def test_openapi_json_is_served(db):
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "EduDX API"
