@@ -295,3 +295,24 @@ def test_receipt_is_unique_per_event_and_handler(db):
     EventReceipt.objects.create(event=event, handler="h")
     with pytest.raises(IntegrityError), transaction.atomic():
         EventReceipt.objects.create(event=event, handler="h")
+
+
+def test_worker_runs_queued_database_tasks(db, settings, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            event = events.emit("test.counted", {"day": "2026-08-01"})
+    # Enqueued, not run: the database backend waits for a worker.
+    assert list(DBTaskResult.objects.values_list("task_path", "status")) == [
+        ("edudx.core.tasks.deliver_outbox", "READY")
+    ]
+    assert calls == {}
+    call_command("worker", "--once", "--outbox-only")
+    assert calls == {"counted": 1}  # the sweep delivered it; the task is still queued
+    call_command("worker", "--once")
+    assert list(DBTaskResult.objects.values_list("status", "return_value")) == [("SUCCESSFUL", 0)]
+    event.refresh_from_db()
+    assert event.delivered_at is not None
+    assert calls == {"counted": 1}

@@ -102,7 +102,8 @@ class Command(BaseCommand):
                     reload=False,
                     startup_delay=False,
                     queue_name=options["queue_name"],
-                    verbosity=options["verbosity"],
+                    # Quiet at the default verbosity: it logs two lines per idle round.
+                    verbosity=max(0, options["verbosity"] - 1),
                     stdout=self.stdout,
                     stderr=self.stderr,
                 )
