@@ -297,9 +297,15 @@ def test_receipt_is_unique_per_event_and_handler(db):
         EventReceipt.objects.create(event=event, handler="h")
 
 
-def test_worker_runs_queued_database_tasks(db, settings, django_capture_on_commit_callbacks):
+def test_worker_runs_queued_database_tasks(
+    db, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.management.commands import db_worker
     from django_tasks_db.models import DBTaskResult
 
+    # db_worker drops "old" connections between tasks; inside the test's transaction that
+    # would close the test's own PostgreSQL connection.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
