@@ -71,6 +71,12 @@ def test_plan_deterministic_and_sized():
     assert 15_000 <= district["students"] <= 17_000
     province = generator.plan_counts(generator.make_plan(generator.SCALES["province"], 2025))
     assert 270_000 <= province["students"] <= 330_000
+    plan = generator.make_plan(generator.SCALES["province"], 2025)
+    codes = [c.code for d in plan for c in d.communes] + [n[1] for n in generator.NEW_COMMUNES]
+    assert len(codes) == len(set(codes)) == 71 + 4
+    school_codes = [s.code for d in plan for c in d.communes for s in c.schools]
+    assert len(school_codes) == len(set(school_codes))
+    assert all(len(c) == 8 and c.startswith("67") for c in school_codes)
 
 
 def test_tiny_counts(tiny):
