@@ -1,9 +1,11 @@
 """Every write to the organisation tree."""
 
 import datetime as dt
+import uuid
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
@@ -85,7 +87,8 @@ def unit_create(
             search_name=fold(name),
             code=code,
             parent=parent,
-            path=f"tmp-{fold(name)}-{code}-{kind}",
+            # Placeholder until the id is known: unique, and short whatever the name's length.
+            path=f"tmp-{uuid.uuid4().hex}",
             depth=(parent.depth + 1) if parent else 0,
             valid_from=valid_from,
         )
@@ -185,7 +188,10 @@ def unit_reparent(
         old_prefix, new_prefix = unit.path, new_parent.path + unit.path[-SEGMENT:]
         depth_shift = (new_parent.depth + 1) - unit.depth
         placements = []
+        # bulk_update skips auto_now: set updated_at so incremental sync sees the move.
+        now = timezone.now()
         for u in subtree:
+            u.updated_at = now
             u.path = new_prefix + u.path[len(old_prefix) :]
             u.depth += depth_shift
             if u.pk == unit.pk:
@@ -198,7 +204,9 @@ def unit_reparent(
         # Paths are unique: move through a temporary prefix to avoid transient clashes.
         for u in subtree:
             OrgUnit.objects.filter(pk=u.pk).update(path="x" + u.path)
-        OrgUnit.objects.bulk_update(subtree, ["path", "depth", "parent"], batch_size=500)
+        OrgUnit.objects.bulk_update(
+            subtree, ["path", "depth", "parent", "updated_at"], batch_size=500
+        )
         OrgPlacement.objects.bulk_create(placements, batch_size=500)
         audit_record(
             actor=actor,
@@ -230,7 +238,7 @@ def unit_dissolve(*, actor, unit: OrgUnit, effective: dt.date, reason: str = "")
             field="unit",
         )
     with transaction.atomic():
-        OrgUnit.objects.filter(pk=unit.pk).update(valid_to=effective)
+        OrgUnit.objects.filter(pk=unit.pk).update(valid_to=effective, updated_at=timezone.now())
         OrgPlacement.objects.filter(unit=unit, valid_to__isnull=True).update(valid_to=effective)
         audit_record(
             actor=actor,
