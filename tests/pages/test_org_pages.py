@@ -59,6 +59,16 @@ def test_tree_as_of_shows_children_before_and_after_reparent(teacher_client, ref
     assert child_names(province_after) == ["Xã Nam Bình"]
 
 
+def test_student_counts_follow_the_tree_of_the_day(teacher_client, reformed):
+    def counts(unit, day):
+        response = teacher_client.get(f"/org/{unit.pk}/", {"as_of": day})
+        return {row["unit"].name: row["students"] for row in response.context["rows"]}
+
+    assert counts(reformed.district, "30/06/2025") == {"Xã Nam Bình": 2, "Xã Thuận Hà": 1}
+    assert counts(reformed.ministry, "30/06/2025") == {"Tỉnh Lâm Đồng": 0, "Tỉnh Đắk Nông": 3}
+    assert counts(reformed.ministry, "01/07/2025") == {"Tỉnh Lâm Đồng": 2, "Tỉnh Đắk Nông": 1}
+
+
 def test_breadcrumb_follows_the_date(teacher_client, reformed):
     url = f"/org/{reformed.school_a.pk}/"
     before = teacher_client.get(url, {"as_of": "30/06/2025"}).context["ancestors"]

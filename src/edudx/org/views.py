@@ -12,7 +12,7 @@ from django.utils import timezone
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
 from edudx.org import selectors
-from edudx.org.models import ClassGroup, OrgUnit, SchoolYear, UnitKind, path_upper
+from edudx.org.models import ClassGroup, OrgUnit, SchoolYear, UnitKind
 from edudx.people.models import Student, StudentStatus
 from edudx.people.selectors import school_counts, unit_visible
 
@@ -33,24 +33,40 @@ def parse_day(raw: str | None) -> tuple[dt.date | None, bool]:
     return None, False
 
 
-def _student_counts(units: list[OrgUnit]) -> dict[int, int]:
-    """Current students under each unit, in ONE query (conditional aggregates over the
-    path ranges, index org_unit_path via the current_school join); the per-unit loop of
-    people.selectors.unit_student_counts would be one query per child."""
+def _student_counts(tree: selectors.TreeAsOf, units: list[OrgUnit]) -> dict[int, int]:
+    """Students enrolled now in the schools that lay under each unit on `tree.day`, in three
+    queries whatever the number of units: the units' placements that day, the school
+    placements inside their path ranges (index org_place_path_valid), and one GROUP BY
+    over students. Current paths would be wrong for an earlier day: the 2025 reform moved
+    whole subtrees, so a dissolved district's schools now sit elsewhere."""
     if not units:
         return {}
-    studying = Student.objects.filter(status=StudentStatus.STUDYING)
-    aggregates = {
-        f"u{u.pk}": Count(
-            "id",
-            filter=Q(current_school_id=u.pk)
-            if u.kind == UnitKind.SCHOOL
-            else Q(current_school__path__gte=u.path, current_school__path__lt=path_upper(u.path)),
+    places = dict(tree.placements().filter(unit__in=units).values_list("unit_id", "path"))
+    if not places:
+        return {u.pk: 0 for u in units}
+    schools = list(
+        tree.placements()
+        .filter(selectors.subtree_q(places.values()), unit__kind=UnitKind.SCHOOL)
+        .values_list("unit_id", "path")
+    )
+    per_school = dict(
+        Student.objects.filter(
+            status=StudentStatus.STUDYING, current_school_id__in=[sid for sid, _ in schools]
         )
-        for u in units
-    }
-    totals = studying.aggregate(**aggregates)
-    return {u.pk: totals[f"u{u.pk}"] or 0 for u in units}
+        .order_by()
+        .values_list("current_school_id")
+        .annotate(n=Count("id"))
+        .values_list("current_school_id", "n")
+    )
+    out = {}
+    for u in units:
+        prefix = places.get(u.pk)
+        out[u.pk] = (
+            sum(per_school.get(sid, 0) for sid, path in schools if path.startswith(prefix))
+            if prefix
+            else 0
+        )
+    return out
 
 
 def _tree_context(request) -> dict:
@@ -66,16 +82,16 @@ def _tree_context(request) -> dict:
     }
 
 
-def _rows(children: list[OrgUnit]) -> list[dict]:
-    counts = _student_counts(children)
+def _rows(tree: selectors.TreeAsOf, children: list[OrgUnit]) -> list[dict]:
+    counts = _student_counts(tree, children)
     return [{"unit": u, "students": counts.get(u.pk, 0)} for u in children]
 
 
 @login_required
 def index(request):
     ctx = _tree_context(request)
-    children = selectors.as_of(ctx["day"]).children(None)
-    ctx["rows"] = _rows(children)
+    tree = selectors.as_of(ctx["day"])
+    ctx["rows"] = _rows(tree, tree.children(None))
     return render(request, "org/index.html", ctx)
 
 
@@ -130,7 +146,7 @@ def unit_detail(request, unit_id: int):
             "unit": unit,
             "exists": exists,
             "ancestors": ancestors,
-            "rows": _rows(children),
+            "rows": _rows(tree, children),
             "is_school": unit.kind == UnitKind.SCHOOL,
         }
     )
