@@ -207,7 +207,9 @@ def list_students(request, filters: Query[StudentFilters]):
 
 @router.get("/students/{student_id}", response={200: StudentOut, **ERRORS}, summary="One student")
 def get_student(request, student_id: int):
-    return render_student(selectors.student_get(actor=request.user, student_id=student_id))
+    # The full record: the read is written to the audit trail (DESIGN.md).
+    record = selectors.student_record(actor=request.user, student_id=student_id, reason="api")
+    return render_student(record["student"])
 
 
 def _school_year(payload: StudentIn, class_group, errors: ErrorCollector):
