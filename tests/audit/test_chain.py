@@ -313,3 +313,28 @@ def test_concurrent_writers_keep_one_valid_chain_on_postgresql(transactional_db,
     report = chain_verify()
     assert (report.ok, report.checked) == (True, writers * per_writer * 2)
     assert AuditChainHead.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the COPY path for big batches is PostgreSQL-only"
+)
+def test_big_batch_written_by_copy_verifies(db):
+    from edudx.audit.services import COPY_THRESHOLD
+
+    record(1)
+    n = COPY_THRESHOLD + 5
+    audit_record_many(
+        actor=None,
+        ip="2001:0db8::0001",
+        entries=[
+            Entry("create", "people.person", str(i), f"Người {i}", {"dob": [None, "04/05/2013"]})
+            for i in range(n)
+        ],
+    )
+    record(1, prefix="after")
+    report = chain_verify()
+    assert (report.ok, report.checked) == (True, n + 2)
+    assert AuditEvent.objects.filter(ip="2001:db8::1").count() == n
+    head = AuditChainHead.objects.get()
+    assert head.last_event_id == AuditEvent.objects.order_by("-id").values_list("id", flat=True)[0]
