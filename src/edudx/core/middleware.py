@@ -16,3 +16,18 @@ class ContentSecurityPolicyMiddleware:
             return response
         response.headers.setdefault("Content-Security-Policy", self.POLICY)
         return response
+
+
+class VietnameseFirstMiddleware:
+    """Pages are Vietnamese unless the reader chose English with the switch (language
+    cookie): many Vietnamese phones are set to English, and their owners still expect the
+    platform in Vietnamese. The API keeps honouring `Accept-Language` (systems ask for it).
+    Must sit before django.middleware.locale.LocaleMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

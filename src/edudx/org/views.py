@@ -13,8 +13,7 @@ from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
 from edudx.org import selectors
 from edudx.org.models import ClassGroup, OrgUnit, SchoolYear, UnitKind
-from edudx.people.models import Student, StudentStatus
-from edudx.people.selectors import school_counts, unit_visible
+from edudx.people.selectors import school_counts, unit_student_counts, unit_visible
 
 # Shortcuts under the date picker: the day before and the day of the 2025 reform.
 REFORM_DAY = dt.date(2025, 7, 1)
@@ -33,42 +32,6 @@ def parse_day(raw: str | None) -> tuple[dt.date | None, bool]:
     return None, False
 
 
-def _student_counts(tree: selectors.TreeAsOf, units: list[OrgUnit]) -> dict[int, int]:
-    """Students enrolled now in the schools that lay under each unit on `tree.day`, in three
-    queries whatever the number of units: the units' placements that day, the school
-    placements inside their path ranges (index org_place_path_valid), and one GROUP BY
-    over students. Current paths would be wrong for an earlier day: the 2025 reform moved
-    whole subtrees, so a dissolved district's schools now sit elsewhere."""
-    if not units:
-        return {}
-    places = dict(tree.placements().filter(unit__in=units).values_list("unit_id", "path"))
-    if not places:
-        return {u.pk: 0 for u in units}
-    schools = list(
-        tree.placements()
-        .filter(selectors.subtree_q(places.values()), unit__kind=UnitKind.SCHOOL)
-        .values_list("unit_id", "path")
-    )
-    per_school = dict(
-        Student.objects.filter(
-            status=StudentStatus.STUDYING, current_school_id__in=[sid for sid, _ in schools]
-        )
-        .order_by()
-        .values_list("current_school_id")
-        .annotate(n=Count("id"))
-        .values_list("current_school_id", "n")
-    )
-    out = {}
-    for u in units:
-        prefix = places.get(u.pk)
-        out[u.pk] = (
-            sum(per_school.get(sid, 0) for sid, path in schools if path.startswith(prefix))
-            if prefix
-            else 0
-        )
-    return out
-
-
 def _tree_context(request) -> dict:
     day, valid = parse_day(request.GET.get("as_of"))
     today = timezone.localdate()
@@ -83,7 +46,7 @@ def _tree_context(request) -> dict:
 
 
 def _rows(tree: selectors.TreeAsOf, children: list[OrgUnit]) -> list[dict]:
-    counts = _student_counts(tree, children)
+    counts = unit_student_counts(tree, children)
     return [{"unit": u, "students": counts.get(u.pk, 0)} for u in children]
 
 
