@@ -7,9 +7,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 def otp_login(client, user):
-    # UserFactory sets the password without saving it (skip_postgeneration_save): persist
-    # it, or the session's auth hash would not match the stored user and log us out.
-    user.save(update_fields=["password"])
     client.force_login(user)
     device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
     session = client.session
