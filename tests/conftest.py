@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from .factories import District
 
@@ -14,3 +15,12 @@ def _fast_password_hashing(settings, request):
 @pytest.fixture
 def district(db):
     return District()
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese(request):
+    """Each test starts in Vietnamese: a request in English leaves the thread's language
+    activated (LocaleMiddleware does not reset it), which would leak into the next test."""
+    translation.activate("vi")
+    yield
+    translation.activate("vi")

@@ -96,16 +96,10 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def _due_q(now: dt.datetime) -> Q:
-    """Pending events whose next attempt is due. The model keeps no last-attempt time, so
-    the schedule runs from `created_at`: attempt n+1 is due at created_at + Σ retry_delay(k)
-    for k ≤ n. On a live worker the first attempt follows the commit at once, so this is
-    plain exponential backoff; after an outage the overdue retries run on the next sweeps."""
-    q = Q(attempts=0)
-    elapsed = dt.timedelta(0)
-    for n in range(1, MAX_ATTEMPTS):
-        elapsed += retry_delay(n)
-        q |= Q(attempts=n, created_at__lte=now - elapsed)
-    return q
+    """Pending events whose next attempt is due and that have not been parked."""
+    return Q(attempts__lt=MAX_ATTEMPTS) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
 
 
 def pending(now: dt.datetime | None = None):
@@ -121,14 +115,15 @@ def failed():
 
 def requeue_failed() -> int:
     """Give parked events a fresh series of attempts (after fixing the handler)."""
-    return failed().update(attempts=0, created_at=timezone.now())
+    return failed().update(attempts=0, next_attempt_at=None)
 
 
 def deliver_pending(limit: int = 500, *, now: dt.datetime | None = None) -> int:
     """Deliver due events in id order; returns how many were fully delivered. Events that
     keep failing wait for their backoff, so they do not block the ones behind them."""
+    now = now or timezone.now()
     ids = list(pending(now).values_list("id", flat=True)[:limit])
-    return sum(1 for pk in ids if deliver_id(pk))
+    return sum(1 for pk in ids if deliver_id(pk, now=now))
 
 
 def deliver(event: OutboxEvent) -> bool:
@@ -136,7 +131,7 @@ def deliver(event: OutboxEvent) -> bool:
     return deliver_id(event.pk)
 
 
-def deliver_id(event_id: int) -> bool:
+def deliver_id(event_id: int, *, now: dt.datetime | None = None) -> bool:
     with transaction.atomic():
         event = (
             OutboxEvent.objects.select_for_update(skip_locked=True)
@@ -157,7 +152,9 @@ def deliver_id(event_id: int) -> bool:
                 errors.append(f"{name}: {exc!r}")
         if errors:
             OutboxEvent.objects.filter(pk=event.pk).update(
-                attempts=F("attempts") + 1, last_error="\n".join(errors)[:2000]
+                attempts=F("attempts") + 1,
+                next_attempt_at=(now or timezone.now()) + retry_delay(event.attempts + 1),
+                last_error="\n".join(errors)[:2000],
             )
             return False
         OutboxEvent.objects.filter(pk=event.pk).update(
