@@ -532,3 +532,31 @@ def test_every_service_write_keeps_the_chain_valid(district):
     report = chain_verify()
     assert report.ok
     assert report.checked == AuditEvent.objects.count()
+
+
+def test_person_found_by_name_gains_the_new_records_identifiers(district):
+    bare = services.person_create(
+        actor=None,
+        data=person_data(
+            "Hoàng Thị Mai",
+            dt.date(2014, 2, 3),
+            "F",
+            with_id=False,
+            commune_id=district.commune_a.pk,
+        ),
+    )
+    assert bare.personal_id is None
+    data = person_data("Hoàng Thị Mai", dt.date(2014, 2, 3), "F", commune_id=district.commune_a.pk)
+    student = services.student_create(
+        actor=None,
+        data=data,
+        school=district.school_a,
+        school_year=district.year,
+        class_group=district.class_a,
+    )
+    assert student.person_id == bare.pk
+    assert Person.objects.get(pk=bare.pk).personal_id == data.personal_id
+    event = AuditEvent.objects.filter(
+        object_type="people.person", object_id=str(bare.pk), action="update"
+    ).get()
+    assert event.changes == {"personal_id": [None, data.personal_id]}

@@ -287,6 +287,29 @@ def _check_class(class_group: ClassGroup | None, school: OrgUnit, year: SchoolYe
         )
 
 
+def _fill_identifiers(*, actor, person: Person, data: PersonData) -> Person:
+    """A person found again (as a new student or staff member) gains the identifiers the new
+    record brings and it lacked; identifiers it already has are never overwritten."""
+    fill = {
+        f: getattr(data, f)
+        for f in ("personal_id", "moet_id")
+        if getattr(data, f) and not getattr(person, f)
+    }
+    if fill:
+        Person.objects.filter(pk=person.pk).update(**fill, updated_at=timezone.now())
+        for f, v in fill.items():
+            setattr(person, f, v)
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type="people.person",
+            object_id=person.pk,
+            object_repr=person.full_name,
+            changes={f: [None, v] for f, v in fill.items()},
+        )
+    return person
+
+
 def student_create(
     *,
     actor,
@@ -308,7 +331,11 @@ def student_create(
         dupes = find_duplicates(data)
         if dupes and Student.objects.filter(person__in=dupes).exists():
             _raise_duplicate(dupes, data)
-        person = dupes[0] if dupes else person_create(actor=actor, data=data)
+        person = (
+            _fill_identifiers(actor=actor, person=dupes[0], data=data)
+            if dupes
+            else person_create(actor=actor, data=data)
+        )
         student = Student.objects.create(
             person=person,
             student_code=student_code,
@@ -449,7 +476,11 @@ def staff_create(
             ).exists()
         ):
             _raise_duplicate(dupes, data)
-        person = dupes[0] if dupes else person_create(actor=actor, data=data)
+        person = (
+            _fill_identifiers(actor=actor, person=dupes[0], data=data)
+            if dupes
+            else person_create(actor=actor, data=data)
+        )
         staff = StaffMember.objects.create(
             person=person,
             unit=unit,
