@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from edudx.core.errors import NotFound
 
@@ -29,7 +30,7 @@ def subtree_q(paths, field: str = "path") -> Q:
 def unit_get(*, unit_id: int) -> OrgUnit:
     unit = OrgUnit.objects.filter(pk=unit_id).select_related("parent").first()
     if unit is None:
-        raise NotFound("org.not_found", "Không tìm thấy đơn vị.")
+        raise NotFound("org.not_found", _("Không tìm thấy đơn vị."))
     return unit
 
 
