@@ -7,6 +7,7 @@ import itertools
 import factory
 
 from edudx.accounts.models import Role, RoleAssignment, User
+from edudx.core import events
 from edudx.core.validators import personal_id_digit
 from edudx.org import services as org_services
 from edudx.org.models import UnitKind
@@ -149,6 +150,9 @@ class District:
         people_services.teaching_assign(
             actor=None, staff=self.teacher_b, class_group=self.class_b, subject="Ngữ văn"
         )
+        # The worker's sweep: deliver the outbox (summary tables) as production would after
+        # commit; the test transaction never commits, so on_commit delivery does not run.
+        events.deliver_pending()
 
     def student(self, name, school, cls, sex="M", dob=dt.date(2013, 5, 4)):
         return people_services.student_create(

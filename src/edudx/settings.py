@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "edudx.accounts",
     "edudx.audit",
     "edudx.exchange",
+    "edudx.monitoring",
     "edudx.demo",
 ]
 

@@ -6,24 +6,17 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from edudx.core.scope import scope_of
-from edudx.org.models import SEGMENT, ClassGroup, OrgUnit, UnitKind
-from edudx.org.selectors import subtree_q
-from edudx.people.selectors import staff_list, student_list
+from edudx.monitoring.selectors import headcount_totals
+from edudx.org.models import SEGMENT, ClassGroup, OrgUnit
+from edudx.people.selectors import student_list
 
 
 def _unit_wide_block(user, scope) -> dict:
-    schools = OrgUnit.objects.filter(kind=UnitKind.SCHOOL, valid_to__isnull=True)
-    if not scope.everything:
-        schools = schools.filter(subtree_q(scope.unit_paths))
     # A scope path ends with the unit's own zero-padded id (org.models: materialised path).
     unit_ids = [int(p[-SEGMENT:]) for p in scope.unit_paths]
     units = list(OrgUnit.objects.filter(pk__in=unit_ids).order_by("path"))
-    return {
-        "units": units,
-        "schools": schools.count(),
-        "students": student_list(actor=user).count(),
-        "staff": staff_list(actor=user).count(),
-    }
+    # Dashboards read the summary table, not a count over every student in a province.
+    return {"units": units, **headcount_totals(scope=scope)}
 
 
 def _classes_block(user, scope) -> list[dict]:

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
+from edudx.monitoring.selectors import students_under
 from edudx.org import selectors
 from edudx.org.models import ClassGroup, OrgUnit, SchoolYear, UnitKind
-from edudx.people.selectors import school_counts, unit_student_counts, unit_visible
+from edudx.people.selectors import school_counts, unit_visible
 
 # Shortcuts under the date picker: the day before and the day of the 2025 reform.
 REFORM_DAY = dt.date(2025, 7, 1)
@@ -46,7 +47,7 @@ def _tree_context(request) -> dict:
 
 
 def _rows(tree: selectors.TreeAsOf, children: list[OrgUnit]) -> list[dict]:
-    counts = unit_student_counts(tree, children)
+    counts = students_under(tree, children)
     return [{"unit": u, "students": counts.get(u.pk, 0)} for u in children]
 
 

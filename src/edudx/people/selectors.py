@@ -2,15 +2,14 @@
 applies its `Scope`; an object outside the scope is reported as not found (404), never as
 forbidden, so its existence does not leak."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
 from edudx.core.errors import NotFound
 from edudx.core.scope import Scope, scope_of
 from edudx.core.text import fold
-from edudx.org.models import OrgUnit, UnitKind, path_upper
-from edudx.org.selectors import TreeAsOf, subtree_q
+from edudx.org.models import OrgUnit, path_upper
 
 from .models import Enrolment, GuardianLink, StaffMember, Student, StudentStatus
 
@@ -185,39 +184,3 @@ def school_counts(unit: OrgUnit) -> dict:
         ).count(),
         "staff": StaffMember.objects.filter(unit=unit, end_date__isnull=True).count(),
     }
-
-
-def unit_student_counts(tree: TreeAsOf, units: list[OrgUnit]) -> dict[int, int]:
-    """Students enrolled now in the schools that lay under each unit on `tree.day`, in three
-    queries whatever the number of units: the units' placements that day, the school
-    placements inside their path ranges (index org_place_path_valid), and one GROUP BY
-    over students. Current paths would be wrong for an earlier day: the 2025 reform moved
-    whole subtrees, so a dissolved district's schools now sit elsewhere."""
-    if not units:
-        return {}
-    places = dict(tree.placements().filter(unit__in=units).values_list("unit_id", "path"))
-    if not places:
-        return {u.pk: 0 for u in units}
-    schools = list(
-        tree.placements()
-        .filter(subtree_q(places.values()), unit__kind=UnitKind.SCHOOL)
-        .values_list("unit_id", "path")
-    )
-    per_school = dict(
-        Student.objects.filter(
-            status=StudentStatus.STUDYING, current_school_id__in=[sid for sid, _ in schools]
-        )
-        .order_by()
-        .values_list("current_school_id")
-        .annotate(n=Count("id"))
-        .values_list("current_school_id", "n")
-    )
-    out = {}
-    for u in units:
-        prefix = places.get(u.pk)
-        out[u.pk] = (
-            sum(per_school.get(sid, 0) for sid, path in schools if path.startswith(prefix))
-            if prefix
-            else 0
-        )
-    return out

@@ -1,0 +1,40 @@
+"""Outbox consumers that keep the dashboard summaries current."""
+
+from edudx.core.events import handles
+from edudx.people.models import Student
+
+from .services import headcount_refresh
+
+
+@handles("people.student_created")
+def _student_created(event) -> None:
+    headcount_refresh(school_ids=[event.payload["school"]])
+
+
+@handles("people.students_imported")
+def _students_imported(event) -> None:
+    headcount_refresh(school_ids=event.payload.get("schools", []))
+
+
+@handles("people.student_transferred")
+def _student_transferred(event) -> None:
+    headcount_refresh(school_ids=[s for s in (event.payload["from"], event.payload["to"]) if s])
+
+
+@handles("people.staff_created")
+def _staff_created(event) -> None:
+    headcount_refresh(school_ids=[event.payload["unit"]])
+
+
+@handles("people.staff_imported")
+def _staff_imported(event) -> None:
+    headcount_refresh(school_ids=event.payload.get("units", []))
+
+
+@handles("people.person_merged")
+def _person_merged(event) -> None:
+    # A merge can close a student role; recount the schools that the survivor studies at.
+    ids = Student.objects.filter(person_id=event.payload["keep"]).values_list(
+        "current_school_id", flat=True
+    )
+    headcount_refresh(school_ids=[i for i in ids if i])

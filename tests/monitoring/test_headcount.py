@@ -1,0 +1,86 @@
+import datetime as dt
+
+from edudx.accounts.models import Role
+from edudx.core import events
+from edudx.core.models import OutboxEvent
+from edudx.monitoring.models import SchoolHeadcount
+from edudx.monitoring.selectors import headcount_totals, students_under
+from edudx.org import selectors as org_selectors
+from edudx.org import services as org_services
+from edudx.org.models import UnitKind
+from edudx.people import services as people_services
+from tests.pages.conftest import otp_login
+
+
+def counts():
+    return sorted(
+        SchoolHeadcount.objects.values_list("school__name", "students", "staff", "classes")
+    )
+
+
+def test_headcounts_follow_the_outbox(district):
+    assert counts() == [
+        ("Trường THCS Lê Lợi", 2, 1, 1),
+        ("Trường THCS Nguyễn Du", 1, 1, 1),
+    ]
+    people_services.student_transfer(
+        actor=None,
+        student=district.student_a1,
+        to_school=district.school_b,
+        school_year=district.year,
+        class_group=district.class_b,
+        effective=dt.date(2026, 1, 5),
+    )
+    assert counts()[0][1] == 2  # not yet delivered: the summary lags until the worker runs
+    assert events.deliver_pending() == 2  # the transfer and its audit summary
+    assert counts() == [
+        ("Trường THCS Lê Lợi", 1, 1, 1),
+        ("Trường THCS Nguyễn Du", 2, 1, 1),
+    ]
+
+
+def test_redelivery_gives_the_same_summary(district):
+    event = OutboxEvent.objects.filter(topic="people.student_created").first()
+    OutboxEvent.objects.filter(pk=event.pk).update(delivered_at=None)
+    event.receipts.all().delete()
+    assert events.deliver(event) is True
+    assert counts() == [
+        ("Trường THCS Lê Lợi", 2, 1, 1),
+        ("Trường THCS Nguyễn Du", 1, 1, 1),
+    ]
+
+
+def test_totals_by_scope(district):
+    officer = district.user(Role.COMMUNE_OFFICER, district.commune_a)
+    province = district.user(Role.PROVINCE_OFFICER, district.province)
+    assert headcount_totals(scope=officer.scope) == {"schools": 1, "students": 2, "staff": 1}
+    assert headcount_totals(scope=province.scope) == {"schools": 2, "students": 3, "staff": 2}
+
+
+def test_students_under_uses_the_tree_of_the_day(district, django_assert_num_queries):
+    lam_dong = org_services.unit_create(
+        actor=None,
+        kind=UnitKind.PROVINCE,
+        name="Tỉnh Lâm Đồng",
+        code="68",
+        parent=district.ministry,
+    )
+    org_services.unit_reparent(
+        actor=None, unit=district.commune_a, new_parent=lam_dong, effective=dt.date(2025, 7, 1)
+    )
+    units = [district.province, lam_dong]
+    before = org_selectors.as_of(dt.date(2025, 6, 30))
+    after = org_selectors.as_of(dt.date(2025, 7, 1))
+    with django_assert_num_queries(3):
+        assert students_under(before, units) == {district.province.pk: 3, lam_dong.pk: 0}
+    assert students_under(after, units) == {district.province.pk: 1, lam_dong.pk: 2}
+
+
+def test_home_dashboard_reads_the_summary(client, district, django_assert_max_num_queries):
+    officer = district.user(Role.PROVINCE_OFFICER, district.province)
+    otp_login(client, officer)
+    with django_assert_max_num_queries(14):
+        page = client.get("/").content.decode()
+    assert "Tỉnh Đắk Nông" in page
+    assert '<span class="num">2</span> <span class="label">trường</span>' in page
+    assert '<span class="num">3</span> <span class="label">học sinh đang học</span>' in page
