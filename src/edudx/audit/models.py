@@ -10,6 +10,76 @@ import json
 from django.conf import settings
 from django.db import models
 
+# The canonical form an event's hash covers: its fields as one JSON object with sorted
+# keys, no spaces, UTF-8 text. `canonical_json` writes exactly what
+# json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+# default=str) writes, field by field, so that a bulk writer can reuse the parts that do
+# not change from one event to the next (`canonical_head`) without building a model
+# instance per event. Changing it breaks every existing chain.
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+_encode = _ENCODER.encode
+
+
+def canonical_head(*, action: str, actor, actor_name: str, at: str) -> str:
+    """The canonical text up to `changes`: the keys that sort before it."""
+    return (
+        '{"action":'
+        + _encode(action)
+        + ',"actor":'
+        + _encode(actor)
+        + ',"actor_name":'
+        + _encode(actor_name)
+        + ',"at":'
+        + _encode(at)
+        + ',"changes":'
+    )
+
+
+def canonical_tail(
+    *, changes_json: str, ip, object_id: str, object_repr: str, object_type: str, reason: str
+) -> str:
+    """The canonical text from `changes` (already encoded with `encode_changes`) on."""
+    return (
+        changes_json
+        + ',"ip":'
+        + _encode(ip)
+        + ',"object_id":'
+        + _encode(object_id)
+        + ',"object_repr":'
+        + _encode(object_repr)
+        + ',"object_type":'
+        + _encode(object_type)
+        + ',"reason":'
+        + _encode(reason)
+        + "}"
+    )
+
+
+def encode_changes(changes) -> str:
+    """`changes` as canonical JSON: also the text stored in the JSON column by bulk
+    writers (the column's own key order and spacing do not matter to the hash)."""
+    return _encode(changes)
+
+
+def canonical_json(
+    *, at: str, actor, actor_name, action, object_type, object_id, object_repr, changes, reason, ip
+) -> str:
+    """The canonical JSON of one event from plain values (`at` in ISO format)."""
+    return canonical_head(action=action, actor=actor, actor_name=actor_name, at=at) + (
+        canonical_tail(
+            changes_json=encode_changes(changes),
+            ip=ip,
+            object_id=object_id,
+            object_repr=object_repr,
+            object_type=object_type,
+            reason=reason,
+        )
+    )
+
+
+def chain_hash(prev_hash: str, canonical: str) -> str:
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -60,27 +130,21 @@ class AuditEvent(models.Model):
         raise PermissionError("The audit trail is append-only.")
 
     def canonical(self) -> str:
-        return json.dumps(
-            {
-                "at": self.at.isoformat(),
-                "actor": self.actor_id,
-                "actor_name": self.actor_name,
-                "action": self.action,
-                "object_type": self.object_type,
-                "object_id": str(self.object_id),
-                "object_repr": self.object_repr,
-                "changes": self.changes,
-                "reason": self.reason,
-                "ip": self.ip,
-            },
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-            default=str,
+        return canonical_json(
+            at=self.at.isoformat(),
+            actor=self.actor_id,
+            actor_name=self.actor_name,
+            action=self.action,
+            object_type=self.object_type,
+            object_id=str(self.object_id),
+            object_repr=self.object_repr,
+            changes=self.changes,
+            reason=self.reason,
+            ip=self.ip,
         )
 
     def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+        return chain_hash(self.prev_hash, self.canonical())
 
 
 GENESIS_HASH = "0" * 64

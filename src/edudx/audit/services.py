@@ -1,6 +1,7 @@
 """Writing the audit trail. Call inside the transaction that makes the change, so an event
 exists exactly when the change does."""
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,7 +12,13 @@ from django.utils import timezone
 from edudx.core import events
 
 from .context import current_ip, normalise_ip
-from .models import AuditChainHead, AuditEvent
+from .models import (
+    AuditChainHead,
+    AuditEvent,
+    canonical_head,
+    canonical_tail,
+    encode_changes,
+)
 
 
 @dataclass
@@ -36,95 +43,181 @@ def _head_for_update() -> AuditChainHead:
     return head
 
 
-# From this many events, PostgreSQL gets them by COPY (a bulk import writes 100,000s;
-# bulk_create's UNNEST arrays cost ~150 µs per event there).
+# From this many events a call skips model instances: the canonical JSON is built from
+# plain values (audit.models.canonical_head/tail, the same code AuditEvent.canonical runs)
+# and the rows go in by COPY on PostgreSQL (bulk_create's UNNEST arrays cost ~150 µs per
+# event there) or one executemany on SQLite, hashed as they stream to the server.
 COPY_THRESHOLD = 1000
 
+_JSON_SCALARS = (str, int, bool, type(None))
 
-def _insert_events(rows: list[AuditEvent]) -> int | None:
-    """Insert the events; returns the id of the last one."""
-    if connection.vendor != "postgresql" or len(rows) < COPY_THRESHOLD:
-        created = AuditEvent.objects.bulk_create(rows, batch_size=2000)
-        return getattr(created[-1], "pk", None)
-    table = AuditEvent._meta.db_table
-    with connection.cursor() as c:
-        c.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(rows)],
-        )
-        ids = sorted(r[0] for r in c.fetchall())  # ascending ids keep the chain order
-        cols = (
-            "id, at, actor_id, actor_name, action, object_type, object_id, object_repr,"
-            " changes, reason, ip, prev_hash, hash"
-        )
-        with c.cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-            for pk, ev in zip(ids, rows, strict=True):
-                ev.pk = pk
-                copy.write_row(
-                    (
-                        pk,
-                        ev.at,
-                        ev.actor_id,
-                        ev.actor_name,
-                        ev.action,
-                        ev.object_type,
-                        ev.object_id,
-                        ev.object_repr,
-                        json.dumps(ev.changes, ensure_ascii=False),
-                        ev.reason,
-                        ev.ip,
-                        ev.prev_hash,
-                        ev.hash,
-                    )
-                )
-    return ids[-1]
+
+def _json_native(value) -> bool:
+    """True when `value` reads back from a JSON column exactly as it is: str-keyed dicts,
+    lists, text, integers, booleans, None (what audited `changes` almost always are)."""
+    t = type(value)
+    if t is str or value is None or t is int or t is bool:
+        return True
+    if t is list:
+        return all(_json_native(v) for v in value)
+    if t is dict:
+        return all(type(k) is str and _json_native(v) for k, v in value.items())
+    return False
 
 
 def _as_stored(changes: dict) -> dict:
     """`changes` as it will read back from the JSON column (tuples become lists, dates
     text), so the hash computed now matches the one `audit verify` recomputes."""
+    if _json_native(changes):
+        return changes
     return json.loads(json.dumps(changes, ensure_ascii=False, default=str))
 
 
-def audit_record_many(*, actor, entries: Iterable[Entry], ip: str | None = None) -> int:
-    """Append events for `entries` to the chain; returns how many were written."""
-    entries = list(entries)
-    if not entries:
+# (action, object_type, object_id, object_repr, changes, reason): one event to append.
+Row = tuple[str, str, str, str, dict, str]
+
+_COLUMNS = (
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "changes",
+    "reason",
+    "ip",
+    "prev_hash",
+    "hash",
+)
+
+
+def _stream(rows: Iterable[Row], prev: str, *, at, at_db, actor_id, actor_name, ip, counts):
+    """The events as database rows, each hashed onto the one before; `counts` gathers
+    how many per (object_type, action). Yields tuples in _COLUMNS order."""
+    at_iso = at.isoformat()
+    heads: dict[str, str] = {}
+    sha = hashlib.sha256
+    for action, object_type, object_id, object_repr, changes, reason in rows:
+        head = heads.get(action)
+        if head is None:
+            head = heads[action] = canonical_head(
+                action=action, actor=actor_id, actor_name=actor_name, at=at_iso
+            )
+        object_id, object_repr, reason = str(object_id), object_repr[:255], reason[:255]
+        changes_json = encode_changes(_as_stored(changes))
+        text = head + canonical_tail(
+            changes_json=changes_json,
+            ip=ip,
+            object_id=object_id,
+            object_repr=object_repr,
+            object_type=object_type,
+            reason=reason,
+        )
+        h = sha((prev + text).encode()).hexdigest()
+        key = (object_type, action)
+        counts[key] = counts.get(key, 0) + 1
+        yield (
+            at_db,
+            actor_id,
+            actor_name,
+            action,
+            object_type,
+            object_id,
+            object_repr,
+            changes_json,
+            reason,
+            ip,
+            prev,
+            h,
+        )
+        prev = h
+
+
+def _append_bulk(rows: Iterable[Row], prev: str, **kw) -> tuple[str, int | None]:
+    """Write the events without model instances; returns (last hash, last id)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    last = [prev]
+
+    def tracked():
+        for r in _stream(rows, prev, **kw):
+            last[0] = r[-1]
+            yield r
+
+    with connection.cursor() as c:
+        if connection.vendor == "postgresql":
+            # Ids come from the column default, row by row in COPY order, while the head
+            # lock keeps every other writer out: id order stays chain order.
+            with c.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                write = copy.write_row
+                for r in tracked():
+                    write(r)
+            c.execute(
+                "SELECT currval(pg_get_serial_sequence(%s, 'id'))", [AuditEvent._meta.db_table]
+            )
+        else:
+            marks = ", ".join(["%s"] * len(_COLUMNS))
+            c.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", tracked())  # noqa: S608
+            c.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 — the model's table
+        return last[0], c.fetchone()[0]
+
+
+def _append_models(rows: list[Row], prev: str, *, at, actor_id, actor_name, ip, counts):
+    """A few events (the usual request): model instances and one bulk_create."""
+    events_ = []
+    for action, object_type, object_id, object_repr, changes, reason in rows:
+        ev = AuditEvent(
+            at=at,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            object_repr=object_repr[:255],
+            changes=_as_stored(changes),
+            reason=reason[:255],
+            ip=ip,
+            prev_hash=prev,
+        )
+        ev.hash = ev.compute_hash()
+        prev = ev.hash
+        events_.append(ev)
+        counts[(object_type, action)] = counts.get((object_type, action), 0) + 1
+    created = AuditEvent.objects.bulk_create(events_, batch_size=2000)
+    return prev, getattr(created[-1], "pk", None) if created else None
+
+
+def audit_append(*, actor, rows: Iterable[Row], ip: str | None = None, size: int | None = None):
+    """Append events given as plain tuples (see `Row`) to the chain; returns how many were
+    written. `rows` may be a generator: with `size` (or a sized collection) at or above
+    COPY_THRESHOLD it is consumed once, as the rows are written."""
+    if size is None:
+        rows = rows if isinstance(rows, list | tuple) else list(rows)
+        size = len(rows)
+    if not size:
         return 0
     now = timezone.now()
     ip = normalise_ip(ip if ip is not None else current_ip.get())
     actor_id = getattr(actor, "pk", None)
     actor_name = getattr(actor, "username", "") or ("system" if actor is None else str(actor))
+    counts: dict[tuple[str, str], int] = {}
+    kw = {"at": now, "actor_id": actor_id, "actor_name": actor_name, "ip": ip, "counts": counts}
     with transaction.atomic():
         head = _head_for_update()
-        prev = head.last_hash
-        rows = []
-        for e in entries:
-            ev = AuditEvent(
-                at=now,
-                actor_id=actor_id,
-                actor_name=actor_name,
-                action=e.action,
-                object_type=e.object_type,
-                object_id=str(e.object_id),
-                object_repr=e.object_repr[:255],
-                changes=_as_stored(e.changes),
-                reason=e.reason[:255],
-                ip=ip,
-                prev_hash=prev,
-            )
-            ev.hash = ev.compute_hash()
-            prev = ev.hash
-            rows.append(ev)
-        last_id = _insert_events(rows)
-        head.last_hash = prev
-        head.last_event_id = last_id or head.last_event_id
+        if size >= COPY_THRESHOLD:
+            at_db = now if connection.vendor == "postgresql" else None
+            if at_db is None:
+                at_db = connection.ops.adapt_datetimefield_value(now)
+            last_hash, last_id = _append_bulk(rows, head.last_hash, at_db=at_db, **kw)
+        else:
+            last_hash, last_id = _append_models(list(rows), head.last_hash, **kw)
+        written = sum(counts.values())
+        if written != size:
+            raise ValueError(f"audit_append: {written} rows written, {size} announced")
         AuditChainHead.objects.filter(pk=head.pk).update(
-            last_hash=head.last_hash, last_event_id=head.last_event_id
+            last_hash=last_hash, last_event_id=last_id or head.last_event_id
         )
-        counts: dict[tuple[str, str], int] = {}
-        for e in entries:
-            counts[(e.object_type, e.action)] = counts.get((e.object_type, e.action), 0) + 1
         events.emit(
             "audit.recorded",
             {
@@ -132,7 +225,19 @@ def audit_record_many(*, actor, entries: Iterable[Entry], ip: str | None = None)
                 "counts": [[t, a, n] for (t, a), n in sorted(counts.items())],
             },
         )
-    return len(rows)
+    return written
+
+
+def audit_record_many(*, actor, entries: Iterable[Entry], ip: str | None = None) -> int:
+    """Append events for `entries` to the chain; returns how many were written."""
+    return audit_append(
+        actor=actor,
+        ip=ip,
+        rows=[
+            (e.action, e.object_type, e.object_id, e.object_repr, e.changes, e.reason)
+            for e in entries
+        ],
+    )
 
 
 def audit_record(

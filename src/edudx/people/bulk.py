@@ -13,8 +13,8 @@ All or nothing: every row is validated first and every error is collected; if th
 counter, safe because the IMMEDIATE transaction holds the write lock) so that Person,
 Student and Enrolment rows can reference each other without reading ids back. PostgreSQL
 loads with `COPY … FROM STDIN` (psycopg 3), SQLite with one `executemany` per table.
-One audit entry per created record (`audit_record_many`, one call per batch) and one outbox
-event for the whole import."""
+One audit entry per created record (`audit_append`, streamed and hashed as it is written)
+and one outbox event for the whole import."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edudx.audit.services import Entry, audit_record_many
+from edudx.audit.services import audit_append
 from edudx.core import events
 from edudx.core.errors import DomainError, DomainErrors, ErrorCollector, ErrorItem
 from edudx.core.text import clean_name, fold
@@ -63,8 +63,9 @@ class _Phases:
 
 # IN-list size for the duplicate look-ups: under SQLite's old 999-variable limit.
 QUERY_CHUNK = 900
-# Rows per audit_record_many call (each call locks the chain head once).
-AUDIT_BATCH = 20_000
+# From this many rows, PostgreSQL finds existing people by joining a temporary table of
+# the rows' keys rather than by IN lists.
+TEMP_TABLE_FROM = 2000
 
 STAFF_KIND_WORDS = {
     "giao vien": StaffKind.TEACHER,
@@ -117,28 +118,10 @@ def _person_raw(raw: Mapping | PersonData) -> Mapping:
     return raw
 
 
-def _fast_date(value) -> dt.date | None:
-    """dd/mm/yyyy without strptime (the hot path of a big import); anything else is left
-    to person_clean, which parses and reports it."""
-    parts = value.strip().split("/")
-    if len(parts) != 3 or len(parts[2]) != 4 or len(parts[0]) > 2 or len(parts[1]) > 2:
-        return None
-    if not all(p.isascii() and p.isdigit() for p in parts):
-        return None
-    try:
-        return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
-        return None
-
-
 def _clean(raw, ec: ErrorCollector, communes, today) -> tuple[PersonData | None, tuple]:
     """person_clean on one row, plus the duplicate key (folded name, birth date, commune)
     computed once (PersonData.search_name folds on every access)."""
-    praw = _person_raw(raw)
-    dob = praw.get("date_of_birth")
-    if isinstance(dob, str) and (fast := _fast_date(dob)) is not None:
-        praw = {**praw, "date_of_birth": fast}
-    data = person_clean(praw, errors=ec, communes=communes, today=today)
+    data = person_clean(_person_raw(raw), errors=ec, communes=communes, today=today)
     if data is None:
         return None, ()
     return data, (fold(data.full_name), data.date_of_birth, data.commune_id)
@@ -278,6 +261,8 @@ class _Known:
     @classmethod
     def load(cls, people: Iterable[tuple[PersonData, tuple]]) -> _Known:
         people = list(people)
+        if connection.vendor == "postgresql" and len(people) >= TEMP_TABLE_FROM:
+            return cls._load_joined(people)
         datas = [d for d, _k in people]
         known = cls()
         cols = ("id", "full_name", "date_of_birth", "search_name", "personal_id", "moet_id")
@@ -302,6 +287,61 @@ class _Known:
         for chunk in _chunks(names):
             for p in live.filter(search_name__in=chunk).values_list(*cols, "commune_id"):
                 known.by_key.setdefault((p[3], p[2], p[6]), []).append(p[:6])
+        return known
+
+    @classmethod
+    def _load_joined(cls, people: list[tuple[PersonData, tuple]]) -> _Known:
+        """PostgreSQL: COPY the rows' keys into a temporary table and join it with
+        people_person once per key (unique indexes on personal_id and moet_id, index
+        person_dup_key on search_name + date_of_birth), instead of ~3 IN queries per 900
+        rows. Same matches as the IN queries: name matches are keyed below by name, birth
+        date and commune exactly as there."""
+        known = cls()
+        person = connection.ops.quote_name(Person._meta.db_table)
+        cols = ", ".join(
+            f"p.{c}"
+            for c in ("id", "full_name", "date_of_birth", "search_name", "personal_id", "moet_id")
+        )
+        with connection.cursor() as c:
+            c.execute(
+                "CREATE TEMP TABLE bulk_person_keys (personal_id varchar(12),"
+                " moet_id varchar(10), search_name varchar(200), date_of_birth date)"
+                " ON COMMIT DROP"
+            )
+            with c.cursor.copy("COPY bulk_person_keys FROM STDIN") as copy:
+                write = copy.write_row
+                for d, k in people:
+                    write((d.personal_id, d.moet_id, k[0], d.date_of_birth))
+            c.execute("ANALYZE bulk_person_keys")
+            c.execute(
+                f"SELECT {cols} FROM {person} p"  # noqa: S608 — fixed column and table names
+                " WHERE p.merged_into_id IS NULL AND p.personal_id IN"
+                " (SELECT personal_id FROM bulk_person_keys WHERE personal_id IS NOT NULL)"
+            )
+            known.by_pid = {p[4]: p for p in c.fetchall()}
+            c.execute(
+                f"SELECT {cols} FROM {person} p"  # noqa: S608
+                " WHERE p.merged_into_id IS NULL AND p.moet_id IN"
+                " (SELECT moet_id FROM bulk_person_keys WHERE moet_id IS NOT NULL)"
+            )
+            known.by_moet = {p[5]: p for p in c.fetchall()}
+            # Name + date of birth + commune: as in load(), for rows whose IDs found nobody.
+            c.execute(
+                f"SELECT {cols}, p.commune_id FROM {person} p"  # noqa: S608
+                " WHERE p.merged_into_id IS NULL AND (p.search_name, p.date_of_birth) IN"
+                " (SELECT search_name, date_of_birth FROM bulk_person_keys)"
+            )
+            found = c.fetchall()
+            c.execute("DROP TABLE bulk_person_keys")
+        if found:
+            names = {
+                k[0]
+                for d, k in people
+                if d.personal_id not in known.by_pid and d.moet_id not in known.by_moet
+            }
+            for p in found:
+                if p[3] in names:
+                    known.by_key.setdefault((p[3], p[2], p[6]), []).append(p[:6])
         return known
 
     def match(self, d: PersonData, key: tuple) -> tuple[tuple | None, str]:
@@ -399,9 +439,9 @@ class _Writer:
             start = max(top, seq[0] if seq else 0) + 1
             return list(range(start, start + n))
 
-    def insert(self, model: type[Model], columns: Sequence[str], rows: list[tuple]) -> None:
-        if not rows:
-            return
+    def insert(self, model: type[Model], columns: Sequence[str], rows: Iterable[tuple]) -> None:
+        """`rows` may be a generator: each row is built as the previous ones stream to the
+        server, so the server's inserts overlap the building of the rest."""
         qn = connection.ops.quote_name
         table, cols = qn(model._meta.db_table), ", ".join(qn(c) for c in columns)
         with connection.cursor() as c:
@@ -437,12 +477,11 @@ _PERSON_COLUMNS = (
 
 def _write_persons(w: _Writer, datas: list[PersonData], names: list[str]) -> list[int]:
     ids = w.reserve(Person, len(datas))
-    uuids = _uuid_hex(len(datas))
     now = w.now
     w.insert(
         Person,
         _PERSON_COLUMNS,
-        [
+        (
             (
                 pk,
                 u,
@@ -461,15 +500,15 @@ def _write_persons(w: _Writer, datas: list[PersonData], names: list[str]) -> lis
                 d.email,
                 None,
             )
-            for pk, u, d, name in zip(ids, uuids, datas, names, strict=True)
-        ],
+            for pk, u, d, name in zip(ids, _uuid_hex(len(datas)), datas, names, strict=True)
+        ),
     )
     return ids
 
 
 def _person_changes(d: PersonData) -> dict:
     """What services.person_create records: diff({}, snapshot), i.e. every field that is
-    not None, as text, sorted by name."""
+    not None, as text (the audit trail sorts the keys)."""
     snap = {
         "address": d.address,
         "commune": d.commune_id,
@@ -484,11 +523,6 @@ def _person_changes(d: PersonData) -> dict:
     }
     assert len(snap) == len(PERSON_FIELDS)  # noqa: S101 — keep in step with services
     return {k: [None, str(v)] for k, v in snap.items() if v is not None}
-
-
-def _audit(actor, entries: list[Entry]) -> None:
-    for i in range(0, len(entries), AUDIT_BATCH):
-        audit_record_many(actor=actor, entries=entries[i : i + AUDIT_BATCH])
 
 
 # -------------------------------------------------------------------------- students
@@ -645,10 +679,9 @@ def _existing_students(person_ids: set[int]) -> set[int]:
 def _write_students(actor, plans: list[_StudentPlan], ph: _Phases) -> BulkResult:
     w = _Writer()
     new = [p for p in plans if p.existing is None]
-    new_ids = iter(_write_persons(w, [p.data for p in new], [p.search_name for p in new]))
+    new_person_ids = _write_persons(w, [p.data for p in new], [p.search_name for p in new])
+    new_ids = iter(new_person_ids)
     person_ids = [next(new_ids) if p.existing is None else p.existing[0] for p in plans]
-    names = [p.search_name if p.existing is None else p.existing[3] for p in plans]
-    reprs = [p.data.full_name if p.existing is None else p.existing[1] for p in plans]
     n = len(plans)
     ph("insert_person")
     student_ids = w.reserve(Student, n)
@@ -667,15 +700,25 @@ def _write_students(actor, plans: list[_StudentPlan], ph: _Phases) -> BulkResult
             "current_class_id",
             "search_name",
         ),
-        [
-            (sid, u, now, now, pid, p.student_code, "studying", p.school.pk, p.class_id, name)
-            for sid, u, pid, p, name in zip(
-                student_ids, _uuid_hex(n), person_ids, plans, names, strict=True
+        (
+            (
+                sid,
+                u,
+                now,
+                now,
+                pid,
+                p.student_code,
+                "studying",
+                p.school.pk,
+                p.class_id,
+                p.search_name if p.existing is None else p.existing[3],
             )
-        ],
+            for sid, u, pid, p in zip(student_ids, _uuid_hex(n), person_ids, plans, strict=True)
+        ),
     )
     ph("insert_student")
     enrol_ids = w.reserve(Enrolment, n)
+    active = EnrolmentStatus.ACTIVE.value
     w.insert(
         Enrolment,
         (
@@ -691,7 +734,7 @@ def _write_students(actor, plans: list[_StudentPlan], ph: _Phases) -> BulkResult
             "end_date",
             "status",
         ),
-        [
+        (
             (
                 eid,
                 u,
@@ -703,33 +746,36 @@ def _write_students(actor, plans: list[_StudentPlan], ph: _Phases) -> BulkResult
                 p.class_id,
                 p.start_date.isoformat(),
                 None,
-                EnrolmentStatus.ACTIVE.value,
+                active,
             )
             for eid, u, sid, p in zip(enrol_ids, _uuid_hex(n), student_ids, plans, strict=True)
-        ],
+        ),
     )
-    # The same entries student_create writes: people.person (new persons only), then
-    # people.student.
-    entries = [
-        Entry("create", "people.person", str(pid), p.data.full_name, _person_changes(p.data))
-        for pid, p in zip(person_ids, plans, strict=True)
-        if p.existing is None
-    ]
-    entries += [
-        Entry(
-            "create",
-            "people.student",
-            str(sid),
-            rep,
-            {
-                "school": [None, str(p.school.pk)],
-                "class_group": [None, str(p.class_id or "")],
-            },
-        )
-        for sid, rep, p in zip(student_ids, reprs, plans, strict=True)
-    ]
     ph("insert_enrolment")
-    _audit(actor, entries)
+
+    def audit_rows():
+        # The same entries student_create writes: people.person (new persons only), then
+        # people.student.
+        for pid, p in zip(new_person_ids, new, strict=True):
+            yield (
+                "create",
+                "people.person",
+                str(pid),
+                p.data.full_name,
+                _person_changes(p.data),
+                "",
+            )
+        for sid, p in zip(student_ids, plans, strict=True):
+            yield (
+                "create",
+                "people.student",
+                str(sid),
+                p.data.full_name if p.existing is None else p.existing[1],
+                {"school": [None, str(p.school.pk)], "class_group": [None, str(p.class_id or "")]},
+                "",
+            )
+
+    audit_append(actor=actor, rows=audit_rows(), size=len(new) + n)
     ph("audit")
     ph.log(n)
     return BulkResult(
@@ -893,7 +939,7 @@ def _write_staff(actor, plans: list[_StaffPlan]) -> BulkResult:
             "end_date",
             "search_name",
         ),
-        [
+        (
             (
                 sid,
                 u,
@@ -910,24 +956,25 @@ def _write_staff(actor, plans: list[_StaffPlan]) -> BulkResult:
                 p.search_name if p.existing is None else p.existing[3],
             )
             for sid, u, pid, p in zip(staff_ids, _uuid_hex(n), person_ids, plans, strict=True)
-        ],
+        ),
     )
-    entries = [
-        Entry("create", "people.person", str(pid), p.data.full_name, _person_changes(p.data))
+    rows = [
+        ("create", "people.person", str(pid), p.data.full_name, _person_changes(p.data), "")
         for pid, p in zip(person_ids, plans, strict=True)
         if p.existing is None
     ]
-    entries += [
-        Entry(
+    rows += [
+        (
             "create",
             "people.staff",
             str(sid),
             p.data.full_name if p.existing is None else p.existing[1],
             {"unit": [None, str(p.unit.pk)], "kind": [None, p.kind]},
+            "",
         )
         for sid, p in zip(staff_ids, plans, strict=True)
     ]
-    _audit(actor, entries)
+    audit_append(actor=actor, rows=rows)
     return BulkResult(
         created=n,
         persons_created=len(new),
