@@ -62,8 +62,13 @@ def backup_codes(username: str) -> list[str]:
 
 
 def _demo_school() -> OrgUnit:
+    """The first lower-secondary school of Đắk Song (school codes 67665…)."""
     school = (
-        School.objects.filter(level=SchoolLevel.LOWER_SECONDARY, unit__valid_to__isnull=True)
+        School.objects.filter(
+            level=SchoolLevel.LOWER_SECONDARY,
+            unit__valid_to__isnull=True,
+            unit__code__startswith="67665",
+        )
         .select_related("unit")
         .order_by("unit__code")
         .first()
