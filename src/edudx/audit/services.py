@@ -49,19 +49,33 @@ def _head_for_update() -> AuditChainHead:
 # event there) or one executemany on SQLite, hashed as they stream to the server.
 COPY_THRESHOLD = 1000
 
-_JSON_SCALARS = (str, int, bool, type(None))
+_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def _json_native(value) -> bool:
     """True when `value` reads back from a JSON column exactly as it is: str-keyed dicts,
-    lists, text, integers, booleans, None (what audited `changes` almost always are)."""
+    lists, text, integers, booleans, None (what audited `changes` almost always are).
+    The {field: [old, new]} shape is checked without a call per value."""
     t = type(value)
-    if t is str or value is None or t is int or t is bool:
+    if t in _SCALARS:
         return True
     if t is list:
-        return all(_json_native(v) for v in value)
+        for v in value:
+            if type(v) not in _SCALARS and not _json_native(v):
+                return False
+        return True
     if t is dict:
-        return all(type(k) is str and _json_native(v) for k, v in value.items())
+        for k, v in value.items():
+            if type(k) is not str:
+                return False
+            tv = type(v)
+            if tv is list:
+                for x in v:
+                    if type(x) not in _SCALARS and not _json_native(x):
+                        return False
+            elif tv not in _SCALARS and not _json_native(v):
+                return False
+        return True
     return False
 
 

@@ -2,6 +2,7 @@
 is a new `Enrolment`, never a new person."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from edudx.core.ethnicity import ETHNICITY_CHOICES
@@ -16,8 +17,10 @@ class Sex(models.TextChoices):
 
 class Person(ExchangeModel):
     full_name = models.CharField(max_length=200)
-    # Diacritic-folded lower-case name: the search key (index person_search_name).
-    search_name = models.CharField(max_length=200, db_index=True)
+    # Diacritic-folded lower-case name: the duplicate and search key. Index person_dup_key
+    # (search_name, date_of_birth) serves look-ups by name alone too, so the column has no
+    # index of its own (one index less to maintain on every insert of a bulk import).
+    search_name = models.CharField(max_length=200)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(max_length=2, choices=ETHNICITY_CHOICES, default="01")
@@ -25,16 +28,37 @@ class Person(ExchangeModel):
         OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="residents"
     )
     address = models.CharField(max_length=255, blank=True)
-    personal_id = models.CharField(max_length=12, null=True, blank=True, unique=True)
-    moet_id = models.CharField(max_length=10, null=True, blank=True, unique=True)
+    # Unique through Meta.constraints rather than unique=True: the same unique index, without
+    # the varchar_pattern_ops (LIKE) index Django adds on PostgreSQL for unique text fields;
+    # IDs are only ever looked up whole.
+    personal_id = models.CharField(max_length=12, null=True, blank=True)
+    moet_id = models.CharField(max_length=10, null=True, blank=True)
     phone = models.CharField(max_length=20, blank=True)
     email = models.EmailField(blank=True)
+    # Almost always NULL: partial index person_merged_into (merged records only) serves
+    # merged_from and the PROTECT check instead of a full FK index.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        db_index=False,
     )
 
     class Meta:
-        indexes = [models.Index(fields=["search_name", "date_of_birth"], name="person_dup_key")]
+        indexes = [
+            models.Index(fields=["search_name", "date_of_birth"], name="person_dup_key"),
+            models.Index(
+                fields=["merged_into"],
+                name="person_merged_into",
+                condition=Q(merged_into__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["personal_id"], name="person_personal_id_uniq"),
+            models.UniqueConstraint(fields=["moet_id"], name="person_moet_id_uniq"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -55,8 +79,9 @@ class Student(ExchangeModel):
     )
     # Denormalised from the open enrolment, maintained by people.services: the scoped
     # list joins these instead of scanning enrolment history.
+    # No index of its own: student_school_name (current_school, search_name) starts with it.
     current_school = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     current_class = models.ForeignKey(
         ClassGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -84,8 +109,14 @@ class Enrolment(ExchangeModel):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrolments")
     school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="enrolments")
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="enrolments")
+    # No index of its own: enrol_class_status (class_group, status) starts with it.
     class_group = models.ForeignKey(
-        ClassGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="enrolments"
+        ClassGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        db_index=False,
     )
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
