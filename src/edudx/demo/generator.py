@@ -255,12 +255,20 @@ def _school_name(rng, level, used: set[str], commune_name: str) -> str:
     return name
 
 
+# Schools of Đắk Song stay inside this box (latitude, longitude).
+DAK_SONG_BOX = ((12.20, 12.35), (107.55, 107.80))
+
+
+def _clamp(value: float, bounds: tuple[float, float]) -> float:
+    return round(min(max(value, bounds[0]), bounds[1]), 6)
+
+
 def make_plan(scale: Scale, seed: int) -> list[DistrictPlan]:
     rng = random.Random(f"{seed}:plan")
     districts = []
 
     def commune_plan(key, code, name, minority, counts, centre, district_code, serial, used,
-                     per_grade, size):  # fmt: skip
+                     per_grade, size, box=((-90, 90), (-180, 180))):  # fmt: skip
         schools = []
         short = name.split(" ", 1)[1] if name.startswith("Xã ") else name
         for level, n in zip((MN, TH, THCS), counts, strict=True):
@@ -271,8 +279,8 @@ def make_plan(scale: Scale, seed: int) -> list[DistrictPlan]:
                         name=_school_name(rng, level, used, name),
                         code=f"67{district_code}{serial[0]:03d}",
                         level=level,
-                        lat=round(centre[0] + rng.uniform(-0.03, 0.03), 6),
-                        lon=round(centre[1] + rng.uniform(-0.03, 0.03), 6),
+                        lat=_clamp(centre[0] + rng.uniform(-0.03, 0.03), box[0]),
+                        lon=_clamp(centre[1] + rng.uniform(-0.03, 0.03), box[1]),
                         address=f"{rng.choice(['Thôn', 'Tổ dân phố'])} {rng.randint(1, 12)}, "
                         f"{short}",
                         classes=_classes(
@@ -302,6 +310,7 @@ def make_plan(scale: Scale, seed: int) -> list[DistrictPlan]:
             used,
             scale.classes_per_grade,
             scale.class_size,
+            DAK_SONG_BOX,
         )  # fmt: skip
         for c in DAK_SONG_COMMUNES
         if scale.communes is None or c.key in scale.communes
