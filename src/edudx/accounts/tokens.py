@@ -126,7 +126,6 @@ class VerifiedSessionAuth(SessionAuth):
 
     def authenticate(self, request, key):
         user = request.user
-        print("DBG", user, user.is_authenticated, key)
         if not user.is_authenticated:
             return None
         if self.csrf and not getattr(request, "_ninja_csrf_exempt", False):
