@@ -25,7 +25,10 @@ messages: $(STAMP)
 demo: install
 	$(EDUDX) migrate --noinput -v 0
 	$(EDUDX) demo --if-empty --scale $(SCALE)
+	$(EDUDX) worker --once -v 0
 	$(EDUDX) demo_logins
+	@echo "EduDX: http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(EDUDX) worker -v 0 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers 1 \
 		--blocking-threads 4 edudx.wsgi:application
 

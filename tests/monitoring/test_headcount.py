@@ -84,3 +84,13 @@ def test_home_dashboard_reads_the_summary(client, district, django_assert_max_nu
     assert "Tỉnh Đắk Nông" in page
     assert '<span class="num">2</span> <span class="label">trường</span>' in page
     assert '<span class="num">3</span> <span class="label">học sinh đang học</span>' in page
+
+
+def test_demo_generated_event_recounts_every_school(district):
+    SchoolHeadcount.objects.all().delete()
+    events.emit("demo.generated", {"scale": "tiny"})
+    assert events.deliver_pending() == 1
+    assert counts() == [
+        ("Trường THCS Lê Lợi", 2, 1, 1),
+        ("Trường THCS Nguyễn Du", 1, 1, 1),
+    ]

@@ -38,3 +38,9 @@ def _person_merged(event) -> None:
         "current_school_id", flat=True
     )
     headcount_refresh(school_ids=[i for i in ids if i])
+
+
+@handles("demo.generated")
+def _demo_generated(event) -> None:
+    # The generator writes people in bulk without per-student events: recount every school.
+    headcount_refresh()
