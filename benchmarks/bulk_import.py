@@ -205,7 +205,7 @@ def raw_load(data: list[tuple]) -> float:
     from django.db import connection, transaction
 
     cols = ", ".join(RAW_COLUMNS)
-    c0 = time.process_time()
+    c0 = _cpu()
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as c:
         if connection.vendor == "postgresql":
@@ -216,7 +216,7 @@ def raw_load(data: list[tuple]) -> float:
             marks = ", ".join(["%s"] * len(RAW_COLUMNS))
             c.executemany(f"INSERT INTO bench_raw_student ({cols}) VALUES ({marks})", data)
     elapsed = time.perf_counter() - t0
-    CPU["raw"].append(time.process_time() - c0)
+    _cpu_done("raw", c0)
     return elapsed
 
 
@@ -239,7 +239,7 @@ def person_table_load(data: list[tuple]) -> float:
     ]
     table = Person._meta.db_table
     cols = ", ".join(_PERSON_COLUMNS)
-    c0 = time.process_time()
+    c0 = _cpu()
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as c:
         if connection.vendor == "postgresql":
@@ -253,23 +253,51 @@ def person_table_load(data: list[tuple]) -> float:
                 [(r[0], r[1].hex, str(r[2]), str(r[3]), *r[4:]) for r in rows],
             )
     elapsed = time.perf_counter() - t0
-    CPU["person_table"].append(time.process_time() - c0)
+    _cpu_done("person_table", c0)
     return elapsed
 
 
 CPU: dict[str, list[float]] = {"service": [], "raw": [], "person_table": [], "file": []}
+SERVER_CPU: dict[str, list[float]] = {"service": [], "raw": [], "person_table": [], "file": []}
+
+
+def _backend_cpu() -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend (same machine: /proc), or None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as c:
+        c.execute("SELECT pg_backend_pid()")
+        pid = c.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu() -> tuple[float, float | None]:
+    return time.process_time(), _backend_cpu()
+
+
+def _cpu_done(kind: str, c0: tuple[float, float | None]) -> None:
+    CPU[kind].append(time.process_time() - c0[0])
+    server = _backend_cpu()
+    if server is not None and c0[1] is not None:
+        SERVER_CPU[kind].append(server - c0[1])
 
 
 def service_load(rows, school, year) -> float:
     from edudx.people.bulk import students_import
 
-    c0 = time.process_time()
+    c0 = _cpu()
     t0 = time.perf_counter()
     result = students_import(
         actor=None, rows=rows, school=school, school_year=year, today=dt.date(2025, 10, 1)
     )
     elapsed = time.perf_counter() - t0
-    CPU["service"].append(time.process_time() - c0)
+    _cpu_done("service", c0)
     assert result.created == len(rows), result
     return elapsed
 
@@ -281,7 +309,7 @@ def file_load(content: bytes, school, year) -> float:
     actor = User.objects.filter(username="bench").first() or User.objects.create_superuser(
         "bench", password=None
     )
-    c0 = time.process_time()
+    c0 = _cpu()
     t0 = time.perf_counter()
     outcome = import_upload(
         actor=actor,
@@ -293,7 +321,7 @@ def file_load(content: bytes, school, year) -> float:
         today=dt.date(2025, 10, 1),
     )
     elapsed = time.perf_counter() - t0
-    CPU["file"].append(time.process_time() - c0)
+    _cpu_done("file", c0)
     assert outcome.batch.status == "succeeded", outcome.batch.errors[:5]
     return elapsed
 
@@ -394,6 +422,12 @@ def main() -> None:
                 print(
                     f"  {k} runs, wall (s): {', '.join(f'{t:.2f}' for t in v)};"
                     f" this process's CPU (s): {', '.join(f'{t:.2f}' for t in CPU[k])}"
+                    + (
+                        f"; PostgreSQL backend CPU (s):"
+                        f" {', '.join(f'{t:.2f}' for t in SERVER_CPU[k])}"
+                        if SERVER_CPU[k]
+                        else ""
+                    )
                 )
         print(
             f"  load average at the start: {', '.join(f'{x:.1f}' for x in load_start)};"

@@ -29,7 +29,9 @@ _c_encoder = (
 
 
 def _enc(value) -> str:
-    return _text(value) if type(value) is str else _encode(value)
+    if type(value) is str:
+        return _text(value)
+    return "null" if value is None else _encode(value)
 
 
 def canonical_head(*, action: str, actor, actor_name: str, at: str) -> str:
