@@ -5,10 +5,11 @@ import datetime as dt
 import pytest
 
 from edudx.audit.models import AuditEvent
+from edudx.audit.verify import chain_verify
 from edudx.core.errors import DomainErrors
 from edudx.core.models import OutboxEvent
 from edudx.core.validators import personal_id_digit
-from edudx.people import bulk
+from edudx.people import bulk, services
 from edudx.people.models import Enrolment, Person, StaffMember, Student
 
 from ..factories import person_data
@@ -131,3 +132,107 @@ def test_staff_reuses_an_existing_person_elsewhere(district):
 )
 def test_parse_staff_kind(value, expected):
     assert bulk.parse_staff_kind(value) == expected
+
+
+@pytest.mark.parametrize("temp_table_from", [1, 10_000], ids=["joined", "in-lists"])
+def test_existing_people_found_by_each_key(district, monkeypatch, temp_table_from):
+    """Existing people are found by personal ID, MOET ID, then folded name + birth date +
+    commune, whether the look-up joins a temporary table of the keys (PostgreSQL, big
+    imports) or uses IN lists."""
+    monkeypatch.setattr(bulk, "TEMP_TABLE_FROM", temp_table_from)
+    by_moet = services.person_create(
+        actor=None,
+        data=person_data(
+            "Phạm Minh Khoa", dt.date(2012, 1, 1), with_id=False, moet_id="6800000001"
+        ),
+    )
+    by_name = services.person_create(
+        actor=None,
+        data=person_data(
+            "Lê Thị Hoa", dt.date(2012, 3, 3), "F", with_id=False, commune_id=district.commune_a.pk
+        ),
+    )
+    a1 = district.student_a1.person
+    rows = [
+        {
+            "row": 2,
+            "full_name": a1.full_name,
+            "date_of_birth": "04/05/2013",
+            "sex": "Nam",
+            "personal_id": a1.personal_id,
+        },
+        {
+            "row": 3,
+            "full_name": "Phạm Minh Khoa",
+            "date_of_birth": "01/01/2012",
+            "sex": "Nam",
+            "moet_id": "6800000001",
+        },
+        {
+            "row": 4,
+            "full_name": "LÊ  THỊ HOA",
+            "date_of_birth": "03/03/2012",
+            "sex": "Nữ",
+            "commune": district.commune_a.code,
+        },
+        {
+            "row": 5,
+            "full_name": "Lê Thị Hoa",
+            "date_of_birth": "03/03/2012",
+            "sex": "Nữ",
+            "commune": district.commune_b.code,
+        },
+    ]
+    kw = {"actor": None, "school": district.school_b, "school_year": district.year, "today": TODAY}
+    with pytest.raises(DomainErrors) as exc:
+        bulk.students_import(rows=rows, **kw)
+    assert [(e.code, e.row, e.field) for e in exc.value.items] == [
+        ("person.duplicate", 2, "personal_id")
+    ]
+    result = bulk.students_import(rows=rows[1:], **kw)
+    assert (result.created, result.persons_created, result.persons_reused) == (3, 1, 2)
+    assert result.person_ids[:2] == [by_moet.pk, by_name.pk]
+    assert Person.objects.get(pk=result.person_ids[2]).commune_id == district.commune_b.pk
+
+
+def test_bulk_audit_entries_are_what_the_single_services_write(district):
+    row = {
+        "row": 2,
+        "full_name": " Đặng  Thị Ước ",
+        "date_of_birth": "05/06/2013",
+        "sex": "nữ",
+        "ethnicity": "Ê-đê",
+        "moet_id": "6800000009",
+        "commune": district.commune_b.code,
+        "class_group": district.class_b.name,
+    }
+    result = bulk.students_import(
+        actor=None, rows=[row], school=district.school_b, school_year=district.year, today=TODAY
+    )
+    pid, sid = result.person_ids[0], result.student_ids[0]
+    person_ev = AuditEvent.objects.get(object_type="people.person", object_id=str(pid))
+    student_ev = AuditEvent.objects.get(object_type="people.student", object_id=str(sid))
+    assert (person_ev.action, person_ev.object_repr, person_ev.changes) == (
+        "create",
+        "Đặng Thị Ước",
+        {
+            "address": [None, ""],
+            "commune": [None, str(district.commune_b.pk)],
+            "date_of_birth": [None, "2013-06-05"],
+            "email": [None, ""],
+            "ethnicity": [None, "12"],
+            "full_name": [None, "Đặng Thị Ước"],
+            "moet_id": [None, "6800000009"],
+            "phone": [None, ""],
+            "sex": [None, "F"],
+        },
+    )
+    assert (student_ev.object_repr, student_ev.changes) == (
+        "Đặng Thị Ước",
+        {
+            "school": [None, str(district.school_b.pk)],
+            "class_group": [None, str(district.class_b.pk)],
+        },
+    )
+    assert Person.objects.get(pk=pid).search_name == "dang thi uoc"
+    assert chain_verify().ok

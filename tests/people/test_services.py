@@ -6,7 +6,7 @@ from django.utils import timezone
 from edudx.accounts.models import Role
 from edudx.audit.models import AuditEvent
 from edudx.audit.verify import chain_verify
-from edudx.core.errors import Conflict, DomainError, NotFound
+from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
 from edudx.core.models import OutboxEvent
 from edudx.org import services as org_services
 from edudx.people import selectors, services
@@ -560,3 +560,114 @@ def test_person_found_by_name_gains_the_new_records_identifiers(district):
         object_type="people.person", object_id=str(bare.pk), action="update"
     ).get()
     assert event.changes == {"personal_id": [None, data.personal_id]}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Nam", "M"),
+        ("NỮ", "F"),
+        (" nu ", "F"),
+        ("male", "M"),
+        ("F", "F"),
+        ("x", None),
+        (None, None),
+    ],
+)
+def test_parse_sex(value, expected):
+    assert services.parse_sex(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Kinh", "01"),
+        ("ê-đê", "12"),
+        ("E de", "12"),
+        ("12", "12"),
+        ("1", "01"),
+        ("", "01"),
+        (None, "01"),
+        ("Không rõ", None),
+        ("99", None),
+    ],
+)
+def test_parse_ethnicity(value, expected):
+    assert services.parse_ethnicity(value) == expected
+
+
+def test_person_clean_reports_every_field_in_order(district):
+    ec = ErrorCollector(row=7)
+    data = services.person_clean(
+        {
+            "full_name": "  ",
+            "date_of_birth": "31/02/2013",
+            "sex": "?",
+            "ethnicity": "Sao Hỏa",
+            "commune": "99999",
+            "personal_id": "12",
+            "moet_id": "abc",
+        },
+        errors=ec,
+        communes={},
+        today=dt.date(2025, 10, 1),
+    )
+    assert data is None
+    assert [(e.code, e.field, e.row) for e in ec.items] == [
+        ("full_name.required", "full_name", 7),
+        ("date.format", "date_of_birth", 7),
+        ("sex.invalid", "sex", 7),
+        ("ethnicity.invalid", "ethnicity", 7),
+        ("commune.unknown", "commune", 7),
+        ("personal_id.format", "personal_id", 7),
+        ("moet_id.format", "moet_id", 7),
+    ]
+
+
+def test_person_clean_happy_path_values(district):
+    ec = ErrorCollector()
+    data = services.person_clean(
+        {
+            "full_name": " Nguyễn   Văn  An ",
+            "date_of_birth": "4/5/2013",
+            "sex": "nam",
+            "ethnicity": "Tày",
+            "commune": district.commune_a.code,
+            "personal_id": " 067213000123 ",
+            "moet_id": "6800000001",
+            "phone": " 0912 ",
+        },
+        errors=ec,
+        communes={district.commune_a.code: district.commune_a.pk},
+        today=dt.date(2025, 10, 1),
+    )
+    assert ec.items == []
+    assert data == PersonData(
+        "Nguyễn Văn An",
+        dt.date(2013, 5, 4),
+        "M",
+        "02",
+        district.commune_a.pk,
+        "",
+        "067213000123",
+        "6800000001",
+        "0912",
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "codes"),
+    [
+        ("24701", 11, []),
+        (" 24701 ", 11, []),
+        (12, 12, []),
+        ("", None, []),
+        (None, None, []),
+        ("00000", None, ["commune.unknown"]),
+    ],
+)
+def test_clean_commune(value, expected, codes):
+    ec = ErrorCollector()
+    assert services.clean_commune(value, ec, {"24701": 11}) == expected
+    assert [e.code for e in ec.items] == codes
