@@ -12,6 +12,7 @@ from ninja.openapi.docs import Swagger
 from edudx.accounts.tokens import TokenAuth, VerifiedSessionAuth
 from edudx.core import api_errors
 from edudx.org.api import router as org_router
+from edudx.org.api_tree import router as org_tree_router
 from edudx.people.api import router as people_router
 
 api = NinjaAPI(
@@ -29,4 +30,5 @@ api = NinjaAPI(
 )
 api_errors.install(api)
 api.add_router("", org_router)
+api.add_router("", org_tree_router)
 api.add_router("", people_router)

@@ -26,6 +26,8 @@ def test_schema_documents_every_resource():
     assert paths == {
         "/api/v1/units",
         "/api/v1/units/{unit_id}",
+        "/api/v1/units/{unit_id}/reparent",
+        "/api/v1/units/{unit_id}/dissolve",
         "/api/v1/schools",
         "/api/v1/schools/{school_id}",
         "/api/v1/classes",

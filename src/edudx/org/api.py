@@ -214,6 +214,26 @@ def create_unit(request, payload: UnitIn):
     )
 
 
+class UnitPatch(Schema):
+    name: str | None = Field(None, max_length=255)
+    code: str | None = Field(None, max_length=20)
+    reason: str = Field("", max_length=255)
+
+
+@router.patch("/units/{unit_id}", response={200: UnitOut, **ERRORS}, summary="Update a unit")
+def update_unit(request, unit_id: int, payload: UnitPatch):
+    unit = selectors.unit_get(unit_id=unit_id)
+    require_unit_access(request, unit)
+    unit = services.unit_update(
+        actor=request.user,
+        unit=unit,
+        name=payload.name,
+        code=payload.code,
+        reason=payload.reason,
+    )
+    return render_unit(unit)
+
+
 # --- schools -----------------------------------------------------------------------------
 
 

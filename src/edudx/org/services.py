@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edudx.audit.services import audit_record
+from edudx.audit.services import audit_record, diff
 from edudx.core import events
 from edudx.core.errors import DomainError
 from edudx.core.text import clean_name, fold
@@ -225,6 +225,48 @@ def unit_reparent(
             {"unit": unit.pk, "parent": new_parent.pk, "effective": effective.isoformat()},
         )
     return len(subtree)
+
+
+def unit_update(
+    *, actor, unit: OrgUnit, name: str | None = None, code: str | None = None, reason: str = ""
+) -> OrgUnit:
+    """Rename a unit or correct its official code (validated as on creation)."""
+    unit = OrgUnit.objects.get(pk=unit.pk)
+    before = {"name": unit.name, "code": unit.code}
+    if name is not None:
+        name = clean_name(name)
+        if not name:
+            raise DomainError("org.name", _("Tên đơn vị không được để trống."), field="name")
+        unit.name, unit.search_name = name, fold(name)
+    if code is not None:
+        code = _check_code(unit.kind, code)
+        if (
+            code
+            and OrgUnit.objects.filter(kind=unit.kind, code=code, valid_to__isnull=True)
+            .exclude(pk=unit.pk)
+            .exists()
+        ):
+            raise DomainError(
+                "org.code_taken",
+                _("Mã %(code)s đã được dùng cho một đơn vị khác.") % {"code": code},
+                field="code",
+            )
+        unit.code = code
+    changes = diff(before, {"name": unit.name, "code": unit.code})
+    if changes:
+        with transaction.atomic():
+            unit.save(update_fields=["name", "search_name", "code", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="update",
+                object_type="org.unit",
+                object_id=unit.pk,
+                object_repr=unit.name,
+                changes=changes,
+                reason=reason,
+            )
+            events.emit("org.unit_updated", {"unit": unit.pk})
+    return unit
 
 
 def unit_dissolve(*, actor, unit: OrgUnit, effective: dt.date, reason: str = "") -> None:
