@@ -388,6 +388,18 @@ def test_merge_moves_every_history_row_to_the_survivor(district, duplicate):
         (district.school_a.pk, timezone.localdate()),  # the District enrols today
     ]
     assert not Enrolment.objects.filter(student=duplicate["drop_student"]).exists()
+    # One child entered twice had two open enrolments: the latest is current, the earlier
+    # one ends the day the latest starts.
+    assert list(
+        Enrolment.objects.filter(student=keep_student)
+        .order_by("start_date")
+        .values_list("status", "end_date")
+    ) == [("transferred_out", timezone.localdate()), ("active", None)]
+    keep_student.refresh_from_db()
+    assert (keep_student.current_school_id, keep_student.status) == (
+        district.school_a.pk,
+        "studying",
+    )
     assert sorted(
         GuardianLink.objects.filter(student=keep_student).values_list("guardian", "relationship")
     ) == sorted([(duplicate["mother"].pk, "mother"), (duplicate["father"].pk, "father")])
@@ -426,6 +438,7 @@ def test_merge_moves_every_history_row_to_the_survivor(district, duplicate):
         {
             "merged": [None, str(drop.pk)],
             "enrolments": [None, "1"],
+            "closed_enrolments": [None, "1"],
             "staff": [None, "1"],
             "users": [None, "1"],
         },

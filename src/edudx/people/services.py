@@ -640,6 +640,32 @@ def guardian_link(
     return link
 
 
+def _one_open_enrolment(student: Student, now) -> int:
+    """After a merge of two student records the survivor may hold two open enrolments (the
+    same child entered twice). The latest one is where the child is now; earlier open ones
+    end the day it starts (status transferred_out, history kept). Returns how many closed."""
+    open_rows = list(
+        Enrolment.objects.filter(student=student, status=EnrolmentStatus.ACTIVE).order_by(
+            "start_date", "id"
+        )
+    )
+    if not open_rows:
+        return 0
+    current = open_rows[-1]
+    for e in open_rows[:-1]:
+        e.status = EnrolmentStatus.TRANSFERRED_OUT
+        e.end_date = current.start_date
+        e.updated_at = now
+    Enrolment.objects.bulk_update(open_rows[:-1], ["status", "end_date", "updated_at"])
+    Student.objects.filter(pk=student.pk).update(
+        current_school_id=current.school_id,
+        current_class_id=current.class_group_id,
+        status=StudentStatus.STUDYING,
+        updated_at=now,
+    )
+    return len(open_rows) - 1
+
+
 def person_merge(*, actor, keep: Person, drop: Person, reason: str = "") -> Person:
     """Merge a duplicate into `keep`. Every row that pointed at `drop` — student role and its
     enrolments, staff roles, guardian links, user accounts — now points at `keep`; nothing is
@@ -675,6 +701,7 @@ def person_merge(*, actor, keep: Person, drop: Person, reason: str = "") -> Pers
             drop_student.current_school = None
             drop_student.current_class = None
             drop_student.save()
+            moved["closed_enrolments"] = _one_open_enrolment(keep_student, now)
         elif drop_student:
             drop_student.person = keep
             drop_student.search_name = locked[keep.pk].search_name
