@@ -14,6 +14,7 @@ from edudx.core import api_errors
 from edudx.org.api import router as org_router
 from edudx.org.api_tree import router as org_tree_router
 from edudx.people.api import router as people_router
+from edudx.people.api_dedup import router as dedup_router
 
 api = NinjaAPI(
     title="EduDX API",
@@ -32,3 +33,4 @@ api_errors.install(api)
 api.add_router("", org_router)
 api.add_router("", org_tree_router)
 api.add_router("", people_router)
+api.add_router("", dedup_router)

@@ -36,6 +36,8 @@ def test_schema_documents_every_resource():
         "/api/v1/students/{student_id}",
         "/api/v1/staff",
         "/api/v1/staff/{staff_id}",
+        "/api/v1/duplicates",
+        "/api/v1/persons/merge",
     }
 
 
