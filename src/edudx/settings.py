@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "edudx.people",
     "edudx.accounts",
     "edudx.audit",
+    "edudx.records",
     "edudx.exchange",
     "edudx.monitoring",
     "edudx.demo",
