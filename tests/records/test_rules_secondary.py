@@ -53,7 +53,7 @@ ALL_OK = (OK, OK, OK, OK)  # GDTC, Nghệ thuật, HĐTN-HN, nội dung GD đị
         pytest.param("8", "8.0", id="integer"),
         pytest.param("8.5", "8.5", id="dot"),
         pytest.param("8,5", "8.5", id="vietnamese-comma"),
-        pytest.param(" 7,25 ".replace("25", "2"), "7.2", id="spaces"),
+        pytest.param(" 7,2 ", "7.2", id="spaces"),
         pytest.param("0", "0.0", id="zero-allowed"),
         pytest.param("0,0", "0.0", id="zero-comma"),
         pytest.param("10", "10.0", id="ten"),
@@ -154,8 +154,8 @@ def test_regular_assessment_count_refuses(periods, error):
         pytest.param(["10", "10", "10", "10"], "10", "10", "10.0", id="all-ten"),
         pytest.param(["0", "0"], "0", "0", "0.0", id="all-zero"),
         pytest.param(["7", "8"], "6", "9", "7.7", id="two-regular-54/7"),
-        pytest.param(["7", "8", "9"], "6", "9", "7.8", id="three-regular-62/8=7.75"),
-        pytest.param(["7", "8", "9", "10"], "6", "9", "7.9", id="four-regular-73/9"),
+        pytest.param(["7", "8", "9"], "6", "9", "7.9", id="three-regular-63/8=7.875"),
+        pytest.param(["7", "8", "9", "10"], "6", "9", "8.1", id="four-regular-73/9"),
         pytest.param(["9.3", "5.8", "5.7"], "7.6", "10", "8.3", id="8.25-half-up"),
         pytest.param(["7.2", "7.1", "6.6"], "8.1", "9.9", "8.4", id="8.35-half-up"),
         pytest.param(["6.2", "7.9", "7.7"], "6.5", "5.6", "6.5", id="6.45-reaches-6.5"),
@@ -192,9 +192,9 @@ def test_float_arithmetic_would_have_failed(
     """Each average is exactly x.x5; floats lose the half (binary error or half-to-even)."""
     as_float = (sum(regular) + 2 * midterm + 3 * final) / (len(regular) + 5)
     assert round(as_float, 1) == float_rounded
-    exact_value = (
-        sum(D(str(m)) for m in regular) + 2 * D(str(midterm)) + 3 * D(str(final))
-    ) / (len(regular) + 5)
+    exact_value = (sum(D(str(m)) for m in regular) + 2 * D(str(midterm)) + 3 * D(str(final))) / (
+        len(regular) + 5
+    )
     assert exact_value == D(exact)
     result = term_average([D(str(m)) for m in regular], D(str(midterm)), D(str(final)))
     assert str(result) == decimal_rounded
@@ -329,9 +329,21 @@ LEARNING_CASES = [
     ("dat-level-below-3.5-not-adjusted", ["5.0"] * 7 + ["3.4"], ALL_OK, F, F),
     # Rounding edges feed straight into the levels.
     ("6.45-rounded-6.5-keeps-tot", ["8.0"] * 6 + [str(round_half_up(D("6.45")))], ALL_OK, G, G),
-    ("7.95-rounded-8.0-counts", ["8.0"] * 5 + [str(round_half_up(D("7.95")))] + ["7"], ALL_OK, G, G),
+    (
+        "7.95-rounded-8.0-counts",
+        ["8.0"] * 5 + [str(round_half_up(D("7.95")))] + ["7"],
+        ALL_OK,
+        G,
+        G,
+    ),
     ("4.95-rounded-5.0-keeps-kha", ["7.0"] * 7 + [str(round_half_up(D("4.95")))], ALL_OK, K, K),
-    ("3.45-rounded-3.5-adjust-from-tot", ["8.0"] * 7 + [str(round_half_up(D("3.45")))], ALL_OK, K, P),
+    (
+        "3.45-rounded-3.5-adjust-from-tot",
+        ["8.0"] * 7 + [str(round_half_up(D("3.45")))],
+        ALL_OK,
+        K,
+        P,
+    ),
 ]
 
 
@@ -393,10 +405,7 @@ CONDUCT_YEAR = {
 
 @pytest.mark.parametrize(
     ("first", "second", "expected"),
-    [
-        pytest.param(a, b, y, id=f"hk1-{a.code}-hk2-{b.code}")
-        for (a, b), y in CONDUCT_YEAR.items()
-    ],
+    [pytest.param(a, b, y, id=f"hk1-{a.code}-hk2-{b.code}") for (a, b), y in CONDUCT_YEAR.items()],
 )
 def test_conduct_year_result(first, second, expected):
     assert conduct_year_result(first, second) is expected
@@ -468,9 +477,7 @@ def test_after_re_examination_replaces_the_year_results():
 
 def test_after_re_examination_of_a_comment_subject():
     year = {f"s{i}": D("6.0") for i in range(8)}
-    result = after_re_examination(
-        year, {"gdtc": NO, "hdtn": NO}, re_assessed_comments={"gdtc": OK}
-    )
+    result = after_re_examination(year, {"gdtc": NO, "hdtn": NO}, re_assessed_comments={"gdtc": OK})
     assert result.level is P
 
 
@@ -509,9 +516,7 @@ def test_after_re_examination_only_for_failed_subjects(averages, comment_results
     ],
 )
 def test_year_title(conduct, learning, averages, expected):
-    result = year_title(
-        conduct=conduct, learning=learning, year_averages=[D(a) for a in averages]
-    )
+    result = year_title(conduct=conduct, learning=learning, year_averages=[D(a) for a in averages])
     assert result is expected
 
 

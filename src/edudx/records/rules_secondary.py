@@ -54,7 +54,8 @@ def parse_mark(text: str | int | Decimal, *, field: str | None = None) -> Decima
         if not raw:
             raise MarkError("records.mark.empty", _("Chưa nhập điểm."), field=field)
         normalised = raw.replace(",", ".", 1)
-        if normalised.count(".") > 1 or not normalised.replace(".", "", 1).isdigit():
+        digits = normalised.replace(".", "", 1)
+        if not (digits.isascii() and digits.isdigit()):
             raise MarkError(
                 "records.mark.invalid",
                 _("Điểm “%(value)s” không hợp lệ: nhập số từ 0 đến 10, ví dụ 8 hoặc 8,5.")
