@@ -144,7 +144,7 @@ def periodic_test_subjects(grade: int, checkpoint: Checkpoint) -> frozenset[str]
     return frozenset(s for s, first in _TESTED_FROM_GRADE.items() if grade >= first)
 
 
-class TestScoreError(DomainError):
+class PeriodicScoreError(DomainError):
     """A periodic test score is not a whole number from 1 to 10."""
 
 
@@ -154,18 +154,18 @@ TEST_SCORE_MIN, TEST_SCORE_MAX = 1, 10
 def parse_test_score(text: str | int, *, field: str | None = None) -> int:
     """Read a periodic test score: a whole number from 1 to 10 ("7", " 10 ").
 
-    Decimals ("8,5", "8.0") and 0 are refused with a `TestScoreError`."""
+    Decimals ("8,5", "8.0") and 0 are refused with a `PeriodicScoreError`."""
     # Circular 27/2020/TT-BGDĐT, Art. 7(1)(d): "Bài kiểm tra được giáo viên sửa lỗi, nhận
     # xét, cho điểm theo thang điểm 10, không cho điểm thập phân". The lowest score is 1:
     # the regulation it replaced (Circular 30/2014/TT-BGDĐT as amended by Circular
     # 22/2016/TT-BGDĐT) said "không cho điểm 0"; schools and the sector database keep 1-10.
     if isinstance(text, bool):
-        raise TestScoreError("records.test_score.invalid", _("Điểm phải là một số."), field=field)
+        raise PeriodicScoreError("records.test_score.invalid", _("Điểm phải là một số."), field=field)
     raw = str(text).strip() if text is not None else ""
     if not raw:
-        raise TestScoreError("records.test_score.empty", _("Chưa nhập điểm."), field=field)
+        raise PeriodicScoreError("records.test_score.empty", _("Chưa nhập điểm."), field=field)
     if not raw.isdigit() or not raw.isascii():
-        raise TestScoreError(
+        raise PeriodicScoreError(
             "records.test_score.invalid",
             _(
                 "Điểm “%(value)s” không hợp lệ: điểm kiểm tra định kì là số nguyên từ 1 "
@@ -176,7 +176,7 @@ def parse_test_score(text: str | int, *, field: str | None = None) -> int:
         )
     score = int(raw)
     if not TEST_SCORE_MIN <= score <= TEST_SCORE_MAX:
-        raise TestScoreError(
+        raise PeriodicScoreError(
             "records.test_score.range",
             _("Điểm kiểm tra định kì phải từ 1 đến 10 (đã nhập %(value)s).") % {"value": raw},
             field=field,
