@@ -160,7 +160,9 @@ def parse_test_score(text: str | int, *, field: str | None = None) -> int:
     # the regulation it replaced (Circular 30/2014/TT-BGDĐT as amended by Circular
     # 22/2016/TT-BGDĐT) said "không cho điểm 0"; schools and the sector database keep 1-10.
     if isinstance(text, bool):
-        raise PeriodicScoreError("records.test_score.invalid", _("Điểm phải là một số."), field=field)
+        raise PeriodicScoreError(
+            "records.test_score.invalid", _("Điểm phải là một số."), field=field
+        )
     raw = str(text).strip() if text is not None else ""
     if not raw:
         raise PeriodicScoreError("records.test_score.empty", _("Chưa nhập điểm."), field=field)
