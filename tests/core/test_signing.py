@@ -427,3 +427,73 @@ def test_pdfsig_trusts_the_demo_root_from_an_nss_database(signed_twice, pki, tmp
 def test_pdfsig_reports_the_tampered_byte(signed_twice, tmp_path):
     out = pdfsig(flip(signed_twice, first_revision_byte(signed_twice)), tmp_path)
     assert out.count("Signature Validation: Digest Mismatch.") == 2
+
+
+# --- PKCS#11 (SoftHSM stands in for a USB token or an HSM) ---------------------------------------
+
+SOFTHSM_LIBS = [
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/local/lib/softhsm/libsofthsm2.so",
+]
+
+
+def test_pkcs11_token_signs(rendered, pki, teacher, tmp_path, monkeypatch):
+    pkcs11 = pytest.importorskip("pkcs11", reason="python-pkcs11 not installed")
+    module = next((p for p in SOFTHSM_LIBS if Path(p).exists()), None)
+    util = shutil.which("softhsm2-util")
+    if module is None or util is None:
+        pytest.skip("SoftHSM not installed (apt-get install softhsm2)")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    (tmp_path / "tokens").mkdir()
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nobjectstore.backend = file\n")
+    monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
+    run = {"check": True, "capture_output": True}
+    subprocess.run(  # noqa: S603
+        [util, "--init-token", "--free", "--label", "edudx", "--pin", "1234", "--so-pin", "5678"],
+        **run,
+    )
+    key, cert, _ = pkcs12.load_key_and_certificates(
+        pki.signer_path("gv-tran-van-binh").read_bytes(), pki.passphrase
+    )
+    pem = tmp_path / "key.pem"
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    subprocess.run(  # noqa: S603
+        [util, "--import", str(pem), "--token", "edudx", "--label", "gv", "--id", "01"]
+        + ["--pin", "1234"],
+        **run,
+    )
+    token = pkcs11.lib(module).get_token(token_label="edudx")
+    with token.open(rw=True, user_pin="1234") as session:
+        session.create_object(
+            {
+                pkcs11.Attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE,
+                pkcs11.Attribute.CERTIFICATE_TYPE: pkcs11.CertificateType.X_509,
+                pkcs11.Attribute.TOKEN: True,
+                pkcs11.Attribute.LABEL: "gv",
+                pkcs11.Attribute.ID: b"\x01",
+                pkcs11.Attribute.SUBJECT: cert.subject.public_bytes(),
+                pkcs11.Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
+            }
+        )
+    monkeypatch.setenv("EDUDX_SIGNER_TOKEN_PKCS11_MODULE", module)
+    monkeypatch.setenv("EDUDX_SIGNER_TOKEN_PKCS11_TOKEN", "edudx")
+    monkeypatch.setenv("EDUDX_SIGNER_TOKEN_PKCS11_KEY", "gv")
+    monkeypatch.setenv("EDUDX_SIGNER_TOKEN_PKCS11_PIN", "1234")
+    signer = signer_from_env("token")
+    signed = sign_pdf(rendered.data, signer=signer, field_name="homeroom")
+    result = verify_pdf(signed, trust_roots=[pki.root_cert])
+    assert (signer.common_name, signer.source.startswith("pkcs11:")) == ("Trần Văn Bình", True)
+    assert summary(result) == [
+        ("homeroom", "Trần Văn Bình", SCHOOL, True, True, True, True, "none"),
+    ]
