@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("edudx.accounts.urls")),
     path("org/", include("edudx.org.urls")),
     path("people/", include("edudx.people.urls")),
+    path("records/", include("edudx.records.urls")),
     path("import/", include("edudx.exchange.urls")),
     path("api/v1/", include("edudx.api_urls")),
 ]

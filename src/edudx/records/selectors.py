@@ -68,9 +68,16 @@ def class_get(*, actor, class_id: int) -> ClassGroup:
 
 def _school_staff(actor, school) -> bool:
     """The actor is principal or clerk at the school or a unit above it."""
-    paths = RoleAssignment.objects.filter(
-        user=actor, role__in=SCHOOL_STAFF_ROLES, unit__valid_to__isnull=True
-    ).values_list("unit__path", flat=True)
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    # Remembered on the user object for the request (a list page asks once per row).
+    paths = actor.__dict__.get("_records_staff_paths")
+    if paths is None:
+        paths = actor.__dict__["_records_staff_paths"] = tuple(
+            RoleAssignment.objects.filter(
+                user=actor, role__in=SCHOOL_STAFF_ROLES, unit__valid_to__isnull=True
+            ).values_list("unit__path", flat=True)
+        )
     return any(school.path.startswith(p) for p in paths)
 
 
@@ -298,7 +305,7 @@ def leave_scope_q(scope: Scope) -> Q | None:
 
 def leave_list(*, actor, status: str | None = None) -> QuerySet[LeaveRequest]:
     qs = LeaveRequest.objects.select_related(
-        "student__person", "student__current_class", "guardian"
+        "student__person", "student__current_class", "student__current_school", "guardian"
     )
     q = leave_scope_q(scope_of(actor))
     if q is not None:

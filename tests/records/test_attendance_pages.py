@@ -1,0 +1,143 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from edudx.accounts.models import Role
+from edudx.records.models import AttendanceMark, AttendanceSession, LeaveRequest
+from tests.pages.conftest import otp_login
+
+from .conftest import DAY, take
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("records:attendance")
+
+
+def sheet_query(cls, session="am"):
+    return f"{URL}?class={cls.pk}&date={DAY.isoformat()}&session={session}"
+
+
+@pytest.fixture
+def tc(client, teacher):
+    return otp_login(client, teacher)
+
+
+def test_picker_lists_only_my_classes(district, tc):
+    page = tc.get(URL)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'<option value="{district.class_a.pk}"' in html
+    assert f'<option value="{district.class_b.pk}"' not in html
+
+
+def test_sheet_lists_everyone_present_by_default(district, tc):
+    page = tc.get(sheet_query(district.class_a))
+    assert page.status_code == 200
+    html = page.content.decode()
+    for s in (district.student_a1, district.student_a2):
+        assert f'id="st-{s.pk}-present" name="status-{s.pk}" value="present" checked' in html
+    assert "<script" not in html.split("</head>")[1]  # works without JavaScript
+    assert ' style="' not in html  # CSP: no inline styles
+
+
+def _post(c, cls, statuses, notes=None):
+    data = {"class": cls.pk, "date": DAY.isoformat(), "session": "am", "student": []}
+    for sid, st in statuses.items():
+        data["student"].append(sid)
+        data[f"status-{sid}"] = st
+    for sid, note in (notes or {}).items():
+        data[f"note-{sid}"] = note
+    return c.post(URL, data)
+
+
+def test_one_save_for_the_class_and_a_retry_does_not_duplicate(district, tc):
+    a1, a2 = district.student_a1.pk, district.student_a2.pk
+    for _ in range(2):
+        r = _post(tc, district.class_a, {a1: "unexcused", a2: "present"}, {a1: "không báo"})
+        assert r.status_code == 302
+    assert AttendanceSession.objects.count() == 1
+    assert list(AttendanceMark.objects.values_list("student_id", "status", "note")) == [
+        (a1, "unexcused", "không báo")
+    ]
+    page = tc.get(r.url)
+    html = page.content.decode()
+    assert "Đã lưu điểm danh lớp 6A1" in html
+    assert f'id="st-{a1}-unexcused" name="status-{a1}" value="unexcused" checked' in html
+
+
+def test_teacher_of_another_class_gets_404(district, client):
+    otp_login(client, district.teacher_user(district.teacher_b))
+    assert client.get(sheet_query(district.class_a)).status_code == 404
+    r = _post(client, district.class_a, {district.student_a1.pk: "unexcused"})
+    assert r.status_code == 404
+    assert client.get(reverse("records:summary", args=[district.class_a.pk])).status_code == 404
+    assert AttendanceSession.objects.count() == 0
+
+
+def test_officer_may_not_save(district, client):
+    otp_login(client, district.user(Role.PROVINCE_OFFICER, district.province))
+    assert client.get(sheet_query(district.class_a)).status_code == 200
+    assert _post(client, district.class_a, {}).status_code == 403
+
+
+def test_summary_page_shows_flags(district, tc, teacher, settings):
+    settings.ABSENCE_STREAK = 2
+    a1 = district.student_a1.pk
+    take(teacher, district.class_a, DAY, "am", **{f"s{a1}": "unexcused"})
+    take(teacher, district.class_a, DAY, "pm", **{f"s{a1}": "excused"})
+    page = tc.get(reverse("records:summary", args=[district.class_a.pk]) + "?month=2025-10")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "2 buổi liên tiếp" in html
+    assert "Từ 01/10/2025 đến 31/10/2025: 2 buổi đã điểm danh." in html
+
+
+def test_summary_in_english(district, tc, settings):
+    tc.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = tc.get(reverse("records:summary", args=[district.class_a.pk]))
+    assert "Attendance of class 6A1 (2025-2026)" in page.content.decode()
+
+
+def test_guardian_sees_own_child_read_only(district, teacher, guardian):
+    a1 = district.student_a1.pk
+    take(teacher, district.class_a, DAY, **{f"s{a1}": "unexcused"})
+    c = Client()
+    c.force_login(guardian)
+    page = c.get(reverse("records:student_attendance", args=[a1]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "06/10/2025" in html and "Vắng không phép" in html
+    assert "<form" not in html.split('id="main"')[1]  # nothing to edit
+    assert (
+        c.get(reverse("records:student_attendance", args=[district.student_a2.pk])).status_code
+        == 404
+    )
+    assert c.get(sheet_query(district.class_a)).status_code == 404
+    detail = c.get(reverse("people:student_detail", args=[a1]))
+    assert reverse("records:student_attendance", args=[a1]) in detail.content.decode()
+
+
+def test_leave_request_pages(district, teacher, guardian, client):
+    g = Client()
+    g.force_login(guardian)
+    r = g.post(
+        reverse("records:leave"),
+        {
+            "action": "create",
+            "student": district.student_a1.pk,
+            "from_date": DAY.isoformat(),
+            "to_date": DAY.isoformat(),
+            "reason": "Ốm",
+        },
+    )
+    assert r.status_code == 302
+    leave = LeaveRequest.objects.get()
+    otp_login(client, teacher)
+    page = client.get(reverse("records:leave")).content.decode()
+    assert 'value="accept"' in page
+    r = client.post(reverse("records:leave"), {"action": "accept", "leave": leave.pk})
+    assert r.status_code == 302
+    leave.refresh_from_db()
+    assert leave.status == "accepted"
+    # The guardian cannot decide (no button, and a forged post changes nothing).
+    assert 'value="accept"' not in g.get(reverse("records:leave")).content.decode()
