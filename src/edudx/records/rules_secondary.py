@@ -464,8 +464,8 @@ def year_end_status(*, conduct: Level, learning: Level, absent_sessions: int) ->
         return YearEndStatus.RE_EXAMINATION
     # Both Chưa đạt. Art. 14 names students whose year conduct is at least Đạt; Art. 12(1)(a)
     # counts the conduct re-assessed after the summer training (Art. 13(3)) as the year's
-    # conduct, and the Ministry's published answers (2023-2025) read the two together: the
-    # student trains and is re-assessed in the same summer.
+    # conduct, and the Ministry's answer to a reader (published by Lao Động) reads the two
+    # together: the student trains and is re-assessed in the same summer.
     return YearEndStatus.SUMMER_TRAINING_AND_RE_EXAMINATION
 
 
