@@ -239,13 +239,21 @@ def principal_signature_byte(data: bytes) -> int:
     return data.rindex(b"/M (D") + len(b"/M (D\\072") + 2
 
 
+def principal_padding_byte(data: bytes) -> int:
+    """A zero of the padding after the principal's CMS container: the one place no
+    signature covers, where readers would ignore what was hidden."""
+    start = data.rindex(b"/Contents <")
+    return data.index(b">", start) - 10
+
+
 @pytest.mark.parametrize(
     ("where", "expected_intact"),
     [
         (first_revision_byte, [False, False]),
         (principal_signature_byte, [True, False]),
+        (principal_padding_byte, [True, False]),
     ],
-    ids=["in-the-transcript", "in-the-principal-signature"],
+    ids=["in-the-transcript", "in-the-principal-signature", "in-the-signature-padding"],
 )
 def test_one_byte_changed_is_not_intact(signed_twice, pki, where, expected_intact):
     tampered = flip(signed_twice, where(signed_twice))

@@ -26,10 +26,11 @@ import re
 import secrets
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from asn1crypto import cms as asn1_cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -70,7 +71,7 @@ def _write_private(path: Path, data: bytes) -> None:
 
 def pki_passphrase(directory: Path) -> bytes:
     """EDUDX_PKI_PASSPHRASE, or one generated into the PKI folder on first use."""
-    if value := settings_env("PKI_PASSPHRASE"):
+    if value := _env("PKI_PASSPHRASE"):
         return value.encode()
     path = directory / "passphrase"
     if not path.exists():
@@ -78,7 +79,7 @@ def pki_passphrase(directory: Path) -> bytes:
     return path.read_bytes().strip()
 
 
-def settings_env(name: str, default: str = "") -> str:
+def _env(name: str, default: str = "") -> str:
     return os.environ.get(f"EDUDX_{name}", default)
 
 
@@ -380,17 +381,17 @@ def signer_from_env(name: str) -> Signer:
     (…_PKCS12, …_PASSPHRASE) or a PKCS#11 token (…_PKCS11_MODULE, …_PKCS11_KEY,
     optional …_PKCS11_CERT, …_PKCS11_TOKEN or …_PKCS11_SLOT, …_PKCS11_PIN)."""
     prefix = f"SIGNER_{name.upper()}_"
-    if path := settings_env(prefix + "PKCS12"):
-        return signer_from_pkcs12(path, settings_env(prefix + "PASSPHRASE") or None)
-    if module := settings_env(prefix + "PKCS11_MODULE"):
-        slot = settings_env(prefix + "PKCS11_SLOT")
+    if path := _env(prefix + "PKCS12"):
+        return signer_from_pkcs12(path, _env(prefix + "PASSPHRASE") or None)
+    if module := _env(prefix + "PKCS11_MODULE"):
+        slot = _env(prefix + "PKCS11_SLOT")
         return signer_from_pkcs11(
             module=module,
-            key_label=settings_env(prefix + "PKCS11_KEY"),
-            cert_label=settings_env(prefix + "PKCS11_CERT") or None,
-            token_label=settings_env(prefix + "PKCS11_TOKEN") or None,
+            key_label=_env(prefix + "PKCS11_KEY"),
+            cert_label=_env(prefix + "PKCS11_CERT") or None,
+            token_label=_env(prefix + "PKCS11_TOKEN") or None,
             slot=int(slot) if slot else None,
-            pin=settings_env(prefix + "PKCS11_PIN") or None,
+            pin=_env(prefix + "PKCS11_PIN") or None,
         )
     raise DomainError(
         "signing.not_configured",
@@ -455,7 +456,7 @@ def sign_pdf(
     if box is not None:
         spec = fields.SigFieldSpec(field_name, on_page=box.page, box=box.box)
     timestamper = None
-    if tsa_url := tsa_url if tsa_url is not None else settings_env("SIGNING_TSA_URL"):
+    if tsa_url := tsa_url if tsa_url is not None else _env("SIGNING_TSA_URL"):
         from pyhanko.sign.timestamps import HTTPTimeStamper
 
         timestamper = HTTPTimeStamper(tsa_url)
@@ -549,10 +550,10 @@ def default_trust_roots() -> list[x509.Certificate]:
     plus the demo root when EDUDX_SIGNING_TRUST_DEMO_ROOT is on — by default only when no
     real root is configured, so a production site does not trust its own demo CA."""
     roots: list[x509.Certificate] = []
-    configured = [p for p in settings_env("SIGNING_TRUST_ROOTS").split(os.pathsep) if p]
+    configured = [p for p in _env("SIGNING_TRUST_ROOTS").split(os.pathsep) if p]
     for path in configured:
         roots += load_certificates(path)
-    trust_demo = settings_env("SIGNING_TRUST_DEMO_ROOT", "0" if configured else "1")
+    trust_demo = _env("SIGNING_TRUST_DEMO_ROOT", "0" if configured else "1")
     demo = Path(settings.VAR_DIR) / "pki" / "ca.pem"
     if trust_demo.lower() in {"1", "true", "yes", "on"} and demo.exists():
         roots += load_certificates(demo)
@@ -574,6 +575,15 @@ def _report(embedded, status) -> SignatureReport:
         modified_after=_MODIFICATIONS.get(level, "other"),
         modifications_allowed=bool(status.docmdp_ok) or level is None,
     )
+
+
+def _padding_clean(embedded) -> bool:
+    """/Contents is the one part of the file no signature covers: the CMS container, then
+    zero padding. Readers ignore what follows the container, so bytes hidden there would
+    survive every check; anything but zeros is reported as tampering."""
+    content = embedded.pkcs7_content
+    used = len(asn1_cms.ContentInfo.load(content).dump())
+    return not content[used:].strip(b"\0")
 
 
 def _broken(embedded, exc: Exception) -> SignatureReport:
@@ -649,7 +659,10 @@ def verify_pdf(
         )
         try:
             status = _run(async_validate_pdf_signature(sig, context))
-            reports.append(_report(sig, status))
+            report = _report(sig, status)
+            if not _padding_clean(sig):
+                report = replace(report, intact=False, error="data after the CMS container")
+            reports.append(report)
         except Exception as exc:  # a damaged signature is a finding, not a crash
             reports.append(_broken(sig, exc))
     verdict, message = _verdict(reports, expected_fields)
