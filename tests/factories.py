@@ -161,6 +161,7 @@ class District:
             school=school,
             school_year=self.year,
             class_group=cls,
+            start_date=self.year.start_date,
         )
 
     def user(self, role: str, unit=None, person=None, username: str | None = None) -> User:

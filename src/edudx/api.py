@@ -15,6 +15,7 @@ from edudx.org.api import router as org_router
 from edudx.org.api_tree import router as org_tree_router
 from edudx.people.api import router as people_router
 from edudx.people.api_dedup import router as dedup_router
+from edudx.people.api_transfer import router as transfer_router
 from edudx.records.api import router as records_router
 
 api = NinjaAPI(
@@ -35,4 +36,5 @@ api.add_router("", org_router)
 api.add_router("", org_tree_router)
 api.add_router("", people_router)
 api.add_router("", dedup_router)
+api.add_router("", transfer_router)
 api.add_router("", records_router)

@@ -38,6 +38,7 @@ def test_schema_documents_every_resource():
         "/api/v1/staff/{staff_id}",
         "/api/v1/duplicates",
         "/api/v1/persons/merge",
+        "/api/v1/students/{student_id}/transfer",
         "/api/v1/subjects",
         "/api/v1/attendance/classes/{class_id}/{day}/{session}",
         "/api/v1/attendance/classes/{class_id}/summary",

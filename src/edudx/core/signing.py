@@ -18,6 +18,7 @@ cover untouched. See docs/signing.md.
 """
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import fcntl
 import io
@@ -409,13 +410,26 @@ def _bad_pdf() -> DomainError:
 _LOOPS = threading.local()
 
 
-def _run(coro):
-    """pyHanko is asyncio inside; one event loop per thread, reused (asyncio.run would make
-    and tear down a loop per document). Call from synchronous code (views, tasks)."""
+def _run_here(coro):
     loop = getattr(_LOOPS, "loop", None)
     if loop is None or loop.is_closed():
         loop = _LOOPS.loop = asyncio.new_event_loop()
     return loop.run_until_complete(coro)
+
+
+def _run(coro):
+    """pyHanko is asyncio inside; one event loop per thread, reused (asyncio.run would make
+    and tear down a loop per document). Call from synchronous code (views, tasks). If this
+    thread already runs an event loop (an async caller, or Playwright's sync API), the
+    coroutine runs on a helper thread with its own loop instead."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _run_here(coro)
+    return _HELPER.submit(_run_here, coro).result()
+
+
+_HELPER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="edudx-sign")
 
 
 def sign_pdf(

@@ -470,6 +470,15 @@ def student_transfer(
             field="school",
         )
     _check_class(class_group, to_school, school_year)
+    current = student.enrolments.filter(status=EnrolmentStatus.ACTIVE).order_by("-start_date")
+    started = current.values_list("start_date", flat=True).first()
+    if started is not None and effective < started:
+        raise DomainError(
+            "transfer.effective",
+            _("Ngày chuyển %(d)s sớm hơn ngày bắt đầu học ở trường hiện tại (%(s)s).")
+            % {"d": effective.strftime("%d/%m/%Y"), "s": started.strftime("%d/%m/%Y")},
+            field="effective",
+        )
     with transaction.atomic():
         old_school = student.current_school_id
         student.enrolments.filter(status=EnrolmentStatus.ACTIVE).update(
