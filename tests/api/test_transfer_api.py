@@ -76,7 +76,9 @@ def test_transfer_before_the_current_enrolment_began_is_refused(district):
     assert response.status_code == 400
     assert response.json() == {
         "code": "transfer.effective",
-        "message": "Ngày chuyển 01/09/2025 sớm hơn ngày bắt đầu học ở trường hiện tại (05/09/2025).",
+        "message": (
+            "Ngày chuyển 01/09/2025 sớm hơn ngày bắt đầu học ở trường hiện tại (05/09/2025)."
+        ),
         "field": "effective",
         "row": None,
     }
