@@ -189,6 +189,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 # Lists page at this size in pages and the API.
 PAGE_SIZE = 50
 
+# Early-dropout warning: this many absences in a row flag a student (records.sessions).
+ABSENCE_STREAK = int(env("ABSENCE_STREAK", "3"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -262,3 +262,19 @@ def test_district_scale(db):
         "Xã Trường Xuân": 8,
     }
     assert Role.PROVINCE_OFFICER  # imported for the roles table
+
+
+def test_demo_issues_its_own_signing_certificates(tiny, settings):
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from edudx.accounts.models import User
+    from edudx.core import signing
+
+    pki = signing.demo_ca_ensure()
+    assert "Chứng thư số mẫu:" in tiny
+    principal = User.objects.get(username="hieu_truong")
+    path = pki.signer_path(f"user-{principal.pk}")
+    _key, cert, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), pki.passphrase)
+    cn = cert.subject.rfc4514_string()
+    assert principal.person.full_name in cn
+    assert not pki.signer_path(f"user-{User.objects.get(username='phu_huynh').pk}").exists()

@@ -79,9 +79,13 @@ def test_language_switch_form_is_in_the_header(teacher_client):
 @pytest.mark.parametrize(
     ("role", "visible", "hidden"),
     [
-        (Role.TEACHER, ["Học sinh", "Cơ cấu tổ chức"], ["Cán bộ<"]),
-        (Role.PRINCIPAL, ["Học sinh", "Cán bộ<"], []),
-        (Role.GUARDIAN, ["Trang chủ"], ["Cơ cấu tổ chức", "Cán bộ<", ">Học sinh<"]),
+        (Role.TEACHER, ["Học sinh", "Cơ cấu tổ chức", ">Điểm danh<"], ["Cán bộ<", "Đơn xin nghỉ"]),
+        (Role.PRINCIPAL, ["Học sinh", "Cán bộ<", ">Điểm danh<"], []),
+        (
+            Role.GUARDIAN,
+            ["Trang chủ", ">Đơn xin nghỉ<"],
+            ["Cơ cấu tổ chức", "Cán bộ<", ">Học sinh<", ">Điểm danh<"],
+        ),
     ],
     ids=["teacher", "principal", "guardian"],
 )

@@ -65,12 +65,18 @@ def nav_items(context) -> list[dict]:
     if roles & STAFF_ROLES:
         items.append(("org", _("Cơ cấu tổ chức"), _url("org:index")))
         items.append(("students", pgettext("menu", "Học sinh"), _url("people:student_list")))
+    if roles & STAFF_ROLES:
+        items.append(("attendance", _("Điểm danh"), _url("records:attendance")))
+    if roles & {"guardian"}:
+        items.append(("leave", _("Đơn xin nghỉ"), _url("records:leave")))
     if roles & UNIT_WIDE_ROLES:
         items.append(("staff", _("Cán bộ"), _url("people:staff_list")))
     if roles & IMPORT_ROLES:
         items.append(("exchange", _("Nhập dữ liệu"), _import_url()))
     if section == "people":
         section = "staff" if match.url_name.startswith("staff") else "students"
+    elif section == "records":
+        section = "leave" if match.url_name == "leave" else "attendance"
     return [
         {"key": key, "label": label, "url": url, "active": key == section}
         for key, label, url in items

@@ -4,6 +4,8 @@ district (see edudx.demo.generator) and its demo logins."""
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from edudx.accounts.models import RoleAssignment
+from edudx.core import signing
 from edudx.demo import generator, logins
 from edudx.org.models import OrgUnit
 
@@ -31,6 +33,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             summary = generator.build(scale, seed, log=self.stdout.write)
             users = logins.create_demo_users(summary)
+        self._signing_certificates(users)
         c = summary.counts
         self.stdout.write(
             self.style.SUCCESS(
@@ -40,3 +43,19 @@ class Command(BaseCommand):
                 f"{len(users)} tài khoản mẫu (xem: edudx demo_logins)."
             )
         )
+
+    def _signing_certificates(self, users) -> None:
+        """The demo's own certificate authority and a signing certificate for each staff
+        user who signs documents (transcripts, service results); see docs/signing.md."""
+        pki = signing.demo_ca_ensure()
+        for user in users:
+            if not (user.roles & {"principal", "homeroom_teacher", "teacher"}):
+                continue
+            person = user.person
+            school = RoleAssignment.objects.filter(user=user).exclude(unit=None).first()
+            pki.signer_ensure(
+                f"user-{user.pk}",
+                common_name=person.full_name if person else user.username,
+                organization=school.unit.name if school else "EduDX",
+            )
+        self.stdout.write(f"Chứng thư số mẫu: {pki.directory}")
