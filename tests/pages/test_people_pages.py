@@ -189,3 +189,36 @@ def test_unverified_staff_is_sent_to_otp(client, district):
     response = client.get(LIST)
     assert response.status_code == 302
     assert re.match(r"^/accounts/otp/", response["Location"])
+
+
+def _count_line(body: str) -> str:
+    return re.search(r'<p class="count-line">(.*?)</p>', body, re.S).group(1).strip()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("vi", "hơn 10.000 học sinh"), ("en", "more than 10,000 students")],
+)
+def test_capped_count_line(rf, language, expected):
+    from django.core.paginator import Page
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from edudx.people.selectors import CountedPaginator
+
+    paginator = CountedPaginator(count=10_000, capped=True, per_page=50)
+    with translation.override(language):
+        body = render_to_string(
+            "people/_student_table.html", {"page": Page([], 1, paginator), "q": ""}
+        )
+    assert _count_line(body) == expected
+
+
+def test_student_list_says_more_than_when_the_count_is_capped(login, district, monkeypatch):
+    from edudx.people import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 1)
+    client = login(district.user(Role.PRINCIPAL, district.school_a))
+    response = client.get(LIST)
+    assert _count_line(response.content.decode()) == "hơn 1 học sinh"
+    assert listed_names(response) == ["Nguyễn Văn An", "Trần Thị Bình"]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.conf import settings
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -65,6 +66,18 @@ def paginate(qs: QuerySet, params: PageParams, render: Callable[[object], dict])
         "count": qs.count(),
         "page": params.page,
         "page_size": params.page_size,
+    }
+
+
+def page_body(page: Page, render: Callable[[object], dict]) -> dict:
+    """The envelope of a page a selector has counted and fetched (`people.selectors.
+    student_page`): `{items, count, count_capped, page, page_size}`."""
+    return {
+        "items": [render(row) for row in page.object_list],
+        "count": page.paginator.count,
+        "count_capped": page.paginator.capped,
+        "page": page.number,
+        "page_size": page.paginator.per_page,
     }
 
 

@@ -20,6 +20,7 @@ from edudx.org.api import (
     class_or_error,
     create_response,
     latest,
+    page_body,
     paginate,
     unit_or_error,
 )
@@ -150,7 +151,12 @@ class StudentOut(Schema):
 
 class StudentPage(Schema):
     items: list[StudentOut]
-    count: int
+    count: int = Field(
+        ..., description="Matches, counted up to 10,000 (then 10,000 and count_capped)."
+    )
+    count_capped: bool = Field(
+        ..., description="True when there are more than 10,000 matches: refine the search."
+    )
     page: int
     page_size: int
 
@@ -193,16 +199,49 @@ def render_student(s) -> dict:
     }
 
 
+# The columns a list item is rendered from (`render_student_row`): no model instances.
+_STUDENT_ROW = (
+    "id",
+    "source_id",
+    "student_code",
+    "status",
+    "current_school_id",
+    "current_class_id",
+    "updated_at",
+    "person__source_id",
+    *(f"person__{k}" for k in _PERSON_KEYS),
+    "person__updated_at",
+)
+
+
+def render_student_row(r: dict) -> dict:
+    """`render_student` from a `_STUDENT_ROW` dict."""
+    return {
+        "id": r["id"],
+        "source_id": r["source_id"],
+        "person_source_id": r["person__source_id"],
+        "student_code": r["student_code"],
+        "status": r["status"],
+        **{k: r[f"person__{k}"] for k in _PERSON_KEYS},
+        "school_id": r["current_school_id"],
+        "class_id": r["current_class_id"],
+        "updated_at": latest(r["updated_at"], r["person__updated_at"]),
+    }
+
+
 @router.get("/students", response={200: StudentPage, **ERRORS}, summary="List students")
 def list_students(request, filters: Query[StudentFilters]):
-    qs = selectors.student_list(
+    page = selectors.student_page(
         actor=request.user,
         q=filters.q,
         school_id=filters.school_id,
         class_id=filters.class_id,
         unit_id=filters.unit_id,
+        page=filters.page,
+        page_size=filters.page_size,
+        columns=_STUDENT_ROW,
     )
-    return paginate(qs, filters, render_student)
+    return page_body(page, render_student_row)
 
 
 @router.get("/students/{student_id}", response={200: StudentOut, **ERRORS}, summary="One student")

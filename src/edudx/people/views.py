@@ -36,8 +36,15 @@ def student_list_view(request):
     q = request.GET.get("q", "").strip()[:100]
     school_id = _int(request.GET.get("school"))
     class_id = _int(request.GET.get("class"))
-    qs = selectors.student_list(actor=request.user, q=q, school_id=school_id, class_id=class_id)
-    page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.student_page(
+        actor=request.user,
+        q=q,
+        school_id=school_id,
+        class_id=class_id,
+        page=_int(request.GET.get("page")) or 1,
+        page_size=settings.PAGE_SIZE,
+        clamp=True,
+    )
     # Filter labels: names of a school or class are not personal data.
     school = OrgUnit.objects.filter(pk=school_id).only("name").first() if school_id else None
     cls = (
