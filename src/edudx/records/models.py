@@ -195,3 +195,203 @@ class LeaveRequest(ExchangeModel):
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.from_date}–{self.to_date} {self.status}"
+
+
+# --- marks and results (Circular 22/2021; Circular 27/2020 for primary) -------------------
+
+
+class MarkKind(models.TextChoices):
+    """The column of a mark in the "Bảng điểm": regular assessments (ĐĐGtx), midterm (ĐĐGgk),
+    final (ĐĐGck); `rating` is a primary subject's end-of-term rating (T/H/C)."""
+
+    TX1 = "tx1", _("ĐĐGtx1")
+    TX2 = "tx2", _("ĐĐGtx2")
+    TX3 = "tx3", _("ĐĐGtx3")
+    TX4 = "tx4", _("ĐĐGtx4")
+    GK = "gk", _("ĐĐGgk")
+    CK = "ck", _("ĐĐGck")
+    RATING = "rating", _("Mức đạt được")
+
+
+REGULAR_KINDS = (MarkKind.TX1, MarkKind.TX2, MarkKind.TX3, MarkKind.TX4)
+
+
+class Mark(ExchangeModel):
+    """One assessment of a student in a subject and term. A score subject stores `value`
+    (0–10, one decimal; whole numbers for primary periodic tests); a comment-only subject
+    stores `comment` ("dat" / "chua_dat"; primary ratings "T" / "H" / "C")."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="marks")
+    class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="marks")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="marks")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="marks")
+    kind = models.CharField(max_length=10, choices=MarkKind.choices)
+    value = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    comment = models.CharField(max_length=10, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "subject", "term", "kind"], name="uniq_mark")
+        ]
+        # The grid and the recompute read one class's marks for a term.
+        indexes = [models.Index(fields=["class_group", "term", "subject"], name="mark_class_term")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.subject_id} HK{self.term_id} {self.kind}"
+
+
+class TermLock(ExchangeModel):
+    """Approval of a class's marks for a term: the homeroom teacher first, then the
+    principal; the principal's approval locks the marks (`locked_at`)."""
+
+    class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="term_locks")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="locks")
+    homeroom_approved_at = models.DateTimeField(null=True, blank=True)
+    homeroom_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    principal_approved_at = models.DateTimeField(null=True, blank=True)
+    principal_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["class_group", "term"], name="uniq_term_lock")
+        ]
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_at is not None
+
+    def __str__(self) -> str:
+        return f"{self.class_group_id} HK{self.term_id} {'locked' if self.locked else 'open'}"
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", _("Chờ duyệt")
+    APPROVED = "approved", _("Đã duyệt")
+    REFUSED = "refused", _("Không duyệt")
+
+
+class MarkChangeRequest(ExchangeModel):
+    """A change to a locked mark: applied only when the principal approves it."""
+
+    class_group = models.ForeignKey(
+        ClassGroup, on_delete=models.CASCADE, related_name="mark_changes"
+    )
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="mark_changes")
+    kind = models.CharField(max_length=10, choices=MarkKind.choices)
+    old_value = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    old_comment = models.CharField(max_length=10, blank=True)
+    new_value = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    new_comment = models.CharField(max_length=10, blank=True)
+    reason = models.CharField(max_length=500)
+    status = models.CharField(
+        max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["class_group", "status"], name="mark_change_class")]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.subject_id} {self.kind} {self.status}"
+
+
+class ConductRating(ExchangeModel):
+    """A student's conduct (rèn luyện) for a term, judged by the homeroom teacher against
+    Circular 22/2021, Art. 8(2)(a); stored as a Level code (tot/kha/dat/chua_dat)."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="conduct")
+    class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="+")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(max_length=10)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term"], name="uniq_conduct_rating")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} HK{self.term_id} {self.level}"
+
+
+# Period of a result row: a term number (1, 2) or the whole year.
+YEAR = 0
+
+
+class SubjectResult(models.Model):
+    """Summary table: a subject's term average (ĐTBmhk) or year average (ĐTBmcn), or the
+    Đạt / Chưa đạt of a comment-only subject. Rebuilt by `services.results_recompute`;
+    `complete` is False while marks are missing (then `average` / `comment` are empty)."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="subject_results")
+    class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="+")
+    school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
+    period = models.PositiveSmallIntegerField()  # 1, 2 or YEAR (0)
+    average = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    comment = models.CharField(max_length=10, blank=True)
+    complete = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "school_year", "period", "subject"],
+                name="uniq_subject_result",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["class_group", "period"], name="subject_result_class"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.subject_id} P{self.period} {self.average or self.comment}"
+
+
+class StudentResult(models.Model):
+    """Summary table: a student's term or year result. `learning` and `conduct` are Level
+    codes; `status` a YearEndStatus name and `title` a Title name (year rows only);
+    `absences` the half-days absent in the term or year."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="results")
+    class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="+")
+    school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
+    period = models.PositiveSmallIntegerField()
+    learning = models.CharField(max_length=10, blank=True)
+    learning_adjusted_for = models.CharField(max_length=40, blank=True)
+    conduct = models.CharField(max_length=10, blank=True)
+    absences = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=20, blank=True)
+    complete = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "school_year", "period"], name="uniq_student_result"
+            )
+        ]
+        indexes = [models.Index(fields=["class_group", "period"], name="student_result_class")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} P{self.period} {self.learning}/{self.conduct}"
