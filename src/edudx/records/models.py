@@ -395,4 +395,6 @@ class StudentResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student_id} P{self.period} {self.learning}/{self.conduct}"
+
+
 from .models_transcripts import *  # noqa: F403,E402
