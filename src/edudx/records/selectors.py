@@ -20,16 +20,23 @@ from edudx.org.models import ClassGroup, Term, path_upper
 from edudx.people import selectors as people_selectors
 from edudx.people.models import Student, StudentStatus
 
+from .marks import layout, shown
 from .models import (
     ABSENT,
+    YEAR,
     AttendanceMark,
     AttendanceSession,
     AttendanceStatus,
     CurriculumSubject,
     LeaveRequest,
     LeaveStatus,
+    Mark,
+    MarkChangeRequest,
+    StudentResult,
     Subject,
     SubjectAssignment,
+    SubjectResult,
+    TermLock,
 )
 from .sessions import ABSENCE_LIMIT, HALF_DAYS, absence_streak, trailing_run
 
@@ -374,4 +381,214 @@ def class_assignments(*, actor, class_id: int) -> QuerySet[SubjectAssignment]:
         SubjectAssignment.objects.filter(class_group=cls)
         .select_related("staff__person", "subject", "term")
         .order_by("subject__sort_order", "term__number", "id")
+    )
+
+
+# --- marks and results ---------------------------------------------------------------------
+
+
+def is_principal(actor, school) -> bool:
+    """The actor is the school's principal (or the system): approves and locks marks."""
+    if scope_of(actor).everything:
+        return True
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    return any(
+        school.path.startswith(p)
+        for p in RoleAssignment.objects.filter(
+            user=actor, role=Role.PRINCIPAL, unit__valid_to__isnull=True
+        ).values_list("unit__path", flat=True)
+    )
+
+
+def is_homeroom(actor, cls: ClassGroup) -> bool:
+    scope = scope_of(actor)
+    return scope.everything or cls.pk in scope.homeroom_class_ids
+
+
+def term_get(cls: ClassGroup, number: int) -> Term:
+    term = Term.objects.filter(school_year_id=cls.school_year_id, number=number).first()
+    if term is None:
+        raise NotFound("records.term", _("Năm học không có học kỳ %(n)s.") % {"n": number})
+    return term
+
+
+def subject_get(*, subject_id: int) -> Subject:
+    subject = Subject.objects.filter(pk=subject_id).first()
+    if subject is None:
+        raise NotFound("records.subject", _("Không tìm thấy môn học."))
+    return subject
+
+
+def class_for_marks(*, actor, class_id: int, subject_id: int) -> tuple[ClassGroup, Subject]:
+    """The class and subject, for entering marks: 404 outside the actor's scope, 403 when
+    the actor may see the class but does not teach the subject there."""
+    cls = class_get(actor=actor, class_id=class_id)
+    subject = subject_get(subject_id=subject_id)
+    if not may_enter_marks(actor=actor, class_id=cls.pk, subject_id=subject.pk):
+        raise Forbidden(
+            "records.marks.forbidden",
+            _("Bạn không dạy môn %(s)s ở lớp %(c)s.") % {"s": subject.name, "c": cls.name},
+            field="subject",
+        )
+    return cls, subject
+
+
+def marks_classes(*, actor) -> list[dict]:
+    """What a teacher may enter marks for: (class, subjects) pairs. Teachers see only the
+    subjects assigned to them; the school's principal and clerks every subject."""
+    out = []
+    for cls in attendance_classes(actor=actor, limit=100):
+        subjects = teacher_subjects(actor=actor, class_id=cls.pk)
+        if subjects:
+            out.append({"class": cls, "subjects": subjects})
+    return out
+
+
+def subject_layout(cls: ClassGroup, subject: Subject, term_number: int):
+
+    grade = cls.grade.number if cls.grade_id else 6
+    cs = CurriculumSubject.objects.filter(grade=grade, subject=subject).first()
+    if cs is None:
+        raise DomainError(
+            "records.marks.subject_grade",
+            _("Môn %(s)s không có trong chương trình khối %(g)s.")
+            % {"s": subject.name, "g": grade},
+            field="subject",
+        )
+    return layout(
+        grade=grade,
+        subject_code=subject.code,
+        assessed_by=subject.assessed_by,
+        periods=cs.periods_per_year,
+        term=term_number,
+    )
+
+
+def term_lock(cls: ClassGroup, term: Term):
+
+    return (
+        TermLock.objects.filter(class_group=cls, term=term)
+        .select_related("homeroom_approved_by", "principal_approved_by")
+        .first()
+    )
+
+
+def mark_sheet(*, actor, class_id: int, subject_id: int, term_number: int) -> dict:
+    """The grid: every student of the class (by name) with the stored value of every column
+    and the term average. Read by the class's teachers and the roles above the school."""
+
+    cls = class_get(actor=actor, class_id=class_id)
+    subject = subject_get(subject_id=subject_id)
+    term = term_get(cls, term_number)
+    lay = subject_layout(cls, subject, term_number)
+    students = list(roster(cls))
+    ids = [s.pk for s in students]
+    stored: dict[int, dict[str, str]] = defaultdict(dict)
+    for sid, kind, value, comment in Mark.objects.filter(
+        student_id__in=ids, subject=subject, term=term
+    ).values_list("student_id", "kind", "value", "comment"):
+        stored[sid][kind] = shown(value, comment)
+    averages = dict(
+        SubjectResult.objects.filter(
+            student_id__in=ids,
+            subject=subject,
+            school_year_id=cls.school_year_id,
+            period=term_number,
+        ).values_list("student_id", "average")
+    )
+    rows = [
+        {
+            "n": i,
+            "student": s,
+            "cells": [{"kind": c.kind, "text": stored[s.pk].get(c.kind, "")} for c in lay.columns],
+            "average": shown(averages.get(s.pk), "") if lay.scored else "",
+        }
+        for i, s in enumerate(students, start=1)
+    ]
+    lock = term_lock(cls, term)
+    return {
+        "class": cls,
+        "subject": subject,
+        "term": term,
+        "layout": lay,
+        "rows": rows,
+        "lock": lock,
+        "locked": bool(lock and lock.locked),
+        "may_write": may_enter_marks(actor=actor, class_id=cls.pk, subject_id=subject.pk),
+    }
+
+
+def student_marks(*, actor, student_id: int) -> dict:
+    """A student's marks and results for their current school year, read-only: guardians
+    their children, a student themself, teachers their class (people's student scope)."""
+
+    student = people_selectors.student_get(actor=actor, student_id=student_id)
+    cls = student.current_class
+    if cls is None:
+        return {"student": student, "class": None, "subjects": [], "results": {}}
+    marks: dict[int, dict[int, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
+    order = {k: i for i, k in enumerate(("tx1", "tx2", "tx3", "tx4", "gk", "ck", "rating"))}
+    for subject_id, term_no, kind, value, comment in sorted(
+        Mark.objects.filter(student=student, term__school_year_id=cls.school_year_id).values_list(
+            "subject_id", "term__number", "kind", "value", "comment"
+        ),
+        key=lambda r: order.get(r[2], 9),
+    ):
+        marks[subject_id][term_no].append((kind, shown(value, comment)))
+    results: dict[int, dict[int, str]] = defaultdict(dict)
+    for subject_id, period, average, comment in SubjectResult.objects.filter(
+        student=student, school_year_id=cls.school_year_id
+    ).values_list("subject_id", "period", "average", "comment"):
+        results[subject_id][period] = shown(average, comment)
+    grade = cls.grade.number if cls.grade_id else None
+    subjects = []
+    for cs in curriculum(grade) if grade else []:
+        s = cs.subject
+        if cs.kind != "compulsory" and s.pk not in marks:
+            continue
+        subjects.append(
+            {
+                "subject": s,
+                "terms": [
+                    {"number": n, "marks": marks[s.pk].get(n, []), "result": results[s.pk].get(n)}
+                    for n in (1, 2)
+                ],
+                "year": results[s.pk].get(YEAR),
+            }
+        )
+    overall = {
+        r.period: r
+        for r in StudentResult.objects.filter(student=student, school_year_id=cls.school_year_id)
+    }
+    return {"student": student, "class": cls, "subjects": subjects, "results": overall}
+
+
+def class_results(*, actor, class_id: int, period: int) -> dict:
+    """The class's results for a term (1, 2) or the year (0), from the summary tables."""
+
+    cls = class_get(actor=actor, class_id=class_id)
+    students = list(roster(cls))
+    by_student = {
+        r.student_id: r
+        for r in StudentResult.objects.filter(
+            student_id__in=[s.pk for s in students],
+            school_year_id=cls.school_year_id,
+            period=period,
+        )
+    }
+    return {
+        "class": cls,
+        "period": period,
+        "rows": [{"student": s, "result": by_student.get(s.pk)} for s in students],
+    }
+
+
+def mark_changes(*, actor, class_id: int):
+
+    cls = class_get(actor=actor, class_id=class_id)
+    return (
+        MarkChangeRequest.objects.filter(class_group=cls)
+        .select_related("student__person", "subject", "term", "requested_by", "decided_by")
+        .order_by("-created_at", "-id")
     )

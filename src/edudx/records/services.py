@@ -7,34 +7,47 @@ transaction with the audit trail and outbox events."""
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import Entry, audit_record, audit_record_many
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError, ErrorCollector
+from edudx.core.errors import Conflict, DomainError, ErrorCollector
 from edudx.core.scope import scope_of
 from edudx.org.models import ClassGroup, Term
 from edudx.people import services as people_services
 from edudx.people.models import GuardianLink, StaffMember, Student, TeachingAssignment
 
-from . import selectors
+from . import marks as marks_layout
+from . import rules, selectors
 from .models import (
     ABSENT,
+    YEAR,
+    AssessedBy,
     AttendanceMark,
     AttendanceSession,
     AttendanceStatus,
+    ChangeStatus,
+    ConductRating,
     CurriculumSubject,
     LeaveRequest,
     LeaveStatus,
+    Mark,
+    MarkChangeRequest,
+    MarkKind,
+    StudentResult,
     Subject,
     SubjectAssignment,
+    SubjectResult,
+    TermLock,
 )
 from .sessions import ABSENCE_LIMIT, HALF_DAYS, absence_streak, parse_session, trailing_run
 
@@ -480,3 +493,604 @@ def leave_request_decide(
             {"leave": leave.pk, "student": leave.student_id, "status": status},
         )
     return leave
+
+
+# --- marks -----------------------------------------------------------------------------------
+
+MARKS_CHANGED = "records.marks_changed"
+
+
+@dataclass(frozen=True)
+class MarkEntry:
+    """One cell of the grid as typed: `text` empty clears the mark."""
+
+    student_id: int
+    kind: str
+    text: str | int | Decimal | None
+
+
+@dataclass
+class MarksResult:
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.deleted
+
+
+def _clean_entries(entries, lay, roster_rows: dict[int, int], names: dict[int, str]):
+    """{(student_id, kind): (value, comment) | None} with every bad cell reported at once:
+    row = the student's number (STT) on the class list, field = the column."""
+    errors = ErrorCollector()
+    out: dict[tuple[int, str], tuple | None] = {}
+    for i, e in enumerate(entries, start=1):
+        sid = e.student_id
+        if sid not in roster_rows:
+            errors.row = i
+            errors.add(
+                "records.marks.student",
+                _("Học sinh mã số %(id)s không thuộc lớp này.") % {"id": sid},
+                "student_id",
+            )
+            continue
+        errors.row = roster_rows[sid]
+        column = lay.column(e.kind)
+        if column is None:
+            errors.add(
+                "records.marks.column",
+                _("%(n)s: môn này không có cột “%(k)s” (các cột: %(all)s).")
+                % {"n": names[sid], "k": e.kind, "all": ", ".join(c.label for c in lay.columns)},
+                e.kind,
+            )
+            continue
+        if (sid, e.kind) in out:
+            errors.add(
+                "records.marks.duplicate",
+                _("Điểm %(c)s của %(n)s được nhập hai lần.") % {"c": column.label, "n": names[sid]},
+                e.kind,
+            )
+            continue
+        if marks_layout.is_blank(e.text):
+            out[(sid, e.kind)] = None
+            continue
+        try:
+            out[(sid, e.kind)] = marks_layout.parse_cell(column, e.text, field=e.kind)
+        except DomainError as exc:
+            item = exc.as_dict()
+            errors.add(
+                item["code"],
+                _("%(n)s, cột %(c)s: %(m)s")
+                % {"n": names[sid], "c": column.label, "m": item["message"]},
+                e.kind,
+            )
+    errors.raise_if_any()
+    return out
+
+
+def _mark_id(student_id, subject, term, kind) -> str:
+    return f"{student_id}:{subject.pk}:{term.pk}:{kind}"
+
+
+def marks_save(
+    *,
+    actor,
+    class_group: ClassGroup,
+    subject: Subject,
+    term: Term,
+    entries: Iterable[MarkEntry],
+) -> MarksResult:
+    """Save a class's marks in one subject and term (the grid, or part of it).
+
+    Every cell is checked by the rules (`rules.parse_mark`: 0–10, one decimal; whole
+    numbers for primary periodic tests; Đ/CĐ, T/H/C for comments); the actor must teach
+    the subject to the class (`selectors.may_enter_marks`); every student must be in the
+    class. All errors are collected (row = STT on the class list, field = column) and
+    nothing is written if there is one. Saving the same values again changes nothing and
+    writes no audit. Once the term is locked only an approved change request may change a
+    mark. One transaction; the query count does not depend on the class size."""
+    if not selectors.may_enter_marks(actor=actor, class_id=class_group.pk, subject_id=subject.pk):
+        raise Forbidden(
+            "records.marks.forbidden",
+            _("Bạn không dạy môn %(s)s ở lớp %(c)s.") % {"s": subject.name, "c": class_group.name},
+            field="subject",
+        )
+    if term.school_year_id != class_group.school_year_id:
+        raise DomainError("records.term", _("Học kỳ không thuộc năm học của lớp."), field="term")
+    lay = selectors.subject_layout(class_group, subject, term.number)
+    students = list(selectors.roster(class_group).values_list("id", "person__full_name"))
+    roster_rows = {sid: n for n, (sid, _name) in enumerate(students, start=1)}
+    names = dict(students)
+    wanted = _clean_entries(list(entries), lay, roster_rows, names)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    result = MarksResult()
+    with transaction.atomic():
+        lock = (
+            TermLock.objects.select_for_update().filter(class_group=class_group, term=term).first()
+        )
+        existing = {
+            (m.student_id, m.kind): m
+            for m in Mark.objects.select_for_update().filter(
+                student_id__in={sid for sid, _k in wanted}, subject=subject, term=term
+            )
+        }
+        now = timezone.now()
+        to_create, to_update, to_delete, audit = [], [], [], []
+        for (sid, kind), new in wanted.items():
+            old = existing.get((sid, kind))
+            old_pair = (old.value, old.comment) if old else None
+            if new == old_pair:
+                continue
+            object_id = _mark_id(sid, subject, term, kind)
+            audit.append(
+                Entry(
+                    action="update" if old and new else ("create" if new else "delete"),
+                    object_type="records.mark",
+                    object_id=object_id,
+                    object_repr=f"{names[sid]} · {subject.name} · HK{term.number} · {kind}",
+                    changes={"value": [_mark_text(old_pair), _mark_text(new)]},
+                )
+            )
+            if new is None:
+                to_delete.append(old.pk)
+            elif old is None:
+                to_create.append(
+                    Mark(
+                        student_id=sid,
+                        class_group=class_group,
+                        subject=subject,
+                        term=term,
+                        kind=kind,
+                        value=new[0],
+                        comment=new[1],
+                        entered_by=user,
+                    )
+                )
+            else:
+                old.value, old.comment, old.entered_by = new[0], new[1], user
+                old.class_group, old.updated_at = class_group, now
+                to_update.append(old)
+        if not audit:
+            return result
+        if lock is not None and lock.locked:
+            raise Conflict(
+                "records.marks.locked",
+                _(
+                    "Điểm học kỳ %(t)s của lớp %(c)s đã khoá; muốn sửa hãy gửi đề nghị kèm lý "
+                    "do để hiệu trưởng duyệt."
+                )
+                % {"t": term.number, "c": class_group.name},
+                field="term",
+            )
+        if lock is not None and lock.homeroom_approved_at:
+            # Marks changed after the homeroom teacher's approval: it must be given again.
+            TermLock.objects.filter(pk=lock.pk).update(
+                homeroom_approved_at=None, homeroom_approved_by=None, updated_at=now
+            )
+        if to_delete:
+            Mark.objects.filter(pk__in=to_delete).delete()
+        if to_create:
+            Mark.objects.bulk_create(to_create, batch_size=500)
+        if to_update:
+            Mark.objects.bulk_update(
+                to_update, ["value", "comment", "entered_by", "class_group", "updated_at"], 500
+            )
+        result = MarksResult(len(to_create), len(to_update), len(to_delete))
+        audit_record_many(actor=user, entries=audit)
+        results_recompute(class_group=class_group, term=term)
+        events.emit(
+            MARKS_CHANGED,
+            {
+                "class": class_group.pk,
+                "school": class_group.school_id,
+                "subject": subject.pk,
+                "term": term.pk,
+                "changed": result.changed,
+            },
+        )
+    return result
+
+
+def _mark_text(pair) -> str | None:
+    if pair is None:
+        return None
+    value, comment = pair
+    return comment or (str(value) if value is not None else None)
+
+
+# --- term lock and changes after locking -------------------------------------------------------
+
+
+def term_approve(*, actor, class_group: ClassGroup, term: Term, as_role: str) -> TermLock:
+    """`as_role="homeroom"`: the homeroom teacher approves the class's marks for the term;
+    `as_role="principal"`: then the principal approves, which locks them."""
+    with transaction.atomic():
+        lock, _created = TermLock.objects.select_for_update().get_or_create(
+            class_group=class_group, term=term
+        )
+        now = timezone.now()
+        if as_role == "homeroom":
+            if not selectors.is_homeroom(actor, class_group):
+                raise Forbidden(
+                    "records.lock.forbidden",
+                    _("Chỉ giáo viên chủ nhiệm lớp mới xác nhận được điểm của lớp."),
+                )
+            if lock.locked:
+                raise Conflict("records.lock.locked", _("Điểm học kỳ này đã khoá."))
+            lock.homeroom_approved_at, lock.homeroom_approved_by = now, actor
+            fields = ["homeroom_approved_at", "homeroom_approved_by"]
+        elif as_role == "principal":
+            if not selectors.is_principal(actor, class_group.school):
+                raise Forbidden(
+                    "records.lock.forbidden", _("Chỉ hiệu trưởng mới duyệt và khoá điểm.")
+                )
+            if lock.locked:
+                return lock
+            if lock.homeroom_approved_at is None:
+                raise DomainError(
+                    "records.lock.homeroom_first",
+                    _("Giáo viên chủ nhiệm cần xác nhận điểm của lớp trước khi hiệu trưởng duyệt."),
+                )
+            lock.principal_approved_at, lock.principal_approved_by = now, actor
+            lock.locked_at = now
+            fields = ["principal_approved_at", "principal_approved_by", "locked_at"]
+        else:
+            raise ValueError(as_role)
+        lock.save(update_fields=[*fields, "updated_at"])
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type="records.term_lock",
+            object_id=lock.pk,
+            object_repr=f"{class_group.name} HK{term.number}",
+            changes={"approved": [None, as_role], "locked": [False, lock.locked]},
+        )
+        events.emit(
+            "records.term_approved",
+            {"class": class_group.pk, "term": term.pk, "role": as_role, "locked": lock.locked},
+        )
+    return lock
+
+
+def mark_change_request(
+    *,
+    actor,
+    class_group: ClassGroup,
+    subject: Subject,
+    term: Term,
+    student_id: int,
+    kind: str,
+    text,
+    reason: str,
+) -> MarkChangeRequest:
+    """Ask to change one mark of a locked term: needs a reason; applied only when the
+    principal approves (`mark_change_decide`)."""
+    if not selectors.may_enter_marks(actor=actor, class_id=class_group.pk, subject_id=subject.pk):
+        raise Forbidden(
+            "records.marks.forbidden",
+            _("Bạn không dạy môn %(s)s ở lớp %(c)s.") % {"s": subject.name, "c": class_group.name},
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "records.change.reason", _("Hãy ghi lý do sửa điểm sau khi khoá."), field="reason"
+        )
+    lock = TermLock.objects.filter(class_group=class_group, term=term).first()
+    if lock is None or not lock.locked:
+        raise DomainError(
+            "records.change.not_locked",
+            _("Điểm học kỳ này chưa khoá: hãy sửa trực tiếp trên bảng điểm."),
+        )
+    lay = selectors.subject_layout(class_group, subject, term.number)
+    students = list(selectors.roster(class_group).values_list("id", "person__full_name"))
+    rows = {sid: n for n, (sid, _name) in enumerate(students, start=1)}
+    new = _clean_entries([MarkEntry(student_id, kind, text)], lay, rows, dict(students))[
+        (student_id, kind)
+    ]
+    old = Mark.objects.filter(student_id=student_id, subject=subject, term=term, kind=kind).first()
+    with transaction.atomic():
+        change = MarkChangeRequest.objects.create(
+            class_group=class_group,
+            term=term,
+            subject=subject,
+            student_id=student_id,
+            kind=kind,
+            old_value=old.value if old else None,
+            old_comment=old.comment if old else "",
+            new_value=new[0] if new else None,
+            new_comment=new[1] if new else "",
+            reason=reason[:500],
+            requested_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="records.mark_change",
+            object_id=change.pk,
+            object_repr=str(change),
+            changes={
+                "value": [
+                    _mark_text((change.old_value, change.old_comment) if old else None),
+                    _mark_text(new),
+                ],
+            },
+            reason=reason,
+        )
+    return change
+
+
+def mark_change_decide(*, actor, change: MarkChangeRequest, approve: bool) -> MarkChangeRequest:
+    """The principal approves (the mark changes, results are recomputed, the audit trail
+    has the old and new values and the reason) or refuses a change request."""
+    cls = change.class_group
+    if not selectors.is_principal(actor, cls.school):
+        raise Forbidden("records.lock.forbidden", _("Chỉ hiệu trưởng mới duyệt sửa điểm."))
+    with transaction.atomic():
+        change = MarkChangeRequest.objects.select_for_update().get(pk=change.pk)
+        if change.status != ChangeStatus.PENDING:
+            raise Conflict("records.change.decided", _("Đề nghị này đã được xử lý."))
+        now = timezone.now()
+        change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REFUSED
+        change.decided_by, change.decided_at = actor, now
+        change.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        old_pair = (change.old_value, change.old_comment)
+        new_pair = (change.new_value, change.new_comment)
+        if approve:
+            key = {
+                "student_id": change.student_id,
+                "subject_id": change.subject_id,
+                "term_id": change.term_id,
+                "kind": change.kind,
+            }
+            if change.new_value is None and not change.new_comment:
+                Mark.objects.filter(**key).delete()
+            else:
+                Mark.objects.update_or_create(
+                    **key,
+                    defaults={
+                        "class_group": cls,
+                        "value": change.new_value,
+                        "comment": change.new_comment,
+                        "entered_by": change.requested_by,
+                    },
+                )
+            results_recompute(class_group=cls, term=change.term)
+            events.emit(
+                MARKS_CHANGED,
+                {
+                    "class": cls.pk,
+                    "school": cls.school_id,
+                    "subject": change.subject_id,
+                    "term": change.term_id,
+                    "changed": 1,
+                },
+            )
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type="records.mark",
+            object_id=f"{change.student_id}:{change.subject_id}:{change.term_id}:{change.kind}",
+            object_repr=f"{cls.name} · change request {change.pk}",
+            changes={
+                "value": [_mark_text(old_pair), _mark_text(new_pair)],
+                "status": [ChangeStatus.PENDING, change.status],
+                "requested_by": change.requested_by_id,
+            },
+            reason=change.reason,
+        )
+    return change
+
+
+def conduct_save(*, actor, class_group: ClassGroup, term: Term, levels: dict[int, str]) -> int:
+    """The homeroom teacher records the term's conduct (Tốt/Khá/Đạt/Chưa đạt codes)."""
+    if not selectors.is_homeroom(actor, class_group):
+        raise Forbidden(
+            "records.conduct.forbidden", _("Chỉ giáo viên chủ nhiệm đánh giá rèn luyện.")
+        )
+    roster_ids = set(selectors.roster(class_group).values_list("id", flat=True))
+    errors = ErrorCollector()
+    for sid, code in levels.items():
+        errors.row = sid
+        if sid not in roster_ids:
+            errors.add("records.marks.student", _("Học sinh không thuộc lớp này."), "student_id")
+        elif code not in {lv.code for lv in rules.Level}:
+            errors.add("records.conduct.level", _("Mức rèn luyện không hợp lệ."), "level")
+    errors.raise_if_any()
+    with transaction.atomic():
+        existing = {
+            c.student_id: c for c in ConductRating.objects.filter(student_id__in=levels, term=term)
+        }
+        new = [
+            ConductRating(
+                student_id=sid, class_group=class_group, term=term, level=code, entered_by=actor
+            )
+            for sid, code in levels.items()
+            if sid not in existing
+        ]
+        changed = [c for sid, c in existing.items() if c.level != levels[sid]]
+        for c in changed:
+            c.level = levels[c.student_id]
+        ConductRating.objects.bulk_create(new)
+        ConductRating.objects.bulk_update(changed, ["level"])
+        if new or changed:
+            audit_record(
+                actor=actor,
+                action="update",
+                object_type="records.conduct",
+                object_id=f"{class_group.pk}:{term.pk}",
+                object_repr=f"{class_group.name} HK{term.number}",
+                changes={"students": len(new) + len(changed)},
+            )
+            results_recompute(class_group=class_group, term=term)
+    return len(new) + len(changed)
+
+
+# --- results (summary tables) -------------------------------------------------------------------
+
+
+def results_recompute(*, class_group: ClassGroup, term: Term | None = None) -> int:
+    """Rebuild the class's SubjectResult and StudentResult rows for `term` and for the year
+    (or both terms and the year when `term` is None) from its marks, conduct and absences,
+    by `records.rules` only. Idempotent; bulk; the caller's transaction (or its own).
+    Primary classes (Circular 27/2020) have no computed averages; nothing is written."""
+    if class_group.grade_id and class_group.grade.number in marks_layout.PRIMARY_GRADES:
+        return 0
+    with transaction.atomic():
+        return _recompute(class_group, term)
+
+
+def _recompute(cls: ClassGroup, term: Term | None) -> int:
+    grade = cls.grade.number if cls.grade_id else 6
+    terms = {t.number: t for t in Term.objects.filter(school_year_id=cls.school_year_id)}
+    periods = [term.number] if term is not None else sorted(terms)
+    periods.append(YEAR)
+    student_ids = list(selectors.roster(cls).values_list("id", flat=True))
+    curriculum = list(
+        CurriculumSubject.objects.filter(grade=grade).values_list(
+            "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
+        )
+    )
+    marks: dict[tuple[int, int, int], dict[str, tuple]] = defaultdict(dict)
+    for sid, subject_id, term_no, kind, value, comment in Mark.objects.filter(
+        student_id__in=student_ids, term__school_year_id=cls.school_year_id
+    ).values_list("student_id", "subject_id", "term__number", "kind", "value", "comment"):
+        marks[(sid, subject_id, term_no)][kind] = (value, comment)
+    conduct = {
+        (sid, n): code
+        for sid, n, code in ConductRating.objects.filter(
+            student_id__in=student_ids, term__school_year_id=cls.school_year_id
+        ).values_list("student_id", "term__number", "level")
+    }
+    absences = {YEAR: selectors.year_absences(cls.school_year_id, student_ids)}
+    for n, t in terms.items():
+        absences[n] = _absences_between(student_ids, cls.school_year_id, t.start_date, t.end_date)
+    now = timezone.now()
+    subject_rows, student_rows = [], []
+    for sid in student_ids:
+        averages: dict[int, dict] = {n: {} for n in (*terms, YEAR)}
+        comments: dict[int, dict] = {n: {} for n in (*terms, YEAR)}
+        complete = {n: True for n in (*terms, YEAR)}
+        year_avgs = []
+        for subject_id, code, assessed_by, periods_per_year, kind in curriculum:
+            has_any = any((sid, subject_id, n) in marks for n in terms)
+            if kind != "compulsory" and not has_any:
+                continue  # an optional subject the student does not take
+            per_term = {}
+            for n in terms:
+                lay = marks_layout.layout(
+                    grade=grade,
+                    subject_code=code,
+                    assessed_by=assessed_by,
+                    periods=periods_per_year,
+                    term=n,
+                )
+                per_term[n] = _subject_term(lay, marks.get((sid, subject_id, n), {}))
+            year = None
+            if all(per_term.get(n) is not None for n in (1, 2)) and len(terms) >= 2:
+                if assessed_by == AssessedBy.COMMENT:
+                    year = rules.comment_year_result(per_term[2])
+                else:
+                    year = rules.year_average(per_term[1], per_term[2])
+                    year_avgs.append(year)
+            per_term[YEAR] = year
+            for n, res in per_term.items():
+                if res is None:
+                    complete[n] = False
+                elif assessed_by == AssessedBy.COMMENT:
+                    comments[n][code] = res
+                else:
+                    averages[n][code] = res
+                if n in periods:
+                    is_comment = assessed_by == AssessedBy.COMMENT
+                    subject_rows.append(
+                        SubjectResult(
+                            student_id=sid,
+                            class_group=cls,
+                            school_year_id=cls.school_year_id,
+                            subject_id=subject_id,
+                            period=n,
+                            average=None if res is None or is_comment else res,
+                            comment=res.code if res is not None and is_comment else "",
+                            complete=res is not None,
+                            computed_at=now,
+                        )
+                    )
+        conduct_levels = {
+            n: rules.Level.from_code(conduct[(sid, n)]) for n in terms if (sid, n) in conduct
+        }
+        if 1 in conduct_levels and 2 in conduct_levels:
+            conduct_levels[YEAR] = rules.conduct_year_result(conduct_levels[1], conduct_levels[2])
+        for n in periods:
+            learning = (
+                rules.learning_result(averages[n], comments[n])
+                if complete[n] and (averages[n] or comments[n])
+                else None
+            )
+            level = conduct_levels.get(n)
+            absent = absences.get(n, {}).get(sid, 0)
+            status = title = ""
+            if n == YEAR and learning is not None and level is not None:
+                status = rules.year_end_status(
+                    conduct=level, learning=learning.level, absent_sessions=absent
+                ).name.lower()
+                t = rules.year_title(
+                    conduct=level, learning=learning.level, year_averages=year_avgs
+                )
+                title = t.name.lower() if t else ""
+            student_rows.append(
+                StudentResult(
+                    student_id=sid,
+                    class_group=cls,
+                    school_year_id=cls.school_year_id,
+                    period=n,
+                    learning=learning.level.code if learning else "",
+                    learning_adjusted_for=str(learning.adjusted_for or "") if learning else "",
+                    conduct=level.code if level is not None else "",
+                    absences=absent,
+                    status=status,
+                    title=title,
+                    complete=learning is not None,
+                    computed_at=now,
+                )
+            )
+    SubjectResult.objects.filter(
+        student_id__in=student_ids, school_year_id=cls.school_year_id, period__in=periods
+    ).delete()
+    StudentResult.objects.filter(
+        student_id__in=student_ids, school_year_id=cls.school_year_id, period__in=periods
+    ).delete()
+    SubjectResult.objects.bulk_create(subject_rows, batch_size=1000)
+    StudentResult.objects.bulk_create(student_rows, batch_size=1000)
+    return len(student_rows)
+
+
+def _subject_term(lay, cells: dict[str, tuple]):
+    """A subject's term result from its marks (None while any column is empty)."""
+    if any(c.kind not in cells for c in lay.columns):
+        return None
+    if lay.scored:
+        regular = [cells[c.kind][0] for c in lay.columns if c.kind.startswith("tx")]
+        return rules.term_average(regular, cells[MarkKind.GK][0], cells[MarkKind.CK][0])
+    comment = {
+        c.kind: rules.Comment.PASS if cells[c.kind][1] == marks_layout.PASS else rules.Comment.FAIL
+        for c in lay.columns
+    }
+    regular = [v for k, v in comment.items() if k.startswith("tx")]
+    return rules.comment_term_result(regular, comment[MarkKind.GK], comment[MarkKind.CK])
+
+
+def _absences_between(student_ids, school_year_id, start, end) -> dict[int, int]:
+    return dict(
+        AttendanceMark.objects.filter(
+            student_id__in=student_ids,
+            status__in=ABSENT,
+            session__session__in=HALF_DAYS,
+            session__class_group__school_year_id=school_year_id,
+            session__date__gte=start,
+            session__date__lte=end,
+        )
+        .values_list("student_id")
+        .annotate(n=Count("id"))
+        .values_list("student_id", "n")
+    )
