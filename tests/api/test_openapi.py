@@ -45,6 +45,10 @@ def test_schema_documents_every_resource():
         "/api/v1/students/{student_id}/attendance",
         "/api/v1/leave-requests",
         "/api/v1/leave-requests/{leave_id}/decision",
+        "/api/v1/marks/classes/{class_id}/subjects/{subject_id}/terms/{term}",
+        "/api/v1/marks/classes/{class_id}/terms/{term}/approval",
+        "/api/v1/results/classes/{class_id}",
+        "/api/v1/students/{student_id}/marks",
     }
 
 

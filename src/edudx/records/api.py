@@ -13,12 +13,14 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from edudx.accounts.tokens import actor_key
 from edudx.core.errors import DomainError
-from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, paginate
+from edudx.core.idempotency import idempotent
+from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, json_body, paginate
 from edudx.people.selectors import student_get
 
 from . import selectors, services
-from .models import AssessedBy, AttendanceStatus, LeaveStatus, SubjectKind
+from .models import YEAR, AssessedBy, AttendanceStatus, LeaveStatus, MarkKind, SubjectKind
 from .sessions import month_range, parse_session
 
 router = Router(tags=["records"])
@@ -401,3 +403,275 @@ def decide_leave(request, leave_id: int, payload: LeaveDecisionIn):
         actor=request.user, leave=leave, accept=payload.decision == "accept", note=payload.note
     )
     return render_leave(selectors.leave_get(actor=request.user, leave_id=leave_id))
+
+
+# --- marks and results -----------------------------------------------------------------------
+
+
+class MarkColumnOut(Schema):
+    kind: MarkKind
+    label: str
+    reader: Literal["mark", "comment", "test_score", "rating"]
+
+
+class MarkRowOut(Schema):
+    student_id: int
+    student_source_id: UUID
+    full_name: str
+    date_of_birth: dt.date
+    marks: dict[str, str] = Field(..., description="kind → mark as shown (8,5 · Đ · T).")
+    average: str = Field(..., description="ĐTBmhk (score subjects, when complete).")
+
+
+class MarkSheetOut(Schema):
+    class_id: int
+    subject_id: int
+    subject_code: str
+    term: int
+    locked: bool
+    homeroom_approved: bool
+    columns: list[MarkColumnOut]
+    students: list[MarkRowOut]
+
+
+class MarkCellIn(Schema):
+    student_id: int
+    kind: MarkKind
+    value: str | None = Field(
+        None,
+        max_length=20,
+        description="As typed: 8, 8,5, 8.5; Đ/CĐ; T/H/C. Empty or null clears the mark.",
+    )
+
+
+class MarksIn(Schema):
+    marks: list[MarkCellIn] = Field(..., max_length=2000)
+
+
+class MarksSavedOut(MarkSheetOut):
+    created: int
+    updated: int
+    deleted: int
+
+
+def render_mark_sheet(sheet: dict) -> dict:
+    lock = sheet["lock"]
+    kinds = [c.kind for c in sheet["layout"].columns]
+    return {
+        "class_id": sheet["class"].pk,
+        "subject_id": sheet["subject"].pk,
+        "subject_code": sheet["subject"].code,
+        "term": sheet["term"].number,
+        "locked": sheet["locked"],
+        "homeroom_approved": bool(lock and lock.homeroom_approved_at),
+        "columns": [
+            {"kind": c.kind, "label": str(c.label), "reader": c.reader}
+            for c in sheet["layout"].columns
+        ],
+        "students": [
+            {
+                "student_id": r["student"].pk,
+                "student_source_id": r["student"].source_id,
+                "full_name": r["student"].person.full_name,
+                "date_of_birth": r["student"].person.date_of_birth,
+                "marks": {
+                    k: c["text"] for k, c in zip(kinds, r["cells"], strict=True) if c["text"]
+                },
+                "average": r["average"],
+            }
+            for r in sheet["rows"]
+        ],
+    }
+
+
+MARKS_PATH = "/marks/classes/{class_id}/subjects/{subject_id}/terms/{term}"
+
+
+@router.get(
+    MARKS_PATH,
+    response={200: MarkSheetOut, **ERRORS},
+    summary="A class's marks in one subject and term (Bảng điểm)",
+)
+def get_marks(request, class_id: int, subject_id: int, term: int):
+    return render_mark_sheet(
+        selectors.mark_sheet(
+            actor=request.user, class_id=class_id, subject_id=subject_id, term_number=term
+        )
+    )
+
+
+@router.put(
+    MARKS_PATH,
+    response={200: MarksSavedOut, **ERRORS},
+    summary="Save marks of a class in one subject and term (bulk upsert)",
+    description=(
+        "Only the teacher of the subject in the class (or the school's principal and "
+        "clerks). Every cell is validated; any error (row = the student's number on the "
+        "class list, field = the column) and nothing is written. Sending the same marks "
+        "again changes nothing; with an Idempotency-Key a retry replays the first answer. "
+        "A locked term is refused with 409 records.marks.locked."
+    ),
+    openapi_extra=IDEMPOTENT,
+)
+def put_marks(request, class_id: int, subject_id: int, term: int, payload: MarksIn):
+    cls, subject = selectors.class_for_marks(
+        actor=request.user, class_id=class_id, subject_id=subject_id
+    )
+    term_row = selectors.term_get(cls, term)
+
+    def run() -> dict:
+        result = services.marks_save(
+            actor=request.user,
+            class_group=cls,
+            subject=subject,
+            term=term_row,
+            entries=[services.MarkEntry(m.student_id, m.kind, m.value) for m in payload.marks],
+        )
+        sheet = selectors.mark_sheet(
+            actor=request.user, class_id=cls.pk, subject_id=subject.pk, term_number=term
+        )
+        return json_body(
+            MarksSavedOut,
+            {
+                **render_mark_sheet(sheet),
+                "created": result.created,
+                "updated": result.updated,
+                "deleted": result.deleted,
+            },
+        )
+
+    return idempotent(request, actor_key=actor_key(request), run=run, status=200)
+
+
+class TermApprovalIn(Schema):
+    role: Literal["homeroom", "principal"]
+
+
+class TermLockOut(Schema):
+    class_id: int
+    term: int
+    homeroom_approved_at: dt.datetime | None
+    principal_approved_at: dt.datetime | None
+    locked: bool
+
+
+@router.post(
+    "/marks/classes/{class_id}/terms/{term}/approval",
+    response={200: TermLockOut, **ERRORS},
+    summary="Approve a class's marks for a term: homeroom teacher, then principal (locks)",
+)
+def approve_term(request, class_id: int, term: int, payload: TermApprovalIn):
+    cls = selectors.class_get(actor=request.user, class_id=class_id)
+    lock = services.term_approve(
+        actor=request.user,
+        class_group=cls,
+        term=selectors.term_get(cls, term),
+        as_role=payload.role,
+    )
+    return {
+        "class_id": cls.pk,
+        "term": term,
+        "homeroom_approved_at": lock.homeroom_approved_at,
+        "principal_approved_at": lock.principal_approved_at,
+        "locked": lock.locked,
+    }
+
+
+class StudentResultOut(Schema):
+    student_id: int
+    full_name: str
+    period: int = Field(..., description="1, 2 (terms) or 0 (the year).")
+    learning: str = Field(..., description="tot | kha | dat | chua_dat; empty while incomplete.")
+    conduct: str
+    absences: int
+    status: str = Field(..., description="Year only: promoted, re_examination, …")
+    title: str = Field(..., description="Year only: excellent | good.")
+    complete: bool
+
+
+class ClassResultsOut(Schema):
+    class_id: int
+    period: int
+    students: list[StudentResultOut]
+
+
+class ResultFilters(Schema):
+    period: int = Field(YEAR, ge=0, le=2, description="1, 2 or 0 for the year.")
+
+
+def render_result(student, r, period: int) -> dict:
+    return {
+        "student_id": student.pk,
+        "full_name": student.person.full_name,
+        "period": period,
+        "learning": r.learning if r else "",
+        "conduct": r.conduct if r else "",
+        "absences": r.absences if r else 0,
+        "status": r.status if r else "",
+        "title": r.title if r else "",
+        "complete": bool(r and r.complete),
+    }
+
+
+@router.get(
+    "/results/classes/{class_id}",
+    response={200: ClassResultsOut, **ERRORS},
+    summary="A class's term or year results (learning, conduct, absences, status, title)",
+)
+def get_class_results(request, class_id: int, filters: Query[ResultFilters]):
+    data = selectors.class_results(actor=request.user, class_id=class_id, period=filters.period)
+    return {
+        "class_id": class_id,
+        "period": filters.period,
+        "students": [
+            render_result(r["student"], r["result"], filters.period) for r in data["rows"]
+        ],
+    }
+
+
+class StudentSubjectOut(Schema):
+    subject_id: int
+    code: str
+    name: str
+    term1: dict[str, str]
+    term2: dict[str, str]
+    term1_result: str | None
+    term2_result: str | None
+    year_result: str | None
+
+
+class StudentMarksOut(Schema):
+    student_id: int
+    class_id: int | None
+    subjects: list[StudentSubjectOut]
+    results: list[StudentResultOut]
+
+
+@router.get(
+    "/students/{student_id}/marks",
+    response={200: StudentMarksOut, **ERRORS},
+    summary="A student's marks and results this school year (read-only; guardians: children)",
+)
+def get_student_marks(request, student_id: int):
+    data = selectors.student_marks(actor=request.user, student_id=student_id)
+    student = data["student"]
+    return {
+        "student_id": student.pk,
+        "class_id": data["class"].pk if data["class"] else None,
+        "subjects": [
+            {
+                "subject_id": s["subject"].pk,
+                "code": s["subject"].code,
+                "name": s["subject"].name,
+                "term1": dict(s["terms"][0]["marks"]),
+                "term2": dict(s["terms"][1]["marks"]),
+                "term1_result": s["terms"][0]["result"],
+                "term2_result": s["terms"][1]["result"],
+                "year_result": s["year"],
+            }
+            for s in data["subjects"]
+        ],
+        "results": [
+            render_result(student, r, period) for period, r in sorted(data["results"].items())
+        ],
+    }

@@ -540,7 +540,7 @@ def student_marks(*, actor, student_id: int) -> dict:
     for subject_id, period, average, comment in SubjectResult.objects.filter(
         student=student, school_year_id=cls.school_year_id
     ).values_list("subject_id", "period", "average", "comment"):
-        results[subject_id][period] = shown(average, comment)
+        results[subject_id][period] = shown(average, comment) or None
     grade = cls.grade.number if cls.grade_id else None
     subjects = []
     for cs in curriculum(grade) if grade else []:
