@@ -12,5 +12,6 @@ urlpatterns = [
     path("people/", include("edudx.people.urls")),
     path("records/", include("edudx.records.urls")),
     path("import/", include("edudx.exchange.urls")),
+    path("verify/", include("edudx.records.transcripts_urls")),
     path("api/v1/", include("edudx.api_urls")),
 ]

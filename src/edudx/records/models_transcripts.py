@@ -43,6 +43,9 @@ class Transcript(ExchangeModel):
     sha256 = models.CharField(max_length=64)
     # The machine-readable twin (transcripts.transcript_json): versioned schema.
     data = models.JSONField()
+    # Where the document drew each signer's slot ({"principal": [page, x1, y1, x2, y2]}):
+    # the principal's signature field goes there when they countersign.
+    signature_boxes = models.JSONField(default=dict)
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_transcripts
 
 app_name = "records"
 urlpatterns = [
@@ -12,4 +12,23 @@ urlpatterns = [
         name="student_attendance",
     ),
     path("leave/", views.leave_view, name="leave"),
+    path("marks/", views.marks_view, name="marks"),
+    path("marks/export/", views.marks_export_view, name="marks_export"),
+    path("marks/lock/<int:class_id>/<int:term>/", views.marks_lock_view, name="marks_lock"),
+    path("students/<int:student_id>/marks/", views.student_marks_view, name="student_marks"),
+    path(
+        "students/<int:student_id>/transcripts/",
+        views_transcripts.student_transcripts_view,
+        name="student_transcripts",
+    ),
+    path(
+        "transcripts/<int:transcript_id>/pdf/",
+        views_transcripts.transcript_pdf_view,
+        name="transcript_pdf",
+    ),
+    path(
+        "transcripts/<int:transcript_id>/json/",
+        views_transcripts.transcript_json_view,
+        name="transcript_json",
+    ),
 ]

@@ -1,0 +1,226 @@
+"""/api/v1 transcripts (học bạ số): issue, countersign, read, download, verify.
+
+Reads are scoped like the student record (guardians their children, teachers the classes
+they teach, unit-wide roles their subtree); anything else is a 404. Issuing is the homeroom
+teacher's (their signature), countersigning the school principal's. POST
+/students/{id}/transcripts is idempotent by (student, school year): 201 with the new
+transcript, 200 with the one that exists. POST /transcripts/verify is public (no
+authentication): a multipart PDF upload, answered with the verdict."""
+
+import datetime as dt
+from uuid import UUID
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, File, Router, Schema
+from ninja.files import UploadedFile
+
+from edudx.core.errors import DomainError
+from edudx.org.api import ERRORS
+from edudx.org.models import SchoolYear
+from edudx.people.selectors import student_get
+
+from . import transcripts_selectors as selectors
+from . import transcripts_services as services
+from .models_transcripts import TranscriptStatus
+from .views_transcripts import rate_limited, twin
+
+router = Router(tags=["transcripts"])
+
+
+class RateLimited(DomainError):
+    status = 429
+
+
+class SignedByOut(Schema):
+    role: str = Field(..., description="homeroom | principal, in signing order")
+    name: str = Field(..., description="The signing certificate's common name.")
+    signed_at: dt.datetime | None
+
+
+class TranscriptOut(Schema):
+    id: int
+    source_id: UUID
+    reference: str = Field(..., description="Printed on the document and in its QR code.")
+    student_id: int
+    school_id: int
+    school_year: str
+    class_id: int | None
+    status: TranscriptStatus
+    sha256: str = Field(..., description="SHA-256 of the PDF as it stands.")
+    signed_by: list[SignedByOut]
+    verify_url: str
+    updated_at: dt.datetime
+
+
+class IssueIn(Schema):
+    school_year_id: int
+    comment: str = Field("", max_length=1000, description="The homeroom teacher's comment.")
+
+
+class SignatureOut(Schema):
+    field_name: str
+    signer_name: str
+    signer_organization: str
+    signing_time: dt.datetime | None
+    intact: bool
+    valid: bool
+    trusted: bool
+    covers_whole_document: bool
+    modified_after: str
+    modifications_allowed: bool
+    error: str
+
+
+class PublicDocumentOut(Schema):
+    reference: str
+    type: str
+    school: str
+    school_year: str
+    status: TranscriptStatus
+    sha256: str
+    signed_by: list[SignedByOut]
+
+
+class VerificationOut(Schema):
+    verdict: str = Field(
+        ..., description="authentic | tampered | invalid | untrusted | incomplete | unsigned"
+    )
+    message: str
+    signatures: list[SignatureOut]
+    sha256: str = Field(..., description="SHA-256 of the uploaded file.")
+    reference: str | None = Field(None, description="The reference the file carries.")
+    matches_issued: bool = Field(
+        ..., description="The file is byte for byte the document the platform issued."
+    )
+    document: PublicDocumentOut | None
+
+
+def render(t) -> dict:
+    return {
+        "id": t.pk,
+        "source_id": t.source_id,
+        "reference": t.reference,
+        "student_id": t.student_id,
+        "school_id": t.school_id,
+        "school_year": t.school_year.code,
+        "class_id": t.class_group_id,
+        "status": t.status,
+        "sha256": t.sha256,
+        "signed_by": selectors.public_dict(t)["signed_by"],
+        "verify_url": services.verify_url(t.reference),
+        "updated_at": t.updated_at,
+    }
+
+
+@router.get(
+    "/students/{student_id}/transcripts",
+    response={200: list[TranscriptOut], **ERRORS},
+    summary="A student's transcripts (guardians: their children's)",
+)
+def list_transcripts(request, student_id: int):
+    return [
+        render(t) for t in selectors.student_transcripts(actor=request.user, student_id=student_id)
+    ]
+
+
+@router.post(
+    "/students/{student_id}/transcripts",
+    response={200: TranscriptOut, 201: TranscriptOut, **ERRORS},
+    summary="Issue a student's transcript for a school year (homeroom teacher signs)",
+    description=(
+        "Renders the transcript and signs it with the homeroom teacher's certificate. "
+        "Idempotent by (student, school year): 201 when created, 200 with the existing one."
+    ),
+)
+def issue_transcript(request, student_id: int, payload: IssueIn):
+    student = student_get(actor=request.user, student_id=student_id)
+    year = SchoolYear.objects.filter(pk=payload.school_year_id).first()
+    if year is None:
+        raise DomainError(
+            "transcript.school_year",
+            _("Không có năm học mã số %(id)s.") % {"id": payload.school_year_id},
+            field="school_year_id",
+        )
+    transcript, created = services.transcript_issue(
+        actor=request.user, student=student, school_year=year, comment=payload.comment
+    )
+    t = selectors.transcript_get(actor=request.user, transcript_id=transcript.pk)
+    return (201 if created else 200), render(t)
+
+
+@router.get(
+    "/transcripts/{transcript_id}",
+    response={200: TranscriptOut, **ERRORS},
+    summary="A transcript: status, signers, fingerprint",
+)
+def get_transcript(request, transcript_id: int):
+    return render(selectors.transcript_get(actor=request.user, transcript_id=transcript_id))
+
+
+@router.get(
+    "/transcripts/{transcript_id}/pdf",
+    response={200: None, **ERRORS},
+    summary="The signed PDF",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The PDF",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_transcript_pdf(request, transcript_id: int):
+    t = selectors.transcript_get(actor=request.user, transcript_id=transcript_id, content=True)
+    response = HttpResponse(bytes(t.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{t.reference}.pdf"'
+    return response
+
+
+@router.get(
+    "/transcripts/{transcript_id}/json",
+    response={200: dict, **ERRORS},
+    summary="The machine-readable twin (schema edudx.transcript/1) and its document",
+    description="`document.sha256` is the SHA-256 of the signed PDF this twin belongs to.",
+)
+def get_transcript_json(request, transcript_id: int):
+    t = selectors.transcript_get(actor=request.user, transcript_id=transcript_id, content=True)
+    return twin(t)
+
+
+@router.post(
+    "/transcripts/{transcript_id}/countersign",
+    response={200: TranscriptOut, **ERRORS},
+    summary="The principal's signature (second, after the homeroom teacher's)",
+)
+def countersign_transcript(request, transcript_id: int):
+    t = selectors.transcript_get(actor=request.user, transcript_id=transcript_id)
+    services.transcript_countersign(actor=request.user, transcript=t)
+    return render(selectors.transcript_get(actor=request.user, transcript_id=transcript_id))
+
+
+@router.post(
+    "/transcripts/verify",
+    response={200: VerificationOut, **ERRORS},
+    auth=None,
+    summary="Verify a transcript PDF (public: no authentication)",
+    description=(
+        "Multipart upload (field `file`, at most 5 MB). The verdict covers both signatures "
+        "(the homeroom teacher's, then the principal's); `matches_issued` says whether the "
+        "file is byte for byte the document the platform issued."
+    ),
+)
+def verify_transcript(request, file: File[UploadedFile]):
+    if rate_limited(request):
+        raise RateLimited(
+            "transcript.rate_limited",
+            _("Bạn đã kiểm tra quá nhiều tệp; hãy thử lại sau một phút."),
+        )
+    if file.size > selectors.MAX_UPLOAD:
+        raise DomainError(
+            "transcript.too_large",
+            _("Tệp quá lớn (tối đa %(n)s MB).") % {"n": selectors.MAX_UPLOAD // (1024 * 1024)},
+            field="file",
+        )
+    return selectors.transcript_verify(file.read()).as_dict()
