@@ -31,7 +31,7 @@ def var_dir(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _pki_in_tmp(settings, var_dir):
+def pki_in_tmp(settings, var_dir):
     """The demo PKI (made on first use) and its trusted root live in a temporary VAR_DIR."""
     settings.VAR_DIR = var_dir
     settings.PUBLIC_BASE_URL = "https://edudx.example.vn"

@@ -29,16 +29,8 @@ from edudx.records.transcripts_data import transcript_data_for
 from edudx.records.transcripts_selectors import transcript_verify
 from edudx.records.transcripts_services import transcript_countersign, transcript_issue
 
-from .conftest_transcripts import (  # noqa: F401 — fixtures
-    COMMENT,
-    _pki_in_tmp,
-    first_revision_byte,
-    flip,
-    principal,
-    results,
-    tool,
-    var_dir,
-)
+from .conftest_transcripts import *  # noqa: F403 — the fixtures
+from .conftest_transcripts import COMMENT, first_revision_byte, flip, tool
 
 DATA = TranscriptData(
     reference="HB-7KQ2M9XR4T0A",
