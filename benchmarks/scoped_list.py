@@ -150,7 +150,11 @@ def main() -> int:
             where.append("s.current_school_id = %s")
             values.append(params["school_id"])
         if q:
-            where.append(f"s.search_name {like}")
+            # A school's list on PostgreSQL: filter the school's rows by name rather than
+            # let the planner AND the trigram bitmap with the school's (as the selector).
+            unindexed = vendor == "postgresql" and not wide
+            name = "(s.search_name || '')" if unindexed else "s.search_name"
+            where.append(f"{name} {like}")
             values.append(f"%{q}%")
             if vendor == "sqlite" and wide and len(q) >= 3 and not walk:
                 where.append(

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from pydantic import BaseModel
 
 from edudx.accounts.tokens import require_unit_access
 from edudx.core.api_errors import api_fields
@@ -128,7 +129,7 @@ def _person_out(p) -> dict:
 # --- students ----------------------------------------------------------------------------
 
 
-class StudentOut(Schema):
+class StudentOut(BaseModel):
     id: int
     source_id: UUID
     person_source_id: UUID

@@ -4,16 +4,16 @@ forbidden, so its existence does not leak."""
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, Func, Q, QuerySet
+from django.db.models import CharField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.lookups import In
+from django.db.models.lookups import Contains, In
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
 from edudx.core.errors import NotFound
 from edudx.core.scope import Scope, scope_of
 from edudx.core.text import fold
-from edudx.org.models import OrgUnit, path_upper
+from edudx.org.models import SEGMENT, OrgUnit, path_upper
 
 from .models import Enrolment, GuardianLink, StaffMember, Student, StudentStatus
 
@@ -62,65 +62,89 @@ COUNT_CAP = 10_000
 TRIGRAM_MIN = 3
 
 
+def _unit_path(unit_id: int | None) -> str | None:
+    """The path of the `unit_id` filter; "" for an unknown unit (nothing matches)."""
+    if not unit_id:
+        return None
+    unit = OrgUnit.objects.filter(pk=unit_id).only("path").first()
+    return unit.path if unit else ""
+
+
+# Scopes at or above this depth (a whole province: ministry / province) are "wide".
+WIDE_DEPTH = 2
+
+
+def _name_unindexed() -> Func:
+    """`search_name || ''`: the same string, which no index on the column serves."""
+    return Func(F("search_name"), template="(%(expressions)s || '')", output_field=CharField())
+
+
+def _is_wide(scope: Scope, *, school_id, class_id, unit_path) -> bool:
+    """Whether the list may cover a province's students. Only the SQLite plan depends on it
+    (never the rows): a school's or a commune's few thousand students are scanned faster
+    through index student_school_name than a common trigram's matches are collected."""
+    if school_id or class_id or (unit_path and len(unit_path) > WIDE_DEPTH * SEGMENT):
+        return False
+    return scope.everything or any(len(p) <= WIDE_DEPTH * SEGMENT for p in scope.unit_paths)
+
+
 def _student_rows(
     *,
     actor,
     q: str | None,
     school_id: int | None,
     class_id: int | None,
-    unit_id: int | None,
+    unit_path: str | None,
     status: str | None,
     plan: str = "",
 ) -> QuerySet[Student]:
     """The students `actor` may see, filtered, unordered. `plan` steers the engine without
     changing the rows (every variant keeps the exact `search_name LIKE '%term%'`):
 
-    - "count": find the matches through the trigram index on SQLite (FTS5 table
-      student_name_fts, migration people 0003); PostgreSQL's planner picks its GIN index
+    - "count" and "sort" (few matches, all fetched and sorted): on SQLite, find the matches
+      of a term through the FTS5 trigram table student_name_fts (migration people 0003)
+      when the list is wide (`_is_wide`); PostgreSQL's planner picks its GIN index
       student_name_trgm by itself.
     - "walk" (many matches): read students in name order and stop after the page. On SQLite
       the school test becomes `current_school_id + 0 IN (…)`, which keeps index
       student_school_name out of the plan so that student_search_name is walked.
-    - "sort" (few matches): fetch every match through the trigram index and sort them
-      (SQLite: FTS5; PostgreSQL: see `student_page`).
+    - "": the planner's choice.
     """
     scope = scope_of(actor)
+    if unit_path == "":
+        return Student.objects.none()
     sqlite = connection.vendor == "sqlite"
-    school = F("current_school_id") + 0 if plan == "walk" and sqlite else None
-    qs = Student.objects.all()
+    school = F("current_school_id") + 0 if plan == "walk" and sqlite else F("current_school_id")
+    conds = []
     sq = student_scope_q(scope, school=school)
     if sq is not None:
-        qs = qs.filter(sq)
+        conds.append(sq)
     if status:
-        qs = qs.filter(status=status)
+        conds.append(Q(status=status))
     if school_id:
-        qs = qs.filter(current_school_id=school_id)
+        conds.append(Q(current_school_id=school_id))
     if class_id:
-        qs = qs.filter(current_class_id=class_id)
-    if unit_id:
-        unit = OrgUnit.objects.filter(pk=unit_id).only("path").first()
-        if unit is None:
-            return qs.none()
-        qs = qs.filter(In(school or F("current_school_id"), _unit_ids([unit.path])))
+        conds.append(Q(current_class_id=class_id))
+    if unit_path:
+        conds.append(In(school, _unit_ids([unit_path])))
     term = search_terms(q)
-    if term:
-        if term.isdigit():
-            qs = qs.filter(
-                Q(person__personal_id=term) | Q(person__moet_id=term) | Q(student_code=term)
-            )
+    if term.isdigit():
+        conds.append(Q(person__personal_id=term) | Q(person__moet_id=term) | Q(student_code=term))
+    elif term:
+        wide = _is_wide(scope, school_id=school_id, class_id=class_id, unit_path=unit_path)
+        if wide or sqlite:
+            conds.append(Q(search_name__contains=term))
         else:
-            qs = qs.filter(search_name__contains=term)
-            narrow = school_id or class_id or not (scope.everything or scope.unit_paths)
-            if sqlite and plan in ("count", "sort") and len(term) >= TRIGRAM_MIN and not narrow:
-                # A superset of the LIKE matches (same trigrams); the LIKE above decides.
-                phrase = '"' + term.replace('"', '""') + '"'
-                qs = qs.filter(
-                    pk__in=RawSQL(
-                        "SELECT rowid FROM student_name_fts WHERE student_name_fts MATCH %s",
-                        [phrase],
-                    )
-                )
-    return qs
+            # A school's or a commune's students, on PostgreSQL: test the name row by row
+            # after index student_school_name, not through student_name_trgm (which the
+            # planner would re-scan once per school: "nguyen van" in a commune, 42 ms → 2).
+            conds.append(Contains(_name_unindexed(), term))
+        if sqlite and wide and plan in ("count", "sort") and len(term) >= TRIGRAM_MIN:
+            # A superset of the LIKE matches (the same trigrams); the LIKE decides.
+            phrase = '"' + term.replace('"', '""') + '"'
+            fts = "SELECT rowid FROM student_name_fts WHERE student_name_fts MATCH %s"
+            conds.append(Q(pk__in=RawSQL(fts, [phrase])))  # noqa: S611 — constant SQL
+    return Student.objects.filter(*conds)
 
 
 def student_list(
@@ -136,7 +160,12 @@ def student_list(
     and matches any part of the name ("nguyen van" finds "Nguyễn Văn An"). For a page of a
     long list use `student_page`: same rows, bounded count, engine-aware plans."""
     qs = _student_rows(
-        actor=actor, q=q, school_id=school_id, class_id=class_id, unit_id=unit_id, status=status
+        actor=actor,
+        q=q,
+        school_id=school_id,
+        class_id=class_id,
+        unit_path=_unit_path(unit_id),
+        status=status,
     )
     return qs.select_related("person", "current_school", "current_class").order_by(
         "search_name", "id"
@@ -175,7 +204,7 @@ def student_page(
         "q": q,
         "school_id": school_id,
         "class_id": class_id,
-        "unit_id": unit_id,
+        "unit_path": _unit_path(unit_id),
         "status": status,
     }
     count = _student_rows(**filters, plan="count").values("pk")[: COUNT_CAP + 1].count()
@@ -190,10 +219,10 @@ def student_page(
     # planner from walking index student_search_name through rows that do not match and
     # makes it sort the bitmap scan of student_name_trgm instead: "nguyen van", 10,000 of
     # 300,000, 30 ms instead of 250 ms).
-    plan = "walk" if capped or not search_terms(q) else "sort"
+    plan = "walk" if capped else "sort" if search_terms(q) else ""
     ids = _student_rows(**filters, plan=plan)
     if plan == "sort" and connection.vendor == "postgresql":
-        ids = ids.order_by(Func(F("search_name"), template="(%(expressions)s || '')"), "id")
+        ids = ids.order_by(_name_unindexed(), "id")
     else:
         ids = ids.order_by("search_name", "id")
     rows = Student.objects.filter(pk__in=ids.values("pk")[start : start + page_size])
