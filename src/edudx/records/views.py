@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +24,8 @@ from edudx.core.errors import DomainError, DomainErrors, NotFound
 from edudx.core.scope import scope_of
 from edudx.people.selectors import student_get, student_list
 
-from . import selectors, services
-from .models import AttendanceStatus, LeaveStatus
+from . import marks_xlsx, selectors, services
+from .models import AttendanceStatus, LeaveStatus, MarkKind
 from .sessions import month_range, parse_session, session_choices, session_label
 
 
@@ -247,3 +247,224 @@ def leave_view(request):
     ]
     context = {"children": children, "rows": rows, "form": form}
     return render(request, "records/leave.html", context)
+
+
+# --- marks ---------------------------------------------------------------------------------
+
+
+def _marks_query(class_id, subject_id, term) -> str:
+    return f"{reverse('records:marks')}?" + urlencode(
+        {"class": class_id, "subject": subject_id, "term": term}
+    )
+
+
+def _save_marks(request, cls, subject, term, entries) -> bool:
+    try:
+        result = services.marks_save(
+            actor=request.user, class_group=cls, subject=subject, term=term, entries=entries
+        )
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        for text in _error_text(exc):
+            messages.error(request, text)
+        return False
+    messages.success(
+        request,
+        _("Đã lưu bảng điểm môn %(s)s lớp %(c)s: %(n)s ô thay đổi.")
+        % {"s": subject.name, "c": cls.name, "n": result.changed},
+    )
+    return True
+
+
+def _cell_errors(exc: DomainError, sheet: dict) -> dict[tuple[int, str], str]:
+    """{(STT, column kind): message} for the grid to show under each bad cell."""
+    items = exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]
+    return {(i["row"], i["field"]): i["message"] for i in items if i.get("row")}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def marks_view(request):
+    """Pick a class, subject and term; the grid; Save. A bad cell keeps what the teacher
+    typed in the grid with its error under it; nothing is saved until every cell is valid."""
+    data = request.POST if request.method == "POST" else request.GET
+    class_id, subject_id = _int(data.get("class")), _int(data.get("subject"))
+    term_no = _int(data.get("term")) or 1
+    context = {
+        "choices": selectors.marks_classes(actor=request.user),
+        "class_id": class_id,
+        "subject_id": subject_id,
+        "term_no": term_no,
+    }
+    if not (class_id and subject_id):
+        return render(request, "records/marks.html", context)
+    typed: dict[tuple[int, str], str] = {}
+    cell_errors: dict[tuple[int, str], str] = {}
+    try:
+        if request.method == "POST":
+            cls, subject = selectors.class_for_marks(
+                actor=request.user, class_id=class_id, subject_id=subject_id
+            )
+            term = selectors.term_get(cls, term_no)
+            sheet = selectors.mark_sheet(
+                actor=request.user, class_id=cls.pk, subject_id=subject.pk, term_number=term_no
+            )
+            upload = request.FILES.get("file")
+            if upload is not None:
+                try:
+                    entries = marks_xlsx.parse(upload.read(), sheet)
+                except DomainError as exc:
+                    for text in _error_text(exc):
+                        messages.error(request, text)
+                    entries = None
+                if entries is not None and _save_marks(request, cls, subject, term, entries):
+                    return redirect(_marks_query(cls.pk, subject.pk, term_no))
+            else:
+                entries = [
+                    services.MarkEntry(
+                        r["student"].pk,
+                        c.kind,
+                        request.POST.get(f"m-{r['student'].pk}-{c.kind}", ""),
+                    )
+                    for r in sheet["rows"]
+                    for c in sheet["layout"].columns
+                ]
+                try:
+                    services.marks_save(
+                        actor=request.user,
+                        class_group=cls,
+                        subject=subject,
+                        term=term,
+                        entries=entries,
+                    )
+                except Forbidden:
+                    raise
+                except DomainError as exc:
+                    typed = {(e.student_id, e.kind): e.text for e in entries}
+                    cell_errors = _cell_errors(exc, sheet)
+                    messages.error(
+                        request,
+                        _("Chưa lưu: %(n)s ô có lỗi, xem các ô tô đỏ.") % {"n": len(cell_errors)}
+                        if cell_errors
+                        else _error_text(exc)[0],
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("Đã lưu bảng điểm môn %(s)s lớp %(c)s.")
+                        % {"s": subject.name, "c": cls.name},
+                    )
+                    return redirect(_marks_query(cls.pk, subject.pk, term_no))
+        sheet = selectors.mark_sheet(
+            actor=request.user, class_id=class_id, subject_id=subject_id, term_number=term_no
+        )
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except DomainError as exc:
+        messages.error(request, _error_text(exc)[0])
+        return render(request, "records/marks.html", context)
+    for r in sheet["rows"]:
+        for c in r["cells"]:
+            key = (r["student"].pk, c["kind"])
+            if key in typed:
+                c["text"] = typed[key]
+            c["error"] = cell_errors.get((r["n"], c["kind"]))
+            c["name"] = f"m-{r['student'].pk}-{c['kind']}"
+    context.update(sheet=sheet, cls=sheet["class"], subject=sheet["subject"])
+    return render(request, "records/marks.html", context)
+
+
+@login_required
+def marks_export_view(request):
+    class_id, subject_id = _int(request.GET.get("class")), _int(request.GET.get("subject"))
+    term_no = _int(request.GET.get("term")) or 1
+    try:
+        sheet = selectors.mark_sheet(
+            actor=request.user,
+            class_id=class_id or 0,
+            subject_id=subject_id or 0,
+            term_number=term_no,
+        )
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    body = marks_xlsx.export(sheet)
+    name = f"bang-diem-{sheet['class'].name}-{sheet['subject'].code}-hk{term_no}.xlsx"
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def marks_lock_view(request, class_id: int, term: int):
+    """Approval and lock of a class's marks for a term; change requests after locking."""
+    user = request.user
+    try:
+        cls = selectors.class_get(actor=user, class_id=class_id)
+        term_row = selectors.term_get(cls, term)
+        if request.method == "POST":
+            action = request.POST.get("action")
+            try:
+                if action in {"homeroom", "principal"}:
+                    services.term_approve(
+                        actor=user, class_group=cls, term=term_row, as_role=action
+                    )
+                    messages.success(request, _("Đã xác nhận điểm học kỳ."))
+                elif action == "change":
+                    subject = selectors.subject_get(
+                        subject_id=_int(request.POST.get("subject")) or 0
+                    )
+                    services.mark_change_request(
+                        actor=user,
+                        class_group=cls,
+                        subject=subject,
+                        term=term_row,
+                        student_id=_int(request.POST.get("student")) or 0,
+                        kind=request.POST.get("kind", ""),
+                        text=request.POST.get("value", ""),
+                        reason=request.POST.get("reason", ""),
+                    )
+                    messages.success(request, _("Đã gửi đề nghị sửa điểm cho hiệu trưởng."))
+                elif action in {"approve", "refuse"}:
+                    change = selectors.mark_changes(actor=user, class_id=cls.pk).get(
+                        pk=_int(request.POST.get("change")) or 0
+                    )
+                    services.mark_change_decide(
+                        actor=user, change=change, approve=action == "approve"
+                    )
+                    messages.success(request, _("Đã xử lý đề nghị sửa điểm."))
+                return redirect("records:marks_lock", class_id=cls.pk, term=term)
+            except DomainError as exc:
+                if isinstance(exc, NotFound):
+                    raise
+                for text in _error_text(exc):
+                    messages.error(request, text)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    lock = selectors.term_lock(cls, term_row)
+    context = {
+        "cls": cls,
+        "term": term_row,
+        "lock": lock,
+        "changes": list(selectors.mark_changes(actor=user, class_id=cls.pk)[:100]),
+        "is_homeroom": selectors.is_homeroom(user, cls),
+        "is_principal": selectors.is_principal(user, cls.school),
+        "subjects": selectors.teacher_subjects(actor=user, class_id=cls.pk),
+        "students": list(selectors.roster(cls)),
+        "kinds": MarkKind.choices,
+    }
+    return render(request, "records/marks_lock.html", context)
+
+
+@login_required
+def student_marks_view(request, student_id: int):
+    try:
+        data = selectors.student_marks(actor=request.user, student_id=student_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    return render(request, "records/marks_student.html", data)
