@@ -2,7 +2,8 @@
 province-scale demo (~300,000 students). Side A is the platform's path — GET
 /api/v1/students through django.test.Client with a read-only API token of the demo province
 officer (`so_gddt`, scope: Tỉnh Lâm Đồng), i.e. auth, scope, selector, COUNT, page and JSON.
-Side B is hand-written SQL for the same page: the same filter, order, limit and count.
+Side B is the SQL a DBA would write for the same page on each engine, using the same indexes
+(trigram, name): a COUNT of at most 10,001 matches, then the page planned from it.
 Prints p50/p95 in ms for both and the ratio A/B. Target: A's p95 under 150 ms and within 3x
 of B.
 
