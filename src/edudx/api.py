@@ -17,6 +17,7 @@ from edudx.people.api import router as people_router
 from edudx.people.api_dedup import router as dedup_router
 from edudx.people.api_transfer import router as transfer_router
 from edudx.records.api import router as records_router
+from edudx.records.api_transcripts import router as transcripts_router
 
 api = NinjaAPI(
     title="EduDX API",
@@ -38,3 +39,4 @@ api.add_router("", people_router)
 api.add_router("", dedup_router)
 api.add_router("", transfer_router)
 api.add_router("", records_router)
+api.add_router("", transcripts_router)

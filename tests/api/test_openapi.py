@@ -49,6 +49,12 @@ def test_schema_documents_every_resource():
         "/api/v1/marks/classes/{class_id}/terms/{term}/approval",
         "/api/v1/results/classes/{class_id}",
         "/api/v1/students/{student_id}/marks",
+        "/api/v1/students/{student_id}/transcripts",
+        "/api/v1/transcripts/{transcript_id}",
+        "/api/v1/transcripts/{transcript_id}/pdf",
+        "/api/v1/transcripts/{transcript_id}/json",
+        "/api/v1/transcripts/{transcript_id}/countersign",
+        "/api/v1/transcripts/verify",
     }
 
 

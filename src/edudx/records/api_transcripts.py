@@ -12,7 +12,7 @@ from uuid import UUID
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Router, Schema
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from edudx.core.errors import DomainError
@@ -107,7 +107,7 @@ def render(t) -> dict:
         "class_id": t.class_group_id,
         "status": t.status,
         "sha256": t.sha256,
-        "signed_by": selectors.public_dict(t)["signed_by"],
+        "signed_by": selectors.signed_by(t),
         "verify_url": services.verify_url(t.reference),
         "updated_at": t.updated_at,
     }
@@ -146,7 +146,34 @@ def issue_transcript(request, student_id: int, payload: IssueIn):
         actor=request.user, student=student, school_year=year, comment=payload.comment
     )
     t = selectors.transcript_get(actor=request.user, transcript_id=transcript.pk)
-    return (201 if created else 200), render(t)
+    return Status(201 if created else 200, render(t))
+
+
+# Before /transcripts/{transcript_id}: the first matching route wins.
+@router.post(
+    "/transcripts/verify",
+    response={200: VerificationOut, **ERRORS},
+    auth=None,
+    summary="Verify a transcript PDF (public: no authentication)",
+    description=(
+        "Multipart upload (field `file`, at most 5 MB). The verdict covers both signatures "
+        "(the homeroom teacher's, then the principal's); `matches_issued` says whether the "
+        "file is byte for byte the document the platform issued."
+    ),
+)
+def verify_transcript(request, file: File[UploadedFile]):
+    if rate_limited(request):
+        raise RateLimited(
+            "transcript.rate_limited",
+            _("Bạn đã kiểm tra quá nhiều tệp; hãy thử lại sau một phút."),
+        )
+    if file.size > selectors.MAX_UPLOAD:
+        raise DomainError(
+            "transcript.too_large",
+            _("Tệp quá lớn (tối đa %(n)s MB).") % {"n": selectors.MAX_UPLOAD // (1024 * 1024)},
+            field="file",
+        )
+    return selectors.transcript_verify(file.read()).as_dict()
 
 
 @router.get(
@@ -198,29 +225,3 @@ def countersign_transcript(request, transcript_id: int):
     t = selectors.transcript_get(actor=request.user, transcript_id=transcript_id)
     services.transcript_countersign(actor=request.user, transcript=t)
     return render(selectors.transcript_get(actor=request.user, transcript_id=transcript_id))
-
-
-@router.post(
-    "/transcripts/verify",
-    response={200: VerificationOut, **ERRORS},
-    auth=None,
-    summary="Verify a transcript PDF (public: no authentication)",
-    description=(
-        "Multipart upload (field `file`, at most 5 MB). The verdict covers both signatures "
-        "(the homeroom teacher's, then the principal's); `matches_issued` says whether the "
-        "file is byte for byte the document the platform issued."
-    ),
-)
-def verify_transcript(request, file: File[UploadedFile]):
-    if rate_limited(request):
-        raise RateLimited(
-            "transcript.rate_limited",
-            _("Bạn đã kiểm tra quá nhiều tệp; hãy thử lại sau một phút."),
-        )
-    if file.size > selectors.MAX_UPLOAD:
-        raise DomainError(
-            "transcript.too_large",
-            _("Tệp quá lớn (tối đa %(n)s MB).") % {"n": selectors.MAX_UPLOAD // (1024 * 1024)},
-            field="file",
-        )
-    return selectors.transcript_verify(file.read()).as_dict()

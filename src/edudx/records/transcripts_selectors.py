@@ -97,7 +97,20 @@ class Verification:
         }
 
 
+def signed_by(t: Transcript) -> list[dict]:
+    """Who signed, in signing order, with when."""
+    return [
+        {"role": role, "name": name, "signed_at": at}
+        for role, name, at in (
+            (FIELDS[0], t.teacher_name, t.teacher_signed_at),
+            (FIELDS[1], t.principal_name, t.principal_signed_at),
+        )
+        if at is not None
+    ]
+
+
 def public_dict(t: Transcript) -> dict:
+    """What the public may see of an issued transcript (JSON-ready)."""
     return {
         "reference": t.reference,
         "type": "transcript",
@@ -105,14 +118,7 @@ def public_dict(t: Transcript) -> dict:
         "school_year": t.school_year.code,
         "status": t.status,
         "sha256": t.sha256,
-        "signed_by": [
-            {"role": role, "name": name, "signed_at": at.isoformat() if at else None}
-            for role, name, at in (
-                (FIELDS[0], t.teacher_name, t.teacher_signed_at),
-                (FIELDS[1], t.principal_name, t.principal_signed_at),
-            )
-            if at is not None
-        ],
+        "signed_by": [{**s, "signed_at": s["signed_at"].isoformat()} for s in signed_by(t)],
     }
 
 
