@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -942,53 +942,78 @@ def results_recompute(*, class_group: ClassGroup, term: Term | None = None) -> i
 
 def _recompute(cls: ClassGroup, term: Term | None) -> int:
     grade = cls.grade.number if cls.grade_id else 6
-    terms = {t.number: t for t in Term.objects.filter(school_year_id=cls.school_year_id)}
+    terms = dict(Term.objects.filter(school_year_id=cls.school_year_id).values_list("number", "id"))
+    term_numbers = {pk: n for n, pk in terms.items()}
     periods = [term.number] if term is not None else sorted(terms)
     periods.append(YEAR)
     student_ids = list(selectors.roster(cls).values_list("id", flat=True))
-    curriculum = list(
-        CurriculumSubject.objects.filter(grade=grade).values_list(
+    curriculum = [
+        (
+            subject_id,
+            code,
+            assessed_by == AssessedBy.COMMENT,
+            kind,
+            {
+                n: marks_layout.layout(
+                    grade=grade, subject_code=code, assessed_by=assessed_by, periods=ppy, term=n
+                )
+                for n in terms
+            },
+        )
+        for subject_id, code, assessed_by, ppy, kind in CurriculumSubject.objects.filter(
+            grade=grade
+        ).values_list(
             "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
         )
-    )
+    ]
+    # Filtered by student only (index uniq_mark, student first) and the year in Python: with
+    # a term filter too, SQLite's planner may pick the term index and scan a whole term.
+    # Read raw (a class-year is ~4,000 marks): a mark has at most 101 values, so their
+    # Decimals come from a small cache instead of a converter call per row.
     marks: dict[tuple[int, int, int], dict[str, tuple]] = defaultdict(dict)
-    for sid, subject_id, term_no, kind, value, comment in Mark.objects.filter(
-        student_id__in=student_ids, term__school_year_id=cls.school_year_id
-    ).values_list("student_id", "subject_id", "term__number", "kind", "value", "comment"):
-        marks[(sid, subject_id, term_no)][kind] = (value, comment)
+    if student_ids:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT student_id, subject_id, term_id, kind, value, comment "  # noqa: S608
+                f"FROM {Mark._meta.db_table} WHERE student_id IN "
+                f"({', '.join(['%s'] * len(student_ids))})",
+                student_ids,
+            )
+            for sid, subject_id, term_id, kind, value, comment in cur.fetchall():
+                if term_id in term_numbers:
+                    marks[(sid, subject_id, term_numbers[term_id])][kind] = (
+                        _decimal(value),
+                        comment,
+                    )
     conduct = {
-        (sid, n): code
-        for sid, n, code in ConductRating.objects.filter(
-            student_id__in=student_ids, term__school_year_id=cls.school_year_id
-        ).values_list("student_id", "term__number", "level")
+        (sid, term_numbers[term_id]): code
+        for sid, term_id, code in ConductRating.objects.filter(
+            student_id__in=student_ids
+        ).values_list("student_id", "term_id", "level")
+        if term_id in term_numbers
     }
     absences = {YEAR: selectors.year_absences(cls.school_year_id, student_ids)}
-    for n, t in terms.items():
-        absences[n] = _absences_between(student_ids, cls.school_year_id, t.start_date, t.end_date)
-    now = timezone.now()
-    subject_rows, student_rows = [], []
+    if absences[YEAR]:  # per-term counts only when someone of the class was absent at all
+        for n, start, end in Term.objects.filter(school_year_id=cls.school_year_id).values_list(
+            "number", "start_date", "end_date"
+        ):
+            absences[n] = _absences_between(student_ids, cls.school_year_id, start, end)
+    subject_rows: dict[tuple, tuple] = {}
+    student_rows: dict[tuple, tuple] = {}
     for sid in student_ids:
         averages: dict[int, dict] = {n: {} for n in (*terms, YEAR)}
         comments: dict[int, dict] = {n: {} for n in (*terms, YEAR)}
         complete = {n: True for n in (*terms, YEAR)}
         year_avgs = []
-        for subject_id, code, assessed_by, periods_per_year, kind in curriculum:
-            has_any = any((sid, subject_id, n) in marks for n in terms)
-            if kind != "compulsory" and not has_any:
+        for subject_id, code, is_comment, kind, layouts in curriculum:
+            if kind != "compulsory" and not any((sid, subject_id, n) in marks for n in terms):
                 continue  # an optional subject the student does not take
-            per_term = {}
-            for n in terms:
-                lay = marks_layout.layout(
-                    grade=grade,
-                    subject_code=code,
-                    assessed_by=assessed_by,
-                    periods=periods_per_year,
-                    term=n,
-                )
-                per_term[n] = _subject_term(lay, marks.get((sid, subject_id, n), {}))
+            per_term = {
+                n: _subject_term(layouts[n], marks.get((sid, subject_id, n), {})) for n in terms
+            }
             year = None
-            if all(per_term.get(n) is not None for n in (1, 2)) and len(terms) >= 2:
-                if assessed_by == AssessedBy.COMMENT:
+            if len(terms) >= 2 and per_term.get(1) is not None and per_term.get(2) is not None:
+                if is_comment:
                     year = rules.comment_year_result(per_term[2])
                 else:
                     year = rules.year_average(per_term[1], per_term[2])
@@ -997,24 +1022,15 @@ def _recompute(cls: ClassGroup, term: Term | None) -> int:
             for n, res in per_term.items():
                 if res is None:
                     complete[n] = False
-                elif assessed_by == AssessedBy.COMMENT:
+                elif is_comment:
                     comments[n][code] = res
                 else:
                     averages[n][code] = res
                 if n in periods:
-                    is_comment = assessed_by == AssessedBy.COMMENT
-                    subject_rows.append(
-                        SubjectResult(
-                            student_id=sid,
-                            class_group=cls,
-                            school_year_id=cls.school_year_id,
-                            subject_id=subject_id,
-                            period=n,
-                            average=None if res is None or is_comment else res,
-                            comment=res.code if res is not None and is_comment else "",
-                            complete=res is not None,
-                            computed_at=now,
-                        )
+                    subject_rows[(sid, subject_id, n)] = (
+                        None if res is None or is_comment else res,
+                        res.code if res is not None and is_comment else "",
+                        res is not None,
                     )
         conduct_levels = {
             n: rules.Level.from_code(conduct[(sid, n)]) for n in terms if (sid, n) in conduct
@@ -1038,31 +1054,86 @@ def _recompute(cls: ClassGroup, term: Term | None) -> int:
                     conduct=level, learning=learning.level, year_averages=year_avgs
                 )
                 title = t.name.lower() if t else ""
-            student_rows.append(
-                StudentResult(
-                    student_id=sid,
-                    class_group=cls,
-                    school_year_id=cls.school_year_id,
-                    period=n,
-                    learning=learning.level.code if learning else "",
-                    learning_adjusted_for=str(learning.adjusted_for or "") if learning else "",
-                    conduct=level.code if level is not None else "",
-                    absences=absent,
-                    status=status,
-                    title=title,
-                    complete=learning is not None,
-                    computed_at=now,
-                )
+            student_rows[(sid, n)] = (
+                learning.level.code if learning else "",
+                str(learning.adjusted_for or "") if learning else "",
+                level.code if level is not None else "",
+                absent,
+                status,
+                title,
+                learning is not None,
             )
-    SubjectResult.objects.filter(
-        student_id__in=student_ids, school_year_id=cls.school_year_id, period__in=periods
-    ).delete()
-    StudentResult.objects.filter(
-        student_id__in=student_ids, school_year_id=cls.school_year_id, period__in=periods
-    ).delete()
-    SubjectResult.objects.bulk_create(subject_rows, batch_size=1000)
-    StudentResult.objects.bulk_create(student_rows, batch_size=1000)
-    return len(student_rows)
+    common = {"student_id__in": student_ids, "school_year_id": cls.school_year_id}
+    changed = _sync(
+        SubjectResult,
+        SubjectResult.objects.filter(**common, period__in=periods),
+        ("student_id", "subject_id", "period"),
+        ("average", "comment", "complete"),
+        subject_rows,
+        cls,
+    )
+    changed += _sync(
+        StudentResult,
+        StudentResult.objects.filter(**common, period__in=periods),
+        ("student_id", "period"),
+        ("learning", "learning_adjusted_for", "conduct", "absences", "status", "title", "complete"),
+        student_rows,
+        cls,
+    )
+    return changed
+
+
+_DECIMALS: dict = {}
+
+
+def _decimal(raw) -> Decimal | None:
+    """A stored mark as Decimal with one decimal place (SQLite returns a float, PostgreSQL
+    a Decimal); memoised, as there are only 101 possible marks."""
+    if raw is None:
+        return None
+    value = _DECIMALS.get(raw)
+    if value is None:
+        value = Decimal(str(raw)).quantize(Decimal("0.1"))
+        if len(_DECIMALS) < 4096:
+            _DECIMALS[raw] = value
+    return value
+
+
+def _sync(model, existing_qs, key_fields, value_fields, rows: dict, cls: ClassGroup) -> int:
+    """Make the summary rows in `existing_qs` equal `rows` ({key: values}), writing only
+    what differs: after one mark changes, a class's recompute writes a handful of rows.
+    Plain parameterised statements (executemany): no model instance per row."""
+    fields = ("id", "class_group_id", *key_fields, *value_fields)
+    existing = {}
+    for row in existing_qs.values_list(*fields):
+        existing[row[2 : 2 + len(key_fields)]] = row
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = [model._meta.get_field(f).column for f in (*key_fields, *value_fields)]
+    inserts, updates = [], []
+    n_key = 2 + len(key_fields)
+    for key, values in rows.items():
+        old = existing.pop(key, None)
+        if old is None:
+            inserts.append((*key, *values, cls.pk, cls.school_year_id, now))
+        elif old[n_key:] != values or old[1] != cls.pk:
+            updates.append((*values, cls.pk, now, old[0]))
+    with connection.cursor() as cur:
+        if existing:
+            ids = [r[0] for r in existing.values()]
+            model.objects.filter(pk__in=ids).delete()
+        if inserts:
+            names = ", ".join([*cols, "class_group_id", "school_year_id", "computed_at"])
+            marks = ", ".join(["%s"] * (len(cols) + 3))
+            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", inserts)  # noqa: S608
+        if updates:
+            sets = ", ".join(f"{model._meta.get_field(f).column} = %s" for f in value_fields)
+            cur.executemany(
+                f"UPDATE {table} SET {sets}, class_group_id = %s, computed_at = %s "  # noqa: S608
+                "WHERE id = %s",
+                updates,
+            )
+    return len(inserts) + len(updates) + len(existing)
 
 
 def _subject_term(lay, cells: dict[str, tuple]):

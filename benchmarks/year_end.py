@@ -1,0 +1,296 @@
+"""Year-end results: compute every secondary student's term and year results (ĐTBmhk,
+ĐTBmcn, learning and conduct levels, year-end status, title) over the province-scale demo,
+and the time to recompute one class after one mark changes.
+
+Side A is the platform's path: `records.services.results_recompute` class by class (reads
+the class's marks, conduct and absences, applies `records.rules` to every subject and
+student, rewrites the summary tables in one transaction); for one class, `marks_save` of
+one changed mark end to end (validation, scope check, audit, recompute, outbox event) and
+`results_recompute` alone. Side B, the baseline, is one hand-written SQL aggregate that
+computes the same term averages (Σtx + 2·gk + 3·ck) / (n_tx + 5) per student, subject and
+term in the database and fetches them: the least work any implementation must do to read
+the marks and average them, without the rules (exact half-up rounding, comment subjects,
+levels, Art. 9(3) adjustment, status, titles) and without writing anything.
+Prints students/s, times and A/B ratios. Targets: the whole province under 2 minutes, one
+class under 200 ms.
+
+    .venv/bin/python benchmarks/year_end.py                  # var/bench-year-end.sqlite3
+    .venv/bin/python benchmarks/year_end.py --max-classes 300   # a first, smaller run
+
+The database is a copy of the province demo of benchmarks/scoped_list.py
+(var/bench-province.sqlite3, built with `edudx demo --scale province` if missing), migrated,
+with deterministic marks (a function of student, subject, term and column) and conduct
+bulk-inserted on first use; --rebuild starts again. The demo has no primary marks model
+for Circular 27/2020 competencies, so primary classes are not computed (grades 6-9 are)."""
+
+import argparse
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "var" / "bench-province.sqlite3"
+TARGET = ROOT / "var" / "bench-year-end.sqlite3"
+
+
+def prepare(rebuild: bool) -> None:
+    if rebuild:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{TARGET}{suffix}").unlink(missing_ok=True)
+    if TARGET.exists():
+        return
+    if not SOURCE.exists():
+        subprocess.run(  # noqa: S603 — our own benchmark, fixed arguments
+            [sys.executable, str(ROOT / "benchmarks" / "scoped_list.py"), "-n", "1"], check=True
+        )
+    print(f"copying {SOURCE.name} → {TARGET.name} …", flush=True)
+    src = sqlite3.connect(SOURCE)
+    dst = sqlite3.connect(TARGET)
+    src.backup(dst)  # consistent even while another benchmark reads the source
+    src.close()
+    dst.close()
+    if shutil.disk_usage(TARGET.parent).free < 4 * 1024**3:
+        sys.exit("need 4 GB free for the marks")
+
+
+def setup_django() -> None:
+    os.environ["EDUDX_DATABASE_URL"] = f"sqlite:///{TARGET}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edudx.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", verbosity=0)
+
+
+def secondary_classes(max_classes: int):
+    from edudx.org.models import ClassGroup
+    from edudx.people.models import Student, StudentStatus
+
+    taught = Student.objects.filter(status=StudentStatus.STUDYING).values("current_class_id")
+    qs = (
+        ClassGroup.objects.filter(grade__number__gte=6, pk__in=taught)
+        .select_related("grade", "school", "school_year")
+        .order_by("id")
+    )
+    return list(qs[:max_classes] if max_classes else qs)
+
+
+def mark_value(student_id: int, salt: int) -> Decimal:
+    """Deterministic: a student's ability (5.0-10.0) plus noise, in half points."""
+    ability = 5 + (student_id * 2654435761 % 1000) / 200
+    noise = ((student_id * 7919 + salt * 104729) % 41 - 20) / 10
+    return Decimal(max(0, min(20, round((ability + noise) * 2)))) / 2
+
+
+def generate(classes) -> int:
+    """Bulk-insert the marks and conduct of every student of `classes` (both terms)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from edudx.org.models import Term
+    from edudx.people.models import Student, StudentStatus
+    from edudx.records import marks as marks_layout
+    from edudx.records.models import CurriculumSubject, Mark
+
+    if Mark.objects.exists():
+        return 0
+    terms = {(t.school_year_id, t.number): t.pk for t in Term.objects.all()}
+    curriculum: dict[int, list] = {}
+    for grade, sid, code, assessed, periods, kind in CurriculumSubject.objects.values_list(
+        "grade", "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
+    ):
+        if kind == "compulsory":
+            curriculum.setdefault(grade, []).append((sid, code, assessed, periods))
+    now = timezone.now().isoformat()
+    by_class: dict[int, list[int]] = {}
+    for pk, cls_id in Student.objects.filter(
+        current_class__in=[c.pk for c in classes], status=StudentStatus.STUDYING
+    ).values_list("id", "current_class_id"):
+        by_class.setdefault(cls_id, []).append(pk)
+    n = serial = 0
+    t0 = time.perf_counter()
+    mark_sql = (
+        "INSERT INTO records_mark (source_id, created_at, updated_at, student_id, "
+        "class_group_id, subject_id, term_id, kind, value, comment, entered_by_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+    )
+    conduct_sql = (
+        "INSERT INTO records_conductrating (source_id, created_at, updated_at, student_id, "
+        "class_group_id, term_id, level, entered_by_id) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)"
+    )
+    with transaction.atomic(), connection.cursor() as cur:
+        for cls in classes:
+            grade = cls.grade.number
+            rows, conduct = [], []
+            for number in (1, 2):
+                term_id = terms[(cls.school_year_id, number)]
+                for sid, code, assessed, periods in curriculum[grade]:
+                    lay = marks_layout.layout(
+                        grade=grade,
+                        subject_code=code,
+                        assessed_by=assessed,
+                        periods=periods,
+                        term=number,
+                    )
+                    for k, col in enumerate(lay.columns):
+                        salt = sid * 100 + number * 10 + k
+                        for student in by_class.get(cls.pk, ()):
+                            serial += 1
+                            if lay.scored:
+                                value, comment = str(mark_value(student, salt)), ""
+                            else:
+                                value = None
+                                comment = "chua_dat" if (student + salt) % 60 == 0 else "dat"
+                            rows.append(
+                                (
+                                    uuid.UUID(int=serial).hex,
+                                    now,
+                                    now,
+                                    student,
+                                    cls.pk,
+                                    sid,
+                                    term_id,
+                                    col.kind,
+                                    value,
+                                    comment,
+                                )
+                            )
+                for student in by_class.get(cls.pk, ()):
+                    serial += 1
+                    level = ("tot", "tot", "kha", "dat")[(student + number) % 4]
+                    conduct.append(
+                        (uuid.UUID(int=serial).hex, now, now, student, cls.pk, term_id, level)
+                    )
+            cur.executemany(mark_sql, rows)
+            cur.executemany(conduct_sql, conduct)
+            n += len(rows)
+    print(f"generated {n:,} marks in {time.perf_counter() - t0:.1f} s", flush=True)
+    return n
+
+
+BASELINE_SQL = """
+SELECT m.student_id, m.subject_id, m.term_id,
+       (SUM(CASE WHEN m.kind LIKE 'tx%%' THEN m.value ELSE 0 END)
+        + 2 * SUM(CASE WHEN m.kind = 'gk' THEN m.value ELSE 0 END)
+        + 3 * SUM(CASE WHEN m.kind = 'ck' THEN m.value ELSE 0 END))
+       / (SUM(CASE WHEN m.kind LIKE 'tx%%' THEN 1 ELSE 0 END) + 5) AS average
+FROM records_mark m
+WHERE m.value IS NOT NULL {where}
+GROUP BY m.student_id, m.subject_id, m.term_id
+"""
+
+
+def baseline(class_ids=None) -> tuple[float, int]:
+    from django.db import connection
+
+    where, params = "", []
+    if class_ids is not None:
+        where = f"AND m.class_group_id IN ({','.join(['%s'] * len(class_ids))})"
+        params = list(class_ids)
+    t0 = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(BASELINE_SQL.format(where=where), params)
+        rows = cur.fetchall()
+    return time.perf_counter() - t0, len(rows)
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round((len(values) - 1) * p)))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--max-classes", type=int, default=0, help="0 = every secondary class")
+    ap.add_argument("--iterations", "-n", type=int, default=20)
+    ap.add_argument("--rebuild", action="store_true")
+    args = ap.parse_args()
+    prepare(args.rebuild)
+    setup_django()
+
+    from django.db import connection
+
+    from edudx.accounts.models import User
+    from edudx.people.models import Student
+    from edudx.records import selectors, services
+    from edudx.records.models import Mark, StudentResult
+
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA journal_mode=WAL")
+    classes = secondary_classes(args.max_classes)
+    generate(classes)
+    students = Student.objects.filter(current_class__in=[c.pk for c in classes]).count()
+    marks = Mark.objects.filter(class_group__in=[c.pk for c in classes]).count()
+    print(f"scale: {len(classes):,} secondary classes, {students:,} students, {marks:,} marks")
+
+    # A: the whole province (every class, both terms and the year)
+    t0 = time.perf_counter()
+    for cls in classes:
+        services.results_recompute(class_group=cls)
+    a_all = time.perf_counter() - t0
+    computed = StudentResult.objects.filter(period=0, complete=True).count()
+    b_all, b_rows = baseline([c.pk for c in classes] if args.max_classes else None)
+
+    # One class after one mark changes
+    cls = classes[len(classes) // 2]
+    admin, _ = User.objects.get_or_create(
+        username="bench_year_end", defaults={"is_superuser": True, "is_staff": True}
+    )
+    subject = selectors.subject_get(
+        subject_id=Mark.objects.filter(class_group=cls, value__isnull=False)
+        .values_list("subject_id", flat=True)
+        .first()
+    )
+    term = selectors.term_get(cls, 2)
+    first = selectors.roster(cls).first()
+    save_ms, recompute_ms, base_ms = [], [], []
+    for i in range(args.iterations):
+        value = f"{5 + i % 5},5"
+        t0 = time.perf_counter()
+        result = services.marks_save(
+            actor=admin,
+            class_group=cls,
+            subject=subject,
+            term=term,
+            entries=[services.MarkEntry(first.pk, "ck", value)],
+        )
+        save_ms.append((time.perf_counter() - t0) * 1000)
+        assert result.changed <= 1
+        t0 = time.perf_counter()
+        services.results_recompute(class_group=cls, term=term)
+        recompute_ms.append((time.perf_counter() - t0) * 1000)
+        base_ms.append(baseline([cls.pk])[0] * 1000)
+    size = selectors.roster(cls).count()
+
+    print()
+    print(f"{'':34}{'A (platform)':>16}{'B (SQL avg)':>16}{'A/B':>8}")
+    print(
+        f"{'province, all results':34}{a_all:>14.1f} s{b_all:>14.2f} s{a_all / b_all:>8.1f}"
+        f"   (B: {b_rows:,} term averages)"
+    )
+    print(f"{'  students/s':34}{students / a_all:>16,.0f}{students / b_all:>16,.0f}")
+    print(f"{'  complete year results':34}{computed:>16,}")
+    b50 = statistics.median(base_ms)
+    for label, values in (
+        (f"one class ({size} students): save", save_ms),
+        ("  recompute only", recompute_ms),
+    ):
+        p50, p95 = statistics.median(values), pct(values, 0.95)
+        print(f"{label:34}{p50:>11.1f} ms p50{b50:>11.1f} ms{p50 / b50:>8.1f}   p95 {p95:.1f} ms")
+    ok = a_all < 120 and pct(save_ms, 0.95) < 200
+    print(f"\ntargets (province < 120 s, one class < 200 ms): {'met' if ok else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
