@@ -42,41 +42,44 @@ _PLACE_PREFIXES = ("Xã ", "Phường ", "Thị trấn ", "Đặc khu ")
 
 def enrolment_class(student: Student, school_year: SchoolYear) -> ClassGroup:
     """The class the student belonged to in that year (the latest enrolment with a class)."""
-    enrolment = (
-        Enrolment.objects.filter(student=student, school_year=school_year)
-        .exclude(class_group=None)
-        .select_related("class_group__school__parent", "class_group__grade", "school_year")
-        .order_by("-start_date", "-id")
+    cls = (
+        ClassGroup.objects.filter(
+            pk__in=Enrolment.objects.filter(student=student, school_year=school_year)
+            .exclude(class_group=None)
+            .order_by("-start_date", "-id")
+            .values("class_group_id")[:1]
+        )
+        .select_related("school__parent", "grade")
         .first()
     )
-    if enrolment is None:
+    if cls is None:
         raise DomainError(
             "transcript.no_class",
             _("Học sinh không học lớp nào trong năm học %(y)s.") % {"y": school_year.code},
             field="school_year",
         )
-    return enrolment.class_group
+    cls.school_year = school_year
+    return cls
 
 
 def homeroom_name(class_group: ClassGroup) -> str:
-    ta = (
+    return (
         TeachingAssignment.objects.filter(class_group=class_group, is_homeroom=True)
-        .select_related("staff__person")
+        .values_list("staff__person__full_name", flat=True)
         .first()
-    )
-    return ta.staff.person.full_name if ta else ""
+    ) or ""
 
 
 def principal_name(school: OrgUnit) -> str:
-    ra = (
+    row = (
         RoleAssignment.objects.filter(role=Role.PRINCIPAL, unit=school)
-        .select_related("user__person")
         .order_by("id")
+        .values_list("user__person__full_name", "user__first_name", "user__last_name")
         .first()
     )
-    if ra is None:
+    if row is None:
         return ""
-    return ra.user.person.full_name if ra.user.person_id else ra.user.get_full_name()
+    return row[0] or f"{row[1]} {row[2]}".strip()
 
 
 def authority_line(school: OrgUnit) -> str:
@@ -101,25 +104,28 @@ def place_name(school: OrgUnit) -> str:
 def _subject_lines(student: Student, school_year: SchoolYear, grade: int | None):
     results = defaultdict(dict)
     subject_ids = []
-    for r in SubjectResult.objects.filter(student=student, school_year=school_year).only(
-        "subject_id", "period", "average", "comment", "complete"
-    ):
-        value = r.average if r.average is not None else (r.comment or None)
-        results[r.subject_id][r.period] = value
-        subject_ids.append(r.subject_id)
+    for subject_id, period, average, comment in SubjectResult.objects.filter(
+        student=student, school_year=school_year
+    ).values_list("subject_id", "period", "average", "comment"):
+        results[subject_id][period] = average if average is not None else (comment or None)
+        subject_ids.append(subject_id)
     # The grade's compulsory subjects, and any other (elective, optional) with a result.
     q = Q(pk__in=subject_ids)
     if grade is not None:
         compulsory = CurriculumSubject.objects.filter(grade=grade, kind=SubjectKind.COMPULSORY)
         q |= Q(pk__in=compulsory.values("subject_id"))
     lines = []
-    for s in Subject.objects.filter(q).order_by("sort_order", "code"):
-        r = results.get(s.pk, {})
+    for pk, code, name, assessed_by in (
+        Subject.objects.filter(q)
+        .order_by("sort_order", "code")
+        .values_list("pk", "code", "name", "assessed_by")
+    ):
+        r = results.get(pk, {})
         lines.append(
             SubjectLine(
-                code=s.code,
-                name=s.name,
-                assessed_by="comment" if s.assessed_by == AssessedBy.COMMENT else "score",
+                code=code,
+                name=name,
+                assessed_by="comment" if assessed_by == AssessedBy.COMMENT else "score",
                 term1=r.get(1),
                 term2=r.get(2),
                 year=r.get(YEAR),
@@ -153,13 +159,18 @@ def transcript_data_for(
     reference: str,
     homeroom_comment: str = "",
     issued_on: dt.date | None = None,
+    class_group: ClassGroup | None = None,
 ) -> TranscriptData:
-    cls = enrolment_class(student, school_year)
+    """`class_group`: the year's class when the caller has it (`enrolment_class`)."""
+    cls = class_group or enrolment_class(student, school_year)
     school = cls.school
     person = student.person
     grade = cls.grade.number if cls.grade_id else None
     results = {
-        r.period: r for r in StudentResult.objects.filter(student=student, school_year=school_year)
+        r[0]: r
+        for r in StudentResult.objects.filter(student=student, school_year=school_year).values_list(
+            "period", "learning", "conduct", "status", "title"
+        )
     }
     absences = _absences(student, school_year)
 
@@ -167,8 +178,8 @@ def transcript_data_for(
         r = results.get(n)
         a = absences.get(n, {})
         return PeriodResult(
-            learning=r.learning if r else "",
-            conduct=r.conduct if r else "",
+            learning=r[1] if r else "",
+            conduct=r[2] if r else "",
             absent_excused=a.get(AttendanceStatus.EXCUSED, 0),
             absent_unexcused=a.get(AttendanceStatus.UNEXCUSED, 0),
         )
@@ -196,7 +207,7 @@ def transcript_data_for(
         term1=period(1),
         term2=period(2),
         year=period(YEAR),
-        year_end_status=year.status if year else "",
-        title=year.title if year else "",
+        year_end_status=year[3] if year else "",
+        title=year[4] if year else "",
         homeroom_comment=" ".join((homeroom_comment or "").split()),
     )

@@ -15,6 +15,8 @@ on a site with no real trust root configured — the demo PKI's certificate `use
 import hashlib
 import logging
 import os
+from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -53,6 +55,12 @@ def _demo_keys_allowed() -> bool:
     return value.lower() in {"1", "true", "yes", "on"}
 
 
+@lru_cache(maxsize=8)
+def _demo_pki(directory: str) -> signing.DemoPKI:
+    # Reading and parsing the root certificate once per process, not per signature.
+    return signing.demo_ca_ensure(directory)
+
+
 def signer_for(actor, school: OrgUnit) -> signing.Signer:
     """The key `actor` signs with for `school` (see the module docstring)."""
     names = [f"USER_{actor.pk}"]
@@ -70,7 +78,7 @@ def signer_for(actor, school: OrgUnit) -> signing.Signer:
             _("Chưa cấu hình chứng thư số cho người ký «%(name)s».") % {"name": names[0]},
         )
     person = getattr(actor, "person", None)
-    return signing.demo_ca_ensure().signer(
+    return _demo_pki(str(Path(settings.VAR_DIR) / "pki")).signer(
         f"user-{actor.pk}",
         common_name=person.full_name if person else actor.get_username(),
         organization=school.name,
@@ -118,7 +126,9 @@ def transcript_issue(
         )
     school = cls.school
     reference = new_reference()
-    data = transcript_data_for(student, school_year, reference=reference, homeroom_comment=comment)
+    data = transcript_data_for(
+        student, school_year, reference=reference, homeroom_comment=comment, class_group=cls
+    )
     rendered = transcript_pdf(data, verify_url(reference))
     signer = signer_for(actor, school)
     signed = signing.sign_pdf(
@@ -187,7 +197,11 @@ def transcript_countersign(*, actor, transcript: Transcript) -> Transcript:
         )
     signer = signer_for(actor, school)
     with transaction.atomic():
-        row = Transcript.objects.select_for_update().get(pk=transcript.pk)
+        row = (
+            Transcript.objects.select_for_update()
+            .only("pk", "reference", "student_id", "status", "pdf", "sha256", "signature_boxes")
+            .get(pk=transcript.pk)
+        )
         if row.status != TranscriptStatus.TEACHER_SIGNED:
             raise DomainError(
                 "transcript.status",
