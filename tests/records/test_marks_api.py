@@ -137,3 +137,49 @@ def test_approval_locks_then_put_refused(district, teacher, maths):
         "Nguyễn Văn An",
         "Trần Thị Bình",
     ]
+
+
+def test_change_request_after_lock_and_principal_decision(district, teacher, maths):
+    principal = district.user(Role.PRINCIPAL, district.school_a)
+    a1 = district.student_a1
+    token_client(teacher).put(
+        url(district.class_a, maths), body(a1, ck="6"), content_type="application/json"
+    )
+    approve = f"{API}/marks/classes/{district.class_a.pk}/terms/1/approval"
+    token_client(teacher).post(approve, {"role": "homeroom"}, content_type="application/json")
+    token_client(principal).post(approve, {"role": "principal"}, content_type="application/json")
+    payload = {
+        "class_id": district.class_a.pk,
+        "subject_id": maths.pk,
+        "term": 1,
+        "student_id": a1.pk,
+        "kind": "ck",
+        "value": "7,5",
+        "reason": "Phúc khảo bài thi cuối kỳ",
+    }
+    r = token_client(teacher).post(
+        f"{API}/marks/change-requests", payload, content_type="application/json"
+    )
+    assert r.status_code == 201, r.content
+    change = r.json()
+    assert (change["old_value"], change["new_value"], change["status"]) == ("6", "7,5", "pending")
+    decide = f"{API}/marks/classes/{district.class_a.pk}/change-requests/{change['id']}/decision"
+    r = token_client(teacher).post(decide, {"decision": "approve"}, content_type="application/json")
+    assert (r.status_code, r.json()["code"]) == (403, "records.lock.forbidden")
+    r = token_client(principal).post(
+        decide, {"decision": "approve"}, content_type="application/json"
+    )
+    assert (r.status_code, r.json()["status"]) == (200, "approved")
+    assert Mark.objects.get(student=a1, kind="ck").value == 7.5
+
+
+def test_conduct_by_the_homeroom_teacher_only(district, teacher, maths):
+    conduct = f"{API}/results/classes/{district.class_a.pk}/conduct/1"
+    levels = {"levels": {str(district.student_a1.pk): "tot"}}
+    r = token_client(teacher).put(conduct, levels, content_type="application/json")
+    assert r.status_code == 200, r.content
+    got = {s["student_id"]: s["conduct"] for s in r.json()["students"]}
+    assert got == {district.student_a1.pk: "tot", district.student_a2.pk: ""}
+    principal = district.user(Role.PRINCIPAL, district.school_a)
+    r = token_client(principal).put(conduct, levels, content_type="application/json")
+    assert r.status_code == 403

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from edudx.accounts.tokens import actor_key
-from edudx.core.errors import DomainError
+from edudx.core.errors import DomainError, NotFound
 from edudx.core.idempotency import idempotent
 from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, json_body, paginate
 from edudx.people.selectors import student_get
 
 from . import selectors, services
+from .marks import shown
 from .models import YEAR, AssessedBy, AttendanceStatus, LeaveStatus, MarkKind, SubjectKind
 from .sessions import month_range, parse_session
 
@@ -674,4 +675,126 @@ def get_student_marks(request, student_id: int):
         "results": [
             render_result(student, r, period) for period, r in sorted(data["results"].items())
         ],
+    }
+
+
+class MarkChangeIn(Schema):
+    class_id: int
+    subject_id: int
+    term: int = Field(..., ge=1, le=2)
+    student_id: int
+    kind: MarkKind
+    value: str | None = Field(None, max_length=20, description="The new mark; empty clears.")
+    reason: str = Field(..., min_length=1, max_length=500)
+
+
+class MarkChangeOut(Schema):
+    id: int
+    source_id: UUID
+    class_id: int
+    subject_id: int
+    term: int
+    student_id: int
+    kind: MarkKind
+    old_value: str
+    new_value: str
+    reason: str
+    status: Literal["pending", "approved", "refused"]
+    decided_at: dt.datetime | None
+
+
+class MarkChangeDecisionIn(Schema):
+    decision: Literal["approve", "refuse"]
+
+
+def render_change(c) -> dict:
+    return {
+        "id": c.pk,
+        "source_id": c.source_id,
+        "class_id": c.class_group_id,
+        "subject_id": c.subject_id,
+        "term": c.term.number,
+        "student_id": c.student_id,
+        "kind": c.kind,
+        "old_value": shown(c.old_value, c.old_comment),
+        "new_value": shown(c.new_value, c.new_comment),
+        "reason": c.reason,
+        "status": c.status,
+        "decided_at": c.decided_at,
+    }
+
+
+@router.post(
+    "/marks/change-requests",
+    response={201: MarkChangeOut, **ERRORS},
+    summary="Ask to change a mark of a locked term (with a reason; the principal decides)",
+    openapi_extra=IDEMPOTENT,
+)
+def create_mark_change(request, payload: MarkChangeIn):
+    cls, subject = selectors.class_for_marks(
+        actor=request.user, class_id=payload.class_id, subject_id=payload.subject_id
+    )
+    term = selectors.term_get(cls, payload.term)
+
+    def create() -> dict:
+        change = services.mark_change_request(
+            actor=request.user,
+            class_group=cls,
+            subject=subject,
+            term=term,
+            student_id=payload.student_id,
+            kind=payload.kind,
+            text=payload.value,
+            reason=payload.reason,
+        )
+        return render_change(
+            selectors.mark_changes(actor=request.user, class_id=cls.pk).get(pk=change.pk)
+        )
+
+    return create_response(request, MarkChangeOut, create, {})
+
+
+@router.post(
+    "/marks/classes/{class_id}/change-requests/{change_id}/decision",
+    response={200: MarkChangeOut, **ERRORS},
+    summary="The principal approves (the mark changes, audited) or refuses a change request",
+)
+def decide_mark_change(request, class_id: int, change_id: int, payload: MarkChangeDecisionIn):
+    change = (
+        selectors.mark_changes(actor=request.user, class_id=class_id).filter(pk=change_id).first()
+    )
+    if change is None:
+        raise NotFound("records.change.not_found", _("Không tìm thấy đề nghị sửa điểm."))
+    services.mark_change_decide(
+        actor=request.user, change=change, approve=payload.decision == "approve"
+    )
+    return render_change(
+        selectors.mark_changes(actor=request.user, class_id=class_id).get(pk=change_id)
+    )
+
+
+class ConductIn(Schema):
+    levels: dict[int, Literal["tot", "kha", "dat", "chua_dat"]] = Field(
+        ..., description="student_id → the term's conduct level (homeroom teacher)."
+    )
+
+
+@router.put(
+    "/results/classes/{class_id}/conduct/{term}",
+    response={200: ClassResultsOut, **ERRORS},
+    summary="The homeroom teacher records the term's conduct; results are recomputed",
+)
+def put_conduct(request, class_id: int, term: int, payload: ConductIn):
+    cls = selectors.class_get(actor=request.user, class_id=class_id)
+    services.conduct_save(
+        actor=request.user,
+        class_group=cls,
+        term=selectors.term_get(cls, term),
+        levels=dict(payload.levels),
+    )
+    data = selectors.class_results(actor=request.user, class_id=cls.pk, period=term)
+    return {
+        "class_id": cls.pk,
+        "period": term,
+        "students": [render_result(r["student"], r["result"], term) for r in data["rows"]],
     }
