@@ -202,3 +202,17 @@ def test_guardian_sees_child_marks_read_only(district, maths, teacher, guardian,
     other = client.get(reverse("records:student_marks", args=[district.student_a2.pk]))
     assert other.status_code == 404
     assert client.post(URL, form(district.class_a, maths)).status_code == 404
+
+
+def test_homeroom_teacher_records_conduct_on_the_results_page(district, tc, maths):
+    url = reverse("records:class_results", args=[district.class_a.pk])
+    a1 = district.student_a1.pk
+    page = tc.get(f"{url}?period=1")
+    assert page.status_code == 200
+    assert f'name="conduct-{a1}"' in page.content.decode()
+    r = tc.post(url, {"period": 1, "student": [a1], f"conduct-{a1}": "kha"})
+    assert r.status_code == 302
+    html = tc.get(f"{url}?period=1").content.decode()
+    assert '<option value="kha" selected>' in html
+    year = tc.get(f"{url}?period=0").content.decode()
+    assert f'name="conduct-{a1}"' not in year  # the year's conduct is computed, not entered

@@ -16,6 +16,7 @@ urlpatterns = [
     path("marks/export/", views.marks_export_view, name="marks_export"),
     path("marks/lock/<int:class_id>/<int:term>/", views.marks_lock_view, name="marks_lock"),
     path("students/<int:student_id>/marks/", views.student_marks_view, name="student_marks"),
+    path("marks/results/<int:class_id>/", views.class_results_view, name="class_results"),
     path(
         "students/<int:student_id>/transcripts/",
         views_transcripts.student_transcripts_view,

@@ -24,7 +24,7 @@ from edudx.core.errors import DomainError, DomainErrors, NotFound
 from edudx.core.scope import scope_of
 from edudx.people.selectors import student_get, student_list
 
-from . import marks_xlsx, selectors, services
+from . import marks_xlsx, rules, selectors, services
 from .models import AttendanceStatus, LeaveStatus, MarkKind
 from .sessions import month_range, parse_session, session_choices, session_label
 
@@ -468,3 +468,65 @@ def student_marks_view(request, student_id: int):
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     return render(request, "records/marks_student.html", data)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def class_results_view(request, class_id: int):
+    """A class's results for a term or the year; the homeroom teacher records the term's
+    conduct here (the year's is computed by the rules)."""
+    period = _int(request.GET.get("period") or request.POST.get("period"))
+    period = period if period in (0, 1, 2) else 0
+    try:
+        cls = selectors.class_get(actor=request.user, class_id=class_id)
+        homeroom = selectors.is_homeroom(request.user, cls)
+        if request.method == "POST":
+            levels = {
+                sid: request.POST.get(f"conduct-{sid}", "")
+                for sid in (_int(v) for v in request.POST.getlist("student"))
+                if sid and request.POST.get(f"conduct-{sid}")
+            }
+            try:
+                services.conduct_save(
+                    actor=request.user,
+                    class_group=cls,
+                    term=selectors.term_get(cls, period or 1),
+                    levels=levels,
+                )
+            except NotFound:
+                raise
+            except DomainError as exc:
+                for text in _error_text(exc):
+                    messages.error(request, text)
+            else:
+                messages.success(request, _("Đã lưu đánh giá rèn luyện."))
+                url = reverse("records:class_results", args=[cls.pk])
+                return redirect(f"{url}?period={period}")
+        data = selectors.class_results(actor=request.user, class_id=cls.pk, period=period)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    levels = [(lv.code, lv.label) for lv in sorted(rules.Level, reverse=True)]
+    labels = dict(levels)
+    statuses = {s.name.lower(): s.label for s in rules.YearEndStatus}
+    titles = {t.name.lower(): t.label for t in rules.Title}
+    rows = [
+        {
+            "n": i,
+            "student": r["student"],
+            "result": r["result"],
+            "learning": labels.get(r["result"].learning, "") if r["result"] else "",
+            "conduct": r["result"].conduct if r["result"] else "",
+            "conduct_label": labels.get(r["result"].conduct, "") if r["result"] else "",
+            "status": statuses.get(r["result"].status, "") if r["result"] else "",
+            "title": titles.get(r["result"].title, "") if r["result"] else "",
+        }
+        for i, r in enumerate(data["rows"], start=1)
+    ]
+    context = {
+        "cls": cls,
+        "period": period,
+        "rows": rows,
+        "levels": levels,
+        "may_conduct": homeroom and period in (1, 2),
+    }
+    return render(request, "records/marks_results.html", context)
