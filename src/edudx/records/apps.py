@@ -7,3 +7,6 @@ class RecordsConfig(AppConfig):
 
     name = "edudx.records"
     label = "records"
+
+    def ready(self):
+        from . import handlers  # noqa: F401, PLC0415 — registers the outbox handlers
