@@ -405,3 +405,47 @@ def test_pdfsig_validates_both_signatures_in_order(countersigned, tmp_path):
         "Signer Certificate Common Name: Võ Thị Hồng Nhung"
     )
     assert out.index("Signature Field Name: homeroom") < out.index("Field Name: principal")
+
+
+# --- a whole class at once ---------------------------------------------------------------------
+
+
+def test_a_class_is_issued_and_countersigned_at_once(district, teacher, results, principal):
+    from edudx.records.transcripts_services import (
+        transcript_countersign_many,
+        transcript_issue_class,
+    )
+
+    created = transcript_issue_class(
+        actor=teacher, class_group=district.class_a, comments={results.pk: COMMENT}
+    )
+    assert sorted(t.student_id for t in created) == sorted(
+        [district.student_a1.pk, district.student_a2.pk]
+    )
+    assert transcript_issue_class(actor=teacher, class_group=district.class_a) == []
+    one = Transcript.objects.get(student=results)
+    single = transcript_json(
+        transcript_data_for(
+            results,
+            district.year,
+            reference=one.reference,
+            homeroom_comment=COMMENT,
+            issued_on=dt.date.fromisoformat(one.data["issued_on"]),
+        )
+    )
+    assert one.data == single  # the batch assembles exactly what one at a time does
+    assert transcript_countersign_many(actor=principal, transcripts=created) == 2
+    assert transcript_countersign_many(actor=principal, transcripts=created) == 0
+    for t in Transcript.objects.all():
+        result = verify_pdf(bytes(t.pdf), expected_fields=["homeroom", "principal"])
+        assert (result.verdict, t.status) == ("authentic", TranscriptStatus.PRINCIPAL_SIGNED)
+    assert AuditEvent.objects.filter(object_type="records.transcript").count() == 4
+
+
+def test_only_the_homeroom_teacher_issues_a_class(district):
+    from edudx.records.transcripts_services import transcript_issue_class
+
+    other = district.teacher_user(district.teacher_b)
+    with pytest.raises(Forbidden):
+        transcript_issue_class(actor=other, class_group=district.class_a)
+    assert Transcript.objects.count() == 0

@@ -11,8 +11,8 @@ whatever the number of subjects."""
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -101,26 +101,124 @@ def place_name(school: OrgUnit) -> str:
     return name or school.name
 
 
-def _subject_lines(student: Student, school_year: SchoolYear, grade: int | None):
-    results = defaultdict(dict)
-    subject_ids = []
-    for subject_id, period, average, comment in SubjectResult.objects.filter(
-        student=student, school_year=school_year
-    ).values_list("subject_id", "period", "average", "comment"):
-        results[subject_id][period] = average if average is not None else (comment or None)
-        subject_ids.append(subject_id)
-    # The grade's compulsory subjects, and any other (elective, optional) with a result.
-    q = Q(pk__in=subject_ids)
+@dataclass(frozen=True)
+class ClassContext:
+    """What every transcript of a class shares: read once for a whole class."""
+
+    class_group: ClassGroup
+    school_year: SchoolYear
+    grade: int | None
+    authority: str
+    place: str
+    homeroom: str
+    principal: str
+    terms: tuple[tuple[int, dt.date], ...]  # (number, start), latest first
+    # (pk, code, name, assessed_by, compulsory) in the curriculum's order; electives and
+    # optional subjects are printed only for a student who has a result in them.
+    subjects: tuple[tuple[int, str, str, str, bool], ...]
+
+
+def class_context(cls: ClassGroup, school_year: SchoolYear) -> ClassContext:
+    grade = cls.grade.number if cls.grade_id else None
+    compulsory: set[int] = set()
     if grade is not None:
-        compulsory = CurriculumSubject.objects.filter(grade=grade, kind=SubjectKind.COMPULSORY)
-        q |= Q(pk__in=compulsory.values("subject_id"))
+        compulsory = set(
+            CurriculumSubject.objects.filter(grade=grade, kind=SubjectKind.COMPULSORY).values_list(
+                "subject_id", flat=True
+            )
+        )
+    subjects = tuple(
+        (pk, code, name, assessed_by, pk in compulsory)
+        # Every subject (a few dozen rows): a result in any of them is printed.
+        for pk, code, name, assessed_by in Subject.objects.order_by(
+            "sort_order", "code"
+        ).values_list("pk", "code", "name", "assessed_by")
+    )
+    terms = sorted(
+        Term.objects.filter(school_year=school_year).values_list("number", "start_date"),
+        key=lambda t: t[1],
+        reverse=True,
+    )  # latest first: a day belongs to the first term that started on or before it
+    return ClassContext(
+        class_group=cls,
+        school_year=school_year,
+        grade=grade,
+        authority=authority_line(cls.school),
+        place=place_name(cls.school),
+        homeroom=homeroom_name(cls),
+        principal=principal_name(cls.school),
+        terms=tuple(terms),
+        subjects=subjects,
+    )
+
+
+@dataclass
+class StudentFacts:
+    """A student's results and absences for the year, read in bulk for many students."""
+
+    subjects: dict[int, dict[int, object]] = field(default_factory=dict)  # subject → period
+    results: dict[int, tuple] = field(default_factory=dict)  # period → row
+    absences: dict[int, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int))
+    )
+
+
+def student_facts(student_ids, school_year: SchoolYear, terms) -> dict[int, StudentFacts]:
+    """Three queries, whatever the number of students."""
+    facts = {sid: StudentFacts() for sid in student_ids}
+    for sid, subject_id, period, average, comment in SubjectResult.objects.filter(
+        student_id__in=student_ids, school_year=school_year
+    ).values_list("student_id", "subject_id", "period", "average", "comment"):
+        value = average if average is not None else (comment or None)
+        facts[sid].subjects.setdefault(subject_id, {})[period] = value
+    for row in StudentResult.objects.filter(
+        student_id__in=student_ids, school_year=school_year
+    ).values_list("student_id", "period", "learning", "conduct", "status", "title"):
+        facts[row[0]].results[row[1]] = row
+    for sid, day, status in AttendanceMark.objects.filter(
+        student_id__in=student_ids,
+        status__in=ABSENT,
+        session__session__in=HALF_DAYS,
+        session__class_group__school_year=school_year,
+    ).values_list("student_id", "session__date", "status"):
+        absences = facts[sid].absences
+        absences[YEAR][status] += 1
+        number = next((n for n, start in terms if day >= start), None)
+        if number is not None:
+            absences[number][status] += 1
+    return facts
+
+
+def assemble(
+    ctx: ClassContext,
+    student: Student,
+    facts: StudentFacts,
+    *,
+    reference: str,
+    homeroom_comment: str = "",
+    issued_on: dt.date | None = None,
+) -> TranscriptData:
+    """The transcript data of one student from what was read (no query but the person,
+    unless it was fetched with the student)."""
+    person = student.person
+    school = ctx.class_group.school
+
+    def period(n: int) -> PeriodResult:
+        r = facts.results.get(n)
+        a = facts.absences.get(n, {})
+        return PeriodResult(
+            learning=r[2] if r else "",
+            conduct=r[3] if r else "",
+            absent_excused=a.get(AttendanceStatus.EXCUSED, 0),
+            absent_unexcused=a.get(AttendanceStatus.UNEXCUSED, 0),
+        )
+
     lines = []
-    for pk, code, name, assessed_by in (
-        Subject.objects.filter(q)
-        .order_by("sort_order", "code")
-        .values_list("pk", "code", "name", "assessed_by")
-    ):
-        r = results.get(pk, {})
+    for pk, code, name, assessed_by, compulsory in ctx.subjects:
+        r = facts.subjects.get(pk)
+        if r is None and not compulsory:
+            continue
+        r = r or {}
         lines.append(
             SubjectLine(
                 code=code,
@@ -131,25 +229,33 @@ def _subject_lines(student: Student, school_year: SchoolYear, grade: int | None)
                 year=r.get(YEAR),
             )
         )
-    return lines
-
-
-def _absences(student: Student, school_year: SchoolYear) -> dict[int, dict[str, int]]:
-    """Half-days absent per term number (1, 2) and for the year (YEAR), by status."""
-    terms = list(Term.objects.filter(school_year=school_year).values_list("number", "start_date"))
-    terms.sort(key=lambda t: t[1], reverse=True)
-    out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for day, status in AttendanceMark.objects.filter(
-        student=student,
-        status__in=ABSENT,
-        session__session__in=HALF_DAYS,
-        session__class_group__school_year=school_year,
-    ).values_list("session__date", "status"):
-        out[YEAR][status] += 1
-        number = next((n for n, start in terms if day >= start), None)
-        if number is not None:
-            out[number][status] += 1
-    return out
+    year = facts.results.get(YEAR)
+    return TranscriptData(
+        reference=reference,
+        school_year=ctx.school_year.code,
+        student_name=person.full_name,
+        date_of_birth=person.date_of_birth,
+        sex=person.sex,
+        ethnicity=ETHNICITY_BY_CODE.get(person.ethnicity, person.ethnicity),
+        student_code=student.student_code,
+        moet_id=person.moet_id or "",
+        school_name=school.name,
+        school_code=school.code,
+        authority=ctx.authority,
+        place=ctx.place,
+        class_name=ctx.class_group.name,
+        grade=ctx.grade,
+        issued_on=issued_on or timezone.localdate(),
+        homeroom_teacher=ctx.homeroom,
+        principal=ctx.principal,
+        subjects=lines,
+        term1=period(1),
+        term2=period(2),
+        year=period(YEAR),
+        year_end_status=year[4] if year else "",
+        title=year[5] if year else "",
+        homeroom_comment=" ".join((homeroom_comment or "").split()),
+    )
 
 
 def transcript_data_for(
@@ -161,53 +267,17 @@ def transcript_data_for(
     issued_on: dt.date | None = None,
     class_group: ClassGroup | None = None,
 ) -> TranscriptData:
-    """`class_group`: the year's class when the caller has it (`enrolment_class`)."""
+    """One student's transcript data. `class_group`: the year's class when the caller has
+    it (`enrolment_class`). For a whole class use `class_context` and `student_facts` once
+    and `assemble` per student."""
     cls = class_group or enrolment_class(student, school_year)
-    school = cls.school
-    person = student.person
-    grade = cls.grade.number if cls.grade_id else None
-    results = {
-        r[0]: r
-        for r in StudentResult.objects.filter(student=student, school_year=school_year).values_list(
-            "period", "learning", "conduct", "status", "title"
-        )
-    }
-    absences = _absences(student, school_year)
-
-    def period(n: int) -> PeriodResult:
-        r = results.get(n)
-        a = absences.get(n, {})
-        return PeriodResult(
-            learning=r[1] if r else "",
-            conduct=r[2] if r else "",
-            absent_excused=a.get(AttendanceStatus.EXCUSED, 0),
-            absent_unexcused=a.get(AttendanceStatus.UNEXCUSED, 0),
-        )
-
-    year = results.get(YEAR)
-    return TranscriptData(
+    ctx = class_context(cls, school_year)
+    facts = student_facts([student.pk], school_year, ctx.terms)[student.pk]
+    return assemble(
+        ctx,
+        student,
+        facts,
         reference=reference,
-        school_year=school_year.code,
-        student_name=person.full_name,
-        date_of_birth=person.date_of_birth,
-        sex=person.sex,
-        ethnicity=ETHNICITY_BY_CODE.get(person.ethnicity, person.ethnicity),
-        student_code=student.student_code,
-        moet_id=person.moet_id or "",
-        school_name=school.name,
-        school_code=school.code,
-        authority=authority_line(school),
-        place=place_name(school),
-        class_name=cls.name,
-        grade=grade,
-        issued_on=issued_on or timezone.localdate(),
-        homeroom_teacher=homeroom_name(cls),
-        principal=principal_name(school),
-        subjects=_subject_lines(student, school_year, grade),
-        term1=period(1),
-        term2=period(2),
-        year=period(YEAR),
-        year_end_status=year[3] if year else "",
-        title=year[4] if year else "",
-        homeroom_comment=" ".join((homeroom_comment or "").split()),
+        homeroom_comment=homeroom_comment,
+        issued_on=issued_on,
     )

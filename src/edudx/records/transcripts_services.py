@@ -24,17 +24,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role, RoleAssignment
-from edudx.audit.services import audit_record
+from edudx.audit.services import Entry, audit_record, audit_record_many
 from edudx.core import events, signing
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError
 from edudx.core.pdf import SignatureBox
 from edudx.org.models import OrgUnit, SchoolYear
-from edudx.people.models import Student, TeachingAssignment
+from edudx.people.models import Enrolment, Student, TeachingAssignment
 
 from .models_transcripts import Transcript, TranscriptStatus
 from .transcripts import FIELDS, new_reference, transcript_json, transcript_pdf
-from .transcripts_data import enrolment_class, place_name, transcript_data_for
+from .transcripts_data import (
+    assemble,
+    class_context,
+    enrolment_class,
+    place_name,
+    student_facts,
+    transcript_data_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -253,3 +260,189 @@ def transcript_countersign(*, actor, transcript: Transcript) -> Transcript:
             {"transcript": row.pk, "student": row.student_id, "school": school.pk},
         )
     return row
+
+
+# --- a whole class at once ---------------------------------------------------------------------
+
+
+def _boxes(rendered) -> dict:
+    return {name: [box.page, *box.box] for name, box in rendered.signature_boxes.items()}
+
+
+def transcript_issue_class(
+    *, actor, class_group, comments: dict[int, str] | None = None
+) -> list[Transcript]:
+    """Every transcript of a class for its school year that does not exist yet, signed by
+    the homeroom teacher (`actor`) in one go — what a teacher does at the end of the year,
+    entering a token's PIN once. `comments`: {student id: comment}. Reads are shared (the
+    class, its staff, the curriculum: once; results and absences: three queries for the
+    class); the rows, their audit events and outbox events are written in one transaction.
+    Returns the transcripts created; students who already have one are skipped."""
+    if not is_homeroom_teacher(actor, class_group):
+        raise Forbidden(
+            "transcript.not_homeroom",
+            _("Chỉ giáo viên chủ nhiệm của lớp %(c)s mới lập được học bạ.")
+            % {"c": class_group.name},
+            field=None,
+        )
+    school_year = class_group.school_year
+    school = class_group.school
+    done = Transcript.objects.filter(school_year=school_year).values("student_id")
+    students = list(
+        Student.objects.filter(
+            pk__in=Enrolment.objects.filter(class_group=class_group).values("student_id")
+        )
+        .exclude(pk__in=done)
+        .select_related("person")
+        .order_by("search_name", "id")
+    )
+    if not students:
+        return []
+    ctx = class_context(class_group, school_year)
+    facts = student_facts([s.pk for s in students], school_year, ctx.terms)
+    signer = signer_for(actor, school)
+    now = timezone.now()
+    rows = []
+    for student in students:
+        reference = new_reference()
+        data = assemble(
+            ctx,
+            student,
+            facts[student.pk],
+            reference=reference,
+            homeroom_comment=(comments or {}).get(student.pk, ""),
+        )
+        rendered = transcript_pdf(data, verify_url(reference))
+        signed = signing.sign_pdf(
+            rendered.data,
+            signer=signer,
+            field_name=FIELDS[0],
+            reason="Giáo viên chủ nhiệm xác nhận học bạ",
+            location=ctx.place,
+            box=rendered.signature_boxes[FIELDS[0]],
+        )
+        rows.append(
+            Transcript(
+                student=student,
+                school_year=school_year,
+                school=school,
+                class_group=class_group,
+                reference=reference,
+                status=TranscriptStatus.TEACHER_SIGNED,
+                pdf=signed,
+                sha256=_sha256(signed),
+                data=transcript_json(data),
+                signature_boxes=_boxes(rendered),
+                teacher=actor,
+                teacher_name=signer.common_name,
+                teacher_signed_at=now,
+            )
+        )
+    with transaction.atomic():
+        # A transcript issued meanwhile for one of them makes the insert fail as a whole
+        # (uniq_transcript_student_year): nothing is written, and a retry skips it.
+        Transcript.objects.bulk_create(rows)
+        created = list(
+            Transcript.objects.filter(reference__in=[r.reference for r in rows]).defer(
+                "pdf", "data"
+            )
+        )
+        audit_record_many(
+            actor=actor,
+            entries=[
+                Entry(
+                    action="create",
+                    object_type="records.transcript",
+                    object_id=str(t.pk),
+                    object_repr=f"{t.reference} {school_year.code}",
+                    changes={"status": [None, t.status], "sha256": t.sha256},
+                )
+                for t in created
+            ],
+        )
+        for t in created:
+            events.emit(
+                ISSUED,
+                {
+                    "transcript": t.pk,
+                    "student": t.student_id,
+                    "school": school.pk,
+                    "school_year": school_year.pk,
+                },
+            )
+    log.info("records.transcripts_issued", extra={"class": class_group.pk, "n": len(created)})
+    return created
+
+
+def transcript_countersign_many(*, actor, transcripts) -> int:
+    """The principal's signature on many transcripts of their school at once (one lock,
+    one audit append). Transcripts not awaiting it are skipped; returns how many signed."""
+    ids = [t.pk for t in transcripts]
+    schools = {t.school_id for t in transcripts}
+    if not ids:
+        return 0
+    if len(schools) != 1 or not is_principal(actor, transcripts[0].school):
+        raise Forbidden(
+            "transcript.not_principal",
+            _("Chỉ hiệu trưởng của trường mới ký duyệt được học bạ."),
+            field=None,
+        )
+    school = transcripts[0].school
+    signer = signer_for(actor, school)
+    location = place_name(school)
+    with transaction.atomic():
+        rows = list(
+            Transcript.objects.select_for_update()
+            .filter(pk__in=ids, status=TranscriptStatus.TEACHER_SIGNED)
+            .only("pk", "reference", "student_id", "status", "pdf", "sha256", "signature_boxes")
+            .order_by("pk")
+        )
+        now = timezone.now()
+        entries = []
+        for row in rows:
+            box = row.signature_boxes.get(FIELDS[1])
+            signed = signing.sign_pdf(
+                bytes(row.pdf),
+                signer=signer,
+                field_name=FIELDS[1],
+                reason="Hiệu trưởng phê duyệt học bạ",
+                location=location,
+                box=SignatureBox(page=box[0], box=tuple(box[1:])) if box else None,
+            )
+            old = row.sha256
+            row.pdf, row.sha256 = signed, _sha256(signed)
+            row.status = TranscriptStatus.PRINCIPAL_SIGNED
+            row.principal, row.principal_name = actor, signer.common_name
+            row.principal_signed_at = row.updated_at = now
+            entries.append(
+                Entry(
+                    action="update",
+                    object_type="records.transcript",
+                    object_id=str(row.pk),
+                    object_repr=row.reference,
+                    changes={
+                        "status": [TranscriptStatus.TEACHER_SIGNED, row.status],
+                        "sha256": [old, row.sha256],
+                    },
+                )
+            )
+        Transcript.objects.bulk_update(
+            rows,
+            [
+                "pdf",
+                "sha256",
+                "status",
+                "principal",
+                "principal_name",
+                "principal_signed_at",
+                "updated_at",
+            ],
+            batch_size=50,
+        )
+        audit_record_many(actor=actor, entries=entries)
+        for row in rows:
+            events.emit(
+                COUNTERSIGNED,
+                {"transcript": row.pk, "student": row.student_id, "school": school.pk},
+            )
+    return len(rows)
