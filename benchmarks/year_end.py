@@ -38,6 +38,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "var" / "bench-province.sqlite3"
 TARGET = ROOT / "var" / "bench-year-end.sqlite3"
+PG_BASE = os.environ.get("EDUDX_BENCH_PG_BASE", "postgres://postgres@127.0.0.1:5432")
+PG_SOURCE, PG_TARGET = "edudx_bench_province", "edudx_bench_year_end"
+
+
+def prepare_pg(rebuild: bool) -> None:
+    """A copy of the PostgreSQL province demo (`CREATE DATABASE … TEMPLATE`; build the
+    source with `benchmarks/scoped_list.py --db postgres`)."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
+        if rebuild:
+            conn.execute(f'DROP DATABASE IF EXISTS "{PG_TARGET}"')
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_TARGET])
+        if exists.fetchone():
+            return
+        print(f"copying {PG_SOURCE} → {PG_TARGET} …", flush=True)
+        conn.execute(f'CREATE DATABASE "{PG_TARGET}" TEMPLATE "{PG_SOURCE}"')
 
 
 def prepare(rebuild: bool) -> None:
@@ -60,8 +77,10 @@ def prepare(rebuild: bool) -> None:
         sys.exit("need 4 GB free for the marks")
 
 
-def setup_django() -> None:
-    os.environ["EDUDX_DATABASE_URL"] = f"sqlite:///{TARGET}"
+def setup_django(db: str) -> None:
+    os.environ["EDUDX_DATABASE_URL"] = (
+        f"sqlite:///{TARGET}" if db == "sqlite" else f"{PG_BASE}/{PG_TARGET}"
+    )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edudx.settings")
     sys.path.insert(0, str(ROOT / "src"))
     import django
@@ -171,11 +190,24 @@ def generate(classes) -> int:
                     conduct.append(
                         (uuid.UUID(int=serial).hex, now, now, student, cls.pk, term_id, level)
                     )
-            cur.executemany(mark_sql, rows)
-            cur.executemany(conduct_sql, conduct)
+            if connection.vendor == "postgresql":
+                _copy(cur, "records_mark", mark_sql, rows)
+                _copy(cur, "records_conductrating", conduct_sql, conduct)
+            else:
+                cur.executemany(mark_sql, rows)
+                cur.executemany(conduct_sql, conduct)
             n += len(rows)
     print(f"generated {n:,} marks in {time.perf_counter() - t0:.1f} s", flush=True)
     return n
+
+
+def _copy(cur, table: str, insert_sql: str, rows: list) -> None:
+    """PostgreSQL: the same rows through COPY (psycopg 3), the columns of `insert_sql`."""
+    columns = insert_sql.split("(", 1)[1].split(")", 1)[0]
+    columns = ", ".join(c.strip() for c in columns.split(",") if c.strip() != "entered_by_id")
+    with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 BASELINE_SQL = """
@@ -214,9 +246,13 @@ def main() -> int:
     ap.add_argument("--max-classes", type=int, default=0, help="0 = every secondary class")
     ap.add_argument("--iterations", "-n", type=int, default=20)
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     args = ap.parse_args()
-    prepare(args.rebuild)
-    setup_django()
+    if args.db == "sqlite":
+        prepare(args.rebuild)
+    else:
+        prepare_pg(args.rebuild)
+    setup_django(args.db)
 
     from django.db import connection
 
@@ -225,8 +261,9 @@ def main() -> int:
     from edudx.records import selectors, services
     from edudx.records.models import Mark, StudentResult
 
-    with connection.cursor() as cur:
-        cur.execute("PRAGMA journal_mode=WAL")
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA journal_mode=WAL")
     classes = secondary_classes(args.max_classes)
     generate(classes)
     students = Student.objects.filter(current_class__in=[c.pk for c in classes]).count()

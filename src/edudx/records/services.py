@@ -1123,9 +1123,16 @@ def _sync(model, existing_qs, key_fields, value_fields, rows: dict, cls: ClassGr
             ids = [r[0] for r in existing.values()]
             model.objects.filter(pk__in=ids).delete()
         if inserts:
+            # Multi-row VALUES, 500 rows a statement: one round trip per chunk (PostgreSQL
+            # would otherwise pay one per row; 500 × 12 parameters is within SQLite's limit).
             names = ", ".join([*cols, "class_group_id", "school_year_id", "computed_at"])
-            marks = ", ".join(["%s"] * (len(cols) + 3))
-            cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", inserts)  # noqa: S608
+            one = "(" + ", ".join(["%s"] * (len(cols) + 3)) + ")"
+            for i in range(0, len(inserts), 500):
+                chunk = inserts[i : i + 500]
+                cur.execute(
+                    f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}",  # noqa: S608
+                    [v for row in chunk for v in row],
+                )
         if updates:
             sets = ", ".join(f"{model._meta.get_field(f).column} = %s" for f in value_fields)
             cur.executemany(
