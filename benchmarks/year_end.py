@@ -270,7 +270,11 @@ def main() -> int:
     marks = Mark.objects.filter(class_group__in=[c.pk for c in classes]).count()
     print(f"scale: {len(classes):,} secondary classes, {students:,} students, {marks:,} marks")
 
-    # A: the whole province (every class, both terms and the year)
+    # A: the whole province (every class, both terms and the year), from empty summary
+    # tables so every row is computed and written, as on a first run
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM records_subjectresult")
+        cur.execute("DELETE FROM records_studentresult")
     t0 = time.perf_counter()
     for cls in classes:
         services.results_recompute(class_group=cls)
