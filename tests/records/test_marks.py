@@ -11,6 +11,7 @@ from edudx.accounts.models import Role
 from edudx.audit.models import AuditEvent
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, DomainErrors, NotFound
+from edudx.org import services as org_services
 from edudx.people import services as people_services
 from edudx.records import selectors, services
 from edudx.records.models import (
@@ -309,3 +310,47 @@ def test_guardian_reads_own_child_only(district, teacher, maths, term1, guardian
         selectors.student_marks(actor=guardian, student_id=district.student_a2.pk)
     with pytest.raises(NotFound):
         selectors.class_for_marks(actor=guardian, class_id=district.class_a.pk, subject_id=maths.pk)
+
+
+def test_primary_periodic_tests_take_whole_numbers_and_ratings(district):
+    """Circular 27/2020: grade 4 Toán has a mid-term and an end-of-term test (whole numbers
+    1-10) and a rating T/H/C; no averages are computed."""
+    cls = org_services.class_create(
+        actor=None,
+        school=district.school_a,
+        school_year_code="2025-2026",
+        name="4A",
+        grade_number=4,
+    )
+    pupil = district.student("Lò Văn Páo", district.school_a, cls)
+    maths = Subject.objects.get(code="toan")
+    services.subject_assign(actor=None, staff=district.teacher_a, subject=maths, class_group=cls)
+    teacher = district.teacher_user()
+    term = selectors.term_get(cls, 1)
+    assert selectors.subject_layout(cls, maths, 1).kinds == ("rating", "gk", "ck")
+    with pytest.raises(DomainErrors) as exc:
+        services.marks_save(
+            actor=teacher,
+            class_group=cls,
+            subject=maths,
+            term=term,
+            entries=grid(pupil, gk="8,5", ck="0", rating="X"),
+        )
+    assert [(i["code"], i["field"]) for i in exc.value.as_list()] == [
+        ("records.test_score.invalid", "gk"),
+        ("records.test_score.range", "ck"),
+        ("records.mark.comment", "rating"),
+    ]
+    services.marks_save(
+        actor=teacher,
+        class_group=cls,
+        subject=maths,
+        term=term,
+        entries=grid(pupil, gk="8", ck="9", rating="T"),
+    )
+    assert stored() == [
+        (pupil.pk, "ck", Decimal("9.0"), ""),
+        (pupil.pk, "gk", Decimal("8.0"), ""),
+        (pupil.pk, "rating", None, "htt"),
+    ]
+    assert not SubjectResult.objects.filter(student=pupil).exists()
