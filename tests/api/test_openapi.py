@@ -58,6 +58,8 @@ def test_schema_documents_every_resource():
         "/api/v1/transcripts/{transcript_id}/json",
         "/api/v1/transcripts/{transcript_id}/countersign",
         "/api/v1/transcripts/verify",
+        "/api/v1/transcripts/countersign",
+        "/api/v1/classes/{class_id}/transcripts",
     }
 
 

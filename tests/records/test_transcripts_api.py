@@ -203,3 +203,34 @@ def test_unknown_school_year_names_the_field(district, teacher_api):
         content_type="application/json",
     )
     assert (r.status_code, r.json()["field"]) == (400, "school_year_id")
+
+
+def test_a_class_at_once(district, teacher_api, results, principal):
+    url = f"{API}/classes/{district.class_a.pk}/transcripts"
+    r = teacher_api.post(
+        url, {"comments": {str(results.pk): COMMENT}}, content_type="application/json"
+    )
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert sorted(t["student_id"] for t in body) == sorted(
+        [district.student_a1.pk, district.student_a2.pk]
+    )
+    assert {t["status"] for t in body} == {"teacher_signed"}
+    again = teacher_api.post(url, {}, content_type="application/json")
+    assert (again.status_code, again.json()) == (201, [])
+    ids = [t["id"] for t in body]
+    r = token_client(principal).post(
+        f"{API}/transcripts/countersign", {"ids": ids}, content_type="application/json"
+    )
+    assert (r.status_code, r.json()) == (200, {"signed": 2})
+    twin = teacher_api.get(f"{API}/transcripts/{ids[0]}/json").json()
+    assert twin["document"]["status"] == "principal_signed"
+
+
+def test_a_class_outside_scope_is_404(district, results):
+    other = token_client(district.teacher_user(district.teacher_b))
+    r = other.post(
+        f"{API}/classes/{district.class_a.pk}/transcripts", {}, content_type="application/json"
+    )
+    assert r.status_code == 404
+    assert Transcript.objects.count() == 0

@@ -144,3 +144,13 @@ def test_uploading_something_else_is_a_clear_error(db):
 
 def test_an_unknown_reference_is_404(db):
     assert Client().get("/verify/HB-0000000000000/").status_code == 404
+
+
+def test_homeroom_teacher_issues_the_whole_class(district, teacher, results, client):
+    otp_login(client, teacher)
+    html = client.get(page_url(results)).content.decode()
+    assert 'value="issue_class"' in html
+    r = client.post(page_url(results), {"action": "issue_class", "class": district.class_a.pk})
+    assert r.status_code == 302
+    assert Transcript.objects.count() == 2
+    assert "Đã lập và ký 2 học bạ của lớp 6A1." in client.get(page_url(results)).content.decode()

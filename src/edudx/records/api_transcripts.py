@@ -20,6 +20,7 @@ from edudx.org.api import ERRORS
 from edudx.org.models import SchoolYear
 from edudx.people.selectors import student_get
 
+from . import selectors as records_selectors
 from . import transcripts_selectors as selectors
 from . import transcripts_services as services
 from .models_transcripts import TranscriptStatus
@@ -56,6 +57,20 @@ class TranscriptOut(Schema):
 class IssueIn(Schema):
     school_year_id: int
     comment: str = Field("", max_length=1000, description="The homeroom teacher's comment.")
+
+
+class ClassIssueIn(Schema):
+    comments: dict[int, str] = Field(
+        default_factory=dict, description="The homeroom teacher's comment per student id."
+    )
+
+
+class CountersignIn(Schema):
+    ids: list[int] = Field(..., min_length=1, max_length=500)
+
+
+class CountersignOut(Schema):
+    signed: int = Field(..., description="Transcripts signed now (others were not waiting).")
 
 
 class SignatureOut(Schema):
@@ -176,6 +191,16 @@ def verify_transcript(request, file: File[UploadedFile]):
     return selectors.transcript_verify(file.read()).as_dict()
 
 
+@router.post(
+    "/transcripts/countersign",
+    response={200: CountersignOut, **ERRORS},
+    summary="The principal countersigns many transcripts of their school at once",
+)
+def countersign_many(request, payload: CountersignIn):
+    rows = selectors.transcripts_by_id(actor=request.user, ids=payload.ids)
+    return {"signed": services.transcript_countersign_many(actor=request.user, transcripts=rows)}
+
+
 @router.get(
     "/transcripts/{transcript_id}",
     response={200: TranscriptOut, **ERRORS},
@@ -225,3 +250,22 @@ def countersign_transcript(request, transcript_id: int):
     t = selectors.transcript_get(actor=request.user, transcript_id=transcript_id)
     services.transcript_countersign(actor=request.user, transcript=t)
     return render(selectors.transcript_get(actor=request.user, transcript_id=transcript_id))
+
+
+@router.post(
+    "/classes/{class_id}/transcripts",
+    response={201: list[TranscriptOut], **ERRORS},
+    summary="Issue the transcripts of a whole class (homeroom teacher signs)",
+    description=(
+        "Every student of the class without a transcript for the class's school year gets "
+        "one, signed by the homeroom teacher; students who have one are skipped (retrying "
+        "creates nothing new). Returns the transcripts created."
+    ),
+)
+def issue_class_transcripts(request, class_id: int, payload: ClassIssueIn):
+    cls = records_selectors.class_get(actor=request.user, class_id=class_id)
+    created = services.transcript_issue_class(
+        actor=request.user, class_group=cls, comments=payload.comments
+    )
+    rows = selectors.transcripts_by_id(actor=request.user, ids=[t.pk for t in created])
+    return Status(201, [render(t) for t in rows])

@@ -62,6 +62,11 @@ def transcript_get(*, actor, transcript_id: int, content: bool = False) -> Trans
     return transcript
 
 
+def transcripts_by_id(*, actor, ids) -> list[Transcript]:
+    """Transcripts by id, each one the actor may see (404 for any other), in id order."""
+    return [transcript_get(actor=actor, transcript_id=pk) for pk in sorted(set(ids))]
+
+
 def transcript_public(reference: str) -> Transcript:
     """The issued document behind a reference (QR code), for the public page."""
     transcript = (

@@ -22,6 +22,7 @@ from edudx.org.models import SchoolYear
 from edudx.people.models import Enrolment
 from edudx.people.selectors import student_get
 
+from . import selectors as records_selectors
 from . import transcripts_selectors as selectors
 from . import transcripts_services as services
 from .models_transcripts import TranscriptStatus
@@ -62,7 +63,7 @@ def student_transcripts_view(request, student_id: int):
         .order_by("-start_date")
     ):
         if e.school_year_id not in issued and services.is_homeroom_teacher(user, e.class_group):
-            years.append(e.school_year)
+            years.append({"year": e.school_year, "class": e.class_group})
             issued.add(e.school_year_id)
     rows = [
         {
@@ -94,6 +95,15 @@ def _post(request, student):
                 _("Đã lập và ký học bạ %(ref)s.") % {"ref": transcript.reference}
                 if created
                 else _("Học bạ năm học này đã được lập: %(ref)s.") % {"ref": transcript.reference},
+            )
+        elif action == "issue_class":
+            cls = records_selectors.class_get(
+                actor=user, class_id=_int(request.POST.get("class")) or 0
+            )
+            created = services.transcript_issue_class(actor=user, class_group=cls)
+            messages.success(
+                request,
+                _("Đã lập và ký %(n)s học bạ của lớp %(c)s.") % {"n": len(created), "c": cls.name},
             )
         elif action == "countersign":
             transcript = selectors.transcript_get(
