@@ -278,3 +278,14 @@ def test_demo_issues_its_own_signing_certificates(tiny, settings):
     cn = cert.subject.rfc4514_string()
     assert principal.person.full_name in cn
     assert not pki.signer_path(f"user-{User.objects.get(username='phu_huynh').pk}").exists()
+
+
+def test_demo_teachers_have_subject_assignments_for_the_mark_grid(tiny):
+    from edudx.accounts.models import User
+    from edudx.records.models import SubjectAssignment
+
+    teacher = User.objects.get(username="giao_vien")
+    rows = SubjectAssignment.objects.filter(staff__person=teacher.person)
+    assert rows.count() > 0
+    assert set(rows.values_list("class_group_id", flat=True)) == set(teacher.scope.class_ids)
+    assert "Phân công giảng dạy theo môn:" in tiny

@@ -79,7 +79,11 @@ def test_language_switch_form_is_in_the_header(teacher_client):
 @pytest.mark.parametrize(
     ("role", "visible", "hidden"),
     [
-        (Role.TEACHER, ["Học sinh", "Cơ cấu tổ chức", ">Điểm danh<"], ["Cán bộ<", "Đơn xin nghỉ"]),
+        (
+            Role.TEACHER,
+            ["Học sinh", "Cơ cấu tổ chức", ">Điểm danh<", ">Nhập điểm<"],
+            ["Cán bộ<", "Đơn xin nghỉ"],
+        ),
         (Role.PRINCIPAL, ["Học sinh", "Cán bộ<", ">Điểm danh<"], []),
         (
             Role.GUARDIAN,

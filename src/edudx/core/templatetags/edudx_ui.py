@@ -67,6 +67,7 @@ def nav_items(context) -> list[dict]:
         items.append(("students", pgettext("menu", "Học sinh"), _url("people:student_list")))
     if roles & STAFF_ROLES:
         items.append(("attendance", _("Điểm danh"), _url("records:attendance")))
+        items.append(("marks", _("Nhập điểm"), _url("records:marks")))
     if roles & {"guardian"}:
         items.append(("leave", _("Đơn xin nghỉ"), _url("records:leave")))
     if roles & UNIT_WIDE_ROLES:
@@ -76,7 +77,14 @@ def nav_items(context) -> list[dict]:
     if section == "people":
         section = "staff" if match.url_name.startswith("staff") else "students"
     elif section == "records":
-        section = "leave" if match.url_name == "leave" else "attendance"
+        name = match.url_name
+        section = (
+            "leave"
+            if name == "leave"
+            else "marks"
+            if name.startswith(("marks", "class_results"))
+            else "attendance"
+        )
     return [
         {"key": key, "label": label, "url": url, "active": key == section}
         for key, label, url in items

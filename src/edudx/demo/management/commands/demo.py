@@ -6,7 +6,7 @@ from django.db import transaction
 
 from edudx.accounts.models import RoleAssignment
 from edudx.core import signing
-from edudx.demo import generator, logins
+from edudx.demo import assignments, generator, logins
 from edudx.org.models import OrgUnit
 
 
@@ -33,7 +33,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             summary = generator.build(scale, seed, log=self.stdout.write)
             users = logins.create_demo_users(summary)
+            assigned = assignments.assignments_from_teaching()
         self._signing_certificates(users)
+        self.stdout.write(f"Phân công giảng dạy theo môn: {assigned}.")
         c = summary.counts
         self.stdout.write(
             self.style.SUCCESS(
