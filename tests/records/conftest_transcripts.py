@@ -7,6 +7,7 @@ import shutil
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from edudx.accounts.models import Role
@@ -35,6 +36,7 @@ def pki_in_tmp(settings, var_dir):
     """The demo PKI (made on first use) and its trusted root live in a temporary VAR_DIR."""
     settings.VAR_DIR = var_dir
     settings.PUBLIC_BASE_URL = "https://edudx.example.vn"
+    cache.clear()  # the verification uploads' rate limit counts per address
 
 
 @pytest.fixture

@@ -154,3 +154,13 @@ def test_homeroom_teacher_issues_the_whole_class(district, teacher, results, cli
     assert r.status_code == 302
     assert Transcript.objects.count() == 2
     assert "Đã lập và ký 2 học bạ của lớp 6A1." in client.get(page_url(results)).content.decode()
+
+
+def test_uploads_are_rate_limited(db, monkeypatch):
+    from edudx.records import views_transcripts
+
+    monkeypatch.setattr(views_transcripts, "VERIFY_RATE", 1)
+    assert upload("/verify/", b"%PDF-1.7 x").status_code == 200
+    page = upload("/verify/", b"%PDF-1.7 x")
+    assert page.status_code == 429
+    assert "Bạn đã kiểm tra quá nhiều tệp" in page.content.decode()
