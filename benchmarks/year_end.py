@@ -247,6 +247,7 @@ def main() -> int:
     ap.add_argument("--iterations", "-n", type=int, default=20)
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    ap.add_argument("--batch", type=int, default=1, help="classes per commit (province run)")
     args = ap.parse_args()
     if args.db == "sqlite":
         prepare(args.rebuild)
@@ -254,7 +255,7 @@ def main() -> int:
         prepare_pg(args.rebuild)
     setup_django(args.db)
 
-    from django.db import connection
+    from django.db import connection, transaction
 
     from edudx.accounts.models import User
     from edudx.people.models import Student
@@ -273,7 +274,10 @@ def main() -> int:
                 cur.execute(f"ANALYZE {table}")
     students = Student.objects.filter(current_class__in=[c.pk for c in classes]).count()
     marks = Mark.objects.filter(class_group__in=[c.pk for c in classes]).count()
-    print(f"scale: {len(classes):,} secondary classes, {students:,} students, {marks:,} marks")
+    print(
+        f"scale: {len(classes):,} secondary classes, {students:,} students, {marks:,} marks; "
+        f"{connection.vendor}, {args.batch} class(es) per commit"
+    )
 
     # A: the whole province (every class, both terms and the year), from empty summary
     # tables so every row is computed and written, as on a first run
@@ -281,8 +285,12 @@ def main() -> int:
         cur.execute("DELETE FROM records_subjectresult")
         cur.execute("DELETE FROM records_studentresult")
     t0 = time.perf_counter()
-    for cls in classes:
-        services.results_recompute(class_group=cls)
+    for i in range(0, len(classes), max(args.batch, 1)):
+        # A province job commits every `batch` classes (each class is still its own
+        # savepoint): a commit costs a WAL flush, ~25 ms on the test machine's disk.
+        with transaction.atomic():
+            for cls in classes[i : i + max(args.batch, 1)]:
+                services.results_recompute(class_group=cls)
     a_all = time.perf_counter() - t0
     computed = StudentResult.objects.filter(period=0, complete=True).count()
     b_all, b_rows = baseline([c.pk for c in classes] if args.max_classes else None)
