@@ -1122,10 +1122,22 @@ def _sync(model, existing_qs, key_fields, value_fields, rows: dict, cls: ClassGr
         if existing:
             ids = [r[0] for r in existing.values()]
             model.objects.filter(pk__in=ids).delete()
-        if inserts:
-            # Multi-row VALUES, 500 rows a statement: one round trip per chunk (PostgreSQL
-            # would otherwise pay one per row; 500 × 12 parameters is within SQLite's limit).
-            names = ", ".join([*cols, "class_group_id", "school_year_id", "computed_at"])
+        names = ", ".join([*cols, "class_group_id", "school_year_id", "computed_at"])
+        if inserts and connection.vendor == "postgresql":
+            # One statement, one array parameter per column (psycopg would otherwise parse
+            # a query of thousands of placeholders on every call).
+            fields = [
+                model._meta.get_field(f)
+                for f in (*key_fields, *value_fields, "class_group", "school_year", "computed_at")
+            ]
+            arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+            cur.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})",  # noqa: S608
+                [list(column) for column in zip(*inserts, strict=True)],
+            )
+        elif inserts:
+            # Multi-row VALUES, 500 rows a statement (500 × 12 parameters is within SQLite's
+            # limit): one statement per chunk instead of one per row.
             one = "(" + ", ".join(["%s"] * (len(cols) + 3)) + ")"
             for i in range(0, len(inserts), 500):
                 chunk = inserts[i : i + 500]
