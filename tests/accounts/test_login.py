@@ -109,3 +109,10 @@ def test_open_redirect_is_refused(client, district):
 def test_passwords_are_hashed_with_argon2(district):
     user = district.user(Role.GUARDIAN, None, username="ph5")
     assert user.password.startswith("argon2")
+
+
+def test_unverified_staff_can_still_open_the_public_verify_page(client, district):
+    user = district.teacher_user()
+    post_login(client, user.username)  # password passed, second factor not yet
+    response = client.get("/verify/")
+    assert response.status_code == 200

@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 # Pages a staff user may open before passing TOTP: the 2FA pages themselves, logout, static.
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/", "/healthz", "/manifest")
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/api/", "/healthz", "/manifest", "/verify/")
 
 
 class StaffTwoFactorMiddleware:
