@@ -14,13 +14,15 @@ levels, Art. 9(3) adjustment, status, titles) and without writing anything.
 Prints students/s, times and A/B ratios. Targets: the whole province under 2 minutes, one
 class under 200 ms.
 
-    .venv/bin/python benchmarks/year_end.py                  # var/bench-year-end.sqlite3
-    .venv/bin/python benchmarks/year_end.py --max-classes 300   # a first, smaller run
+    .venv/bin/python benchmarks/year_end.py --batch 50                # SQLite
+    .venv/bin/python benchmarks/year_end.py --db postgres --batch 50  # PostgreSQL
+    .venv/bin/python benchmarks/year_end.py --max-classes 300         # a first, smaller run
 
 The database is a copy of the province demo of benchmarks/scoped_list.py
 (var/bench-province.sqlite3, built with `edudx demo --scale province` if missing), migrated,
 with deterministic marks (a function of student, subject, term and column) and conduct
-bulk-inserted on first use; --rebuild starts again. The demo has no primary marks model
+bulk-inserted on first use (PostgreSQL: a TEMPLATE copy of edudx_bench_province, COPY,
+ANALYZE); --rebuild starts again. The demo has no primary marks model
 for Circular 27/2020 competencies, so primary classes are not computed (grades 6-9 are)."""
 
 import argparse
