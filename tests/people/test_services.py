@@ -684,3 +684,35 @@ def test_clean_commune(value, expected, codes):
     ec = ErrorCollector()
     assert services.clean_commune(value, ec, {"24701": 11}) == expected
     assert [e.code for e in ec.items] == codes
+
+
+def test_homeroom_move_and_teaching_unassign(district):
+    from edudx.people.models import TeachingAssignment
+
+    services.homeroom_move(actor=None, class_group=district.class_a, staff=district.teacher_a)
+    other = services.staff_create(
+        actor=None,
+        data=person_data("Đỗ Thị Lan", dt.date(1990, 1, 2), "F"),
+        unit=district.school_a,
+        kind="teacher",
+    )
+    services.homeroom_move(actor=None, class_group=district.class_a, staff=other)
+    assert sorted(
+        TeachingAssignment.objects.filter(class_group=district.class_a).values_list(
+            "staff_id", "subject", "is_homeroom"
+        )
+    ) == sorted(
+        [
+            (district.teacher_a.pk, "", False),
+            (district.teacher_a.pk, "Toán", False),
+            (other.pk, "", True),
+        ]
+    )
+    removed = services.teaching_unassign(
+        actor=None,
+        staff_id=district.teacher_a.pk,
+        class_group_id=district.class_a.pk,
+        subject="Toán",
+    )
+    assert removed == 1
+    assert AuditEvent.objects.filter(object_type="people.assignment", action="delete").count() == 1

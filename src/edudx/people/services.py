@@ -632,6 +632,45 @@ def teaching_assign(
     return ta
 
 
+def teaching_unassign(*, actor, staff_id: int, class_group_id: int, subject: str) -> int:
+    """Remove a subject teaching row (not the homeroom one); returns how many were removed."""
+    with transaction.atomic():
+        rows = list(
+            TeachingAssignment.objects.filter(
+                staff_id=staff_id,
+                class_group_id=class_group_id,
+                subject=subject,
+                is_homeroom=False,
+            ).values_list("pk", flat=True)
+        )
+        TeachingAssignment.objects.filter(pk__in=rows).delete()
+        audit_record_many(
+            actor=actor,
+            entries=[
+                Entry("delete", "people.assignment", str(pk), f"{staff_id} {class_group_id}")
+                for pk in rows
+            ],
+        )
+    return len(rows)
+
+
+def homeroom_move(*, actor, class_group: ClassGroup, staff: StaffMember) -> TeachingAssignment:
+    """Make `staff` the class's only homeroom teacher; returns the homeroom row. Previous
+    homeroom teachers keep their other rows. accounts.scope reads this flag."""
+    now = timezone.now()
+    with transaction.atomic():
+        TeachingAssignment.objects.filter(class_group=class_group, is_homeroom=True).exclude(
+            staff=staff
+        ).update(is_homeroom=False, updated_at=now)
+        ta = teaching_assign(
+            actor=actor, staff=staff, class_group=class_group, subject="", is_homeroom=True
+        )
+        if not ta.is_homeroom:
+            TeachingAssignment.objects.filter(pk=ta.pk).update(is_homeroom=True, updated_at=now)
+            ta.is_homeroom = True
+    return ta
+
+
 def guardian_link(
     *, actor, guardian: Person, student: Student, relationship: str = "guardian"
 ) -> GuardianLink:

@@ -117,10 +117,9 @@ def subject_unassign(*, actor, assignment: SubjectAssignment) -> None:
         if not SubjectAssignment.objects.filter(
             staff_id=staff_id, class_group_id=cls_id, subject=subject
         ).exists():
-            # people.services has no un-assign yet; the row is the one subject_assign made.
-            TeachingAssignment.objects.filter(
-                staff_id=staff_id, class_group_id=cls_id, subject=subject.name, is_homeroom=False
-            ).delete()
+            people_services.teaching_unassign(
+                actor=actor, staff_id=staff_id, class_group_id=cls_id, subject=subject.name
+            )
         audit_record(
             actor=actor,
             action="delete",
@@ -141,19 +140,7 @@ def homeroom_set(*, actor, class_group: ClassGroup, staff: StaffMember) -> Teach
             .exclude(staff=staff)
             .values_list("staff_id", flat=True)
         )
-        # The homeroom flag lives on people.TeachingAssignment, which accounts.scope reads
-        # (homeroom_class_ids); people.services only creates rows, so the flag moves here.
-        TeachingAssignment.objects.filter(class_group=class_group, is_homeroom=True).exclude(
-            staff=staff
-        ).update(is_homeroom=False, updated_at=timezone.now())
-        ta = people_services.teaching_assign(
-            actor=actor, staff=staff, class_group=class_group, subject="", is_homeroom=True
-        )
-        if not ta.is_homeroom:
-            TeachingAssignment.objects.filter(pk=ta.pk).update(
-                is_homeroom=True, updated_at=timezone.now()
-            )
-            ta.is_homeroom = True
+        ta = people_services.homeroom_move(actor=actor, class_group=class_group, staff=staff)
         audit_record(
             actor=actor,
             action="update",
