@@ -4,12 +4,12 @@ user may browse it; what hangs under it (people) is scoped in people.selectors."
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from edudx.core.errors import NotFound
 
-from .models import OrgPlacement, OrgUnit, School, UnitKind, path_upper
+from .models import SEGMENT, OrgPlacement, OrgUnit, School, UnitKind, path_upper
 from .services import active_q
 
 
@@ -32,10 +32,6 @@ def unit_get(*, unit_id: int) -> OrgUnit:
     if unit is None:
         raise NotFound("org.not_found", _("Không tìm thấy đơn vị."))
     return unit
-
-
-def roots() -> QuerySet[OrgUnit]:
-    return OrgUnit.objects.filter(parent__isnull=True)
 
 
 @dataclass(frozen=True)
@@ -87,7 +83,7 @@ def as_of(day: dt.date) -> TreeAsOf:
 
 def ancestors(unit: OrgUnit) -> list[OrgUnit]:
     """Current ancestors, root first, from the path: one query."""
-    seg = 7
+    seg = SEGMENT
     ids = [int(unit.path[i : i + seg]) for i in range(0, len(unit.path) - seg, seg)]
     by_id = OrgUnit.objects.in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
@@ -97,12 +93,3 @@ def schools_under(unit: OrgUnit) -> QuerySet[School]:
     return School.objects.filter(
         unit__in=subtree(unit).filter(kind=UnitKind.SCHOOL)
     ).select_related("unit")
-
-
-def child_counts(units) -> dict[int, int]:
-    return dict(
-        OrgUnit.objects.filter(parent__in=units)
-        .values_list("parent")
-        .annotate(n=Count("id"))
-        .values_list("parent", "n")
-    )
