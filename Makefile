@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) messages
 
-# Compile the committed .po catalogues (pure Python, no gettext tools needed).
+# Compile the committed .po catalogues (pure Python, no gettext tools needed): the project's
+# and each app's own (src/edudx/<app>/locale, found by Django for installed apps).
 messages: $(STAMP)
-	$(PY) -m babel.messages.frontend compile --use-fuzzy -D django -d src/edudx/locale >/dev/null
+	for d in src/edudx/locale src/edudx/*/locale; do \
+		$(PY) -m babel.messages.frontend compile --use-fuzzy -D django -d $$d >/dev/null || exit 1; \
+	done
 
 demo: install
 	$(EDUDX) migrate --noinput -v 0

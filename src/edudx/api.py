@@ -10,7 +10,14 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from edudx.accounts.tokens import TokenAuth, VerifiedSessionAuth
+from edudx.contact.api import router as contact_router
+from edudx.content.api import router as content_router
 from edudx.core import api_errors
+from edudx.eservices.api import router as eservices_router
+from edudx.exams.api import router as exams_router
+from edudx.fees.api import router as fees_router
+from edudx.learning.api import router as learning_router
+from edudx.notify.api import router as notify_router
 from edudx.org.api import router as org_router
 from edudx.org.api_tree import router as org_tree_router
 from edudx.people.api import router as people_router
@@ -40,3 +47,10 @@ api.add_router("", dedup_router)
 api.add_router("", transfer_router)
 api.add_router("", records_router)
 api.add_router("", transcripts_router)
+api.add_router("", notify_router)
+api.add_router("", contact_router)
+api.add_router("", fees_router)
+api.add_router("", eservices_router)
+api.add_router("", content_router)
+api.add_router("", learning_router)
+api.add_router("", exams_router)

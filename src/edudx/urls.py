@@ -13,5 +13,12 @@ urlpatterns = [
     path("records/", include("edudx.records.urls")),
     path("import/", include("edudx.exchange.urls")),
     path("verify/", include("edudx.records.transcripts_urls")),
+    path("notifications/", include("edudx.notify.urls")),
+    path("contact/", include("edudx.contact.urls")),
+    path("fees/", include("edudx.fees.urls")),
+    path("services/", include("edudx.eservices.urls")),
+    path("content/", include("edudx.content.urls")),
+    path("learning/", include("edudx.learning.urls")),
+    path("exams/", include("edudx.exams.urls")),
     path("api/v1/", include("edudx.api_urls")),
 ]

@@ -74,6 +74,10 @@ def nav_items(context) -> list[dict]:
         items.append(("staff", _("Cán bộ"), _url("people:staff_list")))
     if roles & IMPORT_ROLES:
         items.append(("exchange", _("Nhập dữ liệu"), _import_url()))
+    for config in apps.get_app_configs():
+        entries = getattr(config, "nav_entries", None)
+        if entries is not None:
+            items.extend((key, label, _url(name)) for key, label, name in entries(roles))
     if section == "people":
         section = "staff" if match.url_name.startswith("staff") else "students"
     elif section == "records":

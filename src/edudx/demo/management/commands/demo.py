@@ -6,7 +6,7 @@ from django.db import transaction
 
 from edudx.accounts.models import RoleAssignment
 from edudx.core import signing
-from edudx.demo import assignments, generator, logins
+from edudx.demo import assignments, extensions, generator, logins
 from edudx.org.models import OrgUnit
 
 
@@ -34,6 +34,7 @@ class Command(BaseCommand):
             summary = generator.build(scale, seed, log=self.stdout.write)
             users = logins.create_demo_users(summary)
             assigned = assignments.assignments_from_teaching()
+            extensions.build_all(summary, users, seed=seed, log=self.stdout.write)
         self._signing_certificates(users)
         self.stdout.write(f"Phân công giảng dạy theo môn: {assigned}.")
         c = summary.counts

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class NotifyConfig(AppConfig):
+    """Notifications: one notify() service, in-app inbox, channels (email, Web Push, SMS, Zalo)."""
+
+    name = "edudx.notify"
+    label = "notify"
+
+    def nav_entries(self, roles: set[str]) -> list[tuple[str, str, str]]:
+        """Menu entries (key = URL namespace, label, URL name) for a user with these roles;
+        see edudx.core.templatetags.edudx_ui.nav_items."""
+        return []
