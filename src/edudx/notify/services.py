@@ -1,15 +1,22 @@
 """`notify(recipient, event, context, key=...)` — the one call every module makes.
 
-Stores the in-app inbox row in the caller's transaction (so a rolled-back change notifies
-nobody) and is idempotent on `key`: calling it again for the same occurrence returns the row
-already stored. Channel fan-out (e-mail, Web Push, SMS, Zalo) happens after commit; see
-`edudx.notify.channels` where it exists."""
+Stores the in-app inbox row and its channel deliveries (`channels.plan`: one row per channel
+the recipient wants, unique on (notification, channel)) in the caller's transaction, so a
+rolled-back change notifies nobody, and is idempotent on `key`: calling it again for the
+same occurrence returns the row already stored and sends nothing more. Channel sending
+(e-mail, Web Push, SMS, Zalo) is queued after commit (`channels`, `tasks`)."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Notification
+from edudx.core.errors import DomainError, NotFound
+
+from . import channels
+from .models import Notification, Preference, PushSubscription
 
 
 @dataclass(frozen=True)
@@ -29,10 +36,12 @@ def notify(
     title: str,
     body: str = "",
     url: str = "",
+    deliver_after: dt.datetime | None = None,
 ) -> Notification:
     """Notify a user (`accounts.User`) or an `Address`. `event` names what happened
     ("eservices.dossier_status", "contact.notice"…); `key` identifies this occurrence
-    (e.g. f"dossier:{pk}:status:{n}") so retries never notify twice."""
+    (e.g. f"dossier:{pk}:status:{n}") so retries never notify twice. `deliver_after` holds
+    the channels (not the inbox) until then: a school's quiet hours."""
     fields = {
         "event": event,
         "title": title[:200],
@@ -50,16 +59,53 @@ def notify(
     try:
         with transaction.atomic():
             notification = Notification.objects.create(key=key, **fields)
+            deliveries = channels.plan(notification, not_before=deliver_after)
     except IntegrityError:
         return Notification.objects.get(key=key)
-    _after_commit(notification)
+    if deliveries:
+        channels.after_commit(notification, run_after=deliver_after)
     return notification
 
 
-def _after_commit(notification: Notification) -> None:
-    """Hook for channel delivery (filled in by edudx.notify.channels)."""
-    try:
-        from .channels import schedule  # noqa: PLC0415 — optional until channels exist
-    except ImportError:
-        return
-    transaction.on_commit(lambda: schedule(notification.pk))
+def mark_read(*, actor, notification_ids=None) -> int:
+    """Mark the actor's own notifications read (all unread ones when no ids are given)."""
+    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=timezone.now())
+
+
+def notification_open(*, actor, notification_id: int) -> Notification:
+    n = Notification.objects.filter(recipient=actor, pk=notification_id).first()
+    if n is None:
+        raise NotFound("notify.not_found", _("Không tìm thấy thông báo."))
+    if n.read_at is None:
+        n.read_at = timezone.now()
+        Notification.objects.filter(pk=n.pk).update(read_at=n.read_at)
+    return n
+
+
+def preference_update(*, actor, email: bool, webpush: bool, sms: bool, zalo: bool) -> Preference:
+    pref, _created = Preference.objects.update_or_create(
+        user=actor, defaults={"email": email, "webpush": webpush, "sms": sms, "zalo": zalo}
+    )
+    return pref
+
+
+def push_subscribe(*, actor, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Store (or move to this user) a browser's push subscription."""
+    endpoint = (endpoint or "").strip()
+    if not endpoint.startswith("https://") or len(endpoint) > 500:
+        raise DomainError(
+            "notify.push.endpoint", _("Địa chỉ đăng ký nhận thông báo không hợp lệ."), "endpoint"
+        )
+    if not p256dh or not auth or len(p256dh) > 200 or len(auth) > 100:
+        raise DomainError("notify.push.keys", _("Thiếu khóa của trình duyệt."), "keys")
+    sub, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": actor, "p256dh": p256dh, "auth": auth}
+    )
+    return sub
+
+
+def push_unsubscribe(*, actor, endpoint: str) -> int:
+    return PushSubscription.objects.filter(user=actor, endpoint=endpoint).delete()[0]
