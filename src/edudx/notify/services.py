@@ -97,10 +97,12 @@ def push_subscribe(*, actor, endpoint: str, p256dh: str, auth: str) -> PushSubsc
     endpoint = (endpoint or "").strip()
     if not endpoint.startswith("https://") or len(endpoint) > 500:
         raise DomainError(
-            "notify.push.endpoint", _("Địa chỉ đăng ký nhận thông báo không hợp lệ."), "endpoint"
+            "notify.push.endpoint",
+            _("Địa chỉ đăng ký nhận thông báo không hợp lệ."),
+            field="endpoint",
         )
     if not p256dh or not auth or len(p256dh) > 200 or len(auth) > 100:
-        raise DomainError("notify.push.keys", _("Thiếu khóa của trình duyệt."), "keys")
+        raise DomainError("notify.push.keys", _("Thiếu khóa của trình duyệt."), field="keys")
     sub, _created = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": actor, "p256dh": p256dh, "auth": auth}
     )
