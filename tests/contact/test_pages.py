@@ -103,3 +103,22 @@ def test_anonymous_is_sent_to_login_for_the_contact_book(client, district):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     # The feedback form is public.
     assert client.get("/contact/feedback/").status_code == 200
+
+
+def test_principal_sets_quiet_hours_and_response_time(district, principal, teacher, as_user):
+    from edudx.contact.models import UnitContactSettings
+
+    client = as_user(principal)
+    assert client.get("/contact/settings/").status_code == 200
+    response = client.post(
+        "/contact/settings/",
+        {"unit": district.school_a.pk, "quiet_from": "20:30", "quiet_to": "07:00", "hours": "48"},
+    )
+    assert response.status_code == 302
+    s = UnitContactSettings.objects.get(unit=district.school_a)
+    assert (s.quiet_from.isoformat(), s.quiet_to.isoformat(), s.feedback_response_hours) == (
+        "20:30:00",
+        "07:00:00",
+        48,
+    )
+    assert as_user(teacher).get("/contact/settings/").status_code == 403

@@ -551,3 +551,55 @@ def feedback_rate(
 
 def guardian_role(user) -> bool:
     return Role.GUARDIAN in user.roles
+
+
+def unit_settings_update(
+    *,
+    actor,
+    unit: OrgUnit,
+    quiet_from: dt.time,
+    quiet_to: dt.time,
+    feedback_response_hours: int,
+):
+    """The unit's principal or clerk (a school) or officers (an office) set its quiet hours
+    and how long it takes to answer feedback."""
+    from .models import UnitContactSettings  # noqa: PLC0415
+
+    if (
+        not any(
+            unit.path.startswith(p) for p in selectors.staff_paths(actor, selectors.OFFICER_ROLES)
+        )
+        and not scope_of(actor).everything
+    ):
+        raise Forbidden(
+            "contact.settings_forbidden",
+            _("Chỉ lãnh đạo, văn thư của đơn vị mới đổi được cài đặt này."),
+            field=None,
+        )
+    if not 1 <= feedback_response_hours <= 720:
+        raise DomainError(
+            "contact.response_hours",
+            _("Thời hạn trả lời phản hồi từ 1 đến 720 giờ."),
+            field="feedback_response_hours",
+        )
+    with transaction.atomic():
+        row, _created = UnitContactSettings.objects.update_or_create(
+            unit=unit,
+            defaults={
+                "quiet_from": quiet_from,
+                "quiet_to": quiet_to,
+                "feedback_response_hours": feedback_response_hours,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type="contact.unit_settings",
+            object_id=unit.pk,
+            object_repr=unit.name,
+            changes={
+                "quiet": [quiet_from.isoformat(), quiet_to.isoformat()],
+                "feedback_response_hours": feedback_response_hours,
+            },
+        )
+    return row

@@ -16,6 +16,7 @@ urlpatterns = [
     path("messages/", views.threads_view, name="threads"),
     path("messages/new/", views.thread_start_view, name="thread_start"),
     path("messages/<int:thread_id>/", views.thread_view, name="thread"),
+    path("settings/", views.settings_view, name="settings"),
     path("feedback/", views.feedback_new_view, name="feedback_new"),
     path("feedback/track/", views.feedback_track_view, name="feedback_track"),
     path("feedback/inbox/", views.feedback_inbox_view, name="feedback_inbox"),

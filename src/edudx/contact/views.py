@@ -397,6 +397,40 @@ def feedback_handle_view(request, feedback_id: int):
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request):
+    """Quiet hours and feedback response time of the units the actor runs."""
+    user = request.user
+    paths = selectors.staff_paths(user, selectors.OFFICER_ROLES)
+    unit_ids = [int(p[-7:]) for p in paths]
+    units = list(OrgUnit.objects.filter(pk__in=unit_ids).order_by("path"))
+    if not units:
+        raise PermissionDenied(_("Bạn không quản lý đơn vị nào."))
+    if request.method == "POST":
+        unit = next((u for u in units if u.pk == _int(request.POST.get("unit"))), None)
+        try:
+            if unit is None:
+                raise DomainError("contact.unit", _("Hãy chọn đơn vị."), field="unit")
+            quiet_from = dt.time.fromisoformat(request.POST.get("quiet_from", ""))
+            quiet_to = dt.time.fromisoformat(request.POST.get("quiet_to", ""))
+            services.unit_settings_update(
+                actor=user,
+                unit=unit,
+                quiet_from=quiet_from,
+                quiet_to=quiet_to,
+                feedback_response_hours=_int(request.POST.get("hours")) or 0,
+            )
+            messages.success(request, _("Đã lưu cài đặt."))
+            return redirect("contact:settings")
+        except ValueError:
+            messages.error(request, _("Giờ không hợp lệ (hh:mm)."))
+        except DomainError as exc:
+            _errors(request, exc)
+    rows = [{"unit": u, "settings": selectors.unit_settings(u)} for u in units]
+    return _page(request, "contact/settings.html", {"rows": rows})
+
+
 # --- PWA ------------------------------------------------------------------------------------
 
 
