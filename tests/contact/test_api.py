@@ -58,6 +58,9 @@ def test_message_post_is_idempotent_and_refuses_another_class(
     )
     assert refused.status_code == 403
     assert refused.json()["code"] == "message.other_class"
+    assert refused.json()["message"] == (
+        "You can only message guardians of students in classes you teach."
+    )
     assert token_client(teacher_b).get(f"{API}/contact/threads/{thread_id}").status_code == 404
     assert Message.objects.count() == 1
 

@@ -10,10 +10,10 @@
     var t = Date.parse(root.dataset.renderedAt);
     var mins = Math.max(0, Math.round((Date.now() - t) / 60000));
     if (mins < 1) return root.dataset.tNow;
-    if (mins < 60) return root.dataset.tMin.replace("%(n)s", mins);
+    if (mins < 60) return root.dataset.tMin.replace("{n}", mins);
     var hours = Math.round(mins / 60);
-    if (hours < 48) return root.dataset.tHour.replace("%(n)s", hours);
-    return root.dataset.tDay.replace("%(n)s", Math.round(hours / 24));
+    if (hours < 48) return root.dataset.tHour.replace("{n}", hours);
+    return root.dataset.tDay.replace("{n}", Math.round(hours / 24));
   }
   function show() {
     var banner = document.getElementById("offline-banner");
