@@ -234,6 +234,13 @@ def notice_receipts(*, actor, notice_id: int) -> dict:
         {"user": u, "read_at": reads.get(u.pk)}
         for u in recipients.select_related("person").order_by("person__full_name", "pk")
     ]
+    audit_record(
+        actor=actor,
+        action="view",
+        object_type="contact.notice_receipts",
+        object_id=notice.pk,
+        object_repr=notice.title,
+    )
     return {
         "notice": notice,
         "recipients": len(rows),
@@ -304,9 +311,11 @@ FEES_SELECTOR = "edudx.fees.selectors.student_invoices"
 
 
 def fees_due(*, actor, student: Student):
-    """Fees due, from the fees module when it provides `fees.selectors.student_invoices(
-    actor=, student_id=)`; None (section hidden, "not available") until then. HOOK: no
-    fake data here."""
+    """HOOK for the fees module: `edudx.fees.selectors.student_invoices(actor=, student_id=)`
+    returning a list of JSON-ready dicts {"title", "amount" (whole đồng, int), "due_date"
+    (ISO date or None), "status", "url"} — the invoices of the student that the actor may
+    see. None until that function exists: the page then says fees are not enabled, and the
+    API returns `fees: null`. No fake data here."""
     try:
         from django.utils.module_loading import import_string  # noqa: PLC0415
 
@@ -398,6 +407,13 @@ def feedback_get_officer(*, actor, feedback_id: int) -> Feedback:
     fb = feedback_inbox(actor=actor).filter(pk=feedback_id).first()
     if fb is None:
         raise NotFound("feedback.not_found", _("Không tìm thấy phản hồi."))
+    audit_record(  # the sender's name and phone are personal data
+        actor=actor,
+        action="view",
+        object_type="contact.feedback",
+        object_id=fb.pk,
+        object_repr=fb.tracking_code,
+    )
     return fb
 
 
