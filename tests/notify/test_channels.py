@@ -238,3 +238,38 @@ def test_web_push_subscription_gone_is_dropped(parent, push_service, settings, t
     notify(parent, "e", key="k-gone", title="T")
     channels.send_due()
     assert PushSubscription.objects.count() == 0
+
+
+def test_database_task_queue_defers_and_retries(
+    parent, flaky, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """With the worker's database backend: quiet hours become a task's run_after, and a
+    failing gateway makes the task re-queue itself for the backoff time."""
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    Preference.objects.create(user=parent, email=False, sms=True)
+    later = timezone.now() + dt.timedelta(hours=3)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notify(parent, "contact.message", key="m:q", title="Nhắn muộn", deliver_after=later)
+    task = DBTaskResult.objects.get()
+    assert (task.task_path, task.status, task.run_after) == (
+        "edudx.notify.tasks.send_notification",
+        "READY",
+        later,
+    )
+    DBTaskResult.objects.all().delete()
+
+    flaky.FAILURES["left"] = 1
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        n = notify(parent, "contact.message", key="m:r", title="Tin nhắn")
+    from django.core.management import call_command
+
+    call_command("worker", "--once")
+    d = Delivery.objects.get(notification=n)
+    assert (d.status, d.attempts) == ("pending", 1)
+    retry = DBTaskResult.objects.filter(status="READY").get()
+    assert retry.run_after == d.next_attempt_at
+    assert flaky.SENT == []
