@@ -8,6 +8,7 @@ from django.core import mail
 
 from edudx.contact import selectors, services
 from edudx.contact.models import Message, NoticeRead, UnitContactSettings
+from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainErrors
 from edudx.notify import channels
@@ -27,6 +28,9 @@ def test_class_notice_reaches_its_guardians_with_read_receipts(
         body="Thứ Bảy 8 giờ tại phòng 6A1.",
         class_group=district.class_a,
     )
+    assert Notification.objects.count() == 0  # fanned out after commit, by the outbox
+    events.deliver_pending()
+    events.deliver_pending()  # a second sweep notifies nobody twice
     # Notified: the guardian of 6A1, not the guardian of 6B1.
     assert list(Notification.objects.values_list("recipient", "event", "url")) == [
         (guardian.pk, "contact.notice", f"/contact/notices/{notice.pk}/")
@@ -162,3 +166,22 @@ def test_message_in_quiet_hours_is_in_the_inbox_at_once_and_emailed_after(
     assert mail.outbox == []
     assert channels.send_due(now=dt.datetime(2026, 3, 3, 6, 31, tzinfo=VN)) == 1
     assert [m.to for m in mail.outbox] == [["hoa@truong.vn"]]
+
+
+def test_notice_posted_in_quiet_hours_waits_for_morning_outside_the_inbox(
+    district, guardian, teacher
+):
+    notice = services.notice_post(
+        actor=teacher,
+        audience="class",
+        title="Mai mang áo mưa",
+        body="Dự báo mưa to.",
+        class_group=district.class_a,
+        now=dt.datetime(2026, 3, 2, 22, 15, tzinfo=VN),
+    )
+    events.deliver_pending()
+    n = Notification.objects.get(recipient=guardian)
+    assert n.url == f"/contact/notices/{notice.pk}/"
+    assert list(
+        Delivery.objects.filter(notification=n).values_list("channel", "next_attempt_at")
+    ) == [("email", dt.datetime(2026, 3, 3, 6, 30, tzinfo=VN))]

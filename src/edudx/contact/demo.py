@@ -87,6 +87,7 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         title="Thông báo lịch nghỉ Tết Nguyên đán",
         body="Học sinh nghỉ Tết từ ngày 26/01 đến hết ngày 08/02. Đi học lại ngày 09/02.",
     )
+    services.notice_fan_out(school_notice)
     if child is not None:
         cls = child.current_class
         class_notice = services.notice_post(
@@ -96,6 +97,7 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
             title=f"Lớp {cls.name}: nộp ảnh thẻ làm học bạ số",
             body="Phụ huynh gửi 2 ảnh 3x4 của con cho giáo viên chủ nhiệm trước thứ Sáu.",
         )
+        services.notice_fan_out(class_notice)  # now, not at the worker's next sweep
         services.notice_mark_read(actor=parent, notice=school_notice)
         thread = services.thread_open(actor=parent, student=child, other=gvcn)
         noon = timezone.localtime().replace(hour=12, minute=0)
@@ -116,7 +118,9 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         )
         log(f"contact.demo: notices {school_notice.pk}, {class_notice.pk}; thread {thread.pk}")
 
-    code = "PH" + "".join(rng.choice(services.CODE_ALPHABET) for _ in range(8))
+    code, code2 = (
+        "PH" + "".join(rng.choice(services.CODE_ALPHABET) for _ in range(8)) for _ in "ab"
+    )
     answered = services.feedback_submit(
         actor=citizen,
         unit=school,
@@ -138,6 +142,7 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         kind="question",
         subject="Lịch học bơi của khối 6",
         body="Xin nhà trường cho biết khi nào khối 6 bắt đầu học bơi?",
+        tracking_code=code2,
     )
     s = selectors.feedback_summary(unit_path=school.path)
     log(

@@ -1,6 +1,8 @@
 """Outbox handlers: a guardian's leave request (records) notifies the homeroom teacher; the
 decision notifies the guardian who asked. Keys make a redelivered event notify nobody twice."""
 
+import datetime as dt
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -10,7 +12,17 @@ from edudx.notify.services import notify
 from edudx.people.models import TeachingAssignment
 from edudx.records.models import LeaveRequest, LeaveStatus
 
-from .services import quiet_until
+from .models import Notice
+from .services import NOTICE_POSTED, notice_fan_out, quiet_until
+
+
+@handles(NOTICE_POSTED)
+def notify_notice_audience(event) -> None:
+    notice = Notice.objects.select_related("school").filter(pk=event.payload.get("notice")).first()
+    if notice is None:
+        return
+    after = event.payload.get("deliver_after") or None
+    notice_fan_out(notice, deliver_after=dt.datetime.fromisoformat(after) if after else None)
 
 
 @handles("records.leave_requested")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role
 from edudx.audit.services import audit_record
+from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, ErrorCollector
 from edudx.core.scope import scope_of
@@ -36,6 +37,7 @@ from .models import (
 )
 
 MESSAGE_MAX = 2000
+NOTICE_POSTED = "contact.notice_posted"
 NOTICE_MAX = 5000
 
 
@@ -165,19 +167,13 @@ def notice_post(
             object_repr=title,
             changes={"audience": audience, "class": getattr(class_group, "pk", None)},
         )
+        # Fan-out after commit (outbox, handlers.notify_notice_audience): a school-wide
+        # notice reaches a thousand guardians without holding the teacher's request.
         after = quiet_until(school, now)
-        url = reverse("contact:notice", args=[notice.pk])
-        for user in selectors.guardian_users(selectors.audience_students(notice).values("pk")):
-            notify(
-                user,
-                "contact.notice",
-                {"notice": notice.pk},
-                key=f"contact.notice:{notice.pk}:user:{user.pk}",
-                title=_("Thông báo của %(s)s: %(t)s") % {"s": school.name, "t": title},
-                body=body[:300],
-                url=url,
-                deliver_after=after,
-            )
+        events.emit(
+            NOTICE_POSTED,
+            {"notice": notice.pk, "deliver_after": after.isoformat() if after else ""},
+        )
     return notice
 
 
@@ -603,3 +599,24 @@ def unit_settings_update(
             },
         )
     return row
+
+
+def notice_fan_out(notice: Notice, *, deliver_after: dt.datetime | None = None) -> int:
+    """Notify every guardian (with an account) of the notice's audience; idempotent per
+    (notice, user). Returns how many guardians the notice reaches."""
+    url = reverse("contact:notice", args=[notice.pk])
+    title = _("Thông báo của %(s)s: %(t)s") % {"s": notice.school.name, "t": notice.title}
+    n = 0
+    for user in selectors.guardian_users(selectors.audience_students(notice).values("pk")):
+        notify(
+            user,
+            "contact.notice",
+            {"notice": notice.pk},
+            key=f"contact.notice:{notice.pk}:user:{user.pk}",
+            title=title,
+            body=notice.body[:300],
+            url=url,
+            deliver_after=deliver_after,
+        )
+        n += 1
+    return n
