@@ -273,3 +273,22 @@ def test_database_task_queue_defers_and_retries(
     retry = DBTaskResult.objects.filter(status="READY").get()
     assert retry.run_after == d.next_attempt_at
     assert flaky.SENT == []
+
+
+def test_notify_many_matches_notify_and_never_stores_twice(
+    parent, django_capture_on_commit_callbacks
+):
+    other = User.objects.create_user("khac", password="x", email="khac@example.vn")
+    Preference.objects.create(user=other, email=True, sms=True)  # no phone: no SMS
+    single = notify(parent, "contact.notice", key=f"n:9:user:{parent.pk}", title="T")
+    with django_capture_on_commit_callbacks(execute=True):
+        stored = services.notify_many(
+            [parent, other], "contact.notice", {"notice": 9}, key="n:9", title="T", body="B"
+        )
+    assert stored == 1  # the parent had it already
+    assert Notification.objects.filter(recipient=parent).get().pk == single.pk
+    assert sorted(
+        Delivery.objects.values_list("notification__recipient__username", "channel", "status")
+    ) == [("khac", "email", "sent"), ("me_an", "email", "pending")]
+    assert services.notify_many([parent, other], "contact.notice", key="n:9", title="T") == 0
+    assert [m.to for m in mail.outbox] == [["khac@example.vn"]]

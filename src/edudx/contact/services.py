@@ -17,7 +17,7 @@ from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, ErrorCollector
 from edudx.core.scope import scope_of
-from edudx.notify.services import Address, notify
+from edudx.notify.services import Address, notify, notify_many
 from edudx.org.models import ClassGroup, Grade, OrgUnit, SchoolYear, UnitKind
 from edudx.people.models import Student
 from edudx.records import services as records_services
@@ -604,19 +604,15 @@ def unit_settings_update(
 def notice_fan_out(notice: Notice, *, deliver_after: dt.datetime | None = None) -> int:
     """Notify every guardian (with an account) of the notice's audience; idempotent per
     (notice, user). Returns how many guardians the notice reaches."""
-    url = reverse("contact:notice", args=[notice.pk])
-    title = _("Thông báo của %(s)s: %(t)s") % {"s": notice.school.name, "t": notice.title}
-    n = 0
-    for user in selectors.guardian_users(selectors.audience_students(notice).values("pk")):
-        notify(
-            user,
-            "contact.notice",
-            {"notice": notice.pk},
-            key=f"contact.notice:{notice.pk}:user:{user.pk}",
-            title=title,
-            body=notice.body[:300],
-            url=url,
-            deliver_after=deliver_after,
-        )
-        n += 1
-    return n
+    users = list(selectors.guardian_users(selectors.audience_students(notice).values("pk")))
+    notify_many(
+        users,
+        "contact.notice",
+        {"notice": notice.pk},
+        key=f"contact.notice:{notice.pk}",
+        title=_("Thông báo của %(s)s: %(t)s") % {"s": notice.school.name, "t": notice.title},
+        body=notice.body[:300],
+        url=reverse("contact:notice", args=[notice.pk]),
+        deliver_after=deliver_after,
+    )
+    return len(users)

@@ -67,6 +67,68 @@ def notify(
     return notification
 
 
+def notify_many(
+    recipients,
+    event: str,
+    context: dict | None = None,
+    *,
+    key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    deliver_after: dt.datetime | None = None,
+) -> int:
+    """`notify()` for many users at once (a notice to a school's guardians), with a few
+    queries in all. Each recipient's key is f"{key}:user:{user.pk}", so a repeat — or a
+    single `notify()` with that key — stores and sends nothing twice. Returns how many
+    notifications were stored now."""
+    users = {f"{key}:user:{u.pk}": u for u in recipients}
+    keys = list(users)
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        existing |= set(
+            Notification.objects.filter(key__in=keys[start : start + 500]).values_list(
+                "key", flat=True
+            )
+        )
+    rows = [
+        Notification(
+            recipient=u,
+            key=k,
+            event=event,
+            title=title[:200],
+            body=body,
+            url=url,
+            context=dict(context or {}),
+        )
+        for k, u in users.items()
+        if k not in existing
+    ]
+    if not rows:
+        return 0
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(rows, batch_size=500)
+            deliveries = channels.plan_many(created, not_before=deliver_after)
+    except IntegrityError:  # a concurrent fan-out stored some: fall back, one at a time
+        for n in rows:
+            notify(
+                n.recipient,
+                event,
+                context,
+                key=n.key,
+                title=title,
+                body=body,
+                url=url,
+                deliver_after=deliver_after,
+            )
+        return len(rows)
+    if deliveries:
+        ids = sorted({d.notification_id for d in deliveries})
+        transaction.on_commit(lambda: channels.schedule_many(ids, run_after=deliver_after))
+    return len(created)
+
+
 def mark_read(*, actor, notification_ids=None) -> int:
     """Mark the actor's own notifications read (all unread ones when no ids are given)."""
     qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)

@@ -13,3 +13,16 @@ def send_notification(notification_id: int) -> int:
     if retry_at is not None and retry_at > timezone.now():
         channels.schedule(notification_id, run_after=retry_at)
     return sent
+
+
+@task()
+def send_notifications(notification_ids: list[int]) -> int:
+    """`send_notification` for a batch (a notice to a school's guardians)."""
+    sent = 0
+    for start in range(0, len(notification_ids), 500):
+        chunk = notification_ids[start : start + 500]
+        sent += channels.send_due(notification_ids=chunk, limit=10_000)
+    retry_at = channels.next_attempt(notification_ids=notification_ids)
+    if retry_at is not None and retry_at > timezone.now():
+        channels.schedule_many(notification_ids, run_after=retry_at)
+    return sent
