@@ -122,3 +122,32 @@ def test_principal_sets_quiet_hours_and_response_time(district, principal, teach
         48,
     )
     assert as_user(teacher).get("/contact/settings/").status_code == 403
+
+
+def test_lists_show_only_ones_own(district, guardian, guardian_b, teacher, teacher_b, as_user):
+    mine = services.thread_open(actor=guardian, student=district.student_a1, other=teacher)
+    services.message_send(actor=guardian, thread=mine, body="Chào cô")
+    assert "Lê Thị Hoa" in as_user(guardian).get("/contact/messages/").content.decode()
+    other_list = as_user(guardian_b).get("/contact/messages/").content.decode()
+    assert f"/contact/messages/{mine.pk}/" not in other_list
+    assert as_user(teacher_b).get(f"/contact/messages/{mine.pk}/").status_code == 404
+    # Only teachers and school leadership may post notices.
+    assert as_user(guardian).get("/contact/notices/new/").status_code == 403
+    assert as_user(teacher).get("/contact/notices/new/").status_code == 200
+    # The feedback inbox of a guardian is empty; handling someone's feedback is a 404.
+    from django.contrib.auth.models import AnonymousUser
+
+    fb = services.feedback_submit(
+        actor=AnonymousUser(),
+        unit=district.school_a,
+        kind="feedback",
+        subject="S",
+        body="B",
+        phone="0912345678",
+    )
+    assert "S</strong>" not in as_user(guardian).get("/contact/feedback/inbox/").content.decode()
+    assert as_user(guardian).get(f"/contact/feedback/inbox/{fb.pk}/").status_code == 404
+    assert as_user(guardian).get(f"/contact/feedback/track/?id={fb.pk}").status_code == 200
+    assert "Không tìm thấy phản hồi" in (
+        as_user(guardian).get(f"/contact/feedback/track/?id={fb.pk}").content.decode()
+    )
