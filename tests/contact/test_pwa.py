@@ -41,3 +41,12 @@ def test_pages_link_the_manifest_and_carry_their_render_time(district, guardian,
     assert 'data-offline="0"' in body and "data-rendered-at=" in body
     assert page["Cache-Control"] == "private, no-cache"
     assert "https://" not in body.split("<body>")[0]  # no CDN in the head
+
+
+def test_contact_book_in_english(district, guardian, as_user, settings):
+    client = as_user(guardian)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(f"/contact/students/{district.student_a1.pk}/").content.decode()
+    assert "Teachers&#x27; comments" in body or "Teachers' comments" in body
+    assert "Fees are not enabled yet." in body
+    assert client.get("/contact/").content.decode().count("Electronic contact book") == 1

@@ -292,3 +292,16 @@ def test_notify_many_matches_notify_and_never_stores_twice(
     ) == [("khac", "email", "sent"), ("me_an", "email", "pending")]
     assert services.notify_many([parent, other], "contact.notice", key="n:9", title="T") == 0
     assert [m.to for m in mail.outbox] == [["khac@example.vn"]]
+
+
+def test_notify_send_command_sends_what_is_due(parent, flaky):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    Preference.objects.create(user=parent, email=False, sms=True)
+    notify(parent, "e", key="k-cmd", title="Nhắc lịch họp")
+    out = StringIO()
+    call_command("notify_send", stdout=out)
+    assert out.getvalue().strip() == "notify.sent count=1"
+    assert flaky.SENT == [("0912345678", "Nhắc lịch họp", "k-cmd")]
