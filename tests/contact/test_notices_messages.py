@@ -40,6 +40,7 @@ def test_class_notice_reaches_its_guardians_with_read_receipts(
     page = as_user(guardian).get(f"/contact/notices/{notice.pk}/")
     assert page.status_code == 200 and "Thứ Bảy 8 giờ" in page.content.decode()
     as_user(guardian).get(f"/contact/notices/{notice.pk}/")  # twice: still one receipt
+    assert Notification.objects.get(recipient=guardian).read_at is not None  # inbox too
     assert NoticeRead.objects.filter(notice=notice, user=guardian).count() == 1
     receipts = selectors.notice_receipts(actor=teacher, notice_id=notice.pk)
     assert (receipts["recipients"], receipts["read"]) == (1, 1)
@@ -108,7 +109,9 @@ def test_guardian_and_homeroom_teacher_write_to_each_other(district, guardian, t
         (guardian.pk, "Cháu bị sốt, xin cô cho nghỉ."),
         (teacher.pk, "Cô đã nhận."),
     ]
+    assert Notification.objects.get(recipient=teacher).read_at is None
     assert services.thread_mark_read(actor=teacher, thread=thread) == 1
+    assert Notification.objects.get(recipient=teacher).read_at is not None
 
 
 def test_no_guardian_to_guardian_and_no_teacher_of_another_class(

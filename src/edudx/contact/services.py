@@ -17,7 +17,7 @@ from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, ErrorCollector
 from edudx.core.scope import scope_of
-from edudx.notify.services import Address, notify, notify_many
+from edudx.notify.services import Address, mark_read, notify, notify_many
 from edudx.org.models import ClassGroup, Grade, OrgUnit, SchoolYear, UnitKind
 from edudx.people.models import Student
 from edudx.records import services as records_services
@@ -178,7 +178,9 @@ def notice_post(
 
 
 def notice_mark_read(*, actor, notice: Notice) -> NoticeRead:
-    """Record that the actor read the notice (the first time only)."""
+    """Record that the actor read the notice (the first time only); its notification in
+    the actor's inbox is read too."""
+    mark_read(actor=actor, keys=[f"contact.notice:{notice.pk}:user:{actor.pk}"])
     existing = NoticeRead.objects.filter(notice=notice, user=actor).first()
     if existing:
         return existing
@@ -285,11 +287,13 @@ def message_send(*, actor, thread: Thread, body: str, now: dt.datetime | None = 
 
 
 def thread_mark_read(*, actor, thread: Thread) -> int:
-    return (
-        Message.objects.filter(thread=thread, read_at__isnull=True)
-        .exclude(sender=actor)
-        .update(read_at=timezone.now())
-    )
+    """The messages to the actor in the thread are read, and their notifications."""
+    unread = Message.objects.filter(thread=thread, read_at__isnull=True).exclude(sender=actor)
+    ids = list(unread.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    mark_read(actor=actor, keys=[f"contact.message:{pk}" for pk in ids])
+    return Message.objects.filter(pk__in=ids).update(read_at=timezone.now())
 
 
 # --- teachers' comments and leave -----------------------------------------------------------

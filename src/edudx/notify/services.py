@@ -129,11 +129,15 @@ def notify_many(
     return len(created)
 
 
-def mark_read(*, actor, notification_ids=None) -> int:
-    """Mark the actor's own notifications read (all unread ones when no ids are given)."""
+def mark_read(*, actor, notification_ids=None, keys=None) -> int:
+    """Mark the actor's own notifications read: those with these ids or keys, or every
+    unread one when neither is given (a module marks its notification read when the thing
+    it announced is opened: a notice, a conversation)."""
     qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=list(notification_ids))
+    if keys is not None:
+        qs = qs.filter(key__in=list(keys))
     return qs.update(read_at=timezone.now())
 
 
