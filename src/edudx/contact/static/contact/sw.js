@@ -1,6 +1,7 @@
 // EduDX contact book service worker (served at /contact/sw.js, scope /contact/).
 // Pages: network first; each page fetched is kept, and shown when offline, marked so the
-// page says how old it is. Static files: cache first. Signed out: the kept pages go.
+// page says how old it is. Static files: stale while revalidate. Signed out: the kept
+// pages go.
 var STATIC = "contact-static-__VERSION__";
 var PAGES = "contact-pages";
 
@@ -56,12 +57,18 @@ self.addEventListener("fetch", function (event) {
   if (request.mode === "navigate" && url.pathname.indexOf("/contact/") === 0) {
     event.respondWith(page(request));
   } else if (url.pathname.indexOf("/static/") === 0) {
+    // Stale while revalidate: the kept copy at once, a fresh one for next time.
     event.respondWith(caches.open(STATIC).then(function (c) {
       return c.match(request).then(function (hit) {
-        return hit || fetch(request).then(function (response) {
+        var fresh = fetch(request).then(function (response) {
           if (response.ok) c.put(request, response.clone());
           return response;
         });
+        if (hit) {
+          event.waitUntil(fresh.catch(function () {}));
+          return hit;
+        }
+        return fresh;
       });
     }));
   }
