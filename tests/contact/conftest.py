@@ -57,3 +57,12 @@ def as_user(client):
         return otp_login(client, user)
 
     return _as
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The anonymous-feedback limit counts per address in the cache (local memory, shared
+    by the tests of one process): each test starts from zero."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -153,3 +153,25 @@ def test_notice_for_a_class_the_teacher_does_not_teach(district, teacher_b):
     assert response.json()["code"] == "notice.forbidden_class"
     assert not Notice.objects.exists()
     _ = services, dt
+
+
+def test_anonymous_feedback_is_rate_limited_per_address(district, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.CONTACT_FEEDBACK_PER_HOUR = 2
+    body = {
+        "unit_id": district.school_a.pk,
+        "kind": "feedback",
+        "subject": "S",
+        "body": "B",
+        "phone": "0912345678",
+    }
+    codes = [
+        Client().post(f"{API}/contact/feedback", body, content_type="application/json")
+        for _ in range(3)
+    ]
+    assert [r.status_code for r in codes] == [201, 201, 429]
+    assert codes[2].json()["code"] == "feedback.rate_limited"
+    assert Feedback.objects.count() == 2
+    cache.clear()

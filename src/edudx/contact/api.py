@@ -19,7 +19,7 @@ from edudx.org.models import ClassGroup, Grade, OrgUnit
 from edudx.people.models import Student
 from edudx.people.selectors import student_get
 
-from . import selectors, services
+from . import selectors, services, throttle
 from .models import Audience, FeedbackKind, FeedbackStatus
 
 router = Router(tags=["contact"])
@@ -572,6 +572,8 @@ def create_feedback(request, payload: FeedbackIn):
     unit = OrgUnit.objects.filter(pk=payload.unit_id).first()
     if unit is None:
         raise NotFound("unit.not_found", _("Không tìm thấy đơn vị."))
+
+    throttle.feedback_allowed(request)
 
     def run() -> dict:
         fb = services.feedback_submit(

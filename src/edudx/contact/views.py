@@ -25,7 +25,7 @@ from edudx.org.models import ClassGroup, Grade, OrgUnit
 from edudx.people.models import Student
 from edudx.records.selectors import roster
 
-from . import selectors, services
+from . import selectors, services, throttle
 from .models import Audience, FeedbackKind, FeedbackStatus
 
 
@@ -302,6 +302,7 @@ def feedback_new_view(request):
                 raise DomainError(
                     "feedback.unit", _("Hãy chọn trường hoặc cơ quan nhận phản hồi."), field="unit"
                 )
+            throttle.feedback_allowed(request)
             fb = services.feedback_submit(
                 actor=request.user,
                 unit=unit,
