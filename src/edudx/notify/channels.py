@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -251,8 +250,11 @@ def next_attempt(notification_id=None, *, notification_ids=None) -> dt.datetime 
     return qs.aggregate(t=Min("next_attempt_at"))["t"]
 
 
-def schedule_many(ids: list[int], *, run_after: dt.datetime | None = None) -> None:
-    """Queue one task for a batch of notifications (after commit)."""
+def schedule_many(
+    ids: list[int], *, run_after: dt.datetime | None = None, raise_errors: bool = False
+) -> None:
+    """Queue one task for a batch of notifications. A queue that cannot defer leaves a
+    future batch to `send_due` (edudx notify_send)."""
     from .tasks import send_notifications  # noqa: PLC0415 — tasks import this module
 
     try:
@@ -263,9 +265,18 @@ def schedule_many(ids: list[int], *, run_after: dt.datetime | None = None) -> No
             task = task.using(run_after=run_after)
         task.enqueue(list(ids))
     except Exception:
+        if raise_errors:
+            raise
         log.exception("notify.enqueue_failed", extra={"notifications": len(ids)})
 
 
-def after_commit(notification: Notification, run_after: dt.datetime | None = None) -> None:
-    pk = notification.pk
-    transaction.on_commit(lambda: schedule(pk, run_after=run_after))
+QUEUED = "notify.queued"
+
+
+def queue_after_commit(ids: list[int], run_after: dt.datetime | None = None) -> None:
+    """In the caller's transaction: an outbox event whose handler queues the sending task.
+    It commits with the notifications, so a crash between commit and enqueue loses
+    nothing: the worker's outbox sweep queues it then (`core.events`)."""
+    from edudx.core import events  # noqa: PLC0415
+
+    events.emit(QUEUED, {"ids": list(ids), "run_after": run_after.isoformat() if run_after else ""})

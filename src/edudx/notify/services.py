@@ -4,7 +4,8 @@ Stores the in-app inbox row and its channel deliveries (`channels.plan`: one row
 the recipient wants, unique on (notification, channel)) in the caller's transaction, so a
 rolled-back change notifies nobody, and is idempotent on `key`: calling it again for the
 same occurrence returns the row already stored and sends nothing more. Channel sending
-(e-mail, Web Push, SMS, Zalo) is queued after commit (`channels`, `tasks`)."""
+(e-mail, Web Push, SMS, Zalo) is queued after commit through the outbox (`channels.
+queue_after_commit` → `handlers.queue_sending` → task `send_notifications`)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -59,11 +60,10 @@ def notify(
     try:
         with transaction.atomic():
             notification = Notification.objects.create(key=key, **fields)
-            deliveries = channels.plan(notification, not_before=deliver_after)
+            if channels.plan(notification, not_before=deliver_after):
+                channels.queue_after_commit([notification.pk], deliver_after)
     except IntegrityError:
         return Notification.objects.get(key=key)
-    if deliveries:
-        channels.after_commit(notification, run_after=deliver_after)
     return notification
 
 
@@ -110,6 +110,9 @@ def notify_many(
         with transaction.atomic():
             created = Notification.objects.bulk_create(rows, batch_size=500)
             deliveries = channels.plan_many(created, not_before=deliver_after)
+            if deliveries:
+                ids = sorted({d.notification_id for d in deliveries})
+                channels.queue_after_commit(ids, deliver_after)
     except IntegrityError:  # a concurrent fan-out stored some: fall back, one at a time
         for n in rows:
             notify(
@@ -123,9 +126,6 @@ def notify_many(
                 deliver_after=deliver_after,
             )
         return len(rows)
-    if deliveries:
-        ids = sorted({d.notification_id for d in deliveries})
-        transaction.on_commit(lambda: channels.schedule_many(ids, run_after=deliver_after))
     return len(created)
 
 
