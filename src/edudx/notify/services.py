@@ -1,15 +1,23 @@
 """`notify(recipient, event, context, key=...)` — the one call every module makes.
 
-Stores the in-app inbox row in the caller's transaction (so a rolled-back change notifies
-nobody) and is idempotent on `key`: calling it again for the same occurrence returns the row
-already stored. Channel fan-out (e-mail, Web Push, SMS, Zalo) happens after commit; see
-`edudx.notify.channels` where it exists."""
+Stores the in-app inbox row and its channel deliveries (`channels.plan`: one row per channel
+the recipient wants, unique on (notification, channel)) in the caller's transaction, so a
+rolled-back change notifies nobody, and is idempotent on `key`: calling it again for the
+same occurrence returns the row already stored and sends nothing more. Channel sending
+(e-mail, Web Push, SMS, Zalo) is queued after commit through the outbox (`channels.
+queue_after_commit` → `handlers.queue_sending` → task `send_notifications`)."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Notification
+from edudx.core.errors import DomainError, NotFound
+
+from . import channels
+from .models import Notification, Preference, PushSubscription
 
 
 @dataclass(frozen=True)
@@ -29,10 +37,12 @@ def notify(
     title: str,
     body: str = "",
     url: str = "",
+    deliver_after: dt.datetime | None = None,
 ) -> Notification:
     """Notify a user (`accounts.User`) or an `Address`. `event` names what happened
     ("eservices.dossier_status", "contact.notice"…); `key` identifies this occurrence
-    (e.g. f"dossier:{pk}:status:{n}") so retries never notify twice."""
+    (e.g. f"dossier:{pk}:status:{n}") so retries never notify twice. `deliver_after` holds
+    the channels (not the inbox) until then: a school's quiet hours."""
     fields = {
         "event": event,
         "title": title[:200],
@@ -50,16 +60,120 @@ def notify(
     try:
         with transaction.atomic():
             notification = Notification.objects.create(key=key, **fields)
+            if channels.plan(notification, not_before=deliver_after):
+                channels.queue_after_commit([notification.pk], deliver_after)
     except IntegrityError:
         return Notification.objects.get(key=key)
-    _after_commit(notification)
     return notification
 
 
-def _after_commit(notification: Notification) -> None:
-    """Hook for channel delivery (filled in by edudx.notify.channels)."""
+def notify_many(
+    recipients,
+    event: str,
+    context: dict | None = None,
+    *,
+    key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    deliver_after: dt.datetime | None = None,
+) -> int:
+    """`notify()` for many users at once (a notice to a school's guardians), with a few
+    queries in all. Each recipient's key is f"{key}:user:{user.pk}", so a repeat — or a
+    single `notify()` with that key — stores and sends nothing twice. Returns how many
+    notifications were stored now."""
+    users = {f"{key}:user:{u.pk}": u for u in recipients}
+    keys = list(users)
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        existing |= set(
+            Notification.objects.filter(key__in=keys[start : start + 500]).values_list(
+                "key", flat=True
+            )
+        )
+    rows = [
+        Notification(
+            recipient=u,
+            key=k,
+            event=event,
+            title=title[:200],
+            body=body,
+            url=url,
+            context=dict(context or {}),
+        )
+        for k, u in users.items()
+        if k not in existing
+    ]
+    if not rows:
+        return 0
     try:
-        from .channels import schedule  # noqa: PLC0415 — optional until channels exist
-    except ImportError:
-        return
-    transaction.on_commit(lambda: schedule(notification.pk))
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(rows, batch_size=500)
+            deliveries = channels.plan_many(created, not_before=deliver_after)
+            if deliveries:
+                ids = sorted({d.notification_id for d in deliveries})
+                channels.queue_after_commit(ids, deliver_after)
+    except IntegrityError:  # a concurrent fan-out stored some: fall back, one at a time
+        for n in rows:
+            notify(
+                n.recipient,
+                event,
+                context,
+                key=n.key,
+                title=title,
+                body=body,
+                url=url,
+                deliver_after=deliver_after,
+            )
+        return len(rows)
+    return len(created)
+
+
+def mark_read(*, actor, notification_ids=None, keys=None) -> int:
+    """Mark the actor's own notifications read: those with these ids or keys, or every
+    unread one when neither is given (a module marks its notification read when the thing
+    it announced is opened: a notice, a conversation)."""
+    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    if keys is not None:
+        qs = qs.filter(key__in=list(keys))
+    return qs.update(read_at=timezone.now())
+
+
+def notification_open(*, actor, notification_id: int) -> Notification:
+    n = Notification.objects.filter(recipient=actor, pk=notification_id).first()
+    if n is None:
+        raise NotFound("notify.not_found", _("Không tìm thấy thông báo."))
+    if n.read_at is None:
+        n.read_at = timezone.now()
+        Notification.objects.filter(pk=n.pk).update(read_at=n.read_at)
+    return n
+
+
+def preference_update(*, actor, email: bool, webpush: bool, sms: bool, zalo: bool) -> Preference:
+    pref, _created = Preference.objects.update_or_create(
+        user=actor, defaults={"email": email, "webpush": webpush, "sms": sms, "zalo": zalo}
+    )
+    return pref
+
+
+def push_subscribe(*, actor, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Store (or move to this user) a browser's push subscription."""
+    endpoint = (endpoint or "").strip()
+    if not endpoint.startswith("https://") or len(endpoint) > 500:
+        raise DomainError(
+            "notify.push.endpoint",
+            _("Địa chỉ đăng ký nhận thông báo không hợp lệ."),
+            field="endpoint",
+        )
+    if not p256dh or not auth or len(p256dh) > 200 or len(auth) > 100:
+        raise DomainError("notify.push.keys", _("Thiếu khóa của trình duyệt."), field="keys")
+    sub, _created = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": actor, "p256dh": p256dh, "auth": auth}
+    )
+    return sub
+
+
+def push_unsubscribe(*, actor, endpoint: str) -> int:
+    return PushSubscription.objects.filter(user=actor, endpoint=endpoint).delete()[0]

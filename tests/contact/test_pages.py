@@ -1,0 +1,153 @@
+"""Scoping of every contact-book page: a guardian sees their own child and nobody else's
+(404); a teacher the students of the classes they teach; a thread only its two people."""
+
+import pytest
+
+from edudx.audit.models import AuditEvent
+from edudx.contact import services
+from edudx.contact.models import Message, NoticeRead, TeacherComment, Thread
+
+pytestmark = pytest.mark.django_db
+
+
+def test_guardian_sees_the_contact_book_of_their_child(district, guardian, teacher, as_user):
+    client = as_user(guardian)
+    a1 = district.student_a1
+    response = client.get(f"/contact/students/{a1.pk}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Nguyễn Văn An" in body and "6A1" in body
+    assert "Lê Thị Hoa" in body  # the homeroom teacher to write to
+    assert "Chức năng học phí chưa được bật." in body  # the fees hook, no fake invoices
+    assert AuditEvent.objects.filter(
+        object_type="contact.contact_book", object_id=str(a1.pk), actor=guardian
+    ).exists()
+    home = client.get("/contact/")
+    assert home.status_code == 200
+    assert f"/contact/students/{a1.pk}/" in home.content.decode()
+
+
+def test_guardian_of_another_class_gets_404_everywhere(
+    district, guardian, guardian_b, teacher, as_user
+):
+    notice = services.notice_post(
+        actor=teacher,
+        audience="class",
+        title="Họp phụ huynh",
+        body="Thứ Bảy 8 giờ",
+        class_group=district.class_a,
+    )
+    thread = services.thread_open(actor=guardian, student=district.student_a1, other=teacher)
+    client = as_user(guardian_b)
+    assert client.get(f"/contact/students/{district.student_a1.pk}/").status_code == 404
+    assert client.get(f"/contact/students/{district.student_a2.pk}/").status_code == 404
+    assert client.get(f"/contact/notices/{notice.pk}/").status_code == 404
+    assert client.get(f"/contact/messages/{thread.pk}/").status_code == 404
+    response = client.post(f"/contact/messages/{thread.pk}/", {"body": "xin chào"})
+    assert response.status_code == 404
+    assert Message.objects.count() == 0
+    assert NoticeRead.objects.count() == 0
+    assert "Họp phụ huynh" not in client.get("/contact/notices/").content.decode()
+    # The guardian's own child's page is fine.
+    assert client.get(f"/contact/students/{district.student_b1.pk}/").status_code == 200
+
+
+def test_teacher_sees_their_class_and_not_another(district, teacher, teacher_b, as_user):
+    client = as_user(teacher)
+    assert client.get(f"/contact/students/{district.student_a1.pk}/").status_code == 200
+    assert client.get(f"/contact/classes/{district.class_a.pk}/").status_code == 200
+    assert client.get(f"/contact/students/{district.student_b1.pk}/").status_code == 404
+    assert client.get(f"/contact/classes/{district.class_b.pk}/").status_code == 404
+    other = as_user(teacher_b)
+    assert other.get(f"/contact/students/{district.student_a1.pk}/").status_code == 404
+
+
+def test_teacher_of_another_class_is_refused_a_message_to_a_guardian(
+    district, guardian, teacher_b, as_user
+):
+    client = as_user(teacher_b)
+    response = client.post(
+        "/contact/messages/new/",
+        {"student": district.student_a1.pk, "to": guardian.pk, "body": "Chào chị"},
+    )
+    assert response.status_code == 403
+    assert "phụ huynh của học sinh lớp mình dạy" in response.content.decode()
+    assert Thread.objects.count() == 0 and Message.objects.count() == 0
+
+
+def test_teacher_comment_reaches_the_guardian_page(district, guardian, teacher, as_user):
+    client = as_user(teacher)
+    a1 = district.student_a1
+    response = client.post(
+        f"/contact/students/{a1.pk}/", {"action": "comment", "body": "Em tiến bộ môn Toán."}
+    )
+    assert response.status_code == 302
+    assert list(TeacherComment.objects.values_list("body", "author")) == [
+        ("Em tiến bộ môn Toán.", teacher.pk)
+    ]
+    page = as_user(guardian).get(f"/contact/students/{a1.pk}/").content.decode()
+    assert "Em tiến bộ môn Toán." in page
+
+
+def test_a_guardian_cannot_comment(district, guardian, as_user):
+    client = as_user(guardian)
+    response = client.post(
+        f"/contact/students/{district.student_a1.pk}/", {"action": "comment", "body": "x"}
+    )
+    assert response.status_code == 403
+    assert TeacherComment.objects.count() == 0
+
+
+def test_anonymous_is_sent_to_login_for_the_contact_book(client, district):
+    response = client.get(f"/contact/students/{district.student_a1.pk}/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    # The feedback form is public.
+    assert client.get("/contact/feedback/").status_code == 200
+
+
+def test_principal_sets_quiet_hours_and_response_time(district, principal, teacher, as_user):
+    from edudx.contact.models import UnitContactSettings
+
+    client = as_user(principal)
+    assert client.get("/contact/settings/").status_code == 200
+    response = client.post(
+        "/contact/settings/",
+        {"unit": district.school_a.pk, "quiet_from": "20:30", "quiet_to": "07:00", "hours": "48"},
+    )
+    assert response.status_code == 302
+    s = UnitContactSettings.objects.get(unit=district.school_a)
+    assert (s.quiet_from.isoformat(), s.quiet_to.isoformat(), s.feedback_response_hours) == (
+        "20:30:00",
+        "07:00:00",
+        48,
+    )
+    assert as_user(teacher).get("/contact/settings/").status_code == 403
+
+
+def test_lists_show_only_ones_own(district, guardian, guardian_b, teacher, teacher_b, as_user):
+    mine = services.thread_open(actor=guardian, student=district.student_a1, other=teacher)
+    services.message_send(actor=guardian, thread=mine, body="Chào cô")
+    assert "Lê Thị Hoa" in as_user(guardian).get("/contact/messages/").content.decode()
+    other_list = as_user(guardian_b).get("/contact/messages/").content.decode()
+    assert f"/contact/messages/{mine.pk}/" not in other_list
+    assert as_user(teacher_b).get(f"/contact/messages/{mine.pk}/").status_code == 404
+    # Only teachers and school leadership may post notices.
+    assert as_user(guardian).get("/contact/notices/new/").status_code == 403
+    assert as_user(teacher).get("/contact/notices/new/").status_code == 200
+    # The feedback inbox of a guardian is empty; handling someone's feedback is a 404.
+    from django.contrib.auth.models import AnonymousUser
+
+    fb = services.feedback_submit(
+        actor=AnonymousUser(),
+        unit=district.school_a,
+        kind="feedback",
+        subject="S",
+        body="B",
+        phone="0912345678",
+    )
+    assert "S</strong>" not in as_user(guardian).get("/contact/feedback/inbox/").content.decode()
+    assert as_user(guardian).get(f"/contact/feedback/inbox/{fb.pk}/").status_code == 404
+    assert as_user(guardian).get(f"/contact/feedback/track/?id={fb.pk}").status_code == 200
+    assert "Không tìm thấy phản hồi" in (
+        as_user(guardian).get(f"/contact/feedback/track/?id={fb.pk}").content.decode()
+    )
