@@ -167,6 +167,7 @@ class RoundConfig:
     quotas: dict[int, int]
     zones: dict[tuple[int, str], frozenset[int]]  # (commune, village or "") → schools
     priorities: dict[str, int]
+    school_names: dict[int, str]
 
 
 _config_cache: dict[int, tuple[float, RoundConfig]] = {}
@@ -199,6 +200,9 @@ def round_config(round_id: int) -> RoundConfig:
         quotas=dict(AdmissionSchool.objects.filter(round=r).values_list("school_id", "quota")),
         zones={k: frozenset(v) for k, v in zones.items()},
         priorities=dict(PriorityCategory.objects.values_list("code", "rank")),
+        school_names=dict(
+            AdmissionSchool.objects.filter(round=r).values_list("school_id", "school__name")
+        ),
     )
     if ttl > 0:
         with _config_lock:

@@ -127,7 +127,7 @@ class DossierEvent(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=30)
     from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20, choices=DossierStatus.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
