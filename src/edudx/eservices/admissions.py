@@ -406,7 +406,7 @@ def round_allocate(*, actor, round_: AdmissionRound, now=None) -> dict[str, int]
     if now < round_.closes_at:
         raise Conflict("round.open", _("Chỉ xét tuyển sau khi hết thời gian nhận hồ sơ."))
     with transaction.atomic():
-        r = AdmissionRound.objects.select_for_update().get(pk=round_.pk)
+        r = AdmissionRound.objects.select_for_update(of=("self",)).get(pk=round_.pk)
         if r.status != RoundStatus.OPEN:
             raise Conflict("round.allocated", _("Đợt tuyển sinh này đã xét tuyển."))
         _config_cache.pop(r.pk, None)
@@ -501,7 +501,7 @@ def application_confirm(
     application_get(actor=actor, code=application.code, phone=phone)
     with transaction.atomic():
         a = (
-            AdmissionApplication.objects.select_for_update()
+            AdmissionApplication.objects.select_for_update(of=("self",))
             .select_related("round__school_year", "allocated_school")
             .get(pk=application.pk)
         )

@@ -491,7 +491,7 @@ def dossier_submit(*, actor, dossier: Dossier, phone: str | None = None) -> Doss
     if dossier.status != S.DRAFT:
         raise Conflict("dossier.transition", _("Hồ sơ đã được nộp."))
     with transaction.atomic():
-        locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
         if locked.status != S.DRAFT:
             raise Conflict("dossier.transition", _("Hồ sơ đã được nộp."))
         _submit(locked, locked.applicant, timezone.now())
@@ -615,7 +615,7 @@ def dossier_transition(
     labels = action_labels()
     with transaction.atomic():
         d = (
-            Dossier.objects.select_for_update()
+            Dossier.objects.select_for_update(of=("self",))
             .select_related("procedure", "unit", "from_school", "to_school")
             .get(pk=dossier.pk)
         )
@@ -722,7 +722,11 @@ def dossier_supplement(
     if not _may_act_as_applicant(actor, dossier, phone):
         raise Forbidden("dossier.not_applicant", _("Chỉ người nộp mới được bổ sung hồ sơ này."))
     with transaction.atomic():
-        d = Dossier.objects.select_for_update().select_related("procedure").get(pk=dossier.pk)
+        d = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("procedure")
+            .get(pk=dossier.pk)
+        )
         if d.status != S.SUPPLEMENT:
             raise Conflict("dossier.transition", _("Hồ sơ không ở trạng thái chờ bổ sung."))
         _claim_attachments(d, d.procedure, list(attachments))
