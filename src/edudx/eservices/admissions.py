@@ -364,19 +364,24 @@ def application_submit(*, actor, round_id: int, raw: dict, now=None) -> Admissio
             with transaction.atomic():
                 app.save(force_insert=True)
         except IntegrityError:
-            raise Conflict(
-                "application.duplicate",
-                _("Trẻ có số định danh %(p)s đã có hồ sơ trong đợt tuyển sinh này.")
-                % {"p": data["child_personal_id"]},
-                field="child_personal_id",
-            ) from None
-        audit_record(
-            actor=user,
-            action="create",
-            object_type="eservices.admission_application",
-            object_id=app.code,
-            object_repr=data["child_name"],
-            changes={"round": [None, r.pk], "school": [None, data["school_id"]]},
+            # Raised below, outside the block: an exception leaving a savepoint-less
+            # block would mark the caller's whole transaction for rollback.
+            app = None
+        else:
+            audit_record(
+                actor=user,
+                action="create",
+                object_type="eservices.admission_application",
+                object_id=app.code,
+                object_repr=data["child_name"],
+                changes={"round": [None, r.pk], "school": [None, data["school_id"]]},
+            )
+    if app is None:
+        raise Conflict(
+            "application.duplicate",
+            _("Trẻ có số định danh %(p)s đã có hồ sơ trong đợt tuyển sinh này.")
+            % {"p": data["child_personal_id"]},
+            field="child_personal_id",
         )
     return app
 
