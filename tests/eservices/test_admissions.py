@@ -168,3 +168,59 @@ def test_live_counts_for_officers_only(world):
     ]
     with pytest.raises(Forbidden):
         admissions.live_counts(actor=world.citizen, round_=r)
+
+
+def test_grade_6_moves_an_existing_pupil_into_the_intake_class(world):
+    d = world.d
+    now = timezone.now()
+    r = admissions.round_create(
+        actor=None,
+        procedure=world.procedure("admission_grade6"),
+        unit=d.district,
+        school_year=world.next_year,
+        name="Tuyển sinh lớp 6 năm học 2026-2027",
+        opens_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(hours=1),
+        seed="lop6",
+        schools=[(d.school_a, 1)],
+        zones=[(d.school_a, d.commune_a, "Thôn 3")],  # only one village of the commune
+    )
+    dob = dt.date(2015, 4, 1)
+    pupil = people_services.student_create(
+        actor=None,
+        data=person_data("Đỗ Minh Quân", dob, commune_id=d.commune_a.pk),
+        school=world.primary_a,
+        school_year=d.year,
+        start_date=d.year.start_date,
+    )
+    base = {
+        "child_personal_id": pupil.person.personal_id,
+        "child_name": "Đỗ Minh Quân",
+        "date_of_birth": "01/04/2015",
+        "sex": "M",
+        "commune": str(d.commune_a.pk),
+        "school": str(d.school_a.pk),
+        "applicant_name": "Đỗ Văn Hùng",
+        "phone": "0901234567",
+    }
+    with pytest.raises(DomainErrors) as err:
+        admissions.application_submit(actor=None, round_id=r.pk, raw=dict(base, village="Thôn 9"))
+    assert [i["code"] for i in err.value.as_list()] == ["application.zone"]
+    with pytest.raises(DomainErrors) as err:
+        admissions.application_submit(
+            actor=None, round_id=r.pk, raw=dict(base, date_of_birth="01/04/2014", village="Thôn 3")
+        )
+    assert "application.age" in [i["code"] for i in err.value.as_list()]
+    a = admissions.application_submit(actor=None, round_id=r.pk, raw=dict(base, village="thôn 3"))
+    assert a.in_zone is True and a.person == pupil.person
+    close(r)
+    admissions.round_allocate(actor=None, round_=r)
+    a = admissions.application_confirm(
+        actor=None, application=AdmissionApplication.objects.get(pk=a.pk), phone="0901234567"
+    )
+    pupil.refresh_from_db()
+    assert (pupil.current_school, pupil.current_class.name) == (d.school_a, "6A1")
+    assert pupil.current_class.school_year == world.next_year
+    assert list(
+        Enrolment.objects.filter(student=pupil).order_by("id").values_list("school_id", "status")
+    ) == [(world.primary_a.pk, "transferred_out"), (d.school_a.pk, "active")]
