@@ -249,6 +249,7 @@ def start_server(args):
     cmd = [
         sys.executable, "-m", "granian", "--interface", "wsgi",
         "--workers", str(args.workers), "--blocking-threads", str(args.threads),
+        "--backpressure", str(args.backpressure or args.threads),
         "--backlog", "4096", "--host", "127.0.0.1", "--port", str(args.port),
         "--no-ws", "--log-level", "error", "edudx.wsgi:application",
     ]  # fmt: skip
@@ -318,9 +319,12 @@ def main() -> None:
     p.add_argument("--duration", type=float, default=120.0, help="seconds of arrivals per side")
     p.add_argument("--rate", type=float, default=1200.0, help="offered arrivals per second")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=12, help="granian blocking threads/worker")
-    p.add_argument("--gate", type=int, default=6, help="submissions at once per worker")
-    p.add_argument("--gate-wait-ms", type=int, default=200)
+    p.add_argument("--threads", type=int, default=16, help="granian blocking threads/worker")
+    p.add_argument(
+        "--backpressure", type=int, default=0, help="requests in flight/worker (default: threads)"
+    )
+    p.add_argument("--gate", type=int, default=4, help="submissions at once per worker")
+    p.add_argument("--gate-wait-ms", type=int, default=50)
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--max-attempts", type=int, default=50)
@@ -342,7 +346,8 @@ def main() -> None:
     print(
         f"admissions spike: {args.clients} clients, {args.rate:.0f} arrivals/s offered for "
         f"{args.duration:.0f} s ({arrivals} applicants per side); granian {args.workers} "
-        f"workers × {args.threads} threads, gate {args.gate}/worker; PostgreSQL {DB_NAME}"
+        f"workers × {args.threads} threads (backpressure {args.backpressure or args.threads}), "
+        f"gate {args.gate}/worker, wait {args.gate_wait_ms} ms; PostgreSQL {DB_NAME}"
     )
     round_id, children = setup_database(args, arrivals)
     server = start_server(args)

@@ -126,3 +126,33 @@ def test_apply_result_and_live_counts(client, world):
     counts = client.get(f"/services/admissions/{r.pk}/counts/").content.decode()
     assert "Trường Tiểu học Kim Đồng" in counts
     assert Client().get(f"/services/admissions/result/?code={a.code}").status_code == 404
+
+
+def _queue_queries(client, world, n):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(n):
+        c = Client()
+        c.post("/services/procedures/diploma_copy/", dict(COPY, unit=world.d.commune_a.pk))
+        d = Dossier.objects.order_by("-id").first()
+        c.post(
+            f"/services/dossiers/{d.code}/",
+            {
+                "action": "upload",
+                "kind": "id_document",
+                "file": SimpleUploadedFile("a.pdf", PDF, "application/pdf"),
+            },
+        )
+        c.post(f"/services/dossiers/{d.code}/", {"action": "submit"})
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/services/officer/").status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_officer_queue_query_count_does_not_grow_with_rows(client, world):
+    otp_login(client, world.officer_a)
+    one = _queue_queries(client, world, 1)
+    five = _queue_queries(client, world, 4)
+    assert Dossier.objects.filter(status="submitted").count() == 5
+    assert five == one
