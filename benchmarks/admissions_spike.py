@@ -251,7 +251,7 @@ def start_server(args):
         "--workers", str(args.workers), "--blocking-threads", str(args.threads),
         "--backpressure", str(args.backpressure or args.threads),
         "--backlog", "4096", "--host", "127.0.0.1", "--port", str(args.port),
-        "--no-ws", "--log-level", "error", "edudx.wsgi:application",
+        "--no-ws", "--log-level", "error", "edudx.eservices.wsgi_gate:application",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, env=server_env(args), cwd=ROOT, start_new_session=True)  # noqa: S603
     import httpx  # noqa: PLC0415
@@ -324,7 +324,7 @@ def main() -> None:
         "--backpressure", type=int, default=0, help="requests in flight/worker (default: threads)"
     )
     p.add_argument("--gate", type=int, default=4, help="submissions at once per worker")
-    p.add_argument("--gate-wait-ms", type=int, default=50)
+    p.add_argument("--gate-wait-ms", type=int, default=5)
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--max-attempts", type=int, default=50)

@@ -1,4 +1,5 @@
-"""Holding the opening-day spike: at most N submissions run at once in a worker process
+"""Holding the opening-day spike (`wsgi_gate` puts the same gate in front of Django):
+at most N submissions run at once in a worker process
 (EDUDX_ESERVICES_SUBMIT_CONCURRENCY, default 8 — about the database connections a
 worker should hold busy). A request that cannot get a slot within
 EDUDX_ESERVICES_SUBMIT_WAIT_MS (default 250 ms) is answered at once with 503 and
@@ -46,9 +47,15 @@ def busy_response() -> JsonResponse:
     return response
 
 
+HELD = "edudx.eservices.gate_held"
+
+
 def submission_gate(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
+        if request.META.get(HELD):
+            # The WSGI front gate (eservices.wsgi_gate) already holds a slot for it.
+            return view(request, *args, **kwargs)
         gate = _gate()
         if not gate.acquire(timeout=setting("SUBMIT_WAIT_MS", 250) / 1000):
             log.info("eservices.gate_busy", extra={"path": request.path})
