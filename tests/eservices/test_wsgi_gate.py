@@ -1,6 +1,8 @@
 import json
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import RequestFactory
 from django.test.client import FakePayload
 
@@ -26,7 +28,14 @@ def call(path, method="POST", body=b""):
     def start_response(status, headers, exc_info=None):
         seen["status"], seen["headers"] = status, dict(headers)
 
-    seen["body"] = b"".join(wsgi_gate.application(environ, start_response))
+    # As django.test.Client does: keep the test's connection (and its transaction) open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        seen["body"] = b"".join(wsgi_gate.application(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return seen
 
 
