@@ -252,3 +252,24 @@ def test_saturated_server_answers_503_with_retry_after(world, settings):
     )
     assert retried.status_code == 201
     assert admissions.AdmissionApplication.objects.count() == 1
+
+
+def test_application_lookup_by_phone_is_throttled(world):
+    r = world.grade1_round()
+    c = Client()
+    code = c.post(
+        f"{API}/admissions/rounds/{r.pk}/applications",
+        application(world),
+        content_type="application/json",
+    ).json()["code"]
+    for _ in range(5):
+        assert (
+            c.get(f"{API}/admissions/applications/{code}", {"phone": "0900000000"}).status_code
+            == 404
+        )
+    blocked = c.get(f"{API}/admissions/applications/{code}", {"phone": "0977123456"})
+    assert blocked.status_code == 429
+    rating = c.post(
+        f"{API}/dossiers/HSAAAAAAAA/rating", {"score": 5}, content_type="application/json"
+    )
+    assert rating.status_code == 404

@@ -275,7 +275,7 @@ class RatingIn(Schema):
 )
 def rate(request, code: str, payload: RatingIn):
     d = Dossier.objects.filter(code=code.strip().upper()).first()
-    if d is None:
+    if d is None or not services.may_act_as_applicant(_user(request), d, payload.phone):
         raise NotFound("dossier.not_found", _("Không tìm thấy hồ sơ."))
     r = services.dossier_rate(
         actor=_user(request),
@@ -415,8 +415,24 @@ def apply(request, round_id: int, payload: ApplicationIn):
     summary="An application and its result (by account, or code + phone)",
 )
 def application_result(request, code: str, phone: str | None = None):
-    a = admissions.application_get(actor=_user(request), code=code, phone=phone)
-    return render_application(a)
+    return render_application(_application(request, code, phone))
+
+
+def _application(request, code: str, phone: str | None) -> AdmissionApplication:
+    """The application for its applicant or an officer; look-ups by code + phone are
+    throttled per client like dossier look-ups, and a wrong phone says nothing more than
+    an unknown code."""
+    client = _client(request)
+    if _user(request) is None and not services.lookup_allowed(client):
+        raise services.Throttled(
+            "lookup.throttled", _("Tra cứu sai quá nhiều lần; vui lòng thử lại sau 15 phút.")
+        )
+    try:
+        return admissions.application_get(actor=_user(request), code=code, phone=phone)
+    except NotFound:
+        if _user(request) is None:
+            services.lookup_failed(client)
+        raise
 
 
 class ConfirmIn(Schema):
@@ -430,7 +446,7 @@ class ConfirmIn(Schema):
     summary="The parent confirms enrolment (creates the enrolment in the intake class)",
 )
 def application_confirm(request, code: str, payload: ConfirmIn):
-    a = admissions.application_get(actor=_user(request), code=code, phone=payload.phone)
+    a = _application(request, code, payload.phone)
     a = admissions.application_confirm(actor=_user(request), application=a, phone=payload.phone)
     return render_application(
         AdmissionApplication.objects.select_related(

@@ -458,7 +458,7 @@ def dossier_create(
     return dossier
 
 
-def _may_act_as_applicant(actor, dossier: Dossier, phone: str | None) -> bool:
+def may_act_as_applicant(actor, dossier: Dossier, phone: str | None) -> bool:
     if dossier.applicant_id is not None:
         return getattr(actor, "pk", None) == dossier.applicant_id
     return phone is not None and secrets.compare_digest(normalise_phone(phone), dossier.phone)
@@ -476,7 +476,7 @@ def _submit(dossier: Dossier, user, now) -> None:
 
 
 def dossier_attach(*, actor, dossier: Dossier, attachment: Attachment, phone=None) -> Dossier:
-    if dossier.status not in (S.DRAFT, S.SUPPLEMENT) or not _may_act_as_applicant(
+    if dossier.status not in (S.DRAFT, S.SUPPLEMENT) or not may_act_as_applicant(
         actor, dossier, phone
     ):
         raise Forbidden("dossier.attach", _("Không thể thêm tệp vào hồ sơ này."))
@@ -486,7 +486,7 @@ def dossier_attach(*, actor, dossier: Dossier, attachment: Attachment, phone=Non
 
 
 def dossier_submit(*, actor, dossier: Dossier, phone: str | None = None) -> Dossier:
-    if not _may_act_as_applicant(actor, dossier, phone):
+    if not may_act_as_applicant(actor, dossier, phone):
         raise Forbidden("dossier.not_applicant", _("Chỉ người nộp mới được nộp hồ sơ này."))
     if dossier.status != S.DRAFT:
         raise Conflict("dossier.transition", _("Hồ sơ đã được nộp."))
@@ -719,7 +719,7 @@ def dossier_supplement(
 ) -> Dossier:
     """The applicant answers a supplement request; the clock restarts and the due date
     moves by the working days it was paused."""
-    if not _may_act_as_applicant(actor, dossier, phone):
+    if not may_act_as_applicant(actor, dossier, phone):
         raise Forbidden("dossier.not_applicant", _("Chỉ người nộp mới được bổ sung hồ sơ này."))
     with transaction.atomic():
         d = (
@@ -828,7 +828,7 @@ def _result_fields(actor, d: Dossier, now) -> dict:
 
 
 def dossier_rate(*, actor, dossier: Dossier, score: int, comment: str = "", phone=None) -> Rating:
-    if not _may_act_as_applicant(actor, dossier, phone):
+    if not may_act_as_applicant(actor, dossier, phone):
         raise Forbidden("dossier.not_applicant", _("Chỉ người nộp mới được đánh giá hồ sơ này."))
     if dossier.status != S.RETURNED:
         raise Conflict("rating.open", _("Chỉ đánh giá được sau khi hồ sơ đã trả kết quả."))
