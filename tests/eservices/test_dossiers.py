@@ -289,3 +289,47 @@ def test_citizen_with_account_sees_own_dossiers_only(world):
     assert selectors.dossier_get(actor=world.officer_a, code=other.code) == other
     with pytest.raises(NotFound):
         selectors.dossier_get(actor=world.officer_b, code=other.code)
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_applicant_transitions(world, state):
+    d = bring_to(world, state)
+    if state == "supplement":
+        d = services.dossier_supplement(
+            actor=None, dossier=d, comment="Đã bổ sung", phone="0912345678"
+        )
+        assert d.status == "processing"
+    else:
+        with pytest.raises(Conflict):
+            services.dossier_supplement(actor=None, dossier=d, comment="x", phone="0912345678")
+    with pytest.raises(Conflict):
+        services.dossier_submit(
+            actor=None, dossier=Dossier.objects.get(pk=d.pk), phone="0912345678"
+        )
+
+
+def test_draft_submit_by_applicant_only(world):
+    d = services.dossier_create(
+        actor=world.citizen,
+        procedure=world.procedure("diploma_copy"),
+        raw=COPY_FORM,
+        attachments=[str(upload(world.citizen).token)],
+        unit_id=world.d.commune_a.pk,
+        submit=False,
+    )
+    assert d.status == "draft"
+    with pytest.raises(Forbidden):
+        services.dossier_submit(actor=world.guardian, dossier=d)
+    with pytest.raises(Forbidden):
+        services.dossier_submit(actor=None, dossier=d, phone="0912345678")  # has an account
+    d = services.dossier_submit(actor=world.citizen, dossier=d)
+    assert d.status == "submitted" and d.submitted_at is not None
+
+
+def test_catalogue_load_is_idempotent(world):
+    from edudx.eservices.catalogue import catalogue_load
+    from edudx.eservices.models import Procedure
+
+    assert catalogue_load() == 8
+    assert Procedure.objects.count() == 8
+    assert Procedure.objects.get(code="transfer_upper_secondary").unit_kind == "province"
