@@ -267,6 +267,23 @@ def start_server(args):
     raise SystemExit("granian did not start")
 
 
+def sample_waits(stop, tally: dict) -> None:
+    """What the server's database sessions wait on, sampled every 0.2 s (pg_stat_activity):
+    e.g. Lock/tuple (a row lock such as the audit chain head) against IO/WALSync."""
+    import psycopg  # noqa: PLC0415
+
+    with psycopg.connect(DB_URL, autocommit=True) as conn:
+        while not stop.is_set():
+            for kind, event, state in conn.execute(
+                "SELECT wait_event_type, wait_event, state FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (DB_NAME,),
+            ).fetchall():
+                key = f"{kind}/{event}" if kind else f"running ({state})"
+                tally[key] = tally.get(key, 0) + 1
+            stop.wait(0.2)
+
+
 def load_phase(args, path: str, children: Path, arrivals: int) -> dict:
     out = Path(args.var) / f"load-{abs(hash(path))}.json"
     cmd = [
@@ -275,8 +292,20 @@ def load_phase(args, path: str, children: Path, arrivals: int) -> dict:
         "--clients", str(args.clients), "--rate", str(args.rate), "--timeout", str(args.timeout),
         "--max-attempts", str(args.max_attempts), "--out", str(out),
     ]  # fmt: skip
-    subprocess.run(cmd, check=True, cwd=ROOT)  # noqa: S603
-    return json.loads(out.read_text())
+    import threading  # noqa: PLC0415
+
+    stop, waits = threading.Event(), {}
+    sampler = threading.Thread(target=sample_waits, args=(stop, waits), daemon=True)
+    sampler.start()
+    try:
+        subprocess.run(cmd, check=True, cwd=ROOT)  # noqa: S603
+    finally:
+        stop.set()
+        sampler.join(timeout=5)
+    result = json.loads(out.read_text())
+    top = sorted(waits.items(), key=lambda kv: -kv[1])[:6]
+    result["db_waits"] = ", ".join(f"{k} {v}" for k, v in top)
+    return result
 
 
 def check_database(round_id: int, results: dict[str, str]) -> dict:
@@ -354,9 +383,11 @@ def main() -> None:
     try:
         floor = load_phase(args, "/services/bench/insert/", children, arrivals)
         print("B floor (1 INSERT)  ", fmt(floor))
+        print("   database sessions (samples):", floor["db_waits"])
         path = f"/api/v1/admissions/rounds/{round_id}/applications"
         submit = load_phase(args, path, children, arrivals)
         print("A submission        ", fmt(submit))
+        print("   database sessions (samples):", submit["db_waits"])
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
