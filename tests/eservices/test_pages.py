@@ -156,3 +156,12 @@ def test_officer_queue_query_count_does_not_grow_with_rows(client, world):
     five = _queue_queries(client, world, 4)
     assert Dossier.objects.filter(status="submitted").count() == 5
     assert five == one
+
+
+def test_pages_in_english(world):
+    c = Client(headers={"Accept-Language": "en"})
+    c.cookies["django_language"] = "en"
+    page = c.get("/services/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Online public services" in page and "Look up a dossier" in page
+    form = c.get("/services/procedures/diploma_copy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Applicant&#x27;s full name" in form and "Number of copies" in form
