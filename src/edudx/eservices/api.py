@@ -1,3 +1,480 @@
-from ninja import Router
+"""/api/v1 online public services: the procedure catalogue, dossiers (submission with
+Idempotency-Key, status by code + phone, officer transitions, ratings) and admissions
+(application, result, confirmation, live counts, allocation).
+
+Submitting does not need an account: a parent may apply with a phone number (the
+`public` authentication below lets the request through without credentials, while a
+session or token, when present, is still checked — CSRF and TOTP included)."""
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from edudx.accounts.tokens import TokenAuth, VerifiedSessionAuth, actor_key
+from edudx.core.api_errors import ErrorOut, Unauthorized
+from edudx.core.errors import NotFound
+from edudx.core.idempotency import idempotent
+from edudx.core.scope import scope_of
+from edudx.org.api import ERRORS, IDEMPOTENT, json_body
+
+from . import admissions, selectors, services
+from .gate import submission_gate
+from .models import AdmissionApplication, AdmissionRound, Dossier, DossierStatus
 
 router = Router(tags=["eservices"])
+
+
+def public(request):
+    """No credentials: an anonymous applicant (tracking code + phone)."""
+    return "anonymous"
+
+
+OPTIONAL_AUTH = [TokenAuth(), VerifiedSessionAuth(), public]
+BUSY = {503: ErrorOut}
+
+
+def _client(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _user(request):
+    user = getattr(request, "user", None)
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _require_user(request):
+    user = _user(request)
+    if user is None:
+        raise Unauthorized("auth.required", _("Cần đăng nhập."))
+    return user
+
+
+# --- procedures ------------------------------------------------------------------------------
+
+
+class ProcedureOut(Schema):
+    code: str
+    name: str
+    kind: str
+    level: str
+    legal_basis: str
+    unit_kind: str
+    fee: int
+    processing_days: int
+    fields: list[dict]
+    attachments: list[dict]
+    steps: list[str]
+
+
+def _procedure(p) -> dict:
+    return {f: getattr(p, f) for f in ProcedureOut.model_fields}
+
+
+@router.get(
+    "/procedures",
+    response=list[ProcedureOut],
+    auth=OPTIONAL_AUTH,
+    summary="The public-service procedure catalogue",
+)
+def list_procedures(request, kind: str | None = None):
+    return [_procedure(p) for p in selectors.procedures(kind=kind)]
+
+
+@router.get(
+    "/procedures/{code}",
+    response={200: ProcedureOut, **ERRORS},
+    auth=OPTIONAL_AUTH,
+    summary="One procedure: form fields, attachments, steps",
+)
+def get_procedure(request, code: str):
+    return _procedure(selectors.procedure_get(code))
+
+
+# --- attachments and dossiers ----------------------------------------------------------------
+
+
+class AttachmentOut(Schema):
+    token: str
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+
+
+@router.post(
+    "/attachments",
+    response={201: AttachmentOut, **ERRORS},
+    auth=OPTIONAL_AUTH,
+    summary="Upload one attachment before submitting (PDF, JPEG or PNG; checked on the bytes)",
+)
+def upload_attachment(request, kind: Form[str], file: File[UploadedFile]):
+    data = file.read(services.setting("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024) + 1)
+    a = services.attachment_upload(
+        actor=_user(request),
+        kind=kind,
+        filename=file.name or "",
+        data=data,
+        claimed_type=file.content_type or "",
+    )
+    return Status(
+        201,
+        {
+            "token": str(a.token),
+            "kind": a.kind,
+            "filename": a.filename,
+            "content_type": a.content_type,
+            "size": a.size,
+        },
+    )
+
+
+class DossierIn(Schema):
+    procedure: str
+    unit_id: int | None = Field(None, description="The resolving unit when no school is given.")
+    data: dict = Field(default_factory=dict, description="The procedure's form fields.")
+    attachments: list[str] = Field(default_factory=list, description="Tokens from /attachments.")
+
+
+class DossierEventOut(Schema):
+    action: str
+    status: str
+    comment: str
+    at: dt.datetime
+
+
+class DossierOut(Schema):
+    code: str
+    procedure: str
+    procedure_name: str
+    unit: str
+    status: str
+    status_label: str
+    submitted_at: dt.datetime | None
+    due_date: dt.date | None
+    overdue: bool
+    result_available: bool
+    events: list[DossierEventOut]
+
+
+def render_dossier(d: Dossier, *, with_events=True) -> dict:
+    return {
+        "code": d.code,
+        "procedure": d.procedure.code,
+        "procedure_name": d.procedure.name,
+        "unit": d.unit.name,
+        "status": d.status,
+        "status_label": str(DossierStatus(d.status).label),
+        "submitted_at": d.submitted_at,
+        "due_date": d.due_date,
+        "overdue": selectors.is_overdue(d),
+        "result_available": bool(d.result_reference),
+        "events": [
+            {"action": e.action, "status": e.to_status, "comment": e.comment, "at": e.at}
+            for e in (d.events.all() if with_events else [])
+        ],
+    }
+
+
+@router.post(
+    "/dossiers",
+    response={201: DossierOut, **ERRORS, **BUSY},
+    auth=OPTIONAL_AUTH,
+    summary="Submit a dossier (Idempotency-Key: a retry never files twice)",
+    openapi_extra=IDEMPOTENT,
+)
+@submission_gate
+def submit_dossier(request, payload: DossierIn):
+    procedure = selectors.procedure_get(payload.procedure)
+    user = _user(request)
+    key = (
+        actor_key(request)
+        if user
+        else f"phone:{services.normalise_phone(payload.data.get('phone'))}"
+    )
+
+    def run() -> dict:
+        d = services.dossier_create(
+            actor=user,
+            procedure=procedure,
+            raw=payload.data,
+            attachments=payload.attachments,
+            unit_id=payload.unit_id,
+        )
+        return json_body(DossierOut, render_dossier(d))
+
+    return idempotent(request, actor_key=key, run=run)
+
+
+@router.get(
+    "/dossiers/status",
+    response={200: DossierOut, **ERRORS},
+    auth=OPTIONAL_AUTH,
+    summary="Status of a dossier by its code and the applicant's phone (throttled)",
+)
+def dossier_status(request, code: str, phone: str):
+    d = services.dossier_by_code_and_phone(code=code, phone=phone, client_key=_client(request))
+    return render_dossier(d)
+
+
+@router.get(
+    "/dossiers",
+    response={200: list[DossierOut], **ERRORS},
+    summary="My dossiers (citizen, parent), or the officer's queue",
+)
+def list_dossiers(request, status: str | None = None, overdue: bool = False):
+    user = _require_user(request)
+    mine = list(selectors.my_dossiers(actor=user))
+    queue = list(selectors.officer_queue(actor=user, status=status, overdue=overdue)[:200])
+    return [render_dossier(d, with_events=False) for d in (queue or mine)]
+
+
+class TransitionIn(Schema):
+    action: str = Field(..., description=", ".join(services.OFFICER_ACTIONS))
+    comment: str = Field(..., max_length=2000)
+    class_id: int | None = Field(None, description="accept: the receiving class.")
+
+
+@router.post(
+    "/dossiers/{code}/transitions",
+    response={200: DossierOut, **ERRORS},
+    summary="An officer moves a dossier one step (with a comment; audited)",
+)
+def transition(request, code: str, payload: TransitionIn):
+    user = _require_user(request)
+    scope = scope_of(user)
+    if scope.everything or scope.unit_paths:
+        # An officer of another unit learns why (403 naming the responsible unit).
+        d = Dossier.objects.select_related("procedure", "unit").filter(code=code.upper()).first()
+        if d is None:
+            raise NotFound("dossier.not_found", _("Không tìm thấy hồ sơ."))
+    else:
+        d = selectors.dossier_get(actor=user, code=code)
+    d = services.dossier_transition(
+        actor=request.user,
+        dossier=d,
+        action=payload.action,
+        comment=payload.comment,
+        class_id=payload.class_id,
+    )
+    return render_dossier(d)
+
+
+class RatingIn(Schema):
+    score: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=2000)
+    phone: str | None = None
+
+
+@router.post(
+    "/dossiers/{code}/rating",
+    response={201: dict, **ERRORS},
+    auth=OPTIONAL_AUTH,
+    summary="Rate a closed dossier 1–5 (applicant, by account or phone)",
+)
+def rate(request, code: str, payload: RatingIn):
+    d = Dossier.objects.filter(code=code.strip().upper()).first()
+    if d is None or not services.may_act_as_applicant(_user(request), d, payload.phone):
+        raise NotFound("dossier.not_found", _("Không tìm thấy hồ sơ."))
+    r = services.dossier_rate(
+        actor=_user(request),
+        dossier=d,
+        score=payload.score,
+        comment=payload.comment,
+        phone=payload.phone,
+    )
+    return Status(201, {"code": d.code, "score": r.score})
+
+
+# --- admissions ------------------------------------------------------------------------------
+
+
+class RoundOut(Schema):
+    id: int
+    name: str
+    grade: int
+    school_year: str
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    seed: str
+    status: str
+    schools: list[dict]
+
+
+def _round(r: AdmissionRound) -> dict:
+    return {
+        "id": r.pk,
+        "name": r.name,
+        "grade": r.grade,
+        "school_year": r.school_year.code,
+        "opens_at": r.opens_at,
+        "closes_at": r.closes_at,
+        "seed": r.seed,
+        "status": r.status,
+        "schools": [
+            {"id": s.school_id, "name": s.school.name, "quota": s.quota}
+            for s in r.schools.select_related("school").order_by("school__name")
+        ],
+    }
+
+
+@router.get(
+    "/admissions/rounds",
+    response=list[RoundOut],
+    auth=OPTIONAL_AUTH,
+    summary="Admission rounds open or upcoming (with the published lottery seed)",
+)
+def list_rounds(request):
+    return [_round(r) for r in selectors.open_rounds()]
+
+
+class ApplicationIn(Schema):
+    child_personal_id: str = Field(..., max_length=20)
+    child_name: str = Field(..., max_length=200)
+    date_of_birth: str = Field(..., description="dd/mm/yyyy or yyyy-mm-dd")
+    sex: str = Field(..., description="M or F")
+    commune: int
+    village: str = Field("", max_length=100)
+    school: int
+    priorities: list[str] = Field(default_factory=list)
+    applicant_name: str = Field(..., max_length=200)
+    phone: str = Field(..., max_length=20)
+
+
+class ApplicationOut(Schema):
+    code: str
+    round: int
+    child_name: str
+    school: str
+    in_zone: bool
+    status: str
+    status_label: str
+    allocated_school: str | None
+    class_name: str | None
+
+
+def render_application(a: AdmissionApplication, school_name: str | None = None) -> dict:
+    return {
+        "code": a.code,
+        "round": a.round_id,
+        "child_name": a.child_name,
+        "school": school_name or a.school.name,
+        "in_zone": a.in_zone,
+        "status": a.status,
+        "status_label": str(a.get_status_display()),
+        "allocated_school": a.allocated_school.name if a.allocated_school_id else None,
+        "class_name": a.class_group.name if a.class_group_id else None,
+    }
+
+
+@router.post(
+    "/admissions/rounds/{round_id}/applications",
+    response={201: ApplicationOut, **ERRORS, **BUSY},
+    auth=OPTIONAL_AUTH,
+    summary="Apply for a place (one per child per round; Idempotency-Key; 503 when busy)",
+    description=(
+        "Submission time gives no advantage: places are allocated after the window closes "
+        "by zone, then priority, then a lottery with the round's published seed. When the "
+        "server is saturated it answers 503 with Retry-After; retry with the same "
+        "Idempotency-Key and the application is counted once."
+    ),
+    openapi_extra=IDEMPOTENT,
+)
+@submission_gate
+def apply(request, round_id: int, payload: ApplicationIn):
+    user = _user(request)
+    raw = payload.dict()
+    key = actor_key(request) if user else f"phone:{services.normalise_phone(payload.phone)}"
+
+    def run() -> dict:
+        a = admissions.application_submit(actor=user, round_id=round_id, raw=raw)
+        names = admissions.round_config(round_id).school_names
+        return json_body(
+            ApplicationOut,
+            {
+                "code": a.code,
+                "round": round_id,
+                "child_name": a.child_name,
+                "school": names.get(a.school_id, ""),
+                "in_zone": a.in_zone,
+                "status": a.status,
+                "status_label": str(a.get_status_display()),
+                "allocated_school": None,
+                "class_name": None,
+            },
+        )
+
+    return idempotent(request, actor_key=key, run=run)
+
+
+@router.get(
+    "/admissions/applications/{code}",
+    response={200: ApplicationOut, **ERRORS},
+    auth=OPTIONAL_AUTH,
+    summary="An application and its result (by account, or code + phone)",
+)
+def application_result(request, code: str, phone: str | None = None):
+    return render_application(_application(request, code, phone))
+
+
+def _application(request, code: str, phone: str | None) -> AdmissionApplication:
+    """The application for its applicant or an officer; look-ups by code + phone are
+    throttled per client like dossier look-ups, and a wrong phone says nothing more than
+    an unknown code."""
+    client = _client(request)
+    if _user(request) is None and not services.lookup_allowed(client):
+        raise services.Throttled(
+            "lookup.throttled", _("Tra cứu sai quá nhiều lần; vui lòng thử lại sau 15 phút.")
+        )
+    try:
+        return admissions.application_get(actor=_user(request), code=code, phone=phone)
+    except NotFound:
+        if _user(request) is None:
+            services.lookup_failed(client)
+        raise
+
+
+class ConfirmIn(Schema):
+    phone: str | None = None
+
+
+@router.post(
+    "/admissions/applications/{code}/confirm",
+    response={200: ApplicationOut, **ERRORS},
+    auth=OPTIONAL_AUTH,
+    summary="The parent confirms enrolment (creates the enrolment in the intake class)",
+)
+def application_confirm(request, code: str, payload: ConfirmIn):
+    a = _application(request, code, payload.phone)
+    a = admissions.application_confirm(actor=_user(request), application=a, phone=payload.phone)
+    return render_application(
+        AdmissionApplication.objects.select_related(
+            "school", "allocated_school", "class_group"
+        ).get(pk=a.pk)
+    )
+
+
+def _officer_round(request, round_id: int) -> AdmissionRound:
+    r = selectors.officer_rounds(actor=_require_user(request)).filter(pk=round_id).first()
+    if r is None:
+        raise NotFound("round.not_found", _("Không có đợt tuyển sinh này."))
+    return r
+
+
+@router.get(
+    "/admissions/rounds/{round_id}/counts",
+    response={200: list[dict], **ERRORS},
+    summary="Live counts per school against quota (officers of the organising unit)",
+)
+def round_counts(request, round_id: int):
+    return admissions.live_counts(actor=request.user, round_=_officer_round(request, round_id))
+
+
+@router.post(
+    "/admissions/rounds/{round_id}/allocate",
+    response={200: dict, **ERRORS},
+    summary="Run the allocation after the window closes and notify every applicant",
+)
+def round_allocate(request, round_id: int):
+    return admissions.round_allocate(actor=request.user, round_=_officer_round(request, round_id))

@@ -1,0 +1,205 @@
+"""Reads that cross a permission line, scoped through the acting user, and the T14–T17
+indicators (numerator, denominator) per unit and everything under it."""
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from edudx.audit.services import audit_record
+from edudx.core.errors import NotFound
+from edudx.core.scope import scope_of
+from edudx.org.models import OrgUnit, UnitKind, path_upper
+
+from .models import (
+    AdmissionApplication,
+    AdmissionRound,
+    Dossier,
+    DossierStatus,
+    Procedure,
+    ProcedureKind,
+    Rating,
+    RoundStatus,
+    ServiceLevel,
+)
+
+S = DossierStatus
+RUNNING = (S.RECEIVED, S.PROCESSING)
+
+
+def procedures(*, kind: str | None = None) -> QuerySet:
+    qs = Procedure.objects.filter(active=True)
+    return qs.filter(kind=kind) if kind else qs
+
+
+def procedure_get(code: str) -> Procedure:
+    p = Procedure.objects.filter(code=code, active=True).first()
+    if p is None:
+        raise NotFound("procedure.not_found", _("Không có thủ tục này."))
+    return p
+
+
+def _officer_q(actor, *, prefix: str = "") -> Q | None:
+    scope = scope_of(actor)
+    if scope.everything:
+        return Q()
+    if not scope.unit_paths:
+        return None
+    q = Q()
+    for path in scope.unit_paths:
+        q |= Q(**{f"{prefix}path__gte": path, f"{prefix}path__lt": path_upper(path)})
+    return q
+
+
+def officer_units_q(actor) -> Q | None:
+    """Dossiers an officer may see: those of their units (and below), and transfers
+    whose sending or receiving school is theirs."""
+    scope = scope_of(actor)
+    if scope.everything:
+        return Q()
+    if not scope.unit_paths:
+        return None
+    q = Q()
+    for path in scope.unit_paths:
+        end = path_upper(path)
+        for field in ("unit", "from_school", "to_school"):
+            q |= Q(**{f"{field}__path__gte": path, f"{field}__path__lt": end})
+    return q
+
+
+def is_overdue(d: Dossier, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return d.status in RUNNING and d.due_date is not None and d.due_date < today
+
+
+def officer_queue(*, actor, status: str | None = None, overdue: bool = False) -> QuerySet:
+    q = officer_units_q(actor)
+    if q is None:
+        return Dossier.objects.none()
+    qs = (
+        Dossier.objects.filter(q)
+        .exclude(status=S.DRAFT)
+        .select_related("procedure", "unit", "from_school", "to_school")
+        .defer("result_pdf")
+        .order_by("due_date", "submitted_at", "id")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if overdue:
+        qs = qs.filter(status__in=RUNNING, due_date__lt=timezone.localdate())
+    return qs
+
+
+def my_dossiers(*, actor) -> QuerySet:
+    if not getattr(actor, "is_authenticated", False):
+        return Dossier.objects.none()
+    return (
+        Dossier.objects.filter(applicant=actor)
+        .select_related("procedure", "unit")
+        .defer("result_pdf")
+        .order_by("-created_at")
+    )
+
+
+def dossier_get(*, actor, code: str) -> Dossier:
+    """A dossier its applicant or a responsible officer may open (404 otherwise). An
+    officer's read of someone's dossier is audited (personal data)."""
+    d = (
+        Dossier.objects.select_related("procedure", "unit", "from_school", "to_school", "student")
+        .filter(code=(code or "").strip().upper())
+        .first()
+    )
+    if d is None:
+        raise NotFound("dossier.not_found", _("Không tìm thấy hồ sơ."))
+    if getattr(actor, "is_authenticated", False) and d.applicant_id == actor.pk:
+        return d
+    q = officer_units_q(actor)
+    if q is None or not Dossier.objects.filter(q, pk=d.pk).exists():
+        raise NotFound("dossier.not_found", _("Không tìm thấy hồ sơ."))
+    audit_record(
+        actor=actor,
+        action="read",
+        object_type="eservices.dossier",
+        object_id=d.pk,
+        object_repr=d.code,
+    )
+    return d
+
+
+def open_rounds(now=None) -> QuerySet:
+    now = now or timezone.now()
+    return (
+        AdmissionRound.objects.filter(status=RoundStatus.OPEN, closes_at__gt=now)
+        .select_related("school_year", "procedure")
+        .order_by("opens_at")
+    )
+
+
+def officer_rounds(*, actor) -> QuerySet:
+    q = _officer_q(actor, prefix="unit__")
+    if q is None:
+        return AdmissionRound.objects.none()
+    return AdmissionRound.objects.filter(q).select_related("school_year").order_by("-opens_at")
+
+
+def my_applications(*, actor) -> QuerySet:
+    if not getattr(actor, "is_authenticated", False):
+        return AdmissionApplication.objects.none()
+    return (
+        AdmissionApplication.objects.filter(applicant=actor)
+        .select_related("round", "school", "allocated_school", "class_group")
+        .order_by("-created_at")
+    )
+
+
+# --- indicators ------------------------------------------------------------------------------
+
+TARGETS = ("T14", "T15", "T16", "T17")
+
+
+def _subtree(unit: OrgUnit) -> Q:
+    return Q(unit__path__gte=unit.path, unit__path__lt=path_upper(unit.path))
+
+
+def indicator_counts(*, unit: OrgUnit, target: str) -> tuple[int, int]:
+    """(numerator, denominator) of a target for `unit` and everything under it.
+
+    T14: procedures the unit (or a unit under it) resolves — by the procedure's
+         responsible unit kind — that are eligible for online service, and how many of
+         them are offered in full ("toàn trình").
+    T15: dossiers closed (result returned) under the unit, and how many of them were
+         submitted online.
+    T16: ratings of closed dossiers of services to learners and parents (transfer,
+         admissions, tuition support), and how many are satisfied (4 or 5 of 5).
+    T17: all ratings of closed dossiers, and how many are satisfied."""
+    if target == "T14":
+        kinds = set(
+            OrgUnit.objects.filter(
+                path__gte=unit.path, path__lt=path_upper(unit.path), valid_to__isnull=True
+            )
+            .values_list("kind", flat=True)
+            .distinct()
+        )
+        if unit.kind == UnitKind.PROVINCE or unit.kind == UnitKind.MINISTRY:
+            kinds.add(UnitKind.PROVINCE)
+        qs = Procedure.objects.filter(active=True, online_eligible=True, unit_kind__in=kinds)
+        return qs.filter(level=ServiceLevel.FULL).count(), qs.count()
+    if target == "T15":
+        qs = Dossier.objects.filter(_subtree(unit), status=S.RETURNED)
+        return qs.filter(online=True).count(), qs.count()
+    if target in ("T16", "T17"):
+        qs = Rating.objects.filter(
+            dossier__unit__path__gte=unit.path, dossier__unit__path__lt=path_upper(unit.path)
+        )
+        if target == "T16":
+            qs = qs.filter(
+                Q(dossier__procedure__audience="learner")
+                | Q(dossier__procedure__kind__in=[ProcedureKind.TRANSFER, ProcedureKind.ADMISSION])
+            )
+        return qs.filter(score__gte=4).count(), qs.count()
+    raise ValueError(target)
+
+
+def indicators(*, unit: OrgUnit) -> dict[str, tuple[int, int]]:
+    return {t: indicator_counts(unit=unit, target=t) for t in TARGETS}

@@ -1,0 +1,883 @@
+"""Every write of the public-service module: attachments, dossiers and their workflow,
+school transfers, ratings. Admissions are in `admissions.py`.
+
+Each service validates first, then writes in one transaction with its audit record and
+outbox event; notifications go through `edudx.notify.services.notify` in the same
+transaction (idempotent on the event's key)."""
+
+import hashlib
+import logging
+import os
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from edudx.audit.services import audit_record
+from edudx.core import events, signing
+from edudx.core.api_errors import Forbidden
+from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
+from edudx.core.pdf import DocumentSpec, SignatureSlot, render_document
+from edudx.core.scope import scope_of
+from edudx.core.text import fold
+from edudx.core.validators import parse_date, validate_personal_id
+from edudx.notify.services import Address, notify
+from edudx.org.models import ClassGroup, OrgUnit, School, UnitKind
+from edudx.people import services as people_services
+from edudx.people.models import Enrolment, EnrolmentStatus, Person, Student
+
+from .models import (
+    Attachment,
+    CalendarDay,
+    Dossier,
+    DossierEvent,
+    DossierStatus,
+    PriorityCategory,
+    Procedure,
+    ProcedureKind,
+    Rating,
+    ServiceLevel,
+)
+from .workdays import Calendar, shipped_calendar
+
+log = logging.getLogger(__name__)
+
+S = DossierStatus
+
+
+class Throttled(DomainError):
+    status = 429
+
+
+CLOSED = (S.APPROVED, S.REJECTED, S.RETURNED)
+PHONE = re.compile(r"^(0|\+84)[0-9]{9,10}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+
+# Attachment types, recognised from the first bytes (never from the name or the header).
+MAGIC = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
+
+
+def setting(name: str, default: int) -> int:
+    """An EDUDX_ESERVICES_* value from settings or the environment (typed default)."""
+    value = getattr(settings, f"ESERVICES_{name}", None)
+    if value is None:
+        value = os.environ.get(f"EDUDX_ESERVICES_{name}", default)
+    return int(value)
+
+
+def new_code(prefix: str) -> str:
+    return prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def normalise_phone(value: str) -> str:
+    text = re.sub(r"[\s.\-]", "", str(value or ""))
+    if text.startswith("+84"):
+        text = "0" + text[3:]
+    return text
+
+
+def clean_phone(value, errors: ErrorCollector, field: str = "phone") -> str:
+    phone = normalise_phone(value)
+    if not PHONE.match(phone):
+        errors.add(
+            "phone.format",
+            _("Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678)."),
+            field,
+        )
+    return phone
+
+
+# --- calendar --------------------------------------------------------------------------------
+
+
+def calendar() -> Calendar:
+    """The shipped holiday table plus the days officers added (CalendarDay)."""
+    rows = list(CalendarDay.objects.values_list("date", "is_holiday"))
+    return shipped_calendar().merged(
+        holidays=[d for d, h in rows if h], workdays=[d for d, h in rows if not h]
+    )
+
+
+# --- units and scope -------------------------------------------------------------------------
+
+
+def ancestor_of_kind(unit: OrgUnit, kind: str) -> OrgUnit | None:
+    """`unit` itself or its nearest ancestor of `kind` (one query on the path's ids)."""
+    if unit.kind == kind:
+        return unit
+    ids = [int(unit.path[i : i + 7]) for i in range(0, len(unit.path), 7)]
+    return OrgUnit.objects.filter(pk__in=ids, kind=kind).order_by("-depth").first()
+
+
+def covers(actor, unit: OrgUnit | None) -> bool:
+    """Is `actor` an officer of `unit` (a unit-wide role at it or above)?"""
+    if unit is None:
+        return False
+    scope = scope_of(actor)
+    return scope.everything or any(unit.path.startswith(p) for p in scope.unit_paths)
+
+
+def _require_officer(actor, unit: OrgUnit, what: str) -> None:
+    if not covers(actor, unit):
+        raise Forbidden(
+            "dossier.not_responsible",
+            _("Chỉ cán bộ của %(unit)s mới được %(what)s hồ sơ này.")
+            % {"unit": unit.name, "what": what},
+        )
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+def sniff(data: bytes) -> str | None:
+    for content_type, signatures in MAGIC.items():
+        if any(data.startswith(sig) for sig in signatures):
+            return content_type
+    return None
+
+
+def attachment_upload(
+    *, actor, kind: str, filename: str, data: bytes, claimed_type: str = ""
+) -> Attachment:
+    """Store one file before the dossier is posted; the type is read from the bytes and
+    must be what the uploader claims (the Content-Type of the part)."""
+    limit = setting("MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+    name = (filename or "").strip()[:200] or "tep"
+    if len(data) > limit:
+        raise DomainError(
+            "attachment.too_large",
+            _("Tệp %(f)s quá lớn (%(s)s KB); tối đa %(m)s KB.")
+            % {"f": name, "s": len(data) // 1024, "m": limit // 1024},
+            field="file",
+        )
+    if not data:
+        raise DomainError("attachment.empty", _("Tệp %(f)s rỗng.") % {"f": name}, field="file")
+    actual = sniff(data)
+    if actual is None:
+        raise DomainError(
+            "attachment.type",
+            _("Tệp %(f)s không phải PDF, JPEG hoặc PNG.") % {"f": name},
+            field="file",
+        )
+    claimed = (claimed_type or "").split(";")[0].strip().lower()
+    if claimed and claimed not in ("application/octet-stream", actual):
+        raise DomainError(
+            "attachment.mismatch",
+            _("Tệp %(f)s khai là %(c)s nhưng nội dung là %(a)s.")
+            % {"f": name, "c": TYPE_LABELS.get(claimed, claimed), "a": TYPE_LABELS[actual]},
+            field="file",
+        )
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return Attachment.objects.create(
+        token=uuid.uuid4(),
+        kind=(kind or "")[:50],
+        filename=name,
+        content_type=actual,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        uploaded_by=user,
+    )
+
+
+# --- form ------------------------------------------------------------------------------------
+
+
+def _clean_field(spec: dict, value, errors: ErrorCollector, data: dict):
+    name, kind = spec["name"], spec.get("type", "text")
+    label = spec.get("label", name)
+    if kind == "priorities":
+        codes = [c for c in (value or []) if c]
+        known = set(PriorityCategory.objects.filter(code__in=codes).values_list("code", flat=True))
+        for c in codes:
+            if c not in known:
+                errors.add(
+                    "form.priority", _("Đối tượng ưu tiên «%(c)s» không có.") % {"c": c}, name
+                )
+        return sorted(known)
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        if spec.get("required"):
+            errors.add("form.required", _("Cần nhập «%(f)s».") % {"f": _(label)}, name)
+        return None
+    try:
+        if kind == "date":
+            return parse_date(text, field=name).isoformat()
+        if kind == "number":
+            try:
+                number = int(text)
+            except ValueError:
+                raise DomainError(
+                    "form.number", _("«%(f)s» phải là số nguyên.") % {"f": _(label)}, field=name
+                ) from None
+            low, high = spec.get("min"), spec.get("max")
+            if (low is not None and number < low) or (high is not None and number > high):
+                raise DomainError(
+                    "form.range",
+                    _("«%(f)s» phải từ %(a)s đến %(b)s.") % {"f": _(label), "a": low, "b": high},
+                    field=name,
+                )
+            return number
+        if kind == "select":
+            if text not in spec.get("choices", []):
+                raise DomainError(
+                    "form.choice",
+                    _("Giá trị của «%(f)s» không hợp lệ.") % {"f": _(label)},
+                    field=name,
+                )
+            return text
+        if kind == "phone":
+            return clean_phone(text, errors, name)
+        if kind == "email":
+            if not EMAIL.match(text):
+                raise DomainError("form.email", _("Thư điện tử không hợp lệ."), field=name)
+            return text
+        if kind == "personal_id":
+            return validate_personal_id(text, field=name)
+        if kind in ("school", "commune"):
+            want = UnitKind.SCHOOL if kind == "school" else UnitKind.COMMUNE
+            try:
+                pk = int(text)
+            except ValueError:
+                pk = None
+            if (
+                pk is None
+                or not OrgUnit.objects.filter(pk=pk, kind=want, valid_to__isnull=True).exists()
+            ):
+                raise DomainError(
+                    "form.unit", _("«%(f)s» không có trong danh mục.") % {"f": _(label)}, field=name
+                )
+            return pk
+        return text[: 2000 if kind == "textarea" else 255]
+    except DomainError as exc:
+        errors.capture(exc)
+        return None
+
+
+def clean_form(procedure: Procedure, raw: dict) -> dict:
+    errors = ErrorCollector()
+    data = {}
+    for spec in procedure.fields:
+        value = _clean_field(spec, raw.get(spec["name"]), errors, data)
+        if value is not None:
+            data[spec["name"]] = value
+    errors.raise_if_any()
+    return data
+
+
+# --- dossiers --------------------------------------------------------------------------------
+
+
+@dataclass
+class Applicant:
+    """Who submits: an account (citizen/guardian) or a name and phone number."""
+
+    user: object = None
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+def _applicant_of(actor, data: dict) -> Applicant:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    person = getattr(user, "person", None) if user else None
+    name = data.get("applicant_name") or (person.full_name if person else "")
+    phone = data.get("phone") or (person.phone if person else "")
+    return Applicant(
+        user=user, name=name, phone=normalise_phone(phone), email=data.get("email", "")
+    )
+
+
+def _resolve_transfer(procedure: Procedure, data: dict, actor) -> dict:
+    """Find the student and both schools of a transfer request; the student is matched by
+    personal ID, name and date of birth (an anonymous applicant knows all three)."""
+    person = Person.objects.filter(personal_id=data["student_personal_id"]).first()
+    student = getattr(person, "student", None) if person else None
+    if (
+        student is None
+        or fold(person.full_name) != fold(data["student_name"])
+        or person.date_of_birth.isoformat() != data["date_of_birth"]
+    ):
+        raise DomainError(
+            "transfer.student",
+            _("Không tìm thấy học sinh có số định danh, họ tên và ngày sinh đã khai."),
+            field="student_personal_id",
+        )
+    scope = scope_of(actor)
+    if "guardian" in getattr(actor, "roles", set()) and student.pk not in scope.student_ids:
+        raise Forbidden("transfer.not_guardian", _("Học sinh này không phải con của tài khoản."))
+    to_school = OrgUnit.objects.get(pk=data["to_school"])
+    level = School.objects.filter(unit=to_school).values_list("level", flat=True).first()
+    if level not in procedure.school_levels:
+        raise DomainError(
+            "transfer.level",
+            _("Trường chuyển đến không thuộc cấp học của thủ tục này."),
+            field="to_school",
+        )
+    if student.current_school_id is None or student.current_school_id == to_school.pk:
+        raise DomainError(
+            "transfer.same_school",
+            _("Trường chuyển đến trùng với trường hiện tại."),
+            field="to_school",
+        )
+    return {"student": student, "from_school": student.current_school, "to_school": to_school}
+
+
+def _responsible_unit(procedure: Procedure, data: dict, unit_id: int | None) -> OrgUnit:
+    school_id = data.get("to_school") or data.get("school")
+    unit = None
+    if school_id:
+        unit = ancestor_of_kind(OrgUnit.objects.get(pk=school_id), procedure.unit_kind)
+    elif unit_id:
+        unit = OrgUnit.objects.filter(
+            pk=unit_id, kind=procedure.unit_kind, valid_to__isnull=True
+        ).first()
+    if unit is None:
+        raise DomainError(
+            "dossier.unit",
+            _("Cần chọn cơ quan giải quyết (%(k)s).")
+            % {
+                "k": UnitKind(procedure.unit_kind).label
+                if procedure.unit_kind in UnitKind.values
+                else procedure.unit_kind
+            },
+            field="unit",
+        )
+    return unit
+
+
+def _claim_attachments(dossier: Dossier, procedure: Procedure, tokens: list[str]) -> None:
+    valid = []
+    for t in tokens or []:
+        try:
+            valid.append(uuid.UUID(str(t)))
+        except ValueError:
+            raise DomainError(
+                "attachment.unknown", _("Tệp đính kèm không tồn tại."), field="attachments"
+            ) from None
+    if valid:
+        claimed = Attachment.objects.filter(token__in=valid, dossier__isnull=True).update(
+            dossier=dossier
+        )
+        if claimed != len(set(valid)):
+            raise DomainError(
+                "attachment.unknown",
+                _("Tệp đính kèm không tồn tại hoặc đã dùng cho hồ sơ khác."),
+                field="attachments",
+            )
+
+
+def _missing_attachments(dossier: Dossier, procedure: Procedure) -> list[str]:
+    have = set(dossier.files.values_list("kind", flat=True))
+    return [
+        a["label"] for a in procedure.attachments if a.get("required") and a["code"] not in have
+    ]
+
+
+def dossier_create(
+    *,
+    actor,
+    procedure: Procedure,
+    raw: dict,
+    attachments: list[str] = (),
+    unit_id: int | None = None,
+    submit: bool = True,
+    online: bool = True,
+) -> Dossier:
+    """A new dossier, submitted at once (the API) or kept as a draft (the page, where
+    files are added before submitting). One transaction."""
+    if not procedure.active or procedure.kind == ProcedureKind.ADMISSION:
+        raise DomainError(
+            "dossier.procedure",
+            _("Thủ tục này không nhận hồ sơ theo cách này."),
+            field="procedure",
+        )
+    data = clean_form(procedure, raw)
+    applicant = _applicant_of(actor, data)
+    errors = ErrorCollector()
+    if not applicant.name:
+        errors.add(
+            "form.required",
+            _("Cần nhập «%(f)s».") % {"f": _("Họ và tên người nộp")},
+            "applicant_name",
+        )
+    if not PHONE.match(applicant.phone):
+        errors.add(
+            "phone.format",
+            _("Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678)."),
+            "phone",
+        )
+    errors.raise_if_any()
+    transfer = (
+        _resolve_transfer(procedure, data, actor)
+        if procedure.kind == ProcedureKind.TRANSFER
+        else {}
+    )
+    unit = _responsible_unit(procedure, data, unit_id)
+    now = timezone.now()
+    with transaction.atomic():
+        dossier = Dossier.objects.create(
+            code=new_code("HS"),
+            procedure=procedure,
+            unit=unit,
+            applicant=applicant.user,
+            applicant_name=applicant.name[:200],
+            phone=applicant.phone,
+            email=applicant.email,
+            data=data,
+            online=online,
+            status=S.DRAFT,
+            **transfer,
+        )
+        _claim_attachments(dossier, procedure, list(attachments))
+        audit_record(
+            actor=applicant.user,
+            action="create",
+            object_type="eservices.dossier",
+            object_id=dossier.pk,
+            object_repr=f"{dossier.code} {procedure.code}",
+            changes={"status": [None, S.DRAFT]},
+        )
+        if submit:
+            _submit(dossier, applicant.user, now)
+    return dossier
+
+
+def may_act_as_applicant(actor, dossier: Dossier, phone: str | None) -> bool:
+    if dossier.applicant_id is not None:
+        return getattr(actor, "pk", None) == dossier.applicant_id
+    return phone is not None and secrets.compare_digest(normalise_phone(phone), dossier.phone)
+
+
+def _submit(dossier: Dossier, user, now) -> None:
+    missing = _missing_attachments(dossier, dossier.procedure)
+    if missing:
+        raise DomainError(
+            "dossier.attachments",
+            _("Còn thiếu giấy tờ: %(l)s.") % {"l": "; ".join(missing)},
+            field="attachments",
+        )
+    _move(dossier, "submit", S.SUBMITTED, user, "", now, submitted_at=now)
+
+
+def dossier_attach(*, actor, dossier: Dossier, attachment: Attachment, phone=None) -> Dossier:
+    if dossier.status not in (S.DRAFT, S.SUPPLEMENT) or not may_act_as_applicant(
+        actor, dossier, phone
+    ):
+        raise Forbidden("dossier.attach", _("Không thể thêm tệp vào hồ sơ này."))
+    with transaction.atomic():
+        _claim_attachments(dossier, dossier.procedure, [str(attachment.token)])
+    return dossier
+
+
+def dossier_submit(*, actor, dossier: Dossier, phone: str | None = None) -> Dossier:
+    if not may_act_as_applicant(actor, dossier, phone):
+        raise Forbidden("dossier.not_applicant", _("Chỉ người nộp mới được nộp hồ sơ này."))
+    if dossier.status != S.DRAFT:
+        raise Conflict("dossier.transition", _("Hồ sơ đã được nộp."))
+    with transaction.atomic():
+        locked = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
+        if locked.status != S.DRAFT:
+            raise Conflict("dossier.transition", _("Hồ sơ đã được nộp."))
+        _submit(locked, locked.applicant, timezone.now())
+    return locked
+
+
+# The officer workflow: action → (allowed from, to, what the officer does, whose unit).
+OFFICER_ACTIONS = {
+    "receive": ((S.SUBMITTED,), S.RECEIVED),
+    "process": ((S.RECEIVED,), S.PROCESSING),
+    "request_supplement": ((S.RECEIVED, S.PROCESSING), S.SUPPLEMENT),
+    "approve": ((S.PROCESSING,), S.APPROVED),
+    "reject": ((S.SUBMITTED, S.RECEIVED, S.PROCESSING), S.REJECTED),
+    "return_result": ((S.APPROVED, S.REJECTED), S.RETURNED),
+    # School transfer: the sending school releases, the receiving school accepts.
+    "release": ((S.PROCESSING,), S.PROCESSING),
+    "accept": ((S.PROCESSING,), S.APPROVED),
+}
+APPLICANT_ACTIONS = {
+    "submit": ((S.DRAFT,), S.SUBMITTED),
+    "supplement": ((S.SUPPLEMENT,), S.PROCESSING),
+}
+
+
+def action_labels() -> dict[str, str]:
+    return {
+        "receive": _("Tiếp nhận"),
+        "process": _("Chuyển xử lý"),
+        "request_supplement": _("Yêu cầu bổ sung"),
+        "approve": _("Phê duyệt"),
+        "reject": _("Từ chối"),
+        "return_result": _("Trả kết quả"),
+        "release": _("Trường nơi đi đồng ý cho chuyển"),
+        "accept": _("Trường nơi đến tiếp nhận"),
+        "submit": _("Nộp hồ sơ"),
+        "supplement": _("Bổ sung hồ sơ"),
+    }
+
+
+def allowed_actions(actor, dossier: Dossier) -> list[str]:
+    """The officer actions `actor` may take on `dossier` now (for the queue's buttons)."""
+    out = []
+    for action, (sources, _target) in OFFICER_ACTIONS.items():
+        if dossier.status not in sources:
+            continue
+        is_transfer = dossier.procedure.kind == ProcedureKind.TRANSFER
+        if action in ("release", "accept") and not is_transfer:
+            continue
+        if action == "approve" and is_transfer:
+            continue
+        if action == "release" and (dossier.released_at or not covers(actor, dossier.from_school)):
+            continue
+        if action == "accept" and (not dossier.released_at or not covers(actor, dossier.to_school)):
+            continue
+        if action not in ("release", "accept") and not covers(actor, dossier.unit):
+            continue
+        out.append(action)
+    return out
+
+
+def _notify(dossier: Dossier, event: DossierEvent) -> None:
+    recipient = (
+        dossier.applicant
+        if dossier.applicant_id
+        else Address(phone=dossier.phone, email=dossier.email)
+    )
+    label = DossierStatus(event.to_status).label
+    notify(
+        recipient,
+        "eservices.dossier_status",
+        {"code": dossier.code, "status": event.to_status, "action": event.action},
+        key=f"eservices:dossier:{dossier.pk}:event:{event.pk}",
+        title=_("Hồ sơ %(c)s: %(s)s") % {"c": dossier.code, "s": label},
+        body=event.comment,
+        url=f"/services/dossiers/{dossier.code}/",
+    )
+
+
+def _move(dossier: Dossier, action: str, target: str, actor, comment: str, now, **fields) -> None:
+    old = dossier.status
+    dossier.status = target
+    for k, v in fields.items():
+        setattr(dossier, k, v)
+    dossier.save(update_fields=["status", "updated_at", *fields])
+    event = DossierEvent.objects.create(
+        dossier=dossier,
+        action=action,
+        from_status=old,
+        to_status=target,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        comment=comment,
+    )
+    audit_record(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action="update",
+        object_type="eservices.dossier",
+        object_id=dossier.pk,
+        object_repr=dossier.code,
+        changes={"status": [old, target], "action": [None, action]},
+        reason=comment,
+    )
+    events.emit(
+        "eservices.dossier_status",
+        {"dossier": dossier.pk, "code": dossier.code, "from": old, "to": target, "action": action},
+    )
+    _notify(dossier, event)
+
+
+def dossier_transition(
+    *, actor, dossier: Dossier, action: str, comment: str, class_id: int | None = None
+) -> Dossier:
+    """One step of the workflow by an officer of the responsible unit (the sending or
+    receiving school for release/accept), with a comment; audited and notified."""
+    if action not in OFFICER_ACTIONS:
+        raise DomainError("dossier.action", _("Thao tác không hợp lệ."), field="action")
+    comment = (comment or "").strip()
+    if not comment:
+        raise DomainError(
+            "dossier.comment", _("Cần ghi ý kiến xử lý cho mỗi bước."), field="comment"
+        )
+    labels = action_labels()
+    with transaction.atomic():
+        d = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("procedure", "unit", "from_school", "to_school")
+            .get(pk=dossier.pk)
+        )
+        is_transfer = d.procedure.kind == ProcedureKind.TRANSFER
+        unit = {"release": d.from_school, "accept": d.to_school}.get(action, d.unit)
+        if action in ("release", "accept") and not is_transfer:
+            raise DomainError("dossier.action", _("Thao tác không hợp lệ."), field="action")
+        _require_officer(actor, unit, labels[action].lower())
+        sources, target = OFFICER_ACTIONS[action]
+        if d.status not in sources:
+            raise Conflict(
+                "dossier.transition",
+                _("Không thể «%(a)s» hồ sơ đang ở trạng thái «%(s)s».")
+                % {"a": labels[action], "s": d.get_status_display()},
+                field="action",
+            )
+        today = timezone.localdate()
+        now = timezone.now()
+        fields: dict = {}
+        if action == "receive":
+            fields = {
+                "received_on": today,
+                "due_date": calendar().add_working_days(today, d.procedure.processing_days),
+            }
+        elif action == "request_supplement":
+            fields = {"paused_on": today}
+        elif action == "approve" and is_transfer:
+            raise DomainError(
+                "transfer.accept_required",
+                _("Hồ sơ chuyển trường được duyệt khi trường nơi đến tiếp nhận."),
+                field="action",
+            )
+        elif action == "release":
+            if d.released_at:
+                raise Conflict("transfer.released", _("Trường nơi đi đã đồng ý cho chuyển."))
+            fields = {"released_at": now}
+        elif action == "accept":
+            if not d.released_at:
+                raise Conflict(
+                    "transfer.not_released",
+                    _("Trường nơi đi chưa đồng ý cho chuyển."),
+                    field="action",
+                )
+            _transfer_enrolment(actor, d, class_id, today, comment)
+            fields = {"accepted_at": now}
+        if target in (S.APPROVED, S.REJECTED):
+            fields.update(
+                closed_at=now,
+                resolved_on_time=d.due_date is None or today <= d.due_date,
+            )
+        if action == "return_result":
+            fields.update(_result_fields(actor, d, now))
+        _move(d, action, target, actor, comment, now, **fields)
+    return d
+
+
+def _transfer_enrolment(actor, d: Dossier, class_id, today, comment) -> None:
+    """Within the receiving school's capacity: the class chosen (or the first of the
+    student's grade with a free seat); the enrolment moves via people.services."""
+    student = Student.objects.select_related("current_class").get(pk=d.student_id)
+    current = student.current_class
+    classes = ClassGroup.objects.filter(school=d.to_school)
+    if class_id:
+        classes = classes.filter(pk=class_id)
+    elif current is not None:
+        classes = classes.filter(school_year=current.school_year, grade=current.grade)
+    free = [
+        c
+        for c in classes.annotate(
+            n=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE))
+        ).order_by("name")
+        if c.n < c.capacity
+    ]
+    if not free:
+        raise Conflict(
+            "transfer.capacity",
+            _("Trường %(s)s không còn chỗ ở lớp phù hợp.") % {"s": d.to_school.name},
+            field="class_id",
+        )
+    target = free[0]
+    effective = max(
+        today,
+        Enrolment.objects.filter(student=student, status=EnrolmentStatus.ACTIVE)
+        .values_list("start_date", flat=True)
+        .first()
+        or today,
+    )
+    people_services.student_transfer(
+        actor=actor,
+        student=student,
+        to_school=d.to_school,
+        school_year=target.school_year,
+        class_group=target,
+        effective=effective,
+        reason=_("Hồ sơ chuyển trường %(c)s: %(m)s") % {"c": d.code, "m": comment},
+    )
+
+
+def dossier_supplement(
+    *, actor, dossier: Dossier, comment: str, attachments: list[str] = (), phone=None
+) -> Dossier:
+    """The applicant answers a supplement request; the clock restarts and the due date
+    moves by the working days it was paused."""
+    if not may_act_as_applicant(actor, dossier, phone):
+        raise Forbidden("dossier.not_applicant", _("Chỉ người nộp mới được bổ sung hồ sơ này."))
+    with transaction.atomic():
+        d = (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related("procedure")
+            .get(pk=dossier.pk)
+        )
+        if d.status != S.SUPPLEMENT:
+            raise Conflict("dossier.transition", _("Hồ sơ không ở trạng thái chờ bổ sung."))
+        _claim_attachments(d, d.procedure, list(attachments))
+        today = timezone.localdate()
+        cal = calendar()
+        due = d.due_date
+        if due is not None and d.paused_on is not None:
+            due = cal.add_working_days(due, cal.working_days_between(d.paused_on, today))
+        _move(
+            d,
+            "supplement",
+            S.PROCESSING,
+            d.applicant,
+            (comment or "").strip(),
+            timezone.now(),
+            due_date=due,
+            paused_on=None,
+        )
+    return d
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+def _demo_keys_allowed() -> bool:
+    default = "0" if os.environ.get("EDUDX_SIGNING_TRUST_ROOTS") else "1"
+    return os.environ.get("EDUDX_SIGNING_DEMO_KEYS", default).lower() in {"1", "true", "yes", "on"}
+
+
+@lru_cache(maxsize=4)
+def _demo_pki(directory: str) -> signing.DemoPKI:
+    return signing.demo_ca_ensure(directory)
+
+
+def signer_for(actor, unit: OrgUnit) -> signing.Signer:
+    """EDUDX_SIGNER_USER_<id>_*, else EDUDX_SIGNER_UNIT_<unit code>_*, else (no real trust
+    root configured) the demo PKI's certificate for the officer."""
+    names = [f"USER_{actor.pk}"] + ([f"UNIT_{unit.code}"] if unit.code else [])
+    for name in names:
+        try:
+            return signing.signer_from_env(name)
+        except DomainError as exc:
+            if exc.code != "signing.not_configured":
+                raise
+    if not _demo_keys_allowed():
+        raise DomainError(
+            "signing.not_configured",
+            _("Chưa cấu hình chứng thư số cho người ký «%(name)s».") % {"name": names[-1]},
+        )
+    person = getattr(actor, "person", None)
+    return _demo_pki(str(Path(settings.VAR_DIR) / "pki")).signer(
+        f"user-{actor.pk}",
+        common_name=person.full_name if person else actor.get_username(),
+        organization=unit.name,
+    )
+
+
+def _result_fields(actor, d: Dossier, now) -> dict:
+    """A full-service procedure returns its result online: a PDF signed by the officer."""
+    if d.procedure.level != ServiceLevel.FULL:
+        return {}
+    reference = f"{d.code}-KQ"
+    approved = d.status == S.APPROVED
+    day = timezone.localdate(now)
+    lines = [
+        _("Cơ quan giải quyết: %(u)s.") % {"u": d.unit.name},
+        _("Người nộp: %(n)s. Mã hồ sơ: %(c)s.") % {"n": d.applicant_name, "c": d.code},
+        _("Kết quả: %(r)s.")
+        % {"r": _("hồ sơ được chấp thuận") if approved else _("hồ sơ bị từ chối")},
+    ]
+    if d.to_school_id:
+        lines.append(
+            _("Học sinh được tiếp nhận tại %(s)s từ ngày %(d)s.")
+            % {"s": d.to_school.name, "d": day.strftime("%d/%m/%Y")}
+        )
+    rendered = render_document(
+        DocumentSpec(
+            title=_("THÔNG BÁO KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"),
+            issuer_lines=(d.unit.name,),
+            place_date=_("Ngày %(d)s") % {"d": day.strftime("%d/%m/%Y")},
+            subtitle_lines=(d.procedure.name,),
+            paragraphs=lines,
+            signatures=(SignatureSlot("officer", _("CÁN BỘ GIẢI QUYẾT"), ""),),
+            reference=reference,
+        )
+    )
+    signed = signing.sign_pdf(
+        rendered.data,
+        signer=signer_for(actor, d.unit),
+        field_name="officer",
+        reason=_("Kết quả giải quyết hồ sơ %(c)s") % {"c": d.code},
+        location=d.unit.name,
+        box=rendered.signature_boxes.get("officer"),
+    )
+    return {"result_pdf": signed, "result_reference": reference}
+
+
+# --- satisfaction ----------------------------------------------------------------------------
+
+
+def dossier_rate(*, actor, dossier: Dossier, score: int, comment: str = "", phone=None) -> Rating:
+    if not may_act_as_applicant(actor, dossier, phone):
+        raise Forbidden("dossier.not_applicant", _("Chỉ người nộp mới được đánh giá hồ sơ này."))
+    if dossier.status != S.RETURNED:
+        raise Conflict("rating.open", _("Chỉ đánh giá được sau khi hồ sơ đã trả kết quả."))
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise DomainError("rating.score", _("Điểm đánh giá từ 1 đến 5."), field="score")
+    with transaction.atomic():
+        if Rating.objects.filter(dossier=dossier).exists():
+            raise Conflict("rating.exists", _("Hồ sơ này đã được đánh giá."))
+        rating = Rating.objects.create(dossier=dossier, score=score, comment=(comment or "")[:2000])
+        events.emit("eservices.dossier_rated", {"dossier": dossier.pk, "score": score})
+    return rating
+
+
+# --- status lookup (no account) --------------------------------------------------------------
+
+
+def lookup_allowed(client_key: str) -> bool:
+    """At most LOOKUP_MAX_FAILURES wrong look-ups per client per LOOKUP_WINDOW seconds."""
+    return cache.get(f"eservices:lookup:{client_key}", 0) < setting("LOOKUP_MAX_FAILURES", 5)
+
+
+def lookup_failed(client_key: str) -> None:
+    key = f"eservices:lookup:{client_key}"
+    window = setting("LOOKUP_WINDOW", 900)
+    if not cache.add(key, 1, window):
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, window)
+
+
+def dossier_by_code_and_phone(*, code: str, phone: str, client_key: str) -> Dossier:
+    """The dossier with this code if `phone` is the applicant's; otherwise the same
+    NotFound whether the code or the phone was wrong (nothing leaks), and the client is
+    throttled after a few failures."""
+    if not lookup_allowed(client_key):
+        raise Throttled(
+            "lookup.throttled",
+            _("Tra cứu sai quá nhiều lần; vui lòng thử lại sau 15 phút."),
+        )
+    d = (
+        Dossier.objects.select_related("procedure", "unit")
+        .filter(code=(code or "").strip().upper())
+        .first()
+    )
+    if d is None or not secrets.compare_digest(normalise_phone(phone), d.phone):
+        lookup_failed(client_key)
+        raise NotFound(
+            "lookup.not_found",
+            _("Không tìm thấy hồ sơ với mã và số điện thoại này."),
+        )
+    return d

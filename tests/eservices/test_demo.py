@@ -1,0 +1,30 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from edudx.accounts.models import User
+from edudx.eservices import selectors
+from edudx.eservices.models import AdmissionRound, Dossier, Procedure
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _pki_in_tmp(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+
+def test_demo_has_catalogue_dossiers_and_an_open_round():
+    call_command("demo", "--scale", "tiny", stdout=StringIO())
+    assert Procedure.objects.count() == 8
+    citizen = User.objects.get(username="cong_dan")
+    states = sorted(Dossier.objects.filter(applicant=citizen).values_list("status", flat=True))
+    assert states == ["received", "returned", "submitted", "supplement"]
+    returned = Dossier.objects.get(applicant=citizen, status="returned")
+    assert bytes(returned.result_pdf).startswith(b"%PDF") and returned.rating.score == 5
+    r = AdmissionRound.objects.get()
+    assert r.grade == 1 and r.status == "open" and r.zones.count() >= 1
+    officer = User.objects.get(username="phong_gddt")
+    assert list(selectors.officer_rounds(actor=officer)) == [r]
+    assert selectors.officer_queue(actor=officer).count() == 4
