@@ -41,3 +41,34 @@ def reform(district):
     )
     events.deliver_pending()
     return district
+
+
+@pytest.fixture
+def principal(reform):
+    from edudx.accounts.models import Role
+
+    person = people_services.person_create(
+        actor=None, data=person_data("Võ Thị Hồng Nhung", dt.date(1975, 2, 3), "F")
+    )
+    return reform.user(Role.PRINCIPAL, reform.school_a, person=person)
+
+
+@pytest.fixture
+def officer(reform):
+    """An officer of the new province (Lâm Đồng), above school A after the reform."""
+    from edudx.accounts.models import Role
+
+    person = people_services.person_create(
+        actor=None, data=person_data("Trần Quốc Bảo", dt.date(1970, 8, 8), "M")
+    )
+    return reform.user(Role.PROVINCE_OFFICER, reform.lam_dong, person=person)
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(autouse=True)
+def pki_in_tmp(settings, var_dir):
+    settings.VAR_DIR = var_dir

@@ -44,3 +44,11 @@ def _person_merged(event) -> None:
 def _demo_generated(event) -> None:
     # The generator writes people in bulk without per-student events: recount every school.
     headcount_refresh()
+
+
+@handles("monitoring.report_submitted")
+def _report_submitted(event) -> None:
+    # A self-reported value changed: recompute the year's summary (idempotent).
+    from .services import indicators_recompute  # noqa: PLC0415
+
+    indicators_recompute(year=event.payload["year"])

@@ -1,12 +1,24 @@
 """Dashboard reads from the summary tables (never raw scans of people on page load)."""
 
+import datetime as dt
+from decimal import Decimal
+
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
-from edudx.core.scope import Scope
+from edudx.core.api_errors import Forbidden
+from edudx.core.scope import Scope, scope_of
 from edudx.org.models import OrgUnit, UnitKind
-from edudx.org.selectors import TreeAsOf, subtree_q
+from edudx.org.selectors import TreeAsOf, as_of, subtree_q
 
-from .models import SchoolHeadcount
+from .models import (
+    Indicator,
+    IndicatorValue,
+    Provenance,
+    ReportStatus,
+    SchoolHeadcount,
+    YearlyReport,
+)
 
 
 def headcount_totals(*, scope: Scope) -> dict[str, int]:
@@ -52,3 +64,114 @@ def students_under(tree: TreeAsOf, units: list[OrgUnit]) -> dict[int, int]:
             else 0
         )
     return out
+
+
+# --- indicator values and reports ------------------------------------------------------------
+
+
+def _check_scope(actor, unit: OrgUnit) -> None:
+    scope = scope_of(actor)
+    if scope.everything:
+        return
+    if not any(unit.path.startswith(p) for p in scope.unit_paths):
+        raise Forbidden("monitoring.forbidden", _("Bạn không có quyền xem số liệu của đơn vị này."))
+
+
+def unit_values(*, actor, unit: OrgUnit, year: int) -> list[dict]:
+    """The unit's indicator values for a year with targets (one query on the summary)."""
+    _check_scope(actor, unit)
+    rows = IndicatorValue.objects.filter(unit=unit, year=year).select_related("indicator")
+    by_code = {r.indicator.code: r for r in rows}
+    out = []
+    for ind in Indicator.objects.all():
+        r = by_code.get(ind.code)
+        target = ind.target_for(year)
+        value = r.value if r else None
+        out.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "numerator": r.numerator if r else None,
+                "denominator": r.denominator if r else None,
+                "value": value,
+                "target": target,
+                "target_note": ind.target_note,
+                "status": status_of(value, target),
+                "provenance": r.provenance if r else Provenance.MISSING,
+                "schools": r.schools if r else 0,
+                "computed_at": r.computed_at if r else None,
+                "as_of": r.as_of if r else None,
+            }
+        )
+    return out
+
+
+def status_of(value, target) -> str:
+    """Traffic light against the target: on target, within 80% of it, below, or no data."""
+    if value is None:
+        return "none"
+    if target is None or value >= target:
+        return "ok"
+    if value >= target * Decimal("0.8"):
+        return "warn"
+    return "bad"
+
+
+def schools_under_on(unit: OrgUnit, day: dt.date) -> list[tuple[int, str]]:
+    """(school id, path) of the schools under `unit` on `day`: two indexed queries."""
+    tree = as_of(day)
+    place = tree.placements().filter(unit=unit).values_list("path", flat=True).first()
+    if place is None:
+        return []
+    return list(
+        tree.placements()
+        .filter(subtree_q([place]), unit__kind=UnitKind.SCHOOL)
+        .values_list("unit_id", "path")
+    )
+
+
+def consolidated(*, actor, unit: OrgUnit, year: int) -> dict:
+    """What an office sees when it consolidates: its values, each school's report status
+    (schools under it on the report's day), its own report."""
+    from .reports import template_ensure  # noqa: PLC0415
+
+    _check_scope(actor, unit)
+    template = template_ensure(year)
+    schools = schools_under_on(unit, template.as_of)
+    ids = [sid for sid, _p in schools]
+    reports = {
+        r.unit_id: r for r in YearlyReport.objects.filter(template=template, unit_id__in=ids)
+    }
+    units = OrgUnit.objects.in_bulk(ids)
+    rows = []
+    for sid in sorted(ids, key=lambda i: units[i].name):
+        r = reports.get(sid)
+        rows.append(
+            {
+                "id": sid,
+                "name": units[sid].name,
+                "code": units[sid].code,
+                "report_id": r.pk if r else None,
+                "status": r.status if r else None,
+                "version": r.version if r else 0,
+                "submitted_at": r.submitted_at if r else None,
+                "late": r.late if r else False,
+            }
+        )
+    submitted = [r for r in rows if r["version"]]
+    return {
+        "unit": unit,
+        "year": year,
+        "as_of": template.as_of,
+        "template": template,
+        "indicators": unit_values(actor=actor, unit=unit, year=year),
+        "schools": rows,
+        "counts": {
+            "schools": len(rows),
+            "submitted": len(submitted),
+            "accepted": sum(1 for r in rows if r["status"] == ReportStatus.ACCEPTED),
+            "late": sum(1 for r in rows if r["late"]),
+        },
+        "own": YearlyReport.objects.filter(template=template, unit=unit).first(),
+    }
