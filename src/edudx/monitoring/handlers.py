@@ -52,3 +52,11 @@ def _report_submitted(event) -> None:
     from .services import indicators_recompute  # noqa: PLC0415
 
     indicators_recompute(year=event.payload["year"])
+
+
+@handles("monitoring.dx_published")
+def _dx_published(event) -> None:
+    # T25 (published DX index) is computed: refresh the year's summary.
+    from .services import indicators_recompute  # noqa: PLC0415
+
+    indicators_recompute(year=event.payload["year"])

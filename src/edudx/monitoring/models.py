@@ -243,7 +243,7 @@ class DxCriterion(models.Model):
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["sort_order"]
+        ordering = ["group__sort_order", "sort_order"]
         constraints = [
             models.UniqueConstraint(fields=["group", "code"], name="monitoring_dxc_uniq")
         ]
