@@ -72,3 +72,8 @@ def var_dir(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def pki_in_tmp(settings, var_dir):
     settings.VAR_DIR = var_dir
+
+
+@pytest.fixture(autouse=True)
+def _monitoring_urls(settings):
+    settings.ROOT_URLCONF = "tests.monitoring.urls"

@@ -60,3 +60,10 @@ def _dx_published(event) -> None:
     from .services import indicators_recompute  # noqa: PLC0415
 
     indicators_recompute(year=event.payload["year"])
+
+
+@handles("records.absence_flagged")
+def _absence_flagged(event) -> None:
+    from .alerts import absence_alert  # noqa: PLC0415
+
+    absence_alert(event.payload)

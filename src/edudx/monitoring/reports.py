@@ -52,6 +52,10 @@ MAX_FILE = 10 * 1024 * 1024
 
 def template_ensure(year: int) -> ReportTemplate:
     """The year's template (created with the plan's deadlines on first use)."""
+    from .services import indicators_sync  # noqa: PLC0415 — services imports nothing of ours
+
+    if not Indicator.objects.exists():
+        indicators_sync()
     template, _created = ReportTemplate.objects.get_or_create(
         year=year,
         defaults={
@@ -114,6 +118,16 @@ def can_review(actor, unit: OrgUnit) -> bool:
         user=actor, role__in=OFFICE_ROLES, unit__valid_to__isnull=True
     ).values_list("unit__path", flat=True)
     return any(unit.path.startswith(p) and unit.path != p for p in paths)
+
+
+def is_office_over(actor, unit: OrgUnit) -> bool:
+    """An officer of `unit` or of a unit above it."""
+    if getattr(actor, "is_superuser", False):
+        return True
+    paths = RoleAssignment.objects.filter(
+        user=actor, role__in=OFFICE_ROLES, unit__valid_to__isnull=True
+    ).values_list("unit__path", flat=True)
+    return any(unit.path.startswith(p) for p in paths)
 
 
 def report_get(*, actor, unit: OrgUnit, year: int) -> YearlyReport:

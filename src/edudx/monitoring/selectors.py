@@ -175,3 +175,189 @@ def consolidated(*, actor, unit: OrgUnit, year: int) -> dict:
         },
         "own": YearlyReport.objects.filter(template=template, unit=unit).first(),
     }
+
+
+# --- operations centre -----------------------------------------------------------------------
+
+DRILL_KINDS = {UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE, UnitKind.SCHOOL}
+
+
+def default_unit(actor) -> OrgUnit | None:
+    """The unit an officer or principal watches first: their highest current unit."""
+    from edudx.accounts.models import RoleAssignment  # noqa: PLC0415
+
+    ra = (
+        RoleAssignment.objects.filter(user=actor, unit__isnull=False, unit__valid_to__isnull=True)
+        .select_related("unit")
+        .order_by("unit__depth")
+        .first()
+    )
+    if ra is not None:
+        return ra.unit
+    if getattr(actor, "is_superuser", False):
+        return (
+            OrgUnit.objects.filter(kind=UnitKind.PROVINCE, valid_to__isnull=True)
+            .order_by("path")
+            .first()
+        )
+    return None
+
+
+def years_available() -> list[int]:
+    return sorted(set(IndicatorValue.objects.order_by().values_list("year", flat=True).distinct()))
+
+
+def trend(unit: OrgUnit) -> dict[str, list[tuple[int, Decimal | None]]]:
+    """Every indicator's value for the unit, year by year (one query)."""
+    years = years_available()
+    got: dict[str, dict[int, Decimal | None]] = {}
+    for code, year, value in IndicatorValue.objects.filter(unit=unit).values_list(
+        "indicator__code", "year", "value"
+    ):
+        got.setdefault(code, {})[year] = value
+    return {code: [(y, v.get(y)) for y in years] for code, v in got.items()}
+
+
+def children_on(unit: OrgUnit, day: dt.date) -> list[OrgUnit]:
+    """The unit's children on `day` that the drill-down follows (two queries)."""
+    ids = as_of(day).placements().filter(parent=unit, unit__kind__in=DRILL_KINDS).values("unit_id")
+    return list(OrgUnit.objects.filter(pk__in=ids).order_by("kind", "name"))
+
+
+def dashboard(*, actor, unit: OrgUnit, year: int, code: str) -> dict:
+    """Everything the unit's operations-centre page shows, from the summary tables:
+    IndicatorValue (values, trend, children) and SchoolHeadcount (students)."""
+    from .services import report_as_of  # noqa: PLC0415
+
+    _check_scope(actor, unit)
+    day = report_as_of(year)
+    values = unit_values(actor=actor, unit=unit, year=year)
+    children = children_on(unit, day)
+    child_values = {
+        v.unit_id: v
+        for v in IndicatorValue.objects.filter(unit__in=children, year=year, indicator__code=code)
+    }
+    ind = Indicator.objects.filter(code=code).first()
+    target = ind.target_for(year) if ind else None
+    rows = []
+    for c in children:
+        v = child_values.get(c.pk)
+        value = v.value if v else None
+        rows.append(
+            {
+                "unit": c,
+                "numerator": v.numerator if v else None,
+                "denominator": v.denominator if v else None,
+                "value": value,
+                "status": status_of(value, target),
+                "provenance": str(Provenance(v.provenance if v else Provenance.MISSING).label),
+            }
+        )
+    tree = as_of(day)
+    scope = scope_of(actor)
+    crumbs = [
+        a
+        for a in tree.ancestors(unit)
+        if scope.everything or any(a.path.startswith(p) for p in scope.unit_paths)
+    ]
+    return {
+        "unit": unit,
+        "year": year,
+        "as_of": day,
+        "values": values,
+        "trend": trend(unit),
+        "indicator": ind,
+        "target": target,
+        "children": rows,
+        "crumbs": crumbs,
+        "students": students_under(tree, [unit]).get(unit.pk, 0),
+        "years": years_available() or [year],
+    }
+
+
+def map_features(*, actor, unit: OrgUnit, year: int, colour: str) -> dict:
+    """GeoJSON of the unit's schools on the report day, coloured by an indicator's status
+    (`colour` = "T09"…) or by published DX level (`colour` = "dx"), with commune areas."""
+    from django.urls import reverse  # noqa: PLC0415
+
+    from edudx.org.models import School  # noqa: PLC0415
+
+    from .dx import overall_level  # noqa: PLC0415
+    from .geo import feature_collection  # noqa: PLC0415
+    from .models import DxAssessment, DxStatus  # noqa: PLC0415
+    from .services import report_as_of  # noqa: PLC0415
+
+    _check_scope(actor, unit)
+    day = report_as_of(year)
+    tree = as_of(day)
+    place = tree.placements().filter(unit=unit).values_list("path", flat=True).first()
+    if place is None:
+        return feature_collection([], [])
+    placements = list(
+        tree.placements()
+        .filter(subtree_q([place]), unit__kind__in=[UnitKind.SCHOOL, UnitKind.COMMUNE])
+        .values_list("unit_id", "path", "unit__kind", "unit__name")
+    )
+    school_ids = [p[0] for p in placements if p[2] == UnitKind.SCHOOL]
+    communes = [p for p in placements if p[2] == UnitKind.COMMUNE]
+    coords = {
+        s["unit_id"]: (float(s["longitude"]), float(s["latitude"]))
+        for s in School.objects.filter(
+            unit_id__in=school_ids, latitude__isnull=False, longitude__isnull=False
+        ).values("unit_id", "latitude", "longitude")
+    }
+    ids = school_ids + [c[0] for c in communes]
+    values, levels = {}, {}
+    target = None
+    if colour == "dx":
+        for a in DxAssessment.objects.filter(
+            unit_id__in=school_ids, status=DxStatus.PUBLISHED, year=year
+        ):
+            levels[a.unit_id] = overall_level(a)
+    else:
+        ind = Indicator.objects.filter(code=colour).first()
+        target = ind.target_for(year) if ind else None
+        values = dict(
+            IndicatorValue.objects.filter(
+                unit_id__in=ids, year=year, indicator__code=colour
+            ).values_list("unit_id", "value")
+        )
+    reports = dict(
+        YearlyReport.objects.filter(template__year=year, unit_id__in=school_ids).values_list(
+            "unit_id", "status"
+        )
+    )
+    dx_status = {None: "none", 1: "bad", 2: "warn", 3: "ok"}
+    dash = reverse("monitoring:dashboard")
+    schools = []
+    for uid, _path, _kind, name in placements:
+        if uid not in coords:
+            continue
+        if colour == "dx":
+            level = levels.get(uid)
+            status = dx_status[level]
+        else:
+            level = None
+            status = status_of(values.get(uid), target)
+        schools.append(
+            {
+                "id": uid, "name": name, "lon": coords[uid][0], "lat": coords[uid][1],
+                "value": values.get(uid), "status": status, "level": level,
+                "report": reports.get(uid, ""), "url": f"{dash}?unit={uid}&year={year}",
+            }
+        )  # fmt: skip
+    areas = []
+    for cid, cpath, _kind, name in communes:
+        pts = [
+            coords[uid]
+            for uid, path, kind, _n in placements
+            if kind == UnitKind.SCHOOL and path.startswith(cpath) and uid in coords
+        ]
+        areas.append(
+            {
+                "id": cid, "name": name, "points": pts, "value": values.get(cid),
+                "status": status_of(values.get(cid), target) if colour != "dx" else "none",
+                "url": f"{dash}?unit={cid}&year={year}",
+            }
+        )  # fmt: skip
+    return feature_collection(schools, areas)
