@@ -35,10 +35,12 @@ def evaluator(kind: str):
 
 
 def rules_sync(path=None) -> int:
+    """Add the rules of the data file that the database does not have yet; thresholds an
+    administrator changed in the database are kept."""
     data = json.loads((path or DATA / "alert_rules.json").read_text(encoding="utf-8"))
     n = 0
     for row in data["rules"]:
-        _rule, created = AlertRule.objects.update_or_create(
+        _rule, created = AlertRule.objects.get_or_create(
             code=row["code"],
             defaults={"kind": row["kind"], "title": row["title"], "params": row["params"]},
         )

@@ -264,12 +264,18 @@ class DxAnswerIn(Schema):
     link: str = ""
 
 
+class DxIn(Schema):
+    answers: dict[str, DxAnswerIn] = Field(..., description="By criterion code.")
+
+
 @router.put("/monitoring/dx/{unit_id}/{year}", response={200: DxOut, **ERRORS})
-def dx_put(request, unit_id: int, year: int, payload: dict[str, DxAnswerIn]):
+def dx_put(request, unit_id: int, year: int, payload: DxIn):
     unit = get_object_or_404(OrgUnit, pk=unit_id)
     a = dx.assessment_get(actor=request.user, unit=unit, year=year)
     dx.answers_save(
-        actor=request.user, assessment=a, answers={k: v.model_dump() for k, v in payload.items()}
+        actor=request.user,
+        assessment=a,
+        answers={k: v.model_dump() for k, v in payload.answers.items()},
     )
     return _dx_out(a)
 
