@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from edudx.core.scope import scope_of
 from edudx.org.selectors import subtree_q
 
+from .links import page
 from .models import Alert, AlertRule, IndicatorValue, ReportVersion, SchoolHeadcount
 from .services import DATA
 
@@ -64,7 +65,7 @@ def _report_overdue(rule: AlertRule, today) -> Found:
             )
         )
         roots = OrgUnit.objects.filter(kind=UnitKind.MINISTRY)
-        url = reverse("monitoring:report")
+        url = page("report")
         for root in roots:
             for sid, _path in schools_under_on(root, template.as_of):
                 if sid not in submitted:
@@ -80,7 +81,7 @@ def _report_overdue(rule: AlertRule, today) -> Found:
 def _pupil_teacher(rule: AlertRule, today) -> Found:
     """Schools whose students per staff member exceed `max` (from SchoolHeadcount)."""
     limit = rule.params.get("max", 25)
-    url = reverse("monitoring:dashboard")
+    url = page("dashboard")
     found: Found = {}
     for h in SchoolHeadcount.objects.filter(school__valid_to__isnull=True, students__gt=0):
         ratio = h.students / h.staff if h.staff else None
@@ -101,7 +102,7 @@ def _off_track(rule: AlertRule, today) -> Found:
     year = IndicatorValue.objects.order_by("-year").values_list("year", flat=True).first()
     if year is None:
         return {}
-    url = reverse("monitoring:dashboard")
+    url = page("dashboard")
     found: Found = {}
     rows = IndicatorValue.objects.filter(
         year=year, value__isnull=False, unit__kind__in=kinds

@@ -278,8 +278,6 @@ def dashboard(*, actor, unit: OrgUnit, year: int, code: str) -> dict:
 def map_features(*, actor, unit: OrgUnit, year: int, colour: str) -> dict:
     """GeoJSON of the unit's schools on the report day, coloured by an indicator's status
     (`colour` = "T09"…) or by published DX level (`colour` = "dx"), with commune areas."""
-    from django.urls import reverse  # noqa: PLC0415
-
     from edudx.org.models import School  # noqa: PLC0415
 
     from .dx import overall_level  # noqa: PLC0415
@@ -328,7 +326,9 @@ def map_features(*, actor, unit: OrgUnit, year: int, colour: str) -> dict:
         )
     )
     dx_status = {None: "none", 1: "bad", 2: "warn", 3: "ok"}
-    dash = reverse("monitoring:dashboard")
+    from .links import page  # noqa: PLC0415
+
+    dash = page("dashboard")
     schools = []
     for uid, _path, _kind, name in placements:
         if uid not in coords:
