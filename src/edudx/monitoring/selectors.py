@@ -343,7 +343,8 @@ def map_features(*, actor, unit: OrgUnit, year: int, colour: str) -> dict:
             {
                 "id": uid, "name": name, "lon": coords[uid][0], "lat": coords[uid][1],
                 "value": values.get(uid), "status": status, "level": level,
-                "report": reports.get(uid, ""), "url": f"{dash}?unit={uid}&year={year}",
+                "report": str(ReportStatus(reports[uid]).label) if uid in reports else "",
+                "url": f"{dash}?unit={uid}&year={year}",
             }
         )  # fmt: skip
     areas = []

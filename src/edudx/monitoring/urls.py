@@ -12,4 +12,5 @@ urlpatterns = [
     path("consolidated/", views.consolidated_view, name="consolidated"),
     path("dx/", views.dx_view, name="dx"),
     path("dx/public/", views.dx_public_view, name="dx_public"),
+    path("forecast/", views.forecast_view, name="forecast"),
 ]

@@ -435,3 +435,63 @@ def dx_public_view(request):
         "monitoring/dx_public.html",
         {"rows": rows, "year": year, "years": years, "levels": dx.LEVELS},
     )
+
+
+# --- forecasts -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@_guard
+def forecast_view(request):
+    """Enrolment for the next five school years of the unit's schools and communes."""
+    from edudx.org.models import School  # noqa: PLC0415
+
+    from .forecast import forecast_schools  # noqa: PLC0415
+
+    unit = _unit(request)
+    selectors._check_scope(request.user, unit)
+    today = timezone.localdate()
+    schools = selectors.schools_under_on(unit, today)
+    ids = [sid for sid, _p in schools]
+    results = forecast_schools(ids)
+    names = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
+    communes = dict(School.objects.filter(unit_id__in=ids).values_list("unit_id", "commune_id"))
+    commune_names = dict(
+        OrgUnit.objects.filter(pk__in=set(communes.values())).values_list("pk", "name")
+    )
+    years: list[int] = sorted({y for r in results.values() for y in r["forecast"].by_year})
+    rows, by_commune = [], {}
+    errors = []
+    for sid in sorted(ids, key=lambda i: names[i]):
+        f = results[sid]["forecast"]
+        totals = f.totals()
+        hist = f.years[-1] if f.years else None
+        rows.append(
+            {
+                "name": names[sid],
+                "totals": [round(totals.get(y, 0)) for y in years],
+                "backtest": results[sid]["backtest"],
+                "last_year": hist,
+                "notes": f.notes,
+            }
+        )
+        if results[sid]["backtest"] is not None:
+            errors.append(results[sid]["backtest"])
+        c = communes.get(sid)
+        agg = by_commune.setdefault(c, [0.0] * len(years))
+        for i, y in enumerate(years):
+            agg[i] += totals.get(y, 0)
+    commune_rows = [
+        {"name": commune_names.get(c, "—"), "totals": [round(v) for v in vals]}
+        for c, vals in sorted(by_commune.items(), key=lambda kv: commune_names.get(kv[0], ""))
+    ]
+    mape = sum(errors) / len(errors) * 100 if errors else None
+    return render(
+        request,
+        "monitoring/forecast.html",
+        {
+            "unit": unit, "years": years, "rows": rows, "communes": commune_rows,
+            "mape": mape, "backtested": len(errors),
+        },
+    )  # fmt: skip
