@@ -125,3 +125,19 @@ def test_forecast_page(client, reform, officer):
     assert "2026–2027" in html and "Trường THCS Lê Lợi" in html
     # Backtest: 2025 forecast from 2023–2024 is 2 (carried forward), actual 3: 33%.
     assert "33%" in html
+
+
+def test_the_cached_dashboard_follows_a_recompute(client, reform, officer, principal):
+    from edudx.monitoring import reports
+
+    indicators_recompute(year=2025)
+    otp_login(client, officer)
+    url = f"/monitoring/?unit={reform.lam_dong.pk}&year=2025&indicator=T02"
+    assert "77,78%" not in client.get(url).content.decode()
+    r = reports.report_get(actor=principal, unit=reform.school_a, year=2025)
+    reports.report_save(
+        actor=principal, report=r, values={"T02": {"numerator": "7", "denominator": "9"}}
+    )
+    reports.report_submit(actor=principal, report=r)
+    events.deliver_pending()  # the worker: recompute, new cache generation
+    assert "77,78%" in client.get(url).content.decode()

@@ -77,14 +77,14 @@ def _check_scope(actor, unit: OrgUnit) -> None:
         raise Forbidden("monitoring.forbidden", _("Bạn không có quyền xem số liệu của đơn vị này."))
 
 
-def unit_values(*, actor, unit: OrgUnit, year: int) -> list[dict]:
+def unit_values(*, actor, unit: OrgUnit, year: int, indicators=None) -> list[dict]:
     """The unit's indicator values for a year with targets (one query on the summary)."""
     _check_scope(actor, unit)
-    rows = IndicatorValue.objects.filter(unit=unit, year=year).select_related("indicator")
-    by_code = {r.indicator.code: r for r in rows}
+    rows = IndicatorValue.objects.filter(unit=unit, year=year)
+    by_id = {r.indicator_id: r for r in rows}
     out = []
-    for ind in Indicator.objects.all():
-        r = by_code.get(ind.code)
+    for ind in indicators if indicators is not None else Indicator.objects.all():
+        r = by_id.get(ind.pk)
         target = ind.target_for(year)
         value = r.value if r else None
         out.append(
@@ -99,6 +99,9 @@ def unit_values(*, actor, unit: OrgUnit, year: int) -> list[dict]:
                 "target_note": ind.target_note,
                 "status": status_of(value, target),
                 "provenance": r.provenance if r else Provenance.MISSING,
+                "provenance_label": str(
+                    Provenance(r.provenance if r else Provenance.MISSING).label
+                ),
                 "schools": r.schools if r else 0,
                 "computed_at": r.computed_at if r else None,
                 "as_of": r.as_of if r else None,
@@ -203,19 +206,24 @@ def default_unit(actor) -> OrgUnit | None:
     return None
 
 
-def years_available() -> list[int]:
-    return sorted(set(IndicatorValue.objects.order_by().values_list("year", flat=True).distinct()))
+def years_available(unit: OrgUnit | None = None) -> list[int]:
+    """Report years with values (for one unit: on index monitoring_value_unit)."""
+    qs = IndicatorValue.objects.order_by()
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    return sorted(set(qs.values_list("year", flat=True).distinct()))
 
 
-def trend(unit: OrgUnit) -> dict[str, list[tuple[int, Decimal | None]]]:
+def trend(unit: OrgUnit, indicators) -> tuple[list[int], dict[str, list]]:
     """Every indicator's value for the unit, year by year (one query)."""
-    years = years_available()
+    codes = {i.pk: i.code for i in indicators}
     got: dict[str, dict[int, Decimal | None]] = {}
-    for code, year, value in IndicatorValue.objects.filter(unit=unit).values_list(
-        "indicator__code", "year", "value"
+    for ind_id, year, value in IndicatorValue.objects.filter(unit=unit).values_list(
+        "indicator_id", "year", "value"
     ):
-        got.setdefault(code, {})[year] = value
-    return {code: [(y, v.get(y)) for y in years] for code, v in got.items()}
+        got.setdefault(codes.get(ind_id, ""), {})[year] = value
+    years = sorted({y for v in got.values() for y in v})
+    return years, {code: [(y, v.get(y)) for y in years] for code, v in got.items()}
 
 
 def children_on(unit: OrgUnit, day: dt.date) -> list[OrgUnit]:
@@ -231,13 +239,16 @@ def dashboard(*, actor, unit: OrgUnit, year: int, code: str) -> dict:
 
     _check_scope(actor, unit)
     day = report_as_of(year)
-    values = unit_values(actor=actor, unit=unit, year=year)
+    indicators = list(Indicator.objects.all())
+    values = unit_values(actor=actor, unit=unit, year=year, indicators=indicators)
     children = children_on(unit, day)
+    ind = next((i for i in indicators if i.code == code), None)
     child_values = {
         v.unit_id: v
-        for v in IndicatorValue.objects.filter(unit__in=children, year=year, indicator__code=code)
+        for v in IndicatorValue.objects.filter(
+            unit__in=[c.pk for c in children], year=year, indicator=ind
+        )
     }
-    ind = Indicator.objects.filter(code=code).first()
     target = ind.target_for(year) if ind else None
     rows = []
     for c in children:
@@ -254,24 +265,20 @@ def dashboard(*, actor, unit: OrgUnit, year: int, code: str) -> dict:
             }
         )
     tree = as_of(day)
-    scope = scope_of(actor)
-    crumbs = [
-        a
-        for a in tree.ancestors(unit)
-        if scope.everything or any(a.path.startswith(p) for p in scope.unit_paths)
-    ]
+    years, trends = trend(unit, indicators)
     return {
         "unit": unit,
         "year": year,
         "as_of": day,
         "values": values,
-        "trend": trend(unit),
+        "trend": trends,
+        "indicators": indicators,
         "indicator": ind,
         "target": target,
         "children": rows,
-        "crumbs": crumbs,
+        "ancestors": tree.ancestors(unit),
         "students": students_under(tree, [unit]).get(unit.pk, 0),
-        "years": years_available() or [year],
+        "years": years or [year],
     }
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -125,6 +126,21 @@ ROLLUP_KINDS = [
     UnitKind.COMMUNE,
     UnitKind.SCHOOL,
 ]
+
+
+GENERATION_KEY = "monitoring:generation"
+
+
+def cache_generation() -> int:
+    """Bumped after every recompute: cached dashboards of older generations are not read."""
+    return cache.get_or_set(GENERATION_KEY, 1, None)
+
+
+def _bump_generation() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 2, None)
 
 
 def report_as_of(year: int) -> dt.date:
@@ -251,4 +267,8 @@ def indicators_recompute(*, year: int, as_of: dt.date | None = None) -> int:
     with transaction.atomic():
         IndicatorValue.objects.filter(year=year).delete()
         IndicatorValue.objects.bulk_create(rows, batch_size=2000)
+        # Now (this process) and again after commit (a dashboard cached in between from
+        # the old rows is not read afterwards).
+        _bump_generation()
+        transaction.on_commit(_bump_generation)
     return len(rows)

@@ -7,11 +7,15 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
@@ -24,8 +28,9 @@ from edudx.org.selectors import subtree_q
 from . import dx, exports, reports, selectors
 from .alerts import alerts_for
 from .charts import bars_svg, trend_svg
-from .models import DxAssessment, DxStatus, Indicator, Provenance, ReportStatus, YearlyReport
+from .models import DxAssessment, DxStatus, Provenance, ReportStatus, YearlyReport
 from .reports import report_indicators, self_reported_codes
+from .services import cache_generation
 
 
 def _int(value) -> int | None:
@@ -40,14 +45,13 @@ def _errors(exc: DomainError) -> list[str]:
     return [i["message"] for i in items]
 
 
-def _year(request) -> int:
-    return _int(request.GET.get("year") or request.POST.get("year")) or _default_year()
+def _year(request, unit=None) -> int:
+    return _int(request.GET.get("year") or request.POST.get("year")) or _default_year(unit)
 
 
-def _default_year() -> int:
-    years = selectors.years_available()
-    today = timezone.localdate()
-    return years[-1] if years else today.year
+def _default_year(unit=None) -> int:
+    years = selectors.years_available(unit)
+    return years[-1] if years else timezone.localdate().year
 
 
 def _unit(request) -> OrgUnit:
@@ -75,36 +79,67 @@ def _guard(func):
 # --- operations centre -----------------------------------------------------------------------
 
 
+CACHE_SECONDS = 60
+
+
 @login_required
 @require_GET
 @_guard
 def dashboard_view(request):
+    """The unit's operations centre. The body (values, trends, drill-down, map settings,
+    alerts) is the same for everyone who may see the unit, so it is rendered once per
+    (unit, year, indicator, colour, language) and cached until the next recompute
+    (`services.cache_generation`) or for CACHE_SECONDS (alerts); the scope check and the
+    breadcrumbs (scope-filtered) run on every request."""
     unit = _unit(request)
-    year = _year(request)
+    year = _year(request, unit)
     code = request.GET.get("indicator") or "T09"
-    if not Indicator.objects.filter(code=code).exists():
-        code = "T09"
     colour = request.GET.get("colour") or code
-    data = selectors.dashboard(actor=request.user, unit=unit, year=year, code=code)
-    for row in data["values"]:
-        row["chart"] = trend_svg(
-            data["trend"].get(row["code"], []), row["target"], label=f"{row['code']} {row['name']}"
+    selectors._check_scope(request.user, unit)
+    key = f"monitoring:dash:{cache_generation()}:{unit.pk}:{year}:{code}:{colour}:{get_language()}"
+    cached = cache.get(key)
+    if cached is None:
+        data = selectors.dashboard(actor=request.user, unit=unit, year=year, code=code)
+        if data["indicator"] is None:
+            raise Http404(_("Không có chỉ tiêu này."))
+        for row in data["values"]:
+            row["chart"] = trend_svg(
+                data["trend"].get(row["code"], []),
+                row["target"],
+                label=f"{row['code']} {row['name']}",
+            )
+        data["bars"] = bars_svg(
+            [(c["unit"].name, c["value"], c["status"]) for c in data["children"]],
+            label=data["indicator"].name,
         )
-    data["bars"] = bars_svg(
-        [(c["unit"].name, c["value"], c["status"]) for c in data["children"]],
-        label=data["indicator"].name if data["indicator"] else "",
-    )
-    data["alerts"] = list(
-        alerts_for(request.user).filter(subtree_q([unit.path], "unit__path"))[:20]
-    )
-    data.update(
-        code=code,
-        colour=colour,
-        indicators=Indicator.objects.all(),
-        map_url=f"{reverse('monitoring:map')}?unit={unit.pk}&year={year}&colour={colour}",
-        is_school=reports.is_school(unit),
-    )
-    return render(request, "monitoring/dashboard.html", data)
+        data["alerts"] = list(
+            alerts_for(request.user).filter(subtree_q([unit.path], "unit__path"))[:20]
+        )
+        data.update(
+            code=code,
+            colour=colour,
+            map_url=f"{reverse('monitoring:map')}?unit={unit.pk}&year={year}&colour={colour}",
+            is_school=reports.is_school(unit),
+        )
+        cached = {
+            "body": render_to_string("monitoring/_dashboard_body.html", data),
+            "ancestors": [(a.pk, a.name, a.path) for a in data["ancestors"]],
+        }
+        cache.set(key, cached, CACHE_SECONDS)
+    scope = request.user.scope
+    crumbs = [
+        (pk, name)
+        for pk, name, path in cached["ancestors"]
+        if scope.everything or any(path.startswith(p) for p in scope.unit_paths)
+    ]
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "unit": unit, "year": year, "code": code, "crumbs": crumbs,
+            "body": mark_safe(cached["body"]),  # noqa: S308 — rendered by our template
+        },
+    )  # fmt: skip
 
 
 def _table(data) -> tuple[list[str], list[list]]:
@@ -133,7 +168,7 @@ def _table(data) -> tuple[list[str], list[list]]:
 @_guard
 def dashboard_export_view(request, fmt: str):
     unit = _unit(request)
-    year = _year(request)
+    year = _year(request, unit)
     code = request.GET.get("indicator") or "T09"
     data = selectors.dashboard(actor=request.user, unit=unit, year=year, code=code)
     head, rows = _table(data)
