@@ -372,3 +372,24 @@ class GradeCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_id}/{self.year}/{self.grade}: {self.students}"
+
+
+class RiskScore(models.Model):
+    """Summary table: a student's dropout-risk score for a school year (risk.py) and the
+    features that pushed it up most."""
+
+    student = models.ForeignKey("people.Student", on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "year"], name="monitoring_risk_uniq")
+        ]
+        indexes = [models.Index(fields=["school", "year", "score"], name="monitoring_risk_school")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id}/{self.year}: {self.score:.2f}"
