@@ -33,6 +33,8 @@ from edudx.records.models import ABSENT, AttendanceMark, AttendanceStatus, Mark
 from .models import RiskScore
 
 FEATURES = ["absences", "unexcused", "avg_mark", "transfers", "over_age"]
+# A reason must raise the log-odds by at least this much (ignores near-average values).
+MIN_CONTRIBUTION = 0.1
 FEATURE_LABELS = {
     "absences": "Số buổi nghỉ học",
     "unexcused": "Số buổi nghỉ không phép",
@@ -206,14 +208,15 @@ def fit(samples: list[Sample], *, synthetic: bool = False) -> RiskModel:
 
 
 def top_reasons(model: RiskModel, x: list[float], k: int = 2) -> list[str]:
-    """The features whose standardised value × coefficient raise this score most."""
+    """The features whose standardised value × coefficient raise this score most (by at
+    least MIN_CONTRIBUTION in log-odds)."""
     scaler = model.pipeline[0]
     contributions = []
     for i, f in enumerate(FEATURES):
         zval = (x[i] - scaler.mean_[i]) / (scaler.scale_[i] or 1)
         contributions.append((zval * model.coefficients[f], f))
     contributions.sort(reverse=True)
-    return [f for c, f in contributions[:k] if c > 0]
+    return [f for c, f in contributions[:k] if c >= MIN_CONTRIBUTION]
 
 
 def score_year(model: RiskModel, school_year: SchoolYear) -> int:
