@@ -41,3 +41,16 @@ def test_features_from_records_and_scores(reform):
     # A1 has the most absences of the school, but 3 is below the history's mean (≈8): what
     # raises A1's score above the average student's is being a year over age.
     assert top.student_id == a1.pk and top.reasons == ["over_age"]
+
+
+def test_risk_page_lists_scores_and_audits_the_read(client, reform, principal):
+    from edudx.audit.models import AuditEvent
+    from tests.pages.conftest import otp_login
+
+    model = risk.fit(risk.synthetic_history(n=1500), synthetic=True)
+    risk.score_year(model, reform.year)
+    otp_login(client, principal)
+    html = client.get(f"/monitoring/risk/?unit={reform.school_a.pk}").content.decode()
+    assert "Nguyễn Văn An" in html and "Lớn tuổi hơn độ tuổi của khối" in html
+    assert "Nguyễn Văn Cường" not in html  # school B
+    assert AuditEvent.objects.filter(object_type="monitoring.risk", action="view").count() == 1

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from edudx.org.models import SchoolYear
 from edudx.people.models import Enrolment, EnrolmentStatus, Student, StudentStatus
@@ -36,11 +37,11 @@ FEATURES = ["absences", "unexcused", "avg_mark", "transfers", "over_age"]
 # A reason must raise the log-odds by at least this much (ignores near-average values).
 MIN_CONTRIBUTION = 0.1
 FEATURE_LABELS = {
-    "absences": "Số buổi nghỉ học",
-    "unexcused": "Số buổi nghỉ không phép",
-    "avg_mark": "Điểm trung bình thấp",
-    "transfers": "Số lần chuyển trường",
-    "over_age": "Lớn tuổi hơn độ tuổi của khối",
+    "absences": gettext_noop("Nghỉ học nhiều buổi"),
+    "unexcused": gettext_noop("Nghỉ không phép nhiều buổi"),
+    "avg_mark": gettext_noop("Điểm trung bình thấp"),
+    "transfers": gettext_noop("Đã chuyển trường"),
+    "over_age": gettext_noop("Lớn tuổi hơn độ tuổi của khối"),
 }
 
 

@@ -369,3 +369,10 @@ def map_features(*, actor, unit: OrgUnit, year: int, colour: str) -> dict:
             }
         )  # fmt: skip
     return feature_collection(schools, areas)
+
+
+def subtree_schools(unit: OrgUnit):
+    """The current schools under `unit` (ids, for a filter)."""
+    return OrgUnit.objects.filter(
+        subtree_q([unit.path]), kind=UnitKind.SCHOOL, valid_to__isnull=True
+    ).values("id")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("dx/", views.dx_view, name="dx"),
     path("dx/public/", views.dx_public_view, name="dx_public"),
     path("forecast/", views.forecast_view, name="forecast"),
+    path("risk/", views.risk_view, name="risk"),
 ]

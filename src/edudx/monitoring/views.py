@@ -530,3 +530,35 @@ def forecast_view(request):
             "mape": mape, "backtested": len(errors),
         },
     )  # fmt: skip
+
+
+@login_required
+@require_GET
+@_guard
+def risk_view(request):
+    """Students of the unit's schools with the highest dropout-risk scores (summary table
+    RiskScore) and their top reasons. Personal data: the read is audited."""
+    from edudx.audit.services import audit_record  # noqa: PLC0415
+
+    from .models import RiskScore  # noqa: PLC0415
+    from .risk import FEATURE_LABELS  # noqa: PLC0415
+
+    unit = _unit(request)
+    selectors._check_scope(request.user, unit)
+    year = RiskScore.objects.order_by("-year").values_list("year", flat=True).first()
+    rows = list(
+        RiskScore.objects.filter(year=year, school__in=selectors.subtree_schools(unit))
+        .select_related("student__person", "school")
+        .order_by("-score")[:50]
+    )
+    for r in rows:
+        r.reason_labels = [_(FEATURE_LABELS[f]) for f in r.reasons]
+    audit_record(
+        actor=request.user,
+        action="view",
+        object_type="monitoring.risk",
+        object_id=unit.pk,
+        object_repr=f"{unit.name} {year}",
+        changes={"students": [None, str(len(rows))]},
+    )
+    return render(request, "monitoring/risk.html", {"unit": unit, "year": year, "rows": rows})
