@@ -71,3 +71,18 @@ def test_consecutive_absences_raise_an_alert_at_the_school(reform):
     assert alert.unit == reform.school_a
     assert alert.url == f"/records/students/{a1.pk}/attendance/"
     assert f"nghỉ {n} buổi liên tiếp" in alert.message
+
+
+def test_reminder_a_week_before_the_deadline_notifies_principals(reform, principal):
+    from edudx.notify.models import Notification
+
+    template_ensure(2025)
+    assert alerts_evaluate(today=dt.date(2025, 12, 1))["report_reminder"] == 0  # 9 days
+    assert alerts_evaluate(today=dt.date(2025, 12, 3))["report_reminder"] == 2
+    alerts_evaluate(today=dt.date(2025, 12, 4))  # again: no second notification
+    n = Notification.objects.get(recipient=principal)
+    assert n.title == "Nhắc: báo cáo năm 2025 hạn nộp 10/12/2025."
+    assert n.url == f"/monitoring/report/?unit={reform.school_a.pk}&year=2025"
+    # After the deadline the reminder is resolved and the overdue alert takes over.
+    counts = alerts_evaluate(today=dt.date(2025, 12, 11))
+    assert (counts["report_reminder"], counts["report_overdue"]) == (0, 2)

@@ -77,6 +77,50 @@ def _report_overdue(rule: AlertRule, today) -> Found:
     return found
 
 
+@evaluator("report_reminder")
+def _report_reminder(rule: AlertRule, today) -> Found:
+    """`days` before 10 December: schools that have not submitted are reminded — an alert,
+    and a notification to the school's principals (once per school and year)."""
+    from edudx.accounts.models import Role, RoleAssignment  # noqa: PLC0415
+    from edudx.notify.services import notify  # noqa: PLC0415
+    from edudx.org.models import OrgUnit, UnitKind  # noqa: PLC0415
+
+    from .models import ReportTemplate  # noqa: PLC0415
+    from .selectors import schools_under_on  # noqa: PLC0415
+
+    days = rule.params.get("days", 7)
+    found: Found = {}
+    url = page("report")
+    for template in ReportTemplate.objects.filter(school_due__gte=today):
+        if (template.school_due - today).days > days:
+            continue
+        submitted = set(
+            ReportVersion.objects.filter(report__template=template).values_list(
+                "report__unit_id", flat=True
+            )
+        )
+        due = template.school_due.strftime("%d/%m/%Y")
+        for root in OrgUnit.objects.filter(kind=UnitKind.MINISTRY):
+            for sid, _path in schools_under_on(root, template.as_of):
+                if sid in submitted:
+                    continue
+                link = f"{url}?unit={sid}&year={template.year}"
+                message = _("Nhắc: báo cáo năm %(y)s hạn nộp %(d)s.") % {
+                    "y": template.year,
+                    "d": due,
+                }
+                found[(sid, f"reminder:{template.year}")] = (message, link)
+                for ra in RoleAssignment.objects.filter(
+                    unit_id=sid, role=Role.PRINCIPAL
+                ).select_related("user"):
+                    notify(
+                        ra.user, "monitoring.report_reminder", {"year": template.year},
+                        key=f"monitoring:reminder:{template.year}:{sid}:{ra.user_id}",
+                        title=message, url=link,
+                    )  # fmt: skip
+    return found
+
+
 @evaluator("pupil_teacher")
 def _pupil_teacher(rule: AlertRule, today) -> Found:
     """Schools whose students per staff member exceed `max` (from SchoolHeadcount)."""
