@@ -24,6 +24,8 @@ def test_dashboard_reads_the_summary_and_drills_down(
     assert "Xã Nam Bình" in html  # the drill-down: the commune under the province in 2025
     assert "1/2 giáo viên" in html  # T10 of the province: 1 of 2 teachers
     assert 'class="chart trend"' in html and 'class="chart bars"' in html
+    nav = html.split('<nav class="main-nav"')[1].split("</nav>")[0]
+    assert ">Trung tâm điều hành<" in nav and ">Báo cáo năm<" in nav
     r = client.get(f"/monitoring/?unit={reform.commune_a.pk}&year=2025")
     assert "Trường THCS Lê Lợi" in r.content.decode()
     # Outside the officer's scope (the old province): refused.
