@@ -76,3 +76,17 @@ def test_dx_api(reform, principal):
     r = api.put(url, {"answers": {"2.9": {"points": 11}}}, content_type="application/json")
     assert r.status_code == 400 and r.json()["code"] == "monitoring.dx_points"
     assert Decimal(a["scores"]["QT"]["points"]) == Decimal(12)  # pre-filled 2.3 only
+
+
+def test_alerts_api_is_scoped(reform, officer):
+    import datetime as dt
+
+    from edudx.monitoring.alerts import alerts_evaluate
+    from edudx.monitoring.reports import template_ensure
+
+    template_ensure(2025)
+    alerts_evaluate(today=dt.date(2025, 12, 11))
+    rows = token_client(officer).get(f"{API}/monitoring/alerts").json()
+    overdue = [r for r in rows if r["rule"] == "report_overdue"]
+    assert [r["unit"] for r in overdue] == ["Trường THCS Lê Lợi"]  # not school B
+    assert overdue[0]["url"] == f"/monitoring/report/?unit={reform.school_a.pk}&year=2025"
