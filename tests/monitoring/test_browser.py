@@ -116,6 +116,6 @@ def test_principal_submits_and_the_office_sees_it_on_the_map(
     assert seen["features"] == "2"  # the commune area and the school
     assert seen["markers"] == 2
     assert "#1a7f37" in seen["fill"]  # 66.67% against a 50% target: on target (green)
-    assert "Trường THCS Lê Lợi" in seen["popup"] and "66.67%" in seen["popup"]
+    assert "Trường THCS Lê Lợi" in seen["popup"] and "66,67%" in seen["popup"]
     assert "Báo cáo: Đã nộp" in seen["popup"]
     assert seen["office_errors"] == []

@@ -22,7 +22,7 @@
           },
           onEachFeature: function (f, lyr) {
             var p = f.properties;
-            var v = p.level ? ("Mức " + p.level) : (p.value === null ? el.dataset.noData : p.value + "%");
+            var v = p.level ? (el.dataset.level + " " + p.level) : (p.value === null ? el.dataset.noData : String(p.value).replace(".", ",") + "%");
             var html = "<a href=\"" + text(p.url) + "\">" + text(p.name) + "</a><br>" + text(v);
             if (p.report) { html += "<br>" + text(el.dataset.report) + ": " + text(p.report); }
             lyr.bindPopup(html);
