@@ -1,8 +1,9 @@
 """Demo data for monitoring (called by `edudx demo` after the district exists).
 
 * Indicator definitions, DX frameworks and alert rules loaded from data/.
-* Enrolment history: GradeCount from the demo's enrolments (2024-2025, 2025-2026), plus
-  THREE SYNTHETIC EARLIER YEARS (2021–2023) per school, back-projected from 2024 with
+* Enrolment history: GradeCount from the demo's enrolments (district: 2024-2025 and
+  2025-2026; province: 2025-2026 only), plus THREE SYNTHETIC EARLIER YEARS per school
+  (district 2021–2023, province 2022–2024), back-projected from the first real year with
   deterministic noise and flagged `synthetic=True`, so the cohort-survival forecast has a
   history to fit and a year to backtest on. The demo generator itself is not touched.
 * Yearly reports 2024 and 2025: about two thirds of the schools submitted self-reported
