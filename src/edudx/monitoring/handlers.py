@@ -44,3 +44,26 @@ def _person_merged(event) -> None:
 def _demo_generated(event) -> None:
     # The generator writes people in bulk without per-student events: recount every school.
     headcount_refresh()
+
+
+@handles("monitoring.report_submitted")
+def _report_submitted(event) -> None:
+    # A self-reported value changed: recompute the year's summary (idempotent).
+    from .services import indicators_recompute  # noqa: PLC0415
+
+    indicators_recompute(year=event.payload["year"])
+
+
+@handles("monitoring.dx_published")
+def _dx_published(event) -> None:
+    # T25 (published DX index) is computed: refresh the year's summary.
+    from .services import indicators_recompute  # noqa: PLC0415
+
+    indicators_recompute(year=event.payload["year"])
+
+
+@handles("records.absence_flagged")
+def _absence_flagged(event) -> None:
+    from .alerts import absence_alert  # noqa: PLC0415
+
+    absence_alert(event.payload)

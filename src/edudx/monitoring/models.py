@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from edudx.org.models import OrgUnit
 
@@ -17,3 +18,378 @@ class SchoolHeadcount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_id}: {self.students}/{self.staff}"
+
+
+# --- indicators ------------------------------------------------------------------------------
+
+
+class Provenance(models.TextChoices):
+    COMPUTED = "computed", _("Tính từ dữ liệu")
+    SELF_REPORTED = "self_reported", _("Tự báo cáo")
+    MIXED = "mixed", _("Tổng hợp (dữ liệu và tự báo cáo)")
+    MISSING = "missing", _("Chưa có số liệu")
+
+
+class Indicator(models.Model):
+    """One target of the plan (T01–T26) as data: loaded from data/indicators.json by
+    `services.indicators_sync`. `query` is the dotted name of the function that computes it
+    per school (registered with `@indicator(code)`); when that module does not exist yet the
+    value comes from the yearly self-report field `self_report_field`."""
+
+    code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=255)
+    name_en = models.CharField(max_length=255, blank=True)
+    numerator = models.CharField(max_length=255)
+    denominator = models.CharField(max_length=255)
+    unit = models.CharField(max_length=50)
+    kind = models.CharField(max_length=10, default="percent")
+    target_2025 = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    target_2030 = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    target_note = models.CharField(max_length=255, blank=True)
+    query = models.CharField(max_length=200, blank=True)
+    self_report_field = models.CharField(max_length=50, blank=True)
+    levels = models.JSONField(default=list)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def target_for(self, year: int):
+        """The target in force for a report year: 2025's until 2025, then 2030's."""
+        if year <= 2025 or self.target_2030 is None:
+            return self.target_2025
+        return self.target_2030
+
+
+class IndicatorValue(models.Model):
+    """Summary table: an indicator's value for a unit and a report year, computed per school
+    and summed up the tree as it stood on `as_of`."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    as_of = models.DateField()
+    numerator = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    value = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    provenance = models.CharField(max_length=15, choices=Provenance.choices)
+    schools = models.PositiveIntegerField(default=0)  # schools behind an aggregate
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "unit", "year"], name="monitoring_value_uniq"
+            )
+        ]
+        indexes = [models.Index(fields=["unit", "year"], name="monitoring_value_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}@{self.unit_id}/{self.year}={self.value}"
+
+
+# --- yearly report cycle ---------------------------------------------------------------------
+
+
+class ReportTemplate(models.Model):
+    """What a year's report asks: indicators (all that apply to the unit's level), narrative
+    sections and attachments ([{key, title}]), and the two deadlines of the plan (VI)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    title = models.CharField(max_length=255)
+    sections = models.JSONField(default=list)
+    attachments = models.JSONField(default=list)
+    school_due = models.DateField()
+    office_due = models.DateField()
+    as_of = models.DateField()  # the tree the report is consolidated on
+
+    class Meta:
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Đang soạn")
+    SUBMITTED = "submitted", _("Đã nộp")
+    RETURNED = "returned", _("Trả lại để bổ sung")
+    ACCEPTED = "accepted", _("Đã tiếp nhận")
+
+
+class YearlyReport(models.Model):
+    """A unit's report for a year (a school's, or an office's consolidated one). The working
+    copy lives in `values`/`sections`; each submission freezes a new `ReportVersion`."""
+
+    template = models.ForeignKey(ReportTemplate, on_delete=models.PROTECT, related_name="reports")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
+    )
+    sections = models.JSONField(default=dict)
+    version = models.PositiveSmallIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    late = models.BooleanField(default=False)
+    review_comment = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["template", "unit"], name="monitoring_report_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.template_id} v{self.version}"
+
+
+class ReportValue(models.Model):
+    report = models.ForeignKey(YearlyReport, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    numerator = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    denominator = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "indicator"], name="monitoring_rv_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.indicator_id}"
+
+
+class ReportAttachment(models.Model):
+    report = models.ForeignKey(YearlyReport, on_delete=models.CASCADE, related_name="files")
+    key = models.CharField(max_length=50)
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    data = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReportVersion(models.Model):
+    """A submission, frozen: every value, section and attachment hash as submitted."""
+
+    report = models.ForeignKey(YearlyReport, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    late = models.BooleanField(default=False)
+    payload = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "number"], name="monitoring_rver_uniq")
+        ]
+        ordering = ["report", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} v{self.number}"
+
+
+# --- DX index (QĐ 4725/QĐ-BGDĐT, QĐ 3806/QĐ-BGDĐT) ----------------------------------------
+
+
+class DxFramework(models.Model):
+    code = models.CharField(max_length=30, unique=True)  # "QD4725-2022"
+    decision = models.CharField(max_length=100)
+    title = models.CharField(max_length=255)
+    applies_to = models.CharField(max_length=10)  # "school" | "office"
+    valid_from = models.DateField()
+    verified = models.TextField(blank=True)  # what of the data is checked against the text
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class DxGroup(models.Model):
+    framework = models.ForeignKey(DxFramework, on_delete=models.CASCADE, related_name="groups")
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=255)
+    max_points = models.DecimalField(max_digits=6, decimal_places=2)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "code"], name="monitoring_dxg_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class DxCriterion(models.Model):
+    group = models.ForeignKey(DxGroup, on_delete=models.CASCADE, related_name="criteria")
+    code = models.CharField(max_length=20)
+    text = models.TextField()
+    max_points = models.DecimalField(max_digits=6, decimal_places=2)
+    mandatory = models.BooleanField(default=False)
+    evidence = models.CharField(max_length=255, blank=True)
+    prefill = models.CharField(max_length=100, blank=True)  # a registered pre-fill rule
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["group__sort_order", "sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "code"], name="monitoring_dxc_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}"
+
+
+class DxStatus(models.TextChoices):
+    DRAFT = "draft", _("Đang tự đánh giá")
+    SUBMITTED = "submitted", _("Đã gửi")
+    RETURNED = "returned", _("Yêu cầu bổ sung")
+    PUBLISHED = "published", _("Đã công bố")
+
+
+class DxAssessment(models.Model):
+    framework = models.ForeignKey(DxFramework, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=DxStatus.choices, default=DxStatus.DRAFT)
+    scores = models.JSONField(default=dict)  # {group code: {"points", "level", "mandatory_ok"}}
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "unit", "year"], name="monitoring_dxa_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.year} {self.status}"
+
+
+class DxAnswer(models.Model):
+    assessment = models.ForeignKey(DxAssessment, on_delete=models.CASCADE, related_name="answers")
+    criterion = models.ForeignKey(DxCriterion, on_delete=models.PROTECT, related_name="+")
+    points = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    met = models.BooleanField(default=False)
+    data_points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    data_note = models.CharField(max_length=255, blank=True)
+    flagged = models.BooleanField(default=False)
+    link = models.URLField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "criterion"], name="monitoring_dxan_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}:{self.criterion_id}"
+
+
+class DxEvidence(models.Model):
+    answer = models.ForeignKey(DxAnswer, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    data = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- alerts ----------------------------------------------------------------------------------
+
+
+class AlertRule(models.Model):
+    """A rule as data (data/alert_rules.json): `kind` names an evaluator in alerts.py,
+    `params` its thresholds."""
+
+    code = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=255)
+    params = models.JSONField(default=dict)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Alert(models.Model):
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)  # what it is about, unique per rule and unit
+    message = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    raised_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "unit", "key"], name="monitoring_alert_uniq")
+        ]
+        ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- forecasts -------------------------------------------------------------------------------
+
+
+class GradeCount(models.Model):
+    """Summary table: enrolments per school, school year and grade (the history the cohort-
+    survival forecast reads). `synthetic` marks rows the demo back-filled."""
+
+    school = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()  # the school year's first calendar year
+    grade = models.PositiveSmallIntegerField()
+    students = models.PositiveIntegerField()
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "year", "grade"], name="monitoring_gradecount_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}/{self.year}/{self.grade}: {self.students}"
+
+
+class RiskScore(models.Model):
+    """Summary table: a student's dropout-risk score for a school year (risk.py) and the
+    features that pushed it up most."""
+
+    student = models.ForeignKey("people.Student", on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "year"], name="monitoring_risk_uniq")
+        ]
+        indexes = [models.Index(fields=["school", "year", "score"], name="monitoring_risk_school")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id}/{self.year}: {self.score:.2f}"

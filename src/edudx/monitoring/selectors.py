@@ -1,12 +1,24 @@
 """Dashboard reads from the summary tables (never raw scans of people on page load)."""
 
+import datetime as dt
+from decimal import Decimal
+
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
-from edudx.core.scope import Scope
+from edudx.core.api_errors import Forbidden
+from edudx.core.scope import Scope, scope_of
 from edudx.org.models import OrgUnit, UnitKind
-from edudx.org.selectors import TreeAsOf, subtree_q
+from edudx.org.selectors import TreeAsOf, as_of, subtree_q
 
-from .models import SchoolHeadcount
+from .models import (
+    Indicator,
+    IndicatorValue,
+    Provenance,
+    ReportStatus,
+    SchoolHeadcount,
+    YearlyReport,
+)
 
 
 def headcount_totals(*, scope: Scope) -> dict[str, int]:
@@ -52,3 +64,315 @@ def students_under(tree: TreeAsOf, units: list[OrgUnit]) -> dict[int, int]:
             else 0
         )
     return out
+
+
+# --- indicator values and reports ------------------------------------------------------------
+
+
+def _check_scope(actor, unit: OrgUnit) -> None:
+    scope = scope_of(actor)
+    if scope.everything:
+        return
+    if not any(unit.path.startswith(p) for p in scope.unit_paths):
+        raise Forbidden("monitoring.forbidden", _("Bạn không có quyền xem số liệu của đơn vị này."))
+
+
+def unit_values(*, actor, unit: OrgUnit, year: int, indicators=None) -> list[dict]:
+    """The unit's indicator values for a year with targets (one query on the summary)."""
+    _check_scope(actor, unit)
+    rows = IndicatorValue.objects.filter(unit=unit, year=year)
+    by_id = {r.indicator_id: r for r in rows}
+    out = []
+    for ind in indicators if indicators is not None else Indicator.objects.all():
+        r = by_id.get(ind.pk)
+        target = ind.target_for(year)
+        value = r.value if r else None
+        out.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit,
+                "numerator": r.numerator if r else None,
+                "denominator": r.denominator if r else None,
+                "value": value,
+                "target": target,
+                "target_note": ind.target_note,
+                "status": status_of(value, target),
+                "provenance": r.provenance if r else Provenance.MISSING,
+                "provenance_label": str(
+                    Provenance(r.provenance if r else Provenance.MISSING).label
+                ),
+                "schools": r.schools if r else 0,
+                "computed_at": r.computed_at if r else None,
+                "as_of": r.as_of if r else None,
+            }
+        )
+    return out
+
+
+def status_of(value, target) -> str:
+    """Traffic light against the target: on target, within 80% of it, below, or no data."""
+    if value is None:
+        return "none"
+    if target is None or value >= target:
+        return "ok"
+    if value >= target * Decimal("0.8"):
+        return "warn"
+    return "bad"
+
+
+def schools_under_on(unit: OrgUnit, day: dt.date) -> list[tuple[int, str]]:
+    """(school id, path) of the schools under `unit` on `day`: two indexed queries."""
+    tree = as_of(day)
+    place = tree.placements().filter(unit=unit).values_list("path", flat=True).first()
+    if place is None:
+        return []
+    return list(
+        tree.placements()
+        .filter(subtree_q([place]), unit__kind=UnitKind.SCHOOL)
+        .values_list("unit_id", "path")
+    )
+
+
+def consolidated(*, actor, unit: OrgUnit, year: int) -> dict:
+    """What an office sees when it consolidates: its values, each school's report status
+    (schools under it on the report's day), its own report."""
+    from .reports import template_ensure  # noqa: PLC0415
+
+    _check_scope(actor, unit)
+    template = template_ensure(year)
+    schools = schools_under_on(unit, template.as_of)
+    ids = [sid for sid, _p in schools]
+    reports = {
+        r.unit_id: r for r in YearlyReport.objects.filter(template=template, unit_id__in=ids)
+    }
+    units = OrgUnit.objects.in_bulk(ids)
+    rows = []
+    for sid in sorted(ids, key=lambda i: units[i].name):
+        r = reports.get(sid)
+        rows.append(
+            {
+                "id": sid,
+                "name": units[sid].name,
+                "code": units[sid].code,
+                "report_id": r.pk if r else None,
+                "status": r.status if r else None,
+                "version": r.version if r else 0,
+                "submitted_at": r.submitted_at if r else None,
+                "late": r.late if r else False,
+            }
+        )
+    submitted = [r for r in rows if r["version"]]
+    return {
+        "unit": unit,
+        "year": year,
+        "as_of": template.as_of,
+        "template": template,
+        "indicators": unit_values(actor=actor, unit=unit, year=year),
+        "schools": rows,
+        "counts": {
+            "schools": len(rows),
+            "submitted": len(submitted),
+            "accepted": sum(1 for r in rows if r["status"] == ReportStatus.ACCEPTED),
+            "late": sum(1 for r in rows if r["late"]),
+        },
+        "own": YearlyReport.objects.filter(template=template, unit=unit).first(),
+    }
+
+
+# --- operations centre -----------------------------------------------------------------------
+
+DRILL_KINDS = {UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE, UnitKind.SCHOOL}
+
+
+def default_unit(actor) -> OrgUnit | None:
+    """The unit an officer or principal watches first: their highest current unit."""
+    from edudx.accounts.models import RoleAssignment  # noqa: PLC0415
+
+    ra = (
+        RoleAssignment.objects.filter(user=actor, unit__isnull=False, unit__valid_to__isnull=True)
+        .select_related("unit")
+        .order_by("unit__depth")
+        .first()
+    )
+    if ra is not None:
+        return ra.unit
+    if getattr(actor, "is_superuser", False):
+        return (
+            OrgUnit.objects.filter(kind=UnitKind.PROVINCE, valid_to__isnull=True)
+            .order_by("path")
+            .first()
+        )
+    return None
+
+
+def years_available(unit: OrgUnit | None = None) -> list[int]:
+    """Report years with values (for one unit: on index monitoring_value_unit)."""
+    qs = IndicatorValue.objects.order_by()
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    return sorted(set(qs.values_list("year", flat=True).distinct()))
+
+
+def trend(unit: OrgUnit, indicators) -> tuple[list[int], dict[str, list]]:
+    """Every indicator's value for the unit, year by year (one query)."""
+    codes = {i.pk: i.code for i in indicators}
+    got: dict[str, dict[int, Decimal | None]] = {}
+    for ind_id, year, value in IndicatorValue.objects.filter(unit=unit).values_list(
+        "indicator_id", "year", "value"
+    ):
+        got.setdefault(codes.get(ind_id, ""), {})[year] = value
+    years = sorted({y for v in got.values() for y in v})
+    return years, {code: [(y, v.get(y)) for y in years] for code, v in got.items()}
+
+
+def children_on(unit: OrgUnit, day: dt.date) -> list[OrgUnit]:
+    """The unit's children on `day` that the drill-down follows (two queries)."""
+    ids = as_of(day).placements().filter(parent=unit, unit__kind__in=DRILL_KINDS).values("unit_id")
+    return list(OrgUnit.objects.filter(pk__in=ids).order_by("kind", "name"))
+
+
+def dashboard(*, actor, unit: OrgUnit, year: int, code: str) -> dict:
+    """Everything the unit's operations-centre page shows, from the summary tables:
+    IndicatorValue (values, trend, children) and SchoolHeadcount (students)."""
+    from .services import report_as_of  # noqa: PLC0415
+
+    _check_scope(actor, unit)
+    day = report_as_of(year)
+    indicators = list(Indicator.objects.all())
+    values = unit_values(actor=actor, unit=unit, year=year, indicators=indicators)
+    children = children_on(unit, day)
+    ind = next((i for i in indicators if i.code == code), None)
+    child_values = {
+        v.unit_id: v
+        for v in IndicatorValue.objects.filter(
+            unit__in=[c.pk for c in children], year=year, indicator=ind
+        )
+    }
+    target = ind.target_for(year) if ind else None
+    rows = []
+    for c in children:
+        v = child_values.get(c.pk)
+        value = v.value if v else None
+        rows.append(
+            {
+                "unit": c,
+                "numerator": v.numerator if v else None,
+                "denominator": v.denominator if v else None,
+                "value": value,
+                "status": status_of(value, target),
+                "provenance": str(Provenance(v.provenance if v else Provenance.MISSING).label),
+            }
+        )
+    tree = as_of(day)
+    years, trends = trend(unit, indicators)
+    return {
+        "unit": unit,
+        "year": year,
+        "as_of": day,
+        "values": values,
+        "trend": trends,
+        "indicators": indicators,
+        "indicator": ind,
+        "target": target,
+        "children": rows,
+        "ancestors": tree.ancestors(unit),
+        "students": students_under(tree, [unit]).get(unit.pk, 0),
+        "years": years or [year],
+    }
+
+
+def map_features(*, actor, unit: OrgUnit, year: int, colour: str) -> dict:
+    """GeoJSON of the unit's schools on the report day, coloured by an indicator's status
+    (`colour` = "T09"…) or by published DX level (`colour` = "dx"), with commune areas."""
+    from edudx.org.models import School  # noqa: PLC0415
+
+    from .dx import overall_level  # noqa: PLC0415
+    from .geo import feature_collection  # noqa: PLC0415
+    from .models import DxAssessment, DxStatus  # noqa: PLC0415
+    from .services import report_as_of  # noqa: PLC0415
+
+    _check_scope(actor, unit)
+    day = report_as_of(year)
+    tree = as_of(day)
+    place = tree.placements().filter(unit=unit).values_list("path", flat=True).first()
+    if place is None:
+        return feature_collection([], [])
+    placements = list(
+        tree.placements()
+        .filter(subtree_q([place]), unit__kind__in=[UnitKind.SCHOOL, UnitKind.COMMUNE])
+        .values_list("unit_id", "path", "unit__kind", "unit__name")
+    )
+    school_ids = [p[0] for p in placements if p[2] == UnitKind.SCHOOL]
+    communes = [p for p in placements if p[2] == UnitKind.COMMUNE]
+    coords = {
+        s["unit_id"]: (float(s["longitude"]), float(s["latitude"]))
+        for s in School.objects.filter(
+            unit_id__in=school_ids, latitude__isnull=False, longitude__isnull=False
+        ).values("unit_id", "latitude", "longitude")
+    }
+    ids = school_ids + [c[0] for c in communes]
+    values, levels = {}, {}
+    target = None
+    if colour == "dx":
+        for a in DxAssessment.objects.filter(
+            unit_id__in=school_ids, status=DxStatus.PUBLISHED, year=year
+        ):
+            levels[a.unit_id] = overall_level(a)
+    else:
+        ind = Indicator.objects.filter(code=colour).first()
+        target = ind.target_for(year) if ind else None
+        values = dict(
+            IndicatorValue.objects.filter(
+                unit_id__in=ids, year=year, indicator__code=colour
+            ).values_list("unit_id", "value")
+        )
+    reports = dict(
+        YearlyReport.objects.filter(template__year=year, unit_id__in=school_ids).values_list(
+            "unit_id", "status"
+        )
+    )
+    dx_status = {None: "none", 1: "bad", 2: "warn", 3: "ok"}
+    from .links import page  # noqa: PLC0415
+
+    dash = page("dashboard")
+    schools = []
+    for uid, _path, _kind, name in placements:
+        if uid not in coords:
+            continue
+        if colour == "dx":
+            level = levels.get(uid)
+            status = dx_status[level]
+        else:
+            level = None
+            status = status_of(values.get(uid), target)
+        schools.append(
+            {
+                "id": uid, "name": name, "lon": coords[uid][0], "lat": coords[uid][1],
+                "value": values.get(uid), "status": status, "level": level,
+                "report": str(ReportStatus(reports[uid]).label) if uid in reports else "",
+                "url": f"{dash}?unit={uid}&year={year}",
+            }
+        )  # fmt: skip
+    areas = []
+    for cid, cpath, _kind, name in communes:
+        pts = [
+            coords[uid]
+            for uid, path, kind, _n in placements
+            if kind == UnitKind.SCHOOL and path.startswith(cpath) and uid in coords
+        ]
+        areas.append(
+            {
+                "id": cid, "name": name, "points": pts, "value": values.get(cid),
+                "status": status_of(values.get(cid), target) if colour != "dx" else "none",
+                "url": f"{dash}?unit={cid}&year={year}",
+            }
+        )  # fmt: skip
+    return feature_collection(schools, areas)
+
+
+def subtree_schools(unit: OrgUnit):
+    """The current schools under `unit` (ids, for a filter)."""
+    return OrgUnit.objects.filter(
+        subtree_q([unit.path]), kind=UnitKind.SCHOOL, valid_to__isnull=True
+    ).values("id")

@@ -1,0 +1,237 @@
+"""Alerts: rules as data (data/alert_rules.json), each naming an evaluator here by `kind`
+and carrying its thresholds in `params`. `alerts_evaluate` runs every active rule (the task
+`monitoring.tasks.alerts_evaluate_task`, or `edudx monitoring_alerts` from cron): it raises
+an Alert per (rule, unit, key) that holds, and resolves the ones that no longer hold, so
+running it twice changes nothing. Absence alerts come from records' outbox event
+`records.absence_flagged` (handlers.py) as they happen.
+
+An alert hangs on the unit where its cause lies (a school, a commune…) and links to it;
+everyone whose scope covers that unit sees it (the school, its commune, its province)."""
+
+import json
+from collections.abc import Callable
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from edudx.core.scope import scope_of
+from edudx.org.selectors import subtree_q
+
+from .links import page
+from .models import Alert, AlertRule, IndicatorValue, ReportVersion, SchoolHeadcount
+from .services import DATA
+
+Found = dict[tuple[int, str], tuple[str, str]]  # (unit, key) -> (message, url)
+_evaluators: dict[str, Callable[[AlertRule, object], Found]] = {}
+
+
+def evaluator(kind: str):
+    def decorator(func):
+        _evaluators[kind] = func
+        return func
+
+    return decorator
+
+
+def rules_sync(path=None) -> int:
+    """Add the rules of the data file that the database does not have yet; thresholds an
+    administrator changed in the database are kept."""
+    data = json.loads((path or DATA / "alert_rules.json").read_text(encoding="utf-8"))
+    n = 0
+    for row in data["rules"]:
+        _rule, created = AlertRule.objects.get_or_create(
+            code=row["code"],
+            defaults={"kind": row["kind"], "title": row["title"], "params": row["params"]},
+        )
+        n += created
+    return n
+
+
+@evaluator("report_overdue")
+def _report_overdue(rule: AlertRule, today) -> Found:
+    """Schools past 10 December (offices past 20 December) with no submitted report."""
+    from edudx.org.models import OrgUnit, UnitKind  # noqa: PLC0415
+
+    from .models import ReportTemplate  # noqa: PLC0415
+    from .selectors import schools_under_on  # noqa: PLC0415
+
+    found: Found = {}
+    for template in ReportTemplate.objects.filter(school_due__lt=today):
+        submitted = set(
+            ReportVersion.objects.filter(report__template=template).values_list(
+                "report__unit_id", flat=True
+            )
+        )
+        roots = OrgUnit.objects.filter(kind=UnitKind.MINISTRY)
+        url = page("report")
+        for root in roots:
+            for sid, _path in schools_under_on(root, template.as_of):
+                if sid not in submitted:
+                    found[(sid, f"report:{template.year}")] = (
+                        _("Chưa nộp báo cáo năm %(y)s (hạn %(d)s).")
+                        % {"y": template.year, "d": template.school_due.strftime("%d/%m/%Y")},
+                        f"{url}?unit={sid}&year={template.year}",
+                    )
+    return found
+
+
+@evaluator("report_reminder")
+def _report_reminder(rule: AlertRule, today) -> Found:
+    """`days` before 10 December: schools that have not submitted are reminded — an alert,
+    and a notification to the school's principals (once per school and year)."""
+    from edudx.accounts.models import Role, RoleAssignment  # noqa: PLC0415
+    from edudx.notify.services import notify  # noqa: PLC0415
+    from edudx.org.models import OrgUnit, UnitKind  # noqa: PLC0415
+
+    from .models import ReportTemplate  # noqa: PLC0415
+    from .selectors import schools_under_on  # noqa: PLC0415
+
+    days = rule.params.get("days", 7)
+    found: Found = {}
+    url = page("report")
+    for template in ReportTemplate.objects.filter(school_due__gte=today):
+        if (template.school_due - today).days > days:
+            continue
+        submitted = set(
+            ReportVersion.objects.filter(report__template=template).values_list(
+                "report__unit_id", flat=True
+            )
+        )
+        due = template.school_due.strftime("%d/%m/%Y")
+        for root in OrgUnit.objects.filter(kind=UnitKind.MINISTRY):
+            for sid, _path in schools_under_on(root, template.as_of):
+                if sid in submitted:
+                    continue
+                link = f"{url}?unit={sid}&year={template.year}"
+                message = _("Nhắc: báo cáo năm %(y)s hạn nộp %(d)s.") % {
+                    "y": template.year,
+                    "d": due,
+                }
+                found[(sid, f"reminder:{template.year}")] = (message, link)
+                for ra in RoleAssignment.objects.filter(
+                    unit_id=sid, role=Role.PRINCIPAL
+                ).select_related("user"):
+                    notify(
+                        ra.user, "monitoring.report_reminder", {"year": template.year},
+                        key=f"monitoring:reminder:{template.year}:{sid}:{ra.user_id}",
+                        title=message, url=link,
+                    )  # fmt: skip
+    return found
+
+
+@evaluator("pupil_teacher")
+def _pupil_teacher(rule: AlertRule, today) -> Found:
+    """Schools whose students per staff member exceed `max` (from SchoolHeadcount)."""
+    limit = rule.params.get("max", 25)
+    url = page("dashboard")
+    found: Found = {}
+    for h in SchoolHeadcount.objects.filter(school__valid_to__isnull=True, students__gt=0):
+        ratio = h.students / h.staff if h.staff else None
+        if ratio is None or ratio > limit:
+            found[(h.school_id, "ratio")] = (
+                _("%(s)s học sinh, %(t)s cán bộ: vượt ngưỡng %(m)s học sinh/cán bộ.")
+                % {"s": h.students, "t": h.staff, "m": limit},
+                f"{url}?unit={h.school_id}",
+            )
+    return found
+
+
+@evaluator("indicator_off_track")
+def _off_track(rule: AlertRule, today) -> Found:
+    """Units whose latest value is below `ratio` × the target in force."""
+    ratio = rule.params.get("ratio", 0.8)
+    kinds = rule.params.get("kinds", ["commune", "province"])
+    year = IndicatorValue.objects.order_by("-year").values_list("year", flat=True).first()
+    if year is None:
+        return {}
+    url = page("dashboard")
+    found: Found = {}
+    rows = IndicatorValue.objects.filter(
+        year=year, value__isnull=False, unit__kind__in=kinds
+    ).select_related("indicator")
+    for v in rows:
+        target = v.indicator.target_for(year)
+        if target is not None and float(v.value) < float(target) * ratio:
+            found[(v.unit_id, f"{v.indicator.code}:{year}")] = (
+                _("%(c)s năm %(y)s: %(v)s%%, mục tiêu %(t)s%%.")
+                % {"c": v.indicator.code, "y": year, "v": v.value, "t": target},
+                f"{url}?unit={v.unit_id}&year={year}&indicator={v.indicator.code}",
+            )
+    return found
+
+
+def alerts_evaluate(today=None) -> dict[str, int]:
+    """Run every active rule with an evaluator; returns {rule: open alerts}."""
+    rules_sync()
+    today = today or timezone.localdate()
+    now = timezone.now()
+    out = {}
+    for rule in AlertRule.objects.filter(active=True):
+        func = _evaluators.get(rule.kind)
+        if func is None:
+            continue
+        found = func(rule, today)
+        with transaction.atomic():
+            open_ = {
+                (a.unit_id, a.key): a
+                for a in Alert.objects.filter(rule=rule, resolved_at__isnull=True)
+            }
+            for (unit_id, key), a in open_.items():
+                if (unit_id, key) not in found:
+                    a.resolved_at = now
+                    a.save(update_fields=["resolved_at"])
+            for (unit_id, key), (message, url) in found.items():
+                Alert.objects.update_or_create(
+                    rule=rule, unit_id=unit_id, key=key,
+                    defaults={"message": message[:500], "url": url, "resolved_at": None},
+                    create_defaults={
+                        "message": message[:500], "url": url, "raised_at": now,
+                    },
+                )  # fmt: skip
+        out[rule.code] = len(found)
+    return out
+
+
+def absence_alert(payload: dict) -> Alert | None:
+    """Raise the alert of a `records.absence_flagged` event (idempotent on its key)."""
+    rules_sync()
+    code = "absence_limit" if payload["kind"] == "over_limit" else "absence_streak"
+    rule = AlertRule.objects.filter(code=code, active=True).first()
+    if rule is None:
+        return None
+    from edudx.people.models import Student  # noqa: PLC0415
+
+    student = Student.objects.select_related("person").filter(pk=payload["student"]).first()
+    name = student.person.full_name if student else str(payload["student"])
+    if payload["kind"] == "over_limit":
+        message = _("%(n)s nghỉ %(c)s buổi trong năm học (quá 45).") % {
+            "n": name,
+            "c": payload["count"],
+        }
+    else:
+        message = _("%(n)s nghỉ %(c)s buổi liên tiếp đến ngày %(d)s.") % {
+            "n": name,
+            "c": payload["count"],
+            "d": payload["date"],
+        }
+    url = reverse("records:student_attendance", args=[payload["student"]])
+    alert, _created = Alert.objects.get_or_create(
+        rule=rule,
+        unit_id=payload["school"],
+        key=f"{payload['student']}:{payload['school_year']}:{payload['kind']}",
+        defaults={"message": message, "url": url, "raised_at": timezone.now()},
+    )
+    return alert
+
+
+def alerts_for(actor):
+    """Open alerts on units in the actor's scope, newest first."""
+    scope = scope_of(actor)
+    qs = Alert.objects.filter(resolved_at__isnull=True).select_related("rule", "unit")
+    if scope.everything:
+        return qs
+    if not scope.unit_paths:
+        return qs.none()
+    return qs.filter(subtree_q(scope.unit_paths, "unit__path"))

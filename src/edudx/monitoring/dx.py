@@ -1,0 +1,339 @@
+"""The DX index: frameworks as versioned data (data/dx_frameworks.json), self-assessment with
+evidence, pre-fill from the platform's data, office review and publication.
+
+Levels (QĐ 4725/QĐ-BGDĐT): per group of criteria, Mức 1 "chưa đáp ứng" under 50 points,
+Mức 2 "đáp ứng cơ bản" 50 to 75, Mức 3 "đáp ứng tốt" over 75; a group whose mandatory
+conditions are not met stays at Mức 1. The unit's level is its lowest group level.
+Calendar: self-assessment by 31 May, publication by 20 June."""
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal, InvalidOperation
+from importlib import import_module
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from edudx.audit.services import audit_record
+from edudx.core import events
+from edudx.core.api_errors import Forbidden
+from edudx.core.errors import DomainError, ErrorCollector
+from edudx.org.models import OrgUnit, UnitKind
+
+from .models import DxAnswer, DxAssessment, DxCriterion, DxEvidence, DxFramework, DxGroup, DxStatus
+from .reports import MAX_FILE, _can_edit, can_review, sniff
+from .services import DATA
+
+LEVELS = {
+    1: gettext_lazy("Mức 1 – chưa đáp ứng"),
+    2: gettext_lazy("Mức 2 – đáp ứng cơ bản"),
+    3: gettext_lazy("Mức 3 – đáp ứng tốt"),
+}
+PUBLISHED = "monitoring.dx_published"
+
+
+def level_for(points: Decimal, mandatory_ok: bool = True) -> int:
+    """Mức 1 under 50, Mức 2 from 50 to 75 inclusive, Mức 3 over 75."""
+    points = Decimal(str(points))
+    if not mandatory_ok or points < 50:
+        return 1
+    if points <= 75:
+        return 2
+    return 3
+
+
+def framework_validate(data: dict) -> None:
+    """Every group's criteria must add up to the group's maximum; codes unique."""
+    errors = ErrorCollector()
+    for g in data.get("groups", []):
+        total = sum(Decimal(str(c["max_points"])) for c in g["criteria"])
+        if total != Decimal(str(g["max_points"])):
+            errors.add(
+                "monitoring.dx_points_sum",
+                _("%(fw)s, nhóm %(g)s: tổng điểm các tiêu chí %(t)s khác điểm tối đa %(m)s.")
+                % {"fw": data.get("code"), "g": g["code"], "t": total, "m": g["max_points"]},
+                g["code"],
+            )
+        codes = [c["code"] for c in g["criteria"]]
+        if len(codes) != len(set(codes)):
+            errors.add(
+                "monitoring.dx_codes", _("Nhóm %(g)s có mã tiêu chí trùng.") % {"g": g["code"]}
+            )
+    errors.raise_if_any()
+
+
+def frameworks_sync(path=None) -> int:
+    """Load the frameworks (validated first). A framework already used by an assessment is
+    never rewritten: a new decision is a new framework code (versioned data)."""
+    data = json.loads((path or DATA / "dx_frameworks.json").read_text(encoding="utf-8"))
+    for fw in data["frameworks"]:
+        framework_validate(fw)
+    made = 0
+    with transaction.atomic():
+        for fw in data["frameworks"]:
+            if DxFramework.objects.filter(code=fw["code"]).exists():
+                continue
+            f = DxFramework.objects.create(
+                code=fw["code"],
+                decision=fw["decision"],
+                title=fw["title"],
+                applies_to=fw["applies_to"],
+                valid_from=dt.date.fromisoformat(fw["valid_from"]),
+                verified=fw.get("verified", ""),
+            )
+            for gi, g in enumerate(fw["groups"]):
+                group = DxGroup.objects.create(
+                    framework=f, code=g["code"], name=g["name"],
+                    max_points=Decimal(str(g["max_points"])), sort_order=gi,
+                )  # fmt: skip
+                DxCriterion.objects.bulk_create(
+                    DxCriterion(
+                        group=group,
+                        code=c["code"],
+                        text=c["text"],
+                        max_points=Decimal(str(c["max_points"])),
+                        mandatory=c["mandatory"],
+                        evidence=c.get("evidence", ""),
+                        prefill=c.get("prefill", ""),
+                        sort_order=ci,
+                    )  # fmt: skip
+                    for ci, c in enumerate(g["criteria"])
+                )
+            made += 1
+    return made
+
+
+def framework_for(unit: OrgUnit) -> DxFramework:
+    frameworks_sync()
+    kind = "school" if unit.kind == UnitKind.SCHOOL else "office"
+    return DxFramework.objects.filter(applies_to=kind).order_by("-valid_from").first()
+
+
+def _prefill_function(dotted: str):
+    if not dotted:
+        return None
+    module, name = dotted.rsplit(".", 1)
+    try:
+        return getattr(import_module(module), name, None)
+    except ModuleNotFoundError:
+        return None
+
+
+def prefill(criterion: DxCriterion, unit: OrgUnit, year: int):
+    """(points the data supports, note) or (None, "") when the platform cannot tell yet."""
+    func = _prefill_function(criterion.prefill)
+    if func is None:
+        return None, ""
+    result = func(unit, year)
+    if result is None:
+        return None, ""
+    share, note = result
+    points = (Decimal(str(share)) * criterion.max_points).quantize(Decimal("0.5"))
+    return min(points, criterion.max_points), note
+
+
+def assessment_get(*, actor, unit: OrgUnit, year: int) -> DxAssessment:
+    """The unit's self-assessment of the year, created pre-filled on first open."""
+    existing = DxAssessment.objects.filter(unit=unit, year=year).first()
+    if existing is not None:
+        if not (_can_edit(actor, unit) or can_review(actor, unit)):
+            raise Forbidden("monitoring.forbidden", _("Bạn không có quyền xem đánh giá này."))
+        return existing
+    if not _can_edit(actor, unit):
+        raise Forbidden("monitoring.forbidden", _("Bạn không có quyền tự đánh giá cho đơn vị này."))
+    fw = framework_for(unit)
+    with transaction.atomic():
+        a, created = DxAssessment.objects.get_or_create(framework=fw, unit=unit, year=year)
+        if created:
+            answers = []
+            for crit in DxCriterion.objects.filter(group__framework=fw):
+                points, note = prefill(crit, unit, year)
+                answers.append(
+                    DxAnswer(
+                        assessment=a,
+                        criterion=crit,
+                        points=points or 0,
+                        data_points=points,
+                        data_note=note,
+                    )  # fmt: skip
+                )
+            DxAnswer.objects.bulk_create(answers)
+            _score(a)
+    return a
+
+
+def _score(a: DxAssessment) -> dict:
+    scores = {}
+    answers = list(a.answers.select_related("criterion__group"))
+    for group in DxGroup.objects.filter(framework=a.framework_id):
+        mine = [x for x in answers if x.criterion.group_id == group.pk]
+        points = sum((x.points for x in mine if not x.criterion.mandatory), Decimal(0))
+        mandatory_ok = all(x.met for x in mine if x.criterion.mandatory)
+        scores[group.code] = {
+            "name": group.name,
+            "points": float(points),
+            "mandatory_ok": mandatory_ok,
+            "level": level_for(points, mandatory_ok),
+        }
+    a.scores = scores
+    a.save(update_fields=["scores"])
+    return scores
+
+
+def overall_level(a: DxAssessment) -> int | None:
+    levels = [g["level"] for g in (a.scores or {}).values()]
+    return min(levels) if levels else None
+
+
+def answers_save(*, actor, assessment: DxAssessment, answers: dict) -> DxAssessment:
+    """`answers`: {criterion code: {"points", "met", "link"}}. Points within 0..max; a claim
+    above what the platform's data supports is saved and flagged for the office."""
+    if not _can_edit(actor, assessment.unit):
+        raise Forbidden("monitoring.forbidden", _("Bạn không có quyền sửa đánh giá này."))
+    if assessment.status in (DxStatus.SUBMITTED, DxStatus.PUBLISHED):
+        raise DomainError("monitoring.dx_locked", _("Bản tự đánh giá đã gửi; không sửa được."))
+    rows = {x.criterion.code: x for x in assessment.answers.select_related("criterion")}
+    errors = ErrorCollector()
+    changed = []
+    for code, raw in answers.items():
+        row = rows.get(code)
+        if row is None:
+            errors.add("monitoring.dx_criterion", _("Không có tiêu chí %(c)s.") % {"c": code}, code)
+            continue
+        crit = row.criterion
+        if crit.mandatory:
+            row.met = bool(raw.get("met"))
+            row.points = Decimal(0)
+        else:
+            try:
+                points = Decimal(str(raw.get("points") or 0).replace(",", "."))
+            except InvalidOperation:
+                errors.add(
+                    "monitoring.number", _("%(c)s: điểm không phải là số.") % {"c": code}, code
+                )
+                continue
+            if points < 0 or points > crit.max_points:
+                errors.add(
+                    "monitoring.dx_points",
+                    _("%(c)s: điểm %(p)s ngoài khoảng 0–%(m)s.")
+                    % {"c": code, "p": points, "m": crit.max_points},
+                    code,
+                )
+                continue
+            row.points = points
+            row.met = points > 0
+        link = (raw.get("link") or "").strip()
+        if link and not link.startswith(("https://", "http://")):
+            errors.add(
+                "monitoring.dx_link",
+                _("%(c)s: liên kết phải bắt đầu bằng https://.") % {"c": code},
+                code,
+            )
+            continue
+        row.link = link[:200]
+        row.flagged = row.data_points is not None and row.points > row.data_points
+        changed.append(row)
+    errors.raise_if_any()
+    with transaction.atomic():
+        DxAnswer.objects.bulk_update(changed, ["points", "met", "link", "flagged"])
+        _score(assessment)
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type="monitoring.dx_assessment",
+            object_id=assessment.pk,
+            object_repr=f"{assessment.unit.name} {assessment.year}",
+            changes={r.criterion.code: [None, str(r.points)] for r in changed},
+        )
+    return assessment
+
+
+def evidence_add(*, actor, assessment: DxAssessment, code: str, name: str, data: bytes):
+    if not _can_edit(actor, assessment.unit):
+        raise Forbidden("monitoring.forbidden", _("Bạn không có quyền sửa đánh giá này."))
+    answer = assessment.answers.filter(criterion__code=code).first()
+    if answer is None:
+        raise DomainError("monitoring.dx_criterion", _("Không có tiêu chí %(c)s.") % {"c": code})
+    if len(data) > MAX_FILE:
+        raise DomainError("monitoring.file_size", _("Tệp lớn hơn 10 MB."), field="file")
+    content_type = sniff(data, name)
+    ev = DxEvidence.objects.create(
+        answer=answer, name=name[:255], content_type=content_type, data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )  # fmt: skip
+    audit_record(
+        actor=actor, action="create", object_type="monitoring.dx_evidence", object_id=ev.pk,
+        object_repr=name[:100],
+    )  # fmt: skip
+    return ev
+
+
+def assessment_submit(*, actor, assessment: DxAssessment) -> DxAssessment:
+    if not _can_edit(actor, assessment.unit):
+        raise Forbidden("monitoring.forbidden", _("Bạn không có quyền gửi đánh giá này."))
+    if assessment.status not in (DxStatus.DRAFT, DxStatus.RETURNED):
+        raise DomainError("monitoring.dx_locked", _("Bản tự đánh giá đã gửi."))
+    assessment.status = DxStatus.SUBMITTED
+    assessment.submitted_at = timezone.now()
+    assessment.save(update_fields=["status", "submitted_at"])
+    audit_record(
+        actor=actor, action="submit", object_type="monitoring.dx_assessment",
+        object_id=assessment.pk, object_repr=f"{assessment.unit.name} {assessment.year}",
+    )  # fmt: skip
+    return assessment
+
+
+def assessment_review(*, actor, assessment: DxAssessment, publish: bool, comment: str = ""):
+    """The office publishes a submitted self-assessment, or returns it with a comment."""
+    if not can_review(actor, assessment.unit):
+        raise Forbidden("monitoring.forbidden", _("Bạn không có quyền duyệt đánh giá này."))
+    if assessment.status != DxStatus.SUBMITTED:
+        raise DomainError("monitoring.dx_not_submitted", _("Bản tự đánh giá chưa được gửi."))
+    comment = (comment or "").strip()
+    if not publish and not comment:
+        raise DomainError(
+            "monitoring.comment_required",
+            _("Cần ghi rõ nội dung yêu cầu bổ sung."),
+            field="comment",
+        )
+    with transaction.atomic():
+        assessment.review_comment = comment
+        if publish:
+            assessment.status = DxStatus.PUBLISHED
+            assessment.published_at = timezone.now()
+            assessment.published_by = actor
+        else:
+            assessment.status = DxStatus.RETURNED
+        assessment.save()
+        audit_record(
+            actor=actor, action="review", object_type="monitoring.dx_assessment",
+            object_id=assessment.pk, object_repr=f"{assessment.unit.name} {assessment.year}",
+            changes={"status": [DxStatus.SUBMITTED, assessment.status], "comment": comment},
+        )  # fmt: skip
+        if publish:
+            events.emit(
+                PUBLISHED,
+                {"assessment": assessment.pk, "unit": assessment.unit_id, "year": assessment.year},
+            )
+    return assessment
+
+
+def published(year: int | None = None) -> list[dict]:
+    """The public list: published levels by unit (no personal data)."""
+    qs = DxAssessment.objects.filter(status=DxStatus.PUBLISHED).select_related("unit")
+    if year is not None:
+        qs = qs.filter(year=year)
+    return [
+        {
+            "unit": a.unit.name,
+            "unit_id": a.unit_id,
+            "year": a.year,
+            "groups": a.scores,
+            "level": overall_level(a),
+            "published_at": a.published_at,
+        }
+        for a in qs.order_by("-year", "unit__name")
+    ]

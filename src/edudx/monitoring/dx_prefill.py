@@ -1,0 +1,110 @@
+"""Pre-fill of DX criteria from the platform's own data. A criterion's `prefill` is the
+dotted name of a function `(unit, year) -> (share 0..1, note) | None`; this module holds the
+ones monitoring can answer now (people, records, its own reports). The others point at
+modules still being built (edudx.fees.dx_prefill.cashless, …) and stay empty until those
+modules define the function — no change here then.
+
+`year` is the assessment year: self-assessment by 31 May, so the data is the school year
+that ends in it ((year-1)-year)."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Q
+
+from edudx.org.models import SchoolYear, UnitKind
+from edudx.people.models import Enrolment, StaffMember
+from edudx.records.models import AttendanceSession, Mark
+from edudx.records.models_transcripts import Transcript
+
+from .models import IndicatorValue, ReportVersion
+
+
+def _school_year(year: int) -> SchoolYear | None:
+    return SchoolYear.objects.filter(code=f"{year - 1}-{year}").first()
+
+
+def _share(num: int, den: int) -> Decimal:
+    return (Decimal(num) / Decimal(den)).quantize(Decimal("0.0001")) if den else Decimal(0)
+
+
+def transcripts(unit, year: int):
+    """Digital transcripts in use: students of the school year with a Transcript row."""
+    sy = _school_year(year)
+    if sy is None:
+        return None
+    students = (
+        Enrolment.objects.filter(school=unit, school_year=sy)
+        .values("student_id")
+        .distinct()
+        .count()
+    )
+    issued = (
+        Transcript.objects.filter(school=unit, school_year=sy)
+        .values("student_id")
+        .distinct()
+        .count()
+    )
+    return _share(issued, students), f"{issued}/{students} học sinh có học bạ số năm học {sy}"
+
+
+def mark_book(unit, year: int):
+    """Electronic mark book and attendance: classes with both, over the school's classes."""
+    sy = _school_year(year)
+    if sy is None:
+        return None
+    classes = set(unit.class_groups.filter(school_year=sy).values_list("id", flat=True))
+    if not classes:
+        return Decimal(0), f"0 lớp năm học {sy}"
+    with_marks = set(
+        Mark.objects.filter(class_group_id__in=classes).values_list("class_group_id", flat=True)
+    )
+    with_att = set(
+        AttendanceSession.objects.filter(class_group_id__in=classes).values_list(
+            "class_group_id", flat=True
+        )
+    )
+    both = len(classes & with_marks & with_att)
+    return _share(both, len(classes)), (
+        f"{both}/{len(classes)} lớp có sổ điểm và điểm danh điện tử năm học {sy}"
+    )
+
+
+def school_records(unit, year: int):
+    """Student and teacher records on the platform that carry a personal ID."""
+    sy = _school_year(year)
+    if sy is None:
+        return None
+    s = Enrolment.objects.filter(school=unit, school_year=sy).aggregate(
+        n=Count("student_id", distinct=True),
+        ok=Count(
+            "student_id",
+            distinct=True,
+            filter=Q(student__person__personal_id__isnull=False)
+            & ~Q(student__person__personal_id=""),
+        ),
+    )
+    t = StaffMember.objects.filter(unit=unit, end_date__isnull=True).aggregate(
+        n=Count("id"),
+        ok=Count("id", filter=Q(person__personal_id__isnull=False) & ~Q(person__personal_id="")),
+    )
+    num, den = s["ok"] + t["ok"], s["n"] + t["n"]
+    return _share(num, den), f"{num}/{den} hồ sơ học sinh, cán bộ có mã định danh"
+
+
+def office_records(unit, year: int):
+    """An office: T09 (learners with a digital record) of its area, from the summary."""
+    row = IndicatorValue.objects.filter(unit=unit, year=year - 1, indicator__code="T09").first()
+    if row is None or row.value is None:
+        return None
+    return row.value / 100, f"T09 năm {year - 1}: {row.value}%"
+
+
+def office_reports(unit, year: int):
+    """An office: its schools' yearly reports of the previous year submitted on the platform."""
+    if unit.kind == UnitKind.SCHOOL:
+        return None
+    row = IndicatorValue.objects.filter(unit=unit, year=year - 1, indicator__code="T18").first()
+    if row is None or row.value is None:
+        submitted = ReportVersion.objects.filter(report__unit=unit).exists()
+        return (Decimal(1) if submitted else Decimal(0)), "báo cáo của đơn vị"
+    return row.value / 100, f"T18 năm {year - 1}: {row.value}%"

@@ -1,0 +1,141 @@
+"""Exports of the consolidated yearly report: .xlsx (openpyxl) and a signed PDF (core.pdf +
+core.signing), in Vietnamese. Both read the summary tables only."""
+
+import io
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from edudx.core import signing
+from edudx.core.pdf import DocumentSpec, SignatureSlot, render_document
+
+from .models import ReportStatus, YearlyReport
+from .selectors import consolidated
+
+STATUS_VI = {
+    None: "Chưa lập",
+    ReportStatus.DRAFT: "Đang soạn",
+    ReportStatus.SUBMITTED: "Đã nộp",
+    ReportStatus.RETURNED: "Trả lại để bổ sung",
+    ReportStatus.ACCEPTED: "Đã tiếp nhận",
+}
+PROVENANCE_VI = {
+    "computed": "Tính từ dữ liệu",
+    "self_reported": "Tự báo cáo",
+    "mixed": "Tổng hợp",
+    "missing": "Chưa có số liệu",
+}
+
+
+def _n(value) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def _date(value) -> str:
+    return timezone.localtime(value).strftime("%d/%m/%Y") if value else ""
+
+
+def consolidated_xlsx(*, actor, unit, year: int) -> bytes:
+    data = consolidated(actor=actor, unit=unit, year=year)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Chỉ tiêu"
+    ws.append([f"Báo cáo tổng hợp năm {year} — {unit.name}"])
+    ws["A1"].font = Font(bold=True)
+    ws.append(
+        ["Mã", "Chỉ tiêu", "Tử số", "Mẫu số", "Tỷ lệ (%)", "Mục tiêu (%)", "Nguồn", "Số trường"]
+    )
+    for row in data["indicators"]:
+        ws.append(
+            [
+                row["code"], row["name"],
+                None if row["numerator"] is None else float(row["numerator"]),
+                None if row["denominator"] is None else float(row["denominator"]),
+                None if row["value"] is None else float(row["value"]),
+                None if row["target"] is None else float(row["target"]),
+                PROVENANCE_VI[row["provenance"]], row["schools"],
+            ]
+        )  # fmt: skip
+    ws2 = wb.create_sheet("Báo cáo của trường")
+    ws2.append(["Trường", "Mã", "Trạng thái", "Lần nộp", "Ngày nộp", "Nộp muộn"])
+    for s in data["schools"]:
+        ws2.append(
+            [
+                s["name"], s["code"], STATUS_VI[s["status"]], s["version"],
+                _date(s["submitted_at"]), "Có" if s["late"] else "",
+            ]
+        )  # fmt: skip
+    own = data["own"]
+    if own is not None:
+        ws3 = wb.create_sheet("Thuyết minh")
+        for sec in own.template.sections:
+            ws3.append([sec["title"], own.sections.get(sec["key"], "")])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def consolidated_pdf(*, actor, unit, year: int) -> bytes:
+    """The consolidated report as an A4 PDF signed (PAdES) by the acting officer."""
+    from edudx.records.transcripts_services import signer_for  # noqa: PLC0415
+
+    data = consolidated(actor=actor, unit=unit, year=year)
+    table = [["Mã", "Chỉ tiêu", "Kết quả", "Tỷ lệ", "Mục tiêu"]]
+    for row in data["indicators"]:
+        result = (
+            f"{_n(row['numerator'])}/{_n(row['denominator'])}"
+            if row["denominator"] is not None
+            else "—"
+        )
+        table.append(
+            [
+                row["code"], row["name"], result,
+                f"{_n(row['value'])}%" if row["value"] is not None else "—",
+                f"{_n(row['target'])}%" if row["target"] is not None else "",
+            ]
+        )  # fmt: skip
+    counts = data["counts"]
+    paragraphs = [
+        f"Số trường thuộc đơn vị: {counts['schools']}; đã nộp báo cáo: {counts['submitted']}; "
+        f"đã tiếp nhận: {counts['accepted']}; nộp muộn: {counts['late']}.",
+    ]
+    own: YearlyReport | None = data["own"]
+    if own is not None:
+        for sec in own.template.sections:
+            text = own.sections.get(sec["key"], "")
+            if text:
+                paragraphs.append(f"{sec['title']}: {text}")
+    person = getattr(actor, "person", None)
+    today = timezone.localdate()
+    rendered = render_document(
+        DocumentSpec(
+            title=f"BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH CHUYỂN ĐỔI SỐ NĂM {year}",
+            issuer_lines=[unit.name.upper()],
+            place_date=f"Ngày {today.day:02d} tháng {today.month:02d} năm {today.year}",
+            subtitle_lines=[f"Số liệu tổng hợp theo cây đơn vị ngày {data['as_of']:%d/%m/%Y}"],
+            paragraphs=paragraphs,
+            table=table,
+            col_widths=[0.08, 0.5, 0.16, 0.12, 0.14],
+            signatures=[
+                SignatureSlot(
+                    "office",
+                    "THỦ TRƯỞNG ĐƠN VỊ",
+                    person.full_name if person else actor.get_username(),
+                )
+            ],
+            reference=f"BC-CDS-{year}-{unit.pk}",
+            author=unit.name,
+        )
+    )
+    return signing.sign_pdf(
+        rendered.data,
+        signer=signer_for(actor, unit),
+        field_name="office",
+        reason=f"Báo cáo chuyển đổi số năm {year}",
+        location=unit.name,
+        box=rendered.signature_boxes.get("office"),
+    )

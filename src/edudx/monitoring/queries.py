@@ -1,0 +1,103 @@
+"""Indicators computed from the platform's own data (see indicators.py). One or two GROUP BY
+queries per indicator for all schools at once."""
+
+from django.db.models import Count, Q
+
+from edudx.people.models import Enrolment, StaffKind, StaffMember
+from edudx.records.models import AttendanceSession, Mark
+
+from .indicators import QueryContext, indicator
+from .models import DxAssessment, DxStatus, ReportVersion
+
+
+def _flags(ctx: QueryContext, hits: set[int]) -> dict:
+    return {sid: (1 if sid in hits else 0, 1) for sid in ctx.school_ids}
+
+
+@indicator("T08")
+def t08(ctx: QueryContext) -> dict:
+    """A school manages on data when, in the school year, its classes have attendance taken
+    on the platform and marks entered in the electronic mark book (records)."""
+    sy = ctx.school_year
+    if sy is None:
+        return {}
+    attendance = set(
+        AttendanceSession.objects.filter(
+            class_group__school_year=sy, class_group__school_id__in=ctx.school_ids
+        )
+        .values_list("class_group__school_id", flat=True)
+        .distinct()
+    )
+    marks = set(
+        Mark.objects.filter(class_group__school_year=sy, class_group__school_id__in=ctx.school_ids)
+        .values_list("class_group__school_id", flat=True)
+        .distinct()
+    )
+    return _flags(ctx, attendance & marks)
+
+
+@indicator("T09")
+def t09(ctx: QueryContext) -> dict:
+    """Learners enrolled in the school year (platform record) who carry a personal ID
+    (the 12-digit định danh cá nhân) — over all learners enrolled that year."""
+    sy = ctx.school_year
+    if sy is None:
+        return {}
+    rows = (
+        Enrolment.objects.filter(school_year=sy, school_id__in=ctx.school_ids)
+        .order_by()
+        .values("school_id")
+        .annotate(
+            den=Count("student_id", distinct=True),
+            num=Count(
+                "student_id",
+                distinct=True,
+                filter=Q(student__person__personal_id__isnull=False)
+                & ~Q(student__person__personal_id=""),
+            ),
+        )
+    )
+    return {r["school_id"]: (r["num"], r["den"]) for r in rows}
+
+
+@indicator("T10")
+def t10(ctx: QueryContext) -> dict:
+    """Teachers in post on the report date with a personal ID, over all teachers in post."""
+    rows = (
+        StaffMember.objects.filter(unit_id__in=ctx.school_ids, kind=StaffKind.TEACHER)
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=ctx.as_of))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gt=ctx.as_of))
+        .order_by()
+        .values("unit_id")
+        .annotate(
+            den=Count("person_id", distinct=True),
+            num=Count(
+                "person_id",
+                distinct=True,
+                filter=Q(person__personal_id__isnull=False) & ~Q(person__personal_id=""),
+            ),
+        )
+    )
+    return {r["unit_id"]: (r["num"], r["den"]) for r in rows}
+
+
+@indicator("T18")
+def t18(ctx: QueryContext) -> dict:
+    """The yearly report was submitted on the platform (1 of 1 report per school)."""
+    hits = set(
+        ReportVersion.objects.filter(
+            report__template__year=ctx.year, report__unit_id__in=ctx.school_ids
+        ).values_list("report__unit_id", flat=True)
+    )
+    return _flags(ctx, hits)
+
+
+@indicator("T25")
+def t25(ctx: QueryContext) -> dict:
+    """The school's DX index for the year has been published by the office."""
+    hits = set(
+        DxAssessment.objects.filter(
+            year=ctx.year, unit_id__in=ctx.school_ids, status=DxStatus.PUBLISHED
+        ).values_list("unit_id", flat=True)
+    )
+    return _flags(ctx, hits)

@@ -1,0 +1,564 @@
+"""Operations centre, yearly report and DX index pages. Thin: parse, call a selector or a
+service, render. The dashboard reads the summary tables only (IndicatorValue,
+SchoolHeadcount, org placements), never raw student rows."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from openpyxl import Workbook
+
+from edudx.core.api_errors import Forbidden
+from edudx.core.errors import DomainError, DomainErrors
+from edudx.org.models import OrgUnit
+from edudx.org.selectors import subtree_q
+
+from . import dx, exports, reports, selectors
+from .alerts import alerts_for
+from .charts import bars_svg, trend_svg
+from .models import DxAssessment, DxStatus, Provenance, ReportStatus, YearlyReport
+from .reports import report_indicators, self_reported_codes
+from .services import cache_generation
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _errors(exc: DomainError) -> list[str]:
+    items = exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]
+    return [i["message"] for i in items]
+
+
+def _year(request, unit=None) -> int:
+    return _int(request.GET.get("year") or request.POST.get("year")) or _default_year(unit)
+
+
+def _default_year(unit=None) -> int:
+    years = selectors.years_available(unit)
+    return years[-1] if years else timezone.localdate().year
+
+
+def _unit(request) -> OrgUnit:
+    uid = _int(request.GET.get("unit") or request.POST.get("unit"))
+    unit = OrgUnit.objects.filter(pk=uid).first() if uid else selectors.default_unit(request.user)
+    if unit is None:
+        raise Http404(_("Không tìm thấy đơn vị."))
+    return unit
+
+
+def _guard(func):
+    """Scope refusals become 403 pages."""
+
+    def wrapper(request, *args, **kwargs):
+        try:
+            return func(request, *args, **kwargs)
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+# --- operations centre -----------------------------------------------------------------------
+
+
+CACHE_SECONDS = 60
+
+
+@login_required
+@require_GET
+@_guard
+def dashboard_view(request):
+    """The unit's operations centre. The body (values, trends, drill-down, map settings,
+    alerts) is the same for everyone who may see the unit, so it is rendered once per
+    (unit, year, indicator, colour, language) and cached until the next recompute
+    (`services.cache_generation`) or for CACHE_SECONDS (alerts); the scope check and the
+    breadcrumbs (scope-filtered) run on every request."""
+    unit = _unit(request)
+    year = _year(request, unit)
+    code = request.GET.get("indicator") or "T09"
+    colour = request.GET.get("colour") or code
+    selectors._check_scope(request.user, unit)
+    key = f"monitoring:dash:{cache_generation()}:{unit.pk}:{year}:{code}:{colour}:{get_language()}"
+    cached = cache.get(key)
+    if cached is None:
+        data = selectors.dashboard(actor=request.user, unit=unit, year=year, code=code)
+        if data["indicator"] is None:
+            raise Http404(_("Không có chỉ tiêu này."))
+        for row in data["values"]:
+            row["chart"] = trend_svg(
+                data["trend"].get(row["code"], []),
+                row["target"],
+                label=f"{row['code']} {row['name']}",
+            )
+        data["bars"] = bars_svg(
+            [(c["unit"].name, c["value"], c["status"]) for c in data["children"]],
+            label=data["indicator"].name,
+        )
+        data["alerts"] = list(
+            alerts_for(request.user).filter(subtree_q([unit.path], "unit__path"))[:20]
+        )
+        data.update(
+            code=code,
+            colour=colour,
+            map_url=f"{reverse('monitoring:map')}?unit={unit.pk}&year={year}&colour={colour}",
+            is_school=reports.is_school(unit),
+        )
+        cached = {
+            "body": render_to_string("monitoring/_dashboard_body.html", data),
+            "ancestors": [(a.pk, a.name, a.path) for a in data["ancestors"]],
+        }
+        cache.set(key, cached, CACHE_SECONDS)
+    scope = request.user.scope
+    crumbs = [
+        (pk, name)
+        for pk, name, path in cached["ancestors"]
+        if scope.everything or any(path.startswith(p) for p in scope.unit_paths)
+    ]
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "unit": unit, "year": year, "code": code, "crumbs": crumbs,
+            "body": mark_safe(cached["body"]),  # noqa: S308 — rendered by our template
+        },
+    )  # fmt: skip
+
+
+def _table(data) -> tuple[list[str], list[list]]:
+    head = [
+        _("Mã"), _("Chỉ tiêu"), _("Tử số"), _("Mẫu số"), _("Tỷ lệ (%)"), _("Mục tiêu (%)"),
+        _("Nguồn số liệu"), _("Tính lúc"),
+    ]  # fmt: skip
+    rows = [
+        [
+            r["code"], r["name"],
+            None if r["numerator"] is None else float(r["numerator"]),
+            None if r["denominator"] is None else float(r["denominator"]),
+            None if r["value"] is None else float(r["value"]),
+            None if r["target"] is None else float(r["target"]),
+            str(Provenance(r["provenance"]).label),
+            timezone.localtime(r["computed_at"]).strftime("%d/%m/%Y %H:%M")
+            if r["computed_at"] else "",
+        ]
+        for r in data["values"]
+    ]  # fmt: skip
+    return head, rows
+
+
+@login_required
+@require_GET
+@_guard
+def dashboard_export_view(request, fmt: str):
+    unit = _unit(request)
+    year = _year(request, unit)
+    code = request.GET.get("indicator") or "T09"
+    data = selectors.dashboard(actor=request.user, unit=unit, year=year, code=code)
+    head, rows = _table(data)
+    child_head = [_("Đơn vị"), _("Tử số"), _("Mẫu số"), _("Tỷ lệ (%)"), _("Nguồn số liệu")]
+    child_rows = [
+        [
+            c["unit"].name,
+            None if c["numerator"] is None else float(c["numerator"]),
+            None if c["denominator"] is None else float(c["denominator"]),
+            None if c["value"] is None else float(c["value"]),
+            c["provenance"],
+        ]
+        for c in data["children"]
+    ]
+    name = f"chi-tieu-{unit.pk}-{year}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        buf.write("\ufeff")  # Excel opens UTF-8 CSV with a BOM correctly
+        w = csv.writer(buf)
+        w.writerow(head)
+        w.writerows(rows)
+        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        wb = Workbook()
+        ws = wb.active
+        ws.title = _("Chỉ tiêu")[:31]
+        ws.append(head)
+        for r in rows:
+            ws.append(r)
+        ws2 = wb.create_sheet((f"{code} " + _("theo đơn vị"))[:31])
+        ws2.append(child_head)
+        for r in child_rows:
+            ws2.append(r)
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@login_required
+@require_GET
+@_guard
+def map_view(request):
+    unit = _unit(request)
+    year = _year(request)
+    colour = request.GET.get("colour") or "T09"
+    return JsonResponse(
+        selectors.map_features(actor=request.user, unit=unit, year=year, colour=colour),
+        content_type="application/geo+json",
+    )
+
+
+LEAFLET_FILES = {
+    "leaflet.js": "text/javascript",
+    "leaflet.css": "text/css",
+}
+
+
+@require_GET
+def leaflet_view(request, name: str):
+    """Leaflet from the xstatic-leaflet package (no CDN, no copy in our tree)."""
+    if name not in LEAFLET_FILES:
+        raise Http404
+    from pathlib import Path  # noqa: PLC0415
+
+    import xstatic.pkg.leaflet as leaflet  # noqa: PLC0415
+
+    response = FileResponse(
+        open(Path(leaflet.BASE_DIR) / name, "rb"),  # noqa: SIM115 — FileResponse closes it
+        content_type=LEAFLET_FILES[name],
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# --- yearly report ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_guard
+def report_view(request):
+    unit = _unit(request)
+    year = _year(request)
+    report = reports.report_get(actor=request.user, unit=unit, year=year)
+    editable = reports._can_edit(request.user, unit) and report.status != ReportStatus.ACCEPTED
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if "file" in request.FILES:
+                f = request.FILES["file"]
+                reports.report_attach(
+                    actor=request.user, report=report, key=request.POST.get("key", ""),
+                    name=f.name, data=f.read(),
+                )  # fmt: skip
+                messages.success(request, _("Đã đính kèm tệp."))
+            else:
+                values = {}
+                for code in self_reported_codes(unit):
+                    values[code] = {
+                        "numerator": request.POST.get(f"{code}-num", ""),
+                        "denominator": request.POST.get(f"{code}-den", ""),
+                        "percent": request.POST.get(f"{code}-pct", ""),
+                        "note": request.POST.get(f"{code}-note", ""),
+                    }
+                    if not any(values[code][k] for k in ("numerator", "denominator", "percent")):
+                        del values[code]
+                sections = {
+                    s["key"]: request.POST.get(f"section-{s['key']}", "")
+                    for s in report.template.sections
+                }
+                reports.report_save(
+                    actor=request.user, report=report, values=values, sections=sections
+                )
+                if action == "submit":
+                    v = reports.report_submit(actor=request.user, report=report)
+                    if v.late:
+                        messages.warning(
+                            request,
+                            _("Đã nộp báo cáo (lần %(n)s) sau hạn; báo cáo được ghi nhận nộp muộn.")
+                            % {"n": v.number},
+                        )
+                    else:
+                        messages.success(
+                            request, _("Đã nộp báo cáo (lần %(n)s).") % {"n": v.number}
+                        )
+                else:
+                    messages.success(request, _("Đã lưu báo cáo."))
+        except DomainError as exc:
+            for m in _errors(exc):
+                messages.error(request, m)
+        return redirect(f"{reverse('monitoring:report')}?unit={unit.pk}&year={year}")
+    own = {v.indicator.code: v for v in report.values.select_related("indicator")}
+    computed = {
+        r["code"]: r for r in selectors.unit_values(actor=request.user, unit=unit, year=year)
+    }
+    codes = self_reported_codes(unit)
+    rows = [
+        {
+            "ind": ind,
+            "self": ind.code in codes,
+            "own": own.get(ind.code),
+            "computed": computed.get(ind.code),
+        }
+        for ind in report_indicators(unit)
+    ]
+    return render(
+        request,
+        "monitoring/report.html",
+        {
+            "unit": unit, "year": year, "report": report, "rows": rows, "editable": editable,
+            "due": reports.due_date(report), "files": report.files.all(),
+            "versions": report.versions.all(),
+            "sections": [
+                {**s, "text": report.sections.get(s["key"], "")}
+                for s in report.template.sections
+            ],
+        },
+    )  # fmt: skip
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_guard
+def consolidated_view(request):
+    unit = _unit(request)
+    year = _year(request)
+    fmt = request.GET.get("format")
+    if fmt == "xlsx":
+        data = exports.consolidated_xlsx(actor=request.user, unit=unit, year=year)
+        response = HttpResponse(
+            data,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="bao-cao-{unit.pk}-{year}.xlsx"'
+        return response
+    if fmt == "pdf":
+        try:
+            data = exports.consolidated_pdf(actor=request.user, unit=unit, year=year)
+        except DomainError as exc:
+            messages.error(request, _errors(exc)[0])
+            return redirect(f"{reverse('monitoring:consolidated')}?unit={unit.pk}&year={year}")
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="bao-cao-{unit.pk}-{year}.pdf"'
+        return response
+    if request.method == "POST":
+        report = get_object_or_404(YearlyReport, pk=_int(request.POST.get("report")))
+        try:
+            reports.report_review(
+                actor=request.user, report=report,
+                accept=request.POST.get("action") == "accept",
+                comment=request.POST.get("comment", ""),
+            )  # fmt: skip
+            messages.success(request, _("Đã ghi nhận kết quả duyệt."))
+        except DomainError as exc:
+            for m in _errors(exc):
+                messages.error(request, m)
+        return redirect(f"{reverse('monitoring:consolidated')}?unit={unit.pk}&year={year}")
+    data = selectors.consolidated(actor=request.user, unit=unit, year=year)
+    pending = {
+        r.pk: r
+        for r in YearlyReport.objects.filter(
+            pk__in=[s["report_id"] for s in data["schools"] if s["report_id"]]
+        ).prefetch_related("versions")
+    }
+    for s in data["schools"]:
+        r = pending.get(s["report_id"])
+        s["latest"] = r.versions.all()[len(r.versions.all()) - 1] if r and r.version else None
+        s["reviewable"] = r is not None and r.status == ReportStatus.SUBMITTED
+    data["can_review"] = reports.is_office_over(request.user, unit)
+    return render(request, "monitoring/consolidated.html", data)
+
+
+# --- DX index --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_guard
+def dx_view(request):
+    unit = _unit(request)
+    year = _int(request.GET.get("year") or request.POST.get("year")) or timezone.localdate().year
+    a = dx.assessment_get(actor=request.user, unit=unit, year=year)
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if action in ("publish", "return"):
+                dx.assessment_review(
+                    actor=request.user, assessment=a, publish=action == "publish",
+                    comment=request.POST.get("comment", ""),
+                )  # fmt: skip
+                messages.success(request, _("Đã ghi nhận kết quả duyệt."))
+            elif "file" in request.FILES:
+                f = request.FILES["file"]
+                dx.evidence_add(
+                    actor=request.user, assessment=a, code=request.POST.get("criterion", ""),
+                    name=f.name, data=f.read(),
+                )  # fmt: skip
+                messages.success(request, _("Đã đính kèm minh chứng."))
+            else:
+                answers = {}
+                for ans in a.answers.select_related("criterion"):
+                    c = ans.criterion.code
+                    answers[c] = {
+                        "points": request.POST.get(f"p-{c}", ans.points),
+                        "met": request.POST.get(f"m-{c}") == "1",
+                        "link": request.POST.get(f"l-{c}", ans.link),
+                    }
+                dx.answers_save(actor=request.user, assessment=a, answers=answers)
+                if action == "submit":
+                    dx.assessment_submit(actor=request.user, assessment=a)
+                    messages.success(request, _("Đã gửi bản tự đánh giá."))
+                else:
+                    messages.success(request, _("Đã lưu bản tự đánh giá."))
+        except DomainError as exc:
+            for m in _errors(exc):
+                messages.error(request, m)
+        return redirect(f"{reverse('monitoring:dx')}?unit={unit.pk}&year={year}")
+    answers = list(a.answers.select_related("criterion__group").prefetch_related("files"))
+    groups = [
+        {
+            "group": g,
+            "score": a.scores.get(g.code, {}),
+            "answers": [x for x in answers if x.criterion.group_id == g.pk],
+        }
+        for g in a.framework.groups.all()
+    ]
+    return render(
+        request,
+        "monitoring/dx.html",
+        {
+            "unit": unit, "year": year, "a": a, "groups": groups,
+            "level": dx.overall_level(a), "levels": dx.LEVELS,
+            "editable": reports._can_edit(request.user, unit)
+            and a.status in (DxStatus.DRAFT, DxStatus.RETURNED),
+            "reviewable": reports.can_review(request.user, unit)
+            and a.status == DxStatus.SUBMITTED,
+        },
+    )  # fmt: skip
+
+
+@require_GET
+def dx_public_view(request):
+    """Public: published DX levels by unit (no sign-in)."""
+    year = _int(request.GET.get("year"))
+    rows = dx.published(year)
+    years = sorted(
+        set(DxAssessment.objects.filter(status=DxStatus.PUBLISHED).values_list("year", flat=True)),
+        reverse=True,
+    )
+    return render(
+        request,
+        "monitoring/dx_public.html",
+        {"rows": rows, "year": year, "years": years, "levels": dx.LEVELS},
+    )
+
+
+# --- forecasts -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@_guard
+def forecast_view(request):
+    """Enrolment for the next five school years of the unit's schools and communes."""
+    from edudx.org.models import School  # noqa: PLC0415
+
+    from .forecast import forecast_schools  # noqa: PLC0415
+
+    unit = _unit(request)
+    selectors._check_scope(request.user, unit)
+    today = timezone.localdate()
+    schools = selectors.schools_under_on(unit, today)
+    ids = [sid for sid, _p in schools]
+    results = forecast_schools(ids)
+    names = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
+    communes = dict(School.objects.filter(unit_id__in=ids).values_list("unit_id", "commune_id"))
+    commune_names = dict(
+        OrgUnit.objects.filter(pk__in=set(communes.values())).values_list("pk", "name")
+    )
+    years: list[int] = sorted({y for r in results.values() for y in r["forecast"].by_year})
+    rows, by_commune = [], {}
+    errors = []
+    for sid in sorted(ids, key=lambda i: names[i]):
+        f = results[sid]["forecast"]
+        totals = f.totals()
+        hist = f.years[-1] if f.years else None
+        rows.append(
+            {
+                "name": names[sid],
+                "totals": [round(totals.get(y, 0)) for y in years],
+                "backtest": results[sid]["backtest"],
+                "last_year": hist,
+                "notes": f.notes,
+            }
+        )
+        if results[sid]["backtest"] is not None:
+            errors.append(results[sid]["backtest"])
+        c = communes.get(sid)
+        agg = by_commune.setdefault(c, [0.0] * len(years))
+        for i, y in enumerate(years):
+            agg[i] += totals.get(y, 0)
+    commune_rows = [
+        {"name": commune_names.get(c, "—"), "totals": [round(v) for v in vals]}
+        for c, vals in sorted(by_commune.items(), key=lambda kv: commune_names.get(kv[0], ""))
+    ]
+    mape = sum(errors) / len(errors) * 100 if errors else None
+    return render(
+        request,
+        "monitoring/forecast.html",
+        {
+            "unit": unit, "years": years, "rows": rows, "communes": commune_rows,
+            "mape": mape, "backtested": len(errors),
+        },
+    )  # fmt: skip
+
+
+@login_required
+@require_GET
+@_guard
+def risk_view(request):
+    """Students of the unit's schools with the highest dropout-risk scores (summary table
+    RiskScore) and their top reasons. Personal data: the read is audited."""
+    from edudx.audit.services import audit_record  # noqa: PLC0415
+
+    from .models import RiskScore  # noqa: PLC0415
+    from .risk import FEATURE_LABELS  # noqa: PLC0415
+
+    unit = _unit(request)
+    selectors._check_scope(request.user, unit)
+    year = RiskScore.objects.order_by("-year").values_list("year", flat=True).first()
+    rows = list(
+        RiskScore.objects.filter(year=year, school__in=selectors.subtree_schools(unit))
+        .select_related("student__person", "school")
+        .order_by("-score")[:50]
+    )
+    for r in rows:
+        r.reason_labels = [_(FEATURE_LABELS[f]) for f in r.reasons]
+    audit_record(
+        actor=request.user,
+        action="view",
+        object_type="monitoring.risk",
+        object_id=unit.pk,
+        object_repr=f"{unit.name} {year}",
+        changes={"students": [None, str(len(rows))]},
+    )
+    return render(request, "monitoring/risk.html", {"unit": unit, "year": year, "rows": rows})

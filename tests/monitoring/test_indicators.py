@@ -1,0 +1,106 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from edudx.monitoring.indicators import indicator, query_for, registered
+from edudx.monitoring.models import Indicator, IndicatorValue, Provenance
+from edudx.monitoring.services import indicators_recompute, indicators_sync
+
+
+def value(code, unit, year):
+    v = IndicatorValue.objects.get(indicator__code=code, unit=unit, year=year)
+    return (v.numerator, v.denominator, v.value, v.provenance)
+
+
+def test_the_26_targets_load_as_data(db):
+    assert indicators_sync() == 26
+    assert indicators_sync() == 0  # idempotent
+    t09 = Indicator.objects.get(code="T09")
+    assert (t09.target_2025, t09.target_2030, t09.unit) == (Decimal(100), Decimal(100), "học sinh")
+    assert t09.query == "edudx.monitoring.queries.t09"
+    assert Indicator.objects.get(code="T07").target_for(2030) == Decimal(10)
+    assert list(Indicator.objects.values_list("code", flat=True))[:3] == ["T01", "T02", "T03"]
+
+
+def test_modules_not_built_yet_fall_back_to_self_report(db):
+    indicators_sync()
+    assert query_for("T19", "edudx.fees.indicators.t19") is None  # fees has no indicators yet
+    assert query_for("T02", "") is None
+    assert query_for("T09", "edudx.monitoring.queries.t09") is not None
+    assert {"T08", "T09", "T10", "T18", "T25"} <= set(registered())
+
+
+def test_roll_up_as_of_a_date_across_the_2025_reparenting(reform):
+    d = reform
+    indicators_recompute(year=2024)  # consolidated on 10/12/2024: the old tree
+    # T10: teachers with a personal ID. School A 1 of 2, school B 1 of 1.
+    assert value("T10", d.school_a, 2024) == (1, 2, Decimal("50.00"), Provenance.COMPUTED)
+    assert value("T10", d.province, 2024) == (2, 3, Decimal("66.67"), Provenance.COMPUTED)
+    assert value("T10", d.district, 2024)[:2] == (2, 3)
+    assert value("T10", d.lam_dong, 2024) == (None, None, None, Provenance.MISSING)
+    # No 2024-2025 school year on the platform: T09 is missing everywhere.
+    assert value("T09", d.province, 2024)[3] == Provenance.MISSING
+
+    indicators_recompute(year=2025)  # 10/12/2025: school A sits under Lâm Đồng
+    assert value("T10", d.province, 2025) == (1, 1, Decimal("100.00"), Provenance.COMPUTED)
+    assert value("T10", d.lam_dong, 2025) == (1, 2, Decimal("50.00"), Provenance.COMPUTED)
+    assert value("T10", d.district, 2025)[:2] == (1, 1)
+    # T09 from enrolments of 2025-2026: school A 2 of 3 students have a personal ID.
+    assert value("T09", d.lam_dong, 2025)[:3] == (2, 3, Decimal("66.67"))
+    assert value("T09", d.province, 2025)[:3] == (1, 1, Decimal("100.00"))
+    # the 2024 figures are kept alongside
+    assert value("T10", d.province, 2024)[:2] == (2, 3)
+    # An explicit as_of overrides the report's day: 2025 figures on the old tree.
+    indicators_recompute(year=2025, as_of=dt.date(2025, 6, 30))
+    assert value("T10", d.province, 2025)[:2] == (2, 3)
+
+
+def test_t08_needs_attendance_and_marks(reform):
+    indicators_recompute(year=2025)
+    assert value("T08", reform.school_a, 2025)[:2] == (0, 1)
+
+
+def test_self_reported_indicators_are_missing_until_reported(reform):
+    indicators_recompute(year=2025)
+    assert value("T02", reform.school_a, 2025)[3] == Provenance.MISSING
+    # An office-level indicator has no school rows.
+    assert not IndicatorValue.objects.filter(indicator__code="T12", unit=reform.school_a).exists()
+
+
+def test_adding_an_indicator_is_data_plus_one_function(reform, tmp_path):
+    import json
+
+    from edudx.monitoring.services import DATA
+
+    data = json.loads((DATA / "indicators.json").read_text())
+    data["indicators"].append(
+        {
+            "code": "T99", "name": "Lớp học có sĩ số", "numerator": "n", "denominator": "d",
+            "unit": "lớp", "target_2025": 100, "query": "tests.monitoring.test_indicators.x",
+            "levels": ["school", "commune", "province"],
+        }
+    )  # fmt: skip
+    path = tmp_path / "indicators.json"
+    path.write_text(json.dumps(data, ensure_ascii=False))
+
+    @indicator("T99")
+    def _classes(ctx):
+        return {sid: (1, 2) for sid in ctx.school_ids}
+
+    try:
+        indicators_sync()
+        assert indicators_sync(path) == 1
+        indicators_recompute(year=2025)
+        assert value("T99", reform.lam_dong, 2025)[:3] == (1, 2, Decimal("50.00"))
+    finally:
+        from edudx.monitoring import indicators as registry
+
+        registry._registry.pop("T99", None)
+
+
+@pytest.mark.parametrize("year", [2025])
+def test_recompute_replaces_the_years_rows(reform, year):
+    n = indicators_recompute(year=year)
+    assert indicators_recompute(year=year) == n
+    assert IndicatorValue.objects.filter(year=year).count() == n

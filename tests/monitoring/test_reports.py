@@ -1,0 +1,143 @@
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from edudx.audit.models import AuditEvent
+from edudx.core import events, signing
+from edudx.core.api_errors import Forbidden
+from edudx.core.errors import DomainError, DomainErrors
+from edudx.monitoring import reports
+from edudx.monitoring.exports import consolidated_pdf, consolidated_xlsx
+from edudx.monitoring.models import IndicatorValue, Provenance, ReportStatus
+from edudx.monitoring.selectors import consolidated
+from edudx.monitoring.services import indicators_sync
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+
+
+def on(day):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
+
+
+@pytest.fixture
+def report(principal, reform):
+    indicators_sync()
+    return reports.report_get(actor=principal, unit=reform.school_a, year=2025)
+
+
+def test_a_school_reports_only_what_is_not_computed(report):
+    codes = reports.self_reported_codes(report.unit)
+    assert "T02" in codes and "T19" in codes  # fees not built yet: self-reported
+    assert not {"T08", "T09", "T10", "T18", "T25"} & codes  # computed
+    assert "T12" not in codes  # an office-level indicator
+
+
+def test_bad_input_is_refused_with_every_field_named(report, principal):
+    with pytest.raises(DomainErrors) as exc:
+        reports.report_save(
+            actor=principal,
+            report=report,
+            values={
+                "T02": {"numerator": "120", "denominator": "100"},
+                "T03": {"percent": "101"},
+                "T11": {"numerator": "abc", "denominator": "5"},
+                "T09": {"numerator": "1", "denominator": "1"},
+                "T13": {"numerator": "3"},
+            },
+        )
+    codes = [(i["code"], i["field"]) for i in exc.value.as_list()]
+    assert codes == [
+        ("monitoring.numerator_over_denominator", "T02"),
+        ("monitoring.percent_over_100", "T03"),
+        ("monitoring.number", "T11 tử số"),
+        ("monitoring.not_self_reported", "T09"),
+        ("monitoring.pair", "T13"),
+    ]
+    assert "120 lớn hơn mẫu số 100" in exc.value.as_list()[0]["message"]
+    assert not report.values.exists()  # nothing half-written
+
+
+def test_submit_review_resubmit_versions_and_late_flag(report, principal, officer, reform):
+    reports.report_save(
+        actor=principal,
+        report=report,
+        values={"T02": {"numerator": "2", "denominator": "3"}, "T03": {"percent": "100"}},
+        sections={"results": "Hoàn thành kế hoạch.", "bogus": "x"},
+    )
+    reports.report_attach(actor=principal, report=report, key="plan", name="kh.pdf", data=PDF)
+    with pytest.raises(DomainError) as exc:
+        reports.report_attach(
+            actor=principal, report=report, key="plan", name="kh.pdf", data=b"MZ\x90\x00"
+        )
+    assert exc.value.code == "monitoring.file_type"
+
+    v1 = reports.report_submit(actor=principal, report=report, now=on(dt.date(2025, 12, 9)))
+    assert (v1.number, v1.late) == (1, False)
+    assert v1.payload["values"]["T02"] == {"numerator": "2.00", "denominator": "3.00", "note": ""}
+    assert v1.payload["sections"] == {"results": "Hoàn thành kế hoạch."}
+    assert v1.payload["files"][0]["name"] == "kh.pdf"
+
+    # The principal cannot review; the office returns it, a comment is required.
+    with pytest.raises(Forbidden):
+        reports.report_review(actor=principal, report=report, accept=True)
+    with pytest.raises(DomainError) as exc:
+        reports.report_review(actor=officer, report=report, accept=False)
+    assert exc.value.code == "monitoring.comment_required"
+    r = reports.report_review(actor=officer, report=report, accept=False, comment="Bổ sung T11")
+    assert r.status == ReportStatus.RETURNED
+
+    reports.report_save(
+        actor=principal, report=r, values={"T11": {"numerator": "40", "denominator": "50"}}
+    )
+    v2 = reports.report_submit(actor=principal, report=r, now=on(dt.date(2025, 12, 12)))
+    assert (v2.number, v2.late) == (2, True)  # accepted, flagged late
+    r.refresh_from_db()
+    assert (r.version, r.late, r.status) == (2, True, ReportStatus.SUBMITTED)
+    assert list(r.versions.values_list("number", "late")) == [(1, False), (2, True)]
+    reports.report_review(actor=officer, report=r, accept=True)
+    with pytest.raises(DomainError):
+        reports.report_submit(actor=principal, report=r)
+    actions = list(
+        AuditEvent.objects.filter(object_type="monitoring.report")
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["update", "submit", "review", "update", "submit", "review"]
+
+    # The worker recomputes the summary: the self-reported value rolls up to the province.
+    events.deliver_pending()
+    t02 = IndicatorValue.objects.get(indicator__code="T02", unit=reform.lam_dong, year=2025)
+    assert (t02.numerator, t02.denominator, t02.value) == (2, 3, Decimal("66.67"))
+    assert t02.provenance == Provenance.SELF_REPORTED
+
+    data = consolidated(actor=officer, unit=reform.lam_dong, year=2025)
+    assert data["counts"] == {"schools": 1, "submitted": 1, "accepted": 1, "late": 1}
+    assert [s["name"] for s in data["schools"]] == ["Trường THCS Lê Lợi"]
+
+    wb = load_workbook(
+        io.BytesIO(consolidated_xlsx(actor=officer, unit=reform.lam_dong, year=2025))
+    )
+    rows = list(wb["Chỉ tiêu"].iter_rows(values_only=True))
+    t02_row = next(x for x in rows if x[0] == "T02")
+    assert t02_row[2:7] == (2, 3, 66.67, 50, "Tự báo cáo")
+    assert list(wb["Báo cáo của trường"].iter_rows(values_only=True))[1][2:] == (
+        "Đã tiếp nhận", 2, "12/12/2025", "Có",
+    )  # fmt: skip
+
+    pdf = consolidated_pdf(actor=officer, unit=reform.lam_dong, year=2025)
+    result = signing.verify_pdf(pdf, expected_fields=["office"])
+    assert result.verdict == "authentic", result.message
+
+
+def test_other_schools_cannot_open_the_report(reform, report):
+    from edudx.accounts.models import Role
+
+    other = reform.user(Role.PRINCIPAL, reform.school_b)
+    with pytest.raises(Forbidden):
+        reports.report_get(actor=other, unit=reform.school_a, year=2025)
+    with pytest.raises(Forbidden):
+        reports.report_save(actor=other, report=report, values={})
