@@ -335,7 +335,7 @@ def questions_import(
         rows.append((item, data))
     errors.raise_if_any()
     with transaction.atomic():
-        for name, (mime, blob) in parsed.assets.items():
+        for name, mime, blob in parsed.assets.values():
             asset_store(name=name, mime=mime, data=blob)
         seen: set[str] = set()
         for item, data in rows:
@@ -348,6 +348,46 @@ def questions_import(
             q = question_create(actor=actor, data=data, allow_duplicate=True)
             report.created.append(q.pk)
     return report
+
+
+def asset_loader(sha: str) -> tuple[str, str, bytes]:
+    a = Asset.objects.filter(sha256=sha).first()
+    if a is None:
+        return ("missing.png", "image/png", b"")
+    return a.name, a.mime, bytes(a.data)
+
+
+def questions_export(*, actor, question_ids: list[int], fmt: str):
+    """Export the current versions of visible questions as GIFT or Moodle XML; the kinds
+    the format cannot carry come back in `unsupported`, by name."""
+    from .formats import gift, moodle_xml  # noqa: PLC0415 — formats load parsers lazily
+
+    qs = selectors.questions(actor).filter(pk__in=question_ids).order_by("pk")
+    versions = [q.current for q in qs if q.current is not None]
+    if fmt == "gift":
+        return gift.export(versions)
+    if fmt == "moodle":
+        return moodle_xml.export(versions, assets=asset_loader)
+    raise DomainError("exams.export.format", _("Định dạng không hỗ trợ: %s.") % fmt, field="format")
+
+
+def parse_upload(*, fmt: str, data: bytes):
+    """Parse an uploaded file (gift, moodle, qti)."""
+    from .formats import gift, moodle_xml, qti  # noqa: PLC0415
+
+    if fmt == "gift":
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DomainError(
+                "exams.import.encoding", _("Tệp GIFT phải mã hóa UTF-8."), field="file"
+            ) from None
+        return gift.parse(text)
+    if fmt == "moodle":
+        return moodle_xml.parse(data)
+    if fmt == "qti":
+        return qti.parse(data)
+    raise DomainError("exams.import.format", _("Định dạng không hỗ trợ: %s.") % fmt, field="format")
 
 
 # --- matrices and papers ---------------------------------------------------------------------
