@@ -6,6 +6,7 @@ teacher at a school of that commune, an officer of that province). Unit-wide rol
 the shared questions of the units under them. Students see no bank at all."""
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role, RoleAssignment
 from edudx.core.errors import NotFound
@@ -15,7 +16,16 @@ from edudx.org.models import SEGMENT, ClassGroup, path_upper
 from edudx.people.models import StaffMember
 from edudx.records import selectors as records_selectors
 
-from .models import Attempt, ExamTest, Matrix, Paper, PaperVersion, Question, QuestionVersion
+from .models import (
+    Attempt,
+    AttemptAnswer,
+    ExamTest,
+    Matrix,
+    Paper,
+    PaperVersion,
+    Question,
+    QuestionVersion,
+)
 
 STAFF_BANK_ROLES = {
     Role.SYSTEM_ADMIN,
@@ -127,14 +137,14 @@ def question_search(
 def question_get(*, actor, question_id: int) -> Question:
     q = questions(actor).filter(pk=question_id).first()
     if q is None:
-        raise NotFound("exams.question.not_found", "Không tìm thấy câu hỏi.", field="question")
+        raise NotFound("exams.question.not_found", _("Không tìm thấy câu hỏi."), field="question")
     return q
 
 
 def version_get(*, actor, version_id: int) -> QuestionVersion:
     v = QuestionVersion.objects.select_related("question").filter(pk=version_id).first()
     if v is None or not questions(actor).filter(pk=v.question_id).exists():
-        raise NotFound("exams.question.not_found", "Không tìm thấy câu hỏi.", field="question")
+        raise NotFound("exams.question.not_found", _("Không tìm thấy câu hỏi."), field="question")
     return v
 
 
@@ -159,7 +169,7 @@ def matrices(actor) -> QuerySet[Matrix]:
 def matrix_get(*, actor, matrix_id: int) -> Matrix:
     m = matrices(actor).filter(pk=matrix_id).first()
     if m is None:
-        raise NotFound("exams.matrix.not_found", "Không tìm thấy ma trận đề.", field="matrix")
+        raise NotFound("exams.matrix.not_found", _("Không tìm thấy ma trận đề."), field="matrix")
     return m
 
 
@@ -174,7 +184,7 @@ def papers(actor) -> QuerySet[Paper]:
 def paper_get(*, actor, paper_id: int) -> Paper:
     p = papers(actor).filter(pk=paper_id).first()
     if p is None:
-        raise NotFound("exams.paper.not_found", "Không tìm thấy đề thi.", field="paper")
+        raise NotFound("exams.paper.not_found", _("Không tìm thấy đề thi."), field="paper")
     return p
 
 
@@ -182,7 +192,7 @@ def paper_version_get(*, actor, paper_id: int, code: str) -> PaperVersion:
     paper = paper_get(actor=actor, paper_id=paper_id)
     v = PaperVersion.objects.filter(paper=paper, code=code).first()
     if v is None:
-        raise NotFound("exams.paper.not_found", "Không tìm thấy mã đề.", field="code")
+        raise NotFound("exams.paper.not_found", _("Không tìm thấy mã đề."), field="code")
     return v
 
 
@@ -210,7 +220,7 @@ def tests(actor) -> QuerySet[ExamTest]:
 def test_get(*, actor, test_id: int) -> ExamTest:
     t = tests(actor).filter(pk=test_id).first()
     if t is None:
-        raise NotFound("exams.test.not_found", "Không tìm thấy bài kiểm tra.", field="test")
+        raise NotFound("exams.test.not_found", _("Không tìm thấy bài kiểm tra."), field="test")
     return t
 
 
@@ -228,7 +238,7 @@ def my_attempts(actor) -> QuerySet[Attempt]:
 def attempt_for_student(*, actor, attempt_id: int) -> Attempt:
     a = my_attempts(actor).filter(pk=attempt_id).first()
     if a is None:
-        raise NotFound("exams.attempt.not_found", "Không tìm thấy bài làm.", field="attempt")
+        raise NotFound("exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt")
     return a
 
 
@@ -238,3 +248,17 @@ def test_attempts(test: ExamTest) -> QuerySet[Attempt]:
         .select_related("student__person", "version")
         .order_by("student__search_name", "id")
     )
+
+
+def attempt_for_teacher(*, actor, attempt_id: int) -> Attempt:
+    a = Attempt.objects.select_related("test__class_group__school").filter(pk=attempt_id).first()
+    if a is None or not tests(actor).filter(pk=a.test_id).exists():
+        raise NotFound("exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt")
+    return a
+
+
+def answer_get(*, actor, answer_id: int) -> AttemptAnswer:
+    ans = AttemptAnswer.objects.select_related("attempt").filter(pk=answer_id).first()
+    if ans is None or not tests(actor).filter(pk=ans.attempt.test_id).exists():
+        raise NotFound("exams.answer.not_found", _("Không tìm thấy câu trả lời."), field="answer")
+    return ans

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from edudx.audit.services import audit_record
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import Conflict, DomainError, ErrorCollector
+from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
 from edudx.core.scope import scope_of
 from edudx.core.text import fold
 from edudx.org.models import ClassGroup, Term, UnitKind
@@ -750,7 +750,7 @@ def _load_attempt(actor, attempt_id: int) -> Attempt:
         .first()
     )
     if a is None:
-        raise DomainError("exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt")
+        raise NotFound("exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt")
     return a
 
 
@@ -879,7 +879,7 @@ def answer_save(
         .first()
     )
     if row is None:
-        raise DomainError("exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt")
+        raise NotFound("exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt")
     status, token, deadline, version_id = row
     if status == AttemptStatus.SUBMITTED:
         raise Conflict(
