@@ -363,3 +363,31 @@ def test_tf4_national_exam_scale(right, expected):
     data = {"statements": [{"id": c, "text": c, "value": True} for c in "abcd"]}
     response = {c: i < right for i, c in enumerate("abcd")}
     assert grading.score("tf4", data, response) == Decimal(expected)
+
+
+def test_item_analysis_is_stored_on_the_question_versions(
+    test, student_user, student2_user, teacher
+):
+    for user, right in ((student_user, True), (student2_user, False)):
+        a = attempt_of(test, user)
+        services.attempt_start(actor=user, attempt_id=a.pk, device_token="dev-xyz-123", now=T0)
+        first = a.version.items[0]["qv"]
+        services.answer_save(
+            actor=user,
+            attempt_id=a.pk,
+            device_token="dev-xyz-123",
+            question=first,
+            response="a" if right else "b",
+            seq=1,
+            now=T0,
+        )
+        services.attempt_submit(actor=user, attempt_id=a.pk, device_token="dev-xyz-123", now=T0)
+    result = services.test_analyse(actor=teacher, test=test)
+    assert result["n"] == 2 and result["k"] == 9
+    test.refresh_from_db()
+    assert test.reliability["n"] == 2 and test.analysed_at is not None
+    assert test.item_stats.count() == 9
+    # Both students answered different first questions only if their versions differ; the
+    # answered item of student 1 was right (facility ≥ 0.5) and is stored on its version.
+    qv = QuestionVersion.objects.get(pk=attempt_of(test, student_user).version.items[0]["qv"])
+    assert qv.stats["test"] == test.pk and qv.stats["facility"] >= 0.5

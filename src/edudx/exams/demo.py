@@ -138,6 +138,5 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         duration_minutes=45,
         title="Kiểm tra giữa kì I – Toán 6 (trực tuyến)",
     )
-    log(
-        f"exams: {n + 1} questions, paper {paper.pk} (4 versions), test {test.pk} for {pupil.current_class.name}"
-    )
+    cls = pupil.current_class.name
+    log(f"exams: {n + 1} questions, paper {paper.pk} (4 versions), test {test.pk} for {cls}")
