@@ -173,6 +173,9 @@ class PaperVersion(models.Model):
     code = models.CharField(max_length=10)
     items = models.JSONField(default=list)
     key = models.JSONField(default=list)
+    # What a student's page shows (questions rendered to HTML/MathML, no keys): rendered
+    # once when the paper is generated so that starting an attempt is a plain read.
+    rendered = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["paper", "code"], name="uniq_paper_version")]

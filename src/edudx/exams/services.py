@@ -573,14 +573,13 @@ def paper_generate(
             unit=selectors.actor_unit(actor),
             created_by=_user(actor),
         )
-        PaperVersion.objects.bulk_create(
-            [
-                PaperVersion(
-                    paper=paper, code=str(first_code + i), items=items, key=_key(items, by_id)
-                )
-                for i, items in enumerate(dealt)
-            ]
-        )
+        dealt_versions = [
+            PaperVersion(paper=paper, code=str(first_code + i), items=items, key=_key(items, by_id))
+            for i, items in enumerate(dealt)
+        ]
+        for pv in dealt_versions:
+            pv.rendered = render_version(pv, by_id)
+        PaperVersion.objects.bulk_create(dealt_versions)
         QuestionVersion.objects.filter(pk__in=list(by_id)).update(used=True)
         audit_record(
             actor=_user(actor),
@@ -671,15 +670,8 @@ def test_schedule(
     return test
 
 
-def version_payload(version_id: int) -> dict:
-    """The questions of a mã đề as a student sees them (no keys), cached: a paper version
-    never changes once dealt."""
-    key = f"exams:pv:{version_id}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    pv = PaperVersion.objects.get(pk=version_id)
-    versions = QuestionVersion.objects.in_bulk([i["qv"] for i in pv.items])
+def render_version(pv: PaperVersion, versions: dict[int, QuestionVersion]) -> dict:
+    """The questions of a mã đề as a student sees them: HTML with MathML, no keys."""
     questions = []
     for n, item in enumerate(pv.items):
         v = versions[item["qv"]]
@@ -695,11 +687,26 @@ def version_payload(version_id: int) -> dict:
                 ),
             }
         )
-    payload = {
+    return {
         "code": pv.code,
         "questions": questions,
         "positions": {str(q["qv"]): q["position"] for q in questions},
     }
+
+
+def version_payload(version_id: int) -> dict:
+    """The rendered mã đề (stored at generation), cached per process: a paper version never
+    changes once dealt."""
+    key = f"exams:pv:{version_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    pv = PaperVersion.objects.get(pk=version_id)
+    payload = pv.rendered
+    if not payload:
+        versions = QuestionVersion.objects.in_bulk([i["qv"] for i in pv.items])
+        payload = render_version(pv, versions)
+        PaperVersion.objects.filter(pk=pv.pk).update(rendered=payload)
     cache.set(key, payload, 3600)
     return payload
 
