@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from edudx.accounts.models import Role
 from edudx.exams import services
@@ -12,6 +13,15 @@ from edudx.exams.services import QuestionIn
 from edudx.records import services as records_services
 from edudx.records.curriculum import curriculum_load, read_curriculum
 from edudx.records.models import CurriculumSubject, Subject
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rendered papers are cached by PaperVersion id, which never repeats in production but
+    does between tests (each test's rows are rolled back and the ids handed out again)."""
+    cache.clear()
+    yield
+    cache.clear()
+
 
 T0 = dt.datetime(2025, 10, 6, 7, 0, tzinfo=dt.UTC)  # a Monday in the 2025-2026 school year
 

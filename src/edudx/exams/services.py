@@ -842,9 +842,12 @@ def attempt_device_reset(*, actor, attempt: Attempt) -> None:
         )
 
 
+# One statement: the row is written only while the attempt is open on this device (the
+# SELECT's WHERE), and only over an older seq (the DO UPDATE's WHERE).
 _UPSERT = """
 INSERT INTO exams_attemptanswer (attempt_id, position, response, seq, saved_at, comment)
-VALUES (%s, %s, {json}, %s, %s, '')
+SELECT id, %s, {json}, %s, %s, '' FROM exams_attempt
+WHERE id = %s AND person_id = %s AND status = %s AND device_token = %s AND deadline >= %s
 ON CONFLICT (attempt_id, position) DO UPDATE
 SET response = excluded.response, seq = excluded.seq, saved_at = excluded.saved_at
 WHERE exams_attemptanswer.seq < excluded.seq
@@ -876,33 +879,14 @@ def answer_save(
     seq: int,
     now: dt.datetime | None = None,
 ) -> dict:
-    """Autosave one answer: one read of the attempt and one upsert. Idempotent: the row
-    keeps the highest `seq` it has seen, so a replayed or late-arriving older request is
-    acknowledged (`stored: false`) without overwriting the newer answer."""
+    """Autosave one answer in one SQL statement (the attempt's paper version is cached per
+    process): an upsert guarded by the attempt's state (started, this device, before the
+    deadline plus grace) and by the client's `seq`. Idempotent: the row keeps the highest
+    seq it has seen, so a replayed or late-arriving older request is acknowledged
+    (`stored: false`) without overwriting the newer answer."""
     now = now or timezone.now()
-    row = (
-        Attempt.objects.filter(pk=attempt_id, person_id=getattr(actor, "person_id", None) or -1)
-        .values_list("status", "device_token", "deadline", "version_id")
-        .first()
-    )
-    if row is None:
-        raise NotFound("exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt")
-    status, token, deadline, version_id = row
-    if status == AttemptStatus.SUBMITTED:
-        raise Conflict(
-            "exams.attempt.submitted", _("Bài đã nộp; không sửa được câu trả lời."), field="attempt"
-        )
-    if status != AttemptStatus.STARTED:
-        raise Conflict("exams.attempt.not_started", _("Bài làm chưa bắt đầu."), field="attempt")
-    if token != device_token:
-        raise _other_device()
-    if now > deadline + GRACE:
-        raise Conflict(
-            "exams.attempt.time_up",
-            _("Đã hết giờ làm bài (hạn %s); câu trả lời này không được lưu.")
-            % timezone.localtime(deadline).strftime("%H:%M:%S"),
-            field="attempt",
-        )
+    person_id = getattr(actor, "person_id", None) or -1
+    version_id = _attempt_version(attempt_id, person_id)
     paper = version_payload(version_id)
     position = paper["positions"].get(str(question))
     if position is None:
@@ -919,11 +903,16 @@ def answer_save(
     if not 0 < seq < 2**62:
         raise DomainError("exams.answer.seq", _("Số thứ tự lưu không hợp lệ."), field="seq")
     sql = _UPSERT.format(json="%s::jsonb" if connection.vendor == "postgresql" else "%s")
-    stamp = connection.ops.adapt_datetimefield_value(now)
+    adapt = connection.ops.adapt_datetimefield_value
     body = json.dumps(response, ensure_ascii=False)
+    params = [position, body, seq, adapt(now), attempt_id, person_id, AttemptStatus.STARTED]
     with connection.cursor() as cur:
-        cur.execute(sql, [attempt_id, position, body, seq, stamp])
+        cur.execute(sql, [*params, device_token, adapt(now - GRACE)])
         won = cur.fetchone()
+    if won is None:
+        # Nothing written: either an older (or repeated) seq, which is fine, or the attempt
+        # refused it; only now is the attempt read, to say which.
+        _check_open(attempt_id, person_id, device_token, now)
     return {
         "question": question,
         "position": position,
@@ -931,6 +920,50 @@ def answer_save(
         "stored": won is not None,
         "saved_at": now,
     }
+
+
+def _attempt_version(attempt_id: int, person_id: int) -> int:
+    """The attempt's paper version (never changes once dealt), cached per process."""
+    key = f"exams:av:{attempt_id}:{person_id}"
+    version_id = cache.get(key)
+    if version_id is None:
+        version_id = (
+            Attempt.objects.filter(pk=attempt_id, person_id=person_id)
+            .values_list("version_id", flat=True)
+            .first()
+        )
+        if version_id is None:
+            raise NotFound(
+                "exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt"
+            )
+        cache.set(key, version_id, 6 * 3600)
+    return version_id
+
+
+def _check_open(attempt_id: int, person_id: int, device_token: str, now: dt.datetime) -> None:
+    row = (
+        Attempt.objects.filter(pk=attempt_id, person_id=person_id)
+        .values_list("status", "device_token", "deadline")
+        .first()
+    )
+    if row is None:
+        raise NotFound("exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt")
+    status, token, deadline = row
+    if status == AttemptStatus.SUBMITTED:
+        raise Conflict(
+            "exams.attempt.submitted", _("Bài đã nộp; không sửa được câu trả lời."), field="attempt"
+        )
+    if status != AttemptStatus.STARTED:
+        raise Conflict("exams.attempt.not_started", _("Bài làm chưa bắt đầu."), field="attempt")
+    if token != device_token:
+        raise _other_device()
+    if now > deadline + GRACE:
+        raise Conflict(
+            "exams.attempt.time_up",
+            _("Đã hết giờ làm bài (hạn %s); câu trả lời này không được lưu.")
+            % timezone.localtime(deadline).strftime("%H:%M:%S"),
+            field="attempt",
+        )
 
 
 def _grade_rows(a: Attempt, answers: list[AttemptAnswer]) -> tuple[Decimal, bool, list]:
