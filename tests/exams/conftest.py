@@ -14,6 +14,7 @@ from edudx.records import services as records_services
 from edudx.records.curriculum import curriculum_load, read_curriculum
 from edudx.records.models import CurriculumSubject, Subject
 
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rendered papers are cached by PaperVersion id, which never repeats in production but

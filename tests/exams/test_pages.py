@@ -65,3 +65,46 @@ def test_student_sees_their_test_and_the_page(client, student_user, scheduled):
     other = scheduled.attempts.exclude(pk=attempt.pk).get()
     assert client.get(f"/exams/attempts/{other.pk}/").status_code == 404
     assert client.get("/exams/papers/").status_code == 403
+
+
+def test_teacher_types_a_question_in_gift_then_edits_it(client, teacher, maths):
+    otp_login(client, teacher)
+    response = client.post(
+        "/exams/import/",
+        {
+            "gift_text": "::Cộng::$2+3$ bằng? {=5 ~6 ~7}",
+            "format": "gift",
+            "subject": maths.pk,
+            "grade": 6,
+            "level": "nb",
+            "sharing": "school",
+        },
+    )
+    assert response.status_code == 302
+    from edudx.exams.models import Question  # noqa: PLC0415
+
+    q = Question.objects.get()
+    page = client.get(f"/exams/questions/{q.pk}/").content.decode()
+    assert "::Cộng::$2+3$ bằng? {=5 ~6 ~7}" in page
+    client.post(
+        f"/exams/questions/{q.pk}/",
+        {
+            "gift_text": "::Cộng::$2+4$ bằng? {=6 ~5 ~7}",
+            "level": "th",
+            "topic": "so-tu-nhien",
+            "outcome": "",
+            "sharing": "commune",
+        },
+    )
+    q.refresh_from_db()
+    assert (q.current.number, q.current.stem, q.level, q.sharing) == (
+        1,
+        "$2+4$ bằng?",
+        "th",
+        "commune",
+    )
+    assert q.shared_path == district_commune_path(q)
+
+
+def district_commune_path(q):
+    return q.unit.parent.path

@@ -279,6 +279,45 @@ def question_update(*, actor, question: Question, data: QuestionIn) -> QuestionV
     return version
 
 
+def question_edit_gift(
+    *,
+    actor,
+    question: Question,
+    text: str,
+    level: str,
+    topic_code: str,
+    outcome_code: str,
+    sharing: str,
+) -> QuestionVersion:
+    """Edit a question from one GIFT question (the page's editor); see question_update."""
+    from .formats import gift  # noqa: PLC0415
+
+    parsed = gift.parse(text)
+    if len(parsed.questions) != 1:
+        raise DomainError(
+            "exams.question.gift", _("Hãy nhập đúng một câu hỏi theo cú pháp GIFT."), field="gift"
+        )
+    item = parsed.questions[0]
+    return question_update(
+        actor=actor,
+        question=question,
+        data=QuestionIn(
+            kind=item.kind,
+            stem=item.stem,
+            data=item.data,
+            points=question.current.points,
+            name=item.name,
+            feedback=item.feedback,
+            subject_id=question.subject_id,
+            grade=question.grade,
+            topic_code=topic_code,
+            outcome_code=outcome_code,
+            level=level,
+            sharing=sharing,
+        ),
+    )
+
+
 @dataclass
 class ImportReport:
     created: list[int] = field(default_factory=list)
@@ -933,9 +972,7 @@ def _attempt_version(attempt_id: int, person_id: int) -> int:
             .first()
         )
         if version_id is None:
-            raise NotFound(
-                "exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt"
-            )
+            raise NotFound("exams.attempt.not_found", _("Không tìm thấy bài làm."), field="attempt")
         cache.set(key, version_id, 6 * 3600)
     return version_id
 

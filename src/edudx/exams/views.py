@@ -79,11 +79,17 @@ def index_view(request):
 def import_view(request):
     _staff(request)
     upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, _("Chọn tệp cần nhập."))
+    typed = request.POST.get("gift_text", "").strip()
+    if upload is None and not typed:
+        messages.error(request, _("Chọn tệp cần nhập hoặc gõ câu hỏi theo cú pháp GIFT."))
         return redirect("exams:index")
     try:
-        parsed = services.parse_upload(fmt=request.POST.get("format", "gift"), data=upload.read())
+        if upload is not None:
+            parsed = services.parse_upload(
+                fmt=request.POST.get("format", "gift"), data=upload.read()
+            )
+        else:
+            parsed = services.parse_upload(fmt="gift", data=typed.encode())
         report = services.questions_import(
             actor=request.user,
             parsed=parsed,
@@ -112,12 +118,32 @@ def import_view(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def question_view(request, question_id: int):
     _staff(request)
     try:
         q = selectors.question_get(actor=request.user, question_id=question_id)
     except DomainError:
         raise Http404 from None
+    if request.method == "POST":
+        try:
+            version = services.question_edit_gift(
+                actor=request.user,
+                question=q,
+                text=request.POST.get("gift_text", ""),
+                level=request.POST.get("level") or q.level,
+                topic_code=request.POST.get("topic", q.topic_code),
+                outcome_code=request.POST.get("outcome", q.outcome_code),
+                sharing=request.POST.get("sharing") or q.sharing,
+            )
+        except DomainError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Đã lưu phiên bản %s.") % version.number)
+        return redirect("exams:question", question_id=q.pk)
+    from .formats import gift  # noqa: PLC0415
+
+    exported = gift.export([q.current])
     versions = QuestionVersion.objects.filter(question=q).order_by("-number")
     return render(
         request,
@@ -137,6 +163,9 @@ def question_view(request, question_id: int):
                 }
                 for v in versions
             ],
+            "gift_text": "" if exported.unsupported else exported.text.strip(),
+            "levels": Level.choices,
+            "sharings": Sharing.choices,
         },
     )
 
