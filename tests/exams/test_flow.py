@@ -391,3 +391,58 @@ def test_item_analysis_is_stored_on_the_question_versions(
     # answered item of student 1 was right (facility ≥ 0.5) and is stored on its version.
     qv = QuestionVersion.objects.get(pk=attempt_of(test, student_user).version.items[0]["qv"])
     assert qv.stats["test"] == test.pk and qv.stats["facility"] >= 0.5
+
+
+def test_only_the_author_or_a_manager_above_edits_a_question(teacher, maths, district):
+    from edudx.accounts.models import Role  # noqa: PLC0415
+    from edudx.core.api_errors import Forbidden  # noqa: PLC0415
+
+    from .conftest import single  # noqa: PLC0415
+
+    q = services.question_create(
+        actor=teacher, data=single("Câu của cô Hoa", subject_id=maths.pk, grade=6)
+    )
+    colleague = district.user(Role.TEACHER, district.school_a)
+    with pytest.raises(Forbidden):
+        services.question_update(
+            actor=colleague, question=q, data=single("Sửa", subject_id=maths.pk, grade=6)
+        )
+    other_principal = district.user(Role.PRINCIPAL, district.school_b)
+    with pytest.raises(Forbidden):
+        services.question_update(
+            actor=other_principal, question=q, data=single("Sửa", subject_id=maths.pk, grade=6)
+        )
+    principal = district.user(Role.PRINCIPAL, district.school_a)
+    v = services.question_update(
+        actor=principal,
+        question=q,
+        data=single("Sửa bởi hiệu trưởng", subject_id=maths.pk, grade=6),
+    )
+    assert (v.number, v.stem) == (1, "Sửa bởi hiệu trưởng")
+
+
+@pytest.mark.parametrize(
+    ("sharing", "same_school", "other_commune", "officer"),
+    [
+        ("private", False, False, False),
+        ("school", True, False, True),
+        ("commune", True, False, True),
+        ("province", True, True, True),
+    ],
+)
+def test_sharing_scope_follows_the_org_tree(
+    teacher, maths, district, sharing, same_school, other_commune, officer
+):
+    from edudx.accounts.models import Role  # noqa: PLC0415
+    from edudx.exams import selectors  # noqa: PLC0415
+
+    from .conftest import single  # noqa: PLC0415
+
+    q = services.question_create(
+        actor=teacher, data=single("Chia sẻ", subject_id=maths.pk, grade=6, sharing=sharing)
+    )
+    seen = lambda user: selectors.questions(user).filter(pk=q.pk).exists()  # noqa: E731
+    assert seen(teacher)
+    assert seen(district.user(Role.TEACHER, district.school_a)) is same_school
+    assert seen(district.teacher_user(district.teacher_b)) is other_commune
+    assert seen(district.user(Role.PROVINCE_OFFICER, district.province)) is officer

@@ -237,9 +237,13 @@ def question_update(*, actor, question: Question, data: QuestionIn) -> QuestionV
     """Edit a question. A version already put on a paper is never changed: the edit
     becomes a new version (past attempts keep theirs)."""
     _require_bank(actor)
-    if question.author_id != getattr(actor, "pk", None) and not scope_of(actor).everything:
-        if not (scope_of(actor).unit_paths and question.unit_path):
-            raise Forbidden("exams.question.owner", _("Chỉ tác giả được sửa câu hỏi này."))
+    scope = scope_of(actor)
+    manages = scope.everything or any(
+        question.unit_path.startswith(p) for p in scope.unit_paths if question.unit_path
+    )
+    if question.author_id != getattr(actor, "pk", None) and not manages:
+        # The author, or a principal/officer over the question's school.
+        raise Forbidden("exams.question.owner", _("Chỉ tác giả được sửa câu hỏi này."))
     data.kind = data.kind or question.kind
     _clean(data)
     key = text_key(data.kind, data.stem, data.data)
