@@ -151,3 +151,19 @@ def test_paper_pdf_and_online_test_over_the_api(
     # Another student's attempt is not reachable.
     b = Attempt.objects.exclude(pk=attempt).get()
     assert student.post(f"{API}/exams/attempts/{b.pk}/start").status_code == 404
+
+
+def test_bank_search_query_count_does_not_grow(teacher_api, teacher, maths):
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    from .conftest import bank  # noqa: PLC0415
+
+    bank(teacher, maths, per_cell=1)
+    teacher_api.get(f"{API}/exams/questions", {"page_size": 1})  # the token's last_used write
+    with CaptureQueriesContext(connection) as small_q:
+        small = teacher_api.get(f"{API}/exams/questions", {"page_size": 2})
+    with CaptureQueriesContext(connection) as large_q:
+        large = teacher_api.get(f"{API}/exams/questions", {"page_size": 50})
+    assert len(small.json()["items"]) == 2 and len(large.json()["items"]) == 13
+    assert len(large_q.captured_queries) == len(small_q.captured_queries) <= 8

@@ -446,3 +446,18 @@ def test_sharing_scope_follows_the_org_tree(
     assert seen(district.user(Role.TEACHER, district.school_a)) is same_school
     assert seen(district.teacher_user(district.teacher_b)) is other_commune
     assert seen(district.user(Role.PROVINCE_OFFICER, district.province)) is officer
+
+
+def test_the_sweep_command_auto_submits(test, student_user):
+    import io  # noqa: PLC0415
+
+    from django.core.management import call_command  # noqa: PLC0415
+
+    a = attempt_of(test, student_user)
+    long_ago = T0 - dt.timedelta(days=1)
+    services.attempt_start(actor=student_user, attempt_id=a.pk, device_token="dev-one-123", now=T0)
+    Attempt.objects.filter(pk=a.pk).update(deadline=long_ago)
+    out = io.StringIO()
+    call_command("exams_close_expired", stdout=out)
+    a.refresh_from_db()
+    assert (out.getvalue().strip(), a.status, a.auto_submitted) == ("1", "submitted", True)
