@@ -1,4 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+BANK_ROLES = {
+    "system_admin",
+    "province_officer",
+    "commune_officer",
+    "principal",
+    "clerk",
+    "teacher",
+    "homeroom_teacher",
+}
 
 
 class ExamsConfig(AppConfig):
@@ -10,4 +21,8 @@ class ExamsConfig(AppConfig):
     def nav_entries(self, roles: set[str]) -> list[tuple[str, str, str]]:
         """Menu entries (key = URL namespace, label, URL name) for a user with these roles;
         see edudx.core.templatetags.edudx_ui.nav_items."""
+        if roles & BANK_ROLES:
+            return [("exams", _("Ngân hàng đề"), "exams:index")]
+        if "student" in roles:
+            return [("exams", _("Bài kiểm tra"), "exams:my_tests")]
         return []

@@ -1,3 +1,16 @@
-app_name = "exams"
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "exams"
+urlpatterns = [
+    path("", views.index_view, name="index"),
+    path("import/", views.import_view, name="import"),
+    path("questions/<int:question_id>/", views.question_view, name="question"),
+    path("assets/<str:sha>/", views.asset_view, name="asset"),
+    path("papers/", views.papers_view, name="papers"),
+    path("tests/", views.tests_view, name="tests"),
+    path("tests/<int:test_id>/", views.test_view, name="test"),
+    path("my/", views.my_tests_view, name="my_tests"),
+    path("attempts/<int:attempt_id>/", views.take_view, name="take"),
+]

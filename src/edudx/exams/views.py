@@ -1,0 +1,435 @@
+"""Exams pages. Thin: parse, call a scoped selector or a service, render.
+
+Staff: the question bank (search, import, one question with its versions and statistics),
+matrices and papers (generate, print), tests (schedule, results, essay grading, push to the
+gradebook, item analysis). Students: their tests and the test page, which runs on the
+JSON API (static/exams/take.js: autosave, offline queue and replay)."""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from edudx.core.errors import DomainError, DomainErrors
+from edudx.org.models import Term
+from edudx.records.models import MarkKind, Subject
+
+from . import selectors, services
+from .mathtext import to_html
+from .models import Asset, AttemptAnswer, AttemptStatus, Kind, Level, QuestionVersion, Sharing
+
+
+def _errors(request, exc: DomainError) -> None:
+    items = exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]
+    for i in items:
+        prefix = _("Dòng %s: ") % i["row"] if i.get("row") and "Dòng" not in i["message"] else ""
+        messages.error(request, prefix + i["message"])
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _staff(request) -> None:
+    if not selectors.is_bank_user(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def index_view(request):
+    if not selectors.is_bank_user(request.user):
+        return my_tests_view(request)
+    data = request.GET
+    qs = selectors.question_search(
+        actor=request.user,
+        text=data.get("q", ""),
+        subject_id=_int(data.get("subject")),
+        grade=_int(data.get("grade")),
+        level=data.get("level", ""),
+        kind=data.get("kind", ""),
+    )
+    rows = list(qs[:50])
+    return render(
+        request,
+        "exams/bank.html",
+        {
+            "rows": [{"q": q, "html": to_html(q.current.stem[:400])} for q in rows],
+            "count": qs.count(),
+            "subjects": Subject.objects.all(),
+            "levels": Level.choices,
+            "kinds": Kind.choices,
+            "sharings": Sharing.choices,
+            "filters": data,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def import_view(request):
+    _staff(request)
+    upload = request.FILES.get("file")
+    typed = request.POST.get("gift_text", "").strip()
+    if upload is None and not typed:
+        messages.error(request, _("Chọn tệp cần nhập hoặc gõ câu hỏi theo cú pháp GIFT."))
+        return redirect("exams:index")
+    try:
+        if upload is not None:
+            parsed = services.parse_upload(
+                fmt=request.POST.get("format", "gift"), data=upload.read()
+            )
+        else:
+            parsed = services.parse_upload(fmt="gift", data=typed.encode())
+        report = services.questions_import(
+            actor=request.user,
+            parsed=parsed,
+            subject_id=_int(request.POST.get("subject")) or 0,
+            grade=_int(request.POST.get("grade")) or 0,
+            level=request.POST.get("level") or Level.RECALL,
+            topic_code=request.POST.get("topic", "").strip(),
+            sharing=request.POST.get("sharing") or Sharing.SCHOOL,
+        )
+    except DomainError as exc:
+        _errors(request, exc)
+        return redirect("exams:index")
+    messages.success(request, _("Đã nhập %(n)s câu hỏi.") % {"n": len(report.created)})
+    for d in report.duplicates:
+        messages.warning(
+            request,
+            _("Câu %(row)s (%(name)s) trùng với câu đã có; bỏ qua.")
+            % {"row": d["row"], "name": d["name"]},
+        )
+    for u in report.unsupported:
+        messages.warning(
+            request,
+            _("Câu %(row)s (%(name)s): loại “%(type)s” không hỗ trợ; bỏ qua.") % u,
+        )
+    return redirect("exams:index")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def question_view(request, question_id: int):
+    _staff(request)
+    try:
+        q = selectors.question_get(actor=request.user, question_id=question_id)
+    except DomainError:
+        raise Http404 from None
+    if request.method == "POST":
+        try:
+            version = services.question_edit_gift(
+                actor=request.user,
+                question=q,
+                text=request.POST.get("gift_text", ""),
+                level=request.POST.get("level") or q.level,
+                topic_code=request.POST.get("topic", q.topic_code),
+                outcome_code=request.POST.get("outcome", q.outcome_code),
+                sharing=request.POST.get("sharing") or q.sharing,
+            )
+        except DomainError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Đã lưu phiên bản %s.") % version.number)
+        return redirect("exams:question", question_id=q.pk)
+    from .formats import gift  # noqa: PLC0415
+
+    exported = gift.export([q.current])
+    versions = QuestionVersion.objects.filter(question=q).order_by("-number")
+    return render(
+        request,
+        "exams/question.html",
+        {
+            "q": q,
+            "versions": [
+                {
+                    "v": v,
+                    "html": to_html(v.stem),
+                    "options": [
+                        {"html": to_html(o["text"]), "right": float(o.get("fraction", 0)) > 0}
+                        for o in v.data.get("options") or []
+                    ],
+                    "statements": v.data.get("statements") or [],
+                    "key": services.grading.key_text(v.kind, v.data),
+                }
+                for v in versions
+            ],
+            "gift_text": "" if exported.unsupported else exported.text.strip(),
+            "levels": Level.choices,
+            "sharings": Sharing.choices,
+        },
+    )
+
+
+@login_required
+def asset_view(request, sha: str):
+    a = Asset.objects.filter(sha256=sha).first()
+    if a is None:
+        raise Http404
+    response = HttpResponse(bytes(a.data), content_type=a.mime)
+    response["Cache-Control"] = "private, max-age=86400, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    if a.mime == "image/svg+xml":
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def _cells(text: str) -> list[dict]:
+    """One cell per line: topic; level (nb/th/vd/vdc); count; points[; kind]."""
+    cells = []
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split(";")]
+        if len(parts) < 4 or not any(parts):
+            continue
+        cells.append(
+            {
+                "topic": parts[0],
+                "level": parts[1],
+                "count": parts[2],
+                "points": parts[3].replace(",", "."),
+                "kind": parts[4] if len(parts) > 4 else "",
+            }
+        )
+    return cells
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def papers_view(request):
+    _staff(request)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "matrix":
+                m = services.matrix_create(
+                    actor=request.user,
+                    name=request.POST.get("name", ""),
+                    subject_id=_int(request.POST.get("subject")) or 0,
+                    grade=_int(request.POST.get("grade")) or 0,
+                    cells=_cells(request.POST.get("cells", "")),
+                )
+                messages.success(request, _("Đã lưu ma trận “%s”.") % m.name)
+            else:
+                matrix = selectors.matrix_get(
+                    actor=request.user, matrix_id=_int(request.POST.get("matrix")) or 0
+                )
+                p = services.paper_generate(
+                    actor=request.user,
+                    matrix=matrix,
+                    title=request.POST.get("title", ""),
+                    versions=_int(request.POST.get("versions")) or 4,
+                    duration_minutes=_int(request.POST.get("duration")) or 45,
+                )
+                messages.success(
+                    request,
+                    _("Đã tạo đề “%(t)s” với %(n)s mã đề.")
+                    % {"t": p.title, "n": p.versions.count()},
+                )
+        except DomainError as exc:
+            _errors(request, exc)
+        return redirect("exams:papers")
+    return render(
+        request,
+        "exams/papers.html",
+        {
+            "matrices": selectors.matrices(request.user)[:50],
+            "papers": selectors.papers(request.user)[:50],
+            "subjects": Subject.objects.all(),
+        },
+    )
+
+
+def _when(value: str) -> dt.datetime | None:
+    try:
+        naive = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M")  # noqa: DTZ007 — local time, made aware below
+    except (TypeError, ValueError):
+        return None
+    return timezone.make_aware(naive)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tests_view(request):
+    _staff(request)
+    if request.method == "POST":
+        try:
+            paper = selectors.paper_get(
+                actor=request.user, paper_id=_int(request.POST.get("paper")) or 0
+            )
+            cls = (
+                selectors.classes_for_tests(request.user)
+                .filter(pk=_int(request.POST.get("class")))
+                .first()
+            )
+            if cls is None:
+                raise DomainError("exams.test.class", _("Chọn lớp."), field="class")
+            opens, closes = (
+                _when(request.POST.get("opens_at")),
+                _when(request.POST.get("closes_at")),
+            )
+            if opens is None or closes is None:
+                raise DomainError(
+                    "exams.test.window", _("Nhập giờ mở và giờ đóng."), field="opens_at"
+                )
+            term_no = _int(request.POST.get("term"))
+            term = (
+                Term.objects.filter(school_year_id=cls.school_year_id, number=term_no).first()
+                if term_no
+                else None
+            )
+            t = services.test_schedule(
+                actor=request.user,
+                paper=paper,
+                class_group=cls,
+                opens_at=opens,
+                closes_at=closes,
+                duration_minutes=_int(request.POST.get("duration")) or paper.duration_minutes,
+                title=request.POST.get("title", ""),
+                mark_kind=request.POST.get("mark_kind", ""),
+                term=term,
+            )
+        except DomainError as exc:
+            _errors(request, exc)
+            return redirect("exams:tests")
+        messages.success(request, _("Đã lên lịch bài kiểm tra “%s”.") % t.title)
+        return redirect("exams:test", test_id=t.pk)
+    return render(
+        request,
+        "exams/tests.html",
+        {
+            "tests": selectors.tests(request.user)[:50],
+            "papers": selectors.papers(request.user)[:50],
+            "classes": selectors.classes_for_tests(request.user)[:200],
+            "mark_kinds": [c for c in MarkKind.choices if c[0] != MarkKind.RATING],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def test_view(request, test_id: int):
+    _staff(request)
+    try:
+        t = selectors.test_get(actor=request.user, test_id=test_id)
+    except DomainError:
+        raise Http404 from None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "grade":
+                answer = selectors.answer_get(
+                    actor=request.user, answer_id=_int(request.POST.get("answer")) or 0
+                )
+                try:
+                    points = Decimal(request.POST.get("points", "").replace(",", "."))
+                except InvalidOperation:
+                    raise DomainError(
+                        "exams.grade.points", _("Điểm không hợp lệ."), field="points"
+                    ) from None
+                services.answer_grade(
+                    actor=request.user,
+                    answer=answer,
+                    points=points,
+                    comment=request.POST.get("comment", ""),
+                )
+                messages.success(request, _("Đã lưu điểm."))
+            elif action == "push":
+                out = services.results_push(actor=request.user, test=t)
+                messages.success(
+                    request, _("Đã ghi %(n)s điểm vào sổ điểm.") % {"n": out["pushed"]}
+                )
+            elif action == "analyse":
+                services.test_analyse(actor=request.user, test=t)
+                messages.success(request, _("Đã phân tích câu hỏi."))
+            elif action == "reset":
+                a = selectors.attempt_for_teacher(
+                    actor=request.user, attempt_id=_int(request.POST.get("attempt")) or 0
+                )
+                services.attempt_device_reset(actor=request.user, attempt=a)
+                messages.success(request, _("Học sinh có thể tiếp tục trên thiết bị khác."))
+        except DomainError as exc:
+            _errors(request, exc)
+        return redirect("exams:test", test_id=t.pk)
+    services.attempts_close_expired(test=t)
+    attempts = list(selectors.test_attempts(t))
+    essays = []
+    versions = QuestionVersion.objects.in_bulk({i["qv"] for a in attempts for i in a.version.items})
+    waiting = {a.pk: a for a in attempts if a.needs_grading}
+    if waiting:
+        for ans in AttemptAnswer.objects.filter(attempt_id__in=list(waiting)).order_by(
+            "attempt_id", "position"
+        ):
+            a = waiting[ans.attempt_id]
+            item = a.version.items[ans.position]
+            v = versions[item["qv"]]
+            if v.kind == Kind.ESSAY:
+                essays.append({"a": a, "ans": ans, "stem": to_html(v.stem), "max": item["points"]})
+    stats = list(t.item_stats.select_related("version").order_by("version_id"))
+    return render(
+        request,
+        "exams/test.html",
+        {
+            "t": t,
+            "rows": [
+                {
+                    "a": a,
+                    "mark": services.mark_value(a.score, a.max_score)
+                    if a.score is not None
+                    else None,
+                }
+                for a in attempts
+            ],
+            "essays": essays,
+            "stats": stats,
+            "submitted": AttemptStatus.SUBMITTED,
+        },
+    )
+
+
+@login_required
+def my_tests_view(request):
+    return render(
+        request,
+        "exams/my_tests.html",
+        {"attempts": selectors.my_attempts(request.user)[:50], "now": timezone.now()},
+    )
+
+
+@login_required
+def take_view(request, attempt_id: int):
+    try:
+        a = selectors.attempt_for_student(actor=request.user, attempt_id=attempt_id)
+    except DomainError:
+        raise Http404 from None
+    strings = {
+        "saved": _("Đã lưu"),
+        "saving": _("Đang lưu…"),
+        "offline": _("Mất mạng: %n câu trả lời đang chờ gửi, sẽ tự gửi lại khi có mạng."),
+        "submit_confirm": _("Nộp bài? Sau khi nộp không sửa được nữa."),
+        "submit_pending": _("Còn %n câu trả lời chưa gửi được; hãy kết nối mạng rồi nộp lại."),
+        "submitted": _("Đã nộp bài. Điểm: %s / %m."),
+        "submitted_manual": _(
+            "Đã nộp bài. Điểm phần trắc nghiệm: %s / %m; phần tự luận chờ giáo viên chấm."
+        ),
+        "time_left": _("Còn lại"),
+        "time_up": _("Hết giờ: bài đang được nộp…"),
+        "true": _("Đúng"),
+        "false": _("Sai"),
+        "choose": _("— chọn —"),
+        "question": _("Câu"),
+        "points": _("điểm"),
+        "error": _("Lỗi"),
+    }
+    return render(
+        request,
+        "exams/take.html",
+        {"a": a, "strings": strings, "api": "/api/v1"},
+    )

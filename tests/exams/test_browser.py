@@ -1,0 +1,140 @@
+"""On a 360 px phone a student takes a test, loses the network for a few answers (Playwright
+offline mode), gets it back, submits, and the score is right: the queued answers were
+replayed and nothing was lost or overwritten by an older replay.
+
+Like tests/records/test_marks_browser.py, Chromium is driven from a worker thread (the
+session's Playwright loop holds the main thread) and the database is checked here."""
+
+import datetime as dt
+import re
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from edudx.exams import services
+from edudx.exams.models import Attempt, AttemptAnswer, QuestionVersion
+from edudx.records.curriculum import curriculum_load, read_curriculum
+from edudx.records.models import CurriculumSubject, Subject
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, no_horizontal_overflow, screenshot
+from tests.browser.test_teacher_flow import PASSWORD
+from tests.records.test_marks_browser import require_chromium
+
+from .conftest import bank
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def drive(base, username, plan) -> dict:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
+
+    seen: dict = {"errors": []}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+        page.on("dialog", lambda d: d.accept())
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.form button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/exams/my/")
+        page.click("text=Làm bài")
+        page.wait_for_url(re.compile(r"/exams/attempts/\d+/"))
+        page.wait_for_selector("fieldset.q-box >> nth=5")
+
+        def pick(qv, value):
+            page.check(f"input[name=q{qv}][value={value}]")
+
+        singles = plan["singles"]
+        pick(singles[0], "a")
+        page.wait_for_selector("#exam-save.exam-saved")
+        context.set_offline(True)
+        pick(singles[1], "b")  # first a wrong answer …
+        pick(singles[1], "a")  # … then the right one: the newer seq must win on replay
+        pick(singles[2], "a")
+        pick(singles[3], "c")  # wrong
+        page.wait_for_selector("#exam-save.exam-offline")
+        seen["offline_text"] = page.inner_text("#exam-save")
+        seen["offline_screenshot"] = str(screenshot(page, "exam-offline-360"))
+        context.set_offline(False)
+        page.wait_for_selector("#exam-save.exam-saved", timeout=20000)
+        tf = plan["tf4"]
+        for sid, value in (("a", "1"), ("b", "0"), ("c", "1"), ("d", "0")):  # 3 of 4 right
+            page.check(f"input[name=q{tf}-{sid}][value='{value}']")
+        page.fill(f"input[name=q{plan['short']}]", "2,5")
+        page.locator(f"input[name=q{plan['short']}]").blur()
+        page.wait_for_timeout(900)  # the text debounce
+        page.wait_for_selector("#exam-save.exam-saved")
+        seen["no_overflow"] = no_horizontal_overflow(page)
+        page.click("#exam-submit")
+        page.wait_for_selector("#exam-result:not([hidden])", timeout=20000)
+        seen["result"] = page.inner_text("#exam-result")
+        screenshot(page, "exam-submitted-360")
+        browser.close()
+    return seen
+
+
+def test_student_takes_a_test_offline_for_a_while_and_the_score_is_right(
+    live_server, district, student_user
+):
+    require_chromium()
+    if not Subject.objects.filter(code="toan").exists():
+        curriculum_load(
+            read_curriculum(), subject_model=Subject, curriculum_model=CurriculumSubject
+        )
+    maths = Subject.objects.get(code="toan")
+    teacher = district.teacher_user()
+    bank(teacher, maths)
+    matrix = services.matrix_create(
+        actor=teacher,
+        name="M",
+        subject_id=maths.pk,
+        grade=6,
+        cells=[
+            {"topic": "phan-so", "level": "nb", "count": 2, "points": "1"},
+            {"topic": "phan-so", "level": "th", "count": 2, "points": "1"},
+            {"topic": "phan-so", "level": "vd", "count": 1, "points": "1", "kind": "tf4"},
+            {"topic": "phan-so", "level": "vd", "count": 1, "points": "1", "kind": "short"},
+        ],
+    )
+    paper = services.paper_generate(
+        actor=teacher, matrix=matrix, title="Đề 6 câu", versions=1, seed=5
+    )
+    now = timezone.now()
+    test = services.test_schedule(
+        actor=teacher,
+        paper=paper,
+        class_group=district.class_a,
+        opens_at=now - dt.timedelta(minutes=5),
+        closes_at=now + dt.timedelta(hours=1),
+        duration_minutes=30,
+    )
+    student_user.save(update_fields=["password"])  # the factory does not persist it
+    items = paper.versions.get().items
+    kinds = QuestionVersion.objects.in_bulk([i["qv"] for i in items])
+    plan = {
+        "singles": [i["qv"] for i in items if kinds[i["qv"]].kind == "single"],
+        "tf4": next(i["qv"] for i in items if kinds[i["qv"]].kind == "tf4"),
+        "short": next(i["qv"] for i in items if kinds[i["qv"]].kind == "short"),
+    }
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(drive, live_server.url, student_user.username, plan).result(timeout=180)
+    attempt = Attempt.objects.get(test=test, person_id=student_user.person_id)
+    # 3 singles right (3) + tf4 3/4 (0.5) + short (1) = 4.5 of 6.
+    assert (attempt.status, attempt.score, attempt.max_score) == (
+        "submitted",
+        Decimal("4.50"),
+        Decimal("6.00"),
+    )
+    assert seen["result"] == "Đã nộp bài. Điểm: 4,50 / 6,00."
+    assert "Mất mạng" in seen["offline_text"]
+    answers = {a.position: a.response for a in AttemptAnswer.objects.filter(attempt=attempt)}
+    position = {i["qv"]: n for n, i in enumerate(items)}
+    assert answers[position[plan["singles"][1]]] == "a"
+    assert answers[position[plan["short"]]] == "2,5"
+    assert seen["no_overflow"] is True
+    assert [e for e in seen["errors"] if "Content Security Policy" in e] == []
