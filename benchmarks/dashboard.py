@@ -27,7 +27,6 @@ import sqlite3
 import statistics
 import sys
 import time
-import types
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +125,6 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.urls import clear_url_caches, include, path
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -143,38 +141,7 @@ def main() -> int:
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
 
-    # The monitoring pages and API, mounted as the integrator will mount them.
-    from edudx.urls import urlpatterns as site
-
-    urls = types.ModuleType("bench_dashboard_urls")
-    mounted = any(str(getattr(p, "pattern", "")) == "monitoring/" for p in site)
-    from edudx.api import api as site_api
-
-    api_mounted = any("monitoring" in str(p.pattern) for p in site_api.urls[0])
-    extra = []
-    if not api_mounted:
-        from ninja import NinjaAPI
-
-        from edudx.accounts.tokens import TokenAuth, VerifiedSessionAuth
-        from edudx.core import api_errors
-        from edudx.monitoring.api import router
-
-        bench_api = NinjaAPI(
-            auth=[TokenAuth(), VerifiedSessionAuth()], urls_namespace="bench-monitoring",
-            docs_url=None,
-        )  # fmt: skip
-        api_errors.install(bench_api)
-        bench_api.add_router("", router, url_name_prefix="bench")
-        extra.append(path("api/v1/", bench_api.urls))
-    urls.urlpatterns = [
-        *site,
-        *([] if mounted else [path("monitoring/", include("edudx.monitoring.urls"))]),
-        *extra,
-    ]
-    sys.modules["bench_dashboard_urls"] = urls
-    settings.ROOT_URLCONF = "bench_dashboard_urls"
     settings.ALLOWED_HOSTS = ["*"]
-    clear_url_caches()
 
     year = args.year
     print(f"{args.db}: {students} students; report year {year}", flush=True)

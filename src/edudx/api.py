@@ -17,6 +17,7 @@ from edudx.eservices.api import router as eservices_router
 from edudx.exams.api import router as exams_router
 from edudx.fees.api import router as fees_router
 from edudx.learning.api import router as learning_router
+from edudx.monitoring.api import router as monitoring_router
 from edudx.notify.api import router as notify_router
 from edudx.org.api import router as org_router
 from edudx.org.api_tree import router as org_tree_router
@@ -54,3 +55,4 @@ api.add_router("", eservices_router)
 api.add_router("", content_router)
 api.add_router("", learning_router)
 api.add_router("", exams_router)
+api.add_router("", monitoring_router)

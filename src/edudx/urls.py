@@ -20,5 +20,6 @@ urlpatterns = [
     path("content/", include("edudx.content.urls")),
     path("learning/", include("edudx.learning.urls")),
     path("exams/", include("edudx.exams.urls")),
+    path("monitoring/", include("edudx.monitoring.urls")),
     path("api/v1/", include("edudx.api_urls")),
 ]

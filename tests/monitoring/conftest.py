@@ -75,11 +75,6 @@ def pki_in_tmp(settings, var_dir):
 
 
 @pytest.fixture(autouse=True)
-def _monitoring_urls(settings):
-    settings.ROOT_URLCONF = "tests.monitoring.urls"
-
-
-@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Cached dashboards of an earlier test (same ids after its rollback) are not read."""
     from django.core.cache import cache
