@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from edudx.accounts.tokens import actor_key
@@ -200,15 +200,18 @@ def import_statement(request, school_id: Form[int], file: File[UploadedFile]):
     stmt = services.statement_import(
         actor=request.user, bank_account=account, file_name=file.name, content=file.read()
     )
-    return 201, {
-        "id": stmt.pk,
-        "file_name": stmt.file_name,
-        "lines_total": stmt.lines_total,
-        "lines_matched": stmt.lines_matched,
-        "lines_unmatched": stmt.lines_unmatched,
-        "lines_skipped": stmt.lines_skipped,
-        "errors": stmt.errors,
-    }
+    return Status(
+        201,
+        {
+            "id": stmt.pk,
+            "file_name": stmt.file_name,
+            "lines_total": stmt.lines_total,
+            "lines_matched": stmt.lines_matched,
+            "lines_unmatched": stmt.lines_unmatched,
+            "lines_skipped": stmt.lines_skipped,
+            "errors": stmt.errors,
+        },
+    )
 
 
 class UnmatchedOut(Schema):
