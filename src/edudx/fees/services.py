@@ -60,6 +60,13 @@ CHUNK = 2000
 MAX_AMOUNT = 10**12  # one line never carries a thousand billion đồng
 
 
+def vietqr_name(text: str) -> str:
+    """An account holder's name as banks print it: upper case, no diacritics."""
+    from .vietqr import ascii_purpose  # noqa: PLC0415
+
+    return ascii_purpose(text).upper()[:100]
+
+
 def money(amount: int | None) -> str:
     """1250000 → "1.250.000 đ" (Vietnamese grouping, whole đồng)."""
     n = int(amount or 0)
