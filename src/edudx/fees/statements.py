@@ -108,7 +108,10 @@ def parse_amount(value) -> int | None:
         if value != int(value):
             raise ValueError(value)
         return int(value)
-    text = _MONEY_JUNK.sub("", fold(str(value)))
+    text = str(value).strip()
+    if text.isdigit():  # the common case, fast
+        return int(text)
+    text = _MONEY_JUNK.sub("", fold(text))
     if not text or text in {"-", "0"}:
         return None if not text or text == "-" else 0
     # A 2-digit decimal tail (",00" or ".00") is cents, which đồng does not have.
@@ -134,8 +137,19 @@ _DATE_FORMATS = (
 )
 
 
+_DMY_HMS = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
 def parse_when(value) -> dt.datetime:
     tz = timezone.get_default_timezone()
+    if isinstance(value, str) and (m := _DMY_HMS.fullmatch(value.strip())):
+        d, mo, y, h, mi, sec = m.groups()
+        try:
+            return dt.datetime(
+                int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0), tzinfo=tz
+            )
+        except ValueError:
+            raise ValueError(value) from None
     if isinstance(value, dt.datetime):
         return value if timezone.is_aware(value) else value.replace(tzinfo=tz)
     if isinstance(value, dt.date):
