@@ -118,7 +118,7 @@ def fee_item_create(
             )
             audit_record(
                 actor=actor,
-                action="fees.fee_item_create",
+                action="create",
                 object_type="fees.feeitem",
                 object_id=item.pk,
                 object_repr=f"{name} {money(amount)}",
@@ -174,7 +174,7 @@ def reduction_create(
         )
         audit_record(
             actor=actor,
-            action="fees.reduction_create",
+            action="create",
             object_type="people.student",
             object_id=student.pk,
             object_repr=student.person.full_name,
@@ -315,7 +315,7 @@ def invoices_generate(
         result.invoices = invoices
         audit_record(
             actor=actor,
-            action="fees.invoices_generate",
+            action="create",
             object_type="org.orgunit",
             object_id=(class_group or school).pk,
             object_repr=f"{(class_group or school).name} {period}",
@@ -340,7 +340,7 @@ def invoice_cancel(*, actor, invoice: Invoice, reason: str) -> Invoice:
         invoice.save(update_fields=["status", "updated_at"])
         audit_record(
             actor=actor,
-            action="fees.invoice_cancel",
+            action="cancel",
             object_type="fees.invoice",
             object_id=invoice.pk,
             object_repr=invoice.reference,
@@ -487,7 +487,7 @@ def payment_record_cash(
         invoice.refresh_from_db()
         audit_record(
             actor=actor,
-            action="fees.payment_cash",
+            action="payment",
             object_type="fees.invoice",
             object_id=invoice.pk,
             object_repr=f"{invoice.reference} {money(amount)}",
@@ -525,7 +525,7 @@ def refund_record(
         invoices_refresh([locked.pk])
         audit_record(
             actor=actor,
-            action="fees.refund",
+            action="refund",
             object_type="fees.invoice",
             object_id=locked.pk,
             object_repr=f"{locked.reference} -{money(amount)}",
@@ -908,7 +908,7 @@ def statement_import(
         stmt.save()
         audit_record(
             actor=actor,
-            action="fees.statement_import",
+            action="import",
             object_type="fees.statementimport",
             object_id=stmt.pk,
             object_repr=file_name[:100],
@@ -949,7 +949,7 @@ def line_assign(*, actor, line: BankLine, invoice: Invoice, note: str = "") -> P
         invoices_refresh([invoice.pk])
         audit_record(
             actor=actor,
-            action="fees.line_assign",
+            action="assign",
             object_type="fees.bankline",
             object_id=line.pk,
             object_repr=f"{line.transaction_id} → {invoice.reference}",
@@ -973,7 +973,7 @@ def line_ignore(*, actor, line: BankLine, note: str) -> BankLine:
             raise Conflict("line.done", _("Giao dịch này đã được xử lý."), field="line")
         audit_record(
             actor=actor,
-            action="fees.line_ignore",
+            action="ignore",
             object_type="fees.bankline",
             object_id=line.pk,
             object_repr=line.transaction_id,
@@ -1100,7 +1100,7 @@ def bank_account_save(
         )
         audit_record(
             actor=actor,
-            action="fees.bank_account_save",
+            action="update",
             object_type="fees.bankaccount",
             object_id=account.pk,
             object_repr=str(account),
