@@ -28,15 +28,30 @@ _CANDIDATE = re.compile(r"HP[\s.\-_/:]*((?:\d[\s.\-_/:]?){3,12})")
 _SEPARATORS = re.compile(r"[\s.\-_/:]")
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # Luhn: a doubled digit, its digits summed
+
+
+def _luhn_sum(digits: str) -> int:
+    rev = digits[::-1]
+    return sum(_DOUBLED[ord(c) - 48] for c in rev[0::2]) + sum(ord(c) - 48 for c in rev[1::2])
+
+
+# A 7-digit body is read as its first 3 and last 4 digits, each summed by table look-up
+# (the hot path of reconciling a 100,000-line statement).
+_HEAD = {
+    f"{i:03d}": sum(_DOUBLED[int(c)] if k != 1 else int(c) for k, c in enumerate(f"{i:03d}"))
+    for i in range(1000)
+}
+_TAIL = {f"{i:04d}": _luhn_sum(f"{i:04d}") for i in range(10000)}
+
+
 def luhn_digit(digits: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    """The Luhn check digit of a digit string (catches any single-digit error and most
+    swaps of neighbours)."""
+    if len(digits) == BODY_DIGITS:
+        total = _HEAD[digits[:3]] + _TAIL[digits[3:]]
+    else:
+        total = _luhn_sum(digits)
     return str((10 - total % 10) % 10)
 
 

@@ -356,33 +356,28 @@ def invoices_refresh(invoice_ids) -> None:
     """Recompute `paid` (payments − refunds) and `status` of these invoices from the rows,
     in two set-based UPDATEs per 2,000 invoices: never an increment that a retry could
     double. Index: fees_payment.invoice_id, fees_refund.invoice_id."""
-    ids = sorted(set(invoice_ids))
+    for chunk in _chunks(sorted(set(invoice_ids)), CHUNK):
+        _refresh_where(", ".join(["%s"] * len(chunk)), chunk)
+
+
+def _refresh_where(ids_sql: str, params) -> None:
+    """`invoices_refresh` for the invoices `id IN (<ids_sql>)` (a list or a subquery)."""
     inv, pay, ref = _table(Invoice), _table(Payment), _table(Refund)
     st = InvoiceStatus
     with connection.cursor() as cur:
-        for chunk in _chunks(ids, CHUNK):
-            marks = ", ".join(["%s"] * len(chunk))
-            cur.execute(
-                f"UPDATE {inv} SET paid = "  # noqa: S608
-                f"COALESCE((SELECT SUM(p.amount) FROM {pay} p WHERE p.invoice_id = {inv}.id), 0)"
-                f" - COALESCE((SELECT SUM(r.amount) FROM {ref} r WHERE r.invoice_id = {inv}.id), 0)"
-                f" WHERE id IN ({marks})",
-                chunk,
-            )
-            cur.execute(
-                f"UPDATE {inv} SET status = CASE "  # noqa: S608
-                "WHEN status = %s THEN %s WHEN paid > total THEN %s WHEN paid = total THEN %s "
-                f"WHEN paid > 0 THEN %s ELSE %s END WHERE id IN ({marks})",
-                [
-                    st.CANCELLED,
-                    st.CANCELLED,
-                    st.OVERPAID,
-                    st.PAID,
-                    st.PARTIAL,
-                    st.OPEN,
-                    *chunk,
-                ],
-            )
+        cur.execute(
+            f"UPDATE {inv} SET paid = "  # noqa: S608
+            f"COALESCE((SELECT SUM(p.amount) FROM {pay} p WHERE p.invoice_id = {inv}.id), 0)"
+            f" - COALESCE((SELECT SUM(r.amount) FROM {ref} r WHERE r.invoice_id = {inv}.id), 0)"
+            f" WHERE id IN ({ids_sql})",
+            list(params),
+        )
+        cur.execute(
+            f"UPDATE {inv} SET status = CASE "  # noqa: S608
+            "WHEN status = %s THEN %s WHEN paid > total THEN %s WHEN paid = total THEN %s "
+            f"WHEN paid > 0 THEN %s ELSE %s END WHERE id IN ({ids_sql})",
+            [st.CANCELLED, st.CANCELLED, st.OVERPAID, st.PAID, st.PARTIAL, st.OPEN, *params],
+        )
 
 
 def _receipts_issue(payments: list[Payment], now) -> list[Receipt]:
@@ -640,18 +635,23 @@ def match_lines(school_id: int, lines: list[LineIn]) -> list[Decision]:
     by_prefix: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)
     with connection.cursor() as cur:
         for chunk in _chunks(need_prefix, 200):
+            wanted = set(chunk)
             # Ranges on the unique reference index ("HP1234" <= ref < "HP1234:", ":" follows
             # "9"), not LIKE, which SQLite's case-insensitive LIKE cannot serve from an index.
             ranges = " OR ".join(["(reference >= %s AND reference < %s)"] * len(chunk))
+            # School and status are checked here, not in SQL: with them in the WHERE,
+            # SQLite walks the school index and tests every range on each of its invoices.
             cur.execute(
-                f"SELECT id, reference, total, paid FROM {_table(Invoice)} "  # noqa: S608
-                f"WHERE school_id = %s AND status <> %s AND ({ranges})",
-                [school_id, InvoiceStatus.CANCELLED, *(v for p in chunk for v in (p, p + ":"))],
+                f"SELECT id, reference, total, paid, school_id, status "  # noqa: S608
+                f"FROM {_table(Invoice)} WHERE {ranges}",
+                [v for p in chunk for v in (p, p + ":")],
             )
-            for pk, ref, total, paid in cur.fetchall():
-                for p in chunk:
-                    if ref.startswith(p):
-                        by_prefix[p].append((pk, total, paid, ref))
+            for pk, ref, total, paid, school, status in cur.fetchall():
+                if school != school_id or status == InvoiceStatus.CANCELLED:
+                    continue
+                for n in range(references.MIN_TRUNCATED_DIGITS + 2, references.LENGTH):
+                    if ref[:n] in wanted:
+                        by_prefix[ref[:n]].append((pk, total, paid, ref))
     out: list[Decision] = []
     for ln, (full, prefixes) in zip(lines, found, strict=True):
         known = sorted(r for r in full if r in invoices)
@@ -759,14 +759,28 @@ def reconcile(
             )[:255],
         )
     decisions = match_lines(bank_account.school_id, fresh)
-    line_ids = _insert_lines(bank_account, statement, source, fresh, decisions)
     recorder = actor.pk if getattr(actor, "pk", None) else None
-    payments = _insert_payments(line_ids, recorder)
-    invoices_refresh([p.invoice_id for p in payments])
-    result.line_ids = line_ids
+    line_t = _table(BankLine)
+    if statement is not None:
+        # A statement's lines are all its own: one statement per batch, no id lists.
+        _insert_lines(bank_account, statement, source, fresh, decisions, want_ids=False)
+        batches = [("b.statement_id = %s", [statement.pk])]
+    else:
+        result.line_ids = _insert_lines(bank_account, statement, source, fresh, decisions)
+        batches = [
+            (f"b.id IN ({', '.join(['%s'] * len(c))})", c) for c in _chunks(result.line_ids, CHUNK)
+        ]
+    payments: list[PaymentRow] = []
+    for where, params in batches:
+        payments += _insert_payments(where, params, recorder)
+        _refresh_where(
+            f"SELECT b.invoice_id FROM {line_t} b "  # noqa: S608
+            f"WHERE {where} AND b.invoice_id IS NOT NULL",
+            params,
+        )
     result.payments = payments
     result.matched = len(payments)
-    result.unmatched = len(line_ids) - len(payments)
+    result.unmatched = len(fresh) - len(payments)
     if payments:
         emit(
             "fees.payments_recorded",
@@ -783,7 +797,9 @@ class PaymentRow:
     amount: int
 
 
-def _insert_lines(bank_account, statement, source, lines, decisions) -> list[int]:
+def _insert_lines(
+    bank_account, statement, source, lines, decisions, *, want_ids: bool = True
+) -> list[int]:
     """INSERT the bank lines with executemany (Django's bulk_create spends most of its time
     compiling SQL for 100,000 rows); returns their ids, in the order given."""
     if not lines:
@@ -812,7 +828,7 @@ def _insert_lines(bank_account, statement, source, lines, decisions) -> list[int
             ln.content[:500],
             LineStatus.MATCHED if d.invoice_id else LineStatus.UNMATCHED,
             d.reason,
-            json.dumps(d.candidates),
+            json.dumps(d.candidates) if d.candidates else "[]",
             d.invoice_id,
             False,
             "",
@@ -827,6 +843,8 @@ def _insert_lines(bank_account, statement, source, lines, decisions) -> list[int
             f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
             rows,
         )
+    if not want_ids:
+        return []
     ids: dict[str, int] = dict(
         _select_in(
             f"SELECT transaction_id, id FROM {table} "  # noqa: S608
@@ -838,42 +856,38 @@ def _insert_lines(bank_account, statement, source, lines, decisions) -> list[int
     return [ids[ln.transaction_id] for ln in lines]
 
 
-def _insert_payments(line_ids: list[int], recorder: int | None) -> list[PaymentRow]:
-    """A payment and its receipt for every matched line among `line_ids`: two
-    INSERT … SELECT per 2,000 lines, numbers "BL" + the payment id on ten digits."""
+def _insert_payments(where: str, params, recorder: int | None) -> list[PaymentRow]:
+    """A payment and its receipt for every matched line `b` with `where`: two
+    INSERT … SELECT; receipt numbers are "BL" + the payment id on ten digits."""
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
-    payment_t = ops.quote_name(Payment._meta.db_table)
-    line_t = ops.quote_name(BankLine._meta.db_table)
-    receipt_t = ops.quote_name(Receipt._meta.db_table)
+    payment_t, line_t, receipt_t = _table(Payment), _table(BankLine), _table(Receipt)
     number = (
         "'BL' || lpad(p.id::text, 10, '0')"
         if connection.vendor == "postgresql"
         else "'BL' || printf('%%010d', p.id)"
     )
-    out: list[PaymentRow] = []
+    params = list(params)
     with connection.cursor() as cur:
-        for chunk in _chunks(line_ids, CHUNK):
-            marks = ", ".join(["%s"] * len(chunk))
-            cur.execute(
-                f"INSERT INTO {payment_t} (invoice_id, amount, method, bank_line_id, "  # noqa: S608
-                "received_at, recorded_by_id, note, created_at) "
-                f"SELECT b.invoice_id, b.amount, %s, b.id, b.booked_at, %s, '', %s "
-                f"FROM {line_t} b WHERE b.id IN ({marks}) AND b.invoice_id IS NOT NULL",
-                [PaymentMethod.TRANSFER, recorder, now, *chunk],
-            )
-            cur.execute(
-                f"INSERT INTO {receipt_t} (payment_id, number, issued_at) "  # noqa: S608
-                f"SELECT p.id, {number}, %s FROM {payment_t} p WHERE p.bank_line_id IN ({marks})",
-                [now, *chunk],
-            )
-            cur.execute(
-                f"SELECT id, invoice_id, amount FROM {payment_t} "  # noqa: S608
-                f"WHERE bank_line_id IN ({marks})",
-                chunk,
-            )
-            out.extend(PaymentRow(*row) for row in cur.fetchall())
-    return out
+        cur.execute(
+            f"INSERT INTO {payment_t} (invoice_id, amount, method, bank_line_id, "  # noqa: S608
+            "received_at, recorded_by_id, note, created_at) "
+            f"SELECT b.invoice_id, b.amount, %s, b.id, b.booked_at, %s, '', %s "
+            f"FROM {line_t} b WHERE {where} AND b.invoice_id IS NOT NULL",
+            [PaymentMethod.TRANSFER, recorder, now, *params],
+        )
+        cur.execute(
+            f"INSERT INTO {receipt_t} (payment_id, number, issued_at) "  # noqa: S608
+            f"SELECT p.id, {number}, %s FROM {payment_t} p "
+            f"JOIN {line_t} b ON b.id = p.bank_line_id WHERE {where}",
+            [now, *params],
+        )
+        cur.execute(
+            f"SELECT p.id, p.invoice_id, p.amount FROM {payment_t} p "  # noqa: S608
+            f"JOIN {line_t} b ON b.id = p.bank_line_id WHERE {where}",
+            params,
+        )
+        return [PaymentRow(*row) for row in cur.fetchall()]
 
 
 def statement_import(

@@ -211,6 +211,7 @@ def _lines(rows, first_rows: list[list]) -> list[LineIn]:
     def column(f):
         return str(header_cells[columns[f]])
 
+    width = max(columns.values()) + 1
     out: list[LineIn] = []
     for offset, cells in enumerate(rows):
         row = header_index + 2 + offset
@@ -220,12 +221,12 @@ def _lines(rows, first_rows: list[list]) -> list[LineIn]:
             )
             break
 
-        def cell(f, cells=cells):
-            j = columns[f]
-            return cells[j] if j < len(cells) else None
-
-        if all(c in (None, "") for c in cells):
-            continue
+        if len(cells) < width:
+            if all(c in (None, "") for c in cells):
+                continue
+            cells = [*cells, *([None] * (width - len(cells)))]
+        values = {f: cells[j] for f, j in columns.items()}
+        cell = values.get
         try:
             amount = parse_amount(cell("amount"))
         except ValueError:
@@ -240,7 +241,7 @@ def _lines(rows, first_rows: list[list]) -> list[LineIn]:
             )
             continue
         if not amount or amount < 0:
-            continue  # a debit or an empty row
+            continue  # a debit, or an empty row
         txn = " ".join(str(cell("transaction_id") or "").split())
         if not txn or len(txn) > 64:
             errors.append(
