@@ -68,3 +68,26 @@ def test_statement_import_api(invoices, clerk):
     assert (response.json()["lines_matched"], response.json()["lines_unmatched"]) == (1, 0)
     unmatched = token_client(clerk).get(f"{API}/fees/unmatched").json()
     assert unmatched == []
+
+
+def _queries(client, url) -> int:
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_invoice_list_queries_do_not_grow_with_rows(district, invoices, clerk):
+    from edudx.fees import services  # noqa: PLC0415
+
+    client = token_client(clerk)
+    url = f"{API}/fees/invoices?school_id={district.school_a.pk}"
+    client.get(url)  # the token's last_used_at is refreshed on first use only
+    before = _queries(client, url)
+    services.invoices_generate(
+        actor=None, school=district.school_a, school_year=district.year, period="HK2", title="HK2"
+    )
+    assert client.get(url).json()["count"] == 4
+    assert _queries(client, url) == before

@@ -147,3 +147,24 @@ def test_menu_entries(invoices, clerk, guardian):
     assert 'href="/fees/invoices/"' in html and "Thu phí" in html
     html = guardian_client(guardian).get("/fees/").content.decode()
     assert "Học phí" in html
+
+
+def test_guardian_page_queries_do_not_grow_with_invoices(district, invoices, guardian):
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    from edudx.fees import services  # noqa: PLC0415
+
+    client = guardian_client(guardian)
+    client.get("/fees/")  # warm the session
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            client.get("/fees/")
+        return len(ctx.captured_queries)
+
+    before = count()
+    services.invoices_generate(
+        actor=None, school=district.school_a, school_year=district.year, period="HK2", title="HK2"
+    )
+    assert count() == before

@@ -224,3 +224,39 @@ def test_money_format():
     assert services.money(1_250_000) == "1.250.000 đ"
     assert services.money(0) == "0 đ"
     assert services.money(-69_600) == "-69.600 đ"
+
+
+def test_t19_cashless_share(district, invoices, account, clerk):
+    import datetime as dt  # noqa: PLC0415
+
+    from edudx.fees.selectors import cashless_schools_share  # noqa: PLC0415
+
+    a1, a2 = invoices
+    period = {"start": dt.date(2025, 9, 1), "end": dt.date(2026, 5, 31)}
+    services.payment_record_cash(actor=clerk, invoice=a2, amount=100)  # cash: not counted
+    assert cashless_schools_share(**period) == {"schools": 2, "cashless": 0, "share": 0.0}
+    run(account, line("FT1", 1000, a1.reference))  # booked 06/10/2025
+    assert cashless_schools_share(**period) == {"schools": 2, "cashless": 1, "share": 0.5}
+    assert cashless_schools_share(start=dt.date(2025, 10, 7), end=dt.date(2025, 12, 31)) == {
+        "schools": 2,
+        "cashless": 0,
+        "share": 0.0,
+    }
+    assert cashless_schools_share(**period, unit=district.commune_b)["share"] == 0.0
+
+
+def test_collection_report(district, invoices, account, clerk):
+    from edudx.fees.selectors import collection_report  # noqa: PLC0415
+
+    a1, _ = invoices
+    run(account, line("FT1", 1_000_000, a1.reference))
+    report = collection_report(actor=clerk, school_year_id=district.year.pk)
+    assert report["totals"] == {
+        "n": 2,
+        "billed": 2 * TOTAL,
+        "collected": 1_000_000,
+        "outstanding": 2 * TOTAL - 1_000_000,
+    }
+    (school,) = report["schools"]
+    (cls,) = school["classes"]
+    assert (cls["class_group__name"], cls["n"], cls["percent"]) == ("6A1", 2, 25.9)
