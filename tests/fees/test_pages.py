@@ -168,3 +168,34 @@ def test_guardian_page_queries_do_not_grow_with_invoices(district, invoices, gua
         actor=None, school=district.school_a, school_year=district.year, period="HK2", title="HK2"
     )
     assert count() == before
+
+
+def test_clerk_records_a_reduction_used_by_the_next_invoices(district, items, account, clerk):
+    from edudx.fees.models import Reduction  # noqa: PLC0415
+
+    client = otp_login(Client(), clerk)
+    page = client.get(f"/fees/items/?school={district.school_a.pk}").content.decode()
+    assert "Ghi miễn, giảm" in page and "Nguyễn Văn An" in page
+    response = client.post(
+        "/fees/items/",
+        {
+            "school": district.school_a.pk,
+            "action": "reduction",
+            "school_year": district.year.pk,
+            "student": district.student_a1.pk,
+            "reason": "poor",
+            "kind": "tuition",
+            "percent": "100",
+            "dossier_ref": "DVC-2025-000123",
+        },
+        follow=True,
+    )
+    assert "Đã ghi miễn, giảm cho Nguyễn Văn An" in response.content.decode()
+    red = Reduction.objects.get()
+    assert (red.percent, red.dossier_ref, red.kind) == (100, "DVC-2025-000123", "tuition")
+    client.post(
+        "/fees/invoices/",
+        {"school": district.school_a.pk, "period": "HK1", "title": "HK1"},
+    )
+    inv = Invoice.objects.get(student=district.student_a1)
+    assert inv.total == 680_400  # tuition exempted, insurance due

@@ -18,6 +18,7 @@ from edudx.core.api_errors import Forbidden
 from edudx.core.errors import NotFound
 from edudx.core.scope import Scope, scope_of
 from edudx.org.models import ClassGroup, OrgUnit, School, path_upper
+from edudx.people.models import Student, StudentStatus
 
 from .models import (
     BankAccount,
@@ -29,6 +30,7 @@ from .models import (
     Payment,
     PaymentMethod,
     Receipt,
+    Reduction,
 )
 
 WRITE_ROLES = (Role.PRINCIPAL, Role.CLERK)
@@ -294,3 +296,24 @@ def cashless_schools_share(*, start: dt.date, end: dt.date, unit: OrgUnit | None
     )
     n = len(school_ids)
     return {"schools": n, "cashless": len(cashless), "share": (len(cashless) / n) if n else 0.0}
+
+
+def students_of(*, school: OrgUnit, school_year) -> list[Student]:
+    """Studying students of the school in the year, by class and name (reduction picker)."""
+    return list(
+        Student.objects.filter(
+            current_school=school,
+            status=StudentStatus.STUDYING,
+            current_class__school_year=school_year,
+        )
+        .select_related("person", "current_class")
+        .order_by("current_class__name", "search_name", "id")
+    )
+
+
+def reductions_of(*, school: OrgUnit) -> list[Reduction]:
+    return list(
+        Reduction.objects.filter(student__current_school=school)
+        .select_related("student__person", "school_year")
+        .order_by("-school_year__start_date", "student__search_name", "id")[:300]
+    )

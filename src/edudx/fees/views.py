@@ -26,6 +26,7 @@ from .models import (
     InvoiceStatus,
     PaymentMethod,
     Reduction,
+    ReductionReason,
 )
 
 
@@ -105,6 +106,8 @@ def items_view(request):
         except SchoolYear.DoesNotExist:
             messages.error(request, _("Chọn năm học."))
         else:
+            if request.POST.get("action") == "reduction":
+                return _reduction_post(request, school, year)
             try:
                 item = services.fee_item_create(
                     actor=request.user,
@@ -125,13 +128,53 @@ def items_view(request):
                     % {"n": item.name, "a": services.money(item.amount)},
                 )
                 return redirect(f"{reverse('fees:items')}?school={school.pk}")
+    year = ctx["year"]
     ctx.update(
+        reductions=selectors.reductions_of(school=school),
+        students=selectors.students_of(school=school, school_year=year) if year else [],
+        reasons=ReductionReason.choices,
         items=selectors.fee_items(school=school),
         years=SchoolYear.objects.order_by("-start_date")[:5],
         kinds=FeeKind.choices,
         areas=Area.choices,
     )
     return render(request, "fees/items.html", ctx)
+
+
+def _reduction_post(request, school, year):
+    student = next(
+        (
+            st
+            for st in selectors.students_of(school=school, school_year=year)
+            if st.pk == _int(request.POST.get("student"))
+        ),
+        None,
+    )
+    try:
+        if student is None:
+            raise DomainError("reduction.student", _("Chọn học sinh."), field="student")
+        percent = _int(request.POST.get("percent"))
+        amount = _int((request.POST.get("amount") or "").replace(".", ""))
+        services.reduction_create(
+            actor=request.user,
+            student=student,
+            school_year=year,
+            reason=request.POST.get("reason", ""),
+            percent=percent,
+            amount=amount,
+            kind=request.POST.get("kind", ""),
+            dossier_ref=request.POST.get("dossier_ref", ""),
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Đã ghi miễn, giảm cho %(s)s; áp dụng cho các hóa đơn lập sau.")
+            % {"s": student.person.full_name},
+        )
+    return redirect(f"{reverse('fees:items')}?school={school.pk}")
 
 
 @login_required
