@@ -9,6 +9,7 @@ bulk inserts; the transfers go through `services.reconcile`, like a real stateme
 
 import datetime as dt
 import random
+import time
 
 from django.utils import timezone
 
@@ -58,6 +59,7 @@ def _current_year() -> SchoolYear | None:
 
 
 def build_demo(summary, users, *, seed: int, log=print) -> None:
+    t0 = time.monotonic()
     year = _current_year()
     if year is None:
         return
@@ -163,6 +165,7 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
     )
     log(f"  Thu phí: {len(accounts)} tài khoản, {len(items)} khoản thu, {len(invoices)} hóa đơn")
     _payments(year, invoices, accounts, users, rng, log)
+    log(f"  Thu phí: xong trong {time.monotonic() - t0:.1f}s")
 
 
 def _payments(year, invoices, accounts, users, rng, log) -> None:
