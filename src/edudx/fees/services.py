@@ -354,28 +354,29 @@ def invoice_cancel(*, actor, invoice: Invoice, reason: str) -> Invoice:
 
 def invoices_refresh(invoice_ids) -> None:
     """Recompute `paid` (payments − refunds) and `status` of these invoices from the rows,
-    in two set-based UPDATEs per 2,000 invoices: never an increment that a retry could
-    double. Index: fees_payment.invoice_id, fees_refund.invoice_id."""
+    one set-based UPDATE per 2,000 invoices: never an increment that a retry could double.
+    Index: fees_payment.invoice_id, fees_refund.invoice_id."""
+    inv = _table(Invoice)
     for chunk in _chunks(sorted(set(invoice_ids)), CHUNK):
-        _refresh_where(", ".join(["%s"] * len(chunk)), chunk)
+        marks = ", ".join(["%s"] * len(chunk))
+        _refresh_from(f"SELECT x.id FROM {inv} x WHERE x.id IN ({marks})", chunk)  # noqa: S608
 
 
-def _refresh_where(ids_sql: str, params) -> None:
-    """`invoices_refresh` for the invoices `id IN (<ids_sql>)` (a list or a subquery)."""
+def _refresh_from(ids_sql: str, params) -> None:
+    """`invoices_refresh` of the invoices whose ids `ids_sql` selects (one column, `id`):
+    UPDATE … FROM (PostgreSQL; SQLite ≥ 3.33), so the new total is computed once per
+    affected invoice and the planner starts from the few affected rows."""
     inv, pay, ref = _table(Invoice), _table(Payment), _table(Refund)
     st = InvoiceStatus
     with connection.cursor() as cur:
         cur.execute(
-            f"UPDATE {inv} SET paid = "  # noqa: S608
-            f"COALESCE((SELECT SUM(p.amount) FROM {pay} p WHERE p.invoice_id = {inv}.id), 0)"
-            f" - COALESCE((SELECT SUM(r.amount) FROM {ref} r WHERE r.invoice_id = {inv}.id), 0)"
-            f" WHERE id IN ({ids_sql})",
-            list(params),
-        )
-        cur.execute(
-            f"UPDATE {inv} SET status = CASE "  # noqa: S608
-            "WHEN status = %s THEN %s WHEN paid > total THEN %s WHEN paid = total THEN %s "
-            f"WHEN paid > 0 THEN %s ELSE %s END WHERE id IN ({ids_sql})",
+            f"UPDATE {inv} SET paid = t.paid, status = CASE "  # noqa: S608
+            f"WHEN {inv}.status = %s THEN %s WHEN t.paid > {inv}.total THEN %s "
+            f"WHEN t.paid = {inv}.total THEN %s WHEN t.paid > 0 THEN %s ELSE %s END "
+            "FROM (SELECT a.id AS invoice_id, "
+            f"COALESCE((SELECT SUM(p.amount) FROM {pay} p WHERE p.invoice_id = a.id), 0) - "
+            f"COALESCE((SELECT SUM(r.amount) FROM {ref} r WHERE r.invoice_id = a.id), 0) AS paid "
+            f"FROM ({ids_sql}) a) t WHERE {inv}.id = t.invoice_id",
             [st.CANCELLED, st.CANCELLED, st.OVERPAID, st.PAID, st.PARTIAL, st.OPEN, *params],
         )
 
@@ -773,8 +774,8 @@ def reconcile(
     payments: list[PaymentRow] = []
     for where, params in batches:
         payments += _insert_payments(where, params, recorder)
-        _refresh_where(
-            f"SELECT b.invoice_id FROM {line_t} b "  # noqa: S608
+        _refresh_from(
+            f"SELECT DISTINCT b.invoice_id AS id FROM {line_t} b "  # noqa: S608
             f"WHERE {where} AND b.invoice_id IS NOT NULL",
             params,
         )
