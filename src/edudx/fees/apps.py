@@ -1,4 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# Who reads a school's fees (the menu; the pages check the scope again).
+STAFF_MENU_ROLES = {"system_admin", "province_officer", "commune_officer", "principal", "clerk"}
 
 
 class FeesConfig(AppConfig):
@@ -10,4 +14,8 @@ class FeesConfig(AppConfig):
     def nav_entries(self, roles: set[str]) -> list[tuple[str, str, str]]:
         """Menu entries (key = URL namespace, label, URL name) for a user with these roles;
         see edudx.core.templatetags.edudx_ui.nav_items."""
+        if roles & STAFF_MENU_ROLES:
+            return [("fees", _("Thu phí"), "fees:invoices")]
+        if roles & {"guardian", "student"}:
+            return [("fees", _("Học phí"), "fees:index")]
         return []

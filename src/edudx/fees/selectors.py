@@ -1,0 +1,319 @@
+"""Every read of fees that crosses a permission line; each takes the acting user.
+
+Who reads a school's invoices, payments and bank lines: the unit-wide roles above it
+(officers, principal, clerks: `scope.unit_paths`) and the system. Who writes them (fee
+items, invoices, cash payments, statements, manual assignment, refunds): the school's
+principal and clerks only. Guardians and students read their own invoices
+(`scope.student_ids`). Outside the scope an invoice is a 404, so its existence does not
+leak; in scope but read-only is a 403."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from edudx.accounts.models import Role, RoleAssignment
+from edudx.core.api_errors import Forbidden
+from edudx.core.errors import NotFound
+from edudx.core.scope import Scope, scope_of
+from edudx.org.models import ClassGroup, OrgUnit, School, path_upper
+from edudx.people.models import Student, StudentStatus
+
+from .models import (
+    BankAccount,
+    BankLine,
+    FeeItem,
+    Invoice,
+    InvoiceStatus,
+    LineStatus,
+    Payment,
+    PaymentMethod,
+    Receipt,
+    Reduction,
+)
+
+WRITE_ROLES = (Role.PRINCIPAL, Role.CLERK)
+
+
+def _paths_q(scope: Scope, field: str) -> Q:
+    q = Q(pk__in=[])
+    for p in scope.unit_paths:
+        q |= Q(**{f"{field}__path__gte": p, f"{field}__path__lt": path_upper(p)})
+    return q
+
+
+def invoice_scope_q(scope: Scope) -> Q | None:
+    """Invoices a reader may see; None means all."""
+    if scope.everything:
+        return None
+    return _paths_q(scope, "school") | Q(student_id__in=scope.student_ids)
+
+
+def _invoices() -> QuerySet[Invoice]:
+    return Invoice.objects.select_related("student__person", "school", "school_year", "class_group")
+
+
+def invoice_list(
+    *,
+    actor,
+    school_id: int | None = None,
+    class_id: int | None = None,
+    status: str | None = None,
+    student_id: int | None = None,
+) -> QuerySet[Invoice]:
+    qs = _invoices()
+    q = invoice_scope_q(scope_of(actor))
+    if q is not None:
+        qs = qs.filter(q)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    if class_id:
+        qs = qs.filter(class_group_id=class_id)
+    if status:
+        qs = qs.filter(status=status)
+    if student_id:
+        qs = qs.filter(student_id=student_id)
+    return qs.order_by(
+        "-school_year__start_date", "class_group__name", "student__search_name", "id"
+    )
+
+
+def invoice_get(*, actor, invoice_id: int) -> Invoice:
+    qs = _invoices()
+    q = invoice_scope_q(scope_of(actor))
+    if q is not None:
+        qs = qs.filter(q)
+    invoice = qs.filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFound("invoice.not_found", _("Không tìm thấy hóa đơn."))
+    return invoice
+
+
+def invoices_for_guardian(actor) -> QuerySet[Invoice]:
+    """The invoices of the actor's own children (or their own, for a student), newest
+    first; empty for anyone else. For the contact book: `{% for i in invoices %}` with
+    `i.reference`, `i.title`, `i.total`, `i.paid`, `i.outstanding`, `i.get_status_display`,
+    `i.student.person.full_name` and the page `fees:invoice_detail i.pk`."""
+    scope = scope_of(actor)
+    return (
+        _invoices()
+        .filter(student_id__in=scope.student_ids)
+        .exclude(status=InvoiceStatus.CANCELLED)
+        .order_by("-school_year__start_date", "student__search_name", "-id")
+    )
+
+
+def may_write(actor, school: OrgUnit) -> bool:
+    """Principal or clerk at the school or a unit above it (or the system)."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if scope_of(actor).everything:
+        return True
+    paths = actor.__dict__.get("_fees_write_paths")
+    if paths is None:
+        paths = actor.__dict__["_fees_write_paths"] = tuple(
+            RoleAssignment.objects.filter(
+                user=actor, role__in=WRITE_ROLES, unit__valid_to__isnull=True
+            ).values_list("unit__path", flat=True)
+        )
+    return any(school.path.startswith(p) for p in paths)
+
+
+def school_get(*, actor, school_id: int) -> OrgUnit:
+    scope = scope_of(actor)
+    qs = OrgUnit.objects.filter(pk=school_id, school__isnull=False)
+    if not scope.everything:
+        qs = qs.filter(_unit_q(scope))
+    unit = qs.first()
+    if unit is None:
+        raise NotFound("school.not_found", _("Không tìm thấy trường."))
+    return unit
+
+
+def _unit_q(scope: Scope) -> Q:
+    q = Q(pk__in=[])
+    for p in scope.unit_paths:
+        q |= Q(path__gte=p, path__lt=path_upper(p))
+    return q
+
+
+def school_for_write(*, actor, school_id: int) -> OrgUnit:
+    school = school_get(actor=actor, school_id=school_id)
+    if not may_write(actor, school):
+        raise Forbidden(
+            "fees.forbidden",
+            _("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."),
+            field=None,
+        )
+    return school
+
+
+def schools_for(actor, *, limit: int = 300) -> list[OrgUnit]:
+    """Schools the actor reads fees of, by name (the picker on clerk pages)."""
+    scope = scope_of(actor)
+    qs = OrgUnit.objects.filter(school__isnull=False, valid_to__isnull=True)
+    if not scope.everything:
+        if not scope.unit_paths:
+            return []
+        qs = qs.filter(_unit_q(scope))
+    return list(qs.order_by("name")[:limit])
+
+
+def classes_of(school: OrgUnit, school_year_id: int | None = None) -> list[ClassGroup]:
+    qs = ClassGroup.objects.filter(school=school).select_related("school_year", "grade")
+    if school_year_id:
+        qs = qs.filter(school_year_id=school_year_id)
+    return list(qs.order_by("-school_year__start_date", "grade__number", "name"))
+
+
+def fee_items(*, school: OrgUnit, school_year_id: int | None = None) -> list[FeeItem]:
+    qs = FeeItem.objects.filter(school=school).select_related("school_year")
+    if school_year_id:
+        qs = qs.filter(school_year_id=school_year_id)
+    return list(qs.order_by("-school_year__start_date", "kind", "grade_number", "name"))
+
+
+def bank_account_of(school: OrgUnit) -> BankAccount | None:
+    return BankAccount.objects.filter(school=school, active=True).order_by("id").first()
+
+
+def unmatched_lines(*, actor, school_id: int | None = None) -> QuerySet[BankLine]:
+    scope = scope_of(actor)
+    qs = BankLine.objects.filter(status=LineStatus.UNMATCHED).select_related("bank_account__school")
+    if not scope.everything:
+        qs = qs.filter(_paths_q(scope, "bank_account__school"))
+    if school_id:
+        qs = qs.filter(bank_account__school_id=school_id)
+    return qs.order_by("booked_at", "id")
+
+
+def line_get(*, actor, line_id: int) -> BankLine:
+    scope = scope_of(actor)
+    qs = BankLine.objects.select_related("bank_account__school")
+    if not scope.everything:
+        qs = qs.filter(_paths_q(scope, "bank_account__school"))
+    line = qs.filter(pk=line_id).first()
+    if line is None:
+        raise NotFound("line.not_found", _("Không tìm thấy giao dịch."))
+    return line
+
+
+def payments_of(*, actor, school_id: int | None = None, limit: int = 200) -> list[Payment]:
+    scope = scope_of(actor)
+    qs = Payment.objects.select_related("invoice__student__person", "invoice__school", "receipt")
+    if not scope.everything:
+        qs = qs.filter(
+            _paths_q(scope, "invoice__school") | Q(invoice__student_id__in=scope.student_ids)
+        )
+    if school_id:
+        qs = qs.filter(invoice__school_id=school_id)
+    return list(qs.order_by("-received_at", "-id")[:limit])
+
+
+def receipt_get(*, actor, receipt_id: int) -> Receipt:
+    receipt = Receipt.objects.select_related("payment__invoice").filter(pk=receipt_id).first()
+    if receipt is None:
+        raise NotFound("receipt.not_found", _("Không tìm thấy biên lai."))
+    invoice_get(actor=actor, invoice_id=receipt.payment.invoice_id)  # scope check
+    return receipt
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+def collection_report(*, actor, school_year_id: int, school_id: int | None = None) -> dict:
+    """Billed, collected and outstanding per school and per class of a school year (cancelled
+    invoices left out). One grouped query each; schools the actor may read only."""
+    qs = Invoice.objects.filter(school_year_id=school_year_id).exclude(
+        status=InvoiceStatus.CANCELLED
+    )
+    q = invoice_scope_q(scope_of(actor))
+    if q is not None:
+        qs = qs.filter(q)
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+
+    def rows(*group):
+        out = []
+        for r in (
+            qs.values(*group)
+            .annotate(
+                n=Count("id"),
+                billed=Sum("total"),
+                collected=Sum("paid"),
+                paid_n=Count(
+                    "id", filter=Q(status__in=[InvoiceStatus.PAID, InvoiceStatus.OVERPAID])
+                ),
+            )
+            .order_by(*group)
+        ):
+            billed, collected = r["billed"] or 0, r["collected"] or 0
+            r["outstanding"] = max(billed - collected, 0)
+            r["percent"] = round(100 * collected / billed, 1) if billed else 0.0
+            out.append(r)
+        return out
+
+    schools = rows("school_id", "school__name")
+    classes = rows("school_id", "class_group_id", "class_group__name")
+    by_school = defaultdict(list)
+    for c in classes:
+        by_school[c["school_id"]].append(c)
+    for s in schools:
+        s["classes"] = by_school.get(s["school_id"], [])
+    totals = {
+        "n": sum(s["n"] for s in schools),
+        "billed": sum(s["billed"] or 0 for s in schools),
+        "collected": sum(s["collected"] or 0 for s in schools),
+        "outstanding": sum(s["outstanding"] for s in schools),
+    }
+    return {"schools": schools, "totals": totals}
+
+
+def cashless_schools_share(*, start: dt.date, end: dt.date, unit: OrgUnit | None = None) -> dict:
+    """Target T19: the share of schools (under `unit`, all if None; schools open today) that
+    collected at least one cashless payment (bank transfer) with `start <= received date <=
+    end` (dates in Asia/Ho_Chi_Minh). Returns {"schools": n, "cashless": k, "share": k/n
+    (0.0 when n = 0)}. Not scoped to an actor: the monitoring helper computes indicators."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    tz = timezone.get_default_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    schools = School.objects.filter(unit__valid_to__isnull=True)
+    if unit is not None:
+        schools = schools.filter(unit__path__gte=unit.path, unit__path__lt=path_upper(unit.path))
+    school_ids = set(schools.values_list("unit_id", flat=True))
+    cashless = set(
+        Payment.objects.filter(
+            method=PaymentMethod.TRANSFER,
+            received_at__gte=lo,
+            received_at__lt=hi,
+            invoice__school_id__in=school_ids,
+        )
+        .values_list("invoice__school_id", flat=True)
+        .distinct()
+    )
+    n = len(school_ids)
+    return {"schools": n, "cashless": len(cashless), "share": (len(cashless) / n) if n else 0.0}
+
+
+def students_of(*, school: OrgUnit, school_year) -> list[Student]:
+    """Studying students of the school in the year, by class and name (reduction picker)."""
+    return list(
+        Student.objects.filter(
+            current_school=school,
+            status=StudentStatus.STUDYING,
+            current_class__school_year=school_year,
+        )
+        .select_related("person", "current_class")
+        .order_by("current_class__name", "search_name", "id")
+    )
+
+
+def reductions_of(*, school: OrgUnit) -> list[Reduction]:
+    return list(
+        Reduction.objects.filter(student__current_school=school)
+        .select_related("student__person", "school_year")
+        .order_by("-school_year__start_date", "student__search_name", "id")[:300]
+    )

@@ -1,0 +1,1147 @@
+"""Every write of fees: fee items, reductions, invoices, payments, refunds, reconciliation.
+
+Reconciliation is set-based: a batch of bank lines (a statement, or the one line of a
+webhook call) is matched with a regex pass in Python (`references.candidates`) and a few
+bulk look-ups, then written with bulk inserts and one grouped UPDATE per 500 invoices, all
+in one transaction. The unique indexes in models.py make a retried or concurrent batch fail
+instead of recording money twice."""
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from edudx.accounts.models import User
+from edudx.audit.services import audit_record
+from edudx.core.api_errors import Unauthorized
+from edudx.core.errors import Conflict, DomainError, DomainErrors, ErrorItem
+from edudx.core.events import emit
+from edudx.notify.services import notify
+from edudx.org.models import ClassGroup, OrgUnit, SchoolYear
+from edudx.people.models import Student, StudentStatus
+
+from . import references, statements
+from .models import (
+    Area,
+    BankAccount,
+    BankLine,
+    FeeItem,
+    FeeKind,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LineSource,
+    LineStatus,
+    Payment,
+    PaymentMethod,
+    Receipt,
+    Reduction,
+    ReductionReason,
+    Refund,
+    StatementImport,
+    WebhookNonce,
+)
+from .statements import LineIn
+
+log = logging.getLogger(__name__)
+
+CHUNK = 2000
+MAX_AMOUNT = 10**12  # one line never carries a thousand billion đồng
+
+
+def vietqr_name(text: str) -> str:
+    """An account holder's name as banks print it: upper case, no diacritics."""
+    from .vietqr import ascii_purpose  # noqa: PLC0415
+
+    return ascii_purpose(text).upper()[:100]
+
+
+def money(amount: int | None) -> str:
+    """1250000 → "1.250.000 đ" (Vietnamese grouping, whole đồng)."""
+    n = int(amount or 0)
+    sign = "-" if n < 0 else ""
+    return f"{sign}{abs(n):,} đ".replace(",", ".")
+
+
+# --- fee items and reductions ---------------------------------------------------------------
+
+
+def fee_item_create(
+    *,
+    actor,
+    school: OrgUnit,
+    school_year: SchoolYear,
+    kind: str,
+    name: str,
+    amount: int,
+    level: str = "",
+    area: str = "",
+    grade_number: int | None = None,
+) -> FeeItem:
+    errors = []
+    name = " ".join((name or "").split())
+    if kind not in FeeKind.values:
+        errors.append(ErrorItem("fee_item.kind", _("Loại khoản thu không hợp lệ."), "kind"))
+    if not name:
+        errors.append(ErrorItem("fee_item.name", _("Nhập tên khoản thu."), "name"))
+    if not isinstance(amount, int) or amount <= 0 or amount > MAX_AMOUNT:
+        errors.append(
+            ErrorItem("fee_item.amount", _("Số tiền phải là số nguyên đồng lớn hơn 0."), "amount")
+        )
+    if area and area not in Area.values:
+        errors.append(ErrorItem("fee_item.area", _("Vùng không hợp lệ."), "area"))
+    if grade_number is not None and not 1 <= grade_number <= 12:
+        errors.append(ErrorItem("fee_item.grade", _("Khối lớp từ 1 đến 12."), "grade_number"))
+    if errors:
+        raise DomainErrors(errors)
+    try:
+        with transaction.atomic():
+            item = FeeItem.objects.create(
+                school=school,
+                school_year=school_year,
+                kind=kind,
+                name=name,
+                amount=amount,
+                level=level or getattr(getattr(school, "school", None), "level", ""),
+                area=area,
+                grade_number=grade_number,
+            )
+            audit_record(
+                actor=actor,
+                action="create",
+                object_type="fees.feeitem",
+                object_id=item.pk,
+                object_repr=f"{name} {money(amount)}",
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            "fee_item.duplicate",
+            _("Trường đã có khoản thu “%(n)s” cho năm học và khối này.") % {"n": name},
+            field="name",
+        ) from exc
+    return item
+
+
+def reduction_create(
+    *,
+    actor,
+    student: Student,
+    school_year: SchoolYear,
+    reason: str,
+    percent: int | None = None,
+    amount: int | None = None,
+    kind: str = "",
+    dossier_ref: str | None = None,
+    note: str = "",
+) -> Reduction:
+    errors = []
+    if reason not in ReductionReason.values:
+        errors.append(ErrorItem("reduction.reason", _("Chọn lý do miễn, giảm."), "reason"))
+    if (percent is None) == (amount is None):
+        errors.append(
+            ErrorItem(
+                "reduction.value", _("Nhập hoặc tỉ lệ phần trăm, hoặc số tiền giảm."), "percent"
+            )
+        )
+    elif percent is not None and not 1 <= percent <= 100:
+        errors.append(ErrorItem("reduction.percent", _("Tỉ lệ giảm từ 1 đến 100%."), "percent"))
+    elif amount is not None and not 0 < amount <= MAX_AMOUNT:
+        errors.append(ErrorItem("reduction.amount", _("Số tiền giảm phải lớn hơn 0."), "amount"))
+    if kind and kind not in FeeKind.values:
+        errors.append(ErrorItem("reduction.kind", _("Loại khoản thu không hợp lệ."), "kind"))
+    if errors:
+        raise DomainErrors(errors)
+    with transaction.atomic():
+        red = Reduction.objects.create(
+            student=student,
+            school_year=school_year,
+            reason=reason,
+            percent=percent,
+            amount=amount,
+            kind=kind,
+            dossier_ref=(dossier_ref or "").strip() or None,
+            note=note[:255],
+        )
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="people.student",
+            object_id=student.pk,
+            object_repr=student.person.full_name,
+            changes={
+                "reason": [None, reason],
+                "percent": [None, percent],
+                "amount": [None, amount],
+            },
+        )
+    return red
+
+
+def _reduce(lines: list[dict], reductions: list[Reduction]) -> None:
+    """Apply reductions to invoice lines in place: percent per line, a fixed amount spread
+    over the lines it covers in order, never below zero."""
+    for red in reductions:
+        covered = [ln for ln in lines if not red.kind or ln["kind"] == red.kind]
+        if red.percent is not None:
+            for ln in covered:
+                cut = (ln["amount"] - ln["reduction"]) * red.percent // 100
+                ln["reduction"] += cut
+        else:
+            left = red.amount
+            for ln in covered:
+                cut = min(left, ln["amount"] - ln["reduction"])
+                ln["reduction"] += cut
+                left -= cut
+
+
+def _fresh_references(n: int) -> list[str]:
+    """n references not yet used; the unique index is the last word."""
+    out: list[str] = []
+    while len(out) < n:
+        batch = references.random_references(n - len(out), taken=out)
+        used = set(Invoice.objects.filter(reference__in=batch).values_list("reference", flat=True))
+        out.extend(r for r in batch if r not in used)
+    return out
+
+
+@dataclass
+class GenerateResult:
+    created: int = 0
+    skipped: int = 0  # students who already have an invoice for the period
+    invoices: list = field(default_factory=list)
+
+
+def invoices_generate(
+    *,
+    actor,
+    school: OrgUnit,
+    school_year: SchoolYear,
+    period: str,
+    title: str,
+    class_group: ClassGroup | None = None,
+    due_date: dt.date | None = None,
+) -> GenerateResult:
+    """One invoice per studying student of the school (or class) for `period`, with a line
+    per active fee item of the year that applies to the student's grade, less reductions.
+    Students already invoiced for the period are skipped, so running it again is harmless."""
+    period = " ".join((period or "").split())[:40]
+    title = " ".join((title or "").split())[:200]
+    if not period or not title:
+        raise DomainError("invoice.period", _("Nhập kỳ thu và tiêu đề."), field="period")
+    items = list(
+        FeeItem.objects.filter(school=school, school_year=school_year, active=True).order_by(
+            "kind", "id"
+        )
+    )
+    if not items:
+        raise DomainError(
+            "invoice.no_items",
+            _("Trường chưa có khoản thu nào cho năm học %(y)s.") % {"y": school_year.code},
+        )
+    students = Student.objects.filter(
+        current_school=school,
+        status=StudentStatus.STUDYING,
+        current_class__school_year=school_year,
+    ).select_related("current_class__grade")
+    if class_group is not None:
+        students = students.filter(current_class=class_group)
+    students = list(students.order_by("current_class__name", "search_name", "id"))
+    result = GenerateResult()
+    with transaction.atomic():
+        have = set(
+            Invoice.objects.filter(
+                school_year=school_year, period=period, student__in=[s.pk for s in students]
+            ).values_list("student_id", flat=True)
+        )
+        todo = [s for s in students if s.pk not in have]
+        result.skipped = len(students) - len(todo)
+        reductions = defaultdict(list)
+        for red in Reduction.objects.filter(
+            school_year=school_year, student__in=[s.pk for s in todo]
+        ).order_by("id"):
+            reductions[red.student_id].append(red)
+        refs = _fresh_references(len(todo))
+        invoices, all_lines = [], []
+        for student, ref in zip(todo, refs, strict=True):
+            grade = student.current_class.grade.number if student.current_class.grade else None
+            lines = [
+                {"item": it, "kind": it.kind, "amount": it.amount, "reduction": 0}
+                for it in items
+                if it.grade_number is None or it.grade_number == grade
+            ]
+            _reduce(lines, reductions.get(student.pk, []))
+            total = sum(ln["amount"] - ln["reduction"] for ln in lines)
+            invoices.append(
+                Invoice(
+                    reference=ref,
+                    student=student,
+                    school=school,
+                    school_year=school_year,
+                    class_group=student.current_class,
+                    period=period,
+                    title=title,
+                    total=total,
+                    status=InvoiceStatus.PAID if total == 0 else InvoiceStatus.OPEN,
+                    due_date=due_date,
+                )
+            )
+            all_lines.append(lines)
+        Invoice.objects.bulk_create(invoices, batch_size=500)
+        InvoiceLine.objects.bulk_create(
+            [
+                InvoiceLine(
+                    invoice=inv,
+                    fee_item=ln["item"],
+                    label=ln["item"].name,
+                    amount=ln["amount"],
+                    reduction=ln["reduction"],
+                )
+                for inv, lines in zip(invoices, all_lines, strict=True)
+                for ln in lines
+            ],
+            batch_size=1000,
+        )
+        result.created = len(invoices)
+        result.invoices = invoices
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="org.orgunit",
+            object_id=(class_group or school).pk,
+            object_repr=f"{(class_group or school).name} {period}",
+            changes={"created": [None, result.created], "skipped": [None, result.skipped]},
+        )
+        if invoices:
+            emit(
+                "fees.invoices_issued",
+                {"school_id": school.pk, "period": period, "count": len(invoices)},
+            )
+    return result
+
+
+def invoice_cancel(*, actor, invoice: Invoice, reason: str) -> Invoice:
+    if invoice.paid:
+        raise Conflict(
+            "invoice.has_payments",
+            _("Hóa đơn đã có khoản nộp; hãy hoàn tiền trước khi hủy."),
+        )
+    with transaction.atomic():
+        invoice.status = InvoiceStatus.CANCELLED
+        invoice.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="cancel",
+            object_type="fees.invoice",
+            object_id=invoice.pk,
+            object_repr=invoice.reference,
+            reason=reason,
+        )
+    return invoice
+
+
+# --- payments, receipts, refunds ------------------------------------------------------------
+
+
+def invoices_refresh(invoice_ids) -> None:
+    """Recompute `paid` (payments − refunds) and `status` of these invoices from the rows,
+    one set-based UPDATE per 2,000 invoices: never an increment that a retry could double.
+    Index: fees_payment.invoice_id, fees_refund.invoice_id."""
+    inv = _table(Invoice)
+    for chunk in _chunks(sorted(set(invoice_ids)), CHUNK):
+        marks = ", ".join(["%s"] * len(chunk))
+        _refresh_from(f"SELECT x.id FROM {inv} x WHERE x.id IN ({marks})", chunk)  # noqa: S608
+
+
+def _refresh_from(ids_sql: str, params) -> None:
+    """`invoices_refresh` of the invoices whose ids `ids_sql` selects (one column, `id`):
+    UPDATE … FROM (PostgreSQL; SQLite ≥ 3.33), so the new total is computed once per
+    affected invoice and the planner starts from the few affected rows."""
+    inv, pay, ref = _table(Invoice), _table(Payment), _table(Refund)
+    st = InvoiceStatus
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {inv} SET paid = t.paid, status = CASE "  # noqa: S608
+            f"WHEN {inv}.status = %s THEN %s WHEN t.paid > {inv}.total THEN %s "
+            f"WHEN t.paid = {inv}.total THEN %s WHEN t.paid > 0 THEN %s ELSE %s END "
+            "FROM (SELECT a.id AS invoice_id, "
+            f"COALESCE((SELECT SUM(p.amount) FROM {pay} p WHERE p.invoice_id = a.id), 0) - "
+            f"COALESCE((SELECT SUM(r.amount) FROM {ref} r WHERE r.invoice_id = a.id), 0) AS paid "
+            f"FROM ({ids_sql}) a) t WHERE {inv}.id = t.invoice_id",
+            [st.CANCELLED, st.CANCELLED, st.OVERPAID, st.PAID, st.PARTIAL, st.OPEN, *params],
+        )
+
+
+def _receipts_issue(payments: list[Payment], now) -> list[Receipt]:
+    receipts = [Receipt(payment=p, number=f"BL{p.pk:010d}", issued_at=now) for p in payments]
+    Receipt.objects.bulk_create(receipts, batch_size=1000)
+    return receipts
+
+
+def _notify_guardians(payments: list[Payment]) -> None:
+    """Tell each guardian with an account that a payment for their child was recorded.
+    Two cheap bulk reads first (students of the invoices, guardians with accounts); the
+    invoices are loaded in full only for the payments someone is to be told about."""
+    invoice_ids = sorted({p.invoice_id for p in payments})
+    student_of: dict[int, int] = {}
+    student_of.update(
+        _select_in(
+            f"SELECT id, student_id FROM {_table(Invoice)} WHERE id IN ({{IN}})", invoice_ids
+        )  # noqa: S608
+    )
+    users_by_student = defaultdict(list)
+    for chunk in _chunks(sorted(set(student_of.values())), CHUNK):
+        for user in User.objects.filter(
+            person__wards__student_id__in=chunk, is_active=True
+        ).annotate(ward=F("person__wards__student_id")):
+            users_by_student[user.ward].append(user)
+    told = [p for p in payments if users_by_student.get(student_of[p.invoice_id])]
+    if not told:
+        return
+    from django.urls import reverse  # noqa: PLC0415
+
+    invoices = Invoice.objects.select_related("student__person").in_bulk(
+        {p.invoice_id for p in told}
+    )
+    for p in told:
+        inv = invoices[p.invoice_id]
+        for user in users_by_student[inv.student_id]:
+            notify(
+                user,
+                "fees.payment_recorded",
+                {"invoice": inv.reference, "amount": p.amount, "payment_id": p.pk},
+                key=f"fees.payment:{p.pk}:user:{user.pk}",
+                title=_("Đã nhận %(a)s cho hóa đơn %(r)s")
+                % {"a": money(p.amount), "r": inv.reference},
+                body=_("%(s)s: %(t)s. Còn phải nộp %(o)s.")
+                % {
+                    "s": inv.student.person.full_name,
+                    "t": inv.title,
+                    "o": money(max(inv.total - inv.paid, 0)),
+                },
+                url=reverse("fees:invoice_detail", args=[inv.pk]),
+            )
+
+
+def _chunks(seq, n):
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _select_in(sql: str, values, *, params=(), size: int = CHUNK):
+    """Rows of `sql` (with one "{in}" placeholder for an IN list) over `values` in chunks:
+    plain SQL, because compiling a 2,000-item IN through the ORM costs more than running it."""
+    out = []
+    with connection.cursor() as cur:
+        for chunk in _chunks(list(values), size):
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(sql.format(IN=marks), [*params, *chunk])
+            out.extend(cur.fetchall())
+    return out
+
+
+def payment_record_cash(
+    *,
+    actor,
+    invoice: Invoice,
+    amount: int,
+    received_at: dt.datetime | None = None,
+    note: str = "",
+) -> Payment:
+    """A cash payment at the school's desk; issues the receipt and notifies the guardian."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT:
+        raise DomainError(
+            "payment.amount", _("Số tiền phải là số nguyên đồng lớn hơn 0."), field="amount"
+        )
+    if invoice.status == InvoiceStatus.CANCELLED:
+        raise Conflict("invoice.cancelled", _("Hóa đơn đã bị hủy."), field="invoice_id")
+    now = timezone.now()
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            invoice=invoice,
+            amount=amount,
+            method=PaymentMethod.CASH,
+            received_at=received_at or now,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+            note=note[:255],
+        )
+        _receipts_issue([payment], now)
+        invoices_refresh([invoice.pk])
+        invoice.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="payment",
+            object_type="fees.invoice",
+            object_id=invoice.pk,
+            object_repr=f"{invoice.reference} {money(amount)}",
+        )
+        emit("fees.payments_recorded", {"school_ids": [invoice.school_id], "count": 1})
+        _notify_guardians([payment])
+    return payment
+
+
+def refund_record(
+    *, actor, invoice: Invoice, amount: int, reason: str, method: str = PaymentMethod.TRANSFER
+) -> Refund:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError("refund.reason", _("Nhập lý do hoàn tiền."), field="reason")
+    if method not in PaymentMethod.values:
+        raise DomainError("refund.method", _("Hình thức hoàn tiền không hợp lệ."), field="method")
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if not isinstance(amount, int) or not 0 < amount <= locked.paid:
+            raise DomainError(
+                "refund.amount",
+                _("Số tiền hoàn phải lớn hơn 0 và không quá số đã nộp (%(p)s).")
+                % {"p": money(locked.paid)},
+                field="amount",
+            )
+        refund = Refund.objects.create(
+            invoice=locked,
+            amount=amount,
+            method=method,
+            reason=reason[:255],
+            refunded_at=timezone.now(),
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        invoices_refresh([locked.pk])
+        audit_record(
+            actor=actor,
+            action="refund",
+            object_type="fees.invoice",
+            object_id=locked.pk,
+            object_repr=f"{locked.reference} -{money(amount)}",
+            reason=reason,
+        )
+    invoice.refresh_from_db()
+    return refund
+
+
+def receipt_pdf(receipt: Receipt) -> bytes:
+    """The receipt as a PDF (Vietnamese), rendered once and kept with the receipt."""
+    if receipt.pdf:
+        return bytes(receipt.pdf)
+    from edudx.core.pdf import DocumentSpec, render_document  # noqa: PLC0415
+
+    payment = receipt.payment
+    inv = Invoice.objects.select_related(
+        "student__person", "school", "class_group", "school_year"
+    ).get(pk=payment.invoice_id)
+    when = timezone.localtime(payment.received_at)
+    spec = DocumentSpec(
+        title="BIÊN LAI THU TIỀN ĐIỆN TỬ",
+        issuer_lines=(inv.school.name,),
+        place_date=f"Ngày {when:%d} tháng {when:%m} năm {when:%Y}",
+        subtitle_lines=(f"Số: {receipt.number}",),
+        paragraphs=(
+            f"Họ và tên học sinh: {inv.student.person.full_name}",
+            f"Lớp: {inv.class_group.name if inv.class_group else ''} — "
+            f"Năm học {inv.school_year.code}",
+            f"Nội dung thu: {inv.title} (hóa đơn {inv.reference})",
+            f"Hình thức: {payment.get_method_display()}",
+            f"Số tiền: {money(payment.amount)}",
+        ),
+        table=(
+            ("Khoản thu", "Số tiền", "Miễn, giảm"),
+            *((ln.label, money(ln.amount), money(ln.reduction)) for ln in inv.lines.all()),
+        ),
+        col_widths=(0.5, 0.25, 0.25),
+        reference=receipt.number,
+    )
+    data = render_document(spec).data
+    Receipt.objects.filter(pk=receipt.pk, pdf__isnull=True).update(pdf=data)
+    receipt.pdf = data
+    return data
+
+
+# --- reconciliation -------------------------------------------------------------------------
+
+
+class Reason:
+    """Why a line went to the clerk's queue (codes stored on the line)."""
+
+    NO_REFERENCE = "no_reference"
+    UNKNOWN_REFERENCE = "unknown_reference"
+    OTHER_SCHOOL = "other_school"
+    TWO_INVOICES = "two_invoices"
+    CANCELLED = "invoice_cancelled"
+    TRUNCATED_AMBIGUOUS = "truncated_ambiguous"
+
+
+def reason_text(code: str) -> str:
+    return {
+        Reason.NO_REFERENCE: _("Nội dung chuyển khoản không có mã hóa đơn."),
+        Reason.UNKNOWN_REFERENCE: _("Mã hóa đơn không tồn tại."),
+        Reason.OTHER_SCHOOL: _("Mã hóa đơn thuộc trường khác."),
+        Reason.TWO_INVOICES: _("Nội dung khớp nhiều hóa đơn; cần kế toán chọn."),
+        Reason.CANCELLED: _("Hóa đơn đã bị hủy."),
+        Reason.TRUNCATED_AMBIGUOUS: _(
+            "Mã hóa đơn bị cắt cụt và số tiền không xác định được một hóa đơn duy nhất."
+        ),
+    }.get(code, code)
+
+
+@dataclass
+class Decision:
+    invoice_id: int | None
+    reason: str = ""
+    candidates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReconcileResult:
+    matched: int = 0
+    unmatched: int = 0
+    skipped: int = 0  # already recorded with the same amount
+    errors: list[ErrorItem] = field(default_factory=list)
+    line_ids: list[int] = field(default_factory=list)
+    payments: list = field(default_factory=list)  # PaymentRow
+
+
+def match_lines(school_id: int, lines: list[LineIn]) -> list[Decision]:
+    """Decide, for each line, the invoice it pays (set-based: one regex pass, then one
+    lookup per 2,000 distinct references and one per 200 truncated prefixes).
+
+    A full, check-digit-valid reference found in the content wins; two different existing
+    invoices in one content → the queue. Only when there is none, a reference cut short at
+    the end of the content is tried: the school's open invoices whose reference starts with
+    it and whose outstanding amount (or total) equals the line's amount; exactly one → it."""
+    found = [references.candidates(ln.content) for ln in lines]
+    all_full = sorted({r for full, _p in found for r in full})
+    invoices: dict[str, tuple[int, int, str]] = {
+        ref: (pk, school, status)
+        for pk, ref, school, status in _select_in(
+            f"SELECT id, reference, school_id, status FROM {_table(Invoice)} "  # noqa: S608
+            "WHERE reference IN ({IN})",
+            all_full,
+        )
+    }
+    need_prefix = sorted(
+        {p for (full, prefixes) in found if not any(r in invoices for r in full) for p in prefixes}
+    )
+    by_prefix: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)
+    with connection.cursor() as cur:
+        for chunk in _chunks(need_prefix, 200):
+            wanted = set(chunk)
+            # Ranges on the unique reference index ("HP1234" <= ref < "HP1234:", ":" follows
+            # "9"), not LIKE, which SQLite's case-insensitive LIKE cannot serve from an index.
+            ranges = " OR ".join(["(reference >= %s AND reference < %s)"] * len(chunk))
+            # School and status are checked here, not in SQL: with them in the WHERE,
+            # SQLite walks the school index and tests every range on each of its invoices.
+            cur.execute(
+                f"SELECT id, reference, total, paid, school_id, status "  # noqa: S608
+                f"FROM {_table(Invoice)} WHERE {ranges}",
+                [v for p in chunk for v in (p, p + ":")],
+            )
+            for pk, ref, total, paid, school, status in cur.fetchall():
+                if school != school_id or status == InvoiceStatus.CANCELLED:
+                    continue
+                for n in range(references.MIN_TRUNCATED_DIGITS + 2, references.LENGTH):
+                    if ref[:n] in wanted:
+                        by_prefix[ref[:n]].append((pk, total, paid, ref))
+    out: list[Decision] = []
+    for ln, (full, prefixes) in zip(lines, found, strict=True):
+        known = sorted(r for r in full if r in invoices)
+        if len(known) > 1:
+            out.append(Decision(None, Reason.TWO_INVOICES, known))
+            continue
+        if len(known) == 1:
+            pk, school, status = invoices[known[0]]
+            if school != school_id:
+                out.append(Decision(None, Reason.OTHER_SCHOOL, known))
+            elif status == InvoiceStatus.CANCELLED:
+                out.append(Decision(None, Reason.CANCELLED, known))
+            else:
+                out.append(Decision(pk, "", known))
+            continue
+        if full:
+            out.append(Decision(None, Reason.UNKNOWN_REFERENCE, sorted(full)))
+            continue
+        hits = {
+            (pk, ref)
+            for p in prefixes
+            for pk, total, paid, ref in by_prefix.get(p, ())
+            if ln.amount in (total - paid, total)
+        }
+        if len(hits) == 1:
+            pk, ref = hits.pop()
+            out.append(Decision(pk, "", [ref]))
+        elif hits or any(by_prefix.get(p) for p in prefixes):
+            out.append(Decision(None, Reason.TRUNCATED_AMBIGUOUS, sorted(ref for _pk, ref in hits)))
+        else:
+            out.append(Decision(None, Reason.NO_REFERENCE, sorted(prefixes)))
+    return out
+
+
+def reconcile(
+    *,
+    bank_account: BankAccount,
+    lines: list[LineIn],
+    source: str,
+    statement: StatementImport | None = None,
+    actor=None,
+) -> ReconcileResult:
+    """Record bank lines and the payments they make, in the caller's transaction (the
+    callers open one). A line whose transaction id is already recorded with the same amount
+    is skipped (a retry); with another amount it is refused, listed in `errors`, and the
+    recorded line is flagged for the clerk."""
+    result = ReconcileResult()
+    # Duplicates inside the batch: the first wins; the same id with another amount is an error.
+    first: dict[str, LineIn] = {}
+    batch: list[LineIn] = []
+    for ln in lines:
+        seen = first.get(ln.transaction_id)
+        if seen is None:
+            first[ln.transaction_id] = ln
+            batch.append(ln)
+        elif seen.amount != ln.amount:
+            result.errors.append(
+                ErrorItem(
+                    "line.duplicate_amount",
+                    _("Dòng %(r)s: mã giao dịch %(t)s lặp lại với số tiền khác.")
+                    % {"r": ln.row, "t": ln.transaction_id},
+                    field="transaction_id",
+                    row=ln.row,
+                )
+            )
+        else:
+            result.skipped += 1
+    existing: dict[str, tuple[int, int]] = {
+        txn: (pk, amount)
+        for pk, txn, amount in _select_in(
+            f"SELECT id, transaction_id, amount FROM {_table(BankLine)} "  # noqa: S608
+            "WHERE bank_account_id = %s AND transaction_id IN ({IN})",
+            [ln.transaction_id for ln in batch],
+            params=[bank_account.pk],
+        )
+    }
+    fresh: list[LineIn] = []
+    flag: list[tuple[int, LineIn]] = []
+    for ln in batch:
+        old = existing.get(ln.transaction_id)
+        if old is None:
+            fresh.append(ln)
+        elif old[1] == ln.amount:
+            result.skipped += 1
+        else:
+            flag.append((old[0], ln))
+            result.errors.append(
+                ErrorItem(
+                    "line.amount_mismatch",
+                    _(
+                        "Giao dịch %(t)s đã ghi nhận %(old)s nhưng lần này báo %(new)s; "
+                        "không ghi nhận, đã đánh dấu để kế toán kiểm tra."
+                    )
+                    % {"t": ln.transaction_id, "old": money(old[1]), "new": money(ln.amount)},
+                    field="amount",
+                    row=ln.row,
+                )
+            )
+    for pk, ln in flag:
+        BankLine.objects.filter(pk=pk).update(
+            flagged=True,
+            flag_note=(
+                f"{source}: {ln.transaction_id} {money(ln.amount)} "
+                f"{timezone.localtime():%d/%m/%Y %H:%M}"
+            )[:255],
+        )
+    decisions = match_lines(bank_account.school_id, fresh)
+    recorder = actor.pk if getattr(actor, "pk", None) else None
+    line_t = _table(BankLine)
+    if statement is not None:
+        # A statement's lines are all its own: one statement per batch, no id lists.
+        _insert_lines(bank_account, statement, source, fresh, decisions, want_ids=False)
+        batches = [("b.statement_id = %s", [statement.pk])]
+    else:
+        result.line_ids = _insert_lines(bank_account, statement, source, fresh, decisions)
+        batches = [
+            (f"b.id IN ({', '.join(['%s'] * len(c))})", c) for c in _chunks(result.line_ids, CHUNK)
+        ]
+    payments: list[PaymentRow] = []
+    for where, params in batches:
+        payments += _insert_payments(where, params, recorder)
+        _refresh_from(
+            f"SELECT DISTINCT b.invoice_id AS id FROM {line_t} b "  # noqa: S608
+            f"WHERE {where} AND b.invoice_id IS NOT NULL",
+            params,
+        )
+    result.payments = payments
+    result.matched = len(payments)
+    result.unmatched = len(fresh) - len(payments)
+    if payments:
+        emit(
+            "fees.payments_recorded",
+            {"school_ids": [bank_account.school_id], "count": len(payments)},
+        )
+        _notify_guardians(payments)
+    return result
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    pk: int
+    invoice_id: int
+    amount: int
+
+
+def _insert_lines(
+    bank_account, statement, source, lines, decisions, *, want_ids: bool = True
+) -> list[int]:
+    """INSERT the bank lines with executemany (Django's bulk_create spends most of its time
+    compiling SQL for 100,000 rows); returns their ids, in the order given."""
+    if not lines:
+        return []
+    ops = connection.ops
+    pg = connection.vendor == "postgresql"
+    now = ops.adapt_datetimefield_value(timezone.now())
+
+    def when(value: dt.datetime):
+        # What adapt_datetimefield_value does, without its per-call checks: PostgreSQL
+        # takes the aware value, SQLite stores naive UTC text.
+        return value if pg else value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+    columns = (
+        "bank_account_id, statement_id, source, transaction_id, booked_at, amount, content, "
+        "status, reason, candidates, invoice_id, flagged, flag_note, created_at"
+    )
+    rows = [
+        (
+            bank_account.pk,
+            statement.pk if statement else None,
+            source,
+            ln.transaction_id,
+            when(ln.booked_at),
+            ln.amount,
+            ln.content[:500],
+            LineStatus.MATCHED if d.invoice_id else LineStatus.UNMATCHED,
+            d.reason,
+            json.dumps(d.candidates) if d.candidates else "[]",
+            d.invoice_id,
+            False,
+            "",
+            now,
+        )
+        for ln, d in zip(lines, decisions, strict=True)
+    ]
+    table = ops.quote_name(BankLine._meta.db_table)
+    with connection.cursor() as cur:
+        if pg:
+            # COPY: one stream instead of a round trip per row (psycopg 3).
+            with cur.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * 14)
+            cur.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+                rows,
+            )
+    if not want_ids:
+        return []
+    ids: dict[str, int] = dict(
+        _select_in(
+            f"SELECT transaction_id, id FROM {table} "  # noqa: S608
+            "WHERE bank_account_id = %s AND transaction_id IN ({IN})",
+            [ln.transaction_id for ln in lines],
+            params=[bank_account.pk],
+        )
+    )
+    return [ids[ln.transaction_id] for ln in lines]
+
+
+def _insert_payments(where: str, params, recorder: int | None) -> list[PaymentRow]:
+    """A payment and its receipt for every matched line `b` with `where`: two
+    INSERT … SELECT; receipt numbers are "BL" + the payment id on ten digits."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    payment_t, line_t, receipt_t = _table(Payment), _table(BankLine), _table(Receipt)
+    number = (
+        "'BL' || lpad(p.id::text, 10, '0')"
+        if connection.vendor == "postgresql"
+        else "'BL' || printf('%%010d', p.id)"
+    )
+    params = list(params)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {payment_t} (invoice_id, amount, method, bank_line_id, "  # noqa: S608
+            "received_at, recorded_by_id, note, created_at) "
+            f"SELECT b.invoice_id, b.amount, %s, b.id, b.booked_at, %s, '', %s "
+            f"FROM {line_t} b WHERE {where} AND b.invoice_id IS NOT NULL",
+            [PaymentMethod.TRANSFER, recorder, now, *params],
+        )
+        cur.execute(
+            f"INSERT INTO {receipt_t} (payment_id, number, issued_at) "  # noqa: S608
+            f"SELECT p.id, {number}, %s FROM {payment_t} p "
+            f"JOIN {line_t} b ON b.id = p.bank_line_id WHERE {where}",
+            [now, *params],
+        )
+        cur.execute(
+            f"SELECT p.id, p.invoice_id, p.amount FROM {payment_t} p "  # noqa: S608
+            f"JOIN {line_t} b ON b.id = p.bank_line_id WHERE {where}",
+            params,
+        )
+        return [PaymentRow(*row) for row in cur.fetchall()]
+
+
+def statement_import(
+    *, actor, bank_account: BankAccount, file_name: str, content: bytes
+) -> StatementImport:
+    """Import a statement file: refused whole if a row is unreadable; the same file twice
+    returns the first import. Lines already recorded (by the webhook) are skipped."""
+    digest = hashlib.sha256(content).hexdigest()
+    done = StatementImport.objects.filter(bank_account=bank_account, sha256=digest).first()
+    if done is not None:
+        return done
+    lines = statements.parse_statement(file_name=file_name, content=content)
+    with transaction.atomic():
+        stmt = StatementImport.objects.create(
+            bank_account=bank_account,
+            file_name=file_name[:255],
+            sha256=digest,
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        res = reconcile(
+            bank_account=bank_account,
+            lines=lines,
+            source=LineSource.STATEMENT,
+            statement=stmt,
+            actor=actor,
+        )
+        stmt.lines_total = len(lines)
+        stmt.lines_matched = res.matched
+        stmt.lines_unmatched = res.unmatched
+        stmt.lines_skipped = res.skipped
+        stmt.errors = [e.as_dict() for e in res.errors]
+        stmt.save()
+        audit_record(
+            actor=actor,
+            action="import",
+            object_type="fees.statementimport",
+            object_id=stmt.pk,
+            object_repr=file_name[:100],
+            changes={"matched": [None, res.matched], "unmatched": [None, res.unmatched]},
+        )
+    log.info(
+        "fees.statement_imported",
+        extra={"statement": stmt.pk, "matched": res.matched, "unmatched": res.unmatched},
+    )
+    return stmt
+
+
+def line_assign(*, actor, line: BankLine, invoice: Invoice, note: str = "") -> Payment:
+    """The clerk assigns an unmatched line to an invoice of the same school."""
+    if invoice.school_id != line.bank_account.school_id:
+        raise DomainError(
+            "line.other_school", _("Hóa đơn không thuộc trường của tài khoản này."), field="invoice"
+        )
+    if invoice.status == InvoiceStatus.CANCELLED:
+        raise Conflict("invoice.cancelled", _("Hóa đơn đã bị hủy."), field="invoice")
+    now = timezone.now()
+    with transaction.atomic():
+        updated = BankLine.objects.filter(pk=line.pk, status=LineStatus.UNMATCHED).update(
+            status=LineStatus.ASSIGNED, invoice=invoice
+        )
+        if not updated:
+            raise Conflict("line.done", _("Giao dịch này đã được xử lý."), field="line")
+        payment = Payment.objects.create(
+            invoice=invoice,
+            amount=line.amount,
+            method=PaymentMethod.TRANSFER,
+            bank_line=line,
+            received_at=line.booked_at,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+            note=note[:255],
+        )
+        _receipts_issue([payment], now)
+        invoices_refresh([invoice.pk])
+        audit_record(
+            actor=actor,
+            action="assign",
+            object_type="fees.bankline",
+            object_id=line.pk,
+            object_repr=f"{line.transaction_id} → {invoice.reference}",
+            reason=note,
+        )
+        emit("fees.payments_recorded", {"school_ids": [invoice.school_id], "count": 1})
+        _notify_guardians([payment])
+    line.refresh_from_db()
+    return payment
+
+
+def line_ignore(*, actor, line: BankLine, note: str) -> BankLine:
+    """Not a fee payment (a donation, a bank's interest): out of the queue, kept on record."""
+    note = " ".join((note or "").split())
+    if not note:
+        raise DomainError("line.note", _("Nhập lý do bỏ qua."), field="note")
+    with transaction.atomic():
+        if not BankLine.objects.filter(pk=line.pk, status=LineStatus.UNMATCHED).update(
+            status=LineStatus.IGNORED, flag_note=note[:255]
+        ):
+            raise Conflict("line.done", _("Giao dịch này đã được xử lý."), field="line")
+        audit_record(
+            actor=actor,
+            action="ignore",
+            object_type="fees.bankline",
+            object_id=line.pk,
+            object_repr=line.transaction_id,
+            reason=note,
+        )
+    line.refresh_from_db()
+    return line
+
+
+# --- bank webhook ---------------------------------------------------------------------------
+
+WEBHOOK_WINDOW = dt.timedelta(minutes=5)
+H_ACCOUNT = "X-Bank-Account"
+H_TIMESTAMP = "X-Bank-Timestamp"
+H_NONCE = "X-Bank-Nonce"
+H_SIGNATURE = "X-Bank-Signature"
+
+
+def webhook_secret(bank_account: BankAccount) -> bytes | None:
+    """EDUDX_BANK_SECRET_<CODE> (code upper-cased, non-alphanumerics as "_")."""
+    name = "EDUDX_BANK_SECRET_" + re.sub(r"[^A-Z0-9]", "_", bank_account.code.upper())
+    value = os.environ.get(name, "")
+    return value.encode() if value else None
+
+
+def webhook_sign(secret: bytes, timestamp: str, nonce: str, body: bytes) -> str:
+    """hex HMAC-SHA256 over "<timestamp>.<nonce>.<raw body>"."""
+    message = timestamp.encode() + b"." + nonce.encode() + b"." + body
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def _unauthorized(code: str, message) -> Unauthorized:
+    return Unauthorized(code, message)
+
+
+def webhook_receive(*, headers, body: bytes, now: dt.datetime | None = None) -> dict:
+    """A bank's credit notification: authenticated, fresh, not replayed, idempotent on the
+    bank's transaction id. Returns {status, line_id, invoice}; raises Unauthorized (401) or
+    Conflict (409: replay, or an amount different from what is recorded, then flagged)."""
+    now = now or timezone.now()
+    code = (headers.get(H_ACCOUNT) or "").strip()
+    account = BankAccount.objects.filter(code=code, active=True).first() if code else None
+    secret = webhook_secret(account) if account else None
+    if account is None or secret is None:
+        raise _unauthorized("webhook.account", _("Tài khoản ngân hàng không được nhận thông báo."))
+    timestamp = (headers.get(H_TIMESTAMP) or "").strip()
+    nonce = (headers.get(H_NONCE) or "").strip()
+    signature = (headers.get(H_SIGNATURE) or "").strip().lower()
+    expected = webhook_sign(secret, timestamp, nonce, body)
+    if not (timestamp and nonce and signature) or not hmac.compare_digest(signature, expected):
+        raise _unauthorized("webhook.signature", _("Chữ ký HMAC của thông báo không đúng."))
+    try:
+        sent = dt.datetime.fromtimestamp(int(timestamp), tz=dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        raise _unauthorized("webhook.timestamp", _("Thời điểm gửi không hợp lệ.")) from None
+    if abs(now - sent) > WEBHOOK_WINDOW:
+        raise _unauthorized(
+            "webhook.timestamp", _("Thông báo gửi quá 5 phút so với giờ máy chủ; bị từ chối.")
+        )
+    if len(nonce) > 64:
+        raise _unauthorized("webhook.nonce", _("Nonce dài tối đa 64 ký tự."))
+    try:
+        data = json.loads(body)
+        line = LineIn(
+            transaction_id=" ".join(str(data["transaction_id"]).split())[:64],
+            booked_at=statements.parse_when(data.get("booked_at") or now.isoformat()),
+            amount=int(data["amount"]),
+            content=" ".join(str(data.get("content") or "").split())[:500],
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DomainError(
+            "webhook.body",
+            _("Nội dung thông báo phải là JSON có transaction_id, amount, content, booked_at."),
+        ) from exc
+    if not line.transaction_id or not 0 < line.amount <= MAX_AMOUNT:
+        raise DomainError("webhook.body", _("Thiếu mã giao dịch hoặc số tiền không hợp lệ."))
+    try:
+        with transaction.atomic():
+            WebhookNonce.objects.create(bank_account=account, nonce=nonce)
+    except IntegrityError:
+        raise Conflict(
+            "webhook.replay", _("Thông báo này đã được nhận (nonce trùng): bị từ chối.")
+        ) from None
+    with transaction.atomic():
+        res = reconcile(bank_account=account, lines=[line], source=LineSource.WEBHOOK)
+    if res.errors:
+        # The flag on the recorded line is committed above; the call itself is refused.
+        err = res.errors[0]
+        raise Conflict(err.code, err.message, field=err.field)
+    if res.line_ids:
+        bl = BankLine.objects.select_related("invoice").get(pk=res.line_ids[0])
+        status = "matched" if bl.invoice_id else "unmatched"
+    else:
+        bl = BankLine.objects.get(bank_account=account, transaction_id=line.transaction_id)
+        status = "duplicate"
+    ref = bl.invoice.reference if bl.invoice_id else None
+    return {"status": status, "line_id": bl.pk, "invoice": ref, "reason": bl.reason or None}
+
+
+def bank_account_save(
+    *,
+    actor,
+    school: OrgUnit,
+    code: str,
+    bank_bin: str,
+    bank_name: str,
+    account_number: str,
+    account_name: str,
+) -> BankAccount:
+    from . import vietqr  # noqa: PLC0415
+
+    vietqr.build(vietqr.VietQR(bank_bin=bank_bin, account=account_number))  # validates
+    with transaction.atomic():
+        account, _created = BankAccount.objects.update_or_create(
+            code=code,
+            defaults={
+                "school": school,
+                "bank_bin": bank_bin,
+                "bank_name": bank_name,
+                "account_number": account_number,
+                "account_name": account_name,
+                "active": True,
+            },
+        )
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type="fees.bankaccount",
+            object_id=account.pk,
+            object_repr=str(account),
+        )
+    return account
+
+
+def invoice_qr_payload(invoice: Invoice, account: BankAccount | None) -> str | None:
+    """The dynamic VietQR payload of an invoice: its outstanding amount, its reference as
+    the transfer content. None when the school has no account or nothing is due."""
+    from . import vietqr  # noqa: PLC0415
+
+    due = invoice.outstanding
+    if account is None or due <= 0 or invoice.status == InvoiceStatus.CANCELLED:
+        return None
+    return vietqr.build(
+        vietqr.VietQR(
+            bank_bin=account.bank_bin,
+            account=account.account_number,
+            amount=due,
+            purpose=f"{invoice.reference} HOC PHI",
+        )
+    )

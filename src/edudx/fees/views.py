@@ -1,0 +1,441 @@
+"""Fee pages: thin — parse, call a selector or a service, render. Staff pages sit behind the
+staff two-factor middleware (accounts.middleware); writes check `selectors.may_write`."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from edudx.core.api_errors import Forbidden
+from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.scope import scope_of
+from edudx.org.models import SchoolYear
+
+from . import selectors, services, vietqr
+from .models import (
+    Area,
+    FeeKind,
+    InvoiceStatus,
+    PaymentMethod,
+    Reduction,
+    ReductionReason,
+)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _errors(request, exc: DomainError) -> None:
+    items = exc.items if isinstance(exc, DomainErrors) else [exc.item]
+    for item in items:
+        messages.error(request, str(item.message))
+
+
+def _current_year() -> SchoolYear | None:
+    today = timezone.localdate()
+    return (
+        SchoolYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
+        or SchoolYear.objects.order_by("-start_date").first()
+    )
+
+
+def _staff_context(request):
+    """The school picked (?school=), the schools offered, whether the actor may write."""
+    schools = selectors.schools_for(request.user)
+    if not schools:
+        raise PermissionDenied(_("Trang này dành cho cán bộ trường."))
+    school_id = _int(request.GET.get("school") or request.POST.get("school"))
+    school = next((s for s in schools if s.pk == school_id), schools[0])
+    return {
+        "schools": schools,
+        "school": school,
+        "may_write": selectors.may_write(request.user, school),
+        "year": _current_year(),
+    }
+
+
+def _guard(view):
+    """Domain errors of a page: NotFound → 404, Forbidden → 403."""
+
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(str(exc)) from exc
+        except Forbidden as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@login_required
+def index_view(request):
+    """Guardians and students: their invoices. Staff: the invoice list."""
+    scope = scope_of(request.user)
+    if scope.unit_paths or scope.everything:
+        return redirect("fees:invoices")
+    invoices = list(selectors.invoices_for_guardian(request.user))
+    return render(request, "fees/my_invoices.html", {"invoices": invoices})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_guard
+def items_view(request):
+    ctx = _staff_context(request)
+    school = ctx["school"]
+    if request.method == "POST":
+        if not ctx["may_write"]:
+            raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+        try:
+            year = SchoolYear.objects.get(pk=_int(request.POST.get("school_year")))
+        except SchoolYear.DoesNotExist:
+            messages.error(request, _("Chọn năm học."))
+        else:
+            if request.POST.get("action") == "reduction":
+                return _reduction_post(request, school, year)
+            try:
+                item = services.fee_item_create(
+                    actor=request.user,
+                    school=school,
+                    school_year=year,
+                    kind=request.POST.get("kind", ""),
+                    name=request.POST.get("name", ""),
+                    amount=_int(request.POST.get("amount", "").replace(".", "")) or 0,
+                    area=request.POST.get("area", ""),
+                    grade_number=_int(request.POST.get("grade")),
+                )
+            except DomainError as exc:
+                _errors(request, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Đã thêm khoản thu %(n)s: %(a)s.")
+                    % {"n": item.name, "a": services.money(item.amount)},
+                )
+                return redirect(f"{reverse('fees:items')}?school={school.pk}")
+    year = ctx["year"]
+    ctx.update(
+        reductions=selectors.reductions_of(school=school),
+        students=selectors.students_of(school=school, school_year=year) if year else [],
+        reasons=ReductionReason.choices,
+        items=selectors.fee_items(school=school),
+        years=SchoolYear.objects.order_by("-start_date")[:5],
+        kinds=FeeKind.choices,
+        areas=Area.choices,
+    )
+    return render(request, "fees/items.html", ctx)
+
+
+def _reduction_post(request, school, year):
+    student = next(
+        (
+            st
+            for st in selectors.students_of(school=school, school_year=year)
+            if st.pk == _int(request.POST.get("student"))
+        ),
+        None,
+    )
+    try:
+        if student is None:
+            raise DomainError("reduction.student", _("Chọn học sinh."), field="student")
+        percent = _int(request.POST.get("percent"))
+        amount = _int((request.POST.get("amount") or "").replace(".", ""))
+        services.reduction_create(
+            actor=request.user,
+            student=student,
+            school_year=year,
+            reason=request.POST.get("reason", ""),
+            percent=percent,
+            amount=amount,
+            kind=request.POST.get("kind", ""),
+            dossier_ref=request.POST.get("dossier_ref", ""),
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Đã ghi miễn, giảm cho %(s)s; áp dụng cho các hóa đơn lập sau.")
+            % {"s": student.person.full_name},
+        )
+    return redirect(f"{reverse('fees:items')}?school={school.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_guard
+def invoices_view(request):
+    ctx = _staff_context(request)
+    school = ctx["school"]
+    year = ctx["year"]
+    classes = selectors.classes_of(school, year.pk if year else None)
+    if request.method == "POST":
+        if not ctx["may_write"]:
+            raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+        cls = next((c for c in classes if c.pk == _int(request.POST.get("class"))), None)
+        try:
+            if year is None:
+                raise DomainError("invoice.year", _("Chưa có năm học."))
+            result = services.invoices_generate(
+                actor=request.user,
+                school=school,
+                school_year=year,
+                period=request.POST.get("period", ""),
+                title=request.POST.get("title", ""),
+                class_group=cls,
+                due_date=parse_date(request.POST.get("due_date") or ""),
+            )
+        except DomainError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _("Đã lập %(n)s hóa đơn (%(s)s học sinh đã có hóa đơn kỳ này).")
+                % {"n": result.created, "s": result.skipped},
+            )
+            return redirect(f"{reverse('fees:invoices')}?school={school.pk}")
+    class_id = _int(request.GET.get("class"))
+    status = request.GET.get("status") or ""
+    qs = selectors.invoice_list(
+        actor=request.user,
+        school_id=school.pk,
+        class_id=class_id,
+        status=status if status in InvoiceStatus.values else None,
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    ctx.update(
+        page=page,
+        classes=classes,
+        class_id=class_id,
+        status=status,
+        statuses=InvoiceStatus.choices,
+    )
+    return render(request, "fees/invoices.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_guard
+def invoice_detail_view(request, invoice_id: int):
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    may_write = selectors.may_write(request.user, invoice.school)
+    if request.method == "POST":
+        if not may_write:
+            raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+        action = request.POST.get("action")
+        try:
+            if action == "cash":
+                payment = services.payment_record_cash(
+                    actor=request.user,
+                    invoice=invoice,
+                    amount=_int(request.POST.get("amount", "").replace(".", "")) or 0,
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(
+                    request,
+                    _("Đã thu %(a)s tiền mặt; biên lai %(r)s.")
+                    % {"a": services.money(payment.amount), "r": payment.receipt.number},
+                )
+            elif action == "refund":
+                services.refund_record(
+                    actor=request.user,
+                    invoice=invoice,
+                    amount=_int(request.POST.get("amount", "").replace(".", "")) or 0,
+                    reason=request.POST.get("reason", ""),
+                    method=request.POST.get("method", PaymentMethod.TRANSFER),
+                )
+                messages.success(request, _("Đã ghi nhận hoàn tiền."))
+            elif action == "cancel":
+                services.invoice_cancel(
+                    actor=request.user, invoice=invoice, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("Đã hủy hóa đơn."))
+        except DomainError as exc:
+            _errors(request, exc)
+        return redirect("fees:invoice_detail", invoice.pk)
+    account = selectors.bank_account_of(invoice.school)
+    payload = services.invoice_qr_payload(invoice, account)
+    payments = list(invoice.payments.select_related("receipt").order_by("received_at", "id"))
+    return render(
+        request,
+        "fees/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "lines": list(invoice.lines.all()),
+            "payments": payments,
+            "refunds": list(invoice.refunds.order_by("refunded_at")),
+            "reductions": list(
+                Reduction.objects.filter(
+                    student_id=invoice.student_id, school_year_id=invoice.school_year_id
+                )
+            ),
+            "account": account,
+            "payload": payload,
+            # The SVG is built by the qrcode package from our own payload (digits, letters).
+            "qr_svg": mark_safe(vietqr.svg(payload)) if payload else "",  # noqa: S308
+            "may_write": may_write,
+            "methods": PaymentMethod.choices,
+        },
+    )
+
+
+@login_required
+@_guard
+def receipt_view(request, receipt_id: int):
+    receipt = selectors.receipt_get(actor=request.user, receipt_id=receipt_id)
+    data = services.receipt_pdf(receipt)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
+    return response
+
+
+@login_required
+@_guard
+def payments_view(request):
+    ctx = _staff_context(request)
+    ctx["payments"] = selectors.payments_of(actor=request.user, school_id=ctx["school"].pk)
+    return render(request, "fees/payments.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_guard
+def statements_view(request):
+    ctx = _staff_context(request)
+    school = ctx["school"]
+    account = selectors.bank_account_of(school)
+    if request.method == "POST":
+        if not ctx["may_write"]:
+            raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+        upload = request.FILES.get("file")
+        if account is None:
+            messages.error(request, _("Trường chưa khai báo tài khoản ngân hàng."))
+        elif upload is None:
+            messages.error(request, _("Chọn tệp sao kê (.csv hoặc .xlsx)."))
+        else:
+            try:
+                stmt = services.statement_import(
+                    actor=request.user,
+                    bank_account=account,
+                    file_name=upload.name,
+                    content=upload.read(),
+                )
+            except DomainError as exc:
+                ctx["import_errors"] = exc.items if isinstance(exc, DomainErrors) else [exc.item]
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Đã nhập sao kê %(f)s: %(m)s giao dịch khớp, %(u)s chưa khớp, "
+                        "%(s)s đã có từ trước."
+                    )
+                    % {
+                        "f": stmt.file_name,
+                        "m": stmt.lines_matched,
+                        "u": stmt.lines_unmatched,
+                        "s": stmt.lines_skipped,
+                    },
+                )
+                for err in stmt.errors:
+                    messages.warning(request, err["message"])
+                return redirect(f"{reverse('fees:statements')}?school={school.pk}")
+    from .models import StatementImport  # noqa: PLC0415
+
+    ctx.update(
+        account=account,
+        imports=StatementImport.objects.filter(bank_account__school=school).order_by("-id")[:20],
+    )
+    return render(
+        request, "fees/statements.html", ctx, status=400 if "import_errors" in ctx else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_guard
+def unmatched_view(request):
+    ctx = _staff_context(request)
+    school = ctx["school"]
+    if request.method == "POST":
+        line = selectors.line_get(actor=request.user, line_id=_int(request.POST.get("line")) or 0)
+        if not selectors.may_write(request.user, line.bank_account.school):
+            raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+        try:
+            if request.POST.get("action") == "ignore":
+                services.line_ignore(actor=request.user, line=line, note=request.POST.get("note"))
+                messages.success(
+                    request, _("Đã bỏ qua giao dịch %(t)s.") % {"t": line.transaction_id}
+                )
+            else:
+                ref = "".join((request.POST.get("reference") or "").split()).upper()
+                invoice = (
+                    selectors.invoice_list(
+                        actor=request.user, school_id=line.bank_account.school_id
+                    )
+                    .filter(reference=ref)
+                    .first()
+                )
+                if invoice is None:
+                    raise DomainError(
+                        "line.invoice",
+                        _("Không tìm thấy hóa đơn %(r)s của trường.") % {"r": ref},
+                        field="reference",
+                    )
+                services.line_assign(
+                    actor=request.user,
+                    line=line,
+                    invoice=invoice,
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(
+                    request,
+                    _("Đã gán giao dịch %(t)s cho hóa đơn %(r)s.")
+                    % {"t": line.transaction_id, "r": invoice.reference},
+                )
+        except DomainError as exc:
+            _errors(request, exc)
+        return redirect(f"{reverse('fees:unmatched')}?school={school.pk}")
+    lines = list(selectors.unmatched_lines(actor=request.user, school_id=school.pk)[:200])
+    for ln in lines:
+        ln.reason_text = services.reason_text(ln.reason)
+    ctx["lines"] = lines
+    return render(request, "fees/unmatched.html", ctx)
+
+
+@login_required
+@_guard
+def reports_view(request):
+    ctx = _staff_context(request)
+    year = ctx["year"]
+    years = list(SchoolYear.objects.order_by("-start_date")[:5])
+    year_id = _int(request.GET.get("year")) or (year.pk if year else None)
+    all_schools = request.GET.get("scope") == "all"
+    ctx.update(
+        years=years,
+        year_id=year_id,
+        all_schools=all_schools,
+        report=selectors.collection_report(
+            actor=request.user,
+            school_year_id=year_id,
+            school_id=None if all_schools else ctx["school"].pk,
+        )
+        if year_id
+        else None,
+    )
+    return render(request, "fees/reports.html", ctx)

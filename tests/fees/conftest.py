@@ -1,0 +1,98 @@
+"""Fees fixtures: the District of tests/factories.py with a bank account and fee items for
+school A, a clerk of school A, a clerk of school B, and the mother of student_a1."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from edudx.accounts.models import Role
+from edudx.fees import services
+from edudx.fees.models import FeeKind
+from edudx.fees.statements import LineIn
+from edudx.people import services as people_services
+from tests.factories import person_data
+
+SECRET = "bi-mat-cua-ngan-hang-demo"
+ACCOUNT_CODE = "le-loi-vcb"
+WHEN = dt.datetime(2025, 10, 6, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def account(district, monkeypatch):
+    monkeypatch.setenv("EDUDX_BANK_SECRET_LE_LOI_VCB", SECRET)
+    return services.bank_account_save(
+        actor=None,
+        school=district.school_a,
+        code=ACCOUNT_CODE,
+        bank_bin="970436",
+        bank_name="Vietcombank",
+        account_number="0123456789",
+        account_name="TRUONG THCS LE LOI",
+    )
+
+
+@pytest.fixture
+def items(district):
+    return [
+        services.fee_item_create(
+            actor=None,
+            school=district.school_a,
+            school_year=district.year,
+            kind=FeeKind.TUITION,
+            name="Học phí học kỳ I",
+            amount=1_250_000,
+            area="rural",
+        ),
+        services.fee_item_create(
+            actor=None,
+            school=district.school_a,
+            school_year=district.year,
+            kind=FeeKind.INSURANCE,
+            name="Bảo hiểm y tế",
+            amount=680_400,
+        ),
+    ]
+
+
+@pytest.fixture
+def invoices(district, items, account):
+    """HK1 invoices for class 6A1: student_a1 and student_a2, 1.930.400 đ each."""
+    result = services.invoices_generate(
+        actor=None,
+        school=district.school_a,
+        school_year=district.year,
+        period="HK1",
+        title="Học phí và BHYT học kỳ I",
+    )
+    by_student = {i.student_id: i for i in result.invoices}
+    return by_student[district.student_a1.pk], by_student[district.student_a2.pk]
+
+
+@pytest.fixture
+def clerk(district):
+    return district.user(Role.CLERK, district.school_a)
+
+
+@pytest.fixture
+def clerk_b(district):
+    return district.user(Role.CLERK, district.school_b)
+
+
+@pytest.fixture
+def guardian(district):
+    mother = people_services.person_create(
+        actor=None, data=person_data("Đỗ Thị Mai", dt.date(1988, 1, 2), "F")
+    )
+    people_services.guardian_link(
+        actor=None, guardian=mother, student=district.student_a1, relationship="mother"
+    )
+    return district.user(Role.GUARDIAN, None, person=mother)
+
+
+def line(txn: str, amount: int, content: str, when=WHEN) -> LineIn:
+    return LineIn(txn, when, amount, content)
+
+
+def now():
+    return timezone.now()

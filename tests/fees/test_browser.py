@@ -1,0 +1,85 @@
+"""On a 360 px phone, a guardian signs in, opens the fees page, and sees her child's invoice
+with its VietQR code (an inline SVG that fits the screen), and nothing of another child.
+
+Like tests/records/test_marks_browser.py, the browser runs in a worker thread with its own
+Playwright (the session browser of tests/browser holds the main thread's event loop)."""
+
+import os
+import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from edudx.fees import vietqr
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, no_horizontal_overflow, screenshot
+from tests.browser.test_teacher_flow import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def require_chromium() -> None:
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        reason = f"{CHROMIUM} is missing: apt-get install chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def drive(base, username, own_id, other_id) -> dict:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
+
+    seen: dict = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.form button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.click("nav.main-nav >> text=Học phí")
+        page.wait_for_url(re.compile(r"/fees/$"))
+        seen["cards"] = page.locator(".invoice-card").count()
+        page.click(".invoice-card a")
+        page.wait_for_url(re.compile(rf"/fees/invoices/{own_id}/$"))
+        qr = page.locator(".qr-box svg")
+        box = qr.bounding_box()
+        seen["qr_box"] = (box["width"], box["height"]) if box else None
+        seen["qr_visible"] = qr.is_visible()
+        seen["text"] = page.locator("main").inner_text()
+        seen["no_overflow"] = no_horizontal_overflow(page)
+        screenshot(page, "fees-invoice-guardian-360")
+        seen["console_errors"] = list(errors)  # before the 404 below, which logs one
+        seen["other"] = page.goto(f"{base}/fees/invoices/{other_id}/").status
+        browser.close()
+    return seen
+
+
+def test_guardian_sees_invoice_with_vietqr_on_a_phone(live_server, invoices, guardian):
+    require_chromium()
+    guardian.save(update_fields=["password"])  # the factory does not persist it
+    a1, a2 = invoices
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(drive, live_server.url, guardian.username, a1.pk, a2.pk).result(
+            timeout=120
+        )
+    assert seen["cards"] == 1
+    assert seen["qr_visible"] is True
+    width, height = seen["qr_box"]
+    assert 150 <= width <= 330 and abs(width - height) < 2
+    assert a1.reference in seen["text"]
+    assert "1.930.400 đ" in seen["text"]
+    assert "Vietcombank" in seen["text"] and "0123456789" in seen["text"]
+    assert seen["no_overflow"] is True
+    assert seen["other"] == 404
+    assert seen["console_errors"] == []
+    # What the code encodes is a valid VietQR for exactly what is due.
+    from edudx.fees import selectors, services  # noqa: PLC0415
+
+    payload = services.invoice_qr_payload(a1, selectors.bank_account_of(a1.school))
+    assert vietqr.parse(payload).amount == 1_930_400

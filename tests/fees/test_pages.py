@@ -1,0 +1,201 @@
+"""Fee pages: what a guardian and the clerks see, scoping (404 outside), writes by clerks."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from edudx.accounts.models import Role
+from edudx.fees.models import BankLine, FeeItem, Invoice, Payment
+from tests.pages.conftest import otp_login
+
+pytestmark = pytest.mark.django_db
+
+
+def guardian_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_guardian_sees_own_child_invoice_with_vietqr(invoices, guardian):
+    a1, a2 = invoices
+    client = guardian_client(guardian)
+    index = client.get("/fees/")
+    assert index.status_code == 200
+    body = index.content.decode()
+    assert a1.reference in body and a2.reference not in body
+    assert "1.930.400 đ" in body
+    detail = client.get(f"/fees/invoices/{a1.pk}/")
+    html = detail.content.decode()
+    assert detail.status_code == 200
+    assert "<svg" in html and "Chuyển khoản bằng mã VietQR" in html
+    assert "Thu tiền mặt" not in html  # no write forms for a guardian
+    assert client.get(f"/fees/invoices/{a2.pk}/").status_code == 404
+
+
+def test_guardian_cannot_open_clerk_pages(invoices, guardian):
+    client = guardian_client(guardian)
+    assert client.get("/fees/invoices/").status_code == 403
+    assert client.get("/fees/unmatched/").status_code == 403
+
+
+def test_clerk_of_another_school_gets_404(invoices, clerk_b):
+    a1, _ = invoices
+    client = otp_login(Client(), clerk_b)
+    assert client.get(f"/fees/invoices/{a1.pk}/").status_code == 404
+    listing = client.get(f"/fees/invoices/?school={a1.school_id}")
+    assert a1.reference not in listing.content.decode()
+
+
+def test_officer_reads_but_cannot_record(district, invoices):
+    a1, _ = invoices
+    officer = district.user(Role.PROVINCE_OFFICER, district.province)
+    client = otp_login(Client(), officer)
+    assert client.get(f"/fees/invoices/{a1.pk}/").status_code == 200
+    response = client.post(f"/fees/invoices/{a1.pk}/", {"action": "cash", "amount": "1000"})
+    assert response.status_code == 403
+    assert Payment.objects.count() == 0
+
+
+def test_clerk_records_cash_and_downloads_the_receipt(invoices, clerk):
+    a1, _ = invoices
+    client = otp_login(Client(), clerk)
+    response = client.post(
+        f"/fees/invoices/{a1.pk}/", {"action": "cash", "amount": "1.930.400"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Đã thu 1.930.400 đ tiền mặt" in response.content.decode()
+    payment = Payment.objects.get()
+    pdf = client.get(f"/fees/receipts/{payment.receipt.pk}/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_clerk_adds_fee_item_and_generates_invoices(district, account, clerk):
+    client = otp_login(Client(), clerk)
+    client.post(
+        "/fees/items/",
+        {
+            "school": district.school_a.pk,
+            "school_year": district.year.pk,
+            "kind": "tuition",
+            "name": "Học phí HK1",
+            "amount": "1.250.000",
+            "area": "rural",
+        },
+    )
+    assert FeeItem.objects.get().amount == 1_250_000
+    response = client.post(
+        "/fees/invoices/",
+        {
+            "school": district.school_a.pk,
+            "class": district.class_a.pk,
+            "period": "HK1",
+            "title": "Học phí HK1",
+        },
+        follow=True,
+    )
+    assert "Đã lập 2 hóa đơn" in response.content.decode()
+    assert Invoice.objects.filter(school=district.school_a).count() == 2
+
+
+def test_statement_upload_and_queue_assignment(invoices, clerk):
+    a1, _ = invoices
+    client = otp_login(Client(), clerk)
+    csv = (
+        "Ngày giao dịch,Mã giao dịch,Nội dung,Số tiền\n06/10/2025,FT1,con an nop hoc phi,1930400\n"
+    ).encode()
+    response = client.post(
+        "/fees/statements/",
+        {"school": a1.school_id, "file": SimpleUploadedFile("s.csv", csv)},
+        follow=True,
+    )
+    assert "0 giao dịch khớp, 1 chưa khớp" in response.content.decode()
+    queue = client.get(f"/fees/unmatched/?school={a1.school_id}").content.decode()
+    assert "con an nop hoc phi" in queue
+    assert "Nội dung chuyển khoản không có mã hóa đơn." in queue
+    line = BankLine.objects.get()
+    client.post(
+        "/fees/unmatched/",
+        {"school": a1.school_id, "line": line.pk, "reference": a1.reference.lower()},
+    )
+    a1.refresh_from_db()
+    assert a1.status == "paid"
+
+
+def test_bad_statement_shows_row_errors(invoices, clerk):
+    a1, _ = invoices
+    client = otp_login(Client(), clerk)
+    csv = "Ngày giao dịch,Mã giao dịch,Nội dung,Số tiền\nhôm qua,FT1,x,1000\n".encode()
+    response = client.post(
+        "/fees/statements/", {"school": a1.school_id, "file": SimpleUploadedFile("s.csv", csv)}
+    )
+    assert response.status_code == 400
+    assert "Dòng 2, cột “Ngày giao dịch”" in response.content.decode()
+
+
+def test_reports_page(invoices, clerk):
+    a1, _ = invoices
+    client = otp_login(Client(), clerk)
+    client.post(f"/fees/invoices/{a1.pk}/", {"action": "cash", "amount": "1930400"})
+    html = client.get(f"/fees/reports/?school={a1.school_id}").content.decode()
+    assert "2 hóa đơn · phải thu 3.860.800 đ · đã thu 1.930.400 đ · còn 1.930.400 đ" in html
+    assert "6A1" in html
+
+
+def test_menu_entries(invoices, clerk, guardian):
+    html = otp_login(Client(), clerk).get("/fees/invoices/").content.decode()
+    assert 'href="/fees/invoices/"' in html and "Thu phí" in html
+    html = guardian_client(guardian).get("/fees/").content.decode()
+    assert "Học phí" in html
+
+
+def test_guardian_page_queries_do_not_grow_with_invoices(district, invoices, guardian):
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    from edudx.fees import services  # noqa: PLC0415
+
+    client = guardian_client(guardian)
+    client.get("/fees/")  # warm the session
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            client.get("/fees/")
+        return len(ctx.captured_queries)
+
+    before = count()
+    services.invoices_generate(
+        actor=None, school=district.school_a, school_year=district.year, period="HK2", title="HK2"
+    )
+    assert count() == before
+
+
+def test_clerk_records_a_reduction_used_by_the_next_invoices(district, items, account, clerk):
+    from edudx.fees.models import Reduction  # noqa: PLC0415
+
+    client = otp_login(Client(), clerk)
+    page = client.get(f"/fees/items/?school={district.school_a.pk}").content.decode()
+    assert "Ghi miễn, giảm" in page and "Nguyễn Văn An" in page
+    response = client.post(
+        "/fees/items/",
+        {
+            "school": district.school_a.pk,
+            "action": "reduction",
+            "school_year": district.year.pk,
+            "student": district.student_a1.pk,
+            "reason": "poor",
+            "kind": "tuition",
+            "percent": "100",
+            "dossier_ref": "DVC-2025-000123",
+        },
+        follow=True,
+    )
+    assert "Đã ghi miễn, giảm cho Nguyễn Văn An" in response.content.decode()
+    red = Reduction.objects.get()
+    assert (red.percent, red.dossier_ref, red.kind) == (100, "DVC-2025-000123", "tuition")
+    client.post(
+        "/fees/invoices/",
+        {"school": district.school_a.pk, "period": "HK1", "title": "HK1"},
+    )
+    inv = Invoice.objects.get(student=district.student_a1)
+    assert inv.total == 680_400  # tuition exempted, insurance due

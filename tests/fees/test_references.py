@@ -1,0 +1,65 @@
+"""Invoice references and reading them out of mangled transfer content (pure)."""
+
+import pytest
+
+from edudx.fees import references
+
+REF = references.make_reference(1234567)  # HP12345674
+
+
+def test_reference_shape_and_check_digit():
+    assert REF == "HP12345674"
+    assert references.is_valid(REF)
+    assert not references.is_valid("HP12345675")  # one digit off
+    assert not references.is_valid("HP21345674")  # two digits swapped
+    assert len(REF) == 10
+
+
+@pytest.mark.parametrize(
+    ("content", "full", "prefixes"),
+    [
+        ("HP12345674", {REF}, set()),
+        ("hp12345674", {REF}, set()),
+        ("Hp 1234 5674 dong hoc phi", {REF}, set()),
+        ("HP.1234.5674", {REF}, set()),
+        ("HP-12345674-NGUYEN VAN AN", {REF}, set()),
+        ("Đóng học phí ＨＰ12345674".replace("ＨＰ", "hP"), {REF}, set()),
+        ("MBVCB.3312.HP12345674.CT tu 0123456789 toi", {REF}, set()),
+        ("IBFT HP123456740912345678 NGUYEN VAN AN", {REF}, set()),
+        ("THPT 12345674", set(), set()),
+        ("nop hoc phi cho con", set(), set()),
+        ("NGUYEN VAN AN nop HP1234", set(), {"HP1234"}),
+        ("NGUYEN VAN AN nop HP 12345", set(), {"HP12345"}),
+        ("HP12345 truncated not at end", set(), set()),
+        ("HP123", set(), set()),
+        ("HP12345674 HP00000018", {REF, "HP00000018"}, set()),
+        ("HP12345675", set(), set()),
+    ],
+    ids=[
+        "plain",
+        "lower",
+        "spaces",
+        "dots",
+        "dashes",
+        "diacritics",
+        "bank-junk",
+        "phone-glued",
+        "thpt-no-ref",
+        "no-ref",
+        "truncated-4",
+        "truncated-5-space",
+        "short-not-at-end",
+        "too-short",
+        "two",
+        "bad-check-digit",
+    ],
+)
+def test_candidates(content, full, prefixes):
+    assert references.candidates(content) == (full, prefixes)
+
+
+def test_random_references_are_distinct_and_valid():
+    refs = references.random_references(1000, taken={"HP12345674"})
+    assert len(set(refs)) == 1000
+    assert all(references.is_valid(r) for r in refs)
+    assert "HP12345674" not in refs
