@@ -116,3 +116,12 @@ def test_unverified_staff_can_still_open_the_public_verify_page(client, district
     post_login(client, user.username)  # password passed, second factor not yet
     response = client.get("/verify/")
     assert response.status_code == 200
+
+
+def test_logout_clears_the_offline_copies_on_the_device(client, district):
+    district.user(Role.GUARDIAN, None, username="ph_logout")
+    assert post_login(client, "ph_logout").status_code == 302
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get("/contact/").status_code == 302  # signed out: back to the login page

@@ -18,7 +18,7 @@ def test_guardian_sees_the_contact_book_of_their_child(district, guardian, teach
     body = response.content.decode()
     assert "Nguyễn Văn An" in body and "6A1" in body
     assert "Lê Thị Hoa" in body  # the homeroom teacher to write to
-    assert "Chức năng học phí chưa được bật." in body  # the fees hook, no fake invoices
+    assert "Không có khoản phải nộp." in body  # fees installed, no invoice issued yet
     assert AuditEvent.objects.filter(
         object_type="contact.contact_book", object_id=str(a1.pk), actor=guardian
     ).exists()

@@ -48,5 +48,5 @@ def test_contact_book_in_english(district, guardian, as_user, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = client.get(f"/contact/students/{district.student_a1.pk}/").content.decode()
     assert "Teachers&#x27; comments" in body or "Teachers' comments" in body
-    assert "Fees are not enabled yet." in body
+    assert "Nothing to pay." in body
     assert client.get("/contact/").content.decode().count("Electronic contact book") == 1

@@ -52,7 +52,11 @@ def login_view(request):
 def logout_view(request):
     if request.method == "POST":
         logout(request)
-        return redirect("accounts:login")
+        response = redirect("accounts:login")
+        # The PWA keeps the last pages seen for offline use (contact/sw.js); on a shared
+        # phone the next person must not find the previous user's pages there.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
     return render(request, "accounts/logout.html")
 
 

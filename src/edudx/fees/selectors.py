@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role, RoleAssignment
@@ -317,3 +318,24 @@ def reductions_of(*, school: OrgUnit) -> list[Reduction]:
         .select_related("student__person", "school_year")
         .order_by("-school_year__start_date", "student__search_name", "id")[:300]
     )
+
+
+def student_invoices(*, actor, student_id: int) -> list[dict]:
+    """The contact book's view of one student's fees (contact.selectors.fees_due): the open
+    and settled invoices of the current and earlier years that the actor may see, newest
+    first, as {"reference", "title", "amount" (outstanding, whole đồng), "total", "paid",
+    "due_date" (date or None), "status" (label), "url"}."""
+    qs = invoice_list(actor=actor, student_id=student_id).exclude(status=InvoiceStatus.CANCELLED)
+    return [
+        {
+            "reference": inv.reference,
+            "title": inv.title,
+            "amount": inv.outstanding,
+            "total": inv.total,
+            "paid": inv.paid,
+            "due_date": inv.due_date,
+            "status": str(inv.get_status_display()),
+            "url": reverse("fees:invoice_detail", args=[inv.pk]),
+        }
+        for inv in qs
+    ]
