@@ -217,3 +217,28 @@ def unit_get(unit_id: int) -> OrgUnit:
     if unit is None:
         raise NotFound("content.unit", _("Không tìm thấy đơn vị."), field="unit")
     return unit
+
+
+def coverage_unit_get(*, actor, unit_id: int) -> OrgUnit:
+    """A unit whose T05 coverage the actor may read: inside their unit-wide scope, or one of
+    their own schools (teachers). Not personal data, but an office's working figures."""
+    scope = scope_of(actor)
+    unit = OrgUnit.objects.filter(pk=unit_id).first()
+    if unit is not None and (
+        scope.everything
+        or any(unit.path.startswith(p) for p in scope.unit_paths)
+        or (getattr(actor, "is_staff_role", False) and unit.path in anchor_paths(actor))
+    ):
+        return unit
+    raise NotFound("content.unit", _("Không tìm thấy đơn vị."), field="unit_id")
+
+
+def coverage_units(*, actor) -> list[OrgUnit]:
+    """Units offered on the coverage page: the actor's own units (role units, schools)."""
+    scope = scope_of(actor)
+    if scope.everything:
+        return list(OrgUnit.objects.filter(depth__lte=1).order_by("path")[:20])
+    paths = set(scope.unit_paths)
+    if getattr(actor, "is_staff_role", False):
+        paths |= anchor_paths(actor)
+    return list(OrgUnit.objects.filter(path__in=paths).order_by("path"))

@@ -12,6 +12,7 @@ For the monitoring helper (docs/content.md, "Selectors for monitoring"):
 import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.core.errors import NotFound
@@ -21,7 +22,7 @@ from edudx.people.models import Student, StudentStatus
 from edudx.records import selectors as records_selectors
 from edudx.records.models import CurriculumSubject, SubjectKind
 
-from .models import Assignment, LiveSession, OnlineClass, Submission
+from .models import Assignment, LiveSession, OnlineClass, Status, Submission
 
 PRIMARY = range(1, 6)
 SECONDARY = range(6, 13)
@@ -172,3 +173,14 @@ def active_students(*, unit: OrgUnit, start: dt.date, end: dt.date) -> tuple[int
     )
     active = students.filter(Exists(submitted) | Exists(attended)).count()
     return active, students.count()
+
+
+def student_status(actor, assignment: Assignment, now=None) -> str | None:
+    """A student's own status for an assignment; None for anyone else."""
+    student = own_student(actor, assignment.online_class)
+    if student is None:
+        return None
+    s = Submission.objects.filter(assignment=assignment, student=student).first()
+    if s is not None:
+        return Status.GRADED if s.graded_at else Status.LATE if s.late else Status.SUBMITTED
+    return Status.MISSING if (now or timezone.now()) > assignment.due_at else Status.OPEN
