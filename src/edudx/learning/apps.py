@@ -10,4 +10,8 @@ class LearningConfig(AppConfig):
     def nav_entries(self, roles: set[str]) -> list[tuple[str, str, str]]:
         """Menu entries (key = URL namespace, label, URL name) for a user with these roles;
         see edudx.core.templatetags.edudx_ui.nav_items."""
+        from django.utils.translation import gettext as _  # noqa: PLC0415 — per request
+
+        if roles & {"teacher", "homeroom_teacher", "student", "guardian", "principal"}:
+            return [("learning", _("Lớp trực tuyến"), "learning:index")]
         return []
