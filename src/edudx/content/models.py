@@ -107,21 +107,31 @@ class PublishScope(models.TextChoices):
 
 
 class Resource(ExchangeModel):
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
-    body = models.TextField(blank=True)  # text of the lesson or extracted text, searched
+    # Column order matters on SQLite: the columns every search filters on come first, so a
+    # row probed from the full-text index is judged without reading past its long texts.
+    status = models.CharField(
+        max_length=12, choices=ResourceStatus.choices, default=ResourceStatus.SUBMITTED
+    )
+    scope_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     type = models.CharField(max_length=20, choices=ResourceType.choices)
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="resources")
     grade = models.PositiveSmallIntegerField()
-    topics = models.ManyToManyField(Topic, blank=True, related_name="resources")
-    outcomes = models.ManyToManyField(Outcome, blank=True, related_name="resources")
     language = models.CharField(max_length=5, choices=Language.choices, default=Language.VIETNAMESE)
+    published_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=10, choices=PublishScope.choices, blank=True)
+    school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="resources")
+    title = models.CharField(max_length=300)
     licence = models.CharField(max_length=30, choices=Licence.choices)
     author = models.CharField(max_length=200)
-    school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="resources")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    view_count = models.PositiveIntegerField(default=0)
+    download_count = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
     # The stored file (none for links and typed question sets); `mime` is what the bytes
     # are (content sniffing), never what the client claimed.
     file = models.FileField(upload_to="content/%Y/%m/", blank=True, max_length=300)
@@ -131,20 +141,16 @@ class Resource(ExchangeModel):
     sha256 = models.CharField(max_length=64, blank=True)
     entry_page = models.CharField(max_length=255, blank=True)  # simulation packages
     external_url = models.URLField(max_length=500, blank=True)
-    status = models.CharField(
-        max_length=12, choices=ResourceStatus.choices, default=ResourceStatus.SUBMITTED
-    )
-    scope = models.CharField(max_length=10, choices=PublishScope.choices, blank=True)
-    scope_unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    published_at = models.DateTimeField(null=True, blank=True)
-    view_count = models.PositiveIntegerField(default=0)
-    download_count = models.PositiveIntegerField(default=0)
-    rating_count = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="resources")
+    outcomes = models.ManyToManyField(Outcome, blank=True, related_name="resources")
+    description = models.TextField(blank=True)
+    body = models.TextField(blank=True)  # text of the lesson or extracted text, searched
     search_title = models.CharField(max_length=300, blank=True)
     search_text = models.TextField(blank=True)
+    # Filter tokens for the SQLite full-text index (content.search): "pub" when published,
+    # s<scope unit id>, a<id> for the scope unit and each unit above it, j<subject id>,
+    # g<grade>, y<type>, l<language>, t<topic id>. Filters then intersect in the index.
+    search_facets = models.TextField(blank=True)
 
     class Meta:
         indexes = [

@@ -109,16 +109,35 @@ def _subtree_q(paths, field: str) -> Q:
     return q
 
 
-def published_q(actor) -> Q | None:
-    """Published resources the actor may see; None = all published."""
+def _visible_units(actor) -> tuple[list[int], list[int]] | None:
+    """(ids of the units above or at the actor's own units, ids of the units whose subtree
+    the actor supervises); None = everything."""
     scope = scope_of(actor)
     if scope.everything:
         return None
-    anchors = anchor_paths(actor)
-    up = {a for p in anchors for a in ancestors(p)}
-    q = Q(scope_unit__path__in=sorted(up)) if up else Q(pk__in=[])
-    # Officers and principals also see what is published below them.
-    return q | _subtree_q(scope.unit_paths, "scope_unit")
+    up = sorted({a for p in anchor_paths(actor) for a in ancestors(p)})
+    ups = list(OrgUnit.objects.filter(path__in=up).values_list("pk", flat=True))
+    tops = list(OrgUnit.objects.filter(path__in=scope.unit_paths).values_list("pk", flat=True))
+    return ups, tops
+
+
+def published_q(actor, units=False) -> Q | None:
+    """Published resources the actor may see; None = all published. A filter on the
+    resource row itself (`scope_unit_id IN …`), not a join, so a row probed from the search
+    index is judged by its own columns."""
+    seen = _visible_units(actor) if units is False else units
+    if seen is None:
+        return None
+    ups, tops = seen
+    q = Q(scope_unit_id__in=ups)
+    if tops:
+        # Officers and principals also see what is published below them.
+        scope = scope_of(actor)
+        below = Q(pk__in=[])
+        for p in scope.unit_paths:
+            below |= Q(path__gte=p, path__lt=path_upper(p))
+        q |= Q(scope_unit_id__in=OrgUnit.objects.filter(below).values("pk"))
+    return q
 
 
 def visible_q(actor) -> Q:
@@ -188,18 +207,26 @@ def resource_search(
 ) -> QuerySet[Resource]:
     """Published resources the actor may see, matching `q` (diacritic-insensitive, every
     word as a prefix), ranked: title matches above description/body matches."""
-    pub = published_q(actor)
+    seen = _visible_units(actor)
+    pub = published_q(actor, seen)
     qs = Resource.objects.filter(status=ResourceStatus.PUBLISHED)
+    # Only selective filters become index tokens: "pub" or the reader's province holds most
+    # rows, and intersecting with such a doclist costs more than checking the probed rows.
+    facets: list[list[str]] = []
     if pub is not None:
         qs = qs.filter(pub)
     if subject_id:
         qs = qs.filter(subject_id=subject_id)
+        facets.append([f"j{subject_id}"])
     if grade:
         qs = qs.filter(grade=grade)
+        facets.append([f"g{grade}"])
     if type:
         qs = qs.filter(type=type)
+        facets.append([f"y{type}".replace("-", "_")])
     if language:
         qs = qs.filter(language=language)
+        facets.append([f"l{language}"])
     if topic_id:
         qs = qs.filter(
             Exists(
@@ -208,8 +235,9 @@ def resource_search(
                 )
             )
         )
+        facets.append([f"t{topic_id}"])
     qs = qs.select_related("subject", "school")
-    return search.ranked(qs, q)
+    return search.ranked(qs, q, facets)
 
 
 def unit_get(unit_id: int) -> OrgUnit:

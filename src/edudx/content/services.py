@@ -87,6 +87,21 @@ def search_fields(r: Resource, topic_titles: list[str]) -> tuple[str, str]:
     return fold(r.title), fold(text)
 
 
+def search_facets(r: Resource, topic_ids) -> str:
+    """The filter tokens of a resource for the SQLite full-text index (content.search)."""
+    tokens = [f"j{r.subject_id}", f"g{r.grade}", f"y{r.type}", f"l{r.language}"]
+    tokens += [f"t{i}" for i in sorted(topic_ids)]
+    if r.status == ResourceStatus.PUBLISHED and r.scope_unit_id:
+        tokens += ["pub", f"s{r.scope_unit_id}"]
+        tokens += [
+            f"a{pk}"
+            for pk in OrgUnit.objects.filter(
+                path__in=selectors.ancestors(r.scope_unit.path)
+            ).values_list("pk", flat=True)
+        ]
+    return " ".join(tokens).replace("-", "_")
+
+
 def _clean(data: ResourceData) -> tuple[ResourceData, list[Topic], list[Outcome]]:
     """Check every field; all errors at once."""
     errors = ErrorCollector()
@@ -246,6 +261,7 @@ def resource_create(*, actor, data: ResourceData, upload: Upload | None = None) 
                 **stored,
             )
             r.search_title, r.search_text = search_fields(r, [t.title for t in topics])
+            r.search_facets = search_facets(r, [t.pk for t in topics])
             r.save()
             r.topics.set(topics)
             r.outcomes.set(outcomes)
@@ -309,6 +325,7 @@ def resource_update(
         resource.search_title, resource.search_text = search_fields(
             resource, [t.title for t in topics]
         )
+        resource.search_facets = search_facets(resource, [t.pk for t in topics])
         resource.save()
         resource.topics.set(topics)
         resource.outcomes.set(outcomes)
@@ -434,7 +451,11 @@ def resource_publish(*, actor, resource: Resource, scope: str, comment: str = ""
         resource.scope = scope
         resource.scope_unit = unit
         resource.published_at = timezone.now()
-        resource.save(update_fields=["status", "scope", "scope_unit", "published_at", "updated_at"])
+        resource.search_facets = search_facets(
+            resource, resource.topics.values_list("pk", flat=True)
+        )
+        fields = ["status", "scope", "scope_unit", "published_at", "search_facets"]
+        resource.save(update_fields=[*fields, "updated_at"])
         _step(actor, resource, ReviewAction.PUBLISH, comment=(comment or "").strip(), scope=scope)
         audit_record(
             actor=actor,

@@ -6,8 +6,9 @@ content_resource_fts. Generated, so every insert and update keeps it right; not 
 model state (Django never writes it).
 
 SQLite: content_resource_fts, an FTS5 table (unicode61 tokens, prefix indexes for 2- and
-3-character prefixes) over content_resource.search_title and search_text, external content
-(it stores the index, not the text), kept in step by three triggers.
+3-character prefixes) over content_resource.search_title, search_text and search_facets
+(filter tokens: status, scope units, subject, grade, type, language, topics), external
+content (it stores the index, not the text), kept in step by three triggers.
 
 NB: on SQLite, Django rebuilds a table for some schema changes; a later migration that does
 so to content_resource drops the triggers with the old table and must run this migration's
@@ -25,22 +26,23 @@ PG_REVERSE = [
     "DROP INDEX IF EXISTS content_resource_fts",
     "ALTER TABLE content_resource DROP COLUMN IF EXISTS search_vector",
 ]
+_COLS = "search_title, search_text, search_facets"
+_NEW = "new.search_title, new.search_text, new.search_facets"
+_OLD = "old.search_title, old.search_text, old.search_facets"
 SQLITE_FORWARD = [
-    "CREATE VIRTUAL TABLE content_resource_fts USING fts5(search_title, search_text, "
+    f"CREATE VIRTUAL TABLE content_resource_fts USING fts5({_COLS}, "
     "content='content_resource', content_rowid='id', tokenize='unicode61', prefix='2 3')",
     "INSERT INTO content_resource_fts(content_resource_fts) VALUES ('rebuild')",
     "CREATE TRIGGER content_resource_fts_insert AFTER INSERT ON content_resource BEGIN "
-    "INSERT INTO content_resource_fts(rowid, search_title, search_text) "
-    "VALUES (new.id, new.search_title, new.search_text); END",
+    f"INSERT INTO content_resource_fts(rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
     "CREATE TRIGGER content_resource_fts_delete AFTER DELETE ON content_resource BEGIN "
-    "INSERT INTO content_resource_fts(content_resource_fts, rowid, search_title, search_text) "
-    "VALUES ('delete', old.id, old.search_title, old.search_text); END",
-    "CREATE TRIGGER content_resource_fts_update AFTER UPDATE OF id, search_title, search_text "
+    f"INSERT INTO content_resource_fts(content_resource_fts, rowid, {_COLS}) "
+    f"VALUES ('delete', old.id, {_OLD}); END",
+    f"CREATE TRIGGER content_resource_fts_update AFTER UPDATE OF id, {_COLS} "
     "ON content_resource BEGIN "
-    "INSERT INTO content_resource_fts(content_resource_fts, rowid, search_title, search_text) "
-    "VALUES ('delete', old.id, old.search_title, old.search_text); "
-    "INSERT INTO content_resource_fts(rowid, search_title, search_text) "
-    "VALUES (new.id, new.search_title, new.search_text); END",
+    f"INSERT INTO content_resource_fts(content_resource_fts, rowid, {_COLS}) "
+    f"VALUES ('delete', old.id, {_OLD}); "
+    f"INSERT INTO content_resource_fts(rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
 ]
 SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS content_resource_fts_insert",
