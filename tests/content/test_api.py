@@ -93,10 +93,14 @@ def test_upload_review_publish_search_download(district, teacher, principal, toa
 
 
 def test_bad_upload_errors_name_the_field(teacher, toan, ngu_van):
-    t = token_client(teacher, HTTP_ACCEPT_LANGUAGE="en")
+    t = token_client(teacher, **{"Accept-Language": "en"})
     r = upload(t, toan, data=b"MZ\x90 not a pdf")
     assert r.status_code == 400
     assert r.json()["field"] == "file"
+    assert r.json()["message"] == (
+        "The file’s content does not match the chosen resource type "
+        "(detected: unknown; accepted: docx, gif, jpg, pdf, png, pptx, webp, xlsx)."
+    )
     r = upload(t, toan, outcome_ids=[topic(ngu_van, "6.tho").outcomes.first().pk])
     assert r.status_code == 400
     assert r.json()["field"] == "outcome_ids"
