@@ -12,17 +12,20 @@ import json
 from decimal import Decimal
 from uuid import UUID
 
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from edudx.accounts.tokens import actor_key
 from edudx.content.api import _Hashed
 from edudx.content.services import Upload
+from edudx.core.errors import DomainError
 from edudx.core.idempotency import idempotent
 from edudx.org.api import ERRORS, IDEMPOTENT, create_response, json_body
 from edudx.records import selectors as records_selectors
 
-from . import selectors, services
+from . import cartridge, selectors, services
 from .models import Status
 
 # An optional multipart file parameter (ninja reads the default as the parameter kind).
@@ -385,3 +388,39 @@ def send_to_gradebook(request, assignment_id: int, payload: GradebookIn):
         actor=request.user, assignment=a, term_number=payload.term, kind=payload.kind
     )
     return {"sent": r.sent, "created": r.created, "updated": r.updated}
+
+
+# --- IMS Common Cartridge 1.3 --------------------------------------------------------------
+
+
+@router.get(
+    "/lessons/{lesson_id}/cartridge",
+    response={200: None, **ERRORS},
+    summary="Export a lesson as IMS Common Cartridge 1.3 (.imscc)",
+)
+def export_cartridge(request, lesson_id: int):
+    lesson = selectors.lesson_get(actor=request.user, lesson_id=lesson_id)
+    response = HttpResponse(cartridge.export_lesson(lesson), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="lesson-{lesson.pk}.imscc"'
+    return response
+
+
+@router.post(
+    "/online-classes/{class_id}/cartridge",
+    response={201: LessonOut, **ERRORS},
+    summary="Import an IMS Common Cartridge lesson (its files and links go to review)",
+    openapi_extra=IDEMPOTENT,
+)
+def import_cartridge(request, class_id: int, file: File[UploadedFile]):
+    oc = selectors.online_class_get(actor=request.user, class_id=class_id)
+    services.require_teacher(request.user, oc)
+    data = file.read(cartridge.MAX_ENTRY + 1)
+    if len(data) > cartridge.MAX_ENTRY:
+        raise DomainError("learning.cartridge", _("Gói quá lớn."), field="file")
+    body = json.dumps({"cartridge": hashlib.sha256(data).hexdigest()}).encode()
+
+    def run() -> dict:
+        lesson, _created = cartridge.import_lesson(actor=request.user, online_class=oc, data=data)
+        return json_body(LessonOut, render_lesson(lesson))
+
+    return idempotent(_Hashed(request, body), actor_key=actor_key(request), run=run)

@@ -22,7 +22,7 @@ from edudx.people.models import Student, StudentStatus
 from edudx.records import selectors as records_selectors
 from edudx.records.models import CurriculumSubject, SubjectKind
 
-from .models import Assignment, LiveSession, OnlineClass, Status, Submission
+from .models import Assignment, Lesson, LiveSession, OnlineClass, Status, Submission
 
 PRIMARY = range(1, 6)
 SECONDARY = range(6, 13)
@@ -184,3 +184,14 @@ def student_status(actor, assignment: Assignment, now=None) -> str | None:
     if s is not None:
         return Status.GRADED if s.graded_at else Status.LATE if s.late else Status.SUBMITTED
     return Status.MISSING if (now or timezone.now()) > assignment.due_at else Status.OPEN
+
+
+def lesson_get(*, actor, lesson_id: int) -> Lesson:
+    lesson = (
+        Lesson.objects.filter(online_class__in=online_classes(actor=actor), pk=lesson_id)
+        .select_related("online_class")
+        .first()
+    )
+    if lesson is None:
+        raise NotFound("learning.lesson", _("Không tìm thấy bài học."))
+    return lesson

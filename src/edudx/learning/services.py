@@ -45,7 +45,7 @@ ATTACHMENT_TYPES = SUBMISSION_TYPES | {content_files.PPTX, content_files.XLSX}
 MAX_SUBMISSION_BYTES = 20 * content_files.MB
 
 
-def _require_teacher(actor, oc: OnlineClass) -> None:
+def require_teacher(actor, oc: OnlineClass) -> None:
     if not selectors.is_teacher(actor, oc):
         raise Forbidden(
             "learning.forbidden",
@@ -150,7 +150,7 @@ def lesson_create(
     resource_ids=(),
     topic_id: int | None = None,
 ) -> Lesson:
-    _require_teacher(actor, online_class)
+    require_teacher(actor, online_class)
     title = _title(title)
     resources = _resources(actor, resource_ids)
     topic = None
@@ -176,7 +176,7 @@ def assignment_create(
     resource_ids=(),
     attachments: list[Upload] = (),
 ) -> Assignment:
-    _require_teacher(actor, online_class)
+    require_teacher(actor, online_class)
     title = _title(title)
     if due_at is None:
         raise DomainError("learning.due_at", _("Thiếu hạn nộp."), field="due_at")
@@ -218,7 +218,7 @@ def live_session_record(
 ) -> LiveSession:
     """Record a live lesson held online: its link, date, the periods it counts for (T06/T07)
     and who attended."""
-    _require_teacher(actor, online_class)
+    require_teacher(actor, online_class)
     url = (url or "").strip()
     if not url.startswith(("https://", "http://")) or " " in url or len(url) > 500:
         raise DomainError(
@@ -328,7 +328,7 @@ def _score(value) -> Decimal:
 
 def submission_grade(*, actor, submission: Submission, score, comment: str = "") -> Submission:
     oc = submission.assignment.online_class
-    _require_teacher(actor, oc)
+    require_teacher(actor, oc)
     value = _score(score)
     with transaction.atomic():
         old = submission.score
@@ -363,7 +363,7 @@ def assignment_send_to_gradebook(
     that the actor teaches the subject, the column exists for the subject, and the term is
     not locked (a locked term is a 409 and nothing is written)."""
     oc = assignment.online_class
-    _require_teacher(actor, oc)
+    require_teacher(actor, oc)
     if kind not in REGULAR_KINDS:
         raise DomainError(
             "learning.gradebook.kind",
