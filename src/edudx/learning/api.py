@@ -25,7 +25,7 @@ from edudx.core.idempotency import idempotent
 from edudx.org.api import ERRORS, IDEMPOTENT, create_response, json_body
 from edudx.records import selectors as records_selectors
 
-from . import cartridge, selectors, services
+from . import cartridge, selectors, services, training
 from .models import Status
 
 # An optional multipart file parameter (ninja reads the default as the parameter kind).
@@ -424,3 +424,126 @@ def import_cartridge(request, class_id: int, file: File[UploadedFile]):
         return json_body(LessonOut, render_lesson(lesson))
 
     return idempotent(_Hashed(request, body), actor_key=actor_key(request), run=run)
+
+
+# --- professional development (T20/T21) ------------------------------------------------------
+
+
+class ProfileIn(Schema):
+    digital_competence: str = Field(..., description="basic, intermediate or advanced")
+    goals: str = ""
+
+
+class ProfileOut(Schema):
+    staff_id: int
+    digital_competence: str
+    goals: str
+
+
+@router.post(
+    "/training/profile",
+    response={200: ProfileOut, **ERRORS},
+    summary="Create or update the caller's training profile (T21)",
+)
+def save_profile(request, payload: ProfileIn):
+    p = training.profile_save(actor=request.user, **payload.model_dump())
+    return {"staff_id": p.staff_id, "digital_competence": p.digital_competence, "goals": p.goals}
+
+
+class QuestionOut(Schema):
+    text: str
+    options: list[str]
+
+
+class CourseOut(Schema):
+    id: int
+    title: str
+    description: str
+    provider: str
+    resource_ids: list[int]
+    questions: list[QuestionOut]
+    pass_percent: int
+
+
+@router.get(
+    "/training/courses",
+    response={200: list[CourseOut], **ERRORS},
+    summary="Professional-development courses offered to the caller (answers not included)",
+)
+def list_courses(request):
+    return [
+        {
+            "id": c.pk,
+            "title": c.title,
+            "description": c.description,
+            "provider": c.provider.name,
+            "resource_ids": sorted(r.pk for r in c.resources.all()),
+            "questions": [{"text": q["text"], "options": q["options"]} for q in c.questions],
+            "pass_percent": c.pass_percent,
+        }
+        for c in training.courses_for(actor=request.user).prefetch_related("resources")
+    ]
+
+
+class EnrolmentOut(Schema):
+    id: int
+    course_id: int
+    attempts: int
+    best_percent: int | None
+    completed_at: dt.datetime | None
+    certificate_reference: str
+    certificate_url: str | None
+
+
+def render_enrolment(e) -> dict:
+    return {
+        "id": e.pk,
+        "course_id": e.course_id,
+        "attempts": e.attempts,
+        "best_percent": e.best_percent,
+        "completed_at": e.completed_at,
+        "certificate_reference": e.certificate_reference,
+        "certificate_url": f"/api/v1/training/enrolments/{e.pk}/certificate"
+        if e.certificate_reference
+        else None,
+    }
+
+
+@router.post(
+    "/training/courses/{course_id}/enrolments",
+    response={200: EnrolmentOut, **ERRORS},
+    summary="Enrol in a course (again: the same enrolment)",
+)
+def enrol(request, course_id: int):
+    course = training.course_get(actor=request.user, course_id=course_id)
+    return render_enrolment(training.enrol(actor=request.user, course=course))
+
+
+class AttemptIn(Schema):
+    answers: list[int]
+
+
+@router.post(
+    "/training/enrolments/{enrolment_id}/attempts",
+    response={200: EnrolmentOut, **ERRORS},
+    summary="Take the course's assessment; passing completes it and issues the certificate",
+)
+def take_attempt(request, enrolment_id: int, payload: AttemptIn):
+    e = training.enrolment_get(actor=request.user, enrolment_id=enrolment_id)
+    return render_enrolment(
+        training.attempt(actor=request.user, enrolment=e, answers=payload.answers)
+    )
+
+
+@router.get(
+    "/training/enrolments/{enrolment_id}/certificate",
+    response={200: None, **ERRORS},
+    summary="The signed PDF certificate of a completed course",
+)
+def certificate(request, enrolment_id: int):
+    e = training.enrolment_get(actor=request.user, enrolment_id=enrolment_id)
+    if not e.certificate_pdf:
+        raise DomainError("learning.certificate", _("Chưa hoàn thành khoá học."), field="enrolment")
+    response = HttpResponse(bytes(e.certificate_pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{e.certificate_reference}.pdf"'
+    return response

@@ -146,3 +146,72 @@ class Status(models.TextChoices):
     LATE = "late", _("Nộp muộn")
     GRADED = "graded", _("Đã chấm")
     MISSING = "missing", _("Quá hạn, chưa nộp")
+
+
+# --- teacher professional development (T20/T21) ---------------------------------------------
+
+
+class CompetenceLevel(models.TextChoices):
+    BASIC = "basic", _("Cơ bản")
+    INTERMEDIATE = "intermediate", _("Trung bình")
+    ADVANCED = "advanced", _("Nâng cao")
+
+
+class TrainingProfile(ExchangeModel):
+    """A staff member's self-training profile (T21: a teacher with a profile and account)."""
+
+    staff = models.OneToOneField(
+        StaffMember, on_delete=models.CASCADE, related_name="training_profile"
+    )
+    digital_competence = models.CharField(
+        max_length=15, choices=CompetenceLevel.choices, default=CompetenceLevel.BASIC
+    )
+    goals = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.digital_competence}"
+
+
+class Course(ExchangeModel):
+    """A professional-development course: repository resources and a multiple-choice
+    assessment (`questions`: [{"text", "options": [...], "answer": index}]); completed at
+    `pass_percent` or above. `digital_competence` courses count for T20."""
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    provider = models.ForeignKey(
+        "org.OrgUnit", on_delete=models.PROTECT, related_name="training_courses"
+    )
+    resources = models.ManyToManyField(Resource, blank=True, related_name="courses")
+    questions = models.JSONField(default=list)
+    pass_percent = models.PositiveSmallIntegerField(default=70)
+    digital_competence = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CourseEnrolment(ExchangeModel):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrolments")
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.CASCADE, related_name="course_enrolments"
+    )
+    best_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    certificate_reference = models.CharField(max_length=40, blank=True)
+    certificate_pdf = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "staff"], name="uniq_course_enrolment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}:{self.staff_id}"
