@@ -132,3 +132,46 @@ def test_coverage_api(district, principal, toan):
     # Another school's figures are not this principal's.
     other = p.get(f"{API}/content/coverage", {"unit_id": district.school_b.pk})
     assert other.status_code == 404
+
+
+@pytest.mark.parametrize("q", ["", "phan so"])
+def test_resource_list_query_count_does_not_grow(district, teacher, principal, toan, q):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from edudx.content import services
+    from edudx.content.services import ResourceData
+
+    from .conftest import pdf_upload, publish
+
+    p = token_client(principal)
+
+    def add(n):
+        for i in range(n):
+            r = services.resource_create(
+                actor=teacher,
+                data=ResourceData(
+                    title=f"Phân số {i}",
+                    type="document",
+                    subject_id=toan.pk,
+                    grade=6,
+                    licence="cc-by",
+                    author="A",
+                    topic_ids=[topic(toan, "6.phanso").pk],
+                ),  # fmt: skip
+                upload=pdf_upload(),
+            )
+            publish(r, principal)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            body = p.get(f"{API}/resources", {"q": q}).json()
+        return len(ctx.captured_queries), len(body["items"])
+
+    p.get(f"{API}/resources")  # the token's first use records last_used_at (one UPDATE)
+    add(2)
+    few = count()
+    add(5)
+    many = count()
+    assert (few[1], many[1]) == (2, 7)
+    assert many[0] == few[0]
