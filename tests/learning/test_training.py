@@ -104,3 +104,21 @@ def test_training_api(district, course):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     other = token_client(district.teacher_user(district.teacher_b))
     assert other.get(done["certificate_url"]).status_code == 404
+
+
+def test_training_page(client, district, course):
+    from django.urls import reverse
+
+    from tests.pages.conftest import otp_login
+
+    teacher = district.teacher_user()
+    otp_login(client, teacher)
+    url = reverse("learning:training")
+    assert "Năng lực số cho giáo viên" in client.get(url).content.decode()
+    client.post(url, {"action": "profile", "digital_competence": "advanced"})
+    client.post(url, {"action": "attempt", "course": course.pk, "q0": "1", "q1": "2"})
+    page = client.get(url).content.decode()
+    assert "Đã hoàn thành" in page
+    e = course.enrolments.get()
+    pdf = client.get(reverse("learning:certificate", args=[e.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -12,6 +12,9 @@ class LearningConfig(AppConfig):
         see edudx.core.templatetags.edudx_ui.nav_items."""
         from django.utils.translation import gettext as _  # noqa: PLC0415 — per request
 
+        entries = []
         if roles & {"teacher", "homeroom_teacher", "student", "guardian", "principal"}:
-            return [("learning", _("Lớp trực tuyến"), "learning:index")]
-        return []
+            entries.append(("learning", _("Lớp trực tuyến"), "learning:index"))
+        if roles & {"teacher", "homeroom_teacher", "principal", "clerk"}:
+            entries.append(("learning_training", _("Bồi dưỡng"), "learning:training"))
+        return entries

@@ -13,4 +13,10 @@ urlpatterns = [
         name="attachment",
     ),
     path("s/<int:submission_id>/file/", views.submission_file_view, name="submission_file"),
+    path("training/", views.training_view, name="training"),
+    path(
+        "training/certificates/<int:enrolment_id>/",
+        views.certificate_view,
+        name="certificate",
+    ),
 ]

@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -18,8 +18,8 @@ from edudx.content.services import Upload
 from edudx.core.errors import DomainError, DomainErrors
 from edudx.records import selectors as records_selectors
 
-from . import selectors, services
-from .models import Attachment
+from . import selectors, services, training
+from .models import Attachment, CompetenceLevel, CourseEnrolment, TrainingProfile
 
 
 def _int(value) -> int | None:
@@ -241,3 +241,75 @@ def submission_file_view(request, submission_id: int):
     if not s.file:
         raise Http404
     return _serve(s.file, s.file_name, s.mime)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_view(request):
+    """A teacher's professional development: profile, courses, assessment, certificates."""
+    if request.method == "POST":
+        p = request.POST
+        try:
+            if p.get("action") == "profile":
+                training.profile_save(
+                    actor=request.user,
+                    digital_competence=p.get("digital_competence", ""),
+                    goals=p.get("goals", ""),
+                )
+                messages.success(request, _("Đã lưu hồ sơ bồi dưỡng."))
+            elif p.get("action") == "attempt":
+                course = training.course_get(
+                    actor=request.user, course_id=_int(p.get("course")) or 0
+                )
+                e = training.enrol(actor=request.user, course=course)
+                answers = [_int(p.get(f"q{i}")) for i in range(len(course.questions))]
+                e = training.attempt(
+                    actor=request.user,
+                    enrolment=e,
+                    answers=[-1 if a is None else a for a in answers],
+                )
+                if e.completed_at:
+                    messages.success(
+                        request, _("Đạt %(p)s%%: đã hoàn thành khoá học.") % {"p": e.best_percent}
+                    )
+                else:
+                    messages.warning(
+                        request,
+                        _("Chưa đạt (%(p)s%%). Hãy ôn lại và làm lại.") % {"p": e.best_percent},
+                    )
+        except DomainError as exc:
+            _errors(request, exc)
+        return redirect("learning:training")
+    try:
+        courses = list(training.courses_for(actor=request.user).prefetch_related("resources"))
+    except DomainError:
+        raise Http404 from None
+    enrolments = {
+        e.course_id: e
+        for e in CourseEnrolment.objects.filter(
+            staff__person_id=request.user.person_id, course__in=courses
+        )
+    }
+    profile = TrainingProfile.objects.filter(staff__person_id=request.user.person_id).first()
+    return render(
+        request,
+        "learning/training.html",
+        {
+            "rows": [(c, enrolments.get(c.pk)) for c in courses],
+            "profile": profile,
+            "levels": CompetenceLevel.choices,
+        },
+    )
+
+
+@login_required
+def certificate_view(request, enrolment_id: int):
+    try:
+        e = training.enrolment_get(actor=request.user, enrolment_id=enrolment_id)
+    except DomainError:
+        raise Http404 from None
+    if not e.certificate_pdf:
+        raise Http404
+    response = HttpResponse(bytes(e.certificate_pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{e.certificate_reference}.pdf"'
+    return response
