@@ -1,3 +1,22 @@
-app_name = "learning"
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "learning"
+urlpatterns = [
+    path("", views.index_view, name="index"),
+    path("c/<int:class_id>/", views.class_view, name="class"),
+    path("a/<int:assignment_id>/", views.assignment_view, name="assignment"),
+    path(
+        "a/<int:assignment_id>/attachments/<int:attachment_id>/",
+        views.attachment_view,
+        name="attachment",
+    ),
+    path("s/<int:submission_id>/file/", views.submission_file_view, name="submission_file"),
+    path("training/", views.training_view, name="training"),
+    path(
+        "training/certificates/<int:enrolment_id>/",
+        views.certificate_view,
+        name="certificate",
+    ),
+]

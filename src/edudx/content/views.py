@@ -1,0 +1,342 @@
+"""Repository pages: search, upload, a resource with its preview, moderation, curriculum
+browsing and T05 coverage. Thin: parse, call a scoped selector or a service, render.
+
+Files are served from our origin only after the selector's scope check. PDF, image, audio
+and video previews embed our own URL (`resource_file`, framed by our pages only). HTML5
+simulation packages are served from a separate path (`/content/sim/<signed token>/…`)
+with the CSP `sandbox allow-scripts` header: the page runs in an opaque origin, so its
+scripts cannot read our cookies, call our API with the session, or reach the parent page.
+The path carries a short-lived signed token instead of the session, so nothing in it
+depends on who is signed in."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods
+
+from edudx.core.errors import DomainError, DomainErrors
+from edudx.records.models import CurriculumSubject, Subject
+
+from . import coverage as coverage_mod
+from . import files, selectors, services
+from .models import Language, Licence, PublishScope, Resource, ResourceStatus, ResourceType
+
+SIM_SALT = "content.sim"
+SIM_MAX_AGE = 3600
+SIM_CSP = (
+    "sandbox allow-scripts allow-forms allow-popups; default-src 'self' data: blob: "
+    "'unsafe-inline' 'unsafe-eval'; connect-src 'none'; frame-ancestors 'self'; form-action 'none'"
+)
+PREVIEW_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'self'"
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _errors(request, exc: DomainError) -> None:
+    items = exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]
+    for i in items:
+        messages.error(request, i["message"])
+
+
+def _choices() -> dict:
+    return {
+        "types": ResourceType.choices,
+        "languages": Language.choices,
+        "licences": Licence.choices,
+        "grades": range(1, 13),
+        "scopes": PublishScope.choices,
+    }
+
+
+@login_required
+def search_view(request):
+    g = request.GET
+    grade = _int(g.get("grade"))
+    subject_id = _int(g.get("subject"))
+    filters = {
+        "q": (g.get("q") or "").strip()[:200],
+        "grade": grade,
+        "subject_id": subject_id,
+        "type": g.get("type") if g.get("type") in ResourceType.values else None,
+        "topic_id": _int(g.get("topic")),
+    }
+    qs = selectors.resource_search(actor=request.user, **filters)
+    page = Paginator(qs, 20).get_page(g.get("page"))
+    subjects = (
+        [c.subject for c in selectors.subjects_of_grade(grade)]
+        if grade
+        else list(Subject.objects.all())
+    )
+    topics = list(selectors.topics_of(subject_id, grade)) if grade and subject_id else []
+    return render(
+        request,
+        "content/search.html",
+        {
+            "page": page,
+            "filters": filters,
+            "subjects": subjects,
+            "topics": topics,
+            "searched": any(v for v in filters.values()),
+            **_choices(),
+        },
+    )
+
+
+def _form_data(post) -> services.ResourceData:
+    return services.ResourceData(
+        title=post.get("title", ""),
+        type=post.get("type", ""),
+        subject_id=_int(post.get("subject")) or 0,
+        grade=_int(post.get("grade")) or 0,
+        licence=post.get("licence", ""),
+        author=post.get("author", ""),
+        description=post.get("description", ""),
+        body=post.get("body", ""),
+        language=post.get("language") or Language.VIETNAMESE,
+        topic_ids=[i for i in (_int(x) for x in post.getlist("topics")) if i],
+        outcome_ids=[i for i in (_int(x) for x in post.getlist("outcomes")) if i],
+        external_url=post.get("external_url", ""),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload_view(request):
+    data = request.POST if request.method == "POST" else request.GET
+    grade = _int(data.get("grade")) or 6
+    subject_id = _int(data.get("subject"))
+    if request.method == "POST" and data.get("action") == "save":
+        f = request.FILES.get("file")
+        try:
+            r = services.resource_create(
+                actor=request.user,
+                data=_form_data(request.POST),
+                upload=services.Upload(f, f.size, f.name) if f else None,
+            )
+        except DomainError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Đã gửi học liệu “%(t)s” chờ duyệt.") % {"t": r.title})
+            return redirect("content:detail", resource_id=r.pk)
+    subjects = [
+        c.subject for c in CurriculumSubject.objects.filter(grade=grade).select_related("subject")
+    ]
+    topics = (
+        list(selectors.topics_of(subject_id, grade).prefetch_related("outcomes"))
+        if subject_id
+        else []
+    )
+    return render(
+        request,
+        "content/upload.html",
+        {
+            "form": data,
+            "grade": grade,
+            "subject_id": subject_id,
+            "subjects": subjects,
+            "topics": topics,
+            "chosen_topics": {_int(x) for x in data.getlist("topics")},
+            "max_mb": files.MAX_UPLOAD_BYTES // files.MB,
+            **_choices(),
+        },
+    )
+
+
+def _preview_kind(r) -> str:
+    if r.type == ResourceType.SIMULATION and r.entry_page:
+        return "simulation"
+    if r.mime == files.PDF:
+        return "pdf"
+    if r.mime in files.IMAGES:
+        return "image"
+    if r.mime in files.AUDIO:
+        return "audio"
+    if r.mime in files.VIDEO:
+        return "video"
+    return ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def detail_view(request, resource_id: int):
+    try:
+        r = selectors.resource_get(actor=request.user, resource_id=resource_id)
+    except DomainError:
+        raise Http404 from None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "review":
+                services.resource_review(
+                    actor=request.user,
+                    resource=r,
+                    approve=request.POST.get("decision") == "approve",
+                    comment=request.POST.get("comment", ""),
+                )
+                messages.success(request, _("Đã ghi kết quả thẩm định."))
+            elif action == "publish":
+                services.resource_publish(
+                    actor=request.user, resource=r, scope=request.POST.get("scope", "")
+                )
+                messages.success(request, _("Đã xuất bản học liệu."))
+            elif action == "rate":
+                services.resource_rate(
+                    actor=request.user, resource=r, stars=_int(request.POST.get("stars")) or 0
+                )
+                messages.success(request, _("Cảm ơn bạn đã đánh giá."))
+            elif action == "comment":
+                services.resource_comment(
+                    actor=request.user, resource=r, text=request.POST.get("text", "")
+                )
+                messages.success(request, _("Đã gửi bình luận."))
+        except DomainError as exc:
+            _errors(request, exc)
+        return redirect("content:detail", resource_id=r.pk)
+    if r.status == ResourceStatus.PUBLISHED:
+        services.resource_viewed(r)
+    kind = _preview_kind(r)
+    sim_url = ""
+    if kind == "simulation":
+        token = signing.dumps(r.pk, salt=SIM_SALT)
+        sim_url = reverse("content:sim", kwargs={"token": token, "name": r.entry_page})
+    return render(
+        request,
+        "content/detail.html",
+        {
+            "r": r,
+            "kind": kind,
+            "sim_url": sim_url,
+            "topics": list(r.topics.all()),
+            "outcomes": list(r.outcomes.select_related("topic")),
+            "reviews": list(r.reviews.select_related("actor")),
+            "comments": list(r.comments.select_related("user")),
+            "may_review": selectors.may_review(request.user, r),
+            "scopes": PublishScope.choices,
+            "stars": range(1, 6),
+        },
+    )
+
+
+def _file_response(r, *, attachment: bool) -> FileResponse:
+    response = FileResponse(
+        r.file.open("rb"), as_attachment=attachment, filename=r.file_name, content_type=r.mime
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = PREVIEW_CSP
+    return response
+
+
+@login_required
+@xframe_options_sameorigin
+def file_view(request, resource_id: int):
+    """The file inline, for the preview frame (PDF) or tag (image, audio, video)."""
+    try:
+        r = selectors.resource_get(actor=request.user, resource_id=resource_id)
+    except DomainError:
+        raise Http404 from None
+    if not r.file or r.type == ResourceType.SIMULATION:
+        raise Http404
+    return _file_response(r, attachment=False)
+
+
+@login_required
+def download_view(request, resource_id: int):
+    try:
+        r = selectors.resource_get(actor=request.user, resource_id=resource_id)
+    except DomainError:
+        raise Http404 from None
+    if not r.file:
+        raise Http404
+    services.resource_downloaded(r)
+    return _file_response(r, attachment=True)
+
+
+@xframe_options_sameorigin
+def sim_view(request, token: str, name: str):
+    """A file of a simulation package, sandboxed; see the module docstring."""
+    try:
+        resource_id = signing.loads(token, salt=SIM_SALT, max_age=SIM_MAX_AGE)
+    except signing.BadSignature:
+        raise Http404 from None
+    r = Resource.objects.filter(pk=resource_id, type=ResourceType.SIMULATION).first()
+    member = files.zip_member(name)
+    if r is None or not r.file or member is None:
+        raise Http404
+    with r.file.open("rb") as f:
+        data = files.zip_read(f, member)
+    if data is None:
+        raise Http404
+    response = HttpResponse(data, content_type=files.serve_type(member))
+    response["Content-Security-Policy"] = SIM_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+@login_required
+def review_view(request):
+    return render(
+        request,
+        "content/review.html",
+        {"queue": list(selectors.review_queue(actor=request.user)[:200])},
+    )
+
+
+@login_required
+def mine_view(request):
+    rows = selectors.my_resources(actor=request.user).prefetch_related("reviews")[:200]
+    return render(request, "content/mine.html", {"rows": rows})
+
+
+@login_required
+def curriculum_view(request):
+    grade = _int(request.GET.get("grade")) or 1
+    subject_id = _int(request.GET.get("subject"))
+    return render(
+        request,
+        "content/curriculum.html",
+        {
+            "grade": grade,
+            "grades": range(1, 13),
+            "subject_id": subject_id,
+            "subjects": list(selectors.subjects_of_grade(grade)),
+            "topics": list(selectors.topic_tree(grade=grade, subject_id=subject_id)),
+        },
+    )
+
+
+@login_required
+def coverage_view(request):
+    units = selectors.coverage_units(actor=request.user)
+    unit_id = _int(request.GET.get("unit")) or (units[0].pk if units else None)
+    grade = _int(request.GET.get("grade"))
+    result = None
+    if unit_id:
+        try:
+            unit = selectors.coverage_unit_get(actor=request.user, unit_id=unit_id)
+        except DomainError:
+            raise Http404 from None
+        result = coverage_mod.coverage(unit=unit, grades=[grade] if grade else None)
+    return render(
+        request,
+        "content/coverage.html",
+        {
+            "units": units,
+            "unit_id": unit_id,
+            "grade": grade,
+            "grades": range(1, 13),
+            "result": result,
+        },
+    )

@@ -1,0 +1,254 @@
+"""Teacher professional development (T20/T21): training profiles, courses with an
+assessment, completion, and a certificate as a signed PDF (core.pdf + core.signing).
+
+A course is created by an officer or principal for their unit (`provider`); staff under
+that unit enrol, read its resources and take its assessment as often as they like; the
+best score counts, and reaching `pass_percent` completes the course and issues the
+certificate — rendered by `core.pdf.render_document` and signed (PAdES) with the course
+creator's key, found as records' transcripts find a signer (`signer_for`: the configured
+key of the user or the unit, else the demo CA when demo keys are allowed)."""
+
+import datetime as dt
+import secrets
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from edudx.accounts.models import UNIT_WIDE_ROLES, RoleAssignment
+from edudx.audit.services import audit_record
+from edudx.core import pdf, signing
+from edudx.core.api_errors import Forbidden
+from edudx.core.errors import DomainError, NotFound
+from edudx.core.scope import scope_of
+from edudx.org.models import OrgUnit, path_upper
+from edudx.people.models import StaffMember
+from edudx.records.transcripts_services import signer_for
+
+from .models import CompetenceLevel, Course, CourseEnrolment, TrainingProfile
+
+CERT_FIELD = "issuer"
+
+
+def _staff_of(actor) -> StaffMember:
+    staff = (
+        StaffMember.objects.filter(
+            person_id=getattr(actor, "person_id", None), end_date__isnull=True
+        )
+        .select_related("unit", "person")
+        .first()
+    )
+    if staff is None:
+        raise Forbidden(
+            "learning.training.not_staff", _("Chỉ cán bộ, giáo viên mới tham gia bồi dưỡng.")
+        )
+    return staff
+
+
+def profile_save(*, actor, digital_competence: str, goals: str = "") -> TrainingProfile:
+    if digital_competence not in CompetenceLevel.values:
+        raise DomainError(
+            "learning.training.level",
+            _("Mức năng lực số không hợp lệ."),
+            field="digital_competence",
+        )
+    staff = _staff_of(actor)
+    with transaction.atomic():
+        profile, _created = TrainingProfile.objects.update_or_create(
+            staff=staff, defaults={"digital_competence": digital_competence, "goals": goals or ""}
+        )
+    return profile
+
+
+def _check_questions(questions) -> list[dict]:
+    if not isinstance(questions, list) or not questions:
+        raise DomainError(
+            "learning.training.questions", _("Khoá học cần ít nhất một câu hỏi."), field="questions"
+        )
+    out = []
+    for i, q in enumerate(questions, start=1):
+        options = q.get("options") if isinstance(q, dict) else None
+        answer = q.get("answer") if isinstance(q, dict) else None
+        if (
+            not isinstance(options, list)
+            or len(options) < 2
+            or not isinstance(answer, int)
+            or not 0 <= answer < len(options)
+            or not str(q.get("text", "")).strip()
+        ):
+            raise DomainError(
+                "learning.training.questions",
+                _("Câu hỏi %(n)s cần nội dung, ít nhất hai phương án và đáp án đúng.") % {"n": i},
+                field="questions",
+                row=i,
+            )
+        out.append(
+            {"text": str(q["text"]).strip(), "options": [str(o) for o in options], "answer": answer}
+        )
+    return out
+
+
+def course_create(
+    *, actor, provider: OrgUnit, title: str, questions, description: str = "", resource_ids=(),
+    pass_percent: int = 70, digital_competence: bool = True,
+) -> Course:  # fmt: skip
+    if (
+        not scope_of(actor).everything
+        and not RoleAssignment.objects.filter(
+            user=actor,
+            role__in=UNIT_WIDE_ROLES,
+            unit__path__in=[provider.path[:i] for i in range(7, len(provider.path) + 1, 7)],
+        ).exists()
+    ):
+        raise Forbidden("learning.training.forbidden", _("Bạn không quản lý đơn vị này."))
+    title = " ".join((title or "").split())
+    if not title:
+        raise DomainError("learning.title", _("Thiếu tiêu đề."), field="title")
+    if not 1 <= int(pass_percent) <= 100:
+        raise DomainError(
+            "learning.training.pass", _("Ngưỡng đạt từ 1 đến 100%."), field="pass_percent"
+        )
+    checked = _check_questions(questions)
+    with transaction.atomic():
+        course = Course.objects.create(
+            title=title[:200], description=description or "", provider=provider, questions=checked,
+            pass_percent=pass_percent, digital_competence=digital_competence, created_by=actor,
+        )  # fmt: skip
+        course.resources.set(list(resource_ids or ()))
+    return course
+
+
+def courses_for(*, actor):
+    """Courses offered to the actor: those of a unit above their post."""
+    staff = _staff_of(actor)
+    paths = [staff.unit.path[:i] for i in range(7, len(staff.unit.path) + 1, 7)]
+    return Course.objects.filter(provider__path__in=paths).select_related("provider")
+
+
+def course_get(*, actor, course_id: int) -> Course:
+    course = courses_for(actor=actor).filter(pk=course_id).first()
+    if course is None:
+        raise NotFound("learning.course", _("Không tìm thấy khoá học."))
+    return course
+
+
+def enrol(*, actor, course: Course) -> CourseEnrolment:
+    staff = _staff_of(actor)
+    enrolment, _created = CourseEnrolment.objects.get_or_create(course=course, staff=staff)
+    return enrolment
+
+
+def enrolment_get(*, actor, enrolment_id: int) -> CourseEnrolment:
+    e = (
+        CourseEnrolment.objects.filter(
+            pk=enrolment_id, staff__person_id=getattr(actor, "person_id", -1)
+        )
+        .select_related("course__provider", "staff__person", "staff__unit")
+        .first()
+    )
+    if e is None:
+        raise NotFound("learning.enrolment", _("Không tìm thấy ghi danh."))
+    return e
+
+
+def attempt(*, actor, enrolment: CourseEnrolment, answers: list[int], now=None) -> CourseEnrolment:
+    """Grade an attempt; the first passing one completes the course and issues the
+    signed certificate."""
+    questions = enrolment.course.questions
+    if not isinstance(answers, list) or len(answers) != len(questions):
+        raise DomainError(
+            "learning.training.answers",
+            _("Cần trả lời đủ %(n)s câu.") % {"n": len(questions)},
+            field="answers",
+        )
+    right = sum(1 for q, a in zip(questions, answers, strict=True) if a == q["answer"])
+    percent = round(100 * right / len(questions))
+    now = now or timezone.now()
+    with transaction.atomic():
+        e = CourseEnrolment.objects.select_for_update().get(pk=enrolment.pk)
+        e.attempts += 1
+        e.best_percent = max(e.best_percent or 0, percent)
+        newly = e.completed_at is None and percent >= e.course.pass_percent
+        if newly:
+            e.completed_at = now
+            e.certificate_reference = f"BD-{now:%Y}-{secrets.token_hex(4).upper()}"
+            e.certificate_pdf = certificate_pdf(e)
+        e.save()
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type="learning.course_enrolment",
+            object_id=e.pk,
+            object_repr=f"{e.course.title} · {e.staff.person.full_name}",
+            changes={"percent": [None, percent], "completed": [None, bool(e.completed_at)]},
+        )
+    return e
+
+
+def certificate_pdf(e: CourseEnrolment) -> bytes:
+    course = e.course
+    completed = timezone.localtime(e.completed_at).strftime("%d/%m/%Y")
+    text = _(
+        "Chứng nhận %(name)s (%(unit)s) đã hoàn thành khoá bồi dưỡng “%(course)s” "
+        "với kết quả %(p)s%%."
+    ) % {
+        "name": e.staff.person.full_name,
+        "unit": e.staff.unit.name,
+        "course": course.title,
+        "p": e.best_percent,
+    }
+    rendered = pdf.render_document(
+        pdf.DocumentSpec(
+            title=_("GIẤY CHỨNG NHẬN HOÀN THÀNH BỒI DƯỠNG"),
+            issuer_lines=[course.provider.name],
+            place_date=_("Ngày %(d)s") % {"d": completed},
+            paragraphs=[text],
+            signatures=[
+                pdf.SignatureSlot(CERT_FIELD, _("ĐƠN VỊ TỔ CHỨC BỒI DƯỠNG"), course.provider.name)
+            ],
+            reference=e.certificate_reference,
+        )
+    )
+    signer = signer_for(course.created_by, course.provider)
+    return signing.sign_pdf(
+        rendered.data,
+        signer=signer,
+        field_name=CERT_FIELD,
+        reason=_("Chứng nhận hoàn thành bồi dưỡng"),
+        box=rendered.signature_boxes.get(CERT_FIELD),
+    )
+
+
+# --- monitoring: T20, T21 ----------------------------------------------------------------------
+
+
+def _staff_under(unit: OrgUnit, kinds=None):
+    qs = StaffMember.objects.filter(
+        end_date__isnull=True, unit__path__gte=unit.path, unit__path__lt=path_upper(unit.path)
+    )
+    return qs.filter(kind__in=kinds) if kinds else qs
+
+
+def trained_staff(*, unit: OrgUnit, since: dt.date | None = None) -> tuple[int, int]:
+    """T20: (teachers and managers under `unit` who completed a digital-competence course
+    [since a date], all of them)."""
+    staff = _staff_under(unit)
+    done = CourseEnrolment.objects.filter(
+        staff_id=OuterRef("pk"), completed_at__isnull=False, course__digital_competence=True
+    )
+    if since:
+        done = done.filter(completed_at__date__gte=since)
+    return staff.filter(Exists(done)).count(), staff.count()
+
+
+def teachers_with_profile(*, unit: OrgUnit) -> tuple[int, int]:
+    """T21: (teachers under `unit` with a training profile and a user account, teachers)."""
+    from edudx.accounts.models import User  # noqa: PLC0415 — only for this count
+
+    teachers = _staff_under(unit, kinds=["teacher"])
+    with_both = teachers.filter(
+        Exists(TrainingProfile.objects.filter(staff_id=OuterRef("pk"))),
+        Exists(User.objects.filter(person_id=OuterRef("person_id"), is_active=True)),
+    )
+    return with_both.count(), teachers.count()

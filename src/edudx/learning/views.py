@@ -1,0 +1,315 @@
+"""Online-class pages, phone first. Thin: parse, call a scoped selector or a service, render;
+every form posts back and redirects (post/redirect/get)."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from edudx.content import selectors as content_selectors
+from edudx.content.models import ResourceStatus
+from edudx.content.services import Upload
+from edudx.core.errors import DomainError, DomainErrors
+from edudx.records import selectors as records_selectors
+
+from . import selectors, services, training
+from .models import Attachment, CompetenceLevel, CourseEnrolment, TrainingProfile
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _errors(request, exc: DomainError) -> None:
+    items = exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]
+    for i in items:
+        messages.error(request, i["message"])
+
+
+def _upload(f) -> Upload | None:
+    return Upload(f, f.size, f.name) if f else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def index_view(request):
+    if request.method == "POST":
+        try:
+            cls = records_selectors.class_get(
+                actor=request.user, class_id=_int(request.POST.get("class")) or 0
+            )
+            subject = records_selectors.subject_get(
+                subject_id=_int(request.POST.get("subject")) or 0
+            )
+            oc = services.online_class_create(actor=request.user, class_group=cls, subject=subject)
+        except DomainError as exc:
+            _errors(request, exc)
+            return redirect("learning:index")
+        return redirect("learning:class", class_id=oc.pk)
+    classes = list(selectors.online_classes(actor=request.user)[:200])
+    existing = {(oc.class_group_id, oc.subject_id) for oc in classes}
+    openable = []
+    if request.user.is_staff_role:
+        openable = [
+            (row["class"], s)
+            for row in records_selectors.marks_classes(actor=request.user)
+            for s in row["subjects"]
+            if (row["class"].pk, s.pk) not in existing
+        ]
+    return render(request, "learning/index.html", {"classes": classes, "openable": openable[:100]})
+
+
+def _due(post) -> dt.datetime | None:
+    raw = (post.get("due_date") or "").strip()
+    time = (post.get("due_time") or "23:59").strip()
+    day = parse_date(raw)
+    if day is None:
+        return None
+    value = parse_datetime(f"{day.isoformat()}T{time}")
+    return timezone.make_aware(value) if value and timezone.is_naive(value) else value
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def class_view(request, class_id: int):
+    try:
+        oc = selectors.online_class_get(actor=request.user, class_id=class_id)
+    except DomainError:
+        raise Http404 from None
+    teacher = selectors.is_teacher(request.user, oc)
+    if request.method == "POST":
+        p = request.POST
+        action = p.get("action")
+        try:
+            if action == "lesson":
+                services.lesson_create(
+                    actor=request.user,
+                    online_class=oc,
+                    title=p.get("title", ""),
+                    text=p.get("text", ""),
+                    resource_ids=[i for i in map(_int, p.getlist("resources")) if i],
+                )
+                messages.success(request, _("Đã đăng bài học."))
+            elif action == "assignment":
+                services.assignment_create(
+                    actor=request.user,
+                    online_class=oc,
+                    title=p.get("title", ""),
+                    instructions=p.get("instructions", ""),
+                    due_at=_due(p),
+                    resource_ids=[i for i in map(_int, p.getlist("resources")) if i],
+                    attachments=[_upload(f) for f in request.FILES.getlist("attachments")],
+                )
+                messages.success(request, _("Đã giao bài tập."))
+            elif action == "live":
+                services.live_session_record(
+                    actor=request.user,
+                    online_class=oc,
+                    url=p.get("url", ""),
+                    date=parse_date(p.get("date") or ""),
+                    periods=_int(p.get("periods")) or 0,
+                    attendee_ids=[i for i in map(_int, p.getlist("attendees")) if i],
+                )
+                messages.success(request, _("Đã ghi buổi học trực tuyến."))
+        except DomainError as exc:
+            _errors(request, exc)
+        return redirect("learning:class", class_id=oc.pk)
+    assignments = [
+        (a, selectors.student_status(request.user, a))
+        for a in oc.assignments.prefetch_related("attachments")
+    ]
+    resources = []
+    if teacher:
+        resources = list(
+            content_selectors.resource_search(actor=request.user, subject_id=oc.subject_id).filter(
+                status=ResourceStatus.PUBLISHED
+            )[:50]
+        )
+    return render(
+        request,
+        "learning/class.html",
+        {
+            "oc": oc,
+            "teacher": teacher,
+            "lessons": list(oc.lessons.prefetch_related("resources")),
+            "assignments": assignments,
+            "sessions": list(oc.live_sessions.prefetch_related("attendees")),
+            "roster": list(selectors.roster(oc)) if teacher else [],
+            "resources": resources,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assignment_view(request, assignment_id: int):
+    try:
+        a = selectors.assignment_get(actor=request.user, assignment_id=assignment_id)
+    except DomainError:
+        raise Http404 from None
+    oc = a.online_class
+    teacher = selectors.is_teacher(request.user, oc)
+    if request.method == "POST":
+        p = request.POST
+        action = p.get("action")
+        try:
+            if action == "submit":
+                s = services.submission_submit(
+                    actor=request.user,
+                    assignment=a,
+                    text=p.get("text", ""),
+                    upload=_upload(request.FILES.get("file")),
+                )
+                if s.late:
+                    messages.warning(request, _("Đã nộp bài (nộp muộn)."))
+                else:
+                    messages.success(request, _("Đã nộp bài."))
+            elif action == "grade":
+                s = selectors.submission_get(
+                    actor=request.user, submission_id=_int(p.get("submission")) or 0
+                )
+                services.submission_grade(
+                    actor=request.user,
+                    submission=s,
+                    score=p.get("score", ""),
+                    comment=p.get("comment", ""),
+                )
+                messages.success(request, _("Đã chấm bài."))
+            elif action == "gradebook":
+                r = services.assignment_send_to_gradebook(
+                    actor=request.user,
+                    assignment=a,
+                    term_number=_int(p.get("term")) or 1,
+                    kind=p.get("kind", ""),
+                )
+                messages.success(request, _("Đã gửi %(n)s điểm vào sổ điểm.") % {"n": r.sent})
+        except DomainError as exc:
+            _errors(request, exc)
+        return redirect("learning:assignment", assignment_id=a.pk)
+    subs = list(selectors.submissions(actor=request.user, assignment=a))
+    return render(
+        request,
+        "learning/assignment.html",
+        {
+            "a": a,
+            "oc": oc,
+            "teacher": teacher,
+            "status": selectors.student_status(request.user, a),
+            "submissions": subs,
+            "mine": subs[0] if subs and not teacher else None,
+            "attachments": list(a.attachments.all()),
+            "resources": list(a.resources.all()),
+            "kinds": ["tx1", "tx2", "tx3", "tx4"],
+        },
+    )
+
+
+def _serve(f, name: str, mime: str) -> FileResponse:
+    response = FileResponse(f.open("rb"), as_attachment=True, filename=name, content_type=mime)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def attachment_view(request, assignment_id: int, attachment_id: int):
+    try:
+        a = selectors.assignment_get(actor=request.user, assignment_id=assignment_id)
+    except DomainError:
+        raise Http404 from None
+    att = Attachment.objects.filter(assignment=a, pk=attachment_id).first()
+    if att is None:
+        raise Http404
+    return _serve(att.file, att.file_name, att.mime)
+
+
+@login_required
+def submission_file_view(request, submission_id: int):
+    try:
+        s = selectors.submission_get(actor=request.user, submission_id=submission_id)
+    except DomainError:
+        raise Http404 from None
+    if not s.file:
+        raise Http404
+    return _serve(s.file, s.file_name, s.mime)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def training_view(request):
+    """A teacher's professional development: profile, courses, assessment, certificates."""
+    if request.method == "POST":
+        p = request.POST
+        try:
+            if p.get("action") == "profile":
+                training.profile_save(
+                    actor=request.user,
+                    digital_competence=p.get("digital_competence", ""),
+                    goals=p.get("goals", ""),
+                )
+                messages.success(request, _("Đã lưu hồ sơ bồi dưỡng."))
+            elif p.get("action") == "attempt":
+                course = training.course_get(
+                    actor=request.user, course_id=_int(p.get("course")) or 0
+                )
+                e = training.enrol(actor=request.user, course=course)
+                answers = [_int(p.get(f"q{i}")) for i in range(len(course.questions))]
+                e = training.attempt(
+                    actor=request.user,
+                    enrolment=e,
+                    answers=[-1 if a is None else a for a in answers],
+                )
+                if e.completed_at:
+                    messages.success(
+                        request, _("Đạt %(p)s%%: đã hoàn thành khoá học.") % {"p": e.best_percent}
+                    )
+                else:
+                    messages.warning(
+                        request,
+                        _("Chưa đạt (%(p)s%%). Hãy ôn lại và làm lại.") % {"p": e.best_percent},
+                    )
+        except DomainError as exc:
+            _errors(request, exc)
+        return redirect("learning:training")
+    try:
+        courses = list(training.courses_for(actor=request.user).prefetch_related("resources"))
+    except DomainError:
+        raise Http404 from None
+    enrolments = {
+        e.course_id: e
+        for e in CourseEnrolment.objects.filter(
+            staff__person_id=request.user.person_id, course__in=courses
+        )
+    }
+    profile = TrainingProfile.objects.filter(staff__person_id=request.user.person_id).first()
+    return render(
+        request,
+        "learning/training.html",
+        {
+            "rows": [(c, enrolments.get(c.pk)) for c in courses],
+            "profile": profile,
+            "levels": CompetenceLevel.choices,
+        },
+    )
+
+
+@login_required
+def certificate_view(request, enrolment_id: int):
+    try:
+        e = training.enrolment_get(actor=request.user, enrolment_id=enrolment_id)
+    except DomainError:
+        raise Http404 from None
+    if not e.certificate_pdf:
+        raise Http404
+    response = HttpResponse(bytes(e.certificate_pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{e.certificate_reference}.pdf"'
+    return response

@@ -1,0 +1,156 @@
+"""Repository pages: upload, moderation, search, previews, sandboxed simulations, coverage."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from edudx.accounts.models import Role
+from edudx.content.models import Resource
+from edudx.content.services import Upload
+from tests.pages.conftest import otp_login
+
+from .conftest import PDF_BYTES, publish, topic, zip_bytes
+
+pytestmark = pytest.mark.django_db
+
+SIM = b"<!doctype html><title>Con lac</title><script src='app.js'></script>"
+
+
+def test_upload_page_creates_a_submitted_resource(client, teacher, toan):
+    otp_login(client, teacher)
+    page = client.get(reverse("content:upload"), {"grade": 6, "subject": toan.pk})
+    assert page.status_code == 200
+    assert "Số tự nhiên" in page.content.decode()  # the topics of Toán 6 to tick
+    r = client.post(
+        reverse("content:upload"),
+        {
+            "action": "save",
+            "grade": 6,
+            "subject": toan.pk,
+            "topics": [topic(toan, "6.phanso").pk],
+            "title": "Phân số tối giản",
+            "type": "document",
+            "language": "vi",
+            "licence": "cc-by",
+            "author": "Lê Thị Hoa",
+            "file": SimpleUploadedFile("p.pdf", PDF_BYTES),
+        },
+    )
+    res = Resource.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("content:detail", args=[res.pk])
+    assert res.status == "submitted"
+
+
+def test_upload_page_shows_errors(client, teacher, toan):
+    otp_login(client, teacher)
+    r = client.post(
+        reverse("content:upload"),
+        {
+            "action": "save",
+            "grade": 6,
+            "subject": toan.pk,
+            "title": "Video",
+            "type": "video",
+            "licence": "cc-by",
+            "author": "A",
+            "file": SimpleUploadedFile("v.mp4", b"<html>not a video</html>"),
+        },
+    )
+    assert r.status_code == 200
+    assert "Nội dung tệp không khớp với loại học liệu đã chọn" in r.content.decode()
+    assert Resource.objects.count() == 0
+
+
+def test_review_publish_then_student_finds_it(client, make_resource, principal, district):
+    r = make_resource(title="Số nguyên âm")
+    otp_login(client, principal)
+    client.post(reverse("content:detail", args=[r.pk]), {"action": "review", "decision": "approve"})
+    client.post(reverse("content:detail", args=[r.pk]), {"action": "publish", "scope": "school"})
+    r.refresh_from_db()
+    assert r.status == "published"
+    student = district.user(Role.STUDENT, None, person=district.student_a1.person)
+    client.force_login(student)
+    page = client.get(reverse("content:search"), {"q": "so nguyen am"}).content.decode()
+    assert "Số nguyên âm" in page
+    detail = client.get(reverse("content:detail", args=[r.pk]))
+    html = detail.content.decode()
+    assert f'<iframe class="preview" src="/content/r/{r.pk}/file/"' in html
+    f = client.get(reverse("content:file", args=[r.pk]))
+    assert (f["Content-Type"], f["X-Frame-Options"], f["X-Content-Type-Options"]) == (
+        "application/pdf",
+        "SAMEORIGIN",
+        "nosniff",
+    )
+    assert "frame-ancestors 'self'" in f["Content-Security-Policy"]
+    r.refresh_from_db()
+    assert r.view_count == 1
+
+
+def test_other_school_student_gets_404(client, make_resource, principal, district):
+    r = make_resource()
+    publish(r, principal)
+    client.force_login(district.user(Role.STUDENT, None, person=district.student_b1.person))
+    assert client.get(reverse("content:detail", args=[r.pk])).status_code == 404
+    assert client.get(reverse("content:file", args=[r.pk])).status_code == 404
+    assert client.get(reverse("content:download", args=[r.pk])).status_code == 404
+
+
+def test_simulation_is_served_sandboxed(client, teacher, toan, principal):
+    import io
+
+    from edudx.content import services
+
+    data = zip_bytes({"index.html": SIM, "app.js": b"document.title='x'"})
+    r = services.resource_create(
+        actor=teacher,
+        data=services.ResourceData(
+            title="Mô phỏng con lắc",
+            type="simulation",
+            subject_id=toan.pk,
+            grade=6,
+            licence="cc-by",
+            author="A",
+        ),
+        upload=Upload(io.BytesIO(data), len(data), "sim.zip"),
+    )
+    publish(r, principal)
+    otp_login(client, teacher)
+    html = client.get(reverse("content:detail", args=[r.pk])).content.decode()
+    assert 'sandbox="allow-scripts allow-forms allow-popups"' in html
+    start = html.index("/content/sim/")
+    url = html[start : html.index('"', start)]
+    assert url.endswith("/index.html")
+    client.logout()  # the package path needs no session
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page["Content-Security-Policy"].startswith("sandbox allow-scripts")
+    assert page.content == SIM
+    js = client.get(url.replace("index.html", "app.js"))
+    assert js["Content-Type"] == "text/javascript"
+    assert client.get(url.replace("index.html", "../../etc/passwd")).status_code == 404
+    assert client.get("/content/sim/forged-token/index.html").status_code == 404
+    # The inline-file path refuses packages (they are only served sandboxed).
+    otp_login(client, teacher)
+    assert client.get(reverse("content:file", args=[r.pk])).status_code == 404
+
+
+def test_coverage_and_review_pages(client, principal, make_resource, district):
+    make_resource()
+    otp_login(client, principal)
+    queue = client.get(reverse("content:review")).content.decode()
+    assert "Phân số và các phép tính" in queue
+    cov = client.get(reverse("content:coverage"), {"unit": district.school_a.pk, "grade": 6})
+    assert cov.status_code == 200
+    assert "0 / 1015" in cov.content.decode()
+    assert (
+        client.get(reverse("content:coverage"), {"unit": district.school_b.pk}).status_code == 404
+    )
+
+
+def test_curriculum_page(client, teacher, toan):
+    otp_login(client, teacher)
+    html = client.get(
+        reverse("content:curriculum"), {"grade": 1, "subject": toan.pk}
+    ).content.decode()
+    assert "Các số trong phạm vi 10" in html
+    assert "Đếm, đọc, viết được các số trong phạm vi 10." in html

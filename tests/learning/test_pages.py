@@ -1,0 +1,76 @@
+"""Online-class pages: the teacher sets work, a student submits from a phone form, the
+teacher grades; another class's student gets 404."""
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from edudx.learning import services
+from edudx.learning.models import Assignment, Submission
+from tests.pages.conftest import otp_login
+
+pytestmark = pytest.mark.django_db
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 50
+
+
+def test_teacher_opens_class_and_sets_work(client, teacher, district, toan):
+    otp_login(client, teacher)
+    index = client.get(reverse("learning:index")).content.decode()
+    assert "Toán – 6A1" in index  # offered to open
+    r = client.post(reverse("learning:index"), {"class": district.class_a.pk, "subject": toan.pk})
+    oc_url = r["Location"]
+    r = client.post(
+        oc_url,
+        {
+            "action": "assignment",
+            "title": "Bài tập số nguyên",
+            "due_date": "2030-05-01",
+            "due_time": "20:00",
+            "attachments": [SimpleUploadedFile("de.pdf", b"%PDF-1.4 x")],
+        },
+    )
+    a = Assignment.objects.get()
+    assert (a.title, a.attachments.count()) == ("Bài tập số nguyên", 1)
+    assert a.due_at == dt.datetime(2030, 5, 1, 13, 0, tzinfo=dt.UTC)  # 20:00 in Hanoi
+    client.post(
+        oc_url,
+        {
+            "action": "live",
+            "url": "https://meet.vn/x",
+            "date": "2025-10-06",
+            "periods": "2",
+            "attendees": [district.student_a1.pk],
+        },
+    )
+    assert "2 tiết" in client.get(oc_url).content.decode()
+
+
+def test_student_submits_and_teacher_grades(client, teacher, online_class, student_a1, student_b1):
+    a = services.assignment_create(
+        actor=teacher,
+        online_class=online_class,
+        title="Bài 1",
+        due_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),  # already past: late
+    )
+    client.force_login(student_a1)
+    url = reverse("learning:assignment", args=[a.pk])
+    assert "Quá hạn, chưa nộp" in client.get(url).content.decode()
+    client.post(
+        url, {"action": "submit", "text": "Em làm", "file": SimpleUploadedFile("a.jpg", JPEG)}
+    )
+    s = Submission.objects.get()
+    assert (s.late, s.mime) == (True, "image/jpeg")
+    page = client.get(url).content.decode()
+    assert "Nộp muộn" in page
+    client.force_login(student_b1)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("learning:submission_file", args=[s.pk])).status_code == 404
+    otp_login(client, teacher)
+    client.post(url, {"action": "grade", "submission": s.pk, "score": "8,5", "comment": "Khá"})
+    s.refresh_from_db()
+    assert (str(s.score), s.teacher_comment) == ("8.5", "Khá")
+    f = client.get(reverse("learning:submission_file", args=[s.pk]))
+    assert f.status_code == 200 and f["Content-Type"] == "image/jpeg"
