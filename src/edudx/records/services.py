@@ -43,6 +43,7 @@ from .models import (
     Mark,
     MarkChangeRequest,
     MarkKind,
+    QualityRating,
     StudentResult,
     Subject,
     SubjectAssignment,
@@ -913,6 +914,137 @@ def conduct_save(*, actor, class_group: ClassGroup, term: Term, levels: dict[int
     return len(new) + len(changed)
 
 
+@dataclass(frozen=True)
+class QualityEntry:
+    """One pupil's ratings as entered: {code: "t" | "d" | "c" | ""} ("" clears a rating);
+    `outstanding` / `class_recognised` only at the end of the year (term 2)."""
+
+    student_id: int
+    ratings: dict
+    outstanding: bool = False
+    class_recognised: bool = False
+
+
+def qualities_save(
+    *, actor, class_group: ClassGroup, term: Term, entries: Iterable[QualityEntry]
+) -> int:
+    """The homeroom teacher of a primary class records the pupils' qualities and
+    competencies at the end of a term (Circular 27/2020, Art. 7(2)(a): Tốt / Đạt / Cần cố
+    gắng); codes not mentioned keep their stored rating. All or nothing; audited with old
+    and new values; the results are recomputed. Returns the number of pupils changed."""
+    if not selectors.is_homeroom(actor, class_group):
+        raise Forbidden(
+            "records.qualities.forbidden",
+            _("Chỉ giáo viên chủ nhiệm đánh giá phẩm chất, năng lực."),
+        )
+    if not (class_group.grade_id and class_group.grade.number in marks_layout.PRIMARY_GRADES):
+        raise DomainError(
+            "records.qualities.not_primary",
+            _("Chỉ lớp tiểu học đánh giá phẩm chất, năng lực theo Thông tư 27/2020/TT-BGDĐT."),
+            field="class_id",
+        )
+    roster_ids = set(selectors.roster(class_group).values_list("id", flat=True))
+    entries = list(entries)
+    errors = ErrorCollector()
+    known = set(QUALITY_CODES)
+    levels = {c.code for c in rules.CompetencyRating}
+    seen: set[int] = set()
+    for entry in entries:
+        errors.row = entry.student_id
+        if entry.student_id not in roster_ids:
+            errors.add("records.marks.student", _("Học sinh không thuộc lớp này."), "student_id")
+            continue
+        if entry.student_id in seen:
+            errors.add("records.qualities.duplicate", _("Học sinh bị nhập hai lần."), "student_id")
+        seen.add(entry.student_id)
+        for code, level in entry.ratings.items():
+            if code not in known:
+                errors.add(
+                    "records.qualities.code",
+                    _("Không có phẩm chất, năng lực “%(c)s”.") % {"c": code},
+                    str(code),
+                )
+            elif level not in levels and level not in ("", None):
+                errors.add(
+                    "records.qualities.level",
+                    _("Mức “%(v)s” không hợp lệ: nhập T (Tốt), Đ (Đạt) hoặc C (Cần cố gắng).")
+                    % {"v": level},
+                    code,
+                )
+    errors.raise_if_any()
+    final = term.number == max(
+        Term.objects.filter(school_year_id=class_group.school_year_id).values_list(
+            "number", flat=True
+        )
+    )
+    with transaction.atomic():
+        existing = {
+            q.student_id: q
+            for q in QualityRating.objects.select_for_update().filter(
+                student_id__in=[e.student_id for e in entries], term=term
+            )
+        }
+        new, changed, audit = [], [], []
+        for entry in entries:
+            row = existing.get(entry.student_id)
+            old = dict(row.ratings) if row else {}
+            ratings = dict(old)
+            for code, level in entry.ratings.items():
+                if level:
+                    ratings[code] = level
+                else:
+                    ratings.pop(code, None)
+            ratings = {c: ratings[c] for c in QUALITY_CODES if c in ratings}
+            flags = (entry.outstanding, entry.class_recognised) if final else (False, False)
+            old_flags = (row.outstanding, row.class_recognised) if row else (False, False)
+            if row is None:
+                if not ratings and not any(flags):
+                    continue
+                new.append(
+                    QualityRating(
+                        student_id=entry.student_id,
+                        class_group=class_group,
+                        term=term,
+                        ratings=ratings,
+                        outstanding=flags[0],
+                        class_recognised=flags[1],
+                        entered_by=actor,
+                    )
+                )
+            elif ratings != old or flags != old_flags:
+                row.ratings = ratings
+                row.outstanding, row.class_recognised = flags
+                row.entered_by = actor
+                changed.append(row)
+            else:
+                continue
+            diff = {
+                c: [old.get(c), ratings.get(c)]
+                for c in QUALITY_CODES
+                if old.get(c) != ratings.get(c)
+            }
+            if flags != old_flags:
+                diff["outstanding"] = [old_flags[0], flags[0]]
+                diff["class_recognised"] = [old_flags[1], flags[1]]
+            audit.append(
+                Entry(
+                    action="update" if row else "create",
+                    object_type="records.qualities",
+                    object_id=f"{entry.student_id}:{term.pk}",
+                    object_repr=f"{class_group.name} HK{term.number}",
+                    changes=diff,
+                )
+            )
+        QualityRating.objects.bulk_create(new)
+        QualityRating.objects.bulk_update(
+            changed, ["ratings", "outstanding", "class_recognised", "entered_by", "updated_at"]
+        )
+        if audit:
+            audit_record_many(actor=actor, entries=audit)
+            results_recompute(class_group=class_group, term=term)
+    return len(audit)
+
+
 # --- results (summary tables) -------------------------------------------------------------------
 
 
@@ -920,11 +1052,163 @@ def results_recompute(*, class_group: ClassGroup, term: Term | None = None) -> i
     """Rebuild the class's SubjectResult and StudentResult rows for `term` and for the year
     (or both terms and the year when `term` is None) from its marks, conduct and absences,
     by `records.rules` only. Idempotent; bulk; the caller's transaction (or its own).
-    Primary classes (Circular 27/2020) have no computed averages; nothing is written."""
-    if class_group.grade_id and class_group.grade.number in marks_layout.PRIMARY_GRADES:
-        return 0
+    Primary classes (Circular 27/2020) get their ratings and year-end result instead
+    (`_recompute_primary`)."""
     with transaction.atomic():
+        if class_group.grade_id and class_group.grade.number in marks_layout.PRIMARY_GRADES:
+            return _recompute_primary(class_group, term)
         return _recompute(class_group, term)
+
+
+def _read_marks(student_ids, term_numbers) -> dict[tuple[int, int, int], dict[str, tuple]]:
+    """{(student, subject, term number): {kind: (value, comment)}} of the students' marks in
+    the terms `term_numbers` ({term id: number}) names."""
+    # Filtered by student only (index uniq_mark, student first) and the year in Python: with
+    # a term filter too, SQLite's planner may pick the term index and scan a whole term.
+    # Read raw (a class-year is ~4,000 marks): a mark has at most 101 values, so their
+    # Decimals come from a small cache instead of a converter call per row.
+    marks: dict[tuple[int, int, int], dict[str, tuple]] = defaultdict(dict)
+    if student_ids:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT student_id, subject_id, term_id, kind, value, comment "  # noqa: S608
+                f"FROM {Mark._meta.db_table} WHERE student_id IN "
+                f"({', '.join(['%s'] * len(student_ids))})",
+                list(student_ids),
+            )
+            for sid, subject_id, term_id, kind, value, comment in cur.fetchall():
+                if term_id in term_numbers:
+                    marks[(sid, subject_id, term_numbers[term_id])][kind] = (
+                        _decimal(value),
+                        comment,
+                    )
+    return marks
+
+
+def _class_absences(cls: ClassGroup, student_ids) -> dict[int, dict[int, int]]:
+    absences = {YEAR: selectors.year_absences(cls.school_year_id, student_ids)}
+    if absences[YEAR]:  # per-term counts only when someone of the class was absent at all
+        for n, start, end in Term.objects.filter(school_year_id=cls.school_year_id).values_list(
+            "number", "start_date", "end_date"
+        ):
+            absences[n] = _absences_between(student_ids, cls.school_year_id, start, end)
+    return absences
+
+
+_RATINGS = {r.code: r for r in rules.SubjectRating}
+_COMPETENCY_LEVELS = {c.code: c for c in rules.CompetencyRating}
+QUALITY_CODES = (*rules.QUALITIES, *rules.COMPETENCIES)
+
+
+def _recompute_primary(cls: ClassGroup, term: Term | None) -> int:
+    """Primary (Circular 27/2020): a subject's result for a term is its end-of-term rating
+    (term 2: the end-of-year rating, also the year's), with the end-of-term test score
+    where one is set; the year row of a pupil holds the year-end result (Art. 9(2)), whether
+    the grade is completed (Art. 11(1)) and the commendation (Art. 13(1)(a)), once every
+    subject, quality and competency has its end-of-year rating and every end-of-year test
+    its score. Term rows hold the absences only."""
+    grade = cls.grade.number
+    terms = dict(Term.objects.filter(school_year_id=cls.school_year_id).values_list("number", "id"))
+    term_numbers = {pk: n for n, pk in terms.items()}
+    periods = [term.number] if term is not None else sorted(terms)
+    periods.append(YEAR)
+    last = max(terms) if terms else 2
+    student_ids = list(selectors.roster(cls).values_list("id", flat=True))
+    curriculum = [
+        (
+            subject_id,
+            code,
+            kind,
+            {
+                n: marks_layout.layout(
+                    grade=grade, subject_code=code, assessed_by=assessed_by, periods=ppy, term=n
+                )
+                for n in terms
+            },
+        )
+        for subject_id, code, assessed_by, ppy, kind in CurriculumSubject.objects.filter(
+            grade=grade
+        ).values_list(
+            "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
+        )
+    ]
+    marks = _read_marks(student_ids, term_numbers)
+    qualities = {
+        sid: (ratings, outstanding, recognised)
+        for sid, ratings, outstanding, recognised in QualityRating.objects.filter(
+            student_id__in=student_ids, term_id=terms.get(last)
+        ).values_list("student_id", "ratings", "outstanding", "class_recognised")
+    }
+    absences = _class_absences(cls, student_ids)
+    subject_rows: dict[tuple, tuple] = {}
+    student_rows: dict[tuple, tuple] = {}
+    for sid in student_ids:
+        year_ratings, year_tests, complete = {}, {}, True
+        for subject_id, code, kind, layouts in curriculum:
+            if kind != "compulsory" and not any((sid, subject_id, n) in marks for n in terms):
+                continue  # an optional subject the pupil does not take
+            for n in terms:
+                cells = marks.get((sid, subject_id, n), {})
+                lay = layouts[n]
+                done = all(c.kind in cells for c in lay.columns)
+                rating = cells.get(MarkKind.RATING, (None, ""))[1]
+                score = cells[MarkKind.CK][0] if MarkKind.CK in cells else None
+                row = (score if done else None, rating if done else "", done)
+                if n in periods:
+                    subject_rows[(sid, subject_id, n)] = row
+                if n == last:
+                    if YEAR in periods:
+                        subject_rows[(sid, subject_id, YEAR)] = row
+                    if done and rating in _RATINGS:
+                        year_ratings[code] = _RATINGS[rating]
+                        if score is not None:
+                            year_tests[code] = int(score)
+                    else:
+                        complete = False
+        ratings, outstanding, recognised = qualities.get(sid, ({}, False, False))
+        levels = {c: _COMPETENCY_LEVELS.get(ratings.get(c)) for c in QUALITY_CODES}
+        result = commendation = None
+        if complete and year_ratings and None not in levels.values():
+            result = rules.year_result(
+                subjects=year_ratings, competencies=levels, end_of_year_tests=year_tests
+            )
+            commendation = rules.year_commendation(
+                result, outstanding_or_progress=outstanding, class_recognised=recognised
+            )
+        for n in periods:
+            absent = absences.get(n, {}).get(sid, 0)
+            if n != YEAR:
+                student_rows[(sid, n)] = ("", "", "", absent, "", "", False)
+                continue
+            student_rows[(sid, n)] = (
+                result.code if result is not None else "",
+                "",
+                "",
+                absent,
+                ""
+                if result is None
+                else ("completed" if rules.completes_grade(result) else "not_completed"),
+                commendation.name.lower() if commendation else "",
+                result is not None,
+            )
+    common = {"student_id__in": student_ids, "school_year_id": cls.school_year_id}
+    changed = _sync(
+        SubjectResult,
+        SubjectResult.objects.filter(**common, period__in=periods),
+        ("student_id", "subject_id", "period"),
+        ("average", "comment", "complete"),
+        subject_rows,
+        cls,
+    )
+    changed += _sync(
+        StudentResult,
+        StudentResult.objects.filter(**common, period__in=periods),
+        ("student_id", "period"),
+        ("learning", "learning_adjusted_for", "conduct", "absences", "status", "title", "complete"),
+        student_rows,
+        cls,
+    )
+    return changed
 
 
 def _recompute(cls: ClassGroup, term: Term | None) -> int:
@@ -953,25 +1237,7 @@ def _recompute(cls: ClassGroup, term: Term | None) -> int:
             "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
         )
     ]
-    # Filtered by student only (index uniq_mark, student first) and the year in Python: with
-    # a term filter too, SQLite's planner may pick the term index and scan a whole term.
-    # Read raw (a class-year is ~4,000 marks): a mark has at most 101 values, so their
-    # Decimals come from a small cache instead of a converter call per row.
-    marks: dict[tuple[int, int, int], dict[str, tuple]] = defaultdict(dict)
-    if student_ids:
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT student_id, subject_id, term_id, kind, value, comment "  # noqa: S608
-                f"FROM {Mark._meta.db_table} WHERE student_id IN "
-                f"({', '.join(['%s'] * len(student_ids))})",
-                student_ids,
-            )
-            for sid, subject_id, term_id, kind, value, comment in cur.fetchall():
-                if term_id in term_numbers:
-                    marks[(sid, subject_id, term_numbers[term_id])][kind] = (
-                        _decimal(value),
-                        comment,
-                    )
+    marks = _read_marks(student_ids, term_numbers)
     conduct = {
         (sid, term_numbers[term_id]): code
         for sid, term_id, code in ConductRating.objects.filter(
@@ -979,12 +1245,7 @@ def _recompute(cls: ClassGroup, term: Term | None) -> int:
         ).values_list("student_id", "term_id", "level")
         if term_id in term_numbers
     }
-    absences = {YEAR: selectors.year_absences(cls.school_year_id, student_ids)}
-    if absences[YEAR]:  # per-term counts only when someone of the class was absent at all
-        for n, start, end in Term.objects.filter(school_year_id=cls.school_year_id).values_list(
-            "number", "start_date", "end_date"
-        ):
-            absences[n] = _absences_between(student_ids, cls.school_year_id, start, end)
+    absences = _class_absences(cls, student_ids)
     subject_rows: dict[tuple, tuple] = {}
     student_rows: dict[tuple, tuple] = {}
     for sid in student_ids:
