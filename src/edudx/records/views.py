@@ -627,7 +627,7 @@ def qualities_view(request, class_id: int, term: int):
                     term=selectors.term_get(cls, term),
                     entries=entries,
                 )
-            except NotFound:
+            except (NotFound, Forbidden):
                 raise
             except DomainError as exc:
                 errors = _error_text(exc)
