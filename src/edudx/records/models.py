@@ -314,7 +314,7 @@ class MarkChangeRequest(ExchangeModel):
 
 class ConductRating(ExchangeModel):
     """A student's conduct (rèn luyện) for a term, judged by the homeroom teacher against
-    Circular 22/2021, Art. 8(2)(a); stored as a Level code (tot/kha/dat/chua_dat)."""
+    Circular 22/2021, Art. 8(2); stored as a Level code (tot/kha/dat/chua_dat)."""
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="conduct")
     class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="+")

@@ -166,7 +166,7 @@ class Level(IntEnum):
     Ordered: `Level.GOOD > Level.FAIR > Level.PASS > Level.FAIL`, so `level >= Level.PASS`
     reads "at least Đạt". `.code` is the stable string for storage and the API."""
 
-    # Circular 22/2021/TT-BGDĐT, Art. 8(2) and Art. 9(2): four levels.
+    # Circular 22/2021/TT-BGDĐT, Art. 8(1) (conduct) and Art. 9(2) (learning): four levels.
     FAIL = 0
     PASS = 1
     FAIR = 2
@@ -376,13 +376,13 @@ def learning_level(
     return learning_result(averages, comments).level
 
 
-# --- Conduct result (kết quả rèn luyện), Article 8 --------------------------------------
+# --- Conduct result (kết quả rèn luyện), Article 8(3) ------------------------------------
 
 
 def conduct_year_result(first_term: Level, second_term: Level) -> Level:
     """Year conduct from the two term levels (each term's level is the homeroom teacher's
-    judgement against Art. 8(2)(a); only the year is computed)."""
-    # Circular 22/2021/TT-BGDĐT, Art. 8(2)(b):
+    judgement against Art. 8(2); only the year is computed)."""
+    # Circular 22/2021/TT-BGDĐT, Art. 8(3) (the year; Art. 8(2) is the term):
     # "Mức Tốt: học kì II được đánh giá mức Tốt, học kì I được đánh giá từ mức Khá trở lên.
     #  Mức Khá: học kì II được đánh giá mức Khá, học kì I được đánh giá từ mức Đạt trở lên;
     #  học kì II được đánh giá mức Đạt, học kì I được đánh giá mức Tốt; học kì II được đánh

@@ -50,7 +50,7 @@ COMMENT_LABELS = {
     "ht": "Hoàn thành",
     "cht": "Chưa hoàn thành",
 }
-# Learning and conduct levels (Circular 22/2021, Art. 8(2), 9(2)).
+# Learning and conduct levels (Circular 22/2021, Art. 8(1), 9(2)).
 LEVEL_LABELS = {"tot": "Tốt", "kha": "Khá", "dat": "Đạt", "chua_dat": "Chưa đạt"}
 # Primary year-end results (Circular 27/2020, Art. 9(2)), StudentResult.learning codes.
 PRIMARY_RESULT_LABELS = {
