@@ -24,7 +24,13 @@ from edudx.core.errors import Conflict, DomainError, ErrorCollector
 from edudx.core.scope import scope_of
 from edudx.org.models import ClassGroup, Term
 from edudx.people import services as people_services
-from edudx.people.models import GuardianLink, StaffMember, Student, TeachingAssignment
+from edudx.people.models import (
+    GuardianLink,
+    StaffMember,
+    Student,
+    StudentStatus,
+    TeachingAssignment,
+)
 
 from . import marks as marks_layout
 from . import rules, selectors
@@ -1052,12 +1058,147 @@ def results_recompute(*, class_group: ClassGroup, term: Term | None = None) -> i
     """Rebuild the class's SubjectResult and StudentResult rows for `term` and for the year
     (or both terms and the year when `term` is None) from its marks, conduct and absences,
     by `records.rules` only. Idempotent; bulk; the caller's transaction (or its own).
-    Primary classes (Circular 27/2020) get their ratings and year-end result instead
-    (`_recompute_primary`)."""
+    Primary classes (Circular 27/2020) get their ratings, qualities and year-end result
+    (`_primary_rows`); secondary classes (Circular 22/2021) their averages and levels
+    (`_secondary_rows`). Returns the number of summary rows written or deleted."""
     with transaction.atomic():
-        if class_group.grade_id and class_group.grade.number in marks_layout.PRIMARY_GRADES:
-            return _recompute_primary(class_group, term)
-        return _recompute(class_group, term)
+        return _recompute_classes([class_group], term)
+
+
+def results_recompute_many(class_groups: Iterable[ClassGroup], *, term: Term | None = None) -> int:
+    """`results_recompute` for many classes at once (a school's or a province's year end):
+    each read is one query for all the classes of a school year (rosters, marks, conduct,
+    qualities, absences, the stored results) and each summary table is written in one
+    statement, instead of a dozen round trips per class. One transaction."""
+    with transaction.atomic():
+        return _recompute_classes(list(class_groups), term)
+
+
+_RATINGS = {r.code: r for r in rules.SubjectRating}
+_COMPETENCY_LEVELS = {c.code: c for c in rules.CompetencyRating}
+QUALITY_CODES = (*rules.QUALITIES, *rules.COMPETENCIES)
+
+
+def _grade(cls: ClassGroup) -> int:
+    return cls.grade.number if cls.grade_id else 6
+
+
+def _curricula(grades: set[int], term_numbers: tuple[int, ...]) -> dict[int, list]:
+    """grade → [(subject id, code, comment only, kind, {term number: Layout})]."""
+    out: dict[int, list] = defaultdict(list)
+    for grade, subject_id, code, assessed_by, ppy, kind in CurriculumSubject.objects.filter(
+        grade__in=grades
+    ).values_list(
+        "grade", "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
+    ):
+        layouts = {
+            n: marks_layout.layout(
+                grade=grade, subject_code=code, assessed_by=assessed_by, periods=ppy, term=n
+            )
+            for n in term_numbers
+        }
+        out[grade].append((subject_id, code, assessed_by == AssessedBy.COMMENT, kind, layouts))
+    return out
+
+
+def _recompute_classes(classes: list[ClassGroup], term: Term | None) -> int:
+    changed = 0
+    by_year: dict[int, list[ClassGroup]] = defaultdict(list)
+    for cls in classes:
+        by_year[cls.school_year_id].append(cls)
+    for year_id, year_classes in by_year.items():
+        changed += _recompute_year(year_id, year_classes, term)
+    return changed
+
+
+def _recompute_year(year_id: int, classes: list[ClassGroup], term: Term | None) -> int:
+    bounds = list(
+        Term.objects.filter(school_year_id=year_id).values_list(
+            "number", "id", "start_date", "end_date"
+        )
+    )
+    terms = {n: pk for n, pk, _s, _e in bounds}
+    term_numbers = {pk: n for n, pk in terms.items()}
+    periods = [term.number] if term is not None else sorted(terms)
+    periods.append(YEAR)
+    rosters: dict[int, list[int]] = defaultdict(list)
+    for sid, class_id in (
+        Student.objects.filter(
+            current_class__in=[c.pk for c in classes], status=StudentStatus.STUDYING
+        )
+        .order_by("search_name", "id")
+        .values_list("id", "current_class_id")
+    ):
+        rosters[class_id].append(sid)
+    student_ids = [sid for ids in rosters.values() for sid in ids]
+    if not student_ids:
+        owner: dict[int, int] = {}
+    else:
+        owner = {sid: class_id for class_id, ids in rosters.items() for sid in ids}
+    primary = [c for c in classes if c.grade_id and c.grade.number in marks_layout.PRIMARY_GRADES]
+    primary_ids = {c.pk for c in primary}
+    curricula = _curricula({_grade(c) for c in classes}, tuple(sorted(terms)))
+    marks = _read_marks(student_ids, term_numbers)
+    conduct: dict[tuple[int, int], str] = {}
+    if len(primary) < len(classes):
+        conduct = {
+            (sid, term_numbers[term_id]): code
+            for sid, term_id, code in ConductRating.objects.filter(
+                student_id__in=[s for s in student_ids if owner[s] not in primary_ids]
+            ).values_list("student_id", "term_id", "level")
+            if term_id in term_numbers
+        }
+    qualities: dict[int, tuple] = {}
+    if primary and terms:
+        qualities = {
+            sid: (ratings, outstanding, recognised)
+            for sid, ratings, outstanding, recognised in QualityRating.objects.filter(
+                student_id__in=[s for s in student_ids if owner[s] in primary_ids],
+                term_id=terms[max(terms)],
+            ).values_list("student_id", "ratings", "outstanding", "class_recognised")
+        }
+    absences = {YEAR: selectors.year_absences(year_id, student_ids) if student_ids else {}}
+    if absences[YEAR]:  # per-term counts only when someone was absent at all
+        absent_ids = list(absences[YEAR])
+        for n, _pk, start, end in bounds:
+            absences[n] = _absences_between(absent_ids, year_id, start, end)
+    subject_rows: dict[tuple, tuple] = {}
+    student_rows: dict[tuple, tuple] = {}
+    for cls in classes:
+        ids = rosters.get(cls.pk, [])
+        curriculum = curricula.get(_grade(cls), [])
+        if cls.pk in primary_ids:
+            _primary_rows(
+                ids, terms, periods, curriculum, marks, qualities, absences,
+                subject_rows, student_rows,
+            )  # fmt: skip
+        else:
+            _secondary_rows(
+                ids, terms, periods, curriculum, marks, conduct, absences,
+                subject_rows, student_rows,
+            )  # fmt: skip
+    if not student_ids:
+        return 0
+    common = {"student_id__in": student_ids, "school_year_id": year_id}
+    changed = _sync(
+        SubjectResult,
+        SubjectResult.objects.filter(**common, period__in=periods),
+        ("student_id", "subject_id", "period"),
+        ("average", "comment", "complete"),
+        subject_rows,
+        owner,
+        year_id,
+    )
+    changed += _sync(
+        StudentResult,
+        StudentResult.objects.filter(**common, period__in=periods),
+        ("student_id", "period"),
+        ("learning", "learning_adjusted_for", "conduct", "absences", "status", "title", "complete"),
+        student_rows,
+        owner,
+        year_id,
+    )
+    return changed
 
 
 def _read_marks(student_ids, term_numbers) -> dict[tuple[int, int, int], dict[str, tuple]]:
@@ -1068,186 +1209,35 @@ def _read_marks(student_ids, term_numbers) -> dict[tuple[int, int, int], dict[st
     # Read raw (a class-year is ~4,000 marks): a mark has at most 101 values, so their
     # Decimals come from a small cache instead of a converter call per row.
     marks: dict[tuple[int, int, int], dict[str, tuple]] = defaultdict(dict)
-    if student_ids:
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT student_id, subject_id, term_id, kind, value, comment "  # noqa: S608
-                f"FROM {Mark._meta.db_table} WHERE student_id IN "
-                f"({', '.join(['%s'] * len(student_ids))})",
-                list(student_ids),
-            )
+    if not student_ids:
+        return marks
+    table = Mark._meta.db_table
+    sql = f"SELECT student_id, subject_id, term_id, kind, value, comment FROM {table} "  # noqa: S608
+    if connection.vendor == "postgresql":
+        # One array parameter: the statement is the same for any number of students.
+        queries = [(sql + "WHERE student_id = ANY(%s)", [list(student_ids)])]
+    else:
+        ids = list(student_ids)
+        queries = [
+            (sql + f"WHERE student_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            for chunk in (ids[i : i + 5000] for i in range(0, len(ids), 5000))
+        ]
+    with connection.cursor() as cur:
+        for query, params in queries:
+            cur.execute(query, params)
             for sid, subject_id, term_id, kind, value, comment in cur.fetchall():
-                if term_id in term_numbers:
-                    marks[(sid, subject_id, term_numbers[term_id])][kind] = (
-                        _decimal(value),
-                        comment,
-                    )
+                n = term_numbers.get(term_id)
+                if n is not None:
+                    marks[(sid, subject_id, n)][kind] = (_decimal(value), comment)
     return marks
 
 
-def _class_absences(cls: ClassGroup, student_ids) -> dict[int, dict[int, int]]:
-    absences = {YEAR: selectors.year_absences(cls.school_year_id, student_ids)}
-    if absences[YEAR]:  # per-term counts only when someone of the class was absent at all
-        for n, start, end in Term.objects.filter(school_year_id=cls.school_year_id).values_list(
-            "number", "start_date", "end_date"
-        ):
-            absences[n] = _absences_between(student_ids, cls.school_year_id, start, end)
-    return absences
-
-
-_RATINGS = {r.code: r for r in rules.SubjectRating}
-_COMPETENCY_LEVELS = {c.code: c for c in rules.CompetencyRating}
-QUALITY_CODES = (*rules.QUALITIES, *rules.COMPETENCIES)
-
-
-def _recompute_primary(cls: ClassGroup, term: Term | None) -> int:
-    """Primary (Circular 27/2020): a subject's result for a term is its end-of-term rating
-    (term 2: the end-of-year rating, also the year's), with the end-of-term test score
-    where one is set; the year row of a pupil holds the year-end result (Art. 9(2)), whether
-    the grade is completed (Art. 11(1)) and the commendation (Art. 13(1)(a)), once every
-    subject, quality and competency has its end-of-year rating and every end-of-year test
-    its score. Term rows hold the absences only."""
-    grade = cls.grade.number
-    terms = dict(Term.objects.filter(school_year_id=cls.school_year_id).values_list("number", "id"))
-    term_numbers = {pk: n for n, pk in terms.items()}
-    periods = [term.number] if term is not None else sorted(terms)
-    periods.append(YEAR)
-    last = max(terms) if terms else 2
-    student_ids = list(selectors.roster(cls).values_list("id", flat=True))
-    curriculum = [
-        (
-            subject_id,
-            code,
-            kind,
-            {
-                n: marks_layout.layout(
-                    grade=grade, subject_code=code, assessed_by=assessed_by, periods=ppy, term=n
-                )
-                for n in terms
-            },
-        )
-        for subject_id, code, assessed_by, ppy, kind in CurriculumSubject.objects.filter(
-            grade=grade
-        ).values_list(
-            "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
-        )
-    ]
-    marks = _read_marks(student_ids, term_numbers)
-    qualities = {
-        sid: (ratings, outstanding, recognised)
-        for sid, ratings, outstanding, recognised in QualityRating.objects.filter(
-            student_id__in=student_ids, term_id=terms.get(last)
-        ).values_list("student_id", "ratings", "outstanding", "class_recognised")
-    }
-    absences = _class_absences(cls, student_ids)
-    subject_rows: dict[tuple, tuple] = {}
-    student_rows: dict[tuple, tuple] = {}
-    for sid in student_ids:
-        year_ratings, year_tests, complete = {}, {}, True
-        for subject_id, code, kind, layouts in curriculum:
-            if kind != "compulsory" and not any((sid, subject_id, n) in marks for n in terms):
-                continue  # an optional subject the pupil does not take
-            for n in terms:
-                cells = marks.get((sid, subject_id, n), {})
-                lay = layouts[n]
-                done = all(c.kind in cells for c in lay.columns)
-                rating = cells.get(MarkKind.RATING, (None, ""))[1]
-                score = cells[MarkKind.CK][0] if MarkKind.CK in cells else None
-                row = (score if done else None, rating if done else "", done)
-                if n in periods:
-                    subject_rows[(sid, subject_id, n)] = row
-                if n == last:
-                    if YEAR in periods:
-                        subject_rows[(sid, subject_id, YEAR)] = row
-                    if done and rating in _RATINGS:
-                        year_ratings[code] = _RATINGS[rating]
-                        if score is not None:
-                            year_tests[code] = int(score)
-                    else:
-                        complete = False
-        ratings, outstanding, recognised = qualities.get(sid, ({}, False, False))
-        levels = {c: _COMPETENCY_LEVELS.get(ratings.get(c)) for c in QUALITY_CODES}
-        result = commendation = None
-        if complete and year_ratings and None not in levels.values():
-            result = rules.year_result(
-                subjects=year_ratings, competencies=levels, end_of_year_tests=year_tests
-            )
-            commendation = rules.year_commendation(
-                result, outstanding_or_progress=outstanding, class_recognised=recognised
-            )
-        for n in periods:
-            absent = absences.get(n, {}).get(sid, 0)
-            if n != YEAR:
-                student_rows[(sid, n)] = ("", "", "", absent, "", "", False)
-                continue
-            student_rows[(sid, n)] = (
-                result.code if result is not None else "",
-                "",
-                "",
-                absent,
-                ""
-                if result is None
-                else ("completed" if rules.completes_grade(result) else "not_completed"),
-                commendation.name.lower() if commendation else "",
-                result is not None,
-            )
-    common = {"student_id__in": student_ids, "school_year_id": cls.school_year_id}
-    changed = _sync(
-        SubjectResult,
-        SubjectResult.objects.filter(**common, period__in=periods),
-        ("student_id", "subject_id", "period"),
-        ("average", "comment", "complete"),
-        subject_rows,
-        cls,
-    )
-    changed += _sync(
-        StudentResult,
-        StudentResult.objects.filter(**common, period__in=periods),
-        ("student_id", "period"),
-        ("learning", "learning_adjusted_for", "conduct", "absences", "status", "title", "complete"),
-        student_rows,
-        cls,
-    )
-    return changed
-
-
-def _recompute(cls: ClassGroup, term: Term | None) -> int:
-    grade = cls.grade.number if cls.grade_id else 6
-    terms = dict(Term.objects.filter(school_year_id=cls.school_year_id).values_list("number", "id"))
-    term_numbers = {pk: n for n, pk in terms.items()}
-    periods = [term.number] if term is not None else sorted(terms)
-    periods.append(YEAR)
-    student_ids = list(selectors.roster(cls).values_list("id", flat=True))
-    curriculum = [
-        (
-            subject_id,
-            code,
-            assessed_by == AssessedBy.COMMENT,
-            kind,
-            {
-                n: marks_layout.layout(
-                    grade=grade, subject_code=code, assessed_by=assessed_by, periods=ppy, term=n
-                )
-                for n in terms
-            },
-        )
-        for subject_id, code, assessed_by, ppy, kind in CurriculumSubject.objects.filter(
-            grade=grade
-        ).values_list(
-            "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
-        )
-    ]
-    marks = _read_marks(student_ids, term_numbers)
-    conduct = {
-        (sid, term_numbers[term_id]): code
-        for sid, term_id, code in ConductRating.objects.filter(
-            student_id__in=student_ids
-        ).values_list("student_id", "term_id", "level")
-        if term_id in term_numbers
-    }
-    absences = _class_absences(cls, student_ids)
-    subject_rows: dict[tuple, tuple] = {}
-    student_rows: dict[tuple, tuple] = {}
+def _secondary_rows(
+    student_ids, terms, periods, curriculum, marks, conduct, absences, subject_rows, student_rows
+) -> None:
+    """Circular 22/2021: term and year averages or comment results per subject (Art. 9(1)),
+    learning (Art. 9(2)-(3)) and conduct (Art. 8(3)) levels, year-end status (Art. 12) and
+    title (Art. 15), into `subject_rows` and `student_rows`."""
     for sid in student_ids:
         averages: dict[int, dict] = {n: {} for n in (*terms, YEAR)}
         comments: dict[int, dict] = {n: {} for n in (*terms, YEAR)}
@@ -1311,24 +1301,67 @@ def _recompute(cls: ClassGroup, term: Term | None) -> int:
                 title,
                 learning is not None,
             )
-    common = {"student_id__in": student_ids, "school_year_id": cls.school_year_id}
-    changed = _sync(
-        SubjectResult,
-        SubjectResult.objects.filter(**common, period__in=periods),
-        ("student_id", "subject_id", "period"),
-        ("average", "comment", "complete"),
-        subject_rows,
-        cls,
-    )
-    changed += _sync(
-        StudentResult,
-        StudentResult.objects.filter(**common, period__in=periods),
-        ("student_id", "period"),
-        ("learning", "learning_adjusted_for", "conduct", "absences", "status", "title", "complete"),
-        student_rows,
-        cls,
-    )
-    return changed
+
+
+def _primary_rows(
+    student_ids, terms, periods, curriculum, marks, qualities, absences, subject_rows, student_rows
+) -> None:
+    """Primary (Circular 27/2020): a subject's result for a term is its end-of-term rating
+    (term 2: the end-of-year rating, also the year's), with the end-of-term test score
+    where one is set; the year row of a pupil holds the year-end result (Art. 9(2)), whether
+    the grade is completed (Art. 11(1)) and the commendation (Art. 13(1)(a)), once every
+    subject, quality and competency has its end-of-year rating and every end-of-year test
+    its score. Term rows hold the absences only."""
+    last = max(terms) if terms else 2
+    for sid in student_ids:
+        year_ratings, year_tests, complete = {}, {}, True
+        for subject_id, code, _is_comment, kind, layouts in curriculum:
+            if kind != "compulsory" and not any((sid, subject_id, n) in marks for n in terms):
+                continue  # an optional subject the pupil does not take
+            for n in terms:
+                cells = marks.get((sid, subject_id, n), {})
+                done = all(c.kind in cells for c in layouts[n].columns)
+                rating = cells.get(MarkKind.RATING, (None, ""))[1]
+                score = cells[MarkKind.CK][0] if MarkKind.CK in cells else None
+                row = (score if done else None, rating if done else "", done)
+                if n in periods:
+                    subject_rows[(sid, subject_id, n)] = row
+                if n == last:
+                    if YEAR in periods:
+                        subject_rows[(sid, subject_id, YEAR)] = row
+                    if done and rating in _RATINGS:
+                        year_ratings[code] = _RATINGS[rating]
+                        if score is not None:
+                            year_tests[code] = int(score)
+                    else:
+                        complete = False
+        ratings, outstanding, recognised = qualities.get(sid, ({}, False, False))
+        levels = {c: _COMPETENCY_LEVELS.get(ratings.get(c)) for c in QUALITY_CODES}
+        result = commendation = None
+        if complete and year_ratings and None not in levels.values():
+            result = rules.year_result(
+                subjects=year_ratings, competencies=levels, end_of_year_tests=year_tests
+            )
+            commendation = rules.year_commendation(
+                result, outstanding_or_progress=outstanding, class_recognised=recognised
+            )
+        for n in periods:
+            absent = absences.get(n, {}).get(sid, 0)
+            if n != YEAR:
+                student_rows[(sid, n)] = ("", "", "", absent, "", "", False)
+                continue
+            status = ""
+            if result is not None:
+                status = "completed" if rules.completes_grade(result) else "not_completed"
+            student_rows[(sid, n)] = (
+                result.code if result is not None else "",
+                "",
+                "",
+                absent,
+                status,
+                commendation.name.lower() if commendation else "",
+                result is not None,
+            )
 
 
 _DECIMALS: dict = {}
@@ -1347,10 +1380,11 @@ def _decimal(raw) -> Decimal | None:
     return value
 
 
-def _sync(model, existing_qs, key_fields, value_fields, rows: dict, cls: ClassGroup) -> int:
+def _sync(model, existing_qs, key_fields, value_fields, rows: dict, owner, year_id) -> int:
     """Make the summary rows in `existing_qs` equal `rows` ({key: values}), writing only
     what differs: after one mark changes, a class's recompute writes a handful of rows.
-    Plain parameterised statements (executemany): no model instance per row."""
+    `owner`: student id (the first key field) → class id. Plain parameterised statements
+    (PostgreSQL: one INSERT … SELECT FROM unnest(arrays)); no model instance per row."""
     fields = ("id", "class_group_id", *key_fields, *value_fields)
     existing = {}
     for row in existing_qs.values_list(*fields):
@@ -1362,10 +1396,11 @@ def _sync(model, existing_qs, key_fields, value_fields, rows: dict, cls: ClassGr
     n_key = 2 + len(key_fields)
     for key, values in rows.items():
         old = existing.pop(key, None)
+        class_id = owner[key[0]]
         if old is None:
-            inserts.append((*key, *values, cls.pk, cls.school_year_id, now))
-        elif old[n_key:] != values or old[1] != cls.pk:
-            updates.append((*values, cls.pk, now, old[0]))
+            inserts.append((*key, *values, class_id, year_id, now))
+        elif old[n_key:] != values or old[1] != class_id:
+            updates.append((*values, class_id, now, old[0]))
     with connection.cursor() as cur:
         if existing:
             ids = [r[0] for r in existing.values()]
@@ -1393,7 +1428,26 @@ def _sync(model, existing_qs, key_fields, value_fields, rows: dict, cls: ClassGr
                     f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}",  # noqa: S608
                     [v for row in chunk for v in row],
                 )
-        if updates:
+        if updates and connection.vendor == "postgresql":
+            # One UPDATE … FROM unnest(arrays) instead of one statement per row.
+            value_cols = [model._meta.get_field(f) for f in value_fields]
+            sets = ", ".join(f"{f.column} = u.{f.column}" for f in value_cols)
+            arrays = ", ".join(
+                f"%s::{f.db_type(connection)}[]"
+                for f in [
+                    *value_cols,
+                    model._meta.get_field("class_group"),
+                    model._meta.get_field("computed_at"),
+                    model._meta.get_field("id"),
+                ]
+            )
+            aliases = ", ".join([*(f.column for f in value_cols), "cg", "ca", "uid"])
+            cur.execute(
+                f"UPDATE {table} SET {sets}, class_group_id = u.cg, computed_at = u.ca "  # noqa: S608
+                f"FROM unnest({arrays}) AS u({aliases}) WHERE {table}.id = u.uid",
+                [list(column) for column in zip(*updates, strict=True)],
+            )
+        elif updates:
             sets = ", ".join(f"{model._meta.get_field(f).column} = %s" for f in value_fields)
             cur.executemany(
                 f"UPDATE {table} SET {sets}, class_group_id = %s, computed_at = %s "  # noqa: S608
