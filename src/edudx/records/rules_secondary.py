@@ -29,6 +29,10 @@ MARK_MAX = Decimal("10")
 TENTH = Decimal("0.1")
 
 
+# Every valid mark, 0.0 to 10.0 in tenths, by value (Decimal("8.50") finds Decimal("8.5")).
+_MARKS = {Decimal(i).scaleb(-1): Decimal(i).scaleb(-1) for i in range(101)}
+
+
 class MarkError(DomainError):
     """A mark a teacher typed is not a number from 0 to 10 with at most one decimal."""
 
@@ -43,6 +47,10 @@ def parse_mark(text: str | int | Decimal, *, field: str | None = None) -> Decima
     so 0 is a valid mark (Art. 6(4), Art. 7(4))."""
     # Circular 22/2021/TT-BGDĐT, Art. 5(2): marks are on a 10-point scale, "là số nguyên
     # hoặc số thập phân được lấy đến chữ số thập phân thứ nhất".
+    if type(text) is Decimal:
+        canonical = _MARKS.get(text)  # the 101 valid values (a year-end run checks millions)
+        if canonical is not None:
+            return canonical
     if isinstance(text, bool):
         raise MarkError("records.mark.invalid", _("Điểm phải là một số."), field=field)
     if isinstance(text, int):

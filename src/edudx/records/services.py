@@ -7,6 +7,7 @@ transaction with the audit trail and outbox events."""
 
 import datetime as dt
 import logging
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -1080,7 +1081,7 @@ QUALITY_CODES = (*rules.QUALITIES, *rules.COMPETENCIES)
 
 
 def _grade(cls: ClassGroup) -> int:
-    return cls.grade.number if cls.grade_id else 6
+    return cls.grade.number
 
 
 def _curricula(grades: set[int], term_numbers: tuple[int, ...]) -> dict[int, list]:
@@ -1105,7 +1106,8 @@ def _recompute_classes(classes: list[ClassGroup], term: Term | None) -> int:
     changed = 0
     by_year: dict[int, list[ClassGroup]] = defaultdict(list)
     for cls in classes:
-        by_year[cls.school_year_id].append(cls)
+        if cls.grade_id:  # kindergarten groups have no marks or results
+            by_year[cls.school_year_id].append(cls)
     for year_id, year_classes in by_year.items():
         changed += _recompute_year(year_id, year_classes, term)
     return changed
@@ -1121,11 +1123,14 @@ def _recompute_year(year_id: int, classes: list[ClassGroup], term: Term | None) 
     term_numbers = {pk: n for n, pk in terms.items()}
     periods = [term.number] if term is not None else sorted(terms)
     periods.append(YEAR)
+    class_ids = [c.pk for c in classes]
+    # The students as a subquery, not a list of thousands of parameters.
+    roster_q = Student.objects.filter(
+        current_class__in=class_ids, status=StudentStatus.STUDYING
+    ).values("id")
     rosters: dict[int, list[int]] = defaultdict(list)
     for sid, class_id in (
-        Student.objects.filter(
-            current_class__in=[c.pk for c in classes], status=StudentStatus.STUDYING
-        )
+        Student.objects.filter(current_class__in=class_ids, status=StudentStatus.STUDYING)
         .order_by("search_name", "id")
         .values_list("id", "current_class_id")
     ):
@@ -1138,26 +1143,25 @@ def _recompute_year(year_id: int, classes: list[ClassGroup], term: Term | None) 
     primary = [c for c in classes if c.grade_id and c.grade.number in marks_layout.PRIMARY_GRADES]
     primary_ids = {c.pk for c in primary}
     curricula = _curricula({_grade(c) for c in classes}, tuple(sorted(terms)))
-    marks = _read_marks(student_ids, term_numbers)
+    marks = _read_marks(student_ids, term_numbers, class_ids) if student_ids else {}
     conduct: dict[tuple[int, int], str] = {}
-    if len(primary) < len(classes):
+    if len(primary) < len(classes) and student_ids:
         conduct = {
             (sid, term_numbers[term_id]): code
             for sid, term_id, code in ConductRating.objects.filter(
-                student_id__in=[s for s in student_ids if owner[s] not in primary_ids]
+                student_id__in=roster_q
             ).values_list("student_id", "term_id", "level")
-            if term_id in term_numbers
+            if term_id in term_numbers and sid in owner
         }
     qualities: dict[int, tuple] = {}
-    if primary and terms:
+    if primary and terms and student_ids:
         qualities = {
             sid: (ratings, outstanding, recognised)
             for sid, ratings, outstanding, recognised in QualityRating.objects.filter(
-                student_id__in=[s for s in student_ids if owner[s] in primary_ids],
-                term_id=terms[max(terms)],
+                student_id__in=roster_q, term_id=terms[max(terms)]
             ).values_list("student_id", "ratings", "outstanding", "class_recognised")
         }
-    absences = {YEAR: selectors.year_absences(year_id, student_ids) if student_ids else {}}
+    absences = {YEAR: selectors.year_absences(year_id, roster_q) if student_ids else {}}
     if absences[YEAR]:  # per-term counts only when someone was absent at all
         absent_ids = list(absences[YEAR])
         for n, _pk, start, end in bounds:
@@ -1179,7 +1183,7 @@ def _recompute_year(year_id: int, classes: list[ClassGroup], term: Term | None) 
             )  # fmt: skip
     if not student_ids:
         return 0
-    common = {"student_id__in": student_ids, "school_year_id": year_id}
+    common = {"student_id__in": roster_q, "school_year_id": year_id}
     changed = _sync(
         SubjectResult,
         SubjectResult.objects.filter(**common, period__in=periods),
@@ -1201,9 +1205,12 @@ def _recompute_year(year_id: int, classes: list[ClassGroup], term: Term | None) 
     return changed
 
 
-def _read_marks(student_ids, term_numbers) -> dict[tuple[int, int, int], dict[str, tuple]]:
+def _read_marks(
+    student_ids, term_numbers, class_ids=None
+) -> dict[tuple[int, int, int], dict[str, tuple]]:
     """{(student, subject, term number): {kind: (value, comment)}} of the students' marks in
-    the terms `term_numbers` ({term id: number}) names."""
+    the terms `term_numbers` ({term id: number}) names. With `class_ids`, `student_ids` are
+    the current students of those classes and are selected by a subquery."""
     # Filtered by student only (index uniq_mark, student first) and the year in Python: with
     # a term filter too, SQLite's planner may pick the term index and scan a whole term.
     # Read raw (a class-year is ~4,000 marks): a mark has at most 101 values, so their
@@ -1213,7 +1220,16 @@ def _read_marks(student_ids, term_numbers) -> dict[tuple[int, int, int], dict[st
         return marks
     table = Mark._meta.db_table
     sql = f"SELECT student_id, subject_id, term_id, kind, value, comment FROM {table} "  # noqa: S608
-    if connection.vendor == "postgresql":
+    if class_ids is not None:
+        student = connection.ops.quote_name(Student._meta.db_table)
+        queries = [
+            (
+                sql + f"WHERE student_id IN (SELECT id FROM {student} WHERE current_class_id "
+                f"IN ({', '.join(['%s'] * len(class_ids))}) AND status = %s)",
+                [*class_ids, StudentStatus.STUDYING.value],
+            )
+        ]
+    elif connection.vendor == "postgresql":
         # One array parameter: the statement is the same for any number of students.
         queries = [(sql + "WHERE student_id = ANY(%s)", [list(student_ids)])]
     else:
@@ -1419,15 +1435,14 @@ def _sync(model, existing_qs, key_fields, value_fields, rows: dict, owner, year_
                 [list(column) for column in zip(*inserts, strict=True)],
             )
         elif inserts:
-            # Multi-row VALUES, 500 rows a statement (500 × 12 parameters is within SQLite's
-            # limit): one statement per chunk instead of one per row.
-            one = "(" + ", ".join(["%s"] * (len(cols) + 3)) + ")"
-            for i in range(0, len(inserts), 500):
-                chunk = inserts[i : i + 500]
-                cur.execute(
-                    f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}",  # noqa: S608
-                    [v for row in chunk for v in row],
-                )
+            # sqlite3's own executemany (one prepared statement, a C loop over the rows):
+            # Django's wrapper would rewrite the placeholders of every statement.
+            marks = ", ".join(["?"] * (len(cols) + 3))
+            sqlite3.Cursor.executemany(
+                cur.cursor,
+                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                inserts,
+            )
         if updates and connection.vendor == "postgresql":
             # One UPDATE … FROM unnest(arrays) instead of one statement per row.
             value_cols = [model._meta.get_field(f) for f in value_fields]
