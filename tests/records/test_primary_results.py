@@ -492,7 +492,7 @@ def test_api_put_get_idempotent(p4, homeroom):
 
 
 def test_api_bad_level_names_row_and_field(p4, homeroom):
-    r = token_client(homeroom, HTTP_ACCEPT_LANGUAGE="en").put(
+    r = token_client(homeroom, **{"Accept-Language": "en"}).put(
         api_url(p4),
         {"students": [{"student_id": p4.pupil.pk, "ratings": {"dung_cam": "t"}}]},
         content_type="application/json",
@@ -500,8 +500,13 @@ def test_api_bad_level_names_row_and_field(p4, homeroom):
     assert r.status_code == 400, r.content
     body = r.json()
     errors = body.get("errors") or [body]
-    assert [(e["code"], e["row"], e["field"]) for e in errors] == [
-        ("records.qualities.code", p4.pupil.pk, "dung_cam")
+    assert [(e["code"], e["row"], e["field"], e["message"]) for e in errors] == [
+        (
+            "records.qualities.code",
+            p4.pupil.pk,
+            "dung_cam",
+            "There is no quality or competency “dung_cam”.",
+        )
     ]
     assert not QualityRating.objects.exists()
 
