@@ -7,7 +7,6 @@ transaction with the audit trail and outbox events."""
 
 import datetime as dt
 import logging
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -1435,11 +1434,10 @@ def _sync(model, existing_qs, key_fields, value_fields, rows: dict, owner, year_
                 [list(column) for column in zip(*inserts, strict=True)],
             )
         elif inserts:
-            # sqlite3's own executemany (one prepared statement, a C loop over the rows):
-            # Django's wrapper would rewrite the placeholders of every statement.
-            marks = ", ".join(["?"] * (len(cols) + 3))
-            sqlite3.Cursor.executemany(
-                cur.cursor,
+            # One prepared statement and sqlite3's C loop over the rows (Django rewrites the
+            # placeholders once, not per row as it would for a many-row VALUES list).
+            marks = ", ".join(["%s"] * (len(cols) + 3))
+            cur.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
                 inserts,
             )
