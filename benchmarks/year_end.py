@@ -211,6 +211,9 @@ def main() -> int:
     ap.add_argument("--max-classes", type=int, default=0, help="0 = every graded class")
     ap.add_argument("--iterations", "-n", type=int, default=20)
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument(
+        "--one-class-only", action="store_true", help="skip the province run (results kept)"
+    )
     ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--batch", type=int, default=50, help="classes per recompute and commit")
     ap.add_argument(
@@ -251,27 +254,37 @@ def main() -> int:
         f"{args.workers} worker(s); load average {os.getloadavg()[0]:.1f}"
     )
 
-    # A: the whole province (every class, both terms and the year), from empty summary
-    # tables so every row is computed and written, as on a first run
-    with connection.cursor() as cur:
-        cur.execute("DELETE FROM records_subjectresult")
-        cur.execute("DELETE FROM records_studentresult")
-    t0 = time.perf_counter()
-    cpu0 = time.process_time()
-    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    run_province(classes, max(args.batch, 1), max(args.workers, 1))
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu_all = (
-        time.process_time()
-        - cpu0
-        + children.ru_utime
-        - children0.ru_utime
-        + children.ru_stime
-        - children0.ru_stime
-    )
-    a_all = time.perf_counter() - t0
-    computed = StudentResult.objects.filter(period=0, complete=True).count()
-    b_all, b_rows = baseline([c.pk for c in classes] if args.max_classes else None)
+    a_all = b_all = cpu_all = 0.0
+    b_rows = computed = 0
+    if not args.one_class_only:
+        # A: the whole province (every class, both terms and the year), from empty summary
+        # tables so every row is computed and written, as on a first run
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM records_subjectresult")
+            cur.execute("DELETE FROM records_studentresult")
+        t0 = time.perf_counter()
+        cpu0 = time.process_time()
+        children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        run_province(classes, max(args.batch, 1), max(args.workers, 1))
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_all = (
+            time.process_time()
+            - cpu0
+            + children.ru_utime
+            - children0.ru_utime
+            + children.ru_stime
+            - children0.ru_stime
+        )
+        a_all = time.perf_counter() - t0
+        computed = StudentResult.objects.filter(period=0, complete=True).count()
+        b_all, b_rows = baseline([c.pk for c in classes] if args.max_classes else None)
+
+    # The outbox backlog the demo build left (audit summaries): delivered first, as the
+    # worker would have, or every save below would deliver 500 old events after its commit.
+    from edudx.core import events
+
+    while events.deliver_pending(limit=1000):
+        pass
 
     # One class after one mark changes (a secondary class: its marks have decimals)
     secondary = [c for c in classes if c.grade.number >= 6]
@@ -307,17 +320,18 @@ def main() -> int:
 
     print()
     print(f"{'':34}{'A (platform)':>16}{'B (SQL avg)':>16}{'A/B':>8}")
-    print(
-        f"{'province, all results':34}{a_all:>14.1f} s{b_all:>14.2f} s{a_all / b_all:>8.1f}"
-        f"   (B: {b_rows:,} term averages)"
-    )
-    print(f"{'  students/s':34}{students / a_all:>16,.0f}{students / b_all:>16,.0f}")
-    print(
-        f"{'  CPU of the Python side':34}{cpu_all:>14.1f} s"
-        f"   ({students / cpu_all:,.0f} students per CPU-second; load average now "
-        f"{os.getloadavg()[0]:.1f})"
-    )
-    print(f"{'  complete year results':34}{computed:>16,}")
+    if not args.one_class_only:
+        print(
+            f"{'province, all results':34}{a_all:>14.1f} s{b_all:>14.2f} s{a_all / b_all:>8.1f}"
+            f"   (B: {b_rows:,} term averages)"
+        )
+        print(f"{'  students/s':34}{students / a_all:>16,.0f}{students / b_all:>16,.0f}")
+        print(
+            f"{'  CPU of the Python side':34}{cpu_all:>14.1f} s"
+            f"   ({students / cpu_all:,.0f} students per CPU-second; load average now "
+            f"{os.getloadavg()[0]:.1f})"
+        )
+        print(f"{'  complete year results':34}{computed:>16,}")
     b50 = statistics.median(base_ms)
     for label, values in (
         (f"one class ({size} students): save", save_ms),
@@ -325,7 +339,7 @@ def main() -> int:
     ):
         p50, p95 = statistics.median(values), pct(values, 0.95)
         print(f"{label:34}{p50:>11.1f} ms p50{b50:>11.1f} ms{p50 / b50:>8.1f}   p95 {p95:.1f} ms")
-    ok = a_all < 120 and pct(save_ms, 0.95) < 200
+    ok = (args.one_class_only or a_all < 120) and pct(save_ms, 0.95) < 200
     print(f"\ntargets (province < 120 s, one class < 200 ms): {'met' if ok else 'NOT met'}")
     return 0
 
