@@ -353,4 +353,7 @@ def test_primary_periodic_tests_take_whole_numbers_and_ratings(district):
         (pupil.pk, "gk", Decimal("8.0"), ""),
         (pupil.pk, "rating", None, "htt"),
     ]
-    assert not SubjectResult.objects.filter(student=pupil).exists()
+    # No average (Circular 27/2020): the term's result is the rating, with the test score.
+    assert SubjectResult.objects.filter(student=pupil, subject=maths, period=1).values_list(
+        "average", "comment", "complete"
+    ).get() == (Decimal("9.0"), "htt", True)

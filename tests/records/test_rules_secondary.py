@@ -327,6 +327,22 @@ LEARNING_CASES = [
     # The others alone must meet the level: the blocking subject cannot count towards it.
     ("kha-count-needs-the-blocked-subject", ["6.5"] * 5 + ["6.4"] * 2 + ["3.0"], ALL_OK, F, F),
     ("dat-level-below-3.5-not-adjusted", ["5.0"] * 7 + ["3.4"], ALL_OK, F, F),
+    (
+        "tot-6.4-and-one-comment-two-subjects-stays-dat",
+        ["8.0"] * 7 + ["6.4"],
+        (OK, OK, OK, NO),
+        P,
+        P,
+    ),
+    ("tot-3.5-and-6.4-two-subjects-stays-dat", ["8.0"] * 6 + ["6.4", "3.5"], ALL_OK, P, P),
+    ("upper-kha-one-subject-0-adjusted-dat", ["7.0"] * 9 + ["0"], ALL_OK, P, F),
+    (
+        "tot-one-comment-and-one-3.4-three-down-not-one-subject",
+        ["8.0"] * 7 + ["3.4"],
+        (NO, OK, OK, OK),
+        F,
+        F,
+    ),
     # Rounding edges feed straight into the levels.
     ("6.45-rounded-6.5-keeps-tot", ["8.0"] * 6 + [str(round_half_up(D("6.45")))], ALL_OK, G, G),
     (

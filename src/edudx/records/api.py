@@ -22,6 +22,7 @@ from edudx.people.selectors import student_get
 from . import selectors, services
 from .marks import shown
 from .models import YEAR, AssessedBy, AttendanceStatus, LeaveStatus, MarkKind, SubjectKind
+from .services import QUALITY_CODES
 from .sessions import month_range, parse_session
 
 router = Router(tags=["records"])
@@ -582,11 +583,25 @@ class StudentResultOut(Schema):
     student_id: int
     full_name: str
     period: int = Field(..., description="1, 2 (terms) or 0 (the year).")
-    learning: str = Field(..., description="tot | kha | dat | chua_dat; empty while incomplete.")
-    conduct: str
+    learning: str = Field(
+        ...,
+        description=(
+            "Secondary: tot | kha | dat | chua_dat. Primary (year only, Circular 27/2020): "
+            "htxs | htt | ht | cht. Empty while incomplete."
+        ),
+    )
+    conduct: str = Field(..., description="Secondary only: the conduct level.")
     absences: int
-    status: str = Field(..., description="Year only: promoted, re_examination, …")
-    title: str = Field(..., description="Year only: excellent | good.")
+    status: str = Field(
+        ...,
+        description=(
+            "Year only. Secondary: promoted, re_examination, …; primary: completed | "
+            "not_completed (the grade's programme)."
+        ),
+    )
+    title: str = Field(
+        ..., description="Year only. Secondary: excellent | good; primary: excellent | exemplary."
+    )
     complete: bool
 
 
@@ -641,11 +656,40 @@ class StudentSubjectOut(Schema):
     year_result: str | None
 
 
+class QualityRowOut(Schema):
+    student_id: int
+    full_name: str
+    ratings: dict[str, str] = Field(
+        ..., description="Quality or competency code → t (Tốt) | d (Đạt) | c (Cần cố gắng)."
+    )
+    outstanding: bool = Field(
+        ..., description="End of year: outstanding achievement or clear progress."
+    )
+    class_recognised: bool = Field(..., description="End of year: recognised by the class.")
+
+
+class QualitySheetOut(Schema):
+    class_id: int
+    term: int
+    codes: list[str]
+    students: list[QualityRowOut]
+
+
+class StudentQualitiesOut(Schema):
+    term: int
+    ratings: dict[str, str]
+    outstanding: bool
+    class_recognised: bool
+
+
 class StudentMarksOut(Schema):
     student_id: int
     class_id: int | None
     subjects: list[StudentSubjectOut]
     results: list[StudentResultOut]
+    qualities: list[StudentQualitiesOut] = Field(
+        ..., description="Primary pupils: qualities and competencies at the end of each term."
+    )
 
 
 @router.get(
@@ -675,6 +719,7 @@ def get_student_marks(request, student_id: int):
         "results": [
             render_result(student, r, period) for period, r in sorted(data["results"].items())
         ],
+        "qualities": [{"term": n, **q} for n, q in sorted(data["qualities"].items())],
     }
 
 
@@ -798,3 +843,93 @@ def put_conduct(request, class_id: int, term: int, payload: ConductIn):
         "period": term,
         "students": [render_result(r["student"], r["result"], term) for r in data["rows"]],
     }
+
+
+# --- primary qualities and competencies (Circular 27/2020) ---------------------------------
+
+Level3 = Literal["t", "d", "c", ""]
+
+
+class QualityIn(Schema):
+    student_id: int
+    ratings: dict[str, Level3] = Field(
+        ...,
+        description=(
+            "Code (yeu_nuoc, nhan_ai, cham_chi, trung_thuc, trach_nhiem, tu_chu_tu_hoc, "
+            "giao_tiep_hop_tac, giai_quyet_van_de_sang_tao, ngon_ngu, tinh_toan, khoa_hoc, "
+            'cong_nghe, tin_hoc, tham_mi, the_chat) → t | d | c; "" clears; codes left out '
+            "keep their rating."
+        ),
+    )
+    outstanding: bool = False
+    class_recognised: bool = False
+
+
+class QualitiesIn(Schema):
+    students: list[QualityIn]
+
+
+def render_quality_sheet(sheet: dict) -> dict:
+    return {
+        "class_id": sheet["class"].pk,
+        "term": sheet["term"].number,
+        "codes": list(QUALITY_CODES),
+        "students": [
+            {
+                "student_id": r["student"].pk,
+                "full_name": r["student"].person.full_name,
+                "ratings": r["ratings"],
+                "outstanding": r["outstanding"],
+                "class_recognised": r["class_recognised"],
+            }
+            for r in sheet["rows"]
+        ],
+    }
+
+
+QUALITIES_PATH = "/results/classes/{class_id}/qualities/{term}"
+
+
+@router.get(
+    QUALITIES_PATH,
+    response={200: QualitySheetOut, **ERRORS},
+    summary="A primary class's qualities and competencies at the end of term 1 or the year",
+)
+def get_qualities(request, class_id: int, term: int):
+    return render_quality_sheet(
+        selectors.quality_sheet(actor=request.user, class_id=class_id, term_number=term)
+    )
+
+
+@router.put(
+    QUALITIES_PATH,
+    response={200: QualitySheetOut, **ERRORS},
+    summary="The homeroom teacher rates qualities and competencies (Tốt / Đạt / Cần cố gắng)",
+    description=(
+        "Primary classes only (Circular 27/2020, Art. 7(2)). Every row is validated; any "
+        "error (row = student_id, field = the code) and nothing is written. Sending the same "
+        "ratings again changes nothing; with an Idempotency-Key a retry replays the first "
+        "answer. The year-end results are recomputed."
+    ),
+    openapi_extra=IDEMPOTENT,
+)
+def put_qualities(request, class_id: int, term: int, payload: QualitiesIn):
+    cls = selectors.class_get(actor=request.user, class_id=class_id)
+    term_row = selectors.term_get(cls, term)
+
+    def run() -> dict:
+        services.qualities_save(
+            actor=request.user,
+            class_group=cls,
+            term=term_row,
+            entries=[
+                services.QualityEntry(
+                    q.student_id, dict(q.ratings), q.outstanding, q.class_recognised
+                )
+                for q in payload.students
+            ],
+        )
+        sheet = selectors.quality_sheet(actor=request.user, class_id=cls.pk, term_number=term)
+        return json_body(QualitySheetOut, render_quality_sheet(sheet))
+
+    return idempotent(request, actor_key=actor_key(request), run=run, status=200)

@@ -314,7 +314,7 @@ class MarkChangeRequest(ExchangeModel):
 
 class ConductRating(ExchangeModel):
     """A student's conduct (rèn luyện) for a term, judged by the homeroom teacher against
-    Circular 22/2021, Art. 8(2)(a); stored as a Level code (tot/kha/dat/chua_dat)."""
+    Circular 22/2021, Art. 8(2); stored as a Level code (tot/kha/dat/chua_dat)."""
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="conduct")
     class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="+")
@@ -331,6 +331,36 @@ class ConductRating(ExchangeModel):
 
     def __str__(self) -> str:
         return f"{self.student_id} HK{self.term_id} {self.level}"
+
+
+class QualityRating(ExchangeModel):
+    """A primary pupil's qualities and competencies at the end of a term (term 1: cuối học
+    kì I; term 2: cuối năm học), rated by the homeroom teacher: Circular 27/2020/TT-BGDĐT,
+    Art. 7(2)(a), levels Tốt / Đạt / Cần cố gắng (codes "t" / "d" / "c").
+
+    `ratings` maps each code of `rules.QUALITIES` and `rules.COMPETENCIES` to a level code;
+    one row per pupil and term (15 ratings read and written together). `outstanding` and
+    `class_recognised` are the teacher's year-end judgement for the Học sinh Tiêu biểu
+    commendation (Art. 13(1)(a)): an outstanding achievement in a subject or clear progress
+    in a quality or competency, recognised by the class; only term 2 rows carry them."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="qualities")
+    class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="+")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+")
+    ratings = models.JSONField(default=dict)
+    outstanding = models.BooleanField(default=False)
+    class_recognised = models.BooleanField(default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term"], name="uniq_quality_rating")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} HK{self.term_id} {self.ratings}"
 
 
 # Period of a result row: a term number (1, 2) or the whole year.
@@ -368,8 +398,11 @@ class SubjectResult(models.Model):
 
 
 class StudentResult(models.Model):
-    """Summary table: a student's term or year result. `learning` and `conduct` are Level
-    codes; `status` a YearEndStatus name and `title` a Title name (year rows only);
+    """Summary table: a student's term or year result. Secondary: `learning` and `conduct`
+    are Level codes; `status` a YearEndStatus name and `title` a Title name (year rows only).
+    Primary (year row only): `learning` is the YearResult code (htxs / htt / ht / cht),
+    `status` "completed" / "not_completed" (the grade's programme, Circular 27/2020,
+    Art. 11), `title` a Commendation name (excellent / exemplary), `conduct` empty.
     `absences` the half-days absent in the term or year."""
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="results")

@@ -29,6 +29,10 @@ MARK_MAX = Decimal("10")
 TENTH = Decimal("0.1")
 
 
+# Every valid mark, 0.0 to 10.0 in tenths, by value (Decimal("8.50") finds Decimal("8.5")).
+_MARKS = {Decimal(i).scaleb(-1): Decimal(i).scaleb(-1) for i in range(101)}
+
+
 class MarkError(DomainError):
     """A mark a teacher typed is not a number from 0 to 10 with at most one decimal."""
 
@@ -43,6 +47,10 @@ def parse_mark(text: str | int | Decimal, *, field: str | None = None) -> Decima
     so 0 is a valid mark (Art. 6(4), Art. 7(4))."""
     # Circular 22/2021/TT-BGDĐT, Art. 5(2): marks are on a 10-point scale, "là số nguyên
     # hoặc số thập phân được lấy đến chữ số thập phân thứ nhất".
+    if type(text) is Decimal:
+        canonical = _MARKS.get(text)  # the 101 valid values (a year-end run checks millions)
+        if canonical is not None:
+            return canonical
     if isinstance(text, bool):
         raise MarkError("records.mark.invalid", _("Điểm phải là một số."), field=field)
     if isinstance(text, int):
@@ -166,7 +174,7 @@ class Level(IntEnum):
     Ordered: `Level.GOOD > Level.FAIR > Level.PASS > Level.FAIL`, so `level >= Level.PASS`
     reads "at least Đạt". `.code` is the stable string for storage and the API."""
 
-    # Circular 22/2021/TT-BGDĐT, Art. 8(2) and Art. 9(2): four levels.
+    # Circular 22/2021/TT-BGDĐT, Art. 8(1) (conduct) and Art. 9(2) (learning): four levels.
     FAIL = 0
     PASS = 1
     FAIR = 2
@@ -376,13 +384,13 @@ def learning_level(
     return learning_result(averages, comments).level
 
 
-# --- Conduct result (kết quả rèn luyện), Article 8 --------------------------------------
+# --- Conduct result (kết quả rèn luyện), Article 8(3) ------------------------------------
 
 
 def conduct_year_result(first_term: Level, second_term: Level) -> Level:
     """Year conduct from the two term levels (each term's level is the homeroom teacher's
-    judgement against Art. 8(2)(a); only the year is computed)."""
-    # Circular 22/2021/TT-BGDĐT, Art. 8(2)(b):
+    judgement against Art. 8(2); only the year is computed)."""
+    # Circular 22/2021/TT-BGDĐT, Art. 8(3) (the year; Art. 8(2) is the term):
     # "Mức Tốt: học kì II được đánh giá mức Tốt, học kì I được đánh giá từ mức Khá trở lên.
     #  Mức Khá: học kì II được đánh giá mức Khá, học kì I được đánh giá từ mức Đạt trở lên;
     #  học kì II được đánh giá mức Đạt, học kì I được đánh giá mức Tốt; học kì II được đánh

@@ -20,7 +20,7 @@ from edudx.org.models import ClassGroup, Term, path_upper
 from edudx.people import selectors as people_selectors
 from edudx.people.models import Student, StudentStatus
 
-from .marks import layout, shown
+from .marks import PRIMARY_GRADES, layout, shown
 from .models import (
     ABSENT,
     YEAR,
@@ -32,6 +32,7 @@ from .models import (
     LeaveStatus,
     Mark,
     MarkChangeRequest,
+    QualityRating,
     StudentResult,
     Subject,
     SubjectAssignment,
@@ -526,7 +527,14 @@ def student_marks(*, actor, student_id: int) -> dict:
     student = people_selectors.student_get(actor=actor, student_id=student_id)
     cls = student.current_class
     if cls is None:
-        return {"student": student, "class": None, "subjects": [], "results": {}}
+        return {
+            "student": student,
+            "class": None,
+            "subjects": [],
+            "results": {},
+            "primary": False,
+            "qualities": {},
+        }
     marks: dict[int, dict[int, list[tuple[str, str]]]] = defaultdict(lambda: defaultdict(list))
     order = {k: i for i, k in enumerate(("tx1", "tx2", "tx3", "tx4", "gk", "ck", "rating"))}
     for subject_id, term_no, kind, value, comment in sorted(
@@ -561,7 +569,14 @@ def student_marks(*, actor, student_id: int) -> dict:
         r.period: r
         for r in StudentResult.objects.filter(student=student, school_year_id=cls.school_year_id)
     }
-    return {"student": student, "class": cls, "subjects": subjects, "results": overall}
+    return {
+        "student": student,
+        "class": cls,
+        "subjects": subjects,
+        "results": overall,
+        "primary": is_primary(cls),
+        "qualities": student_qualities(student, cls.school_year_id) if is_primary(cls) else {},
+    }
 
 
 def class_results(*, actor, class_id: int, period: int) -> dict:
@@ -580,7 +595,64 @@ def class_results(*, actor, class_id: int, period: int) -> dict:
     return {
         "class": cls,
         "period": period,
+        "primary": is_primary(cls),
         "rows": [{"student": s, "result": by_student.get(s.pk)} for s in students],
+    }
+
+
+def is_primary(cls: ClassGroup) -> bool:
+    return bool(cls.grade_id and cls.grade.number in PRIMARY_GRADES)
+
+
+def quality_sheet(*, actor, class_id: int, term_number: int) -> dict:
+    """A primary class's qualities and competencies at the end of a term (Circular
+    27/2020, Art. 7(2)): every pupil with the stored rating of each code. Read by the
+    class's teachers and the roles above the school; written by its homeroom teacher."""
+    cls = class_get(actor=actor, class_id=class_id)
+    if not is_primary(cls):
+        raise DomainError(
+            "records.qualities.not_primary",
+            _("Chỉ lớp tiểu học đánh giá phẩm chất, năng lực theo Thông tư 27/2020/TT-BGDĐT."),
+            field="class_id",
+        )
+    term = term_get(cls, term_number)
+    students = list(roster(cls))
+    stored = {
+        q.student_id: q
+        for q in QualityRating.objects.filter(student_id__in=[s.pk for s in students], term=term)
+    }
+    rows = []
+    for i, s in enumerate(students, start=1):
+        q = stored.get(s.pk)
+        rows.append(
+            {
+                "n": i,
+                "student": s,
+                "ratings": dict(q.ratings) if q else {},
+                "outstanding": bool(q and q.outstanding),
+                "class_recognised": bool(q and q.class_recognised),
+            }
+        )
+    final = term_number == max(
+        Term.objects.filter(school_year_id=cls.school_year_id).values_list("number", flat=True)
+    )
+    return {
+        "class": cls,
+        "term": term,
+        "final": final,
+        "rows": rows,
+        "may_write": is_homeroom(actor, cls),
+    }
+
+
+def student_qualities(student: Student, school_year_id: int) -> dict[int, dict]:
+    """{term number: {"ratings": {...}, "outstanding": bool, "class_recognised": bool}} of
+    a pupil whose reader `student_marks` has already checked."""
+    return {
+        number: {"ratings": ratings, "outstanding": o, "class_recognised": r}
+        for number, ratings, o, r in QualityRating.objects.filter(
+            student=student, term__school_year_id=school_year_id
+        ).values_list("term__number", "ratings", "outstanding", "class_recognised")
     }
 
 

@@ -24,7 +24,13 @@ from edudx.core.errors import Conflict, DomainError, ErrorCollector
 from edudx.core.scope import scope_of
 from edudx.org.models import ClassGroup, Term
 from edudx.people import services as people_services
-from edudx.people.models import GuardianLink, StaffMember, Student, TeachingAssignment
+from edudx.people.models import (
+    GuardianLink,
+    StaffMember,
+    Student,
+    StudentStatus,
+    TeachingAssignment,
+)
 
 from . import marks as marks_layout
 from . import rules, selectors
@@ -43,6 +49,7 @@ from .models import (
     Mark,
     MarkChangeRequest,
     MarkKind,
+    QualityRating,
     StudentResult,
     Subject,
     SubjectAssignment,
@@ -913,6 +920,137 @@ def conduct_save(*, actor, class_group: ClassGroup, term: Term, levels: dict[int
     return len(new) + len(changed)
 
 
+@dataclass(frozen=True)
+class QualityEntry:
+    """One pupil's ratings as entered: {code: "t" | "d" | "c" | ""} ("" clears a rating);
+    `outstanding` / `class_recognised` only at the end of the year (term 2)."""
+
+    student_id: int
+    ratings: dict
+    outstanding: bool = False
+    class_recognised: bool = False
+
+
+def qualities_save(
+    *, actor, class_group: ClassGroup, term: Term, entries: Iterable[QualityEntry]
+) -> int:
+    """The homeroom teacher of a primary class records the pupils' qualities and
+    competencies at the end of a term (Circular 27/2020, Art. 7(2)(a): Tốt / Đạt / Cần cố
+    gắng); codes not mentioned keep their stored rating. All or nothing; audited with old
+    and new values; the results are recomputed. Returns the number of pupils changed."""
+    if not selectors.is_homeroom(actor, class_group):
+        raise Forbidden(
+            "records.qualities.forbidden",
+            _("Chỉ giáo viên chủ nhiệm đánh giá phẩm chất, năng lực."),
+        )
+    if not (class_group.grade_id and class_group.grade.number in marks_layout.PRIMARY_GRADES):
+        raise DomainError(
+            "records.qualities.not_primary",
+            _("Chỉ lớp tiểu học đánh giá phẩm chất, năng lực theo Thông tư 27/2020/TT-BGDĐT."),
+            field="class_id",
+        )
+    roster_ids = set(selectors.roster(class_group).values_list("id", flat=True))
+    entries = list(entries)
+    errors = ErrorCollector()
+    known = set(QUALITY_CODES)
+    levels = {c.code for c in rules.CompetencyRating}
+    seen: set[int] = set()
+    for entry in entries:
+        errors.row = entry.student_id
+        if entry.student_id not in roster_ids:
+            errors.add("records.marks.student", _("Học sinh không thuộc lớp này."), "student_id")
+            continue
+        if entry.student_id in seen:
+            errors.add("records.qualities.duplicate", _("Học sinh bị nhập hai lần."), "student_id")
+        seen.add(entry.student_id)
+        for code, level in entry.ratings.items():
+            if code not in known:
+                errors.add(
+                    "records.qualities.code",
+                    _("Không có phẩm chất, năng lực “%(c)s”.") % {"c": code},
+                    str(code),
+                )
+            elif level not in levels and level not in ("", None):
+                errors.add(
+                    "records.qualities.level",
+                    _("Mức “%(v)s” không hợp lệ: nhập T (Tốt), Đ (Đạt) hoặc C (Cần cố gắng).")
+                    % {"v": level},
+                    code,
+                )
+    errors.raise_if_any()
+    final = term.number == max(
+        Term.objects.filter(school_year_id=class_group.school_year_id).values_list(
+            "number", flat=True
+        )
+    )
+    with transaction.atomic():
+        existing = {
+            q.student_id: q
+            for q in QualityRating.objects.select_for_update().filter(
+                student_id__in=[e.student_id for e in entries], term=term
+            )
+        }
+        new, changed, audit = [], [], []
+        for entry in entries:
+            row = existing.get(entry.student_id)
+            old = dict(row.ratings) if row else {}
+            ratings = dict(old)
+            for code, level in entry.ratings.items():
+                if level:
+                    ratings[code] = level
+                else:
+                    ratings.pop(code, None)
+            ratings = {c: ratings[c] for c in QUALITY_CODES if c in ratings}
+            flags = (entry.outstanding, entry.class_recognised) if final else (False, False)
+            old_flags = (row.outstanding, row.class_recognised) if row else (False, False)
+            if row is None:
+                if not ratings and not any(flags):
+                    continue
+                new.append(
+                    QualityRating(
+                        student_id=entry.student_id,
+                        class_group=class_group,
+                        term=term,
+                        ratings=ratings,
+                        outstanding=flags[0],
+                        class_recognised=flags[1],
+                        entered_by=actor,
+                    )
+                )
+            elif ratings != old or flags != old_flags:
+                row.ratings = ratings
+                row.outstanding, row.class_recognised = flags
+                row.entered_by = actor
+                changed.append(row)
+            else:
+                continue
+            diff = {
+                c: [old.get(c), ratings.get(c)]
+                for c in QUALITY_CODES
+                if old.get(c) != ratings.get(c)
+            }
+            if flags != old_flags:
+                diff["outstanding"] = [old_flags[0], flags[0]]
+                diff["class_recognised"] = [old_flags[1], flags[1]]
+            audit.append(
+                Entry(
+                    action="update" if row else "create",
+                    object_type="records.qualities",
+                    object_id=f"{entry.student_id}:{term.pk}",
+                    object_repr=f"{class_group.name} HK{term.number}",
+                    changes=diff,
+                )
+            )
+        QualityRating.objects.bulk_create(new)
+        QualityRating.objects.bulk_update(
+            changed, ["ratings", "outstanding", "class_recognised", "entered_by", "updated_at"]
+        )
+        if audit:
+            audit_record_many(actor=actor, entries=audit)
+            results_recompute(class_group=class_group, term=term)
+    return len(audit)
+
+
 # --- results (summary tables) -------------------------------------------------------------------
 
 
@@ -920,73 +1058,201 @@ def results_recompute(*, class_group: ClassGroup, term: Term | None = None) -> i
     """Rebuild the class's SubjectResult and StudentResult rows for `term` and for the year
     (or both terms and the year when `term` is None) from its marks, conduct and absences,
     by `records.rules` only. Idempotent; bulk; the caller's transaction (or its own).
-    Primary classes (Circular 27/2020) have no computed averages; nothing is written."""
-    if class_group.grade_id and class_group.grade.number in marks_layout.PRIMARY_GRADES:
-        return 0
+    Primary classes (Circular 27/2020) get their ratings, qualities and year-end result
+    (`_primary_rows`); secondary classes (Circular 22/2021) their averages and levels
+    (`_secondary_rows`). Returns the number of summary rows written or deleted."""
     with transaction.atomic():
-        return _recompute(class_group, term)
+        return _recompute_classes([class_group], term)
 
 
-def _recompute(cls: ClassGroup, term: Term | None) -> int:
-    grade = cls.grade.number if cls.grade_id else 6
-    terms = dict(Term.objects.filter(school_year_id=cls.school_year_id).values_list("number", "id"))
+def results_recompute_many(class_groups: Iterable[ClassGroup], *, term: Term | None = None) -> int:
+    """`results_recompute` for many classes at once (a school's or a province's year end):
+    each read is one query for all the classes of a school year (rosters, marks, conduct,
+    qualities, absences, the stored results) and each summary table is written in one
+    statement, instead of a dozen round trips per class. One transaction."""
+    with transaction.atomic():
+        return _recompute_classes(list(class_groups), term)
+
+
+_RATINGS = {r.code: r for r in rules.SubjectRating}
+_COMPETENCY_LEVELS = {c.code: c for c in rules.CompetencyRating}
+QUALITY_CODES = (*rules.QUALITIES, *rules.COMPETENCIES)
+
+
+def _grade(cls: ClassGroup) -> int:
+    return cls.grade.number
+
+
+def _curricula(grades: set[int], term_numbers: tuple[int, ...]) -> dict[int, list]:
+    """grade → [(subject id, code, comment only, kind, {term number: Layout})]."""
+    out: dict[int, list] = defaultdict(list)
+    for grade, subject_id, code, assessed_by, ppy, kind in CurriculumSubject.objects.filter(
+        grade__in=grades
+    ).values_list(
+        "grade", "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
+    ):
+        layouts = {
+            n: marks_layout.layout(
+                grade=grade, subject_code=code, assessed_by=assessed_by, periods=ppy, term=n
+            )
+            for n in term_numbers
+        }
+        out[grade].append((subject_id, code, assessed_by == AssessedBy.COMMENT, kind, layouts))
+    return out
+
+
+def _recompute_classes(classes: list[ClassGroup], term: Term | None) -> int:
+    changed = 0
+    by_year: dict[int, list[ClassGroup]] = defaultdict(list)
+    for cls in classes:
+        if cls.grade_id:  # kindergarten groups have no marks or results
+            by_year[cls.school_year_id].append(cls)
+    for year_id, year_classes in by_year.items():
+        changed += _recompute_year(year_id, year_classes, term)
+    return changed
+
+
+def _recompute_year(year_id: int, classes: list[ClassGroup], term: Term | None) -> int:
+    bounds = list(
+        Term.objects.filter(school_year_id=year_id).values_list(
+            "number", "id", "start_date", "end_date"
+        )
+    )
+    terms = {n: pk for n, pk, _s, _e in bounds}
     term_numbers = {pk: n for n, pk in terms.items()}
     periods = [term.number] if term is not None else sorted(terms)
     periods.append(YEAR)
-    student_ids = list(selectors.roster(cls).values_list("id", flat=True))
-    curriculum = [
-        (
-            subject_id,
-            code,
-            assessed_by == AssessedBy.COMMENT,
-            kind,
-            {
-                n: marks_layout.layout(
-                    grade=grade, subject_code=code, assessed_by=assessed_by, periods=ppy, term=n
-                )
-                for n in terms
-            },
-        )
-        for subject_id, code, assessed_by, ppy, kind in CurriculumSubject.objects.filter(
-            grade=grade
-        ).values_list(
-            "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
-        )
-    ]
+    class_ids = [c.pk for c in classes]
+    # The students as a subquery, not a list of thousands of parameters.
+    roster_q = Student.objects.filter(
+        current_class__in=class_ids, status=StudentStatus.STUDYING
+    ).values("id")
+    rosters: dict[int, list[int]] = defaultdict(list)
+    for sid, class_id in (
+        Student.objects.filter(current_class__in=class_ids, status=StudentStatus.STUDYING)
+        .order_by("search_name", "id")
+        .values_list("id", "current_class_id")
+    ):
+        rosters[class_id].append(sid)
+    student_ids = [sid for ids in rosters.values() for sid in ids]
+    if not student_ids:
+        owner: dict[int, int] = {}
+    else:
+        owner = {sid: class_id for class_id, ids in rosters.items() for sid in ids}
+    primary = [c for c in classes if c.grade_id and c.grade.number in marks_layout.PRIMARY_GRADES]
+    primary_ids = {c.pk for c in primary}
+    curricula = _curricula({_grade(c) for c in classes}, tuple(sorted(terms)))
+    marks = _read_marks(student_ids, term_numbers, class_ids) if student_ids else {}
+    conduct: dict[tuple[int, int], str] = {}
+    if len(primary) < len(classes) and student_ids:
+        conduct = {
+            (sid, term_numbers[term_id]): code
+            for sid, term_id, code in ConductRating.objects.filter(
+                student_id__in=roster_q
+            ).values_list("student_id", "term_id", "level")
+            if term_id in term_numbers and sid in owner
+        }
+    qualities: dict[int, tuple] = {}
+    if primary and terms and student_ids:
+        qualities = {
+            sid: (ratings, outstanding, recognised)
+            for sid, ratings, outstanding, recognised in QualityRating.objects.filter(
+                student_id__in=roster_q, term_id=terms[max(terms)]
+            ).values_list("student_id", "ratings", "outstanding", "class_recognised")
+        }
+    absences = {YEAR: selectors.year_absences(year_id, roster_q) if student_ids else {}}
+    if absences[YEAR]:  # per-term counts only when someone was absent at all
+        absent_ids = list(absences[YEAR])
+        for n, _pk, start, end in bounds:
+            absences[n] = _absences_between(absent_ids, year_id, start, end)
+    subject_rows: dict[tuple, tuple] = {}
+    student_rows: dict[tuple, tuple] = {}
+    for cls in classes:
+        ids = rosters.get(cls.pk, [])
+        curriculum = curricula.get(_grade(cls), [])
+        if cls.pk in primary_ids:
+            _primary_rows(
+                ids, terms, periods, curriculum, marks, qualities, absences,
+                subject_rows, student_rows,
+            )  # fmt: skip
+        else:
+            _secondary_rows(
+                ids, terms, periods, curriculum, marks, conduct, absences,
+                subject_rows, student_rows,
+            )  # fmt: skip
+    if not student_ids:
+        return 0
+    common = {"student_id__in": roster_q, "school_year_id": year_id}
+    changed = _sync(
+        SubjectResult,
+        SubjectResult.objects.filter(**common, period__in=periods),
+        ("student_id", "subject_id", "period"),
+        ("average", "comment", "complete"),
+        subject_rows,
+        owner,
+        year_id,
+    )
+    changed += _sync(
+        StudentResult,
+        StudentResult.objects.filter(**common, period__in=periods),
+        ("student_id", "period"),
+        ("learning", "learning_adjusted_for", "conduct", "absences", "status", "title", "complete"),
+        student_rows,
+        owner,
+        year_id,
+    )
+    return changed
+
+
+def _read_marks(
+    student_ids, term_numbers, class_ids=None
+) -> dict[tuple[int, int, int], dict[str, tuple]]:
+    """{(student, subject, term number): {kind: (value, comment)}} of the students' marks in
+    the terms `term_numbers` ({term id: number}) names. With `class_ids`, `student_ids` are
+    the current students of those classes and are selected by a subquery."""
     # Filtered by student only (index uniq_mark, student first) and the year in Python: with
     # a term filter too, SQLite's planner may pick the term index and scan a whole term.
     # Read raw (a class-year is ~4,000 marks): a mark has at most 101 values, so their
     # Decimals come from a small cache instead of a converter call per row.
     marks: dict[tuple[int, int, int], dict[str, tuple]] = defaultdict(dict)
-    if student_ids:
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT student_id, subject_id, term_id, kind, value, comment "  # noqa: S608
-                f"FROM {Mark._meta.db_table} WHERE student_id IN "
-                f"({', '.join(['%s'] * len(student_ids))})",
-                student_ids,
+    if not student_ids:
+        return marks
+    table = Mark._meta.db_table
+    sql = f"SELECT student_id, subject_id, term_id, kind, value, comment FROM {table} "  # noqa: S608
+    if class_ids is not None:
+        student = connection.ops.quote_name(Student._meta.db_table)
+        queries = [
+            (
+                sql + f"WHERE student_id IN (SELECT id FROM {student} WHERE current_class_id "
+                f"IN ({', '.join(['%s'] * len(class_ids))}) AND status = %s)",
+                [*class_ids, StudentStatus.STUDYING.value],
             )
+        ]
+    elif connection.vendor == "postgresql":
+        # One array parameter: the statement is the same for any number of students.
+        queries = [(sql + "WHERE student_id = ANY(%s)", [list(student_ids)])]
+    else:
+        ids = list(student_ids)
+        queries = [
+            (sql + f"WHERE student_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            for chunk in (ids[i : i + 5000] for i in range(0, len(ids), 5000))
+        ]
+    with connection.cursor() as cur:
+        for query, params in queries:
+            cur.execute(query, params)
             for sid, subject_id, term_id, kind, value, comment in cur.fetchall():
-                if term_id in term_numbers:
-                    marks[(sid, subject_id, term_numbers[term_id])][kind] = (
-                        _decimal(value),
-                        comment,
-                    )
-    conduct = {
-        (sid, term_numbers[term_id]): code
-        for sid, term_id, code in ConductRating.objects.filter(
-            student_id__in=student_ids
-        ).values_list("student_id", "term_id", "level")
-        if term_id in term_numbers
-    }
-    absences = {YEAR: selectors.year_absences(cls.school_year_id, student_ids)}
-    if absences[YEAR]:  # per-term counts only when someone of the class was absent at all
-        for n, start, end in Term.objects.filter(school_year_id=cls.school_year_id).values_list(
-            "number", "start_date", "end_date"
-        ):
-            absences[n] = _absences_between(student_ids, cls.school_year_id, start, end)
-    subject_rows: dict[tuple, tuple] = {}
-    student_rows: dict[tuple, tuple] = {}
+                n = term_numbers.get(term_id)
+                if n is not None:
+                    marks[(sid, subject_id, n)][kind] = (_decimal(value), comment)
+    return marks
+
+
+def _secondary_rows(
+    student_ids, terms, periods, curriculum, marks, conduct, absences, subject_rows, student_rows
+) -> None:
+    """Circular 22/2021: term and year averages or comment results per subject (Art. 9(1)),
+    learning (Art. 9(2)-(3)) and conduct (Art. 8(3)) levels, year-end status (Art. 12) and
+    title (Art. 15), into `subject_rows` and `student_rows`."""
     for sid in student_ids:
         averages: dict[int, dict] = {n: {} for n in (*terms, YEAR)}
         comments: dict[int, dict] = {n: {} for n in (*terms, YEAR)}
@@ -1050,24 +1316,67 @@ def _recompute(cls: ClassGroup, term: Term | None) -> int:
                 title,
                 learning is not None,
             )
-    common = {"student_id__in": student_ids, "school_year_id": cls.school_year_id}
-    changed = _sync(
-        SubjectResult,
-        SubjectResult.objects.filter(**common, period__in=periods),
-        ("student_id", "subject_id", "period"),
-        ("average", "comment", "complete"),
-        subject_rows,
-        cls,
-    )
-    changed += _sync(
-        StudentResult,
-        StudentResult.objects.filter(**common, period__in=periods),
-        ("student_id", "period"),
-        ("learning", "learning_adjusted_for", "conduct", "absences", "status", "title", "complete"),
-        student_rows,
-        cls,
-    )
-    return changed
+
+
+def _primary_rows(
+    student_ids, terms, periods, curriculum, marks, qualities, absences, subject_rows, student_rows
+) -> None:
+    """Primary (Circular 27/2020): a subject's result for a term is its end-of-term rating
+    (term 2: the end-of-year rating, also the year's), with the end-of-term test score
+    where one is set; the year row of a pupil holds the year-end result (Art. 9(2)), whether
+    the grade is completed (Art. 11(1)) and the commendation (Art. 13(1)(a)), once every
+    subject, quality and competency has its end-of-year rating and every end-of-year test
+    its score. Term rows hold the absences only."""
+    last = max(terms) if terms else 2
+    for sid in student_ids:
+        year_ratings, year_tests, complete = {}, {}, True
+        for subject_id, code, _is_comment, kind, layouts in curriculum:
+            if kind != "compulsory" and not any((sid, subject_id, n) in marks for n in terms):
+                continue  # an optional subject the pupil does not take
+            for n in terms:
+                cells = marks.get((sid, subject_id, n), {})
+                done = all(c.kind in cells for c in layouts[n].columns)
+                rating = cells.get(MarkKind.RATING, (None, ""))[1]
+                score = cells[MarkKind.CK][0] if MarkKind.CK in cells else None
+                row = (score if done else None, rating if done else "", done)
+                if n in periods:
+                    subject_rows[(sid, subject_id, n)] = row
+                if n == last:
+                    if YEAR in periods:
+                        subject_rows[(sid, subject_id, YEAR)] = row
+                    if done and rating in _RATINGS:
+                        year_ratings[code] = _RATINGS[rating]
+                        if score is not None:
+                            year_tests[code] = int(score)
+                    else:
+                        complete = False
+        ratings, outstanding, recognised = qualities.get(sid, ({}, False, False))
+        levels = {c: _COMPETENCY_LEVELS.get(ratings.get(c)) for c in QUALITY_CODES}
+        result = commendation = None
+        if complete and year_ratings and None not in levels.values():
+            result = rules.year_result(
+                subjects=year_ratings, competencies=levels, end_of_year_tests=year_tests
+            )
+            commendation = rules.year_commendation(
+                result, outstanding_or_progress=outstanding, class_recognised=recognised
+            )
+        for n in periods:
+            absent = absences.get(n, {}).get(sid, 0)
+            if n != YEAR:
+                student_rows[(sid, n)] = ("", "", "", absent, "", "", False)
+                continue
+            status = ""
+            if result is not None:
+                status = "completed" if rules.completes_grade(result) else "not_completed"
+            student_rows[(sid, n)] = (
+                result.code if result is not None else "",
+                "",
+                "",
+                absent,
+                status,
+                commendation.name.lower() if commendation else "",
+                result is not None,
+            )
 
 
 _DECIMALS: dict = {}
@@ -1086,10 +1395,11 @@ def _decimal(raw) -> Decimal | None:
     return value
 
 
-def _sync(model, existing_qs, key_fields, value_fields, rows: dict, cls: ClassGroup) -> int:
+def _sync(model, existing_qs, key_fields, value_fields, rows: dict, owner, year_id) -> int:
     """Make the summary rows in `existing_qs` equal `rows` ({key: values}), writing only
     what differs: after one mark changes, a class's recompute writes a handful of rows.
-    Plain parameterised statements (executemany): no model instance per row."""
+    `owner`: student id (the first key field) → class id. Plain parameterised statements
+    (PostgreSQL: one INSERT … SELECT FROM unnest(arrays)); no model instance per row."""
     fields = ("id", "class_group_id", *key_fields, *value_fields)
     existing = {}
     for row in existing_qs.values_list(*fields):
@@ -1101,10 +1411,11 @@ def _sync(model, existing_qs, key_fields, value_fields, rows: dict, cls: ClassGr
     n_key = 2 + len(key_fields)
     for key, values in rows.items():
         old = existing.pop(key, None)
+        class_id = owner[key[0]]
         if old is None:
-            inserts.append((*key, *values, cls.pk, cls.school_year_id, now))
-        elif old[n_key:] != values or old[1] != cls.pk:
-            updates.append((*values, cls.pk, now, old[0]))
+            inserts.append((*key, *values, class_id, year_id, now))
+        elif old[n_key:] != values or old[1] != class_id:
+            updates.append((*values, class_id, now, old[0]))
     with connection.cursor() as cur:
         if existing:
             ids = [r[0] for r in existing.values()]
@@ -1123,16 +1434,33 @@ def _sync(model, existing_qs, key_fields, value_fields, rows: dict, cls: ClassGr
                 [list(column) for column in zip(*inserts, strict=True)],
             )
         elif inserts:
-            # Multi-row VALUES, 500 rows a statement (500 × 12 parameters is within SQLite's
-            # limit): one statement per chunk instead of one per row.
-            one = "(" + ", ".join(["%s"] * (len(cols) + 3)) + ")"
-            for i in range(0, len(inserts), 500):
-                chunk = inserts[i : i + 500]
-                cur.execute(
-                    f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}",  # noqa: S608
-                    [v for row in chunk for v in row],
-                )
-        if updates:
+            # One prepared statement and sqlite3's C loop over the rows (Django rewrites the
+            # placeholders once, not per row as it would for a many-row VALUES list).
+            marks = ", ".join(["%s"] * (len(cols) + 3))
+            cur.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                inserts,
+            )
+        if updates and connection.vendor == "postgresql":
+            # One UPDATE … FROM unnest(arrays) instead of one statement per row.
+            value_cols = [model._meta.get_field(f) for f in value_fields]
+            sets = ", ".join(f"{f.column} = u.{f.column}" for f in value_cols)
+            arrays = ", ".join(
+                f"%s::{f.db_type(connection)}[]"
+                for f in [
+                    *value_cols,
+                    model._meta.get_field("class_group"),
+                    model._meta.get_field("computed_at"),
+                    model._meta.get_field("id"),
+                ]
+            )
+            aliases = ", ".join([*(f.column for f in value_cols), "cg", "ca", "uid"])
+            cur.execute(
+                f"UPDATE {table} SET {sets}, class_group_id = u.cg, computed_at = u.ca "  # noqa: S608
+                f"FROM unnest({arrays}) AS u({aliases}) WHERE {table}.id = u.uid",
+                [list(column) for column in zip(*updates, strict=True)],
+            )
+        elif updates:
             sets = ", ".join(f"{model._meta.get_field(f).column} = %s" for f in value_fields)
             cur.executemany(
                 f"UPDATE {table} SET {sets}, class_group_id = %s, computed_at = %s "  # noqa: S608

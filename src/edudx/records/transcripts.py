@@ -46,9 +46,21 @@ COMMENT_LABELS = {
     "T": "Hoàn thành tốt",
     "H": "Hoàn thành",
     "C": "Chưa hoàn thành",
+    "htt": "Hoàn thành tốt",
+    "ht": "Hoàn thành",
+    "cht": "Chưa hoàn thành",
 }
-# Learning and conduct levels (Circular 22/2021, Art. 8(2), 9(2)).
+# Learning and conduct levels (Circular 22/2021, Art. 8(1), 9(2)).
 LEVEL_LABELS = {"tot": "Tốt", "kha": "Khá", "dat": "Đạt", "chua_dat": "Chưa đạt"}
+# Primary year-end results (Circular 27/2020, Art. 9(2)), StudentResult.learning codes.
+PRIMARY_RESULT_LABELS = {
+    "htxs": "Hoàn thành xuất sắc",
+    "htt": "Hoàn thành tốt",
+    "ht": "Hoàn thành",
+    "cht": "Chưa hoàn thành",
+}
+# Primary qualities and competencies (Circular 27/2020, Art. 7(2)(a)).
+QUALITY_LEVEL_LABELS = {"t": "Tốt", "d": "Đạt", "c": "Cần cố gắng"}
 # rules_secondary.YearEndStatus and Title names, as StudentResult stores them.
 STATUS_LABELS = {
     "PROMOTED": "Được lên lớp",
@@ -56,8 +68,16 @@ STATUS_LABELS = {
     "SUMMER_TRAINING": "Rèn luyện trong kì nghỉ hè",
     "RE_EXAMINATION": "Kiểm tra, đánh giá lại trong kì nghỉ hè",
     "SUMMER_TRAINING_AND_RE_EXAMINATION": ("Rèn luyện trong kì nghỉ hè và kiểm tra, đánh giá lại"),
+    # Primary (Circular 27/2020, Art. 11(1)).
+    "COMPLETED": "Hoàn thành chương trình lớp học",
+    "NOT_COMPLETED": "Chưa hoàn thành chương trình lớp học",
 }
-TITLE_LABELS = {"EXCELLENT": "Học sinh Xuất sắc", "GOOD": "Học sinh Giỏi"}
+TITLE_LABELS = {
+    "EXCELLENT": "Học sinh Xuất sắc",
+    "GOOD": "Học sinh Giỏi",
+    # Primary (Circular 27/2020, Art. 13(1)(a)).
+    "EXEMPLARY": "Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn luyện",
+}
 SEX_LABELS = {"M": "Nam", "F": "Nữ"}
 EMPTY = "—"
 
@@ -72,6 +92,9 @@ class SubjectLine:
     term1: Result = None
     term2: Result = None
     year: Result = None
+    # Primary: the end-of-term periodic test scores (Circular 27/2020, Art. 7(1)(b)).
+    test1: int | None = None
+    test2: int | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +137,13 @@ class TranscriptData:
     year_end_status: str = ""  # a YearEndStatus name, "" while undecided
     title: str = ""  # a Title name, "" for none
     homeroom_comment: str = ""
+    # Primary (Circular 27/2020): (code, name, end of term I level, end of year level) of
+    # every quality and competency; level codes t / d / c, "" while not rated.
+    qualities: Sequence[tuple[str, str, str, str]] = ()
+
+    @property
+    def primary(self) -> bool:
+        return self.grade is not None and 1 <= self.grade <= 5
 
 
 # --- the JSON twin -------------------------------------------------------------------------
@@ -136,7 +166,7 @@ def transcript_json(data: TranscriptData) -> dict:
     """The machine-readable twin of the document: the same facts, codes instead of labels
     (levels tot/kha/dat/chua_dat, comment results dat/chua_dat, averages as exact decimal
     text). The platform links it to the signed PDF by the PDF's SHA-256 (`Transcript`)."""
-    return {
+    out = {
         "schema": SCHEMA,
         "reference": data.reference,
         "school_year": data.school_year,
@@ -174,6 +204,14 @@ def transcript_json(data: TranscriptData) -> dict:
         "homeroom_comment": data.homeroom_comment,
         "signers": {"homeroom": data.homeroom_teacher, "principal": data.principal},
     }
+    if data.primary:
+        for line, s in zip(out["subjects"], data.subjects, strict=True):
+            line["term1_test"], line["term2_test"] = s.test1, s.test2
+        out["qualities"] = [
+            {"code": code, "name": name, "term1": t1 or None, "term2": t2 or None}
+            for code, name, t1, t2 in data.qualities
+        ]
+    return out
 
 
 # --- the PDF -------------------------------------------------------------------------------
@@ -209,15 +247,24 @@ def transcript_lines(data: TranscriptData) -> list[str]:
         f"{SEX_LABELS.get(data.sex, data.sex)}; dân tộc: {data.ethnicity}",
         f"Mã học sinh: {data.student_code or EMPTY}; mã định danh Bộ GDĐT: {data.moet_id or EMPTY}",
     ]
-    decision = STATUS_LABELS.get(data.year_end_status, data.year_end_status) or EMPTY
-    title = TITLE_LABELS.get(data.title, data.title) or EMPTY
-    lines.append(f"Kết quả cuối năm: {decision}; danh hiệu: {title}")
+    # StudentResult stores the names in lower case ("promoted"); both cases are read.
+    status, title_code = data.year_end_status.upper(), data.title.upper()
+    decision = STATUS_LABELS.get(status, data.year_end_status) or EMPTY
+    title = TITLE_LABELS.get(title_code, data.title) or EMPTY
+    if data.primary:
+        if status == "COMPLETED" and data.grade == 5:
+            decision = "Hoàn thành chương trình tiểu học"
+        lines.append(f"Kết quả cuối năm: {decision}; khen thưởng: {title}")
+    else:
+        lines.append(f"Kết quả cuối năm: {decision}; danh hiệu: {title}")
     lines.append(f"Nhận xét của giáo viên chủ nhiệm: {data.homeroom_comment or EMPTY}")
     return lines
 
 
 def transcript_table(data: TranscriptData) -> list[list[str]]:
     rows = [["Môn học và hoạt động giáo dục", "Học kỳ I", "Học kỳ II", "Cả năm"]]
+    if data.primary:
+        return rows + _primary_rows(data)
     rows += [
         [s.name, _result_text(s.term1), _result_text(s.term2), _result_text(s.year)]
         for s in data.subjects
@@ -225,6 +272,34 @@ def transcript_table(data: TranscriptData) -> list[list[str]]:
     periods = (data.term1, data.term2, data.year)
     rows.append(["Kết quả học tập", *(_level(p.learning) for p in periods)])
     rows.append(["Kết quả rèn luyện", *(_level(p.conduct) for p in periods)])
+    rows.append(["Số buổi nghỉ (có phép/không phép)", *(_absent(p) for p in periods)])
+    return rows
+
+
+def _with_test(value: Result, score: int | None) -> str:
+    text = _result_text(value)
+    return f"{text} ({score})" if score is not None and value not in (None, "") else text
+
+
+def _primary_rows(data: TranscriptData) -> list[list[str]]:
+    """Circular 27/2020: each subject's rating with its periodic test score, the qualities
+    and competencies, the year-end result (only the year has one) and the absences."""
+    rows = [
+        [s.name, _with_test(s.term1, s.test1), _with_test(s.term2, s.test2), _result_text(s.year)]
+        for s in data.subjects
+    ]
+    for _code, name, t1, t2 in data.qualities:
+        rows.append(
+            [
+                name,
+                QUALITY_LEVEL_LABELS.get(t1, EMPTY),
+                QUALITY_LEVEL_LABELS.get(t2, EMPTY),
+                QUALITY_LEVEL_LABELS.get(t2, EMPTY),
+            ]
+        )
+    result = PRIMARY_RESULT_LABELS.get(data.year.learning, EMPTY)
+    rows.append(["Kết quả giáo dục", EMPTY, EMPTY, result])
+    periods = (data.term1, data.term2, data.year)
     rows.append(["Số buổi nghỉ (có phép/không phép)", *(_absent(p) for p in periods)])
     return rows
 

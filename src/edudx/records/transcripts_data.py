@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role, RoleAssignment
@@ -29,11 +29,13 @@ from .models import (
     AttendanceMark,
     AttendanceStatus,
     CurriculumSubject,
+    QualityRating,
     StudentResult,
     Subject,
     SubjectKind,
     SubjectResult,
 )
+from .primary import QUALITY_FIELDS
 from .sessions import HALF_DAYS
 from .transcripts import PeriodResult, SubjectLine, TranscriptData
 
@@ -157,6 +159,8 @@ class StudentFacts:
     """A student's results and absences for the year, read in bulk for many students."""
 
     subjects: dict[int, dict[int, object]] = field(default_factory=dict)  # subject → period
+    tests: dict[int, dict[int, int]] = field(default_factory=dict)  # primary: test scores
+    qualities: dict[int, dict[str, str]] = field(default_factory=dict)  # term → code → level
     results: dict[int, tuple] = field(default_factory=dict)  # period → row
     absences: dict[int, dict[str, int]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(int))
@@ -169,8 +173,15 @@ def student_facts(student_ids, school_year: SchoolYear, terms) -> dict[int, Stud
     for sid, subject_id, period, average, comment in SubjectResult.objects.filter(
         student_id__in=student_ids, school_year=school_year
     ).values_list("student_id", "subject_id", "period", "average", "comment"):
+        if comment and average is not None:  # primary: the rating and the test score
+            facts[sid].tests.setdefault(subject_id, {})[period] = int(average)
+            average = None
         value = average if average is not None else (comment or None)
         facts[sid].subjects.setdefault(subject_id, {})[period] = value
+    for sid, number, ratings in QualityRating.objects.filter(
+        student_id__in=student_ids, term__school_year=school_year
+    ).values_list("student_id", "term__number", "ratings"):
+        facts[sid].qualities[number] = ratings
     for row in StudentResult.objects.filter(
         student_id__in=student_ids, school_year=school_year
     ).values_list("student_id", "period", "learning", "conduct", "status", "title"):
@@ -227,8 +238,18 @@ def assemble(
                 term1=r.get(1),
                 term2=r.get(2),
                 year=r.get(YEAR),
+                test1=facts.tests.get(pk, {}).get(1),
+                test2=facts.tests.get(pk, {}).get(2),
             )
         )
+    qualities = ()
+    if ctx.grade is not None and ctx.grade <= 5:
+        q1, q2 = facts.qualities.get(1, {}), facts.qualities.get(2, {})
+        with translation.override("vi"):  # the document is Vietnamese whoever asks
+            qualities = tuple(
+                (code, str(name), q1.get(code, ""), q2.get(code, ""))
+                for code, name, _short in QUALITY_FIELDS
+            )
     year = facts.results.get(YEAR)
     return TranscriptData(
         reference=reference,
@@ -255,6 +276,7 @@ def assemble(
         year_end_status=year[4] if year else "",
         title=year[5] if year else "",
         homeroom_comment=" ".join((homeroom_comment or "").split()),
+        qualities=qualities,
     )
 
 

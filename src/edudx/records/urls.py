@@ -18,6 +18,11 @@ urlpatterns = [
     path("students/<int:student_id>/marks/", views.student_marks_view, name="student_marks"),
     path("marks/results/<int:class_id>/", views.class_results_view, name="class_results"),
     path(
+        "marks/qualities/<int:class_id>/<int:term>/",
+        views.qualities_view,
+        name="qualities",
+    ),
+    path(
         "students/<int:student_id>/transcripts/",
         views_transcripts.student_transcripts_view,
         name="student_transcripts",

@@ -24,7 +24,7 @@ from edudx.core.errors import DomainError, DomainErrors, NotFound
 from edudx.core.scope import scope_of
 from edudx.people.selectors import student_get, student_list
 
-from . import marks_xlsx, rules, selectors, services
+from . import marks_xlsx, primary, rules, selectors, services
 from .models import AttendanceStatus, LeaveStatus, MarkKind
 from .sessions import month_range, parse_session, session_choices, session_label
 
@@ -467,7 +467,57 @@ def student_marks_view(request, student_id: int):
         data = selectors.student_marks(actor=request.user, student_id=student_id)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
-    return render(request, "records/marks_student.html", data)
+    return render(request, "records/marks_student.html", {**data, **_student_result_lines(data)})
+
+
+def _student_result_lines(data: dict) -> dict:
+    """The overall results with their labels, and a primary pupil's qualities."""
+    cls = data["class"]
+    lines = []
+    if data.get("primary"):
+        grade = cls.grade.number
+        year = data["results"].get(0)
+        if year is not None:
+            lines.append(
+                {
+                    "period": 0,
+                    "items": [
+                        (_("Kết quả giáo dục"), primary.result_label(year.learning) or "—"),
+                        (_("Số buổi nghỉ"), year.absences),
+                        ("", primary.status_label(year.status, grade)),
+                        ("", primary.commendation_label(year.title)),
+                    ],
+                }
+            )
+        levels = dict(primary.level_choices())
+        qualities = [
+            {
+                "number": n,
+                "cells": [
+                    (label, levels.get(q["ratings"].get(code), "—"))
+                    for code, label, _short in primary.QUALITY_FIELDS
+                ],
+            }
+            for n, q in sorted(data["qualities"].items())
+        ]
+        return {"result_lines": lines, "quality_lines": qualities}
+    labels = {lv.code: lv.label for lv in rules.Level}
+    statuses = {st.name.lower(): st.label for st in rules.YearEndStatus}
+    titles = {t.name.lower(): t.label for t in rules.Title}
+    for period, r in sorted(data["results"].items(), key=lambda i: i[0] or 9):
+        lines.append(
+            {
+                "period": period,
+                "items": [
+                    (_("Học tập"), labels.get(r.learning, "—")),
+                    (_("Rèn luyện"), labels.get(r.conduct, "—")),
+                    (_("Số buổi nghỉ"), r.absences),
+                    ("", statuses.get(r.status, "")),
+                    ("", titles.get(r.title, "")),
+                ],
+            }
+        )
+    return {"result_lines": lines, "quality_lines": []}
 
 
 @login_required
@@ -509,6 +559,13 @@ def class_results_view(request, class_id: int):
     labels = dict(levels)
     statuses = {s.name.lower(): s.label for s in rules.YearEndStatus}
     titles = {t.name.lower(): t.label for t in rules.Title}
+    is_primary = data["primary"]
+    if is_primary:
+        # Circular 27/2020: the year-end result, completion of the grade, commendation.
+        grade = cls.grade.number
+        labels = {r.code: r.label for r in rules.YearResult}
+        statuses = {c: primary.status_label(c, grade) for c in ("completed", "not_completed")}
+        titles = {c.name.lower(): c.label for c in rules.Commendation}
     rows = [
         {
             "n": i,
@@ -527,6 +584,90 @@ def class_results_view(request, class_id: int):
         "period": period,
         "rows": rows,
         "levels": levels,
-        "may_conduct": homeroom and period in (1, 2),
+        "may_conduct": homeroom and period in (1, 2) and not is_primary,
+        "primary": is_primary,
+        "homeroom": homeroom,
     }
     return render(request, "records/marks_results.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def qualities_view(request, class_id: int, term: int):
+    """A primary class's qualities and competencies at the end of a term (Circular
+    27/2020): one select per pupil and quality, large enough to tap on a phone; the
+    homeroom teacher saves the whole class at once (post/redirect/get)."""
+    errors: list[str] = []
+    try:
+        cls = selectors.class_get(actor=request.user, class_id=class_id)
+        if request.method == "POST":
+            fill = request.POST.get("fill") == "d"
+            final = term == 2
+            entries = []
+            for sid in (_int(v) for v in request.POST.getlist("student")):
+                if not sid:
+                    continue
+                ratings = {}
+                for code, _label, _short in primary.QUALITY_FIELDS:
+                    raw = (request.POST.get(f"q-{sid}-{code}") or "").strip().lower()
+                    value = primary.LEVEL_INPUT.get(raw, raw)
+                    ratings[code] = value or ("d" if fill else "")
+                entries.append(
+                    services.QualityEntry(
+                        sid,
+                        ratings,
+                        outstanding=final and bool(request.POST.get(f"outstanding-{sid}")),
+                        class_recognised=final and bool(request.POST.get(f"recognised-{sid}")),
+                    )
+                )
+            try:
+                services.qualities_save(
+                    actor=request.user,
+                    class_group=cls,
+                    term=selectors.term_get(cls, term),
+                    entries=entries,
+                )
+            except (NotFound, Forbidden):
+                raise
+            except DomainError as exc:
+                errors = _error_text(exc)
+            else:
+                messages.success(request, _("Đã lưu đánh giá phẩm chất, năng lực."))
+                return redirect("records:qualities", cls.pk, term)
+        data = selectors.quality_sheet(actor=request.user, class_id=cls.pk, term_number=term)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    except Forbidden as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except DomainError as exc:
+        raise Http404(str(exc)) from exc
+    rows = []
+    for r in data["rows"]:
+        sid = r["student"].pk
+        posted = request.method == "POST"
+        rows.append(
+            {
+                **r,
+                "cells": [
+                    {
+                        "code": code,
+                        "label": label,
+                        "value": (request.POST.get(f"q-{sid}-{code}") or "")
+                        if posted
+                        else r["ratings"].get(code, ""),
+                    }
+                    for code, label, _short in primary.QUALITY_FIELDS
+                ],
+            }
+        )
+    context = {
+        "cls": cls,
+        "term": data["term"],
+        "final": data["final"],
+        "rows": rows,
+        "fields": primary.QUALITY_FIELDS,
+        "choices": [(v, primary.LEVEL_SHORT[v]) for v, _label in primary.level_choices()],
+        "may_write": data["may_write"],
+        "errors": errors,
+    }
+    return render(request, "records/qualities.html", context, status=400 if errors else 200)

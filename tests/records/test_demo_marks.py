@@ -1,0 +1,125 @@
+"""Demo marks (records/demo.py) at the tiny scale: deterministic, complete, with results;
+`results_recompute_many` writes exactly what `results_recompute` writes class by class."""
+
+import io
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from edudx.org.models import ClassGroup
+from edudx.people.models import Student, StudentStatus
+from edudx.records import demo, rules, services
+from edudx.records.models import (
+    YEAR,
+    ConductRating,
+    Mark,
+    QualityRating,
+    StudentResult,
+    SubjectResult,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def marks_snapshot():
+    return list(
+        Mark.objects.order_by("student_id", "subject_id", "term_id", "kind").values_list(
+            "student_id", "subject_id", "term_id", "kind", "value", "comment"
+        )
+    )
+
+
+def results_snapshot():
+    return (
+        sorted(
+            SubjectResult.objects.values_list(
+                "student_id",
+                "subject_id",
+                "period",
+                "average",
+                "comment",
+                "complete",
+                "class_group_id",
+            )
+        ),
+        sorted(
+            StudentResult.objects.values_list(
+                "student_id",
+                "period",
+                "learning",
+                "learning_adjusted_for",
+                "conduct",
+                "absences",
+                "status",
+                "title",
+                "complete",
+                "class_group_id",
+            )  # fmt: skip
+        ),
+    )
+
+
+@pytest.fixture
+def tiny(db):
+    out = io.StringIO()
+    call_command("demo", "--scale", "tiny", stdout=out)
+    return out.getvalue()
+
+
+def test_tiny_demo_has_marks_and_results(tiny):
+    assert "Điểm mẫu: 3,010 điểm, 40 đánh giá rèn luyện, 50 đánh giá phẩm chất" in tiny
+    graded = Student.objects.filter(
+        status=StudentStatus.STUDYING, current_class__grade__isnull=False
+    )
+    year = StudentResult.objects.filter(period=YEAR)
+    # Every pupil and student of a graded class has a complete year result.
+    assert year.filter(complete=True).count() == graded.count() == 45
+    primary = {r.code for r in rules.YearResult}
+    secondary = {lv.code for lv in rules.Level}
+    learning = Counter(year.values_list("learning", flat=True))
+    assert set(learning) <= primary | secondary
+    assert set(learning) & primary and set(learning) & secondary
+    assert ConductRating.objects.count() == 40  # 20 secondary students × 2 terms
+    assert QualityRating.objects.count() == 50  # 25 pupils × 2 terms
+    # Circular 22 counts: Toán (140 periods a year) has 4 ĐĐGtx, GK and CK each term.
+    toan = Mark.objects.filter(subject__code="toan", class_group__grade__number=6)
+    per_student = Counter(toan.values_list("student_id", "term_id"))
+    assert set(per_student.values()) == {6}
+    # Circular 27: a grade 1 pupil has no mid-term tests; whole-number test scores.
+    grade1 = Mark.objects.filter(class_group__grade__number=1)
+    assert not grade1.filter(kind="gk").exists()
+    assert all(v == int(v) for v in grade1.filter(kind="ck").values_list("value", flat=True))
+
+
+def test_demo_marks_are_deterministic(tiny):
+    first = marks_snapshot()
+    classes = list(
+        ClassGroup.objects.filter(grade__isnull=False, school_year__code="2025-2026")
+        .select_related("grade")
+        .order_by("id")
+    )
+    with transaction.atomic():
+        Mark.objects.all().delete()
+        ConductRating.objects.all().delete()
+        QualityRating.objects.all().delete()
+        demo.generate(classes, seed=2025)
+        assert marks_snapshot() == first
+        for model in (Mark, ConductRating, QualityRating):
+            model.objects.all().delete()
+        demo.generate(classes, seed=7)
+        assert marks_snapshot() != first
+        transaction.set_rollback(True)
+
+
+def test_recompute_many_equals_class_by_class(tiny):
+    many = results_snapshot()
+    assert len(many[0]) > 1000
+    SubjectResult.objects.all().delete()
+    StudentResult.objects.all().delete()
+    for cls in ClassGroup.objects.filter(school_year__code="2025-2026").select_related("grade"):
+        services.results_recompute(class_group=cls)
+    assert results_snapshot() == many
+    classes = list(ClassGroup.objects.select_related("grade"))
+    assert services.results_recompute_many(classes) == 0  # nothing changed, nothing written
