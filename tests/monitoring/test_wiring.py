@@ -353,3 +353,45 @@ def test_overdue_dossier_alert(world):
     alerts_evaluate()
     alert.refresh_from_db()
     assert alert.resolved_at is not None
+
+
+def test_dx_prefill_contact_book_and_online_learning(district, teacher):
+    """Assessment 2026 = school year 2025-2026. School A: class 6A1 only, teacher_a teaching
+    its online class, 2 students of whom student_a1 attended a live session."""
+    dx.frameworks_sync()
+
+    def fill(dotted, unit):
+        return dx.prefill(DxCriterion.objects.filter(prefill=dotted).first(), unit, 2026)
+
+    book = "edudx.contact.dx_prefill.parent_book"
+    crit = DxCriterion.objects.filter(prefill=book).first()
+    assert fill(book, district.school_a) == (
+        Decimal(0),
+        "0/1 lớp dùng sổ liên lạc điện tử năm học 2025-2026",
+    )
+    contact_services.comment_add(actor=teacher, student=district.student_a1, body="Tiến bộ.")
+    assert fill(book, district.school_a) == (
+        crit.max_points,
+        "1/1 lớp dùng sổ liên lạc điện tử năm học 2025-2026",
+    )
+    assert fill(book, district.commune_a) == (None, "")  # schools only
+    learning_services.live_session_record(
+        actor=teacher,
+        online_class=teacher.online_class,
+        url="https://meet.example.vn/abc",
+        date=dt.date(2025, 10, 6),
+        periods=1,
+        attendee_ids=[district.student_a1.pk],
+    )
+    assert fill("edudx.learning.dx_prefill.lms", district.school_a)[1] == (
+        "1/1 lớp có lớp học trực tuyến năm học 2025-2026"
+    )
+    assert fill("edudx.learning.dx_prefill.teachers_online", district.school_a)[1] == (
+        "1/1 giáo viên dạy lớp trực tuyến năm học 2025-2026"
+    )
+    assert fill("edudx.learning.dx_prefill.students_online", district.school_a)[1] == (
+        "1/2 học sinh học trực tuyến năm học 2025-2026"
+    )
+    assert fill("edudx.learning.dx_prefill.training_accounts", district.school_b)[1] == (
+        "0/1 giáo viên có tài khoản tự bồi dưỡng"
+    )
