@@ -138,6 +138,35 @@ def _pupil_teacher(rule: AlertRule, today) -> Found:
     return found
 
 
+@evaluator("dossier_overdue")
+def _dossier_overdue(rule: AlertRule, today) -> Found:
+    """Units (school or office) holding at least `min` public-service dossiers past their
+    due date and still running (eservices: received or processing, `due_date` < today —
+    its `is_overdue`), one alert per unit naming the count and the oldest due date."""
+    from django.db.models import Count, Min  # noqa: PLC0415
+
+    from edudx.eservices.models import Dossier  # noqa: PLC0415
+    from edudx.eservices.selectors import RUNNING  # noqa: PLC0415
+
+    least = rule.params.get("min", 1)
+    url = reverse("eservices:queue") + "?overdue=1"
+    rows = (
+        Dossier.objects.filter(status__in=RUNNING, due_date__lt=today)
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"), oldest=Min("due_date"))
+    )
+    found: Found = {}
+    for r in rows:
+        if r["n"] >= least:
+            found[(r["unit_id"], "dossiers")] = (
+                _("%(n)s hồ sơ dịch vụ công quá hạn giải quyết (hạn sớm nhất %(d)s).")
+                % {"n": r["n"], "d": r["oldest"].strftime("%d/%m/%Y")},
+                url,
+            )
+    return found
+
+
 @evaluator("indicator_off_track")
 def _off_track(rule: AlertRule, today) -> Found:
     """Units whose latest value is below `ratio` × the target in force."""

@@ -201,7 +201,13 @@ def indicators_recompute(*, year: int, as_of: dt.date | None = None) -> int:
     school_paths = {uid: path for uid, path, kind in places if kind == UnitKind.SCHOOL}
     unit_ids = [uid for uid, _p, _k in places]
     school_ids = tuple(sorted(school_paths))
-    ctx = QueryContext(school_ids=school_ids, year=year, as_of=as_of)
+    unit_paths = {uid: path for uid, path, _k in places}
+    ctx = QueryContext(
+        school_ids=school_ids,
+        year=year,
+        as_of=as_of,
+        units={uid: (path, kind) for uid, path, kind in places},
+    )
     reported = _self_reported(year)
     now = timezone.now()
     rows: list[IndicatorValue] = []
@@ -209,9 +215,10 @@ def indicators_recompute(*, year: int, as_of: dt.date | None = None) -> int:
         per_school: dict[int, tuple] = {}
         query = query_for(ind.code, ind.query)
         school_level = "school" in (ind.levels or [])
+        rollup = getattr(query, "rollup", True)
         if query is not None:
             for sid, (num, den) in query(ctx).items():
-                if sid in school_paths:
+                if sid in unit_paths:  # schools, and offices holding data of their own
                     per_school[sid] = (Decimal(num), Decimal(den), Provenance.COMPUTED)
         elif school_level:
             for sid in school_ids:
@@ -219,16 +226,20 @@ def indicators_recompute(*, year: int, as_of: dt.date | None = None) -> int:
                 if pair is not None:
                     per_school[sid] = (*pair, Provenance.SELF_REPORTED)
         totals: dict[int, list] = {}
-        if school_level or query is not None:
+        if query is not None and not rollup:  # each unit's own computed value
+            for uid, (num, den, prov) in per_school.items():
+                totals[uid] = [num, den, {prov}, 0]
+        elif school_level or query is not None:
             for sid, (num, den, prov) in per_school.items():
-                path = school_paths[sid]
+                path = unit_paths[sid]
+                is_school = sid in school_paths
                 for i in range(0, len(path), SEGMENT):
                     uid = int(path[i : i + SEGMENT])
                     t = totals.setdefault(uid, [Decimal(0), Decimal(0), set(), 0])
                     t[0] += num
                     t[1] += den
                     t[2].add(prov)
-                    t[3] += 1
+                    t[3] += is_school
         else:  # an office-level indicator: each unit's own report
             for uid in unit_ids:
                 pair = reported.get(uid, {}).get(ind.code)
@@ -236,9 +247,9 @@ def indicators_recompute(*, year: int, as_of: dt.date | None = None) -> int:
                     totals[uid] = [pair[0], pair[1], {Provenance.SELF_REPORTED}, 0]
         for uid in unit_ids:
             t = totals.get(uid)
+            if uid in school_paths and not school_level:
+                continue  # an office-level indicator has no school rows
             if t is None:
-                if uid in school_paths and not school_level and query is None:
-                    continue
                 rows.append(
                     IndicatorValue(
                         indicator=ind,

@@ -1,0 +1,36 @@
+"""Monitoring's DX pre-fill slots for public services (criteria of data/dx_frameworks.json
+in monitoring): `(unit, year) -> (share 0..1, note) | None`, `year` the assessment year."""
+
+from edudx.org.models import SchoolYear, UnitKind
+
+from .models import AdmissionSchool
+from .selectors import indicator_counts
+
+
+def online_admissions(unit, year: int):
+    """A school admits online when it takes part in an admission round on the platform for
+    the school year of the assessment or the next one (rounds open in spring)."""
+    if unit.kind != UnitKind.SCHOOL:
+        return None
+    codes = [f"{year - 1}-{year}", f"{year}-{year + 1}"]
+    if not SchoolYear.objects.filter(code__in=codes).exists():
+        return None
+    rounds = (
+        AdmissionSchool.objects.filter(school=unit, round__school_year__code__in=codes)
+        .values("round_id")
+        .distinct()
+        .count()
+    )
+    if rounds:
+        return 1, f"{rounds} đợt tuyển sinh trực tuyến (năm học {' / '.join(codes)})"
+    return 0, "chưa có đợt tuyển sinh trực tuyến trên nền tảng"
+
+
+def office_online_services(unit, year: int):
+    """An office: T14, its eligible procedures offered fully online (catalogue today)."""
+    if unit.kind == UnitKind.SCHOOL:
+        return None
+    num, den = indicator_counts(unit=unit, target="T14")
+    if not den:
+        return None
+    return round(num / den, 4), f"{num}/{den} thủ tục cung cấp trực tuyến toàn trình"
