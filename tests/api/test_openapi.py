@@ -125,6 +125,7 @@ def test_schema_documents_every_resource():
         "/api/v1/resources/{resource_id}/review",
         "/api/v1/results/classes/{class_id}",
         "/api/v1/results/classes/{class_id}/conduct/{term}",
+        "/api/v1/results/classes/{class_id}/qualities/{term}",
         "/api/v1/schools",
         "/api/v1/schools/{school_id}",
         "/api/v1/staff",

@@ -54,11 +54,11 @@ C = Provenance.COMPUTED
 
 
 def test_every_slot_is_registered():
-    import edudx.contact.indicators  # noqa: F401, PLC0415
-    import edudx.content.indicators  # noqa: F401, PLC0415
-    import edudx.eservices.indicators  # noqa: F401, PLC0415
-    import edudx.fees.indicators  # noqa: F401, PLC0415
-    import edudx.learning.indicators  # noqa: F401, PLC0415
+    import edudx.monitoring.sources.contact  # noqa: F401, PLC0415
+    import edudx.monitoring.sources.content  # noqa: F401, PLC0415
+    import edudx.monitoring.sources.eservices  # noqa: F401, PLC0415
+    import edudx.monitoring.sources.fees  # noqa: F401, PLC0415
+    import edudx.monitoring.sources.learning  # noqa: F401, PLC0415
 
     wired = {"T04", "T05", "T06", "T07", "T14", "T15", "T16", "T17", "T19", "T20", "T21"}
     assert wired <= set(registered())

@@ -5,10 +5,16 @@ a dossier counts in the report's school year (1/9 to 31/8) by the day it was clo
 
 from django.db.models import Count, Q
 
+from edudx.eservices.models import (
+    Dossier,
+    DossierStatus,
+    Procedure,
+    ProcedureKind,
+    Rating,
+    ServiceLevel,
+)
 from edudx.monitoring.indicators import QueryContext, indicator
 from edudx.org.models import UnitKind
-
-from .models import Dossier, DossierStatus, Procedure, ProcedureKind, Rating, ServiceLevel
 
 
 @indicator("T14", rollup=False)

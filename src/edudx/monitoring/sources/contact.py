@@ -8,11 +8,10 @@ unit through the contact book (rated, received in the report's school year, as
 
 from django.db.models import Count, Q
 
-from edudx.eservices.indicators import ratings
+from edudx.contact.models import Feedback
+from edudx.contact.selectors import SATISFIED_FROM
 from edudx.monitoring.indicators import QueryContext, indicator
-
-from .models import Feedback
-from .selectors import SATISFIED_FROM
+from edudx.monitoring.sources.eservices import ratings
 
 
 @indicator("T16")

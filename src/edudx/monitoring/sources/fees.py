@@ -3,9 +3,8 @@ indicator registry. As `selectors.cashless_schools_share`, for every school at o
 school counts when it received at least one payment by bank transfer in the report's school
 year (1/9 to 31/8); 1 of 1 per school."""
 
+from edudx.fees.models import Payment, PaymentMethod
 from edudx.monitoring.indicators import QueryContext, indicator
-
-from .models import Payment, PaymentMethod
 
 
 @indicator("T19")

@@ -8,13 +8,12 @@ end of the report's school year."""
 
 from collections import defaultdict
 
+from edudx.content.coverage import LEVEL_GRADES
+from edudx.content.models import Resource, ResourceStatus, Topic
+from edudx.content.selectors import ancestors
 from edudx.monitoring.indicators import QueryContext, indicator
 from edudx.org.models import School
 from edudx.records.models import CurriculumSubject, SubjectKind
-
-from .coverage import LEVEL_GRADES
-from .models import Resource, ResourceStatus, Topic
-from .selectors import ancestors
 
 
 @indicator("T05")

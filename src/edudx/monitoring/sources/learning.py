@@ -7,13 +7,12 @@ report's school year (1/9 to 31/8)."""
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from edudx.accounts.models import User
+from edudx.learning.models import CourseEnrolment, LiveSession, Submission, TrainingProfile
+from edudx.learning.selectors import PRIMARY, SECONDARY
 from edudx.monitoring.indicators import QueryContext, indicator
 from edudx.org.models import ClassGroup
 from edudx.people.models import StaffKind, StaffMember, Student, StudentStatus
 from edudx.records.models import CurriculumSubject, SubjectKind
-
-from .models import CourseEnrolment, LiveSession, Submission, TrainingProfile
-from .selectors import PRIMARY, SECONDARY
 
 
 @indicator("T04")
