@@ -78,6 +78,7 @@
     if (!keys.length) { showSaveState(); return Promise.resolve(); }
     flushing = true;
     saveEl.textContent = S.saving;
+    saveEl.className = "exam-saving";  // text and state class always agree
     var chain = Promise.resolve();
     keys.forEach(function (qv) {
       chain = chain.then(function () {
