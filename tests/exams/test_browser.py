@@ -57,8 +57,11 @@ def drive(base, username, plan) -> dict:
         pick(singles[1], "a")  # … then the right one: the newer seq must win on replay
         pick(singles[2], "a")
         pick(singles[3], "c")  # wrong
-        page.wait_for_selector("#exam-save.exam-offline")
-        seen["offline_text"] = page.inner_text("#exam-save")
+        # Class and text read together: a periodic retry may start ("Đang lưu…") at any time.
+        seen["offline_text"] = page.wait_for_function(
+            "() => { const e = document.querySelector('#exam-save');"
+            " return e.className === 'exam-offline' && e.textContent; }"
+        ).json_value()
         seen["offline_screenshot"] = str(screenshot(page, "exam-offline-360"))
         context.set_offline(False)
         page.wait_for_selector("#exam-save.exam-saved", timeout=20000)
