@@ -18,6 +18,25 @@ from typing import BinaryIO
 from django.utils.translation import gettext as _
 
 from edudx.core.errors import DomainError
+from edudx.core.filetypes import (  # noqa: F401 — re-exported for content's callers
+    DOCX,
+    EPUB,
+    GIF,
+    JPEG,
+    M4A,
+    MP3,
+    MP4,
+    OGG,
+    PDF,
+    PNG,
+    PPTX,
+    WAV,
+    WEBM,
+    WEBP,
+    XLSX,
+    ZIP,
+    sniff,
+)
 
 MB = 1024 * 1024
 MAX_UPLOAD_BYTES = int(os.environ.get("EDUDX_CONTENT_MAX_UPLOAD_MB", "200")) * MB
@@ -25,15 +44,6 @@ ZIP_MAX_ENTRIES = 2000
 ZIP_MAX_TOTAL = 300 * MB  # declared uncompressed bytes of all entries
 ZIP_MAX_RATIO = 100  # uncompressed / compressed, per entry (over 1 MB) and overall
 
-PDF = "application/pdf"
-PNG, JPEG, GIF, WEBP = "image/png", "image/jpeg", "image/gif", "image/webp"
-MP4, WEBM = "video/mp4", "video/webm"
-MP3, OGG, WAV, M4A = "audio/mpeg", "audio/ogg", "audio/wav", "audio/mp4"
-ZIP = "application/zip"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-EPUB = "application/epub+zip"
 
 EXTENSIONS = {
     PDF: "pdf",
@@ -69,54 +79,6 @@ ALLOWED: dict[str, set[str]] = {
     "question_set": {PDF, DOCX},
     "link": set(),
 }
-
-
-def sniff(head: bytes, f: BinaryIO | None = None) -> str | None:
-    """The MIME type of a file from its first bytes (`f` lets zip containers be told
-    apart); None when we do not recognise it."""
-    if head.startswith(b"%PDF-"):
-        return PDF
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if head.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return GIF
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return WEBP
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return WAV
-    if head[4:8] == b"ftyp":
-        return M4A if head[8:12] in (b"M4A ", b"M4B ") else MP4
-    if head.startswith(b"\x1a\x45\xdf\xa3"):
-        return WEBM
-    if head.startswith(b"OggS"):
-        return OGG
-    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
-        return MP3
-    if head.startswith(b"PK\x03\x04"):
-        return _zip_kind(f) if f is not None else ZIP
-    return None
-
-
-def _zip_kind(f: BinaryIO) -> str:
-    try:
-        f.seek(0)
-        with zipfile.ZipFile(f) as z:
-            names = set(z.namelist())
-            if "mimetype" in names and z.getinfo("mimetype").file_size < 100:
-                if z.read("mimetype").strip() == EPUB.encode():
-                    return EPUB
-            if "[Content_Types].xml" in names:
-                tops = {n.split("/", 1)[0] for n in names}
-                for top, kind in (("word", DOCX), ("ppt", PPTX), ("xl", XLSX)):
-                    if top in tops:
-                        return kind
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
-        pass
-    finally:
-        f.seek(0)
-    return ZIP
 
 
 def bad_upload(code: str, message) -> DomainError:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
-from edudx.core import events, signing
+from edudx.core import events, filetypes, signing
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
 from edudx.core.pdf import DocumentSpec, SignatureSlot, render_document
@@ -63,12 +63,7 @@ PHONE = re.compile(r"^(0|\+84)[0-9]{9,10}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
-# Attachment types, recognised from the first bytes (never from the name or the header).
-MAGIC = {
-    "application/pdf": (b"%PDF-",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-}
+# Attachment types accepted, recognised from the bytes (edudx.core.filetypes).
 TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 
 
@@ -145,10 +140,9 @@ def _require_officer(actor, unit: OrgUnit, what: str) -> None:
 
 
 def sniff(data: bytes) -> str | None:
-    for content_type, signatures in MAGIC.items():
-        if any(data.startswith(sig) for sig in signatures):
-            return content_type
-    return None
+    """PDF, JPEG or PNG from the bytes; None for anything else."""
+    content_type = filetypes.sniff(data[:64])
+    return content_type if content_type in TYPE_LABELS else None
 
 
 def attachment_upload(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role, RoleAssignment
 from edudx.audit.services import audit_record
-from edudx.core import events
+from edudx.core import events, filetypes
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, ErrorCollector
 from edudx.core.scope import scope_of
@@ -238,19 +238,15 @@ def report_save(*, actor, report: YearlyReport, values: dict, sections: dict | N
     return report
 
 
-# File types accepted as attachments or evidence, recognised by their first bytes.
-MAGIC = [
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-]
+# File types accepted as attachments or evidence, recognised by their bytes.
+ACCEPTED = {filetypes.PDF, filetypes.PNG, filetypes.JPEG}
 
 
 def sniff(data: bytes, name: str) -> str:
     """The content type of an evidence file, from its bytes (never from its name)."""
-    for magic, content_type in MAGIC:
-        if data.startswith(magic):
-            return content_type
+    content_type = filetypes.sniff(data[:64])
+    if content_type in ACCEPTED:
+        return content_type
     raise DomainError(
         "monitoring.file_type",
         _("Tệp %(name)s không phải PDF, PNG hoặc JPEG.") % {"name": name},
