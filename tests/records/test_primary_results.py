@@ -324,6 +324,88 @@ def test_term1_ignores_the_year_end_flags(p4, homeroom):
     assert (row.outstanding, row.class_recognised) == (False, False)
 
 
+def test_four_checkpoints_are_kept_apart_and_only_the_year_end_counts(p4, homeroom):
+    """Circular 27/2020, Art. 6(2): qualities and competencies are rated at mid-term I, end
+    of term I, mid-term II and the end of the year; only the last enters the year result."""
+    p4.marks(p4.pupil)
+    levels = {("gk", 1): "c", ("ck", 1): "d", ("gk", 2): "c", ("ck", 2): "t"}
+    for (checkpoint, n), level in levels.items():
+        services.qualities_save(
+            actor=homeroom,
+            class_group=p4.cls,
+            term=p4.term1 if n == 1 else p4.term2,
+            checkpoint=checkpoint,
+            entries=[QualityEntry(p4.pupil.pk, dict.fromkeys(CODES, level), True, True)],
+        )
+    stored = {
+        (q.checkpoint, q.term_id): (q.ratings["nhan_ai"], q.outstanding)
+        for q in QualityRating.objects.filter(student=p4.pupil)
+    }
+    assert stored == {
+        ("gk", p4.term1.pk): ("c", False),
+        ("ck", p4.term1.pk): ("d", False),
+        ("gk", p4.term2.pk): ("c", False),
+        ("ck", p4.term2.pk): ("t", True),
+    }
+    assert p4.year(p4.pupil).learning == "htxs"
+    # A mid-term II change recomputes nothing and leaves the year-end result as it was.
+    services.qualities_save(
+        actor=homeroom,
+        class_group=p4.cls,
+        term=p4.term2,
+        checkpoint="gk",
+        entries=[QualityEntry(p4.pupil.pk, {"nhan_ai": "t"})],
+    )
+    assert p4.year(p4.pupil).learning == "htxs"
+    event = AuditEvent.objects.filter(object_type="records.qualities").order_by("-id").first()
+    assert (event.object_id, event.object_repr, event.changes) == (
+        f"{p4.pupil.pk}:{p4.term2.pk}:gk",
+        "4A HK2 GK",
+        {"nhan_ai": ["c", "t"]},
+    )
+    sheet = selectors.quality_sheet(
+        actor=homeroom, class_id=p4.cls.pk, term_number=2, checkpoint="gk"
+    )
+    assert (sheet["checkpoint"], sheet["final"]) == ("gk", False)
+    assert sheet["rows"][0 if sheet["rows"][0]["student"] == p4.pupil else 1]["ratings"] == (
+        with_(dict.fromkeys(CODES, "c"), nhan_ai="t")
+    )
+    with pytest.raises(DomainError) as exc:
+        services.qualities_save(
+            actor=homeroom, class_group=p4.cls, term=p4.term1, checkpoint="x", entries=[]
+        )
+    assert exc.value.field == "checkpoint"
+
+
+def test_page_and_api_take_the_mid_term_checkpoint(client, p4, homeroom):
+    tc = otp_login(client, homeroom)
+    url = qualities_url(p4, term=1) + "?at=gk"
+    html = tc.get(url).content.decode()
+    assert 'aria-current="page">Giữa học kì I<' in html
+    assert f'name="outstanding-{p4.pupil.pk}"' not in html
+    r = tc.post(url, {"student": [p4.pupil.pk], f"q-{p4.pupil.pk}-nhan_ai": "c"})
+    assert (r.status_code, r["Location"]) == (302, url)
+    row = QualityRating.objects.get(student=p4.pupil)
+    assert (row.checkpoint, row.term_id, row.ratings) == ("gk", p4.term1.pk, {"nhan_ai": "c"})
+    assert tc.get(qualities_url(p4, term=1) + "?at=zz").status_code == 404
+    api = token_client(homeroom)
+    got = api.get(api_url(p4, term=1) + "?checkpoint=gk").json()
+    mine = next(s for s in got["students"] if s["student_id"] == p4.pupil.pk)
+    assert (got["checkpoint"], mine["ratings"]) == ("gk", {"nhan_ai": "c"})
+    end = api.get(api_url(p4, term=1)).json()
+    assert end["checkpoint"] == "ck"
+    assert all(s["ratings"] == {} for s in end["students"])
+    put = api.put(
+        api_url(p4, term=2) + "?checkpoint=gk",
+        {"students": [{"student_id": p4.other.pk, "ratings": {"tu_chu_tu_hoc": "t"}}]},
+        content_type="application/json",
+    )
+    assert put.status_code == 200, put.content
+    assert QualityRating.objects.get(student=p4.other).checkpoint == "gk"
+    bad = api.get(api_url(p4, term=1) + "?checkpoint=zz")
+    assert bad.status_code == 422
+
+
 def test_bad_entries_are_all_reported_and_nothing_written(p4, homeroom, district):
     with pytest.raises(DomainErrors) as exc:
         services.qualities_save(

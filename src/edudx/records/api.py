@@ -671,6 +671,7 @@ class QualityRowOut(Schema):
 class QualitySheetOut(Schema):
     class_id: int
     term: int
+    checkpoint: Literal["gk", "ck"]
     codes: list[str]
     students: list[QualityRowOut]
 
@@ -848,6 +849,8 @@ def put_conduct(request, class_id: int, term: int, payload: ConductIn):
 # --- primary qualities and competencies (Circular 27/2020) ---------------------------------
 
 Level3 = Literal["t", "d", "c", ""]
+# Circular 27/2020, Art. 6(2): mid-term (giữa kì) or end (cuối kì) of a term.
+Checkpoint = Literal["gk", "ck"]
 
 
 class QualityIn(Schema):
@@ -873,6 +876,7 @@ def render_quality_sheet(sheet: dict) -> dict:
     return {
         "class_id": sheet["class"].pk,
         "term": sheet["term"].number,
+        "checkpoint": sheet["checkpoint"],
         "codes": list(QUALITY_CODES),
         "students": [
             {
@@ -893,11 +897,16 @@ QUALITIES_PATH = "/results/classes/{class_id}/qualities/{term}"
 @router.get(
     QUALITIES_PATH,
     response={200: QualitySheetOut, **ERRORS},
-    summary="A primary class's qualities and competencies at the end of term 1 or the year",
+    summary=(
+        "A primary class's qualities and competencies at mid-term (checkpoint=gk) or the end "
+        "(checkpoint=ck) of term 1 or 2"
+    ),
 )
-def get_qualities(request, class_id: int, term: int):
+def get_qualities(request, class_id: int, term: int, checkpoint: Checkpoint = "ck"):
     return render_quality_sheet(
-        selectors.quality_sheet(actor=request.user, class_id=class_id, term_number=term)
+        selectors.quality_sheet(
+            actor=request.user, class_id=class_id, term_number=term, checkpoint=checkpoint
+        )
     )
 
 
@@ -906,14 +915,18 @@ def get_qualities(request, class_id: int, term: int):
     response={200: QualitySheetOut, **ERRORS},
     summary="The homeroom teacher rates qualities and competencies (Tốt / Đạt / Cần cố gắng)",
     description=(
-        "Primary classes only (Circular 27/2020, Art. 7(2)). Every row is validated; any "
-        "error (row = student_id, field = the code) and nothing is written. Sending the same "
-        "ratings again changes nothing; with an Idempotency-Key a retry replays the first "
-        "answer. The year-end results are recomputed."
+        "Primary classes only (Circular 27/2020, Art. 6(2), 7(2)): four checkpoints — "
+        "mid-term (gk) and end (ck) of term 1 and term 2 (term 2 ck = the end of the year). "
+        "Every row is validated; any error (row = student_id, field = the code) and nothing "
+        "is written. Sending the same ratings again changes nothing; with an Idempotency-Key "
+        "a retry replays the first answer. The end-of-year ratings recompute the year-end "
+        "results."
     ),
     openapi_extra=IDEMPOTENT,
 )
-def put_qualities(request, class_id: int, term: int, payload: QualitiesIn):
+def put_qualities(
+    request, class_id: int, term: int, payload: QualitiesIn, checkpoint: Checkpoint = "ck"
+):
     cls = selectors.class_get(actor=request.user, class_id=class_id)
     term_row = selectors.term_get(cls, term)
 
@@ -922,6 +935,7 @@ def put_qualities(request, class_id: int, term: int, payload: QualitiesIn):
             actor=request.user,
             class_group=cls,
             term=term_row,
+            checkpoint=checkpoint,
             entries=[
                 services.QualityEntry(
                     q.student_id, dict(q.ratings), q.outstanding, q.class_recognised
@@ -929,7 +943,9 @@ def put_qualities(request, class_id: int, term: int, payload: QualitiesIn):
                 for q in payload.students
             ],
         )
-        sheet = selectors.quality_sheet(actor=request.user, class_id=cls.pk, term_number=term)
+        sheet = selectors.quality_sheet(
+            actor=request.user, class_id=cls.pk, term_number=term, checkpoint=checkpoint
+        )
         return json_body(QualitySheetOut, render_quality_sheet(sheet))
 
     return idempotent(request, actor_key=actor_key(request), run=run, status=200)

@@ -333,20 +333,33 @@ class ConductRating(ExchangeModel):
         return f"{self.student_id} HK{self.term_id} {self.level}"
 
 
+class QualityCheckpoint(models.TextChoices):
+    """When in a term qualities and competencies are rated (Circular 27/2020/TT-BGDĐT,
+    Art. 6(2)): mid-term I, end of term I, mid-term II and end of the year."""
+
+    MIDTERM = "gk", _("Giữa kì")
+    END = "ck", _("Cuối kì")
+
+
 class QualityRating(ExchangeModel):
-    """A primary pupil's qualities and competencies at the end of a term (term 1: cuối học
-    kì I; term 2: cuối năm học), rated by the homeroom teacher: Circular 27/2020/TT-BGDĐT,
+    """A primary pupil's qualities and competencies at one of the four periodic checkpoints
+    of Circular 27/2020/TT-BGDĐT, Art. 6(2) (term 1 mid-term / end: giữa và cuối học kì I;
+    term 2 mid-term / end: giữa học kì II và cuối năm học), rated by the homeroom teacher:
     Art. 7(2)(a), levels Tốt / Đạt / Cần cố gắng (codes "t" / "d" / "c").
 
     `ratings` maps each code of `rules.QUALITIES` and `rules.COMPETENCIES` to a level code;
-    one row per pupil and term (15 ratings read and written together). `outstanding` and
+    one row per pupil, term and checkpoint (15 ratings read and written together). Only the
+    end-of-year row enters the year-end result (Art. 9(2)). `outstanding` and
     `class_recognised` are the teacher's year-end judgement for the Học sinh Tiêu biểu
     commendation (Art. 13(1)(a)): an outstanding achievement in a subject or clear progress
-    in a quality or competency, recognised by the class; only term 2 rows carry them."""
+    in a quality or competency, recognised by the class; only end-of-year rows carry them."""
 
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="qualities")
     class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="+")
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+")
+    checkpoint = models.CharField(
+        max_length=2, choices=QualityCheckpoint.choices, default=QualityCheckpoint.END
+    )
     ratings = models.JSONField(default=dict)
     outstanding = models.BooleanField(default=False)
     class_recognised = models.BooleanField(default=False)
@@ -356,11 +369,13 @@ class QualityRating(ExchangeModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["student", "term"], name="uniq_quality_rating")
+            models.UniqueConstraint(
+                fields=["student", "term", "checkpoint"], name="uniq_quality_rating"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.student_id} HK{self.term_id} {self.ratings}"
+        return f"{self.student_id} HK{self.term_id} {self.checkpoint} {self.ratings}"
 
 
 # Period of a result row: a term number (1, 2) or the whole year.

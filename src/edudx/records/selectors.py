@@ -32,6 +32,7 @@ from .models import (
     LeaveStatus,
     Mark,
     MarkChangeRequest,
+    QualityCheckpoint,
     QualityRating,
     StudentResult,
     Subject,
@@ -604,10 +605,19 @@ def is_primary(cls: ClassGroup) -> bool:
     return bool(cls.grade_id and cls.grade.number in PRIMARY_GRADES)
 
 
-def quality_sheet(*, actor, class_id: int, term_number: int) -> dict:
-    """A primary class's qualities and competencies at the end of a term (Circular
-    27/2020, Art. 7(2)): every pupil with the stored rating of each code. Read by the
-    class's teachers and the roles above the school; written by its homeroom teacher."""
+def quality_sheet(
+    *, actor, class_id: int, term_number: int, checkpoint: str = QualityCheckpoint.END
+) -> dict:
+    """A primary class's qualities and competencies at a checkpoint of a term — mid-term or
+    end (Circular 27/2020, Art. 6(2), 7(2)): every pupil with the stored rating of each
+    code. Read by the class's teachers and the roles above the school; written by its
+    homeroom teacher."""
+    if checkpoint not in QualityCheckpoint.values:
+        raise DomainError(
+            "records.qualities.checkpoint",
+            _("Thời điểm đánh giá phải là giữa kì (gk) hoặc cuối kì (ck)."),
+            field="checkpoint",
+        )
     cls = class_get(actor=actor, class_id=class_id)
     if not is_primary(cls):
         raise DomainError(
@@ -619,7 +629,9 @@ def quality_sheet(*, actor, class_id: int, term_number: int) -> dict:
     students = list(roster(cls))
     stored = {
         q.student_id: q
-        for q in QualityRating.objects.filter(student_id__in=[s.pk for s in students], term=term)
+        for q in QualityRating.objects.filter(
+            student_id__in=[s.pk for s in students], term=term, checkpoint=checkpoint
+        )
     }
     rows = []
     for i, s in enumerate(students, start=1):
@@ -633,12 +645,13 @@ def quality_sheet(*, actor, class_id: int, term_number: int) -> dict:
                 "class_recognised": bool(q and q.class_recognised),
             }
         )
-    final = term_number == max(
+    final = checkpoint == QualityCheckpoint.END and term_number == max(
         Term.objects.filter(school_year_id=cls.school_year_id).values_list("number", flat=True)
     )
     return {
         "class": cls,
         "term": term,
+        "checkpoint": checkpoint,
         "final": final,
         "rows": rows,
         "may_write": is_homeroom(actor, cls),
@@ -651,7 +664,7 @@ def student_qualities(student: Student, school_year_id: int) -> dict[int, dict]:
     return {
         number: {"ratings": ratings, "outstanding": o, "class_recognised": r}
         for number, ratings, o, r in QualityRating.objects.filter(
-            student=student, term__school_year_id=school_year_id
+            student=student, term__school_year_id=school_year_id, checkpoint=QualityCheckpoint.END
         ).values_list("term__number", "ratings", "outstanding", "class_recognised")
     }
 

@@ -49,6 +49,7 @@ from .models import (
     Mark,
     MarkChangeRequest,
     MarkKind,
+    QualityCheckpoint,
     QualityRating,
     StudentResult,
     Subject,
@@ -932,12 +933,24 @@ class QualityEntry:
 
 
 def qualities_save(
-    *, actor, class_group: ClassGroup, term: Term, entries: Iterable[QualityEntry]
+    *,
+    actor,
+    class_group: ClassGroup,
+    term: Term,
+    entries: Iterable[QualityEntry],
+    checkpoint: str = QualityCheckpoint.END,
 ) -> int:
     """The homeroom teacher of a primary class records the pupils' qualities and
-    competencies at the end of a term (Circular 27/2020, Art. 7(2)(a): Tốt / Đạt / Cần cố
-    gắng); codes not mentioned keep their stored rating. All or nothing; audited with old
-    and new values; the results are recomputed. Returns the number of pupils changed."""
+    competencies at a checkpoint of a term — mid-term or end (Circular 27/2020, Art. 6(2);
+    levels Art. 7(2)(a): Tốt / Đạt / Cần cố gắng); codes not mentioned keep their stored
+    rating. All or nothing; audited with old and new values; the end-of-year checkpoint
+    recomputes the results. Returns the number of pupils changed."""
+    if checkpoint not in QualityCheckpoint.values:
+        raise DomainError(
+            "records.qualities.checkpoint",
+            _("Thời điểm đánh giá phải là giữa kì (gk) hoặc cuối kì (ck)."),
+            field="checkpoint",
+        )
     if not selectors.is_homeroom(actor, class_group):
         raise Forbidden(
             "records.qualities.forbidden",
@@ -978,7 +991,7 @@ def qualities_save(
                     code,
                 )
     errors.raise_if_any()
-    final = term.number == max(
+    final = checkpoint == QualityCheckpoint.END and term.number == max(
         Term.objects.filter(school_year_id=class_group.school_year_id).values_list(
             "number", flat=True
         )
@@ -987,7 +1000,7 @@ def qualities_save(
         existing = {
             q.student_id: q
             for q in QualityRating.objects.select_for_update().filter(
-                student_id__in=[e.student_id for e in entries], term=term
+                student_id__in=[e.student_id for e in entries], term=term, checkpoint=checkpoint
             )
         }
         new, changed, audit = [], [], []
@@ -1011,6 +1024,7 @@ def qualities_save(
                         student_id=entry.student_id,
                         class_group=class_group,
                         term=term,
+                        checkpoint=checkpoint,
                         ratings=ratings,
                         outstanding=flags[0],
                         class_recognised=flags[1],
@@ -1036,8 +1050,10 @@ def qualities_save(
                 Entry(
                     action="update" if row else "create",
                     object_type="records.qualities",
-                    object_id=f"{entry.student_id}:{term.pk}",
-                    object_repr=f"{class_group.name} HK{term.number}",
+                    object_id=f"{entry.student_id}:{term.pk}"
+                    + ("" if checkpoint == QualityCheckpoint.END else f":{checkpoint}"),
+                    object_repr=f"{class_group.name} HK{term.number}"
+                    + ("" if checkpoint == QualityCheckpoint.END else " GK"),
                     changes=diff,
                 )
             )
@@ -1047,7 +1063,8 @@ def qualities_save(
         )
         if audit:
             audit_record_many(actor=actor, entries=audit)
-            results_recompute(class_group=class_group, term=term)
+            if checkpoint == QualityCheckpoint.END:
+                results_recompute(class_group=class_group, term=term)
     return len(audit)
 
 
@@ -1157,7 +1174,7 @@ def _recompute_year(year_id: int, classes: list[ClassGroup], term: Term | None) 
         qualities = {
             sid: (ratings, outstanding, recognised)
             for sid, ratings, outstanding, recognised in QualityRating.objects.filter(
-                student_id__in=roster_q, term_id=terms[max(terms)]
+                student_id__in=roster_q, term_id=terms[max(terms)], checkpoint=QualityCheckpoint.END
             ).values_list("student_id", "ratings", "outstanding", "class_recognised")
         }
     absences = {YEAR: selectors.year_absences(year_id, roster_q) if student_ids else {}}

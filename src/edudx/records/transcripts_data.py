@@ -29,6 +29,7 @@ from .models import (
     AttendanceMark,
     AttendanceStatus,
     CurriculumSubject,
+    QualityCheckpoint,
     QualityRating,
     StudentResult,
     Subject,
@@ -179,7 +180,7 @@ def student_facts(student_ids, school_year: SchoolYear, terms) -> dict[int, Stud
         value = average if average is not None else (comment or None)
         facts[sid].subjects.setdefault(subject_id, {})[period] = value
     for sid, number, ratings in QualityRating.objects.filter(
-        student_id__in=student_ids, term__school_year=school_year
+        student_id__in=student_ids, term__school_year=school_year, checkpoint=QualityCheckpoint.END
     ).values_list("student_id", "term__number", "ratings"):
         facts[sid].qualities[number] = ratings
     for row in StudentResult.objects.filter(

@@ -25,7 +25,7 @@ from edudx.core.scope import scope_of
 from edudx.people.selectors import student_get, student_list
 
 from . import marks_xlsx, primary, rules, selectors, services
-from .models import AttendanceStatus, LeaveStatus, MarkKind
+from .models import AttendanceStatus, LeaveStatus, MarkKind, QualityCheckpoint
 from .sessions import month_range, parse_session, session_choices, session_label
 
 
@@ -598,11 +598,12 @@ def qualities_view(request, class_id: int, term: int):
     27/2020): one select per pupil and quality, large enough to tap on a phone; the
     homeroom teacher saves the whole class at once (post/redirect/get)."""
     errors: list[str] = []
+    checkpoint = request.GET.get("at") or QualityCheckpoint.END
     try:
         cls = selectors.class_get(actor=request.user, class_id=class_id)
         if request.method == "POST":
             fill = request.POST.get("fill") == "d"
-            final = term == 2
+            final = term == 2 and checkpoint == QualityCheckpoint.END
             entries = []
             for sid in (_int(v) for v in request.POST.getlist("student")):
                 if not sid:
@@ -626,6 +627,7 @@ def qualities_view(request, class_id: int, term: int):
                     class_group=cls,
                     term=selectors.term_get(cls, term),
                     entries=entries,
+                    checkpoint=checkpoint,
                 )
             except (NotFound, Forbidden):
                 raise
@@ -633,8 +635,13 @@ def qualities_view(request, class_id: int, term: int):
                 errors = _error_text(exc)
             else:
                 messages.success(request, _("Đã lưu đánh giá phẩm chất, năng lực."))
-                return redirect("records:qualities", cls.pk, term)
-        data = selectors.quality_sheet(actor=request.user, class_id=cls.pk, term_number=term)
+                url = reverse("records:qualities", args=[cls.pk, term])
+                if checkpoint != QualityCheckpoint.END:
+                    url += f"?at={checkpoint}"
+                return redirect(url)
+        data = selectors.quality_sheet(
+            actor=request.user, class_id=cls.pk, term_number=term, checkpoint=checkpoint
+        )
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     except Forbidden as exc:
@@ -663,6 +670,7 @@ def qualities_view(request, class_id: int, term: int):
     context = {
         "cls": cls,
         "term": data["term"],
+        "checkpoint": data["checkpoint"],
         "final": data["final"],
         "rows": rows,
         "fields": primary.QUALITY_FIELDS,
