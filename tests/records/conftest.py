@@ -1,8 +1,10 @@
 """Records fixtures: the District from tests/factories.py, plus helpers for attendance."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from edudx.accounts.models import Role
 from edudx.people import services as people_services
@@ -11,6 +13,14 @@ from edudx.records.services import MarkIn
 from tests.factories import person_data
 
 DAY = dt.date(2025, 10, 6)  # a Monday inside the District's 2025-2026 school year
+
+
+@pytest.fixture
+def on_day():
+    """The clock at 08:00 on DAY (Vietnam time), ticking: for pages and API calls that
+    check dates against today (leave for a month already over is refused)."""
+    with time_machine.travel(dt.datetime(2025, 10, 6, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))):
+        yield DAY
 
 
 def school_days(start: dt.date, n: int) -> list[dt.date]:

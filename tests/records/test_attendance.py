@@ -9,7 +9,7 @@ from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, NotFound
 from edudx.core.models import OutboxEvent
 from edudx.records import selectors, services
-from edudx.records.models import AttendanceMark, AttendanceSession
+from edudx.records.models import AttendanceMark, AttendanceSession, LeaveRequest
 from edudx.records.services import MarkIn
 
 from .conftest import DAY, school_days, take
@@ -139,6 +139,7 @@ def test_leave_accepted_turns_recorded_absences_excused(district, teacher, guard
         from_date=DAY,
         to_date=DAY + dt.timedelta(days=1),
         reason="Ốm, sốt cao",
+        today=DAY,
     )
     assert leave.status == "pending"
     services.leave_request_decide(actor=teacher, leave=leave, accept=True)
@@ -161,7 +162,12 @@ def test_refused_leave_changes_nothing(district, teacher, guardian):
     a1 = district.student_a1.pk
     take(teacher, district.class_a, DAY, **{f"s{a1}": "unexcused"})
     leave = services.leave_request_create(
-        actor=guardian, student=district.student_a1, from_date=DAY, to_date=DAY, reason="Việc nhà"
+        actor=guardian,
+        student=district.student_a1,
+        from_date=DAY,
+        to_date=DAY,
+        reason="Việc nhà",
+        today=DAY,
     )
     services.leave_request_decide(actor=teacher, leave=leave, accept=False)
     assert marks() == [(a1, "unexcused")]
@@ -173,17 +179,32 @@ def test_refused_leave_changes_nothing(district, teacher, guardian):
 def test_only_a_guardian_files_leave(district, teacher, guardian):
     with pytest.raises(Forbidden):
         services.leave_request_create(
-            actor=teacher, student=district.student_a1, from_date=DAY, to_date=DAY, reason="x"
+            actor=teacher,
+            student=district.student_a1,
+            from_date=DAY,
+            to_date=DAY,
+            reason="x",
+            today=DAY,
         )
     with pytest.raises(Forbidden):  # not their child
         services.leave_request_create(
-            actor=guardian, student=district.student_a2, from_date=DAY, to_date=DAY, reason="x"
+            actor=guardian,
+            student=district.student_a2,
+            from_date=DAY,
+            to_date=DAY,
+            reason="x",
+            today=DAY,
         )
 
 
 def test_only_the_homeroom_teacher_decides(district, guardian):
     leave = services.leave_request_create(
-        actor=guardian, student=district.student_a1, from_date=DAY, to_date=DAY, reason="Ốm"
+        actor=guardian,
+        student=district.student_a1,
+        from_date=DAY,
+        to_date=DAY,
+        reason="Ốm",
+        today=DAY,
     )
     with pytest.raises(Forbidden):
         services.leave_request_decide(actor=guardian, leave=leave, accept=True)
@@ -200,6 +221,7 @@ def test_leave_request_validation_reports_every_field(district, guardian):
             from_date=DAY,
             to_date=DAY - dt.timedelta(days=1),
             reason="  ",
+            today=DAY,
         )
     assert [e["field"] for e in exc.value.as_list()] == ["reason", "to_date"]
 
@@ -384,3 +406,20 @@ def test_student_reads_own_attendance(district, teacher):
     assert selectors.student_attendance(actor=me, student_id=district.student_a2.pk)["marks"] == []
     with pytest.raises(NotFound):
         selectors.student_attendance(actor=me, student_id=district.student_a1.pk)
+
+
+def test_leave_for_a_month_already_over_is_refused(district, guardian):
+    with pytest.raises(DomainError) as exc:
+        services.leave_request_create(
+            actor=guardian,
+            student=district.student_a1,
+            from_date=dt.date(2025, 9, 30),
+            to_date=DAY,
+            reason="Ốm",
+            today=DAY,
+        )
+    assert [(e["code"], e["field"]) for e in exc.value.as_list()] == [
+        ("leave.past_month", "from_date")
+    ]
+    assert "30/09/2025" in str(exc.value)
+    assert LeaveRequest.objects.count() == 0

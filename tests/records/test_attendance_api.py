@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from edudx.accounts.models import Role
 from edudx.records.models import AttendanceMark, AttendanceSession, LeaveRequest
@@ -148,7 +149,7 @@ def test_guardian_reads_own_child_read_only(district, api, guardian):
     assert r.status_code == 404
 
 
-def test_leave_request_flow(district, api, guardian):
+def test_leave_request_flow(district, api, guardian, on_day):
     a1 = district.student_a1.pk
     api.put(
         sheet_url(district.class_a),
@@ -206,3 +207,21 @@ def test_subjects_of_a_grade(district, api):
     assert got["toan"] == (140, "score")
     assert got["giao_duc_the_chat"] == (70, "comment")
     assert len(got) == 14
+
+
+def test_leave_api_refuses_a_month_already_over(district, guardian):
+    today = timezone.localdate()
+    past = today.replace(day=1) - dt.timedelta(days=1)
+    body = {
+        "student_id": district.student_a1.pk,
+        "from_date": past.isoformat(),
+        "to_date": today.isoformat(),
+        "reason": "Ốm",
+    }
+    r = token_client(guardian, **{"Accept-Language": "en"}).post(
+        API + "/leave-requests", body, content_type="application/json"
+    )
+    assert r.status_code == 400
+    errors = r.json()["errors"] if "errors" in r.json() else [r.json()]
+    assert [(e["code"], e["field"]) for e in errors] == [("leave.past_month", "from_date")]
+    assert LeaveRequest.objects.count() == 0

@@ -1,6 +1,9 @@
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from edudx.accounts.models import Role
 from edudx.records.models import AttendanceMark, AttendanceSession, LeaveRequest
@@ -117,7 +120,7 @@ def test_guardian_sees_own_child_read_only(district, teacher, guardian):
     assert reverse("records:student_attendance", args=[a1]) in detail.content.decode()
 
 
-def test_leave_request_pages(district, teacher, guardian, client):
+def test_leave_request_pages(district, teacher, guardian, client, on_day):
     g = Client()
     g.force_login(guardian)
     r = g.post(
@@ -141,3 +144,23 @@ def test_leave_request_pages(district, teacher, guardian, client):
     assert leave.status == "accepted"
     # The guardian cannot decide (no button, and a forged post changes nothing).
     assert 'value="accept"' not in g.get(reverse("records:leave")).content.decode()
+
+
+def test_leave_page_refuses_a_month_already_over(district, guardian):
+    g = Client()
+    g.force_login(guardian)
+    today = timezone.localdate()
+    past = today.replace(day=1) - dt.timedelta(days=1)
+    r = g.post(
+        reverse("records:leave"),
+        {
+            "action": "create",
+            "student": district.student_a1.pk,
+            "from_date": past.isoformat(),
+            "to_date": today.isoformat(),
+            "reason": "Ốm",
+        },
+    )
+    assert r.status_code == 400
+    assert f"Không thể xin nghỉ cho tháng đã qua (ngày {past:%d/%m/%Y})" in r.content.decode()
+    assert LeaveRequest.objects.count() == 0

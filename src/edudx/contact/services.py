@@ -349,18 +349,15 @@ def leave_request(
     today: dt.date | None = None,
 ):
     """A guardian's leave request from the contact book: records' own service (which
-    notifies nobody and turns absences excused when the homeroom teacher accepts), after
-    refusing leave for a month already over."""
-    today = today or timezone.localdate()
-    if from_date < today.replace(day=1):
-        raise DomainError(
-            "leave.past_month",
-            _("Không thể xin nghỉ cho tháng đã qua (ngày %(d)s); hãy liên hệ giáo viên chủ nhiệm.")
-            % {"d": from_date.strftime("%d/%m/%Y")},
-            field="from_date",
-        )
+    refuses leave for a month already over, notifies nobody and turns absences excused
+    when the homeroom teacher accepts)."""
     return records_services.leave_request_create(
-        actor=actor, student=student, from_date=from_date, to_date=to_date, reason=reason
+        actor=actor,
+        student=student,
+        from_date=from_date,
+        to_date=to_date,
+        reason=reason,
+        today=today,
     )
 
 

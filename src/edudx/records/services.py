@@ -394,9 +394,17 @@ def _flag_absences(class_group, row: AttendanceSession, student_ids: list[int]) 
 
 
 def leave_request_create(
-    *, actor, student: Student, from_date: dt.date, to_date: dt.date, reason: str
+    *,
+    actor,
+    student: Student,
+    from_date: dt.date,
+    to_date: dt.date,
+    reason: str,
+    today: dt.date | None = None,
 ) -> LeaveRequest:
-    """A guardian asks for leave for their child (later also from the contact book)."""
+    """A guardian asks for leave for their child (from records' own page and API, or the
+    contact book). Leave for a month already over is refused: its attendance is summarised
+    and reported; the homeroom teacher corrects it instead."""
     person_id = getattr(actor, "person_id", None)
     if not (
         person_id
@@ -412,6 +420,14 @@ def leave_request_create(
     errors = ErrorCollector()
     if not reason:
         errors.add("leave.reason", _("Hãy ghi lý do xin nghỉ."), "reason")
+    today = today or timezone.localdate()
+    if from_date < today.replace(day=1):
+        errors.add(
+            "leave.past_month",
+            _("Không thể xin nghỉ cho tháng đã qua (ngày %(d)s); hãy liên hệ giáo viên chủ nhiệm.")
+            % {"d": from_date.strftime("%d/%m/%Y")},
+            "from_date",
+        )
     if to_date < from_date:
         errors.add("leave.dates", _("Ngày kết thúc phải từ ngày bắt đầu trở đi."), "to_date")
     elif (to_date - from_date).days > 60:

@@ -195,6 +195,7 @@ def leave_view(request):
             if s.person_id != user.person_id
         ]
     form = {}
+    status = 200
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -235,6 +236,7 @@ def leave_view(request):
         except NotFound as exc:
             raise Http404(str(exc)) from exc
         except DomainError as exc:  # Forbidden included: shown as a message, nothing written
+            status = 403 if isinstance(exc, Forbidden) else 400
             for text in _error_text(exc):
                 messages.error(request, text)
     leaves = list(selectors.leave_list(actor=user)[:100])
@@ -246,7 +248,7 @@ def leave_view(request):
         for lv in leaves
     ]
     context = {"children": children, "rows": rows, "form": form}
-    return render(request, "records/leave.html", context)
+    return render(request, "records/leave.html", context, status=status)
 
 
 # --- marks ---------------------------------------------------------------------------------
