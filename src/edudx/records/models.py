@@ -385,12 +385,35 @@ YEAR = 0
 class SubjectResult(models.Model):
     """Summary table: a subject's term average (ĐTBmhk) or year average (ĐTBmcn), or the
     Đạt / Chưa đạt of a comment-only subject. Rebuilt by `services.results_recompute`;
-    `complete` is False while marks are missing (then `average` / `comment` are empty)."""
+    `complete` is False while marks are missing (then `average` / `comment` are empty).
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="subject_results")
-    class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="+")
-    school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
+    Derived data, so its relations are the ORM's only (`db_constraint=False`; the ORM
+    still cascades and protects): the database's foreign-key checks of the millions of rows
+    a province's year end writes cost more than computing them (docs/decisions.md). For
+    the same reason no index per relation: the unique constraint (student first) and the
+    (class, period) index serve every read; a subject or school year is deleted rarely
+    enough for its PROTECT check to scan."""
+
+    student = models.ForeignKey(
+        Student,
+        on_delete=models.CASCADE,
+        related_name="subject_results",
+        db_constraint=False,
+        db_index=False,
+    )
+    class_group = models.ForeignKey(
+        ClassGroup, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    school_year = models.ForeignKey(
+        "org.SchoolYear",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     period = models.PositiveSmallIntegerField()  # 1, 2 or YEAR (0)
     average = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     comment = models.CharField(max_length=10, blank=True)
@@ -418,11 +441,26 @@ class StudentResult(models.Model):
     Primary (year row only): `learning` is the YearResult code (htxs / htt / ht / cht),
     `status` "completed" / "not_completed" (the grade's programme, Circular 27/2020,
     Art. 11), `title` a Commendation name (excellent / exemplary), `conduct` empty.
-    `absences` the half-days absent in the term or year."""
+    `absences` the half-days absent in the term or year. Derived data: relations without
+    database constraints or per-relation indexes, as `SubjectResult`."""
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="results")
-    class_group = models.ForeignKey(ClassGroup, on_delete=models.CASCADE, related_name="+")
-    school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey(
+        Student,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_constraint=False,
+        db_index=False,
+    )
+    class_group = models.ForeignKey(
+        ClassGroup, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    school_year = models.ForeignKey(
+        "org.SchoolYear",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     period = models.PositiveSmallIntegerField()
     learning = models.CharField(max_length=10, blank=True)
     learning_adjusted_for = models.CharField(max_length=40, blank=True)
