@@ -17,7 +17,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -499,24 +498,30 @@ def _receipts_issue(payments: list[Payment], now) -> list[Receipt]:
 
 def _notify_guardians(payments: list[Payment]) -> None:
     """Tell each guardian with an account that a payment for their child was recorded.
-    Two cheap bulk reads first (students of the invoices, guardians with accounts); the
-    invoices are loaded in full only for the payments someone is to be told about."""
+    One plain-SQL read per 2,000 invoices finds (invoice, student, guardian's user) —
+    compiling a 2,000-item IN through the ORM cost more than running it —; the invoices
+    and users are loaded in full only for the payments someone is to be told about."""
+    from edudx.people.models import GuardianLink  # noqa: PLC0415
+
     invoice_ids = sorted({p.invoice_id for p in payments})
     student_of: dict[int, int] = {}
-    student_of.update(
-        _select_in(
-            f"SELECT id, student_id FROM {_table(Invoice)} WHERE id IN ({{IN}})", invoice_ids
-        )  # noqa: S608
-    )
-    users_by_student = defaultdict(list)
-    for chunk in _chunks(sorted(set(student_of.values())), CHUNK):
-        for user in User.objects.filter(
-            person__wards__student_id__in=chunk, is_active=True
-        ).annotate(ward=F("person__wards__student_id")):
-            users_by_student[user.ward].append(user)
-    told = [p for p in payments if users_by_student.get(student_of[p.invoice_id])]
+    users_by_student: dict[int, list[int]] = defaultdict(list)
+    for invoice_id, student_id, user_id in _select_in(
+        f"SELECT i.id, i.student_id, u.id FROM {_table(Invoice)} i "  # noqa: S608
+        f"JOIN {_table(GuardianLink)} g ON g.student_id = i.student_id "
+        f"JOIN {_table(User)} u ON u.person_id = g.guardian_id "
+        "WHERE u.is_active = %s AND i.id IN ({IN}) ORDER BY u.id",
+        invoice_ids,
+        params=[True],
+    ):
+        student_of[invoice_id] = student_id
+        if user_id not in users_by_student[student_id]:
+            users_by_student[student_id].append(user_id)
+    told = [p for p in payments if p.invoice_id in student_of]
     if not told:
         return
+    users = User.objects.in_bulk({u for ids in users_by_student.values() for u in ids})
+    users_by_student = {st: [users[u] for u in ids] for st, ids in users_by_student.items()}
     from django.urls import reverse  # noqa: PLC0415
 
     invoices = Invoice.objects.select_related("student__person").in_bulk(
@@ -919,10 +924,26 @@ def _insert_lines(
     pg = connection.vendor == "postgresql"
     now = ops.adapt_datetimefield_value(timezone.now())
 
+    seen: dict[dt.datetime, object] = {}
+
     def when(value: dt.datetime):
         # What adapt_datetimefield_value does, without its per-call checks: PostgreSQL
-        # takes the aware value, SQLite stores naive UTC text.
-        return value if pg else value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+        # takes the aware value, SQLite stores naive UTC text. A statement repeats its
+        # booking times (many banks give the date only): each is converted once.
+        if pg:
+            return value
+        out = seen.get(value)
+        if out is None:
+            out = seen[value] = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+        return out
+
+    def as_json(refs: list[str]) -> str:
+        # The candidates are "HP" + digits (references.candidates): nothing to escape.
+        if not refs:
+            return "[]"
+        if not all(r.isascii() and r.isalnum() for r in refs):
+            return json.dumps(refs)
+        return '["' + '", "'.join(refs) + '"]'
 
     columns = (
         "bank_account_id, statement_id, source, transaction_id, booked_at, amount, content, "
@@ -939,7 +960,7 @@ def _insert_lines(
             ln.content[:500],
             LineStatus.MATCHED if d.invoice_id else LineStatus.UNMATCHED,
             d.reason,
-            json.dumps(d.candidates) if d.candidates else "[]",
+            as_json(d.candidates),
             d.invoice_id,
             False,
             "",
