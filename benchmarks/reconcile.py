@@ -262,6 +262,9 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=300_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument(
+        "--profile", action="store_true", help="Run A once under cProfile and print the top 30."
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)  # noqa: S311 — reproducible data, not secrets
     engine = "PostgreSQL" if SCRATCH_PG else "SQLite"
@@ -277,6 +280,18 @@ def main() -> None:
         f"Built {Invoice.objects.count():,} open invoices in {SCHOOLS} schools and a "
         f"{len(clean):,}-line statement ({kinds}) in {time.perf_counter() - t0:.1f} s"
     )
+    if args.profile:
+        import cProfile  # noqa: PLC0415
+        import pstats  # noqa: PLC0415
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        side_a(accounts, csvs)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler).print_callers("execute|fetchall")
+        return
     a_times, b_times, b0_times = [], [], []
     counts = {}
     for r in range(args.repeat):

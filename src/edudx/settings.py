@@ -141,6 +141,13 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Periodic jobs of `edudx worker` (edudx.core.periodic): a dotted callable run every
+# `every` seconds; an app adds its job here as one more line.
+PERIODIC_EVERY = int(env("PERIODIC_EVERY", "60"))
+PERIODIC_JOBS = [
+    {"name": "notify.requeue_lost", "call": "edudx.notify.channels.requeue_lost"},
+    {"name": "exams.close_expired", "call": "edudx.exams.services.attempts_close_expired"},
+]
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

@@ -20,10 +20,11 @@ from edudx.accounts.tokens import actor_key
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError
 from edudx.core.idempotency import idempotent
-from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, json_body, paginate
+from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, json_body, paginate
+from edudx.org.models import SchoolYear
 
 from . import selectors, services
-from .models import InvoiceStatus, LineStatus, PaymentMethod
+from .models import Area, FeeKind, InvoiceStatus, LineStatus, PaymentMethod
 
 router = Router(tags=["fees"])
 
@@ -128,7 +129,7 @@ def list_invoices(request, filters: Query[InvoiceFilters]):
 
 
 @router.get(
-    "/fees/invoices/{invoice_id}",
+    "/fees/invoices/{int:invoice_id}",
     response={200: InvoiceDetailOut, **ERRORS},
     summary="One invoice with its lines, payments and VietQR payload",
 )
@@ -290,3 +291,464 @@ class WebhookOut(Schema):
 def bank_webhook(request: HttpRequest):
     # The raw body is what is signed: it is read as bytes, never re-serialised.
     return JsonResponse(services.webhook_receive(headers=request.headers, body=request.body))
+
+
+# --- fee items ------------------------------------------------------------------------------
+
+
+def _require_write(request, school) -> None:
+    if not selectors.may_write(request.user, school):
+        raise Forbidden(
+            "fees.forbidden", _("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu.")
+        )
+
+
+def _school_year(school_year_id: int, field: str = "school_year_id") -> SchoolYear:
+    year = SchoolYear.objects.filter(pk=school_year_id).first()
+    if year is None:
+        raise DomainError("fees.school_year", _("Không tìm thấy năm học."), field=field)
+    return year
+
+
+class FeeItemOut(Schema):
+    id: int
+    school_id: int
+    school_year: str
+    school_year_id: int
+    kind: FeeKind
+    name: str
+    amount: int = Field(..., description="Whole đồng.")
+    level: str
+    area: str
+    grade_number: int | None = Field(None, description="Null: every grade.")
+    active: bool
+
+
+def render_item(it) -> dict:
+    return {
+        "id": it.pk,
+        "school_id": it.school_id,
+        "school_year": it.school_year.code,
+        "school_year_id": it.school_year_id,
+        "kind": it.kind,
+        "name": it.name,
+        "amount": it.amount,
+        "level": it.level,
+        "area": it.area,
+        "grade_number": it.grade_number,
+        "active": it.active,
+    }
+
+
+class FeeItemFilters(Schema):
+    school_id: int
+    school_year_id: int | None = None
+
+
+@router.get(
+    "/fees/items",
+    response={200: list[FeeItemOut], **ERRORS},
+    summary="Fee items of a school (newest school year first)",
+)
+def list_items(request, filters: Query[FeeItemFilters]):
+    school = selectors.school_get(actor=request.user, school_id=filters.school_id)
+    return [
+        render_item(it)
+        for it in selectors.fee_items(school=school, school_year_id=filters.school_year_id)
+    ]
+
+
+class FeeItemIn(Schema):
+    school_id: int
+    school_year_id: int
+    kind: FeeKind
+    name: str = Field(..., max_length=200)
+    amount: int = Field(..., description="Whole đồng, > 0.")
+    area: Area | None = None
+    grade_number: int | None = Field(None, description="1–12; null for every grade.")
+
+
+@router.post(
+    "/fees/items",
+    response={201: FeeItemOut, **ERRORS},
+    summary="Add a fee item (principal, clerk)",
+    openapi_extra=IDEMPOTENT,
+)
+def create_item(request, payload: FeeItemIn):
+    school = selectors.school_for_write(actor=request.user, school_id=payload.school_id)
+    year = _school_year(payload.school_year_id)
+
+    def create() -> dict:
+        item = services.fee_item_create(
+            actor=request.user,
+            school=school,
+            school_year=year,
+            kind=payload.kind,
+            name=payload.name,
+            amount=payload.amount,
+            area=payload.area or "",
+            grade_number=payload.grade_number,
+        )
+        return render_item(item)
+
+    return create_response(request, FeeItemOut, create, {})
+
+
+class FeeItemPatch(Schema):
+    kind: FeeKind | None = None
+    name: str | None = Field(None, max_length=200)
+    amount: int | None = Field(None, description="Whole đồng, > 0.")
+    area: Area | None = Field(None, description='"" clears it (send it to apply to all areas).')
+    grade_number: int | None = Field(None, description="1–12; send null to apply to all grades.")
+    active: bool | None = None
+
+
+@router.patch(
+    "/fees/items/{item_id}",
+    response={200: FeeItemOut, **ERRORS},
+    summary="Change or deactivate a fee item (invoices already issued are unchanged)",
+)
+def update_item(request, item_id: int, payload: FeeItemPatch):
+    item = selectors.fee_item_get(actor=request.user, item_id=item_id)
+    _require_write(request, item.school)
+    given = payload.model_dump(exclude_unset=True)
+    if given.get("kind", "") is None or given.get("name", "") is None:
+        raise DomainError(
+            "fees.null", _("Loại và tên khoản thu không được để trống."), field="name"
+        )
+    if "amount" in given and given["amount"] is None:
+        raise DomainError(
+            "fee_item.amount", _("Số tiền phải là số nguyên đồng lớn hơn 0."), field="amount"
+        )
+    if "active" in given and given["active"] is None:
+        raise DomainError("fees.null", _("Chọn đang áp dụng hoặc ngừng."), field="active")
+    if "area" in given:
+        given["area"] = given["area"] or ""
+    item = services.fee_item_update(actor=request.user, item=item, **given)
+    return render_item(item)
+
+
+# --- invoice generation ---------------------------------------------------------------------
+
+
+class GenerateIn(Schema):
+    school_id: int
+    school_year_id: int
+    period: str = Field(..., max_length=40, description='"HK1", "T9"…: one invoice per period.')
+    title: str = Field(..., max_length=200)
+    class_id: int | None = Field(None, description="Only this class.")
+    grade_number: int | None = Field(None, description="Only this grade (1–12).")
+    due_date: dt.date | None = None
+
+
+class GenerateOut(Schema):
+    created: int
+    skipped: int = Field(..., description="Students who already had an invoice for the period.")
+    invoice_ids: list[int]
+
+
+@router.post(
+    "/fees/invoices/generate",
+    response={201: GenerateOut, **ERRORS},
+    summary="Issue invoices for a period to a class, a grade or the whole school",
+    openapi_extra=IDEMPOTENT,
+)
+def generate_invoices(request, payload: GenerateIn):
+    school = selectors.school_for_write(actor=request.user, school_id=payload.school_id)
+    year = _school_year(payload.school_year_id)
+    cls = None
+    if payload.class_id is not None:
+        cls = next(
+            (c for c in selectors.classes_of(school, year.pk) if c.pk == payload.class_id), None
+        )
+        if cls is None:
+            raise DomainError(
+                "invoice.class",
+                _("Lớp không thuộc trường trong năm học này."),
+                field="class_id",
+            )
+
+    def create() -> dict:
+        result = services.invoices_generate(
+            actor=request.user,
+            school=school,
+            school_year=year,
+            period=payload.period,
+            title=payload.title,
+            class_group=cls,
+            grade_number=payload.grade_number,
+            due_date=payload.due_date,
+        )
+        return {
+            "created": result.created,
+            "skipped": result.skipped,
+            "invoice_ids": [i.pk for i in result.invoices],
+        }
+
+    return create_response(request, GenerateOut, create, {})
+
+
+# --- refunds --------------------------------------------------------------------------------
+
+
+class RefundOut(Schema):
+    id: int
+    invoice_id: int
+    invoice_reference: str
+    amount: int
+    method: PaymentMethod
+    reason: str
+    refunded_at: dt.datetime
+
+
+class RefundPage(Schema):
+    items: list[RefundOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class RefundFilters(PageParams):
+    school_id: int | None = None
+    invoice_id: int | None = None
+
+
+def render_refund(r) -> dict:
+    return {
+        "id": r.pk,
+        "invoice_id": r.invoice_id,
+        "invoice_reference": r.invoice.reference,
+        "amount": r.amount,
+        "method": r.method,
+        "reason": r.reason,
+        "refunded_at": r.refunded_at,
+    }
+
+
+@router.get("/fees/refunds", response={200: RefundPage, **ERRORS}, summary="List refunds")
+def list_refunds(request, filters: Query[RefundFilters]):
+    qs = selectors.refunds_of(
+        actor=request.user, school_id=filters.school_id, invoice_id=filters.invoice_id
+    )
+    return paginate(qs, filters, render_refund)
+
+
+class RefundIn(Schema):
+    invoice_id: int
+    amount: int = Field(..., description="Whole đồng; at most what was paid.")
+    reason: str = Field(..., max_length=255)
+    method: PaymentMethod = PaymentMethod.TRANSFER
+
+
+@router.post(
+    "/fees/refunds",
+    response={201: RefundOut, **ERRORS},
+    summary="Refund (part of) what was paid on an invoice",
+    openapi_extra=IDEMPOTENT,
+)
+def create_refund(request, payload: RefundIn):
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=payload.invoice_id)
+    _require_write(request, invoice.school)
+
+    def create() -> dict:
+        refund = services.refund_record(
+            actor=request.user,
+            invoice=invoice,
+            amount=payload.amount,
+            reason=payload.reason,
+            method=payload.method,
+        )
+        return render_refund(refund)
+
+    return create_response(request, RefundOut, create, {})
+
+
+# --- the clerk's queue ----------------------------------------------------------------------
+
+
+class AssignIn(Schema):
+    invoice_id: int | None = Field(None, description="The invoice paid; or give `reference`.")
+    reference: str | None = Field(None, max_length=20)
+    note: str = Field("", max_length=255)
+
+
+class LineOut(Schema):
+    id: int
+    transaction_id: str
+    amount: int
+    status: LineStatus
+    invoice_id: int | None
+    note: str
+
+
+def render_line(ln) -> dict:
+    return {
+        "id": ln.pk,
+        "transaction_id": ln.transaction_id,
+        "amount": ln.amount,
+        "status": ln.status,
+        "invoice_id": ln.invoice_id,
+        "note": ln.flag_note,
+    }
+
+
+@router.post(
+    "/fees/unmatched/{line_id}/assign",
+    response={201: PaymentOut, **ERRORS},
+    summary="Assign a queued bank line to an invoice of the same school (records the payment)",
+    openapi_extra=IDEMPOTENT,
+)
+def assign_line(request, line_id: int, payload: AssignIn):
+    line = selectors.line_get(actor=request.user, line_id=line_id)
+    school = line.bank_account.school
+    _require_write(request, school)
+    invoices = selectors.invoice_list(actor=request.user, school_id=school.pk)
+    if payload.invoice_id is not None:
+        invoice = invoices.filter(pk=payload.invoice_id).first()
+        field, wanted = "invoice_id", str(payload.invoice_id)
+    elif payload.reference:
+        wanted = "".join(payload.reference.split()).upper()
+        invoice = invoices.filter(reference=wanted).first()
+        field = "reference"
+    else:
+        raise DomainError("line.invoice", _("Nhập mã hóa đơn hoặc invoice_id."), field="invoice_id")
+    if invoice is None:
+        raise DomainError(
+            "line.invoice",
+            _("Không tìm thấy hóa đơn %(r)s của trường.") % {"r": wanted},
+            field=field,
+        )
+
+    def create() -> dict:
+        payment = services.line_assign(
+            actor=request.user, line=line, invoice=invoice, note=payload.note
+        )
+        return render_payment(payment)
+
+    return create_response(
+        request, PaymentOut, create, {"invoice": "invoice_id", "line": "line_id"}
+    )
+
+
+class IgnoreIn(Schema):
+    note: str = Field(..., max_length=255, description="Why it is not a fee payment.")
+
+
+@router.post(
+    "/fees/unmatched/{line_id}/ignore",
+    response={201: LineOut, **ERRORS},
+    summary="Take a bank line out of the queue: not a fee payment (with a note)",
+    openapi_extra=IDEMPOTENT,
+)
+def ignore_line(request, line_id: int, payload: IgnoreIn):
+    line = selectors.line_get(actor=request.user, line_id=line_id)
+    _require_write(request, line.bank_account.school)
+
+    def create() -> dict:
+        return render_line(services.line_ignore(actor=request.user, line=line, note=payload.note))
+
+    return create_response(request, LineOut, create, {"line": "line_id"})
+
+
+# --- bank accounts --------------------------------------------------------------------------
+
+
+class BankOut(Schema):
+    bin: str
+    name: str
+
+
+@router.get("/fees/banks", response={200: list[BankOut], **ERRORS}, summary="Banks (NAPAS BIN)")
+def list_banks(request):
+    from .banks import BANKS  # noqa: PLC0415
+
+    return [{"bin": b, "name": n} for b, n in BANKS]
+
+
+class BankAccountOut(Schema):
+    id: int
+    school_id: int
+    code: str = Field(..., description="Names the account in bank webhook calls.")
+    bank_bin: str
+    bank_name: str
+    account_number: str
+    account_name: str = Field(..., description="Upper case without diacritics, as VietQR needs.")
+    active: bool
+
+
+def render_account(a) -> dict:
+    return {
+        "id": a.pk,
+        "school_id": a.school_id,
+        "code": a.code,
+        "bank_bin": a.bank_bin,
+        "bank_name": a.bank_name,
+        "account_number": a.account_number,
+        "account_name": a.account_name,
+        "active": a.active,
+    }
+
+
+class BankAccountFilters(Schema):
+    school_id: int
+
+
+@router.get(
+    "/fees/bank-accounts",
+    response={200: list[BankAccountOut], **ERRORS},
+    summary="A school's receiving bank accounts (principal, clerk)",
+)
+def list_accounts(request, filters: Query[BankAccountFilters]):
+    school = selectors.school_for_write(actor=request.user, school_id=filters.school_id)
+    return [render_account(a) for a in selectors.bank_accounts_of(school=school)]
+
+
+class BankAccountIn(Schema):
+    school_id: int
+    bank_bin: str = Field(..., max_length=6, description="From GET /fees/banks.")
+    account_number: str = Field(..., max_length=40)
+    account_name: str = Field(..., max_length=100, description="Upper-cased, diacritics dropped.")
+    code: str = Field("", max_length=40)
+
+
+@router.post(
+    "/fees/bank-accounts",
+    response={201: BankAccountOut, **ERRORS},
+    summary="Add a receiving bank account (principal, clerk)",
+    openapi_extra=IDEMPOTENT,
+)
+def create_account(request, payload: BankAccountIn):
+    school = selectors.school_for_write(actor=request.user, school_id=payload.school_id)
+
+    def create() -> dict:
+        account = services.bank_account_create(
+            actor=request.user,
+            school=school,
+            bank_bin=payload.bank_bin,
+            account_number=payload.account_number,
+            account_name=payload.account_name,
+            code=payload.code,
+        )
+        return render_account(account)
+
+    return create_response(request, BankAccountOut, create, {})
+
+
+class BankAccountPatch(Schema):
+    bank_bin: str | None = Field(None, max_length=6)
+    account_number: str | None = Field(None, max_length=40)
+    account_name: str | None = Field(None, max_length=100)
+    active: bool | None = None
+
+
+@router.patch(
+    "/fees/bank-accounts/{account_id}",
+    response={200: BankAccountOut, **ERRORS},
+    summary="Change or deactivate a receiving bank account",
+)
+def update_account(request, account_id: int, payload: BankAccountPatch):
+    account = selectors.bank_account_get(actor=request.user, account_id=account_id)
+    _require_write(request, account.school)
+    given = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
+    account = services.bank_account_update(actor=request.user, account=account, **given)
+    return render_account(account)

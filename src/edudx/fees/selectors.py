@@ -32,6 +32,7 @@ from .models import (
     PaymentMethod,
     Receipt,
     Reduction,
+    Refund,
 )
 
 WRITE_ROLES = (Role.PRINCIPAL, Role.CLERK)
@@ -173,6 +174,51 @@ def fee_items(*, school: OrgUnit, school_year_id: int | None = None) -> list[Fee
     if school_year_id:
         qs = qs.filter(school_year_id=school_year_id)
     return list(qs.order_by("-school_year__start_date", "kind", "grade_number", "name"))
+
+
+def fee_item_get(*, actor, item_id: int) -> FeeItem:
+    """A fee item of a school the actor reads (404 otherwise)."""
+    scope = scope_of(actor)
+    qs = FeeItem.objects.select_related("school", "school_year")
+    if not scope.everything:
+        qs = qs.filter(_paths_q(scope, "school"))
+    item = qs.filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("fee_item.not_found", _("Không tìm thấy khoản thu."))
+    return item
+
+
+def bank_accounts_of(*, school: OrgUnit) -> list[BankAccount]:
+    """Every receiving account of the school, active first (callers checked the school)."""
+    return list(BankAccount.objects.filter(school=school).order_by("-active", "id"))
+
+
+def bank_account_get(*, actor, account_id: int) -> BankAccount:
+    scope = scope_of(actor)
+    qs = BankAccount.objects.select_related("school")
+    if not scope.everything:
+        qs = qs.filter(_paths_q(scope, "school"))
+    account = qs.filter(pk=account_id).first()
+    if account is None:
+        raise NotFound("bank_account.not_found", _("Không tìm thấy tài khoản ngân hàng."))
+    return account
+
+
+def refunds_of(
+    *, actor, school_id: int | None = None, invoice_id: int | None = None
+) -> QuerySet[Refund]:
+    """Refunds of the invoices the actor reads, newest first."""
+    scope = scope_of(actor)
+    qs = Refund.objects.select_related("invoice")
+    if not scope.everything:
+        qs = qs.filter(
+            _paths_q(scope, "invoice__school") | Q(invoice__student_id__in=scope.student_ids)
+        )
+    if school_id:
+        qs = qs.filter(invoice__school_id=school_id)
+    if invoice_id:
+        qs = qs.filter(invoice_id=invoice_id)
+    return qs.order_by("-refunded_at", "-id")
 
 
 def bank_account_of(school: OrgUnit) -> BankAccount | None:

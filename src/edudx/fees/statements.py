@@ -213,6 +213,7 @@ def _lines(rows, first_rows: list[list]) -> list[LineIn]:
 
     width = max(columns.values()) + 1
     out: list[LineIn] = []
+    dates: dict[str, dt.datetime] = {}
     for offset, cells in enumerate(rows):
         row = header_index + 2 + offset
         if row > MAX_ROWS + header_index + 1:
@@ -254,8 +255,14 @@ def _lines(rows, first_rows: list[list]) -> list[LineIn]:
                 )
             )
             continue
+        raw_when = cell("booked_at")
         try:
-            when = parse_when(cell("booked_at"))
+            # A statement repeats its booking times (often the date only): parsed once each.
+            when = dates.get(raw_when) if isinstance(raw_when, str) else None
+            if when is None:
+                when = parse_when(raw_when)
+                if isinstance(raw_when, str):
+                    dates[raw_when] = when
         except ValueError:
             errors.append(
                 ErrorItem(

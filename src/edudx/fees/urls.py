@@ -14,4 +14,5 @@ urlpatterns = [
     path("statements/", views.statements_view, name="statements"),
     path("unmatched/", views.unmatched_view, name="unmatched"),
     path("reports/", views.reports_view, name="reports"),
+    path("accounts/", views.accounts_view, name="accounts"),
 ]

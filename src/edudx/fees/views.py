@@ -439,3 +439,64 @@ def reports_view(request):
         else None,
     )
     return render(request, "fees/reports.html", ctx)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_guard
+def accounts_view(request):
+    """The school's receiving bank accounts (VietQR): principal and clerks only."""
+    from .banks import BANKS  # noqa: PLC0415
+
+    ctx = _staff_context(request)
+    school = ctx["school"]
+    if not ctx["may_write"]:
+        raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+    back = f"{reverse('fees:accounts')}?school={school.pk}"
+    if request.method == "POST":
+        action = request.POST.get("action", "create")
+        fields = {
+            "bank_bin": request.POST.get("bank_bin", ""),
+            "account_number": request.POST.get("account_number", ""),
+            "account_name": request.POST.get("account_name", ""),
+        }
+        try:
+            if action == "create":
+                account = services.bank_account_create(actor=request.user, school=school, **fields)
+                messages.success(request, _("Đã thêm tài khoản %(a)s.") % {"a": str(account)})
+            else:
+                account = next(
+                    (
+                        a
+                        for a in selectors.bank_accounts_of(school=school)
+                        if a.pk == _int(request.POST.get("account"))
+                    ),
+                    None,
+                )
+                if account is None:
+                    raise NotFound(
+                        "bank_account.not_found", _("Không tìm thấy tài khoản ngân hàng.")
+                    )
+                if action == "deactivate":
+                    services.bank_account_update(actor=request.user, account=account, active=False)
+                    messages.success(
+                        request, _("Đã ngừng dùng tài khoản %(a)s.") % {"a": str(account)}
+                    )
+                elif action == "activate":
+                    services.bank_account_update(actor=request.user, account=account, active=True)
+                    messages.success(
+                        request, _("Đã dùng lại tài khoản %(a)s.") % {"a": str(account)}
+                    )
+                else:
+                    services.bank_account_update(actor=request.user, account=account, **fields)
+                    messages.success(request, _("Đã lưu tài khoản %(a)s.") % {"a": str(account)})
+        except NotFound:
+            raise
+        except DomainError as exc:
+            _errors(request, exc)
+            ctx.update(accounts=selectors.bank_accounts_of(school=school), banks=BANKS)
+            ctx["form"] = {"action": action, "account": _int(request.POST.get("account")), **fields}
+            return render(request, "fees/accounts.html", ctx, status=400)
+        return redirect(back)
+    ctx.update(accounts=selectors.bank_accounts_of(school=school), banks=BANKS, form={})
+    return render(request, "fees/accounts.html", ctx)

@@ -270,6 +270,31 @@ def schedule_many(
         log.exception("notify.enqueue_failed", extra={"notifications": len(ids)})
 
 
+LOST_AFTER = dt.timedelta(minutes=2)
+
+
+def requeue_lost(*, now: dt.datetime | None = None, grace: dt.timedelta = LOST_AFTER) -> int:
+    """The worker's periodic sweep: queue the sending task again for notifications with a
+    delivery due for more than `grace` (its task was lost: a worker crash, a queue outage,
+    a backend that cannot defer) or claimed by a worker that died. Re-queueing is safe:
+    `send_one` claims each delivery with a conditional UPDATE, so a delivery whose first
+    task is still alive is sent once, never twice per event and channel. Returns how many
+    notifications were queued."""
+    now = now or timezone.now()
+    ids = sorted(
+        set(
+            Delivery.objects.filter(_due(now - grace))
+            .order_by("next_attempt_at")
+            .values_list("notification_id", flat=True)[:5000]
+        )
+    )
+    for start in range(0, len(ids), 500):
+        schedule_many(ids[start : start + 500])
+    if ids:
+        log.warning("notify.requeued_lost", extra={"notifications": len(ids)})
+    return len(ids)
+
+
 QUEUED = "notify.queued"
 
 

@@ -4,9 +4,12 @@ Each round it
 1. delivers due outbox events (`core.events.deliver_pending`): the safety net for events
    whose delivery task was never enqueued (crash after commit) and the retry loop for
    failed handlers, which nothing else re-enqueues;
-2. runs every queued task of the django-tasks database backend, by calling
+2. runs the periodic jobs that are due (`core.periodic`, registry `settings.PERIODIC_JOBS`:
+   re-queueing notification deliveries whose task was lost, auto-submitting expired
+   online-test attempts…), each every `every` seconds (default 60);
+3. runs every queued task of the django-tasks database backend, by calling
    django-tasks-db's own `db_worker --batch` (which claims each task under a lock, so
-   several workers can run side by side);
+   several workers can run side by side), so what step 2 queued runs in the same round;
 then sleeps `--interval` seconds when there was nothing to do. See docs/operations.md."""
 
 import logging
@@ -18,7 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django_tasks import task_backends
 
-from edudx.core import events
+from edudx.core import events, periodic
 
 log = logging.getLogger("edudx.worker")
 
@@ -64,6 +67,11 @@ class Command(BaseCommand):
             help="Outbox events delivered per round (default 500).",
         )
         parser.add_argument(
+            "--no-periodic",
+            action="store_true",
+            help="Do not run the periodic jobs (settings.PERIODIC_JOBS) in this worker.",
+        )
+        parser.add_argument(
             "--requeue-failed",
             action="store_true",
             help=f"First give events parked after {events.MAX_ATTEMPTS} failures new attempts.",
@@ -89,12 +97,18 @@ class Command(BaseCommand):
                 signal.signal(sig, handler)
 
     def _loop(self, options, run_tasks: bool) -> None:
+        scheduler = None if options["no_periodic"] else periodic.Scheduler()
         while self.running:
             self._install_signals()
             _refresh_connections()
             delivered = events.deliver_pending(limit=options["batch_size"])
             if delivered:
                 log.info("outbox.delivered", extra={"count": delivered})
+            if scheduler is not None:
+                for name, result in scheduler.run_due().items():
+                    if options["verbosity"] > 1:
+                        self.stdout.write(f"periodic.{name} result={result!r}")
+                _refresh_connections()
             if run_tasks:
                 call_command(
                     "db_worker",
