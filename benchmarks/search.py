@@ -31,6 +31,12 @@ parser.add_argument("--queries", type=int, default=1000)
 parser.add_argument("--baseline-every", type=int, default=5)
 parser.add_argument("--database-url", default=f"sqlite:///{TMP.name}/bench.sqlite3")
 parser.add_argument("--seed", type=int, default=7)
+parser.add_argument(
+    "--reuse",
+    action="store_true",
+    help="keep an already indexed database (same --resources) instead of rebuilding it",
+)
+parser.add_argument("--explain", type=int, default=0, help="print the plans of the N slowest")
 ARGS = parser.parse_args()
 os.environ["EDUDX_VAR_DIR"] = TMP.name
 os.environ["EDUDX_DATABASE_URL"] = ARGS.database_url
@@ -93,6 +99,13 @@ ANCESTORS: dict[int, list[int]] = {}
 
 def build(n: int, rng: random.Random) -> tuple[User, list[int]]:
     call_command("migrate", verbosity=0)
+    if ARGS.reuse and Resource.objects.count() == n:
+        print(f"reusing {n:,} indexed resources ({connection.vendor})")
+        reader = User.objects.get(username="reader")
+        subjects = CurriculumSubject.objects.filter(grade__in=range(6, 10))
+        return reader, [cs.subject_id for cs in subjects]
+    if Resource.objects.exists():
+        sys.exit("the database already holds resources: give an empty one, or --reuse")
     ministry = org_services.unit_create(actor=None, kind=UnitKind.MINISTRY, name="Bộ")
     province = org_services.unit_create(
         actor=None, kind=UnitKind.PROVINCE, name="Tỉnh", code="67", parent=ministry
@@ -205,7 +218,8 @@ def pct(values: list[float], p: float) -> float:
 def main() -> None:
     rng = random.Random(ARGS.seed)
     reader, subject_ids = build(ARGS.resources, rng)
-    qs = queries(ARGS.queries, rng, subject_ids)
+    # Queries from their own generator, so a reused database gets the same queries.
+    qs = queries(ARGS.queries, random.Random(ARGS.seed + 1), subject_ids)
     for f in qs[:20]:  # warm caches
         platform(reader, f)
     times, base_times, paired, hits = [], [], [], 0

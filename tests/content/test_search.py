@@ -95,3 +95,41 @@ def test_title_outranks_body_on_the_same_word(make_resource, principal):
     for r in (body, title):
         publish(r, principal)
     assert ids(selectors.resource_search(actor=principal, q="tam giac")) == [title.pk, body.pk]
+
+
+def test_ranges_read_back_through_the_table(make_resource, principal, monkeypatch):
+    """PostgreSQL reads a tier in id ranges from the newest (content.search._pg_tier_ids);
+    with a window of 2 ids every page crosses several ranges and must still come out as
+    tier 1 newest first, then tier 2 newest first (SQLite: the same order from FTS5)."""
+    from edudx.content import search
+
+    monkeypatch.setattr(search, "PG_WINDOW", 2)
+    made = []
+    for i in range(7):
+        title = "Hình tam giác" if i % 3 == 0 else f"Bài đọc {i}"
+        made.append(make_resource(title=title, description="tam giác đều"))
+        make_resource(title=f"Bài khác {i}", description="hình tròn")
+    for r in made:
+        publish(r, principal)
+    tier1 = [r.pk for r in reversed(made) if r.title == "Hình tam giác"]
+    tier2 = [r.pk for r in reversed(made) if r.title != "Hình tam giác"]
+    results = selectors.resource_search(actor=principal, q="tam gia")
+    assert ids(results) == tier1 + tier2
+    assert ids(results[2:5]) == (tier1 + tier2)[2:5]
+    assert results.count() == 7
+    assert ids(selectors.resource_search(actor=principal, q="tam gia", grade=6)[:3]) == tier1
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("p so", {"title", "video", "body"}),  # a one-letter prefix
+        ("pha so ban", {"title"}),  # every word a prefix, not only the last
+        ("thap", {"body"}),
+        ("luc b", {"van"}),
+    ],
+)
+def test_prefix_of_every_word(corpus, principal, q, expected):
+    assert set(ids(selectors.resource_search(actor=principal, q=q))) == {
+        corpus[k].pk for k in expected
+    }

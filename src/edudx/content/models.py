@@ -151,6 +151,11 @@ class Resource(ExchangeModel):
     # s<scope unit id>, a<id> for the scope unit and each unit above it, j<subject id>,
     # g<grade>, y<type>, l<language>, t<topic id>. Filters then intersect in the index.
     search_facets = models.TextField(blank=True)
+    # Text read from an uploaded PDF (content.extract), searched with the body; or why it
+    # could not be read (Vietnamese, shown to the uploader). Nullable, so adding them is an
+    # ALTER TABLE on SQLite, not a rebuild that would drop the search triggers.
+    file_text = models.TextField(null=True, blank=True)  # noqa: DJ001
+    file_text_error = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         indexes = [

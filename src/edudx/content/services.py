@@ -25,13 +25,14 @@ from edudx.audit.services import audit_record
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, ErrorCollector
+from edudx.core.filetypes import PDF
 from edudx.core.scope import scope_of
 from edudx.core.text import fold
 from edudx.org.models import OrgUnit, UnitKind
 from edudx.people.models import StaffMember
 from edudx.records.models import CurriculumSubject, Subject
 
-from . import files, selectors
+from . import extract, files, selectors
 from .models import (
     Language,
     Licence,
@@ -82,7 +83,16 @@ class Upload:
 
 def search_fields(r: Resource, topic_titles: list[str]) -> tuple[str, str]:
     text = " ".join(
-        x for x in (r.description, r.body, r.author, " ".join(topic_titles), r.file_name) if x
+        x
+        for x in (
+            r.description,
+            r.body,
+            r.author,
+            " ".join(topic_titles),
+            r.file_name,
+            r.file_text,
+        )
+        if x
     )
     return fold(r.title), fold(text)
 
@@ -206,6 +216,8 @@ def _school_of(actor) -> OrgUnit:
 
 def _store(upload: Upload, resource_type: str) -> dict:
     checked = files.check_upload(upload.file, size=upload.size, resource_type=resource_type)
+    # PDF text for search, bounded; an unreadable PDF is still stored, with a note.
+    text = extract.pdf_text(upload.file) if checked.mime == PDF else None
     upload.file.seek(0)
     digest = hashlib.sha256()
     for chunk in iter(lambda: upload.file.read(1 << 20), b""):
@@ -222,6 +234,8 @@ def _store(upload: Upload, resource_type: str) -> dict:
         "size": checked.size,
         "sha256": digest.hexdigest(),
         "entry_page": checked.entry_page,
+        "file_text": (text.text or None) if text else None,
+        "file_text_error": (text.error or None) if text else None,
     }
 
 
