@@ -737,12 +737,21 @@ def render_version(pv: PaperVersion, versions: dict[int, QuestionVersion]) -> di
     }
 
 
+_PAPERS: dict[int, dict] = {}
+
+
 def version_payload(version_id: int) -> dict:
-    """The rendered mã đề (stored at generation), cached per process: a paper version never
-    changes once dealt."""
+    """The rendered mã đề (stored at generation), kept in process memory (and the shared
+    cache): a paper version never changes once dealt. Callers must not modify it."""
+    payload = _PAPERS.get(version_id)
+    if payload is not None:
+        return payload
     key = f"exams:pv:{version_id}"
     cached = cache.get(key)
     if cached is not None:
+        if len(_PAPERS) > 256:
+            _PAPERS.clear()
+        _PAPERS[version_id] = cached
         return cached
     pv = PaperVersion.objects.get(pk=version_id)
     payload = pv.rendered
@@ -751,7 +760,31 @@ def version_payload(version_id: int) -> dict:
         payload = render_version(pv, versions)
         PaperVersion.objects.filter(pk=pv.pk).update(rendered=payload)
     cache.set(key, payload, 3600)
+    if len(_PAPERS) > 256:
+        _PAPERS.clear()
+    _PAPERS[version_id] = payload
     return payload
+
+
+_PAPER_BYTES: dict[int, bytes] = {}
+
+
+def version_payload_bytes(version_id: int) -> bytes:
+    """`version_payload` as JSON bytes, encoded once per process (the live start splices
+    them into its answer instead of encoding 40 questions for every student)."""
+    b = _PAPER_BYTES.get(version_id)
+    if b is None:
+        if len(_PAPER_BYTES) > 256:
+            _PAPER_BYTES.clear()
+        b = json.dumps(version_payload(version_id), ensure_ascii=False).encode()
+        _PAPER_BYTES[version_id] = b
+    return b
+
+
+def papers_forget() -> None:
+    """Drop the process memory of rendered papers (tests: ids repeat after a rollback)."""
+    _PAPERS.clear()
+    _PAPER_BYTES.clear()
 
 
 def _public_rendered(kind: str, data: dict) -> dict:
@@ -928,14 +961,39 @@ def answer_save(
     seq: int,
     now: dt.datetime | None = None,
 ) -> dict:
-    """Autosave one answer in one SQL statement (the attempt's paper version is cached per
-    process): an upsert guarded by the attempt's state (started, this device, before the
-    deadline plus grace) and by the client's `seq`. Idempotent: the row keeps the highest
-    seq it has seen, so a replayed or late-arriving older request is acknowledged
-    (`stored: false`) without overwriting the newer answer."""
-    now = now or timezone.now()
+    """Autosave one answer for a signed-in student (the ordinary API): the attempt's paper
+    version (cached per process) and then `answer_write`."""
     person_id = getattr(actor, "person_id", None) or -1
-    version_id = _attempt_version(attempt_id, person_id)
+    return answer_write(
+        attempt_id=attempt_id,
+        person_id=person_id,
+        version_id=_attempt_version(attempt_id, person_id),
+        device_token=device_token,
+        question=question,
+        response=response,
+        seq=seq,
+        now=now,
+    )
+
+
+def answer_write(
+    *,
+    attempt_id: int,
+    person_id: int,
+    version_id: int,
+    device_token: str,
+    question: int,
+    response,
+    seq: int,
+    now: dt.datetime | None = None,
+) -> dict:
+    """Autosave one answer in one SQL statement: an upsert guarded by the attempt's state
+    (this person's, started, this device, before the deadline plus grace) and by the
+    client's `seq`. Idempotent: the row keeps the highest seq it has seen, so a replayed or
+    late-arriving older request is acknowledged (`stored: false`) without overwriting the
+    newer answer. Runs in autocommit: when it returns, the row is committed. The caller
+    vouches for `version_id` (the attempt's; the live path has it signed in its token)."""
+    now = now or timezone.now()
     paper = version_payload(version_id)
     position = paper["positions"].get(str(question))
     if position is None:

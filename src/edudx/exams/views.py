@@ -21,7 +21,7 @@ from edudx.core.errors import DomainError, DomainErrors
 from edudx.org.models import Term
 from edudx.records.models import MarkKind, Subject
 
-from . import selectors, services
+from . import live, selectors, services
 from .mathtext import to_html
 from .models import Asset, AttemptAnswer, AttemptStatus, Kind, Level, QuestionVersion, Sharing
 
@@ -431,5 +431,5 @@ def take_view(request, attempt_id: int):
     return render(
         request,
         "exams/take.html",
-        {"a": a, "strings": strings, "api": "/api/v1"},
+        {"a": a, "strings": strings, "live": live.PREFIX, "ticket": live.ticket_for(a)},
     )
