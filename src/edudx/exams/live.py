@@ -166,7 +166,12 @@ def _start(attempt: int, headers, body: bytes) -> bytes:
         )
     head = _dumps(state)
     # The paper's bytes are spliced in, not encoded again for every student.
-    return head[:-1] + b', "paper": ' + (services.version_payload_bytes(_version) if paper else b"null") + b"}"
+    return (
+        head[:-1]
+        + b', "paper": '
+        + (services.version_payload_bytes(_version) if paper else b"null")
+        + b"}"
+    )
 
 
 def _answer(attempt: int, qv: int, headers, body: bytes) -> bytes:
@@ -310,7 +315,8 @@ def django_view(request, rest: str = ""):
         request.path_info,
         lambda name: request.headers.get(name, ""),
         request.body,
-        request.headers.get("Accept-Language", ""),
+        # VietnameseFirstMiddleware drops Accept-Language outside /api/: the cookie's choice.
+        getattr(request, "LANGUAGE_CODE", ""),
     )
     resp = HttpResponse(out, status=status, content_type="application/json; charset=utf-8")
     resp["Cache-Control"] = "no-store"

@@ -58,7 +58,8 @@
         "X-Device-Token": device,
         "X-Exam-Ticket": ticket,
         "X-Attempt-Token": token,
-        "Accept": "application/json"
+        "Accept": "application/json",
+        "Accept-Language": document.documentElement.lang || "vi"  // the page's language
       },
       body: body === undefined ? undefined : JSON.stringify(body)
     });
