@@ -288,7 +288,8 @@ def serve(environ, start_response):
             )
         finally:
             for conn in connections.all(initialized_only=True):
-                conn.close_if_unusable_or_obsolete()
+                if not conn.in_atomic_block:  # (tests wrap everything in a transaction)
+                    conn.close_if_unusable_or_obsolete()
     start_response(
         _REASONS.get(status, f"{status} Error"),
         [*_HEADERS, ("Content-Length", str(len(out)))],
