@@ -87,6 +87,17 @@ def test_start_autosave_replay_submit_store_exact_values(test, student_user):
     a = attempt_of(test, student_user)
     status, state = start(a)
     assert status == 200 and state["status"] == "started" and state["seconds_left"] == 15 * 60
+    assert (state["max_score"], state["answers"], state["title"]) == (
+        "3.00",
+        {},
+        "Kiểm tra 15 phút",
+    )
+    a.refresh_from_db()
+    assert (a.status, a.device_token, a.deadline - a.started_at) == (
+        AttemptStatus.STARTED,
+        DEVICE,
+        dt.timedelta(minutes=15),
+    )
     assert [q["qv"] for q in state["paper"]["questions"]] == [i["qv"] for i in a.version.items]
     assert "fraction" not in json.dumps(state["paper"])
     token = state["token"]

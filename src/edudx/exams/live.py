@@ -61,19 +61,28 @@ def _key() -> bytes:
     return _KEY[0]
 
 
-def _mac(kind: str, attempt: int, person: int, version: int, expires: int, device: str) -> str:
+def _mac(
+    kind: str, attempt: int, person: int, version: int, expires: int, extra: int, device: str
+) -> str:
     device_hash = hashlib.sha256(device.encode()).hexdigest() if device else ""
-    msg = f"{kind}.{attempt}.{person}.{version}.{expires}.{device_hash}".encode()
+    msg = f"{kind}.{attempt}.{person}.{version}.{expires}.{extra}.{device_hash}".encode()
     digest = hmac.new(_key(), msg, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def sign(
-    kind: str, *, attempt: int, person: int, version: int, expires: dt.datetime, device: str = ""
+    kind: str,
+    *,
+    attempt: int,
+    person: int,
+    version: int,
+    expires: dt.datetime,
+    extra: int = 0,
+    device: str = "",
 ) -> str:
     exp = int(expires.timestamp())
-    mac = _mac(kind, attempt, person, version, exp, device)
-    return f"{kind}.{attempt}.{person}.{version}.{exp}.{mac}"
+    mac = _mac(kind, attempt, person, version, exp, extra, device)
+    return f"{kind}.{attempt}.{person}.{version}.{exp}.{extra}.{mac}"
 
 
 def ticket_for(attempt) -> str:
@@ -84,6 +93,7 @@ def ticket_for(attempt) -> str:
         person=attempt.person_id,
         version=attempt.version_id,
         expires=attempt.test.closes_at + TICKET_AFTER_CLOSE,
+        extra=attempt.test_id,
     )
 
 
@@ -99,12 +109,13 @@ def token_for(*, attempt: int, person: int, version: int, deadline: dt.datetime,
 
 
 def verify(token: str, *, kind: str, attempt: int, device: str = "", now: float | None = None):
-    """The (person, version) a valid token grants for `attempt`; a clear refusal otherwise."""
+    """The (person, version, extra) a valid token grants for `attempt` (extra: the test of
+    a ticket); a clear refusal otherwise."""
     parts = (token or "").split(".")
     try:
-        k, a, person, version, exp = parts[0], *map(int, parts[1:5])
-        mac = parts[5]
-        if len(parts) != 6 or k != kind:
+        k, a, person, version, exp, extra = parts[0], *map(int, parts[1:6])
+        mac = parts[6]
+        if len(parts) != 7 or k != kind:
             raise ValueError
     except (ValueError, IndexError):
         raise Unauthorized(
@@ -112,7 +123,7 @@ def verify(token: str, *, kind: str, attempt: int, device: str = "", now: float 
             _("Mã làm bài không hợp lệ; hãy tải lại trang bài kiểm tra."),
             field="token",
         ) from None
-    if not hmac.compare_digest(mac, _mac(kind, a, person, version, exp, device)):
+    if not hmac.compare_digest(mac, _mac(kind, a, person, version, exp, extra, device)):
         raise Unauthorized(
             "exams.token.invalid",
             _("Mã làm bài không hợp lệ; hãy tải lại trang bài kiểm tra."),
@@ -130,7 +141,7 @@ def verify(token: str, *, kind: str, attempt: int, device: str = "", now: float 
             _("Đã hết giờ làm bài; câu trả lời này không được lưu."),
             field="token",
         )
-    return person, version
+    return person, version, extra
 
 
 def _dumps(data: dict) -> bytes:
@@ -152,8 +163,12 @@ def _body(raw: bytes) -> dict:
 
 def _start(attempt: int, headers, body: bytes) -> bytes:
     device = (headers(DEVICE_HEADER) or "").strip()
-    person, _version = verify(headers(TICKET_HEADER), kind="t", attempt=attempt)
-    state = services.attempt_start(
+    person, _version, test = verify(headers(TICKET_HEADER), kind="t", attempt=attempt)
+    # The first start at the window's opening (the burst) is one guarded UPDATE; a resume,
+    # a refusal or anything unusual goes through the full service.
+    state = services.attempt_first_start(
+        attempt_id=attempt, person_id=person, test_id=test, device_token=device
+    ) or services.attempt_start(
         actor=SimpleNamespace(person_id=person), attempt_id=attempt, device_token=device
     )
     paper = state.pop("paper")
@@ -177,7 +192,7 @@ def _start(attempt: int, headers, body: bytes) -> bytes:
 
 def _answer(attempt: int, qv: int, headers, body: bytes) -> bytes:
     device = (headers(DEVICE_HEADER) or "").strip()
-    person, version = verify(headers(TOKEN_HEADER), kind="a", attempt=attempt, device=device)
+    person, version, _test = verify(headers(TOKEN_HEADER), kind="a", attempt=attempt, device=device)
     data = _body(body)
     seq = data.get("seq")
     if not isinstance(seq, int) or isinstance(seq, bool):
@@ -197,7 +212,9 @@ def _answer(attempt: int, qv: int, headers, body: bytes) -> bytes:
 
 def _submit(attempt: int, headers, body: bytes) -> bytes:
     device = (headers(DEVICE_HEADER) or "").strip()
-    person, _version = verify(headers(TOKEN_HEADER), kind="a", attempt=attempt, device=device)
+    person, _version, _test = verify(
+        headers(TOKEN_HEADER), kind="a", attempt=attempt, device=device
+    )
     return _dumps(
         services.attempt_submit(
             actor=SimpleNamespace(person_id=person), attempt_id=attempt, device_token=device
