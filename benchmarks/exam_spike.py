@@ -1,21 +1,26 @@
 """Exam spike: N students released at the same instant into one 40-question online test.
 
-Side A, the platform, end to end: the real server (granian, several workers) on
-PostgreSQL, driven by a separate load process (asyncio + httpx, open arrivals: every
-student starts at t0 whatever the server is doing). Each student POSTs start, then for each
-of the 40 questions waits a compressed think time and PUTs the answer (autosave, one
-request per answer with its sequence number), then POSTs submit. Printed: p50/p95/p99 of
-start, autosave and submit, the error rate, and afterwards the database check that every
-answer the server acknowledged is stored (same or newer seq). Targets (issue 8, 2-core
-machine, server + database + load generator together): start p95 < 2 s, autosave
-p95 < 300 ms, zero acknowledged answers lost.
+Side A, the platform, end to end: the real server (granian, `edudx.wsgi:application`,
+several workers) on PostgreSQL, driven by a separate load process (a minimal HTTP/1.1
+keep-alive client on asyncio streams, one connection per student, open arrivals). Before
+t0 each student opens the test page (`GET /api/v1/exams/my/attempts`, the ordinary Django
+path) and gets its signed start ticket; at t0 every student POSTs the live start
+(`/exams/live/<attempt>/start`), then for each of the 40 questions waits a compressed think
+time and PUTs the answer with the attempt token (autosave, one request per answer with its
+sequence number), then POSTs submit. Printed: p50/p95/p99 of the ticket (before t0), start,
+autosave and submit, the error rate, the offered and achieved answer rates, the load
+generator's CPU, and afterwards the database check that every answer the server
+acknowledged is stored (same or newer seq). Targets (issue 8, 2-core machine, server +
+database + load generator together): start p95 < 2 s, autosave p95 < 300 ms, zero
+acknowledged answers lost.
 
 Side B, in one process on the same database, without HTTP: the platform's autosave write
-(`services.answer_save`: one read of the attempt and one guarded upsert of one row) against
-the common baseline, read-modify-write of the attempt's whole answer sheet as one JSON
-document under a row lock; medians and their ratio.
+(one guarded upsert of one row) against the common baseline, read-modify-write of the
+attempt's whole answer sheet as one JSON document under a row lock; medians and their ratio.
+Side C, in one process: one autosave through the WSGI application by the ordinary API and by
+the live path (median wall and CPU time per request).
 
-    .venv/bin/python benchmarks/exam_spike.py --students 5000 --workers 2 --think 1.0
+    .venv/bin/python benchmarks/exam_spike.py --students 5000 --think 5.0
 
 The database edudx_exam_spike on EDUDX_BENCH_PG (default postgres://postgres@127.0.0.1:5432)
 is dropped and created afresh. Setup (students, tokens, bank, paper, test) is outside the
