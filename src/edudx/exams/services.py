@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
-from edudx.core import events
+from edudx.core import events, filetypes
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
 from edudx.core.scope import scope_of
@@ -282,6 +282,53 @@ def question_update(*, actor, question: Question, data: QuestionIn) -> QuestionV
             changes={"version": [current.number, version.number]},
         )
     return version
+
+
+IMAGE_TYPES = (filetypes.PNG, filetypes.JPEG, filetypes.GIF, filetypes.WEBP)
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+
+
+def question_image_add(
+    *, actor, question: Question, name: str, data: bytes, alt: str = ""
+) -> QuestionVersion:
+    """Add an image below a question's stem (`![alt](asset:<sha>)`). The type is read from
+    the bytes (core.filetypes.sniff: PNG, JPEG, GIF or WebP), never from the name; at most
+    2 MB. Goes through question_update (a used version becomes a new version; audited)."""
+    if len(data) > IMAGE_MAX_BYTES:
+        raise DomainError(
+            "exams.image.size",
+            _("Ảnh “%(name)s” quá lớn (%(size)s KB); tối đa 2048 KB.")
+            % {"name": name, "size": (len(data) + 1023) // 1024},
+            field="image",
+        )
+    mime = filetypes.sniff(data[:64])
+    if mime not in IMAGE_TYPES:
+        raise DomainError(
+            "exams.image.type",
+            _("Tệp “%s” không phải ảnh PNG, JPEG, GIF hay WebP.") % name,
+            field="image",
+        )
+    alt = " ".join(alt.replace("]", " ").replace("[", " ").split())[:120]
+    v = question.current
+    sha = asset_store(name=name, mime=mime, data=data)
+    return question_update(
+        actor=actor,
+        question=question,
+        data=QuestionIn(
+            kind=v.kind,
+            stem=f"{v.stem.rstrip()}\n![{alt}](asset:{sha})",
+            data=v.data,
+            points=v.points,
+            name=v.name,
+            feedback=v.feedback,
+            subject_id=question.subject_id,
+            grade=question.grade,
+            topic_code=question.topic_code,
+            outcome_code=question.outcome_code,
+            level=question.level,
+            sharing=question.sharing,
+        ),
+    )
 
 
 def question_edit_gift(

@@ -125,6 +125,25 @@ def question_view(request, question_id: int):
         q = selectors.question_get(actor=request.user, question_id=question_id)
     except DomainError:
         raise Http404 from None
+    if request.method == "POST" and "image" in request.FILES:
+        upload = request.FILES["image"]
+        try:
+            if upload.size > services.IMAGE_MAX_BYTES:
+                data = b"\0" * (services.IMAGE_MAX_BYTES + 1)  # refused by size, unread
+            else:
+                data = upload.read()
+            services.question_image_add(
+                actor=request.user,
+                question=q,
+                name=upload.name,
+                data=data,
+                alt=request.POST.get("alt", ""),
+            )
+        except DomainError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Đã thêm ảnh vào câu hỏi."))
+        return redirect("exams:question", question_id=q.pk)
     if request.method == "POST":
         try:
             version = services.question_edit_gift(
