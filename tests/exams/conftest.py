@@ -20,8 +20,10 @@ def _fresh_cache():
     """Rendered papers are cached by PaperVersion id, which never repeats in production but
     does between tests (each test's rows are rolled back and the ids handed out again)."""
     cache.clear()
+    services.papers_forget()
     yield
     cache.clear()
+    services.papers_forget()
 
 
 T0 = dt.datetime(2025, 10, 6, 7, 0, tzinfo=dt.UTC)  # a Monday in the 2025-2026 school year

@@ -108,3 +108,50 @@ def test_teacher_types_a_question_in_gift_then_edits_it(client, teacher, maths):
 
 def district_commune_path(q):
     return q.unit.parent.path
+
+
+PNG_1X1 = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00"
+    b"\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe"
+    b"\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_teacher_adds_an_image_to_a_question(client, teacher, maths):
+    import hashlib  # noqa: PLC0415
+
+    from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: PLC0415
+
+    from edudx.exams.models import Asset, Question  # noqa: PLC0415
+
+    from .conftest import single  # noqa: PLC0415
+
+    q = services.question_create(
+        actor=teacher,
+        data=single("Hình vẽ bên có mấy tam giác?", subject_id=maths.pk, grade=6),
+    )
+    otp_login(client, teacher)
+    url = f"/exams/questions/{q.pk}/"
+    # A PDF renamed .png is refused by its bytes; nothing is stored.
+    r = client.post(
+        url,
+        {"image": SimpleUploadedFile("hinh.png", b"%PDF-1.4 fake", "image/png")},
+        follow=True,
+    )
+    assert "Tệp “hinh.png” không phải ảnh PNG, JPEG, GIF hay WebP." in r.content.decode()
+    big = SimpleUploadedFile("lon.png", PNG_1X1 + b"\0" * (2 * 1024 * 1024), "image/png")
+    r = client.post(url, {"image": big}, follow=True)
+    assert "Ảnh “lon.png” quá lớn (2049 KB); tối đa 2048 KB." in r.content.decode()
+    assert not Asset.objects.exists()
+    r = client.post(
+        url,
+        {"image": SimpleUploadedFile("hinh.png", PNG_1X1, "image/png"), "alt": "Ba [tam] giác"},
+        follow=True,
+    )
+    sha = hashlib.sha256(PNG_1X1).hexdigest()
+    q = Question.objects.get(pk=q.pk)
+    assert q.current.stem == f"Hình vẽ bên có mấy tam giác?\n![Ba tam giác](asset:{sha})"
+    assert Asset.objects.get().mime == "image/png"
+    page = r.content.decode()
+    assert f'<img class="q-img" src="/exams/assets/{sha}/" alt="Ba tam giác"' in page
+    assert client.get(f"/exams/assets/{sha}/").content == PNG_1X1

@@ -26,7 +26,7 @@ from edudx.core.idempotency import idempotent
 from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, json_body, paginate
 from edudx.org.models import Term
 
-from . import pdf, selectors, services
+from . import live, pdf, selectors, services
 from .models import Kind, Level, Sharing
 
 router = Router(tags=["exams"])
@@ -598,6 +598,11 @@ class MyAttempt(Schema):
     status: str
     score: Decimal | None
     max_score: Decimal
+    ticket: str = Field(
+        ...,
+        description="Signed start ticket for the lean path POST /exams/live/{attempt}/start "
+        "(header X-Exam-Ticket); expires an hour after the test closes.",
+    )
 
 
 @router.get(
@@ -615,6 +620,7 @@ def my_attempts(request):
             "status": a.status,
             "score": a.score,
             "max_score": a.max_score,
+            "ticket": live.ticket_for(a),
         }
         for a in selectors.my_attempts(request.user)[:100]
     ]

@@ -15,6 +15,7 @@ import json
 import logging
 import random
 import secrets
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -24,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
-from edudx.core import events
+from edudx.core import events, filetypes
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
 from edudx.core.scope import scope_of
@@ -281,6 +282,53 @@ def question_update(*, actor, question: Question, data: QuestionIn) -> QuestionV
             changes={"version": [current.number, version.number]},
         )
     return version
+
+
+IMAGE_TYPES = (filetypes.PNG, filetypes.JPEG, filetypes.GIF, filetypes.WEBP)
+IMAGE_MAX_BYTES = 2 * 1024 * 1024
+
+
+def question_image_add(
+    *, actor, question: Question, name: str, data: bytes, alt: str = ""
+) -> QuestionVersion:
+    """Add an image below a question's stem (`![alt](asset:<sha>)`). The type is read from
+    the bytes (core.filetypes.sniff: PNG, JPEG, GIF or WebP), never from the name; at most
+    2 MB. Goes through question_update (a used version becomes a new version; audited)."""
+    if len(data) > IMAGE_MAX_BYTES:
+        raise DomainError(
+            "exams.image.size",
+            _("Ảnh “%(name)s” quá lớn (%(size)s KB); tối đa 2048 KB.")
+            % {"name": name, "size": (len(data) + 1023) // 1024},
+            field="image",
+        )
+    mime = filetypes.sniff(data[:64])
+    if mime not in IMAGE_TYPES:
+        raise DomainError(
+            "exams.image.type",
+            _("Tệp “%s” không phải ảnh PNG, JPEG, GIF hay WebP.") % name,
+            field="image",
+        )
+    alt = " ".join(alt.replace("]", " ").replace("[", " ").split())[:120]
+    v = question.current
+    sha = asset_store(name=name, mime=mime, data=data)
+    return question_update(
+        actor=actor,
+        question=question,
+        data=QuestionIn(
+            kind=v.kind,
+            stem=f"{v.stem.rstrip()}\n![{alt}](asset:{sha})",
+            data=v.data,
+            points=v.points,
+            name=v.name,
+            feedback=v.feedback,
+            subject_id=question.subject_id,
+            grade=question.grade,
+            topic_code=question.topic_code,
+            outcome_code=question.outcome_code,
+            level=question.level,
+            sharing=question.sharing,
+        ),
+    )
 
 
 def question_edit_gift(
@@ -737,12 +785,21 @@ def render_version(pv: PaperVersion, versions: dict[int, QuestionVersion]) -> di
     }
 
 
+_PAPERS: dict[int, dict] = {}
+
+
 def version_payload(version_id: int) -> dict:
-    """The rendered mã đề (stored at generation), cached per process: a paper version never
-    changes once dealt."""
+    """The rendered mã đề (stored at generation), kept in process memory (and the shared
+    cache): a paper version never changes once dealt. Callers must not modify it."""
+    payload = _PAPERS.get(version_id)
+    if payload is not None:
+        return payload
     key = f"exams:pv:{version_id}"
     cached = cache.get(key)
     if cached is not None:
+        if len(_PAPERS) > 256:
+            _PAPERS.clear()
+        _PAPERS[version_id] = cached
         return cached
     pv = PaperVersion.objects.get(pk=version_id)
     payload = pv.rendered
@@ -751,7 +808,32 @@ def version_payload(version_id: int) -> dict:
         payload = render_version(pv, versions)
         PaperVersion.objects.filter(pk=pv.pk).update(rendered=payload)
     cache.set(key, payload, 3600)
+    if len(_PAPERS) > 256:
+        _PAPERS.clear()
+    _PAPERS[version_id] = payload
     return payload
+
+
+_PAPER_BYTES: dict[int, bytes] = {}
+
+
+def version_payload_bytes(version_id: int) -> bytes:
+    """`version_payload` as JSON bytes, encoded once per process (the live start splices
+    them into its answer instead of encoding 40 questions for every student)."""
+    b = _PAPER_BYTES.get(version_id)
+    if b is None:
+        if len(_PAPER_BYTES) > 256:
+            _PAPER_BYTES.clear()
+        b = json.dumps(version_payload(version_id), ensure_ascii=False).encode()
+        _PAPER_BYTES[version_id] = b
+    return b
+
+
+def papers_forget() -> None:
+    """Drop the process memory of rendered papers (tests: ids repeat after a rollback)."""
+    _PAPERS.clear()
+    _PAPER_BYTES.clear()
+    _TEST_TIMING.clear()
 
 
 def _public_rendered(kind: str, data: dict) -> dict:
@@ -872,6 +954,84 @@ def attempt_start(
     return state
 
 
+_TEST_TIMING: dict[int, tuple[float, tuple]] = {}
+_FIRST_START = """
+UPDATE exams_attempt SET status = %s, started_at = %s, deadline = %s, device_token = %s
+WHERE id = %s AND person_id = %s AND status = %s AND test_id = %s AND EXISTS (
+  SELECT 1 FROM exams_examtest t
+  WHERE t.id = %s AND t.opens_at = %s AND t.closes_at = %s AND t.duration_minutes = %s)
+RETURNING max_score
+"""
+
+
+def attempt_first_start(
+    *, attempt_id: int, person_id: int, test_id: int, device_token: str, now=None
+) -> dict | None:
+    """The common case of `attempt_start` in one statement: a READY attempt of this person
+    starts on this device inside the window. The test's timing is read once per process
+    (10 s) and the UPDATE re-checks it against the row, so a changed test only costs the
+    fallback. None when the statement does not apply (resume, other device, before or after
+    the window, device missing): the caller then runs `attempt_start`, which says why."""
+    now = now or timezone.now()
+    device_token = (device_token or "").strip()[:64]
+    if len(device_token) < 8:
+        return None
+    cached = _TEST_TIMING.get(test_id)
+    if cached is None or cached[0] < time.monotonic():
+        row = ExamTest.objects.filter(pk=test_id).values_list(
+            "opens_at", "closes_at", "duration_minutes", "title"
+        )
+        row = row.first()
+        if row is None:
+            return None
+        if len(_TEST_TIMING) > 1024:
+            _TEST_TIMING.clear()
+        cached = (time.monotonic() + 10, row)
+        _TEST_TIMING[test_id] = cached
+    opens_at, closes_at, duration, title = cached[1]
+    if not opens_at <= now < closes_at:
+        return None
+    deadline = min(now + dt.timedelta(minutes=duration), closes_at)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cur:
+        cur.execute(
+            _FIRST_START,
+            [
+                AttemptStatus.STARTED,
+                adapt(now),
+                adapt(deadline),
+                device_token,
+                attempt_id,
+                person_id,
+                AttemptStatus.READY,
+                test_id,
+                test_id,
+                adapt(opens_at),
+                adapt(closes_at),
+                duration,
+            ],
+        )
+        row = cur.fetchone()
+    if row is None:
+        return None
+    return {
+        "attempt": attempt_id,
+        "status": AttemptStatus.STARTED.value,
+        "deadline": deadline,
+        "server_now": now,
+        "seconds_left": max(0, int((deadline - now).total_seconds())),
+        "submitted_at": None,
+        "late": False,
+        "auto_submitted": False,
+        "score": None,
+        "max_score": str(Decimal(str(row[0])).quantize(Decimal("0.01"))),
+        "needs_grading": False,
+        "title": title,
+        "paper": True,  # the caller splices in version_payload_bytes
+        "answers": {},
+    }
+
+
 def attempt_device_reset(*, actor, attempt: Attempt) -> None:
     """A teacher lets a student continue on another device (the next start binds it)."""
     if not _may_run_class(actor, attempt.test.class_group):
@@ -928,14 +1088,39 @@ def answer_save(
     seq: int,
     now: dt.datetime | None = None,
 ) -> dict:
-    """Autosave one answer in one SQL statement (the attempt's paper version is cached per
-    process): an upsert guarded by the attempt's state (started, this device, before the
-    deadline plus grace) and by the client's `seq`. Idempotent: the row keeps the highest
-    seq it has seen, so a replayed or late-arriving older request is acknowledged
-    (`stored: false`) without overwriting the newer answer."""
-    now = now or timezone.now()
+    """Autosave one answer for a signed-in student (the ordinary API): the attempt's paper
+    version (cached per process) and then `answer_write`."""
     person_id = getattr(actor, "person_id", None) or -1
-    version_id = _attempt_version(attempt_id, person_id)
+    return answer_write(
+        attempt_id=attempt_id,
+        person_id=person_id,
+        version_id=_attempt_version(attempt_id, person_id),
+        device_token=device_token,
+        question=question,
+        response=response,
+        seq=seq,
+        now=now,
+    )
+
+
+def answer_write(
+    *,
+    attempt_id: int,
+    person_id: int,
+    version_id: int,
+    device_token: str,
+    question: int,
+    response,
+    seq: int,
+    now: dt.datetime | None = None,
+) -> dict:
+    """Autosave one answer in one SQL statement: an upsert guarded by the attempt's state
+    (this person's, started, this device, before the deadline plus grace) and by the
+    client's `seq`. Idempotent: the row keeps the highest seq it has seen, so a replayed or
+    late-arriving older request is acknowledged (`stored: false`) without overwriting the
+    newer answer. Runs in autocommit: when it returns, the row is committed. The caller
+    vouches for `version_id` (the attempt's; the live path has it signed in its token)."""
+    now = now or timezone.now()
     paper = version_payload(version_id)
     position = paper["positions"].get(str(question))
     if position is None:

@@ -21,7 +21,7 @@ from edudx.core.errors import DomainError, DomainErrors
 from edudx.org.models import Term
 from edudx.records.models import MarkKind, Subject
 
-from . import selectors, services
+from . import live, selectors, services
 from .mathtext import to_html
 from .models import Asset, AttemptAnswer, AttemptStatus, Kind, Level, QuestionVersion, Sharing
 
@@ -125,6 +125,25 @@ def question_view(request, question_id: int):
         q = selectors.question_get(actor=request.user, question_id=question_id)
     except DomainError:
         raise Http404 from None
+    if request.method == "POST" and "image" in request.FILES:
+        upload = request.FILES["image"]
+        try:
+            if upload.size > services.IMAGE_MAX_BYTES:
+                data = b"\0" * (services.IMAGE_MAX_BYTES + 1)  # refused by size, unread
+            else:
+                data = upload.read()
+            services.question_image_add(
+                actor=request.user,
+                question=q,
+                name=upload.name,
+                data=data,
+                alt=request.POST.get("alt", ""),
+            )
+        except DomainError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("Đã thêm ảnh vào câu hỏi."))
+        return redirect("exams:question", question_id=q.pk)
     if request.method == "POST":
         try:
             version = services.question_edit_gift(
@@ -431,5 +450,5 @@ def take_view(request, attempt_id: int):
     return render(
         request,
         "exams/take.html",
-        {"a": a, "strings": strings, "api": "/api/v1"},
+        {"a": a, "strings": strings, "live": live.PREFIX, "ticket": live.ticket_for(a)},
     )

@@ -1,5 +1,7 @@
-// The online test page. Every answer is saved on its own (PUT …/answers/<question>) with an
-// increasing sequence number; answers wait in a queue kept in localStorage, so a dropped
+// The online test page. It talks to the lean exam path (/exams/live/…, edudx.exams.live):
+// start with the signed ticket the page carries, then every request with the attempt token
+// start returned (bound to this device). Every answer is saved on its own
+// (PUT …/answers/<question>) with an increasing sequence number; answers wait in a queue kept in localStorage, so a dropped
 // connection (or a closed tab) loses nothing: the queue is replayed when the network comes
 // back, and the server keeps only the newest seq for each question, so replays are harmless.
 // The server owns the clock: the page only counts down the seconds the server gave it.
@@ -9,14 +11,15 @@
   if (!root) return;
   var S = JSON.parse(document.getElementById("exam-strings").textContent);
   var attempt = root.getAttribute("data-attempt");
-  var api = root.getAttribute("data-api") + "/exams/attempts/" + attempt;
+  var api = root.getAttribute("data-live") + attempt;
+  var ticket = root.getAttribute("data-ticket");
+  var token = "";
   var form = document.getElementById("exam-form");
   var saveEl = document.getElementById("exam-save");
   var timerEl = document.getElementById("exam-timer");
   var errorEl = document.getElementById("exam-error");
   var resultEl = document.getElementById("exam-result");
   var submitBtn = document.getElementById("exam-submit");
-  var csrf = (document.querySelector("input[name=csrfmiddlewaretoken]") || {}).value || "";
   var queueKey = "edudx-exam-queue-" + attempt;
   var seqKey = "edudx-exam-seq-" + attempt;
   var flushing = false;
@@ -49,12 +52,14 @@
   function request(method, url, body) {
     return fetch(url, {
       method: method,
-      credentials: "same-origin",
+      credentials: "omit",  // authenticated by the signed headers, not by cookies
       headers: {
         "Content-Type": "application/json",
-        "X-CSRFToken": csrf,
         "X-Device-Token": device,
-        "Accept": "application/json"
+        "X-Exam-Ticket": ticket,
+        "X-Attempt-Token": token,
+        "Accept": "application/json",
+        "Accept-Language": document.documentElement.lang || "vi"  // the page's language
       },
       body: body === undefined ? undefined : JSON.stringify(body)
     });
@@ -72,7 +77,7 @@
   }
 
   function flush() {
-    if (flushing || closed) return Promise.resolve();
+    if (flushing || closed || !token) return Promise.resolve();  // not started yet
     var queue = loadQueue();
     var keys = Object.keys(queue);
     if (!keys.length) { showSaveState(); return Promise.resolve(); }
@@ -92,10 +97,11 @@
                 if (now[qv] && now[qv].seq <= item.seq) delete now[qv];
                 storeQueue(now);
                 if (!r.ok) showError(body.message);
-              } else if (r.status === 409) {
+              } else if (r.status === 409 || r.status === 401 || r.status === 403) {
                 storeQueue(now);
                 showError(body.message);
-                if (body.code === "exams.attempt.time_up" || body.code === "exams.attempt.submitted") {
+                if (body.code === "exams.attempt.time_up" || body.code === "exams.attempt.submitted" ||
+                    body.code === "exams.token.expired") {
                   closed = true;
                 }
                 throw new Error("stop");
@@ -304,6 +310,7 @@
     request("POST", api + "/start").then(function (r) {
       return r.json().then(function (state) {
         if (!r.ok) { showError(state.message); return; }
+        token = state.token || "";
         var queue = loadQueue();
         var maxSeq = parseInt(localStorage.getItem(seqKey) || "0", 10);
         state.paper.questions.forEach(function (q) {
