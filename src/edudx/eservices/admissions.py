@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from edudx.audit.services import audit_record
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
+from edudx.core.codes import new_code
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
+from edudx.core.phones import normalise_phone
 from edudx.core.text import clean_name
 from edudx.core.validators import parse_date, validate_personal_id
 from edudx.notify.services import Address, notify
@@ -38,7 +40,7 @@ from .models import (
     Procedure,
     RoundStatus,
 )
-from .services import PHONE, covers, new_code, normalise_phone, setting
+from .services import PHONE, covers, setting
 
 A = ApplicationStatus
 # Largest class sizes: primary 35 (Circular 28/2020/TT-BGDĐT, Art. 16), secondary 45

@@ -16,6 +16,7 @@ from edudx.accounts.tokens import TokenAuth, VerifiedSessionAuth, actor_key
 from edudx.core.api_errors import ErrorOut, Unauthorized
 from edudx.core.errors import NotFound
 from edudx.core.idempotency import idempotent
+from edudx.core.phones import normalise_phone
 from edudx.core.scope import scope_of
 from edudx.org.api import ERRORS, IDEMPOTENT, json_body
 
@@ -188,11 +189,7 @@ def render_dossier(d: Dossier, *, with_events=True) -> dict:
 def submit_dossier(request, payload: DossierIn):
     procedure = selectors.procedure_get(payload.procedure)
     user = _user(request)
-    key = (
-        actor_key(request)
-        if user
-        else f"phone:{services.normalise_phone(payload.data.get('phone'))}"
-    )
+    key = actor_key(request) if user else f"phone:{normalise_phone(payload.data.get('phone'))}"
 
     def run() -> dict:
         d = services.dossier_create(
@@ -385,7 +382,7 @@ def render_application(a: AdmissionApplication, school_name: str | None = None) 
 def apply(request, round_id: int, payload: ApplicationIn):
     user = _user(request)
     raw = payload.dict()
-    key = actor_key(request) if user else f"phone:{services.normalise_phone(payload.phone)}"
+    key = actor_key(request) if user else f"phone:{normalise_phone(payload.phone)}"
 
     def run() -> dict:
         a = admissions.application_submit(actor=user, round_id=round_id, raw=raw)

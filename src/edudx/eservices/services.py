@@ -25,8 +25,10 @@ from django.utils.translation import gettext as _
 from edudx.audit.services import audit_record
 from edudx.core import events, filetypes, signing
 from edudx.core.api_errors import Forbidden
+from edudx.core.codes import new_code
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
 from edudx.core.pdf import DocumentSpec, SignatureSlot, render_document
+from edudx.core.phones import normalise_phone
 from edudx.core.scope import scope_of
 from edudx.core.text import fold
 from edudx.core.validators import parse_date, validate_personal_id
@@ -61,7 +63,6 @@ class Throttled(DomainError):
 CLOSED = (S.APPROVED, S.REJECTED, S.RETURNED)
 PHONE = re.compile(r"^(0|\+84)[0-9]{9,10}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
 # Attachment types accepted, recognised from the bytes (edudx.core.filetypes).
 TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -73,17 +74,6 @@ def setting(name: str, default: int) -> int:
     if value is None:
         value = os.environ.get(f"EDUDX_ESERVICES_{name}", default)
     return int(value)
-
-
-def new_code(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-
-
-def normalise_phone(value: str) -> str:
-    text = re.sub(r"[\s.\-]", "", str(value or ""))
-    if text.startswith("+84"):
-        text = "0" + text[3:]
-    return text
 
 
 def clean_phone(value, errors: ErrorCollector, field: str = "phone") -> str:
