@@ -352,6 +352,7 @@ def admission_rounds(request):
 
 
 @require_http_methods(["GET", "POST"])
+@submission_gate
 def admission_apply(request, round_id: int):
     r = AdmissionRound.objects.select_related("school_year").filter(pk=round_id).first()
     if r is None:
