@@ -407,7 +407,7 @@ def admission_apply(request, round_id: int):
             "v": values,
             "errors": errors,
             "open": r.opens_at <= timezone.now() < r.closes_at,
-            "birth_year": admissions.entry_birth_year(r),
+            "birth_years": ", ".join(str(y) for y in admissions.entry_birth_years(r)),
         },
     )
 
