@@ -331,6 +331,6 @@ def test_catalogue_load_is_idempotent(world):
     from edudx.eservices.catalogue import catalogue_load
     from edudx.eservices.models import Procedure
 
-    assert catalogue_load() == 8
-    assert Procedure.objects.count() == 8
+    assert catalogue_load() == 9
+    assert Procedure.objects.count() == 9
     assert Procedure.objects.get(code="transfer_upper_secondary").unit_kind == "province"

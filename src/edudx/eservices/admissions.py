@@ -22,7 +22,7 @@ from edudx.core.api_errors import Forbidden
 from edudx.core.codes import new_code
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, ErrorItem, NotFound
 from edudx.core.phones import normalise_phone
-from edudx.core.text import clean_name
+from edudx.core.text import clean_name, fold
 from edudx.core.validators import parse_date, validate_personal_id
 from edudx.notify.services import Address, notify
 from edudx.org import services as org_services
@@ -488,6 +488,61 @@ def round_save(
         )
     _config_cache.pop(r.pk, None)
     return r
+
+
+def zone_lines_parse(text: str, *, school: OrgUnit) -> list[tuple[int, int, str]]:
+    """The page's zone box of one school: a line per commune (its name or 5-digit code),
+    optionally `: village, village` for only those villages or residential groups. Names
+    match without diacritics or case. Unknown communes are errors naming the line."""
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    if not lines:
+        return []
+    communes = list(
+        OrgUnit.objects.filter(kind=UnitKind.COMMUNE, valid_to__isnull=True).values_list(
+            "pk", "code", "name"
+        )
+    )
+    by_key: dict[str, int] = {}
+    for pk, code, name in communes:
+        by_key[fold(name)] = pk
+        if code:
+            by_key[code] = pk
+    errors = ErrorCollector()
+    out = []
+    for i, line in enumerate(lines, start=1):
+        head, _sep, tail = line.partition(":")
+        pk = by_key.get(fold(head)) or by_key.get(head.strip())
+        if pk is None:
+            _row_error(
+                errors,
+                "round.zone_commune",
+                _("Tuyến của %(s)s, dòng %(r)s: không có xã/phường «%(c)s».")
+                % {"s": school.name, "r": i, "c": head.strip()},
+                f"zones-{school.pk}",
+                i,
+            )
+            continue
+        villages = [v.strip() for v in tail.split(",") if v.strip()] if tail else []
+        out.extend((school.pk, pk, v) for v in (villages or [""]))
+    errors.raise_if_any()
+    return out
+
+
+def zone_lines(round_: AdmissionRound) -> dict[int, str]:
+    """School id → its zone box text (the inverse of `zone_lines_parse`)."""
+    grouped: dict[int, dict[str, list[str]]] = {}
+    for school_id, commune, village in (
+        AdmissionZone.objects.filter(round=round_)
+        .order_by("commune__name", "id")
+        .values_list("school_id", "commune__name", "village")
+    ):
+        grouped.setdefault(school_id, {}).setdefault(commune, [])
+        if village:
+            grouped[school_id][commune].append(village)
+    return {
+        sid: "\n".join(f"{c}: {', '.join(vs)}" if vs else c for c, vs in communes.items())
+        for sid, communes in grouped.items()
+    }
 
 
 @dataclass(frozen=True)
