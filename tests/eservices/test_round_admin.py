@@ -311,6 +311,7 @@ def test_calendar_over_the_api_scoped(world):
         headers={"Accept-Language": "en"},
     )
     assert bad.status_code == 400 and bad.json()["field"] == "date"
+    assert bad.json()["message"] == "05/12/2026 is a Saturday or Sunday, already a day off."
     assert b.delete(f"{url}?unit_id={d.commune_a.pk}").status_code == 404
     assert a.delete(f"{url}?unit_id={d.commune_a.pk}").status_code == 204
     assert CalendarDay.objects.count() == 0
