@@ -142,7 +142,7 @@ def test_bad_input_names_the_field_and_row_and_writes_nothing(world, kw, errors)
     second = admissions_school(world)
     special = {
         "NEG": [{"school_id": world.primary_a.pk, "quota": -1}],
-        "OTHER": [{"school_id": world.primary_b.pk, "quota": 5}],  # commune B's school
+        "OTHER": [{"school_id": other_province_school(world).pk, "quota": 5}],
         "LEVEL": [{"school_id": d.school_a.pk, "quota": 5}],  # a lower-secondary school
         "OVERLAP": [
             {"school_id": world.primary_a.pk, "commune_id": d.commune_a.pk, "villages": []},
@@ -164,6 +164,25 @@ def test_bad_input_names_the_field_and_row_and_writes_nothing(world, kw, errors)
     items = got.get("errors") or [got]
     assert [(e["code"], e["field"], e["row"]) for e in items] == errors
     assert AdmissionRound.objects.count() == AdmissionSchool.objects.count() == 0
+
+
+def other_province_school(world):
+    from edudx.org import services as org_services
+    from edudx.org.models import UnitKind
+
+    lam_dong = org_services.unit_create(
+        actor=None, kind=UnitKind.PROVINCE, name="Tỉnh Lâm Đồng", code="68", parent=world.d.ministry
+    )
+    commune = org_services.unit_create(
+        actor=None, kind=UnitKind.COMMUNE, name="Phường 1", code="24800", parent=lam_dong
+    )
+    return org_services.school_create(
+        actor=None,
+        name="Trường Tiểu học Lâm Đồng",
+        code="68000101",
+        parent=commune,
+        level="primary",
+    ).unit
 
 
 def admissions_school(world):

@@ -35,7 +35,7 @@ def test_officer_creates_then_edits_a_round_on_the_page(client, world):
         {"procedure": "admission_grade1", "unit": world.d.commune_a.pk, "school_year": "2026-2027"},
     ).content.decode()
     assert "Trường Tiểu học Kim Đồng" in step2
-    assert "Trường Tiểu học Võ Thị Sáu" not in step2  # commune B's school
+    assert "Trường Tiểu học Võ Thị Sáu" not in step2  # commune B's school: not offered
     assert "<table" not in step2  # cards, not a wide table, at 360 px
     done = client.post("/services/admissions/new/", round_form(world), follow=True)
     r = AdmissionRound.objects.get()

@@ -40,7 +40,7 @@ from .models import (
     Procedure,
     RoundStatus,
 )
-from .services import PHONE, covers, setting
+from .services import PHONE, ancestor_of_kind, covers, setting
 
 A = ApplicationStatus
 # Largest class sizes: primary 35 (Circular 28/2020/TT-BGDĐT, Art. 16), secondary 45
@@ -312,14 +312,17 @@ def round_save(
             "school"
         )
     }
+    # A commune's round may place children in a neighbouring commune's school (zones
+    # cross commune lines): schools of the organising unit's province are accepted.
+    area = ancestor_of_kind(unit, UnitKind.PROVINCE) or unit
     seen: set[int] = set()
     for i, sid in enumerate(school_ids, start=1):
         u = units.get(sid)
-        if u is None or u.kind != UnitKind.SCHOOL or not u.path.startswith(unit.path):
+        if u is None or u.kind != UnitKind.SCHOOL or not u.path.startswith(area.path):
             _row_error(
                 errors,
                 "round.school",
-                _("Dòng %(r)s: trường không thuộc %(u)s.") % {"r": i, "u": unit.name},
+                _("Dòng %(r)s: trường không thuộc %(u)s.") % {"r": i, "u": area.name},
                 "schools",
                 i,
             )

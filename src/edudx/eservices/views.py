@@ -9,6 +9,7 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -532,11 +533,11 @@ def round_edit(request, round_id: int | None = None):
         except DomainError as exc:
             _flash(request, exc)
             return redirect("eservices:rounds_manage")
+    in_round = Q(unit_id__in=r.schools.values("school_id")) if r else Q(pk__in=[])
     schools = list(
         School.objects.filter(
-            unit__path__startswith=unit.path,
+            (Q(unit__path__startswith=unit.path) & Q(level__in=procedure.school_levels)) | in_round,
             unit__valid_to__isnull=True,
-            level__in=procedure.school_levels,
         )
         .select_related("unit")
         .order_by("unit__name")
