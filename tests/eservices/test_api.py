@@ -40,6 +40,7 @@ def test_catalogue_is_public(world):
         [
             "admission_grade1",
             "admission_grade6",
+            "admission_preschool",
             "diploma_copy",
             "diploma_correction",
             "transfer_lower_secondary",

@@ -17,7 +17,7 @@ def _pki_in_tmp(settings, tmp_path):
 
 def test_demo_has_catalogue_dossiers_and_an_open_round():
     call_command("demo", "--scale", "tiny", stdout=StringIO())
-    assert Procedure.objects.count() == 8
+    assert Procedure.objects.count() == 9
     citizen = User.objects.get(username="cong_dan")
     states = sorted(Dossier.objects.filter(applicant=citizen).values_list("status", flat=True))
     assert states == ["received", "returned", "submitted", "supplement"]

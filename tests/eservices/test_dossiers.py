@@ -188,10 +188,11 @@ def test_rating_only_after_close_once_and_counted(world):
 
 
 def test_t14_counts_full_service_procedures_of_the_units_kinds(world):
-    # Commune level: 8 commune procedures, 5 of them full service.
-    assert selectors.indicator_counts(unit=world.d.commune_a, target="T14") == (5, 7)
+    # Commune level: 8 commune procedures (preschool, grade-1 and grade-6 admission, two
+    # transfers, diploma copy and correction, tuition support), 6 of them full service.
+    assert selectors.indicator_counts(unit=world.d.commune_a, target="T14") == (6, 8)
     # The province adds its own (upper-secondary transfer, full).
-    assert selectors.indicator_counts(unit=world.d.province, target="T14") == (6, 8)
+    assert selectors.indicator_counts(unit=world.d.province, target="T14") == (7, 9)
 
 
 def test_missing_required_attachment(world):
@@ -330,6 +331,6 @@ def test_catalogue_load_is_idempotent(world):
     from edudx.eservices.catalogue import catalogue_load
     from edudx.eservices.models import Procedure
 
-    assert catalogue_load() == 8
-    assert Procedure.objects.count() == 8
+    assert catalogue_load() == 9
+    assert Procedure.objects.count() == 9
     assert Procedure.objects.get(code="transfer_upper_secondary").unit_kind == "province"

@@ -306,10 +306,10 @@ def test_t14_t15_t16_t17_public_services_and_feedback(world):
     contact_services.feedback_rate(feedback=fb, rating=4)
     indicators_recompute(year=THIS_YEAR)
     y = THIS_YEAR
-    # T14, per office and not summed: commune procedures 5 of 7 in full, the province adds
-    # its own (6 of 8) — eservices' own hand-checked figures; no school rows.
-    assert value("T14", d.commune_a, y) == (5, 7, C)
-    assert value("T14", d.province, y) == (6, 8, C)
+    # T14, per office and not summed: commune procedures 6 of 8 in full, the province adds
+    # its own (7 of 9) — eservices' own hand-checked figures; no school rows.
+    assert value("T14", d.commune_a, y) == (6, 8, C)
+    assert value("T14", d.province, y) == (7, 9, C)
     assert not has_row("T14", d.school_a, y)
     # T15: the commune's two closed dossiers, both submitted online.
     assert value("T15", d.commune_a, y) == (2, 2, C)
@@ -326,7 +326,7 @@ def test_t14_t15_t16_t17_public_services_and_feedback(world):
     # DX pre-fill of an office: T14 today.
     dx.frameworks_sync()
     crit = DxCriterion.objects.get(prefill="edudx.eservices.dx_prefill.office_online_services")
-    assert dx.prefill(crit, d.commune_a, y + 1)[1] == "5/7 thủ tục cung cấp trực tuyến toàn trình"
+    assert dx.prefill(crit, d.commune_a, y + 1)[1] == "6/8 thủ tục cung cấp trực tuyến toàn trình"
 
 
 def test_overdue_dossier_alert(world):

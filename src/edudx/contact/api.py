@@ -14,6 +14,7 @@ from edudx.accounts.models import User
 from edudx.accounts.tokens import actor_key
 from edudx.core.errors import DomainError, NotFound
 from edudx.core.idempotency import idempotent
+from edudx.core.phones import normalise_phone
 from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, paginate
 from edudx.org.models import ClassGroup, Grade, OrgUnit
 from edudx.people.models import Student
@@ -556,7 +557,7 @@ def render_feedback(f) -> dict:
 def _feedback_actor_key(request, phone: str) -> str:
     if getattr(request.user, "is_authenticated", False):
         return actor_key(request)
-    return f"anon:{''.join(ch for ch in phone if ch.isdigit())}"
+    return f"anon:{normalise_phone(phone)}"
 
 
 @router.post(

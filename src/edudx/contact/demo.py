@@ -9,6 +9,7 @@ import random
 from django.utils import timezone
 
 from edudx.accounts.models import User
+from edudx.core.codes import CODE_ALPHABET
 from edudx.org.models import OrgUnit, UnitKind
 from edudx.people import services as people_services
 from edudx.people.models import GuardianLink, StaffMember, Student, TeachingAssignment
@@ -118,9 +119,7 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         )
         log(f"contact.demo: notices {school_notice.pk}, {class_notice.pk}; thread {thread.pk}")
 
-    code, code2 = (
-        "PH" + "".join(rng.choice(services.CODE_ALPHABET) for _ in range(8)) for _ in "ab"
-    )
+    code, code2 = ("PH" + "".join(rng.choice(CODE_ALPHABET) for _ in range(8)) for _ in "ab")
     answered = services.feedback_submit(
         actor=citizen,
         unit=school,

@@ -17,6 +17,7 @@ from edudx.accounts.models import Role, RoleAssignment, User
 from edudx.audit.services import audit_record
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import NotFound
+from edudx.core.phones import normalise_phone
 from edudx.core.scope import Scope, scope_of
 from edudx.org.models import AGENCY_KINDS, OrgUnit, UnitKind, path_upper
 from edudx.people import selectors as people_selectors
@@ -426,7 +427,7 @@ def feedback_mine(*, actor) -> QuerySet[Feedback]:
 def feedback_track(*, code: str, phone: str) -> Feedback:
     """The sender's view by tracking code and phone (no account): both must match."""
     code = (code or "").strip().upper()
-    phone = "".join(ch for ch in (phone or "") if ch.isdigit())
+    phone = normalise_phone(phone)
     fb = None
     if code and phone:
         fb = Feedback.objects.select_related("unit").filter(tracking_code=code, phone=phone).first()

@@ -4,7 +4,6 @@ teacher teaches; messages and notices sent in a school's quiet hours reach the i
 once and the other channels (e-mail, push, SMS, Zalo) when the quiet hours end."""
 
 import datetime as dt
-import secrets
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -15,7 +14,9 @@ from edudx.accounts.models import Role
 from edudx.audit.services import audit_record
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
+from edudx.core.codes import new_code
 from edudx.core.errors import DomainError, ErrorCollector
+from edudx.core.phones import normalise_phone
 from edudx.core.scope import scope_of
 from edudx.notify.services import Address, mark_read, notify, notify_many
 from edudx.org.models import ClassGroup, Grade, OrgUnit, SchoolYear, UnitKind
@@ -363,16 +364,6 @@ def leave_request(
 
 # --- feedback ---------------------------------------------------------------------------------
 
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-def new_tracking_code() -> str:
-    return "PH" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-
-
-def _digits(phone: str) -> str:
-    return "".join(ch for ch in (phone or "") if ch.isdigit())
-
 
 def feedback_submit(
     *,
@@ -391,7 +382,7 @@ def feedback_submit(
     phone number is required (with the tracking code it is how they follow it). Routed to
     the unit's officers, due within the unit's response time."""
     signed_in = getattr(actor, "is_authenticated", False)
-    subject, body, phone = _clean(subject), _clean(body), _digits(phone)
+    subject, body, phone = _clean(subject), _clean(body), normalise_phone(phone)
     errors = ErrorCollector()
     if unit.kind not in selectors.FEEDBACK_KINDS:
         errors.add(
@@ -409,7 +400,7 @@ def feedback_submit(
         errors.add("feedback.body", _("Hãy nhập nội dung."), "body")
     elif len(body) > NOTICE_MAX:
         errors.add("feedback.body", _("Nội dung dài tối đa 5000 ký tự."), "body")
-    if phone and not (9 <= len(phone) <= 11):
+    if phone and not (phone.isdigit() and 9 <= len(phone) <= 11):
         errors.add("feedback.phone", _("Số điện thoại không hợp lệ."), "phone")
     if not signed_in and not phone:
         errors.add(
@@ -424,7 +415,7 @@ def feedback_submit(
         sender_name = _name(actor)
     with transaction.atomic():
         fb = Feedback.objects.create(
-            tracking_code=tracking_code or new_tracking_code(),
+            tracking_code=tracking_code or new_code("PH"),
             unit=unit,
             kind=kind,
             subject=subject,

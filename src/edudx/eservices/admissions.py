@@ -19,12 +19,14 @@ from django.utils.translation import gettext as _
 from edudx.audit.services import audit_record
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
-from edudx.core.text import clean_name
+from edudx.core.codes import new_code
+from edudx.core.errors import Conflict, DomainError, ErrorCollector, ErrorItem, NotFound
+from edudx.core.phones import normalise_phone
+from edudx.core.text import clean_name, fold
 from edudx.core.validators import parse_date, validate_personal_id
 from edudx.notify.services import Address, notify
 from edudx.org import services as org_services
-from edudx.org.models import ClassGroup, OrgUnit
+from edudx.org.models import ClassGroup, OrgUnit, UnitKind
 from edudx.people import services as people_services
 from edudx.people.models import EnrolmentStatus, Person
 
@@ -38,18 +40,37 @@ from .models import (
     Procedure,
     RoundStatus,
 )
-from .services import PHONE, covers, new_code, normalise_phone, setting
+from .services import PHONE, ancestor_of_kind, covers, setting
 
 A = ApplicationStatus
 # Largest class sizes: primary 35 (Circular 28/2020/TT-BGDĐT, Art. 16), secondary 45
 # (Circular 32/2020/TT-BGDĐT, Art. 15).
 CLASS_SIZE = {1: 35, 6: 45}
+# A round with grade 0 is a preschool (mẫu giáo) intake. Education Law 2019, Art. 23:
+# preschool takes children up to 6; the preschool charter (Circular 52/2020/TT-BGDĐT)
+# groups mẫu giáo classes by age — 3–4, 4–5, 5–6 years, at most 25, 30 and 35 children.
+PRESCHOOL = 0
+PRESCHOOL_GROUPS = {3: ("Mầm", 25), 4: ("Chồi", 30), 5: ("Lá", 35)}  # age → class name, size
+
+
+def entry_birth_years(round_: AdmissionRound) -> list[int]:
+    """Birth years the round takes, by the age turned in the calendar year the school year
+    starts: grade 1 those turning 6 (Education Law 2019, Art. 28(1)), grade 6 those
+    turning 11, preschool those turning 3, 4 or 5 (youngest first)."""
+    start = round_.school_year.start_date.year
+    if round_.grade == PRESCHOOL:
+        return [start - age for age in sorted(PRESCHOOL_GROUPS)]
+    return [start - (round_.grade + 5)]
 
 
 def entry_birth_year(round_: AdmissionRound) -> int:
-    """Grade 1 takes children turning 6 in the calendar year the school year starts
-    (Education Law 2019, Art. 28(1)); grade 6 those turning 11."""
-    return round_.school_year.start_date.year - (round_.grade + 5)
+    """The one birth year of a grade-1 or grade-6 round."""
+    return entry_birth_years(round_)[0]
+
+
+def preschool_group(round_: AdmissionRound, date_of_birth) -> tuple[str, int]:
+    """(class name prefix, class size) of a preschool child's age group."""
+    return PRESCHOOL_GROUPS[round_.school_year.start_date.year - date_of_birth.year]
 
 
 def lottery_key(seed: str, personal_id: str) -> str:
@@ -112,53 +133,419 @@ def round_create(
     unit: OrgUnit,
     school_year,
     name: str,
-    opens_at: dt.datetime,
-    closes_at: dt.datetime,
+    opens_at,
+    closes_at,
     seed: str,
     schools: list[tuple[OrgUnit, int]],
     zones: list[tuple[OrgUnit, OrgUnit, str]],
-    confirm_until: dt.date | None = None,
+    confirm_until=None,
+    allow_overlaps: bool = False,
 ) -> AdmissionRound:
     """A round with its schools' quotas and zones (school, commune, village or "")."""
+    return round_save(
+        actor=actor,
+        procedure=procedure,
+        unit=unit,
+        school_year=school_year,
+        name=name,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        confirm_until=confirm_until,
+        seed=seed,
+        schools=[(s.pk, q) for s, q in schools],
+        zones=[(s.pk, c.pk, v) for s, c, v in zones],
+        allow_overlaps=allow_overlaps,
+    )
+
+
+def _row_error(errors: ErrorCollector, code: str, message, field_name: str, row: int) -> None:
+    errors.items.append(ErrorItem(code=code, message=message, field=field_name, row=row))
+
+
+def _parse_moment(value, field_name: str, errors: ErrorCollector) -> dt.datetime | None:
+    """An aware datetime from a datetime, ISO text (`2026-07-01T07:30`, the page's
+    datetime-local) or `dd/mm/yyyy hh:mm`; naive times are Vietnam's."""
+    moment = value if isinstance(value, dt.datetime) else None
+    if moment is None:
+        text = str(value or "").strip()
+        for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"):
+            try:
+                moment = dt.datetime.strptime(text, fmt)  # noqa: DTZ007 — made aware below
+                break
+            except ValueError:
+                continue
+        else:
+            try:
+                moment = dt.datetime.fromisoformat(text) if text else None
+            except ValueError:
+                moment = None
+    if moment is None:
+        errors.add(
+            "round.datetime",
+            _("«%(f)s» phải là ngày giờ dạng dd/mm/yyyy hh:mm.") % {"f": ROUND_LABELS[field_name]},
+            field_name,
+        )
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def round_labels() -> dict[str, str]:
+    return {
+        "procedure": _("Thủ tục"),
+        "unit_id": _("Đơn vị tổ chức"),
+        "school_year": _("Năm học"),
+        "name": _("Tên đợt"),
+        "opens_at": _("Mở nhận hồ sơ"),
+        "closes_at": _("Hết hạn nhận hồ sơ"),
+        "confirm_until": _("Hạn xác nhận nhập học"),
+        "seed": _("Hạt giống bốc thăm"),
+    }
+
+
+class _Labels(dict):
+    def __getitem__(self, key):
+        return round_labels()[key]
+
+
+ROUND_LABELS = _Labels()
+
+
+def round_save(
+    *,
+    actor,
+    round_: AdmissionRound | None = None,
+    procedure: Procedure | None = None,
+    unit: OrgUnit | None = None,
+    school_year=None,
+    name: str,
+    opens_at,
+    closes_at,
+    seed: str,
+    schools: list[tuple[int, object]],
+    zones: list[tuple[int, int, str]],
+    confirm_until=None,
+    allow_overlaps: bool = False,
+    now=None,
+) -> AdmissionRound:
+    """Create a round (no `round_`) or edit one before it is allocated: window, seed,
+    quotas per school (`schools`: school id, quota) and zones (`zones`: school id,
+    commune id, village or "" for the whole commune). Every error names its field — and
+    for quotas and zones the row (1-based) — and nothing is written unless all is valid.
+    Zones of two schools covering the same place are reported; `allow_overlaps` accepts
+    them (a shared area: the allocation offers a free place at any of its schools)."""
+    now = now or timezone.now()
+    creating = round_ is None
+    if not creating:
+        procedure, unit, school_year = round_.procedure, round_.unit, round_.school_year
+    if unit is None or procedure is None or school_year is None:
+        raise DomainError(
+            "form.required",
+            _("Cần chọn thủ tục, đơn vị tổ chức và năm học."),
+            field="procedure"
+            if procedure is None
+            else ("unit_id" if unit is None else "school_year"),
+        )
     if actor is not None and not covers(actor, unit):
         raise Forbidden(
-            "round.scope", _("Chỉ cán bộ của đơn vị tổ chức mới tạo được đợt tuyển sinh.")
+            "round.scope",
+            _("Chỉ cán bộ của đơn vị tổ chức mới tạo hoặc sửa được đợt tuyển sinh."),
         )
+    if not creating and round_.status != RoundStatus.OPEN:
+        raise Conflict("round.allocated", _("Đợt tuyển sinh này đã xét tuyển; không sửa được."))
     if procedure.grade is None:
         raise DomainError("round.procedure", _("Thủ tục không phải tuyển sinh."), field="procedure")
-    if closes_at <= opens_at:
-        raise DomainError(
-            "round.window", _("Thời gian đóng phải sau thời gian mở."), field="closes_at"
-        )
+    errors = ErrorCollector()
+    name = clean_name(name or "")[:200]
+    if not name:
+        errors.add("form.required", _("Cần nhập «%(f)s».") % {"f": ROUND_LABELS["name"]}, "name")
+    opens = _parse_moment(opens_at, "opens_at", errors)
+    closes = _parse_moment(closes_at, "closes_at", errors)
+    if opens and closes and closes <= opens:
+        errors.add("round.window", _("Thời gian đóng phải sau thời gian mở."), "closes_at")
+    confirm = None
+    if confirm_until not in (None, ""):
+        try:
+            confirm = parse_date(confirm_until, field="confirm_until")
+        except DomainError as exc:
+            errors.capture(exc)
+        else:
+            if closes and confirm < timezone.localdate(closes):
+                errors.add(
+                    "round.confirm_until",
+                    _("Hạn xác nhận nhập học phải từ ngày hết hạn nhận hồ sơ trở đi."),
+                    "confirm_until",
+                )
+    seed = (seed or "").strip()
     if not seed:
-        raise DomainError("round.seed", _("Cần công bố hạt giống bốc thăm."), field="seed")
-    with transaction.atomic():
-        r = AdmissionRound.objects.create(
-            procedure=procedure,
-            unit=unit,
-            school_year=school_year,
-            grade=procedure.grade,
-            name=name,
-            opens_at=opens_at,
-            closes_at=closes_at,
-            confirm_until=confirm_until,
-            seed=seed,
+        errors.add("round.seed", _("Cần công bố hạt giống bốc thăm."), "seed")
+    elif len(seed) > 64:
+        errors.add("round.seed", _("Hạt giống bốc thăm dài tối đa 64 ký tự."), "seed")
+    elif not creating and seed != round_.seed and now >= round_.opens_at:
+        errors.add(
+            "round.seed_published",
+            _("Hạt giống bốc thăm đã công bố khi mở nhận hồ sơ; không được đổi."),
+            "seed",
         )
+    # Quotas: schools of the procedure's level, under the organising unit, once each.
+    school_ids = []
+    for i, (sid, quota) in enumerate(schools, start=1):
+        try:
+            sid = int(sid)
+        except (TypeError, ValueError):
+            sid = None
+        school_ids.append(sid)
+        try:
+            q = int(str(quota).strip())
+        except (TypeError, ValueError):
+            q = None
+        if q is None or q < 0:
+            _row_error(
+                errors,
+                "round.quota",
+                _("Dòng %(r)s: chỉ tiêu phải là số nguyên từ 0 trở lên.") % {"r": i},
+                "schools",
+                i,
+            )
+    units = {
+        u.pk: u
+        for u in OrgUnit.objects.filter(pk__in=[s for s in school_ids if s]).select_related(
+            "school"
+        )
+    }
+    # A commune's round may place children in a neighbouring commune's school (zones
+    # cross commune lines): schools of the organising unit's province are accepted.
+    area = ancestor_of_kind(unit, UnitKind.PROVINCE) or unit
+    seen: set[int] = set()
+    for i, sid in enumerate(school_ids, start=1):
+        u = units.get(sid)
+        if u is None or u.kind != UnitKind.SCHOOL or not u.path.startswith(area.path):
+            _row_error(
+                errors,
+                "round.school",
+                _("Dòng %(r)s: trường không thuộc %(u)s.") % {"r": i, "u": area.name},
+                "schools",
+                i,
+            )
+        elif (
+            procedure.school_levels
+            and getattr(getattr(u, "school", None), "level", None) not in procedure.school_levels
+        ):
+            _row_error(
+                errors,
+                "round.school_level",
+                _("Dòng %(r)s: %(s)s không thuộc cấp học của thủ tục này.") % {"r": i, "s": u.name},
+                "schools",
+                i,
+            )
+        elif sid in seen:
+            _row_error(
+                errors,
+                "round.school_twice",
+                _("Dòng %(r)s: %(s)s đã có ở dòng trên.") % {"r": i, "s": u.name},
+                "schools",
+                i,
+            )
+        seen.add(sid)
+    if not creating:
+        kept = set(school_ids)
+        dropped = (
+            AdmissionApplication.objects.filter(round=round_)
+            .exclude(school_id__in=kept)
+            .values_list("school__name", flat=True)
+            .distinct()
+        )
+        for school_name in dropped:
+            errors.add(
+                "round.school_has_applications",
+                _("%(s)s đã có hồ sơ đăng ký trong đợt; không bỏ khỏi đợt được.")
+                % {"s": school_name},
+                "schools",
+            )
+    # Zones: a commune (or one village of it) for a school of the round.
+    communes = {
+        c.pk: c
+        for c in OrgUnit.objects.filter(
+            pk__in=[c for _s, c, _v in zones if str(c).isdigit()], kind=UnitKind.COMMUNE
+        )
+    }
+    areas: dict[tuple[int, str], tuple[int, int]] = {}  # (commune, village) → (school, row)
+    clean_zones = []
+    for i, (sid, cid, village) in enumerate(zones, start=1):
+        try:
+            sid, cid = int(sid), int(cid)
+        except (TypeError, ValueError):
+            sid = cid = None
+        village = " ".join(str(village or "").split())[:100]
+        commune = communes.get(cid)
+        if sid not in seen or units.get(sid) is None:
+            _row_error(
+                errors,
+                "round.zone_school",
+                _("Tuyến dòng %(r)s: trường không có trong danh sách chỉ tiêu của đợt.") % {"r": i},
+                "zones",
+                i,
+            )
+            continue
+        if commune is None:
+            _row_error(
+                errors,
+                "round.zone_commune",
+                _("Tuyến dòng %(r)s: xã/phường không có trong danh mục.") % {"r": i},
+                "zones",
+                i,
+            )
+            continue
+        key = village.casefold()
+        place = f"{village}, {commune.name}" if village else commune.name
+        clashes = [
+            (other, row)
+            for (c, v), (other, row) in areas.items()
+            if c == cid and (v == key or not v or not key)
+        ]
+        for other, row in clashes:
+            if other == sid:
+                _row_error(
+                    errors,
+                    "round.zone_twice",
+                    _("Tuyến dòng %(r)s: %(p)s đã thuộc tuyến của %(s)s ở dòng %(o)s.")
+                    % {"r": i, "p": place, "s": units[sid].name, "o": row},
+                    "zones",
+                    i,
+                )
+            elif not allow_overlaps:
+                _row_error(
+                    errors,
+                    "round.zone_overlap",
+                    _(
+                        "Tuyến dòng %(r)s: %(p)s của %(s)s chồng lấn tuyến của %(o)s "
+                        "(dòng %(n)s). Sửa tuyến, hoặc chọn cho phép tuyến chồng lấn."
+                    )
+                    % {
+                        "r": i,
+                        "p": place,
+                        "s": units[sid].name,
+                        "o": units[other].name,
+                        "n": row,
+                    },
+                    "zones",
+                    i,
+                )
+        areas.setdefault((cid, key), (sid, i))
+        clean_zones.append((sid, cid, village))
+    errors.raise_if_any()
+    quotas = [(sid, int(str(q).strip())) for sid, (_s, q) in zip(school_ids, schools, strict=True)]
+    with transaction.atomic():
+        if creating:
+            r = AdmissionRound.objects.create(
+                procedure=procedure,
+                unit=unit,
+                school_year=school_year,
+                grade=procedure.grade,
+                name=name,
+                opens_at=opens,
+                closes_at=closes,
+                confirm_until=confirm,
+                seed=seed,
+            )
+            changes = {"seed": [None, seed], "schools": [None, len(quotas)]}
+        else:
+            r = AdmissionRound.objects.select_for_update(of=("self",)).get(pk=round_.pk)
+            if r.status != RoundStatus.OPEN:
+                raise Conflict(
+                    "round.allocated", _("Đợt tuyển sinh này đã xét tuyển; không sửa được.")
+                )
+            new = {
+                "name": name,
+                "opens_at": opens,
+                "closes_at": closes,
+                "confirm_until": confirm,
+                "seed": seed,
+            }
+            changes = {
+                k: [str(getattr(r, k)), str(v)] for k, v in new.items() if getattr(r, k) != v
+            }
+            old_quotas = dict(r.schools.values_list("school_id", "quota"))
+            if old_quotas != dict(quotas):
+                changes["quotas"] = [old_quotas, dict(quotas)]
+            old_zones = sorted(r.zones.values_list("school_id", "commune_id", "village"))
+            if old_zones != sorted(clean_zones):
+                changes["zones"] = [len(old_zones), len(clean_zones)]
+            for k, v in new.items():
+                setattr(r, k, v)
+            r.save(update_fields=[*new, "updated_at"])
+            r.schools.all().delete()
+            r.zones.all().delete()
         AdmissionSchool.objects.bulk_create(
-            AdmissionSchool(round=r, school=s, quota=q) for s, q in schools
+            AdmissionSchool(round=r, school_id=s, quota=q) for s, q in quotas
         )
         AdmissionZone.objects.bulk_create(
-            AdmissionZone(round=r, school=s, commune=c, village=v) for s, c, v in zones
+            AdmissionZone(round=r, school_id=s, commune_id=c, village=v) for s, c, v in clean_zones
         )
         audit_record(
             actor=actor,
-            action="create",
+            action="create" if creating else "update",
             object_type="eservices.admission_round",
             object_id=r.pk,
             object_repr=name,
-            changes={"seed": [None, seed], "schools": [None, len(schools)]},
+            changes=changes,
         )
+    _config_cache.pop(r.pk, None)
     return r
+
+
+def zone_lines_parse(text: str, *, school: OrgUnit) -> list[tuple[int, int, str]]:
+    """The page's zone box of one school: a line per commune (its name or 5-digit code),
+    optionally `: village, village` for only those villages or residential groups. Names
+    match without diacritics or case. Unknown communes are errors naming the line."""
+    lines = [ln.strip() for ln in (text or "").splitlines() if ln.strip()]
+    if not lines:
+        return []
+    communes = list(
+        OrgUnit.objects.filter(kind=UnitKind.COMMUNE, valid_to__isnull=True).values_list(
+            "pk", "code", "name"
+        )
+    )
+    by_key: dict[str, int] = {}
+    for pk, code, name in communes:
+        by_key[fold(name)] = pk
+        if code:
+            by_key[code] = pk
+    errors = ErrorCollector()
+    out = []
+    for i, line in enumerate(lines, start=1):
+        head, _sep, tail = line.partition(":")
+        pk = by_key.get(fold(head)) or by_key.get(head.strip())
+        if pk is None:
+            _row_error(
+                errors,
+                "round.zone_commune",
+                _("Tuyến của %(s)s, dòng %(r)s: không có xã/phường «%(c)s».")
+                % {"s": school.name, "r": i, "c": head.strip()},
+                f"zones-{school.pk}",
+                i,
+            )
+            continue
+        villages = [v.strip() for v in tail.split(",") if v.strip()] if tail else []
+        out.extend((school.pk, pk, v) for v in (villages or [""]))
+    errors.raise_if_any()
+    return out
+
+
+def zone_lines(round_: AdmissionRound) -> dict[int, str]:
+    """School id → its zone box text (the inverse of `zone_lines_parse`)."""
+    grouped: dict[int, dict[str, list[str]]] = {}
+    for school_id, commune, village in (
+        AdmissionZone.objects.filter(round=round_)
+        .order_by("commune__name", "id")
+        .values_list("school_id", "commune__name", "village")
+    ):
+        grouped.setdefault(school_id, {}).setdefault(commune, [])
+        if village:
+            grouped[school_id][commune].append(village)
+    return {
+        sid: "\n".join(f"{c}: {', '.join(vs)}" if vs else c for c, vs in communes.items())
+        for sid, communes in grouped.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -249,15 +636,27 @@ def _clean_application(config: RoundConfig, raw: dict, errors: ErrorCollector) -
     except DomainError as exc:
         errors.capture(exc)
     if dob is not None:
-        want = entry_birth_year(r)
-        if dob.year != want:
+        years = entry_birth_years(r)
+        if dob.year not in years:
             errors.add(
                 "application.age",
-                _(
-                    "Trẻ sinh năm %(y)s không đúng độ tuổi vào lớp %(g)s năm học %(s)s "
-                    "(phải sinh năm %(w)s)."
+                (
+                    _(
+                        "Trẻ sinh năm %(y)s không thuộc độ tuổi mẫu giáo (3–5 tuổi) năm học "
+                        "%(s)s (phải sinh năm %(w)s)."
+                    )
+                    if r.grade == PRESCHOOL
+                    else _(
+                        "Trẻ sinh năm %(y)s không đúng độ tuổi vào lớp %(g)s năm học %(s)s "
+                        "(phải sinh năm %(w)s)."
+                    )
                 )
-                % {"y": dob.year, "g": r.grade, "s": r.school_year.code, "w": want},
+                % {
+                    "y": dob.year,
+                    "g": r.grade,
+                    "s": r.school_year.code,
+                    "w": ", ".join(str(y) for y in years),
+                },
                 "date_of_birth",
             )
     out["date_of_birth"], out["sex"] = dob, sex
@@ -478,16 +877,20 @@ def _notify_result(a: AdmissionApplication, names: dict[int, str]) -> None:
 
 
 def _intake_class(a: AdmissionApplication) -> ClassGroup:
-    """A class of the entry grade at the school in the round's year with a free seat;
-    a new one when all are full."""
+    """A class of the entry grade (preschool: of the child's age group) at the school in
+    the round's year with a free seat; a new one when all are full."""
     r = a.round
-    classes = (
-        ClassGroup.objects.filter(
-            school=a.allocated_school, school_year=r.school_year, grade__number=r.grade
-        )
-        .annotate(n=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE)))
-        .order_by("name")
-    )
+    classes = ClassGroup.objects.filter(school=a.allocated_school, school_year=r.school_year)
+    if r.grade == PRESCHOOL:
+        group, size = preschool_group(r, a.date_of_birth)
+        classes = classes.filter(grade__isnull=True, name__startswith=f"{group} ")
+        grade_number, name = None, group + " %d"
+    else:
+        classes = classes.filter(grade__number=r.grade)
+        grade_number, name, size = r.grade, f"{r.grade}A%d", CLASS_SIZE.get(r.grade, 45)
+    classes = classes.annotate(
+        n=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE))
+    ).order_by("name")
     for c in classes:
         if c.n < c.capacity:
             return c
@@ -495,9 +898,9 @@ def _intake_class(a: AdmissionApplication) -> ClassGroup:
         actor=None,
         school=a.allocated_school,
         school_year_code=r.school_year.code,
-        name=f"{r.grade}A{len(classes) + 1}",
-        grade_number=r.grade,
-        capacity=CLASS_SIZE.get(r.grade, 45),
+        name=name % (len(classes) + 1),
+        grade_number=grade_number,
+        capacity=size,
     )
 
 

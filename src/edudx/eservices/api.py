@@ -16,6 +16,7 @@ from edudx.accounts.tokens import TokenAuth, VerifiedSessionAuth, actor_key
 from edudx.core.api_errors import ErrorOut, Unauthorized
 from edudx.core.errors import NotFound
 from edudx.core.idempotency import idempotent
+from edudx.core.phones import normalise_phone
 from edudx.core.scope import scope_of
 from edudx.org.api import ERRORS, IDEMPOTENT, json_body
 
@@ -188,11 +189,7 @@ def render_dossier(d: Dossier, *, with_events=True) -> dict:
 def submit_dossier(request, payload: DossierIn):
     procedure = selectors.procedure_get(payload.procedure)
     user = _user(request)
-    key = (
-        actor_key(request)
-        if user
-        else f"phone:{services.normalise_phone(payload.data.get('phone'))}"
-    )
+    key = actor_key(request) if user else f"phone:{normalise_phone(payload.data.get('phone'))}"
 
     def run() -> dict:
         d = services.dossier_create(
@@ -385,7 +382,7 @@ def render_application(a: AdmissionApplication, school_name: str | None = None) 
 def apply(request, round_id: int, payload: ApplicationIn):
     user = _user(request)
     raw = payload.dict()
-    key = actor_key(request) if user else f"phone:{services.normalise_phone(payload.phone)}"
+    key = actor_key(request) if user else f"phone:{normalise_phone(payload.phone)}"
 
     def run() -> dict:
         a = admissions.application_submit(actor=user, round_id=round_id, raw=raw)
@@ -453,6 +450,189 @@ def application_confirm(request, code: str, payload: ConfirmIn):
             "school", "allocated_school", "class_group"
         ).get(pk=a.pk)
     )
+
+
+class QuotaIn(Schema):
+    school_id: int
+    quota: int = Field(..., description="Places; 0 or more.")
+
+
+class ZoneIn(Schema):
+    school_id: int
+    commune_id: int
+    villages: list[str] = Field(
+        default_factory=list, description="Villages or residential groups; empty: the commune."
+    )
+
+
+class RoundIn(Schema):
+    procedure: str | None = Field(None, description="Create only: an admission procedure.")
+    unit_id: int | None = Field(None, description="Create only: the organising unit.")
+    school_year: str | None = Field(None, description="Create only: e.g. 2026-2027.")
+    name: str = Field(..., max_length=200)
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    confirm_until: dt.date | None = None
+    seed: str = Field(..., max_length=64, description="The published lottery seed.")
+    schools: list[QuotaIn]
+    zones: list[ZoneIn]
+    allow_overlaps: bool = Field(False, description="Accept zones of two schools overlapping.")
+
+
+class ZoneOut(Schema):
+    school_id: int
+    commune_id: int
+    commune: str
+    village: str
+
+
+class RoundDetailOut(RoundOut):
+    unit_id: int
+    procedure: str
+    confirm_until: dt.date | None
+    zones: list[ZoneOut]
+
+
+def _round_detail(r: AdmissionRound) -> dict:
+    return {
+        **_round(r),
+        "unit_id": r.unit_id,
+        "procedure": r.procedure.code,
+        "confirm_until": r.confirm_until,
+        "zones": [
+            {
+                "school_id": z.school_id,
+                "commune_id": z.commune_id,
+                "commune": z.commune.name,
+                "village": z.village,
+            }
+            for z in r.zones.select_related("commune").order_by("school_id", "commune_id", "id")
+        ],
+    }
+
+
+def _round_args(payload: RoundIn) -> dict:
+    return {
+        "name": payload.name,
+        "opens_at": payload.opens_at,
+        "closes_at": payload.closes_at,
+        "confirm_until": payload.confirm_until,
+        "seed": payload.seed,
+        "schools": [(q.school_id, q.quota) for q in payload.schools],
+        "zones": [
+            (z.school_id, z.commune_id, v) for z in payload.zones for v in (z.villages or [""])
+        ],
+        "allow_overlaps": payload.allow_overlaps,
+    }
+
+
+@router.post(
+    "/admissions/rounds",
+    response={201: RoundDetailOut, **ERRORS},
+    summary="Create an admission round with quotas and zones (officers of the organising unit)",
+)
+def create_round(request, payload: RoundIn):
+    user = _require_user(request)
+    procedure = selectors.procedure_get(payload.procedure or "")
+    unit = selectors.officer_unit_get(actor=user, unit_id=payload.unit_id)
+    year = selectors.school_year_get(payload.school_year or "")
+    r = admissions.round_save(
+        actor=user, procedure=procedure, unit=unit, school_year=year, **_round_args(payload)
+    )
+    return Status(
+        201, _round_detail(AdmissionRound.objects.select_related("school_year").get(pk=r.pk))
+    )
+
+
+@router.get(
+    "/admissions/rounds/{round_id}",
+    response={200: RoundDetailOut, **ERRORS},
+    auth=OPTIONAL_AUTH,
+    summary="One admission round: window, seed, quotas and zones",
+)
+def get_round(request, round_id: int):
+    return _round_detail(selectors.round_get(round_id))
+
+
+@router.put(
+    "/admissions/rounds/{round_id}",
+    response={200: RoundDetailOut, **ERRORS},
+    summary="Edit a round before allocation: window, seed (not once open), quotas, zones",
+)
+def edit_round(request, round_id: int, payload: RoundIn):
+    r = _officer_round(request, round_id)
+    admissions.round_save(actor=request.user, round_=r, **_round_args(payload))
+    return _round_detail(selectors.round_get(round_id))
+
+
+class CalendarDayIn(Schema):
+    name: str = Field(..., max_length=200)
+    is_holiday: bool = Field(..., description="true: a day off; false: a make-up working day.")
+    unit_id: int | None = Field(None, description="A province or commune; empty: national.")
+
+
+class CalendarDayOut(Schema):
+    date: dt.date
+    name: str
+    is_holiday: bool
+    unit_id: int | None
+    unit: str | None
+
+
+def _day(d) -> dict:
+    return {
+        "date": d.date,
+        "name": d.name,
+        "is_holiday": d.is_holiday,
+        "unit_id": d.unit_id,
+        "unit": d.unit.name if d.unit_id else None,
+    }
+
+
+@router.get(
+    "/calendar/days",
+    response={200: list[CalendarDayOut], **ERRORS},
+    auth=OPTIONAL_AUTH,
+    summary="Extra days off and make-up working days added to the shipped holiday table",
+)
+def list_calendar_days(request, year: int | None = None, unit_id: int | None = None):
+    return [_day(d) for d in selectors.calendar_days(year=year, unit_id=unit_id)]
+
+
+def _calendar_unit(request, unit_id: int | None):
+    if unit_id is None:
+        return None
+    return selectors.officer_unit_get(actor=_require_user(request), unit_id=unit_id)
+
+
+@router.put(
+    "/calendar/days/{day}",
+    response={200: CalendarDayOut, **ERRORS},
+    summary="Add or change a day off or make-up working day (officers of the unit)",
+)
+def put_calendar_day(request, day: dt.date, payload: CalendarDayIn):
+    _require_user(request)
+    row = services.calendar_day_save(
+        actor=request.user,
+        date=day,
+        name=payload.name,
+        is_holiday=payload.is_holiday,
+        unit=_calendar_unit(request, payload.unit_id),
+    )
+    return _day(row)
+
+
+@router.delete(
+    "/calendar/days/{day}",
+    response={204: None, **ERRORS},
+    summary="Remove an added day (officers of the unit)",
+)
+def delete_calendar_day(request, day: dt.date, unit_id: int | None = None):
+    _require_user(request)
+    services.calendar_day_delete(
+        actor=request.user, date=day, unit=_calendar_unit(request, unit_id)
+    )
+    return Status(204, None)
 
 
 def _officer_round(request, round_id: int) -> AdmissionRound:

@@ -79,6 +79,8 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
             seed=f"demo-{seed}-{rng.randrange(10**6):06d}",
             schools=[(s, 70) for s in primaries],
             zones=zones,
+            # Schools of one commune share its zone (a free place at any of them).
+            allow_overlaps=True,
         )
         log(f"Tuyển sinh: {r.name}, {len(primaries)} trường.")
 

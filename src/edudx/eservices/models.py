@@ -53,12 +53,25 @@ class Procedure(models.Model):
 
 
 class CalendarDay(models.Model):
-    """A holiday or a make-up working day added after release (the Government's yearly
-    notice); data/holidays.json holds the shipped table."""
+    """A day off or a make-up working day added after release: national (`unit` empty —
+    the Government's yearly notice) or for one unit and everything under it (a province's
+    or commune's own announcement). data/holidays.json holds the shipped table."""
 
-    date = models.DateField(unique=True)
+    date = models.DateField()
+    unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     name = models.CharField(max_length=200)
     is_holiday = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date"], condition=Q(unit__isnull=True), name="uniq_calendar_day_national"
+            ),
+            models.UniqueConstraint(fields=["date", "unit"], name="uniq_calendar_day_unit"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from edudx.audit.services import audit_record
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
-from edudx.org.models import OrgUnit, UnitKind, path_upper
+from edudx.org.models import OrgUnit, SchoolYear, UnitKind, path_upper
 
 from .models import (
     AdmissionApplication,
     AdmissionRound,
+    CalendarDay,
     Dossier,
     DossierStatus,
     Procedure,
@@ -141,6 +142,53 @@ def officer_rounds(*, actor) -> QuerySet:
     if q is None:
         return AdmissionRound.objects.none()
     return AdmissionRound.objects.filter(q).select_related("school_year").order_by("-opens_at")
+
+
+def officer_units(*, actor) -> QuerySet:
+    """Provinces, districts and communes an officer may organise rounds or calendars for:
+    their own units and the administrative units under them."""
+    q = _officer_q(actor)
+    if q is None:
+        return OrgUnit.objects.none()
+    return OrgUnit.objects.filter(
+        q, kind__in=(UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE), valid_to__isnull=True
+    ).order_by("path")
+
+
+def officer_unit_get(*, actor, unit_id: int | None) -> OrgUnit:
+    """A unit the officer covers (404 otherwise: another unit's existence is not told)."""
+    unit = officer_units(actor=actor).filter(pk=unit_id).first() if unit_id else None
+    if unit is None:
+        raise NotFound("unit.not_found", _("Không có đơn vị này trong phạm vi của bạn."))
+    return unit
+
+
+def school_year_get(code: str) -> SchoolYear:
+    year = SchoolYear.objects.filter(code=(code or "").strip()).first()
+    if year is None:
+        raise NotFound("school_year.not_found", _("Không có năm học %(y)s.") % {"y": code})
+    return year
+
+
+def round_get(round_id: int) -> AdmissionRound:
+    r = (
+        AdmissionRound.objects.select_related("school_year", "procedure")
+        .filter(pk=round_id)
+        .first()
+    )
+    if r is None:
+        raise NotFound("round.not_found", _("Không có đợt tuyển sinh này."))
+    return r
+
+
+def calendar_days(*, year: int | None = None, unit_id: int | None = None) -> QuerySet:
+    """Days added by officers (public: the calendar is published)."""
+    qs = CalendarDay.objects.select_related("unit").order_by("date", "unit__path")
+    if year:
+        qs = qs.filter(date__year=year)
+    if unit_id:
+        qs = qs.filter(Q(unit_id=unit_id) | Q(unit__isnull=True))
+    return qs
 
 
 def my_applications(*, actor) -> QuerySet:

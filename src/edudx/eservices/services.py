@@ -18,15 +18,17 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
 from edudx.core import events, filetypes, signing
 from edudx.core.api_errors import Forbidden
+from edudx.core.codes import new_code
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
 from edudx.core.pdf import DocumentSpec, SignatureSlot, render_document
+from edudx.core.phones import normalise_phone
 from edudx.core.scope import scope_of
 from edudx.core.text import fold
 from edudx.core.validators import parse_date, validate_personal_id
@@ -59,9 +61,9 @@ class Throttled(DomainError):
 
 
 CLOSED = (S.APPROVED, S.REJECTED, S.RETURNED)
+CALENDAR_UNIT_KINDS = (UnitKind.PROVINCE, UnitKind.COMMUNE)
 PHONE = re.compile(r"^(0|\+84)[0-9]{9,10}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 
 # Attachment types accepted, recognised from the bytes (edudx.core.filetypes).
 TYPE_LABELS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
@@ -73,17 +75,6 @@ def setting(name: str, default: int) -> int:
     if value is None:
         value = os.environ.get(f"EDUDX_ESERVICES_{name}", default)
     return int(value)
-
-
-def new_code(prefix: str) -> str:
-    return prefix + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-
-
-def normalise_phone(value: str) -> str:
-    text = re.sub(r"[\s.\-]", "", str(value or ""))
-    if text.startswith("+84"):
-        text = "0" + text[3:]
-    return text
 
 
 def clean_phone(value, errors: ErrorCollector, field: str = "phone") -> str:
@@ -100,12 +91,119 @@ def clean_phone(value, errors: ErrorCollector, field: str = "phone") -> str:
 # --- calendar --------------------------------------------------------------------------------
 
 
-def calendar() -> Calendar:
-    """The shipped holiday table plus the days officers added (CalendarDay)."""
-    rows = list(CalendarDay.objects.values_list("date", "is_holiday"))
-    return shipped_calendar().merged(
-        holidays=[d for d, h in rows if h], workdays=[d for d, h in rows if not h]
+def calendar(unit: OrgUnit | None = None) -> Calendar:
+    """The shipped holiday table plus the days officers added (CalendarDay): the national
+    ones, then those of `unit`'s ancestors and `unit` itself, the nearest winning."""
+    q = Q(unit__isnull=True)
+    if unit is not None:
+        q |= Q(unit_id__in=[int(unit.path[i : i + 7]) for i in range(0, len(unit.path), 7)])
+    days = dict(
+        CalendarDay.objects.filter(q)
+        .order_by(F("unit__depth").asc(nulls_first=True))
+        .values_list("date", "is_holiday")
     )
+    return shipped_calendar().merged(
+        holidays=[d for d, h in days.items() if h], workdays=[d for d, h in days.items() if not h]
+    )
+
+
+def _may_edit_calendar(actor, unit: OrgUnit | None) -> bool:
+    """A national day needs a nationwide role; a unit's day an officer of that unit."""
+    if unit is None:
+        return scope_of(actor).everything
+    return covers(actor, unit)
+
+
+def calendar_day_save(
+    *, actor, date, name: str, is_holiday: bool, unit: OrgUnit | None = None
+) -> CalendarDay:
+    """Add or change an extra day off (is_holiday) or make-up working day for `unit` and
+    everything under it (None: national). Due dates already set are not moved."""
+    errors = ErrorCollector()
+    day = None
+    try:
+        day = parse_date(date, field="date")
+    except DomainError as exc:
+        errors.capture(exc)
+    name = (name or "").strip()
+    if not name:
+        errors.add("form.required", _("Cần nhập «%(f)s».") % {"f": _("Tên ngày")}, "name")
+    elif len(name) > 200:
+        errors.add("calendar.name", _("Tên ngày dài tối đa 200 ký tự."), "name")
+    if unit is not None and unit.kind not in CALENDAR_UNIT_KINDS:
+        errors.add(
+            "calendar.unit",
+            _("Ngày nghỉ, ngày làm bù chỉ khai cho tỉnh hoặc xã/phường."),
+            "unit_id",
+        )
+    if day is not None and not errors.items:
+        weekend = day.weekday() >= 5
+        if is_holiday and weekend:
+            errors.add(
+                "calendar.weekend_holiday",
+                _("Ngày %(d)s là thứ Bảy/Chủ nhật, vốn đã là ngày nghỉ.")
+                % {"d": day.strftime("%d/%m/%Y")},
+                "date",
+            )
+        if not is_holiday and not weekend and day not in shipped_calendar().holidays:
+            errors.add(
+                "calendar.workday",
+                _("Ngày làm bù %(d)s phải là thứ Bảy, Chủ nhật hoặc một ngày lễ.")
+                % {"d": day.strftime("%d/%m/%Y")},
+                "date",
+            )
+    errors.raise_if_any()
+    if not _may_edit_calendar(actor, unit):
+        raise Forbidden(
+            "calendar.scope",
+            _("Chỉ cán bộ của %(u)s mới được khai ngày nghỉ, ngày làm bù.")
+            % {"u": unit.name if unit else _("cơ quan trung ương")},
+        )
+    with transaction.atomic():
+        row = CalendarDay.objects.select_for_update().filter(date=day, unit=unit).first()
+        old = (row.name, row.is_holiday) if row else None
+        if row is None:
+            row = CalendarDay.objects.create(
+                date=day, unit=unit, name=name, is_holiday=bool(is_holiday)
+            )
+        else:
+            row.name, row.is_holiday = name, bool(is_holiday)
+            row.save(update_fields=["name", "is_holiday"])
+        audit_record(
+            actor=actor,
+            action="update" if old else "create",
+            object_type="eservices.calendar_day",
+            object_id=row.pk,
+            object_repr=f"{day.isoformat()} {unit.code if unit else 'VN'} {name}",
+            changes={
+                "name": [old[0] if old else None, name],
+                "is_holiday": [old[1] if old else None, bool(is_holiday)],
+            },
+        )
+    return row
+
+
+def calendar_day_delete(*, actor, date, unit: OrgUnit | None = None) -> None:
+    day = parse_date(date, field="date")
+    if not _may_edit_calendar(actor, unit):
+        raise Forbidden(
+            "calendar.scope",
+            _("Chỉ cán bộ của %(u)s mới được khai ngày nghỉ, ngày làm bù.")
+            % {"u": unit.name if unit else _("cơ quan trung ương")},
+        )
+    with transaction.atomic():
+        row = CalendarDay.objects.select_for_update().filter(date=day, unit=unit).first()
+        if row is None:
+            raise NotFound("calendar.not_found", _("Không có ngày này trong lịch đã khai."))
+        audit_record(
+            actor=actor,
+            action="delete",
+            object_type="eservices.calendar_day",
+            object_id=row.pk,
+            object_repr=f"{day.isoformat()} {unit.code if unit else 'VN'} {row.name}",
+            changes={"is_holiday": [row.is_holiday, None]},
+        )
+        row.delete()
 
 
 # --- units and scope -------------------------------------------------------------------------
@@ -632,7 +730,7 @@ def dossier_transition(
         if action == "receive":
             fields = {
                 "received_on": today,
-                "due_date": calendar().add_working_days(today, d.procedure.processing_days),
+                "due_date": calendar(d.unit).add_working_days(today, d.procedure.processing_days),
             }
         elif action == "request_supplement":
             fields = {"paused_on": today}
@@ -718,14 +816,14 @@ def dossier_supplement(
     with transaction.atomic():
         d = (
             Dossier.objects.select_for_update(of=("self",))
-            .select_related("procedure")
+            .select_related("procedure", "unit")
             .get(pk=dossier.pk)
         )
         if d.status != S.SUPPLEMENT:
             raise Conflict("dossier.transition", _("Hồ sơ không ở trạng thái chờ bổ sung."))
         _claim_attachments(d, d.procedure, list(attachments))
         today = timezone.localdate()
-        cal = calendar()
+        cal = calendar(d.unit)
         due = d.due_date
         if due is not None and d.paused_on is not None:
             due = cal.add_working_days(due, cal.working_days_between(d.paused_on, today))

@@ -9,6 +9,7 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from edudx.core.errors import DomainError, DomainErrors
-from edudx.org.models import OrgUnit, School, UnitKind
+from edudx.core.errors import DomainError, DomainErrors, ErrorItem
+from edudx.core.scope import scope_of
+from edudx.org.models import OrgUnit, School, SchoolYear, UnitKind
 
 from . import admissions, selectors, services
 from .gate import submission_gate
@@ -352,6 +354,7 @@ def admission_rounds(request):
 
 
 @require_http_methods(["GET", "POST"])
+@submission_gate
 def admission_apply(request, round_id: int):
     r = AdmissionRound.objects.select_related("school_year").filter(pk=round_id).first()
     if r is None:
@@ -406,7 +409,7 @@ def admission_apply(request, round_id: int):
             "v": values,
             "errors": errors,
             "open": r.opens_at <= timezone.now() < r.closes_at,
-            "birth_year": admissions.entry_birth_year(r),
+            "birth_years": ", ".join(str(y) for y in admissions.entry_birth_years(r)),
         },
     )
 
@@ -486,3 +489,172 @@ def bench_insert(request):
         raise Http404
     row = BenchRow.objects.create(value=request.headers.get("Idempotency-Key", "")[:64])
     return JsonResponse({"id": row.pk}, status=201)
+
+
+# --- officers: rounds, quotas, zones, calendar ----------------------------------------------
+
+
+@login_required
+def rounds_manage(request):
+    return render(
+        request,
+        "eservices/rounds_manage.html",
+        {
+            "rounds": selectors.officer_rounds(actor=request.user).select_related("procedure"),
+            "procedures": selectors.procedures(kind=ProcedureKind.ADMISSION),
+            "units": selectors.officer_units(actor=request.user),
+            "years": SchoolYear.objects.order_by("-start_date")[:4],
+        },
+    )
+
+
+def _local_input(value) -> str:
+    """A datetime for an <input type="datetime-local"> (Vietnam time)."""
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_edit(request, round_id: int | None = None):
+    """Create (procedure, unit and year chosen on the list page) or edit a round: window,
+    seed, a quota and a zone box per school of the level under the organising unit."""
+    r = None
+    if round_id is not None:
+        r = selectors.officer_rounds(actor=request.user).filter(pk=round_id).first()
+        if r is None:
+            raise Http404
+        procedure, unit, year = r.procedure, r.unit, r.school_year
+    else:
+        data = request.POST if request.method == "POST" else request.GET
+        try:
+            procedure = selectors.procedure_get(data.get("procedure", ""))
+            unit = selectors.officer_unit_get(actor=request.user, unit_id=_int(data.get("unit")))
+            year = selectors.school_year_get(data.get("school_year", ""))
+        except DomainError as exc:
+            _flash(request, exc)
+            return redirect("eservices:rounds_manage")
+    in_round = Q(unit_id__in=r.schools.values("school_id")) if r else Q(pk__in=[])
+    schools = list(
+        School.objects.filter(
+            (Q(unit__path__startswith=unit.path) & Q(level__in=procedure.school_levels)) | in_round,
+            unit__valid_to__isnull=True,
+        )
+        .select_related("unit")
+        .order_by("unit__name")
+    )
+    quotas = dict(r.schools.values_list("school_id", "quota")) if r else {}
+    zones = admissions.zone_lines(r) if r else {}
+    values = {
+        "name": r.name if r else f"{procedure.name} {year.code}",
+        "opens_at": _local_input(r.opens_at) if r else "",
+        "closes_at": _local_input(r.closes_at) if r else "",
+        "confirm_until": r.confirm_until.isoformat() if r and r.confirm_until else "",
+        "seed": r.seed if r else "",
+        "allow_overlaps": False,
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "").strip() for k in values}
+        values["allow_overlaps"] = request.POST.get("allow_overlaps") == "1"
+        quotas = {s.unit_id: request.POST.get(f"quota-{s.unit_id}", "").strip() for s in schools}
+        zones = {s.unit_id: request.POST.get(f"zones-{s.unit_id}", "") for s in schools}
+        try:
+            chosen = [s for s in schools if quotas[s.unit_id] != ""]
+            zone_rows = []
+            parse_errors = []
+            for s in chosen:
+                try:
+                    zone_rows += admissions.zone_lines_parse(zones[s.unit_id], school=s.unit)
+                except DomainError as exc:
+                    parse_errors += _errors(exc)
+            if parse_errors:
+                raise DomainErrors(
+                    [ErrorItem(e["code"], e["message"], e["field"], e["row"]) for e in parse_errors]
+                )
+            saved = admissions.round_save(
+                actor=request.user,
+                round_=r,
+                procedure=procedure,
+                unit=unit,
+                school_year=year,
+                name=values["name"],
+                opens_at=values["opens_at"],
+                closes_at=values["closes_at"],
+                confirm_until=values["confirm_until"] or None,
+                seed=values["seed"],
+                schools=[(s.unit_id, quotas[s.unit_id]) for s in chosen],
+                zones=zone_rows,
+                allow_overlaps=values["allow_overlaps"],
+            )
+        except DomainError as exc:
+            for item in _errors(exc):
+                errors.setdefault(item["field"] or "", []).append(item["message"])
+            _flash(request, exc)
+        else:
+            messages.success(request, _("Đã lưu đợt tuyển sinh %(n)s.") % {"n": saved.name})
+            return redirect("eservices:round_edit", round_id=saved.pk)
+    return render(
+        request,
+        "eservices/round_form.html",
+        {
+            "r": r,
+            "procedure": procedure,
+            "unit": unit,
+            "year": year,
+            "v": values,
+            "errors": errors,
+            "rows": [
+                {
+                    "school": s.unit,
+                    "quota": quotas.get(s.unit_id, ""),
+                    "zones": zones.get(s.unit_id, ""),
+                    "errors": errors.get(f"zones-{s.unit_id}", []),
+                }
+                for s in schools
+            ],
+            "labels": admissions.round_labels(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calendar_manage(request):
+    units = list(selectors.officer_units(actor=request.user))
+    form = {"date": "", "name": "", "kind": "holiday", "unit": ""}
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "").strip() for k in form}
+        unit = None
+        try:
+            if form["unit"]:
+                unit = selectors.officer_unit_get(actor=request.user, unit_id=_int(form["unit"]))
+            if request.POST.get("action") == "delete":
+                services.calendar_day_delete(actor=request.user, date=form["date"], unit=unit)
+                messages.success(request, _("Đã xoá ngày %(d)s.") % {"d": form["date"]})
+            else:
+                day = services.calendar_day_save(
+                    actor=request.user,
+                    date=form["date"],
+                    name=form["name"],
+                    is_holiday=form["kind"] != "workday",
+                    unit=unit,
+                )
+                messages.success(
+                    request, _("Đã lưu ngày %(d)s.") % {"d": day.date.strftime("%d/%m/%Y")}
+                )
+                return redirect("eservices:calendar_manage")
+        except DomainError as exc:
+            _flash(request, exc)
+        else:
+            return redirect("eservices:calendar_manage")
+    paths = [u.path for u in units]
+    days = [
+        d
+        for d in selectors.calendar_days(year=None)
+        if d.unit_id is None or any(d.unit.path.startswith(p) for p in paths)
+    ]
+    return render(
+        request,
+        "eservices/calendar.html",
+        {"days": days, "units": units, "form": form, "national": scope_of(request.user).everything},
+    )

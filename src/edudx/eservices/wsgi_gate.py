@@ -2,32 +2,25 @@
 
     granian --interface wsgi edudx.eservices.wsgi_gate:application
 
-POSTs to the submission paths take a slot of the same per-process gate as the views
-(`eservices.gate`) before Django runs; without one they are answered 503 with Retry-After
-in microseconds — no middleware, no session, no database — so a crowd of retries costs
-the server almost nothing and the admitted submissions keep the CPU. Everything else
-goes straight to Django."""
+POSTs to the submission paths (the API's and the admission form page's) take a slot of
+the same per-process gate as the views (`eservices.gate`) before Django runs; without one
+they are answered 503 with Retry-After in microseconds — no middleware, no session, no
+database — so a crowd of retries costs the server almost nothing and the admitted
+submissions keep the CPU. Everything else goes straight to Django. The 503 is JSON for
+the API and a small HTML page for a browser, in Vietnamese unless the client asks for
+English (`gate.busy_language`)."""
 
-import json
 import re
 
 from edudx.wsgi import application as django_application
 
-from .gate import HELD, _gate
+from .gate import HELD, _gate, busy_body, busy_headers, busy_language, wants_html
 from .services import setting
 
 GATED = re.compile(
-    r"^/(api/v1/(admissions/rounds/\d+/applications|dossiers)|services/bench/insert/)$"
+    r"^/(api/v1/(admissions/rounds/\d+/applications|dossiers)"
+    r"|services/(admissions/\d+/apply/|bench/insert/))$"
 )
-BUSY_BODY = json.dumps(
-    {
-        "code": "server.busy",
-        "message": "Hệ thống đang nhận rất nhiều hồ sơ; vui lòng gửi lại sau giây lát.",
-        "field": None,
-        "row": None,
-    },
-    ensure_ascii=False,
-).encode()
 
 
 def application(environ, start_response):
@@ -35,15 +28,20 @@ def application(environ, start_response):
         return django_application(environ, start_response)
     gate = _gate()
     if not gate.acquire(timeout=setting("SUBMIT_WAIT_MS", 250) / 1000):
-        start_response(
-            "503 Service Unavailable",
-            [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(BUSY_BODY))),
-                ("Retry-After", str(setting("RETRY_AFTER", 1))),
-            ],
+        path = environ.get("PATH_INFO", "")
+        language = busy_language(
+            path=path,
+            cookie=environ.get("HTTP_COOKIE", ""),
+            accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""),
         )
-        return [BUSY_BODY]
+        retry_after = setting("RETRY_AFTER", 1)
+        content_type, body = busy_body(
+            language, wants_html(path=path, accept=environ.get("HTTP_ACCEPT", "")), retry_after
+        )
+        start_response(
+            "503 Service Unavailable", busy_headers(content_type, body, retry_after, language)
+        )
+        return [body]
     environ[HELD] = True
     try:
         # The body is produced, and the response closed (request_finished: the database

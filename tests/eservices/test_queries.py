@@ -1,0 +1,78 @@
+"""The officer queue's query count does not grow with the number of dossiers: every
+dossier shown (generic or transfer, any state, overdue or not) is read with its
+procedure, unit and both schools in the one list query."""
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from edudx.core.codes import new_code
+from edudx.eservices.models import Dossier
+from tests.pages.conftest import otp_login
+
+pytestmark = pytest.mark.django_db
+
+STATES = ["submitted", "received", "processing", "supplement", "approved", "returned"]
+
+
+def add_dossiers(world, n):
+    d = world.d
+    today = timezone.localdate()
+    kinds = itertools.cycle(["diploma_copy", "transfer_lower_secondary", "tuition_support"])
+    states = itertools.cycle(STATES)
+    for i in range(n):
+        code = next(kinds)
+        transfer = code.startswith("transfer")
+        Dossier.objects.create(
+            code=new_code("HS"),
+            procedure=world.procedure(code),
+            unit=d.commune_b if transfer else d.commune_a,
+            applicant_name=f"Người nộp {i}",
+            phone="0912345678",
+            status=next(states),
+            submitted_at=timezone.now(),
+            # Every third one is past due (i = 1, 4, 7…): overdue when received/processing.
+            due_date=today - dt.timedelta(days=1) if i % 3 == 1 else today + dt.timedelta(days=5),
+            student=d.student_a1 if transfer else None,
+            from_school=d.school_a if transfer else None,
+            to_school=d.school_b if transfer else None,
+        )
+
+
+def queue_queries(client, path="/services/officer/"):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/services/officer/", "/services/officer/?overdue=1", "/services/officer/?status=processing"],
+    ids=["all", "overdue", "processing"],
+)
+def test_officer_queue_query_count_is_flat(client, world, path, django_assert_num_queries):
+    officer = world.d.user("commune_officer", world.d.district)  # covers both communes
+    otp_login(client, officer)
+    add_dossiers(world, 3)
+    few, _ = queue_queries(client, path)
+    add_dossiers(world, 27)
+    assert Dossier.objects.count() == 30
+    with django_assert_num_queries(few):
+        page = client.get(path)
+    assert page.status_code == 200
+
+
+def test_officer_queue_shows_every_dossier_and_flags_the_overdue(client, world):
+    officer = world.d.user("commune_officer", world.d.district)
+    otp_login(client, officer)
+    add_dossiers(world, 30)
+    n, html = queue_queries(client)
+    assert html.count('<li class="card') == 30
+    # Past due: i = 1, 4, …, 28; of those, "received" (i % 6 == 1) are overdue: 1, 7, 13, 19, 25.
+    assert html.count('<li class="card is-overdue') == 5
+    assert queue_queries(client)[0] == n
