@@ -17,7 +17,6 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from edudx.accounts.tokens import actor_key
-from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError
 from edudx.core.idempotency import idempotent
 from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, json_body, paginate
@@ -162,10 +161,7 @@ class CashPaymentIn(Schema):
 )
 def create_payment(request, payload: CashPaymentIn):
     invoice = selectors.invoice_get(actor=request.user, invoice_id=payload.invoice_id)
-    if not selectors.may_write(request.user, invoice.school):
-        raise Forbidden(
-            "fees.forbidden", _("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu.")
-        )
+    selectors.require_write(request.user, invoice.school)
 
     def run() -> dict:
         payment = services.payment_record_cash(
@@ -296,13 +292,6 @@ def bank_webhook(request: HttpRequest):
 # --- fee items ------------------------------------------------------------------------------
 
 
-def _require_write(request, school) -> None:
-    if not selectors.may_write(request.user, school):
-        raise Forbidden(
-            "fees.forbidden", _("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu.")
-        )
-
-
 def _school_year(school_year_id: int, field: str = "school_year_id") -> SchoolYear:
     year = SchoolYear.objects.filter(pk=school_year_id).first()
     if year is None:
@@ -410,7 +399,7 @@ class FeeItemPatch(Schema):
 )
 def update_item(request, item_id: int, payload: FeeItemPatch):
     item = selectors.fee_item_get(actor=request.user, item_id=item_id)
-    _require_write(request, item.school)
+    selectors.require_write(request.user, item.school)
     given = payload.model_dump(exclude_unset=True)
     if given.get("kind", "") is None or given.get("name", "") is None:
         raise DomainError(
@@ -548,7 +537,7 @@ class RefundIn(Schema):
 )
 def create_refund(request, payload: RefundIn):
     invoice = selectors.invoice_get(actor=request.user, invoice_id=payload.invoice_id)
-    _require_write(request, invoice.school)
+    selectors.require_write(request.user, invoice.school)
 
     def create() -> dict:
         refund = services.refund_record(
@@ -601,7 +590,7 @@ def render_line(ln) -> dict:
 def assign_line(request, line_id: int, payload: AssignIn):
     line = selectors.line_get(actor=request.user, line_id=line_id)
     school = line.bank_account.school
-    _require_write(request, school)
+    selectors.require_write(request.user, school)
     invoices = selectors.invoice_list(actor=request.user, school_id=school.pk)
     if payload.invoice_id is not None:
         invoice = invoices.filter(pk=payload.invoice_id).first()
@@ -642,7 +631,7 @@ class IgnoreIn(Schema):
 )
 def ignore_line(request, line_id: int, payload: IgnoreIn):
     line = selectors.line_get(actor=request.user, line_id=line_id)
-    _require_write(request, line.bank_account.school)
+    selectors.require_write(request.user, line.bank_account.school)
 
     def create() -> dict:
         return render_line(services.line_ignore(actor=request.user, line=line, note=payload.note))
@@ -748,7 +737,7 @@ class BankAccountPatch(Schema):
 )
 def update_account(request, account_id: int, payload: BankAccountPatch):
     account = selectors.bank_account_get(actor=request.user, account_id=account_id)
-    _require_write(request, account.school)
+    selectors.require_write(request.user, account.school)
     given = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
     account = services.bank_account_update(actor=request.user, account=account, **given)
     return render_account(account)

@@ -140,14 +140,19 @@ def _unit_q(scope: Scope) -> Q:
     return q
 
 
-def school_for_write(*, actor, school_id: int) -> OrgUnit:
-    school = school_get(actor=actor, school_id=school_id)
+def require_write(actor, school: OrgUnit) -> None:
+    """Forbidden unless the actor records money for `school` (`may_write`)."""
     if not may_write(actor, school):
         raise Forbidden(
             "fees.forbidden",
             _("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."),
             field=None,
         )
+
+
+def school_for_write(*, actor, school_id: int) -> OrgUnit:
+    school = school_get(actor=actor, school_id=school_id)
+    require_write(actor, school)
     return school
 
 

@@ -605,6 +605,16 @@ def is_primary(cls: ClassGroup) -> bool:
     return bool(cls.grade_id and cls.grade.number in PRIMARY_GRADES)
 
 
+def checkpoint_check(checkpoint: str) -> None:
+    """A quality checkpoint is mid-term (gk) or end (ck) of a term (Circular 27, Art. 6(2))."""
+    if checkpoint not in QualityCheckpoint.values:
+        raise DomainError(
+            "records.qualities.checkpoint",
+            _("Thời điểm đánh giá phải là giữa kì (gk) hoặc cuối kì (ck)."),
+            field="checkpoint",
+        )
+
+
 def quality_sheet(
     *, actor, class_id: int, term_number: int, checkpoint: str = QualityCheckpoint.END
 ) -> dict:
@@ -612,12 +622,7 @@ def quality_sheet(
     end (Circular 27/2020, Art. 6(2), 7(2)): every pupil with the stored rating of each
     code. Read by the class's teachers and the roles above the school; written by its
     homeroom teacher."""
-    if checkpoint not in QualityCheckpoint.values:
-        raise DomainError(
-            "records.qualities.checkpoint",
-            _("Thời điểm đánh giá phải là giữa kì (gk) hoặc cuối kì (ck)."),
-            field="checkpoint",
-        )
+    checkpoint_check(checkpoint)
     cls = class_get(actor=actor, class_id=class_id)
     if not is_primary(cls):
         raise DomainError(

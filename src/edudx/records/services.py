@@ -961,12 +961,7 @@ def qualities_save(
     levels Art. 7(2)(a): Tốt / Đạt / Cần cố gắng); codes not mentioned keep their stored
     rating. All or nothing; audited with old and new values; the end-of-year checkpoint
     recomputes the results. Returns the number of pupils changed."""
-    if checkpoint not in QualityCheckpoint.values:
-        raise DomainError(
-            "records.qualities.checkpoint",
-            _("Thời điểm đánh giá phải là giữa kì (gk) hoặc cuối kì (ck)."),
-            field="checkpoint",
-        )
+    selectors.checkpoint_check(checkpoint)
     if not selectors.is_homeroom(actor, class_group):
         raise Forbidden(
             "records.qualities.forbidden",
