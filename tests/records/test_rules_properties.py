@@ -1,7 +1,7 @@
 """Property tests (hypothesis) of the assessment rules: averages stay within 0-10 and agree
 with an integer-tenths oracle; every outcome is monotonic in the marks and levels."""
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -82,6 +82,22 @@ def test_term_average_in_range_and_exact(regular, mid, fin):
     assert avg.as_tuple().exponent == -1
     expected = half_up_tenths(sum(regular) + 2 * mid + 3 * fin, len(regular) + 5)
     assert avg == mark(expected)
+
+
+PERIODS_FOR = {2: 35, 3: 70, 4: 105}
+
+
+@PROPERTY
+@given(regular=st.lists(ANY_TENTHS, min_size=2, max_size=4), mid=ANY_TENTHS, fin=ANY_TENTHS)
+def test_term_average_integer_path_equals_the_checked_decimal_path(regular, mid, fin):
+    """Valid marks are averaged in whole tenths; with `periods_per_year` the same average
+    goes through the checked Decimal path (`round_half_up` of the exact quotient)."""
+    marks = [mark(t) for t in regular]
+    fast = term_average(marks, mark(mid), mark(fin))
+    checked = term_average(marks, mark(mid), mark(fin), periods_per_year=PERIODS_FOR[len(regular)])
+    exact = (sum(marks, Decimal(0)) + 2 * mark(mid) + 3 * mark(fin)) / (len(marks) + 5)
+    assert fast == checked == exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    assert str(fast) == str(checked)
 
 
 @PROPERTY

@@ -31,6 +31,10 @@ TENTH = Decimal("0.1")
 
 # Every valid mark, 0.0 to 10.0 in tenths, by value (Decimal("8.50") finds Decimal("8.5")).
 _MARKS = {Decimal(i).scaleb(-1): Decimal(i).scaleb(-1) for i in range(101)}
+# The same marks as whole tenths (8.5 → 85) and back: the averages below are exact integer
+# arithmetic on tenths when every mark is one of these (a year-end run averages millions).
+_TENTHS_OF = {mark: i for i, mark in enumerate(_MARKS.values())}
+_OF_TENTHS = tuple(_MARKS.values())
 
 
 class MarkError(DomainError):
@@ -123,6 +127,34 @@ def regular_assessment_count(periods_per_year: int) -> int:
 COMMENT_REGULAR_PER_TERM = 2
 
 
+def _tenths(marks: Sequence[Decimal]) -> list[int] | None:
+    """The marks as whole tenths when every one is a valid `Decimal` mark, else None (the
+    caller then takes the checking path, which raises the right error)."""
+    out = []
+    for m in marks:
+        if type(m) is not Decimal:
+            return None
+        try:
+            t = _TENTHS_OF.get(m)
+        except TypeError:  # a signalling NaN cannot be hashed
+            return None
+        if t is None:
+            return None
+        out.append(t)
+    return out
+
+
+def _half_up(total_tenths: int, divisor: int) -> int:
+    """round_half_up(total_tenths / divisor) for non-negative integers, exactly:
+    ⌊total/divisor + ½⌋ = ⌊(2·total + divisor) / (2·divisor)⌋."""
+    return (2 * total_tenths + divisor) // (2 * divisor)
+
+
+def mark_from_tenths(tenths: int) -> Decimal:
+    """A mark or average given in whole tenths as its `Decimal` (85 → Decimal("8.5"))."""
+    return _OF_TENTHS[tenths]
+
+
 def _check_marks(marks: Iterable[Decimal]) -> list[Decimal]:
     checked = []
     for m in marks:
@@ -145,6 +177,10 @@ def term_average(
     against `regular_assessment_count` (ValueError when it differs)."""
     # Circular 22/2021/TT-BGDĐT, Art. 9(1)(b): "ĐTBmhk = (TĐĐGtx + 2 x ĐĐGgk + 3 x ĐĐGck)
     # / (Số ĐĐGtx + 5)".
+    tenths = _tenths((*regular, midterm, final)) if periods_per_year is None else None
+    if tenths is not None:
+        n = len(tenths) - 2
+        return _OF_TENTHS[term_average_tenths(tenths[:n], tenths[n], tenths[n + 1])]
     regular_marks = _check_marks(regular)
     midterm_mark, final_mark = _check_marks((midterm, final))
     if periods_per_year is not None:
@@ -161,8 +197,26 @@ def term_average(
 def year_average(first_term: Decimal, second_term: Decimal) -> Decimal:
     """ĐTBmcn = (ĐTBmhkI + 2·ĐTBmhkII) / 3 from the (already rounded) term averages."""
     # Circular 22/2021/TT-BGDĐT, Art. 9(1)(b): "ĐTBmcn = (ĐTBmhkI + 2 x ĐTBmhkII) / 3".
+    tenths = _tenths((first_term, second_term))
+    if tenths is not None:
+        return _OF_TENTHS[year_average_tenths(*tenths)]
     first, second = _check_marks((first_term, second_term))
     return round_half_up((first + 2 * second) / 3)
+
+
+def term_average_tenths(regular: Sequence[int], midterm: int, final: int) -> int:
+    """`term_average` of marks given in whole tenths (8.5 → 85), as a database stores
+    them, with the average in tenths: the same formula and exact half-up rounding, for
+    callers that average millions of stored marks (the year end). The marks are not
+    re-checked: they must be valid marks (0 to 100 tenths)."""
+    # Circular 22/2021/TT-BGDĐT, Art. 9(1)(b), as `term_average`.
+    return _half_up(sum(regular) + 2 * midterm + 3 * final, len(regular) + 5)
+
+
+def year_average_tenths(first_term: int, second_term: int) -> int:
+    """`year_average` of term averages in whole tenths, in tenths."""
+    # Circular 22/2021/TT-BGDĐT, Art. 9(1)(b), as `year_average`.
+    return _half_up(first_term + 2 * second_term, 3)
 
 
 # --- Levels ----------------------------------------------------------------------------
