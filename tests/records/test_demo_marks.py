@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from edudx.org.models import ClassGroup
 from edudx.people.models import Student, StudentStatus
@@ -17,6 +18,7 @@ from edudx.records.models import (
     Mark,
     QualityRating,
     StudentResult,
+    Subject,
     SubjectResult,
 )
 
@@ -123,3 +125,37 @@ def test_recompute_many_equals_class_by_class(tiny):
     assert results_snapshot() == many
     classes = list(ClassGroup.objects.select_related("grade"))
     assert services.results_recompute_many(classes) == 0  # nothing changed, nothing written
+
+
+def test_recompute_updates_and_deletes_rows_by_their_natural_key(tiny):
+    """After one mark changes only the rows that differ are rewritten; a row the rules no
+    longer give (a subject taken out of the grade's curriculum) goes; either way the tables
+    equal a computation from empty ones."""
+    cls = ClassGroup.objects.get(school_year__code="2025-2026", grade__number=6)
+    student = Student.objects.filter(current_class=cls).order_by("id").first()
+    before = results_snapshot()
+    mark = Mark.objects.get(student=student, subject__code="toan", kind="ck", term__number=2)
+    mark.value = 0 if mark.value >= 5 else 10
+    mark.save(update_fields=["value"])
+    written = services.results_recompute(class_group=cls)
+    after = results_snapshot()
+    # rows whose values changed (the keys are the same before and after)
+    differing = sum(len(set(a) - set(b)) for a, b in zip(after, before, strict=True))
+    assert written == differing >= 2  # Toán's term II and year averages at least
+    stale = SubjectResult.objects.create(
+        student=student,
+        school_year=cls.school_year,
+        period=YEAR,
+        subject=Subject.objects.get(code="tieng_viet"),
+        class_group=cls,
+        comment="htt",
+        complete=True,
+        computed_at=timezone.now(),
+    )
+    assert services.results_recompute(class_group=cls) == 1
+    assert not SubjectResult.objects.filter(pk=stale.pk).exists()
+    assert results_snapshot() == after
+    SubjectResult.objects.all().delete()
+    StudentResult.objects.all().delete()
+    services.results_recompute_many(list(ClassGroup.objects.select_related("grade")))
+    assert results_snapshot() == after

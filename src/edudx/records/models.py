@@ -390,10 +390,12 @@ class SubjectResult(models.Model):
     Derived data, so its relations are the ORM's only (`db_constraint=False`; the ORM
     still cascades and protects): the database's foreign-key checks of the millions of rows
     a province's year end writes cost more than computing them (docs/decisions.md). For
-    the same reason no index per relation: the unique constraint (student first) and the
-    (class, period) index serve every read; a subject or school year is deleted rarely
-    enough for its PROTECT check to scan."""
+    the same reason no index per relation, and no surrogate id: the primary key is the
+    natural key (student, school year, period, subject), the one index every read uses
+    (student first) and the only one a year end's millions of rows maintain (decision 18);
+    a subject, school year or class is deleted rarely enough for its check to scan."""
 
+    pk = models.CompositePrimaryKey("student_id", "school_year_id", "period", "subject_id")
     student = models.ForeignKey(
         Student,
         on_delete=models.CASCADE,
@@ -419,17 +421,6 @@ class SubjectResult(models.Model):
     comment = models.CharField(max_length=10, blank=True)
     complete = models.BooleanField(default=False)
     computed_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["student", "school_year", "period", "subject"],
-                name="uniq_subject_result",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["class_group", "period"], name="subject_result_class"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.subject_id} P{self.period} {self.average or self.comment}"

@@ -1420,32 +1420,52 @@ def _primary_rows(
 
 
 def _sync(model, existing_qs, key_fields, value_fields, rows: dict, owner, year_id) -> int:
-    """Make the summary rows in `existing_qs` equal `rows` ({key: values}), writing only
-    what differs: after one mark changes, a class's recompute writes a handful of rows.
+    """Make the summary rows in `existing_qs` (one school year's) equal `rows` ({key:
+    values}), writing only what differs: after one mark changes, a class's recompute writes
+    a handful of rows. Rows are addressed by their natural key (`key_fields` and the school
+    year: SubjectResult's primary key, StudentResult's unique constraint), never by id.
     `owner`: student id (the first key field) → class id. Plain parameterised statements
-    (PostgreSQL: one INSERT … SELECT FROM unnest(arrays)); no model instance per row."""
-    fields = ("id", "class_group_id", *key_fields, *value_fields)
+    (PostgreSQL: COPY, and arrays through unnest); no model instance per row."""
+    n_key = len(key_fields)
     existing = {}
-    for row in existing_qs.values_list(*fields):
-        existing[row[2 : 2 + len(key_fields)]] = row
+    for row in existing_qs.values_list(*key_fields, "class_group_id", *value_fields):
+        existing[row[:n_key]] = row[n_key:]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     table = connection.ops.quote_name(model._meta.db_table)
-    cols = [model._meta.get_field(f).column for f in (*key_fields, *value_fields)]
+    field = model._meta.get_field
+    keys = [field(f).column for f in key_fields]
+    values = [field(f).column for f in value_fields]
     inserts, updates = [], []
-    n_key = 2 + len(key_fields)
-    for key, values in rows.items():
+    for key, new in rows.items():
         old = existing.pop(key, None)
         class_id = owner[key[0]]
         if old is None:
-            inserts.append((*key, *values, class_id, year_id, now))
-        elif old[n_key:] != values or old[1] != class_id:
-            updates.append((*values, class_id, now, old[0]))
+            inserts.append((*key, *new, class_id, year_id, now))
+        elif old[1:] != new or old[0] != class_id:
+            updates.append((*new, class_id, now, *key))
+    where = " AND ".join(f"{table}.{k} = u.{k}" for k in keys)
+    pg = connection.vendor == "postgresql"
+
+    def unnest(fields, aliases) -> str:
+        # One statement for any number of rows: a typed array per column, zipped by unnest.
+        arrays = ", ".join(f"%s::{field(f).db_type(connection)}[]" for f in fields)
+        return f"unnest({arrays}) AS u({', '.join(aliases)})"
+
     with connection.cursor() as cur:
-        if existing:
-            ids = [r[0] for r in existing.values()]
-            model.objects.filter(pk__in=ids).delete()
-        names = ", ".join([*cols, "class_group_id", "school_year_id", "computed_at"])
-        if inserts and connection.vendor == "postgresql":
+        if existing and pg:
+            cur.execute(
+                f"DELETE FROM {table} USING {unnest(key_fields, keys)} "  # noqa: S608
+                f"WHERE {table}.school_year_id = %s AND {where}",
+                [*(list(column) for column in zip(*existing, strict=True)), year_id],
+            )
+        elif existing:
+            cur.executemany(
+                f"DELETE FROM {table} WHERE school_year_id = %s AND "  # noqa: S608
+                + " AND ".join(f"{k} = %s" for k in keys),
+                [(year_id, *key) for key in existing],
+            )
+        names = ", ".join([*keys, *values, "class_group_id", "school_year_id", "computed_at"])
+        if inserts and pg:
             # COPY: psycopg formats the rows in C and the server skips the planner; an
             # INSERT … SELECT FROM unnest(arrays) spent more client CPU dumping the arrays
             # (a regex per element) than the server spent inserting (docs/records.md).
@@ -1455,36 +1475,28 @@ def _sync(model, existing_qs, key_fields, value_fields, rows: dict, owner, year_
         elif inserts:
             # One prepared statement and sqlite3's C loop over the rows (Django rewrites the
             # placeholders once, not per row as it would for a many-row VALUES list).
-            marks = ", ".join(["%s"] * (len(cols) + 3))
+            marks = ", ".join(["%s"] * (len(keys) + len(values) + 3))
             cur.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
                 inserts,
             )
-        if updates and connection.vendor == "postgresql":
-            # One UPDATE … FROM unnest(arrays) instead of one statement per row.
-            value_cols = [model._meta.get_field(f) for f in value_fields]
-            sets = ", ".join(f"{f.column} = u.{f.column}" for f in value_cols)
-            arrays = ", ".join(
-                f"%s::{f.db_type(connection)}[]"
-                for f in [
-                    *value_cols,
-                    model._meta.get_field("class_group"),
-                    model._meta.get_field("computed_at"),
-                    model._meta.get_field("id"),
-                ]
-            )
-            aliases = ", ".join([*(f.column for f in value_cols), "cg", "ca", "uid"])
+        sets = ", ".join(f"{c} = u.{c}" for c in (*values, "class_group_id", "computed_at"))
+        if updates and pg:
+            fields = (*value_fields, "class_group", "computed_at", *key_fields)
+            aliases = (*values, "class_group_id", "computed_at", *keys)
             cur.execute(
-                f"UPDATE {table} SET {sets}, class_group_id = u.cg, computed_at = u.ca "  # noqa: S608
-                f"FROM unnest({arrays}) AS u({aliases}) WHERE {table}.id = u.uid",
-                [list(column) for column in zip(*updates, strict=True)],
+                f"UPDATE {table} SET {sets} FROM {unnest(fields, aliases)} "  # noqa: S608
+                f"WHERE {table}.school_year_id = %s AND {where}",
+                [*(list(column) for column in zip(*updates, strict=True)), year_id],
             )
         elif updates:
-            sets = ", ".join(f"{model._meta.get_field(f).column} = %s" for f in value_fields)
             cur.executemany(
-                f"UPDATE {table} SET {sets}, class_group_id = %s, computed_at = %s "  # noqa: S608
-                "WHERE id = %s",
-                updates,
+                f"UPDATE {table} SET "  # noqa: S608
+                + ", ".join(f"{c} = %s" for c in (*values, "class_group_id", "computed_at"))
+                + " WHERE "
+                + " AND ".join(f"{k} = %s" for k in keys)
+                + " AND school_year_id = %s",
+                [(*u, year_id) for u in updates],
             )
     return len(inserts) + len(updates) + len(existing)
 
