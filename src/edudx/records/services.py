@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
@@ -1111,6 +1112,23 @@ def _grade(cls: ClassGroup) -> int:
     return cls.grade.number
 
 
+class _Plan(NamedTuple):
+    """A subject's term layout with what the recompute asks of it for every student, worked
+    out once: the columns it needs and its regular-assessment (ĐĐGtx) columns in order."""
+
+    layout: object
+    needed: frozenset
+    regular: tuple
+
+    @classmethod
+    def of(cls, lay) -> "_Plan":
+        kinds = [c.kind for c in lay.columns]
+        return cls(lay, frozenset(kinds), tuple(k for k in kinds if k.startswith("tx")))
+
+
+_NO_MARKS: dict = {}  # read only: the cells of a subject without marks
+
+
 def _curricula(grades: set[int], term_numbers: tuple[int, ...]) -> dict[int, list]:
     """grade → [(subject id, code, comment only, kind, {term number: Layout})]."""
     out: dict[int, list] = defaultdict(list)
@@ -1120,8 +1138,10 @@ def _curricula(grades: set[int], term_numbers: tuple[int, ...]) -> dict[int, lis
         "grade", "subject_id", "subject__code", "subject__assessed_by", "periods_per_year", "kind"
     ):
         layouts = {
-            n: marks_layout.layout(
-                grade=grade, subject_code=code, assessed_by=assessed_by, periods=ppy, term=n
+            n: _Plan.of(
+                marks_layout.layout(
+                    grade=grade, subject_code=code, assessed_by=assessed_by, periods=ppy, term=n
+                )
             )
             for n in term_numbers
         }
@@ -1296,7 +1316,8 @@ def _secondary_rows(
             if kind != "compulsory" and not any((sid, subject_id, n) in marks for n in terms):
                 continue  # an optional subject the student does not take
             per_term = {
-                n: _subject_term(layouts[n], marks.get((sid, subject_id, n), {})) for n in terms
+                n: _subject_term(layouts[n], marks.get((sid, subject_id, n), _NO_MARKS))
+                for n in terms
             }
             year = None
             if len(terms) >= 2 and per_term.get(1) is not None and per_term.get(2) is not None:
@@ -1373,8 +1394,8 @@ def _primary_rows(
             if kind != "compulsory" and not any((sid, subject_id, n) in marks for n in terms):
                 continue  # an optional subject the pupil does not take
             for n in terms:
-                cells = marks.get((sid, subject_id, n), {})
-                done = all(c.kind in cells for c in layouts[n].columns)
+                cells = marks.get((sid, subject_id, n), _NO_MARKS)
+                done = cells.keys() >= layouts[n].needed
                 rating = cells.get(MarkKind.RATING, (None, ""))[1]
                 tenths = cells[MarkKind.CK][0] if MarkKind.CK in cells else None
                 score = None if tenths is None else rules.mark_from_tenths(tenths)
@@ -1501,20 +1522,20 @@ def _sync(model, existing_qs, key_fields, value_fields, rows: dict, owner, year_
     return len(inserts) + len(updates) + len(existing)
 
 
-def _subject_term(lay, cells: dict[str, tuple]):
+def _subject_term(plan: _Plan, cells: dict[str, tuple]):
     """A subject's term result from its marks (None while any column is empty): the
     average in tenths for a score subject, a `rules.Comment` for a comment-only one."""
-    if any(c.kind not in cells for c in lay.columns):
+    if not cells.keys() >= plan.needed:
         return None
+    lay = plan.layout
     if lay.scored:
-        regular = [cells[c.kind][0] for c in lay.columns if c.kind.startswith("tx")]
+        regular = [cells[k][0] for k in plan.regular]
         return rules.term_average_tenths(regular, cells[MarkKind.GK][0], cells[MarkKind.CK][0])
-    comment = {
-        c.kind: rules.Comment.PASS if cells[c.kind][1] == marks_layout.PASS else rules.Comment.FAIL
-        for c in lay.columns
-    }
-    regular = [v for k, v in comment.items() if k.startswith("tx")]
-    return rules.comment_term_result(regular, comment[MarkKind.GK], comment[MarkKind.CK])
+    passed, fail = rules.Comment.PASS, rules.Comment.FAIL
+    got = {k: passed if cells[k][1] == marks_layout.PASS else fail for k in plan.needed}
+    return rules.comment_term_result(
+        [got[k] for k in plan.regular], got[MarkKind.GK], got[MarkKind.CK]
+    )
 
 
 def _absences_between(student_ids, school_year_id, start, end) -> dict[int, int]:
