@@ -22,7 +22,7 @@ from edudx.content.api import _Hashed
 from edudx.content.services import Upload
 from edudx.core.errors import DomainError
 from edudx.core.idempotency import idempotent
-from edudx.org.api import ERRORS, IDEMPOTENT, create_response, json_body
+from edudx.org.api import ERRORS, IDEMPOTENT, create_response, json_body, unit_or_error
 from edudx.records import selectors as records_selectors
 
 from . import cartridge, selectors, services, training
@@ -472,17 +472,56 @@ class CourseOut(Schema):
 )
 def list_courses(request):
     return [
-        {
-            "id": c.pk,
-            "title": c.title,
-            "description": c.description,
-            "provider": c.provider.name,
-            "resource_ids": sorted(r.pk for r in c.resources.all()),
-            "questions": [{"text": q["text"], "options": q["options"]} for q in c.questions],
-            "pass_percent": c.pass_percent,
-        }
+        render_course(c)
         for c in training.courses_for(actor=request.user).prefetch_related("resources")
     ]
+
+
+def render_course(c) -> dict:
+    return {
+        "id": c.pk,
+        "title": c.title,
+        "description": c.description,
+        "provider": c.provider.name,
+        "resource_ids": sorted(r.pk for r in c.resources.all()),
+        "questions": [{"text": q["text"], "options": q["options"]} for q in c.questions],
+        "pass_percent": c.pass_percent,
+    }
+
+
+class QuestionIn(Schema):
+    text: str = Field(..., max_length=2000)
+    options: list[str] = Field(..., description="At least two.")
+    answer: int = Field(..., description="Index (from 0) of the right option.")
+
+
+class CourseIn(Schema):
+    provider_id: int = Field(..., description="A unit the caller manages (officer, principal).")
+    title: str = Field(..., max_length=200)
+    description: str = ""
+    questions: list[QuestionIn]
+    resource_ids: list[int] = Field(default_factory=list, description="Published resources.")
+    pass_percent: int = Field(70, ge=1, le=100)
+    digital_competence: bool = True
+
+
+@router.post(
+    "/training/courses",
+    response={201: CourseOut, **ERRORS},
+    summary="An officer or principal creates a course for a unit they manage",
+    openapi_extra=IDEMPOTENT,
+)
+def create_course(request, payload: CourseIn):
+    provider = unit_or_error(payload.provider_id, "provider_id")
+    data = payload.model_dump(exclude={"provider_id"})
+    return create_response(
+        request,
+        CourseOut,
+        lambda: render_course(
+            training.course_create(actor=request.user, provider=provider, **data)
+        ),
+        {"resources": "resource_ids"},
+    )
 
 
 class EnrolmentOut(Schema):
