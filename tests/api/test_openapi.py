@@ -135,6 +135,7 @@ def test_schema_documents_every_resource():
         "/api/v1/resources/{resource_id}/publish",
         "/api/v1/resources/{resource_id}/ratings",
         "/api/v1/resources/{resource_id}/review",
+        "/api/v1/resources/{resource_id}/resubmit",
         "/api/v1/results/classes/{class_id}",
         "/api/v1/results/classes/{class_id}/conduct/{term}",
         "/api/v1/results/classes/{class_id}/qualities/{term}",
