@@ -123,6 +123,7 @@ def test_schema_documents_every_resource():
         "/api/v1/online-classes",
         "/api/v1/online-classes/{class_id}/assignments",
         "/api/v1/online-classes/{class_id}/cartridge",
+        "/api/v1/online-classes/{class_id}/course-cartridge",
         "/api/v1/online-classes/{class_id}/lessons",
         "/api/v1/online-classes/{class_id}/live-sessions",
         "/api/v1/persons/merge",

@@ -128,7 +128,7 @@ def render_lesson(lesson) -> dict:
 )
 def list_lessons(request, class_id: int):
     oc = selectors.online_class_get(actor=request.user, class_id=class_id)
-    return [render_lesson(x) for x in oc.lessons.prefetch_related("resources")]
+    return [render_lesson(x) for x in selectors.lessons(request.user, oc)]
 
 
 @router.post(
@@ -393,6 +393,12 @@ def send_to_gradebook(request, assignment_id: int, payload: GradebookIn):
 # --- IMS Common Cartridge 1.3 --------------------------------------------------------------
 
 
+def _zip_response(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}.imscc"'
+    return response
+
+
 @router.get(
     "/lessons/{lesson_id}/cartridge",
     response={200: None, **ERRORS},
@@ -400,9 +406,35 @@ def send_to_gradebook(request, assignment_id: int, payload: GradebookIn):
 )
 def export_cartridge(request, lesson_id: int):
     lesson = selectors.lesson_get(actor=request.user, lesson_id=lesson_id)
-    response = HttpResponse(cartridge.export_lesson(lesson), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="lesson-{lesson.pk}.imscc"'
-    return response
+    teacher = selectors.is_teacher(request.user, lesson.online_class)
+    return _zip_response(
+        cartridge.export_lesson(lesson, published_only=not teacher), f"lesson-{lesson.pk}"
+    )
+
+
+@router.get(
+    "/online-classes/{class_id}/cartridge",
+    response={200: None, **ERRORS},
+    summary="Export a whole online class (every lesson, in order) as IMS Common Cartridge 1.3",
+    description="One organisation item per lesson, each with its page, files (web content) "
+    "and web links. Material still under review is exported for the class's teachers only.",
+)
+def export_class_cartridge(request, class_id: int):
+    oc = selectors.online_class_get(actor=request.user, class_id=class_id)
+    return _zip_response(
+        cartridge.export_class(oc, selectors.lessons(request.user, oc)), f"class-{oc.pk}"
+    )
+
+
+def _import(request, class_id: int, file, render):
+    """Import a package once per Idempotency-Key (the key covers the package's SHA-256)."""
+    oc = selectors.online_class_get(actor=request.user, class_id=class_id)
+    services.require_teacher(request.user, oc)
+    data = cartridge.read_upload(file)
+    body = json.dumps({"cartridge": hashlib.sha256(data).hexdigest()}).encode()
+    return idempotent(
+        _Hashed(request, body), actor_key=actor_key(request), run=lambda: render(oc, data)
+    )
 
 
 @router.post(
@@ -412,18 +444,38 @@ def export_cartridge(request, lesson_id: int):
     openapi_extra=IDEMPOTENT,
 )
 def import_cartridge(request, class_id: int, file: File[UploadedFile]):
-    oc = selectors.online_class_get(actor=request.user, class_id=class_id)
-    services.require_teacher(request.user, oc)
-    data = file.read(cartridge.MAX_ENTRY + 1)
-    if len(data) > cartridge.MAX_ENTRY:
-        raise DomainError("learning.cartridge", _("Gói quá lớn."), field="file")
-    body = json.dumps({"cartridge": hashlib.sha256(data).hexdigest()}).encode()
-
-    def run() -> dict:
+    def run(oc, data) -> dict:
         lesson, _created = cartridge.import_lesson(actor=request.user, online_class=oc, data=data)
         return json_body(LessonOut, render_lesson(lesson))
 
-    return idempotent(_Hashed(request, body), actor_key=actor_key(request), run=run)
+    return _import(request, class_id, file, run)
+
+
+class CourseImportOut(Schema):
+    lessons: list[LessonOut]
+    resources_submitted: int = Field(..., description="New repository resources, in review.")
+
+
+@router.post(
+    "/online-classes/{class_id}/course-cartridge",
+    response={201: CourseImportOut, **ERRORS},
+    summary="Import an IMS Common Cartridge course: every lesson, in order (files and links "
+    "go to review); a lesson package is accepted too",
+    description="All or nothing: a bad package or part creates no lesson and no resource.",
+    openapi_extra=IDEMPOTENT,
+)
+def import_course_cartridge(request, class_id: int, file: File[UploadedFile]):
+    def run(oc, data) -> dict:
+        done = cartridge.import_cartridge(actor=request.user, online_class=oc, data=data)
+        return json_body(
+            CourseImportOut,
+            {
+                "lessons": [render_lesson(lesson) for lesson, _c in done],
+                "resources_submitted": sum(len(c) for _l, c in done),
+            },
+        )
+
+    return _import(request, class_id, file, run)
 
 
 # --- professional development (T20/T21) ------------------------------------------------------

@@ -21,7 +21,7 @@ from edudx.content.services import Upload
 from edudx.core.errors import DomainError, DomainErrors, field_messages
 from edudx.records import selectors as records_selectors
 
-from . import selectors, services, training
+from . import cartridge, selectors, services, training
 from .models import Attachment, CompetenceLevel, CourseEnrolment, TrainingProfile
 
 
@@ -123,6 +123,20 @@ def class_view(request, class_id: int):
                     attendee_ids=[i for i in map(_int, p.getlist("attendees")) if i],
                 )
                 messages.success(request, _("Đã ghi buổi học trực tuyến."))
+            elif action == "cartridge":
+                f = request.FILES.get("file")
+                if f is None:
+                    raise DomainError(
+                        "learning.cartridge", _("Hãy chọn tệp gói .imscc."), field="file"
+                    )
+                done = cartridge.import_cartridge(
+                    actor=request.user, online_class=oc, data=cartridge.read_upload(f)
+                )
+                messages.success(
+                    request,
+                    _("Đã nhập %(n)s bài học và %(r)s học liệu (học liệu chờ duyệt).")
+                    % {"n": len(done), "r": sum(len(created) for _l, created in done)},
+                )
         except DomainError as exc:
             _errors(request, exc)
         return redirect("learning:class", class_id=oc.pk)
@@ -143,7 +157,7 @@ def class_view(request, class_id: int):
         {
             "oc": oc,
             "teacher": teacher,
-            "lessons": list(oc.lessons.prefetch_related("resources")),
+            "lessons": list(selectors.lessons(request.user, oc)),
             "assignments": assignments,
             "sessions": list(oc.live_sessions.prefetch_related("attendees")),
             "roster": list(selectors.roster(oc)) if teacher else [],
@@ -220,6 +234,21 @@ def assignment_view(request, assignment_id: int):
 def _serve(f, name: str, mime: str) -> FileResponse:
     response = FileResponse(f.open("rb"), as_attachment=True, filename=name, content_type=mime)
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def class_cartridge_view(request, class_id: int):
+    """The whole online class as an IMS Common Cartridge 1.3 package."""
+    try:
+        oc = selectors.online_class_get(actor=request.user, class_id=class_id)
+    except DomainError:
+        raise Http404 from None
+    response = HttpResponse(
+        cartridge.export_class(oc, selectors.lessons(request.user, oc)),
+        content_type="application/zip",
+    )
+    response["Content-Disposition"] = f'attachment; filename="class-{oc.pk}.imscc"'
     return response
 
 
