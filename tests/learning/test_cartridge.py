@@ -296,8 +296,10 @@ HAND_LINK = (
 def hand_made(**changes) -> dict[str, bytes]:
     entries = {
         "imsmanifest.xml": HAND_MANIFEST.encode(),
-        "module1/gioi-thieu.html": "<html><head><title>Giới thiệu</title></head><body>"
-        "<p>Số nguyên gồm số nguyên dương, số 0 và số nguyên âm.</p></body></html>".encode(),
+        "module1/gioi-thieu.html": (
+            "<html><head><title>Giới thiệu</title></head><body><p>Số nguyên gồm số nguyên "
+            "dương, số 0 và số nguyên &quot;âm&quot;.</p></body></html>"
+        ).encode(),
         "web_resources/phieu.pdf": PDF,
         "links/video.xml": HAND_LINK,
         "topics/thao-luan.xml": b"<topic/>",
@@ -316,7 +318,7 @@ def test_hand_written_cartridge_with_two_lessons(teacher, online_class):
     assert got == [
         (
             "Chủ đề 1. Tập hợp số nguyên",
-            "Số nguyên gồm số nguyên dương, số 0 và số nguyên âm.",
+            'Số nguyên gồm số nguyên dương, số 0 và số nguyên "âm".',
             [("Phiếu học tập số nguyên", "document", "cc-by", "")],
         ),
         (

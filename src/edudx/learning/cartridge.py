@@ -18,6 +18,7 @@ written in one transaction. Each file or link becomes a new repository resource 
 class's subject and grade (status `submitted`: it goes through moderation like any
 upload), attached to its lesson."""
 
+import html
 import io
 import zipfile
 from dataclasses import dataclass, field
@@ -216,7 +217,7 @@ def _page_text(page: str) -> str:
         low = page.lower()
         b, e = low.find("<body"), low.rfind("</body>")
         body = page[page.find(">", b) + 1 : e if e > b else None] if b >= 0 else page
-    text = strip_tags(body).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = html.unescape(strip_tags(body))
     return text.strip() if start < 0 else text
 
 
