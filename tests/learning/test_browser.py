@@ -29,6 +29,14 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "vi-VN"}
 PDF = b"%PDF-1.4\n% bai giang\n%%EOF\n"
 
 
+def _phone(browser, base, seen, username, device):
+    """A signed-in page on a 360 px phone whose console errors land in seen["errors"]."""
+    page = browser.new_context(**PHONE).new_page()
+    page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+    login(page, base, username, device)
+    return page
+
+
 def drive(base, officer, o_device, teacher, t_device, resource_id, class_id) -> dict:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
 
@@ -36,9 +44,7 @@ def drive(base, officer, o_device, teacher, t_device, resource_id, class_id) -> 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
-        page = browser.new_context(**PHONE).new_page()
-        page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-        login(page, base, officer, o_device)
+        page = _phone(browser, base, seen, officer, o_device)
         page.goto(f"{base}/learning/training/")
         page.click("text=Tạo khoá học")
         page.wait_for_url(re.compile(r"/learning/training/courses/new/$"))
@@ -55,9 +61,7 @@ def drive(base, officer, o_device, teacher, t_device, resource_id, class_id) -> 
         page.wait_for_url(re.compile(r"/learning/training/$"))
         seen["course_created"] = page.locator(".messages").inner_text()
 
-        t = browser.new_context(**PHONE).new_page()
-        t.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-        login(t, base, teacher, t_device)
+        t = _phone(browser, base, seen, teacher, t_device)
         t.goto(f"{base}/content/mine/")
         t.click("text=Sửa và gửi duyệt lại")
         t.wait_for_url(re.compile(rf"/content/r/{resource_id}/edit/$"))
