@@ -175,3 +175,34 @@ def test_resource_list_query_count_does_not_grow(district, teacher, principal, t
     many = count()
     assert (few[1], many[1]) == (2, 7)
     assert many[0] == few[0]
+
+
+def test_resubmit_returned_resource(district, teacher, teacher_b, principal, toan):
+    t = token_client(teacher)
+    rid = upload(t, toan, title="So nguyen am").json()["id"]
+    p = token_client(principal)
+    returned = p.post(
+        f"{API}/resources/{rid}/review",
+        {"approve": False, "comment": "Sửa tiêu đề."},
+        content_type="application/json",
+    )
+    assert returned.json()["status"] == "returned"
+    url = f"{API}/resources/{rid}/resubmit"
+    bad = t.post(url, {"metadata": meta(toan, title="", topic_ids=[999999])})
+    assert bad.status_code == 400
+    assert sorted((e["field"], e["code"]) for e in bad.json()["errors"]) == [
+        ("title", "content.title"),
+        ("topic_ids", "content.topic"),
+    ]
+    new_pdf = PDF_BYTES + b"% v2\n"
+    ok = t.post(url, {"metadata": meta(toan), "file": SimpleUploadedFile("b.pdf", new_pdf)})
+    assert ok.status_code == 200, ok.content
+    assert (ok.json()["title"], ok.json()["status"], ok.json()["size"]) == (
+        "Số nguyên âm",
+        "submitted",
+        len(new_pdf),
+    )
+    assert p.post(url, {"metadata": meta(toan)}).status_code == 403  # the reviewer
+    assert token_client(teacher_b).post(url, {"metadata": meta(toan)}).status_code == 404
+    p.post(f"{API}/resources/{rid}/review", {"approve": True}, content_type="application/json")
+    assert t.post(url, {"metadata": meta(toan)}).json()["code"] == "content.status"

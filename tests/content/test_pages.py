@@ -154,3 +154,62 @@ def test_curriculum_page(client, teacher, toan):
     ).content.decode()
     assert "Các số trong phạm vi 10" in html
     assert "Đếm, đọc, viết được các số trong phạm vi 10." in html
+
+
+def test_returned_resource_is_corrected_and_resubmitted(
+    client, make_resource, teacher, teacher_b, principal, toan
+):
+    from edudx.content import services
+
+    r = make_resource(title="Phan so", topics=[topic(toan, "6.phanso")])
+    services.resource_review(
+        actor=principal, resource=r, approve=False, comment="Tiêu đề thiếu dấu; thêm mô tả."
+    )
+    otp_login(client, teacher)
+    edit = reverse("content:edit", args=[r.pk])
+    assert f'href="{edit}"' in client.get(reverse("content:mine")).content.decode()
+    assert f'href="{edit}"' in client.get(reverse("content:detail", args=[r.pk])).content.decode()
+    page = client.get(edit).content.decode()
+    assert "Tiêu đề thiếu dấu; thêm mô tả." in page  # the reviewer's comment
+    assert 'name="title" value="Phan so"' in page  # the form holds the resource's values
+    assert f'name="topics" value="{topic(toan, "6.phanso").pk}" checked' in page
+    form = {
+        "action": "save",
+        "grade": 6,
+        "subject": toan.pk,
+        "topics": [topic(toan, "6.phanso").pk],
+        "type": "document",
+        "language": "vi",
+        "licence": "cc-by",
+        "author": "Lê Thị Hoa",
+        "description": "Bài giảng về phân số cho lớp 6.",
+    }
+    bad = client.post(edit, form | {"title": "  ", "external_url": "https://x.vn"})
+    text = bad.content.decode()
+    assert bad.status_code == 200
+    assert "Tiêu đề: Thiếu tiêu đề." in text
+    assert "Địa chỉ kho học liệu ngoài: Chỉ học liệu loại liên kết mới có địa chỉ ngoài." in text
+    r.refresh_from_db()
+    assert (r.title, r.status) == ("Phan so", "returned")  # nothing written
+    done = client.post(edit, form | {"title": "Phân số"})
+    assert done.status_code == 302 and done["Location"] == reverse("content:detail", args=[r.pk])
+    r.refresh_from_db()
+    assert (r.title, r.description, r.status, r.licence) == (
+        "Phân số",
+        "Bài giảng về phân số cho lớp 6.",
+        "submitted",
+        "cc-by",
+    )
+    assert r.file_name == "bai.pdf"  # the file is kept when none is chosen
+    assert [s.action for s in r.reviews.order_by("id")] == ["submit", "return", "submit"]
+    # The reviewer sees it (403: not theirs to edit); another teacher does not (404).
+    otp_login(client, principal)
+    assert client.get(edit).status_code == 403
+    otp_login(client, teacher_b)
+    assert client.get(edit).status_code == 404
+    # Once reviewed, the owner can no longer edit: back to the detail page with the reason.
+    services.resource_review(actor=principal, resource=r, approve=True)
+    otp_login(client, teacher)
+    late = client.get(edit, follow=True)
+    assert late.redirect_chain == [(reverse("content:detail", args=[r.pk]), 302)]
+    assert "Học liệu đã thẩm định hoặc đã xuất bản, không sửa được." in late.content.decode()

@@ -122,3 +122,149 @@ def test_training_page(client, district, course):
     e = course.enrolments.get()
     pdf = client.get(reverse("learning:certificate", args=[e.pk]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def _course_form(**extra) -> dict:
+    return {
+        "action": "save",
+        "count": "5",
+        "title": "Chuyển đổi số trong dạy học",
+        "pass_percent": "80",
+        "digital_competence": "1",
+        "q1-text": "Phần mềm nào dùng để soạn bài giảng điện tử?",
+        "q1-options": "Excel\r\nPowerPoint\r\n",
+        "q1-answer": "2",
+        "q3-text": "Mật khẩu mạnh có ít nhất bao nhiêu ký tự?",
+        "q3-options": "4\n8\n12",
+        "q3-answer": "3",
+    } | extra
+
+
+def test_course_create_page(client, district):
+    from django.urls import reverse
+
+    from edudx.learning.models import Course
+    from tests.pages.conftest import otp_login
+
+    officer = district.user(Role.COMMUNE_OFFICER, district.district)
+    otp_login(client, officer)
+    training_url, url = reverse("learning:training"), reverse("learning:course_create")
+    assert f'href="{url}"' in client.get(training_url).content.decode()
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f'<option value="{district.district.pk}" selected>' in page.content.decode()
+    # Errors name the field; the blank second block is dropped, so "Câu hỏi 2" is the
+    # question shown second when the form comes back.
+    bad = client.post(
+        url,
+        _course_form(
+            provider=district.district.pk, title=" ", pass_percent="0", **{"q3-options": "4"}
+        ),
+    )
+    text = bad.content.decode()
+    assert bad.status_code == 200 and Course.objects.count() == 0
+    assert "Tên khoá học: Thiếu tiêu đề." in text
+    bad = client.post(url, _course_form(provider=district.district.pk, **{"q3-options": "4"}))
+    text = bad.content.decode()
+    assert "Câu hỏi kiểm tra: Câu hỏi 2 cần nội dung, ít nhất hai phương án và đáp án đúng." in text
+    assert 'name="q2-text" value="Mật khẩu mạnh có ít nhất bao nhiêu ký tự?"' in text
+    bad = client.post(url, _course_form(provider=district.district.pk, pass_percent="abc"))
+    assert "Ngưỡng đạt (%): Ngưỡng đạt từ 1 đến 100%." in bad.content.decode()
+    bad = client.post(url, _course_form(provider=district.school_a.pk))  # not their unit
+    assert "Đơn vị tổ chức: Hãy chọn đơn vị tổ chức." in bad.content.decode()
+    assert Course.objects.count() == 0
+    more = client.post(url, _course_form(action="more", provider=district.district.pk))
+    assert 'name="q6-text"' in more.content.decode()
+
+    done = client.post(url, _course_form(provider=district.district.pk))
+    assert (done.status_code, done["Location"]) == (302, training_url)
+    c = Course.objects.get()
+    assert (c.title, c.provider, c.pass_percent, c.digital_competence, c.created_by) == (
+        "Chuyển đổi số trong dạy học",
+        district.district,
+        80,
+        True,
+        officer,
+    )
+    assert c.questions == [
+        {
+            "text": "Phần mềm nào dùng để soạn bài giảng điện tử?",
+            "options": ["Excel", "PowerPoint"],
+            "answer": 1,
+        },
+        {
+            "text": "Mật khẩu mạnh có ít nhất bao nhiêu ký tự?",
+            "options": ["4", "8", "12"],
+            "answer": 2,
+        },
+    ]
+    listing = client.get(training_url).content.decode()
+    assert "Chuyển đổi số trong dạy học" in listing and "0 ghi danh, 0 hoàn thành" in listing
+    # A teacher sees the course, not the form.
+    teacher = district.teacher_user()
+    otp_login(client, teacher)
+    assert "Chuyển đổi số trong dạy học" in client.get(training_url).content.decode()
+    assert client.get(url).status_code == 403
+
+
+def test_course_create_page_in_english(client, district):
+    from django.urls import reverse
+
+    from tests.pages.conftest import otp_login
+
+    officer = district.user(Role.PROVINCE_OFFICER, district.province)
+    officer.language = "en"
+    officer.save(update_fields=["language"])
+    otp_login(client, officer)
+    client.cookies["django_language"] = "en"
+    bad = client.post(
+        reverse("learning:course_create"),
+        _course_form(provider=district.province.pk, title=""),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "Course title: The title is missing." in bad.content.decode()
+
+
+def test_course_create_api(district):
+    from tests.api.conftest import API, token_client
+
+    officer = token_client(district.user(Role.COMMUNE_OFFICER, district.district))
+    body = {
+        "provider_id": district.district.pk,
+        "title": "An toàn thông tin",
+        "questions": QUESTIONS,
+        "pass_percent": 50,
+    }
+    r = officer.post(f"{API}/training/courses", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert (r.json()["title"], r.json()["provider"], r.json()["pass_percent"]) == (
+        "An toàn thông tin",
+        district.district.name,
+        50,
+    )
+    assert "answer" not in r.json()["questions"][0]
+    teacher = token_client(district.teacher_user())
+    assert (
+        teacher.post(f"{API}/training/courses", body, content_type="application/json").json()[
+            "code"
+        ]
+        == "learning.training.forbidden"
+    )
+    bad = officer.post(
+        f"{API}/training/courses",
+        body | {"questions": [QUESTIONS[0], {"text": "?", "options": ["a"], "answer": 0}]},
+        content_type="application/json",
+    ).json()
+    assert (bad["field"], bad["row"]) == ("questions", 2)
+    unknown = officer.post(
+        f"{API}/training/courses",
+        body | {"provider_id": 999999},
+        content_type="application/json",
+    ).json()
+    assert unknown["field"] == "provider_id"
+    missing = officer.post(
+        f"{API}/training/courses",
+        body | {"resource_ids": [999999]},
+        content_type="application/json",
+    ).json()
+    assert (missing["code"], missing["field"]) == ("learning.resource", "resource_ids")

@@ -242,13 +242,9 @@ def _metadata(raw: str) -> ResourceIn:
         ) from None
 
 
-@router.post(
-    "/resources",
-    response={201: ResourceOut, **ERRORS},
-    summary="Upload a resource (multipart: metadata JSON + file); it waits for review",
-    openapi_extra=IDEMPOTENT,
-)
-def upload_resource(request, metadata: Form[str], file: UploadedFile | None = OPTIONAL_FILE):
+def _write_multipart(request, metadata: str, file, write, status: int = 201):
+    """Run `write(data, upload)` once per Idempotency-Key (the key covers the metadata and
+    the file's SHA-256) and answer with the resource as the caller sees it."""
     data = _metadata(metadata)
     digest = hashlib.sha256()
     if file is not None:
@@ -264,10 +260,9 @@ def upload_resource(request, metadata: Form[str], file: UploadedFile | None = OP
         with api_fields(
             {"topics": "topic_ids", "outcomes": "outcome_ids", "subject": "subject_id"}
         ):
-            r = services.resource_create(
-                actor=request.user,
-                data=services.ResourceData(**data.model_dump()),
-                upload=services.Upload(file=file, size=file.size, name=file.name)
+            r = write(
+                services.ResourceData(**data.model_dump()),
+                services.Upload(file=file, size=file.size, name=file.name)
                 if file is not None
                 else None,
             )
@@ -276,7 +271,46 @@ def upload_resource(request, metadata: Form[str], file: UploadedFile | None = OP
                 render_resource(selectors.resource_get(actor=request.user, resource_id=r.pk)),
             )
 
-    return idempotent(_Hashed(request, body), actor_key=actor_key(request), run=run)
+    return idempotent(_Hashed(request, body), actor_key=actor_key(request), run=run, status=status)
+
+
+@router.post(
+    "/resources",
+    response={201: ResourceOut, **ERRORS},
+    summary="Upload a resource (multipart: metadata JSON + file); it waits for review",
+    openapi_extra=IDEMPOTENT,
+)
+def upload_resource(request, metadata: Form[str], file: UploadedFile | None = OPTIONAL_FILE):
+    return _write_multipart(
+        request,
+        metadata,
+        file,
+        lambda data, upload: services.resource_create(actor=request.user, data=data, upload=upload),
+    )
+
+
+@router.post(
+    "/resources/{resource_id}/resubmit",
+    response={200: ResourceOut, **ERRORS},
+    summary="The uploader corrects a returned (or still submitted) resource and sends it "
+    "back to review (multipart: the full metadata JSON, and a file to replace the old one)",
+    description="Only the uploader (403 for anyone else who can see it); a reviewed or "
+    "published resource cannot be edited (409).",
+    openapi_extra=IDEMPOTENT,
+)
+def resubmit_resource(
+    request, resource_id: int, metadata: Form[str], file: UploadedFile | None = OPTIONAL_FILE
+):
+    r = selectors.resource_get(actor=request.user, resource_id=resource_id)
+    return _write_multipart(
+        request,
+        metadata,
+        file,
+        lambda data, upload: services.resource_update(
+            actor=request.user, resource=r, data=data, upload=upload
+        ),
+        status=200,
+    )
 
 
 @router.get(

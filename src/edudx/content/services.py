@@ -296,10 +296,8 @@ def resource_create(*, actor, data: ResourceData, upload: Upload | None = None) 
     return r
 
 
-def resource_update(
-    *, actor, resource: Resource, data: ResourceData, upload: Upload | None = None
-) -> Resource:
-    """The owner corrects a submitted or returned resource; it goes back to review."""
+def require_editable(actor, resource: Resource) -> None:
+    """Only the uploader edits, and only before review (submitted) or once returned."""
     if resource.uploaded_by_id != getattr(actor, "pk", None):
         raise Forbidden("content.not_owner", _("Chỉ người đăng mới được sửa học liệu."))
     if resource.status not in (ResourceStatus.SUBMITTED, ResourceStatus.RETURNED):
@@ -308,6 +306,13 @@ def resource_update(
             _("Học liệu đã thẩm định hoặc đã xuất bản, không sửa được."),
             field="status",
         )
+
+
+def resource_update(
+    *, actor, resource: Resource, data: ResourceData, upload: Upload | None = None
+) -> Resource:
+    """The owner corrects a submitted or returned resource; it goes back to review."""
+    require_editable(actor, resource)
     data, topics, outcomes = _clean(data)
     _needs_file(data, upload, bool(resource.file))
     if upload is None and resource.file and data.type != resource.type:

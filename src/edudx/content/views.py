@@ -9,23 +9,36 @@ scripts cannot read our cookies, call our API with the session, or reach the par
 The path carries a short-lived signed token instead of the session, so nothing in it
 depends on who is signed in."""
 
+from itertools import chain
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
-from edudx.core.errors import DomainError, DomainErrors
+from edudx.core.api_errors import Forbidden
+from edudx.core.errors import Conflict, DomainError, DomainErrors, field_messages
 from edudx.records.models import CurriculumSubject, Subject
 
 from . import coverage as coverage_mod
 from . import files, selectors, services
-from .models import Language, Licence, PublishScope, Resource, ResourceStatus, ResourceType
+from .models import (
+    Language,
+    Licence,
+    PublishScope,
+    Resource,
+    ResourceStatus,
+    ResourceType,
+    ReviewAction,
+)
 
 SIM_SALT = "content.sim"
 SIM_MAX_AGE = 3600
@@ -110,25 +123,41 @@ def _form_data(post) -> services.ResourceData:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def upload_view(request):
-    data = request.POST if request.method == "POST" else request.GET
+# The resource form's fields, named in its error messages.
+RESOURCE_FIELDS = {
+    "title": _lazy("Tiêu đề"),
+    "author": _lazy("Tác giả"),
+    "type": _lazy("Loại học liệu"),
+    "language": _lazy("Ngôn ngữ"),
+    "licence": _lazy("Giấy phép"),
+    "subject": _lazy("Môn học"),
+    "grade": _lazy("Khối"),
+    "topics": _lazy("Chủ đề"),
+    "outcomes": _lazy("Yêu cầu cần đạt"),
+    "external_url": _lazy("Địa chỉ kho học liệu ngoài"),
+    "file": _lazy("Tệp"),
+}
+
+
+def _save(request, save) -> tuple[Resource | None, dict[str, list[str]]]:
+    """Run `save(data, upload)` on the posted form; on bad input, the errors by field (each
+    flashed too, led by the field's label)."""
+    f = request.FILES.get("file")
+    try:
+        r = save(_form_data(request.POST), services.Upload(f, f.size, f.name) if f else None)
+    except DomainError as exc:
+        errors = field_messages(exc, RESOURCE_FIELDS)
+        for text in chain.from_iterable(errors.values()):
+            messages.error(request, text)
+        return None, errors
+    return r, {}
+
+
+def _form_page(request, template: str, data, **extra):
+    """The upload/edit form: the subjects of the chosen grade and the topics (with their
+    outcomes) of the chosen subject, to tick."""
     grade = _int(data.get("grade")) or 6
     subject_id = _int(data.get("subject"))
-    if request.method == "POST" and data.get("action") == "save":
-        f = request.FILES.get("file")
-        try:
-            r = services.resource_create(
-                actor=request.user,
-                data=_form_data(request.POST),
-                upload=services.Upload(f, f.size, f.name) if f else None,
-            )
-        except DomainError as exc:
-            _errors(request, exc)
-        else:
-            messages.success(request, _("Đã gửi học liệu “%(t)s” chờ duyệt.") % {"t": r.title})
-            return redirect("content:detail", resource_id=r.pk)
     subjects = [
         c.subject for c in CurriculumSubject.objects.filter(grade=grade).select_related("subject")
     ]
@@ -139,7 +168,7 @@ def upload_view(request):
     )
     return render(
         request,
-        "content/upload.html",
+        template,
         {
             "form": data,
             "grade": grade,
@@ -147,10 +176,75 @@ def upload_view(request):
             "subjects": subjects,
             "topics": topics,
             "chosen_topics": {_int(x) for x in data.getlist("topics")},
+            "chosen_outcomes": {_int(x) for x in data.getlist("outcomes")},
             "max_mb": files.MAX_UPLOAD_BYTES // files.MB,
+            "errors": {},
             **_choices(),
+            **extra,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload_view(request):
+    data = request.POST if request.method == "POST" else request.GET
+    errors = {}
+    if request.method == "POST" and data.get("action") == "save":
+        r, errors = _save(
+            request,
+            lambda d, upload: services.resource_create(actor=request.user, data=d, upload=upload),
+        )
+        if r is not None:
+            messages.success(request, _("Đã gửi học liệu “%(t)s” chờ duyệt.") % {"t": r.title})
+            return redirect("content:detail", resource_id=r.pk)
+    return _form_page(request, "content/upload.html", data, errors=errors)
+
+
+def _as_form(r: Resource) -> QueryDict:
+    """A resource's values as the form posts them."""
+    data = QueryDict(mutable=True)
+    for k in ("title", "type", "licence", "author", "description", "body", "language"):
+        data[k] = getattr(r, k)
+    data.update(
+        {"grade": str(r.grade), "subject": str(r.subject_id), "external_url": r.external_url}
+    )
+    data.setlist("topics", [str(i) for i in r.topics.values_list("pk", flat=True)])
+    data.setlist("outcomes", [str(i) for i in r.outcomes.values_list("pk", flat=True)])
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_view(request, resource_id: int):
+    """The uploader corrects a resource returned with comments (or still waiting for
+    review) and sends it back to review. Others: 404 if they cannot see it, else 403."""
+    try:
+        r = selectors.resource_get(actor=request.user, resource_id=resource_id)
+        services.require_editable(request.user, r)
+    except Forbidden as exc:
+        raise PermissionDenied(exc.item.message) from None
+    except Conflict as exc:
+        messages.error(request, exc.item.message)
+        return redirect("content:detail", resource_id=resource_id)
+    except DomainError:
+        raise Http404 from None
+    data = request.POST if request.method == "POST" else _as_form(r)
+    errors = {}
+    if request.method == "POST" and data.get("action") == "save":
+        saved, errors = _save(
+            request,
+            lambda d, upload: services.resource_update(
+                actor=request.user, resource=r, data=d, upload=upload
+            ),
+        )
+        if saved is not None:
+            messages.success(
+                request, _("Đã sửa và gửi lại học liệu “%(t)s” chờ duyệt.") % {"t": saved.title}
+            )
+            return redirect("content:detail", resource_id=r.pk)
+    returns = r.reviews.filter(action=ReviewAction.RETURN).select_related("actor__person")
+    return _form_page(request, "content/edit.html", data, r=r, errors=errors, returns=list(returns))
 
 
 def _preview_kind(r) -> str:

@@ -86,3 +86,16 @@ class ErrorCollector:
     def raise_if_any(self) -> None:
         if self.items:
             raise DomainErrors(self.items)
+
+
+def field_messages(exc: DomainError, labels) -> dict[str, list[str]]:
+    """A form's errors by field (`"field-row"` for a row's error, `""` for the form), each
+    message led by the field's label from `labels` so it names what to correct:
+    "Tiêu đề: Thiếu tiêu đề."."""
+    items = exc.items if isinstance(exc, DomainErrors) else [exc.item]
+    out: dict[str, list[str]] = {}
+    for i in items:
+        label = labels.get(i.field or "", "")
+        key = f"{i.field}-{i.row}" if i.field and i.row else i.field or ""
+        out.setdefault(key, []).append(f"{label}: {i.message}" if label else str(i.message))
+    return out

@@ -22,7 +22,7 @@ from edudx.content.api import _Hashed
 from edudx.content.services import Upload
 from edudx.core.errors import DomainError
 from edudx.core.idempotency import idempotent
-from edudx.org.api import ERRORS, IDEMPOTENT, create_response, json_body
+from edudx.org.api import ERRORS, IDEMPOTENT, create_response, json_body, unit_or_error
 from edudx.records import selectors as records_selectors
 
 from . import cartridge, selectors, services, training
@@ -128,7 +128,7 @@ def render_lesson(lesson) -> dict:
 )
 def list_lessons(request, class_id: int):
     oc = selectors.online_class_get(actor=request.user, class_id=class_id)
-    return [render_lesson(x) for x in oc.lessons.prefetch_related("resources")]
+    return [render_lesson(x) for x in selectors.lessons(request.user, oc)]
 
 
 @router.post(
@@ -393,6 +393,12 @@ def send_to_gradebook(request, assignment_id: int, payload: GradebookIn):
 # --- IMS Common Cartridge 1.3 --------------------------------------------------------------
 
 
+def _zip_response(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}.imscc"'
+    return response
+
+
 @router.get(
     "/lessons/{lesson_id}/cartridge",
     response={200: None, **ERRORS},
@@ -400,9 +406,35 @@ def send_to_gradebook(request, assignment_id: int, payload: GradebookIn):
 )
 def export_cartridge(request, lesson_id: int):
     lesson = selectors.lesson_get(actor=request.user, lesson_id=lesson_id)
-    response = HttpResponse(cartridge.export_lesson(lesson), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="lesson-{lesson.pk}.imscc"'
-    return response
+    teacher = selectors.is_teacher(request.user, lesson.online_class)
+    return _zip_response(
+        cartridge.export_lesson(lesson, published_only=not teacher), f"lesson-{lesson.pk}"
+    )
+
+
+@router.get(
+    "/online-classes/{class_id}/cartridge",
+    response={200: None, **ERRORS},
+    summary="Export a whole online class (every lesson, in order) as IMS Common Cartridge 1.3",
+    description="One organisation item per lesson, each with its page, files (web content) "
+    "and web links. Material still under review is exported for the class's teachers only.",
+)
+def export_class_cartridge(request, class_id: int):
+    oc = selectors.online_class_get(actor=request.user, class_id=class_id)
+    return _zip_response(
+        cartridge.export_class(oc, selectors.lessons(request.user, oc)), f"class-{oc.pk}"
+    )
+
+
+def _import(request, class_id: int, file, render):
+    """Import a package once per Idempotency-Key (the key covers the package's SHA-256)."""
+    oc = selectors.online_class_get(actor=request.user, class_id=class_id)
+    services.require_teacher(request.user, oc)
+    data = cartridge.read_upload(file)
+    body = json.dumps({"cartridge": hashlib.sha256(data).hexdigest()}).encode()
+    return idempotent(
+        _Hashed(request, body), actor_key=actor_key(request), run=lambda: render(oc, data)
+    )
 
 
 @router.post(
@@ -412,18 +444,38 @@ def export_cartridge(request, lesson_id: int):
     openapi_extra=IDEMPOTENT,
 )
 def import_cartridge(request, class_id: int, file: File[UploadedFile]):
-    oc = selectors.online_class_get(actor=request.user, class_id=class_id)
-    services.require_teacher(request.user, oc)
-    data = file.read(cartridge.MAX_ENTRY + 1)
-    if len(data) > cartridge.MAX_ENTRY:
-        raise DomainError("learning.cartridge", _("Gói quá lớn."), field="file")
-    body = json.dumps({"cartridge": hashlib.sha256(data).hexdigest()}).encode()
-
-    def run() -> dict:
+    def run(oc, data) -> dict:
         lesson, _created = cartridge.import_lesson(actor=request.user, online_class=oc, data=data)
         return json_body(LessonOut, render_lesson(lesson))
 
-    return idempotent(_Hashed(request, body), actor_key=actor_key(request), run=run)
+    return _import(request, class_id, file, run)
+
+
+class CourseImportOut(Schema):
+    lessons: list[LessonOut]
+    resources_submitted: int = Field(..., description="New repository resources, in review.")
+
+
+@router.post(
+    "/online-classes/{class_id}/course-cartridge",
+    response={201: CourseImportOut, **ERRORS},
+    summary="Import an IMS Common Cartridge course: every lesson, in order (files and links "
+    "go to review); a lesson package is accepted too",
+    description="All or nothing: a bad package or part creates no lesson and no resource.",
+    openapi_extra=IDEMPOTENT,
+)
+def import_course_cartridge(request, class_id: int, file: File[UploadedFile]):
+    def run(oc, data) -> dict:
+        done = cartridge.import_cartridge(actor=request.user, online_class=oc, data=data)
+        return json_body(
+            CourseImportOut,
+            {
+                "lessons": [render_lesson(lesson) for lesson, _c in done],
+                "resources_submitted": sum(len(c) for _l, c in done),
+            },
+        )
+
+    return _import(request, class_id, file, run)
 
 
 # --- professional development (T20/T21) ------------------------------------------------------
@@ -472,17 +524,56 @@ class CourseOut(Schema):
 )
 def list_courses(request):
     return [
-        {
-            "id": c.pk,
-            "title": c.title,
-            "description": c.description,
-            "provider": c.provider.name,
-            "resource_ids": sorted(r.pk for r in c.resources.all()),
-            "questions": [{"text": q["text"], "options": q["options"]} for q in c.questions],
-            "pass_percent": c.pass_percent,
-        }
+        render_course(c)
         for c in training.courses_for(actor=request.user).prefetch_related("resources")
     ]
+
+
+def render_course(c) -> dict:
+    return {
+        "id": c.pk,
+        "title": c.title,
+        "description": c.description,
+        "provider": c.provider.name,
+        "resource_ids": sorted(r.pk for r in c.resources.all()),
+        "questions": [{"text": q["text"], "options": q["options"]} for q in c.questions],
+        "pass_percent": c.pass_percent,
+    }
+
+
+class QuestionIn(Schema):
+    text: str = Field(..., max_length=2000)
+    options: list[str] = Field(..., description="At least two.")
+    answer: int = Field(..., description="Index (from 0) of the right option.")
+
+
+class CourseIn(Schema):
+    provider_id: int = Field(..., description="A unit the caller manages (officer, principal).")
+    title: str = Field(..., max_length=200)
+    description: str = ""
+    questions: list[QuestionIn]
+    resource_ids: list[int] = Field(default_factory=list, description="Published resources.")
+    pass_percent: int = Field(70, ge=1, le=100)
+    digital_competence: bool = True
+
+
+@router.post(
+    "/training/courses",
+    response={201: CourseOut, **ERRORS},
+    summary="An officer or principal creates a course for a unit they manage",
+    openapi_extra=IDEMPOTENT,
+)
+def create_course(request, payload: CourseIn):
+    provider = unit_or_error(payload.provider_id, "provider_id")
+    data = payload.model_dump(exclude={"provider_id"})
+    return create_response(
+        request,
+        CourseOut,
+        lambda: render_course(
+            training.course_create(actor=request.user, provider=provider, **data)
+        ),
+        {"resources": "resource_ids"},
+    )
 
 
 class EnrolmentOut(Schema):

@@ -15,6 +15,13 @@ class LearningConfig(AppConfig):
         entries = []
         if roles & {"teacher", "homeroom_teacher", "student", "guardian", "principal"}:
             entries.append(("learning", _("Lớp trực tuyến"), "learning:index"))
-        if roles & {"teacher", "homeroom_teacher", "principal", "clerk"}:
+        if roles & {
+            "teacher",
+            "homeroom_teacher",
+            "principal",
+            "clerk",
+            "commune_officer",
+            "province_officer",
+        }:
             entries.append(("learning_training", _("Bồi dưỡng"), "learning:training"))
         return entries

@@ -11,10 +11,11 @@ For the monitoring helper (docs/content.md, "Selectors for monitoring"):
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from edudx.content.models import Resource, ResourceStatus
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
 from edudx.org.models import ClassGroup, OrgUnit, SchoolYear, path_upper
@@ -64,6 +65,16 @@ def is_teacher(actor, oc: OnlineClass) -> bool:
     return records_selectors.may_enter_marks(
         actor=actor, class_id=oc.class_group_id, subject_id=oc.subject_id
     )
+
+
+def lessons(actor, oc: OnlineClass) -> QuerySet[Lesson]:
+    """The class's lessons, in order, each with the resources the actor may open: all of
+    them for the class's teachers (material imported from a cartridge waits for review),
+    published ones for everyone else."""
+    resources = Resource.objects.order_by("id")
+    if not is_teacher(actor, oc):
+        resources = resources.filter(status=ResourceStatus.PUBLISHED)
+    return oc.lessons.prefetch_related(Prefetch("resources", queryset=resources))
 
 
 def own_student(actor, oc: OnlineClass) -> Student | None:

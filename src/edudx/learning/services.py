@@ -80,7 +80,7 @@ def _store(upload: Upload, allowed: set[str], limit: int) -> dict:
     return {"file": stored, "file_name": client or stored.rsplit("/", 1)[-1], "mime": mime}
 
 
-def _resources(actor, ids) -> list:
+def published_resources(actor, ids) -> list:
     ids = set(ids or ())
     found = list(
         content_selectors.resources(actor).filter(pk__in=ids, status=ResourceStatus.PUBLISHED)
@@ -152,7 +152,7 @@ def lesson_create(
 ) -> Lesson:
     require_teacher(actor, online_class)
     title = _title(title)
-    resources = _resources(actor, resource_ids)
+    resources = published_resources(actor, resource_ids)
     topic = None
     if topic_id:
         topic = Topic.objects.filter(pk=topic_id, subject=online_class.subject).first()
@@ -182,7 +182,7 @@ def assignment_create(
         raise DomainError("learning.due_at", _("Thiếu hạn nộp."), field="due_at")
     if timezone.is_naive(due_at):
         due_at = timezone.make_aware(due_at)
-    resources = _resources(actor, resource_ids)
+    resources = published_resources(actor, resource_ids)
     stored = [
         (_store(u, ATTACHMENT_TYPES, content_files.MAX_UPLOAD_BYTES), u.size) for u in attachments
     ]

@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from edudx.org.models import OrgUnit, path_upper
 from edudx.people.models import StaffMember
 from edudx.records.transcripts_services import signer_for
 
+from . import services
 from .models import CompetenceLevel, Course, CourseEnrolment, TrainingProfile
 
 CERT_FIELD = "issuer"
@@ -89,6 +90,30 @@ def _check_questions(questions) -> list[dict]:
     return out
 
 
+def course_provider_units(*, actor) -> list[OrgUnit]:
+    """The units the actor may create courses for: those of their unit-wide roles (an
+    officer's office, a principal's school), top of the tree first."""
+    return [
+        ra.unit
+        for ra in RoleAssignment.objects.filter(user=actor, role__in=UNIT_WIDE_ROLES)
+        .select_related("unit")
+        .order_by("unit__path", "unit_id")
+        .distinct()
+    ]
+
+
+def _pass_percent(value) -> int:
+    try:
+        percent = int(value)
+    except (TypeError, ValueError):
+        percent = 0
+    if not 1 <= percent <= 100:
+        raise DomainError(
+            "learning.training.pass", _("Ngưỡng đạt từ 1 đến 100%."), field="pass_percent"
+        )
+    return percent
+
+
 def course_create(
     *, actor, provider: OrgUnit, title: str, questions, description: str = "", resource_ids=(),
     pass_percent: int = 70, digital_competence: bool = True,
@@ -105,17 +130,23 @@ def course_create(
     title = " ".join((title or "").split())
     if not title:
         raise DomainError("learning.title", _("Thiếu tiêu đề."), field="title")
-    if not 1 <= int(pass_percent) <= 100:
-        raise DomainError(
-            "learning.training.pass", _("Ngưỡng đạt từ 1 đến 100%."), field="pass_percent"
-        )
+    pass_percent = _pass_percent(pass_percent)
     checked = _check_questions(questions)
+    # Only published resources the creator can see (the lesson rule).
+    resources = services.published_resources(actor, resource_ids)
     with transaction.atomic():
         course = Course.objects.create(
             title=title[:200], description=description or "", provider=provider, questions=checked,
             pass_percent=pass_percent, digital_competence=digital_competence, created_by=actor,
         )  # fmt: skip
-        course.resources.set(list(resource_ids or ()))
+        course.resources.set(resources)
+        audit_record(
+            actor=actor,
+            action="create",
+            object_type="learning.course",
+            object_id=course.pk,
+            object_repr=course.title,
+        )
     return course
 
 
@@ -124,6 +155,20 @@ def courses_for(*, actor):
     staff = _staff_of(actor)
     paths = [staff.unit.path[:i] for i in range(7, len(staff.unit.path) + 1, 7)]
     return Course.objects.filter(provider__path__in=paths).select_related("provider")
+
+
+def courses_created(*, actor):
+    """The courses the actor created, newest first, with their enrolment and completion
+    counts."""
+    return (
+        Course.objects.filter(created_by=actor)
+        .select_related("provider")
+        .annotate(
+            enrolled=Count("enrolments"),
+            completed=Count("enrolments", filter=Q(enrolments__completed_at__isnull=False)),
+        )
+        .order_by("-id")
+    )
 
 
 def course_get(*, actor, course_id: int) -> Course:

@@ -6,6 +6,7 @@ app_name = "learning"
 urlpatterns = [
     path("", views.index_view, name="index"),
     path("c/<int:class_id>/", views.class_view, name="class"),
+    path("c/<int:class_id>/cartridge/", views.class_cartridge_view, name="class_cartridge"),
     path("a/<int:assignment_id>/", views.assignment_view, name="assignment"),
     path(
         "a/<int:assignment_id>/attachments/<int:attachment_id>/",
@@ -14,6 +15,7 @@ urlpatterns = [
     ),
     path("s/<int:submission_id>/file/", views.submission_file_view, name="submission_file"),
     path("training/", views.training_view, name="training"),
+    path("training/courses/new/", views.course_create_view, name="course_create"),
     path(
         "training/certificates/<int:enrolment_id>/",
         views.certificate_view,

@@ -2,23 +2,26 @@
 every form posts back and redirects (post/redirect/get)."""
 
 import datetime as dt
+from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from edudx.content import selectors as content_selectors
 from edudx.content.models import ResourceStatus
 from edudx.content.services import Upload
-from edudx.core.errors import DomainError, DomainErrors
+from edudx.core.errors import DomainError, DomainErrors, field_messages
 from edudx.records import selectors as records_selectors
 
-from . import selectors, services, training
+from . import cartridge, selectors, services, training
 from .models import Attachment, CompetenceLevel, CourseEnrolment, TrainingProfile
 
 
@@ -120,6 +123,20 @@ def class_view(request, class_id: int):
                     attendee_ids=[i for i in map(_int, p.getlist("attendees")) if i],
                 )
                 messages.success(request, _("Đã ghi buổi học trực tuyến."))
+            elif action == "cartridge":
+                f = request.FILES.get("file")
+                if f is None:
+                    raise DomainError(
+                        "learning.cartridge", _("Hãy chọn tệp gói .imscc."), field="file"
+                    )
+                done = cartridge.import_cartridge(
+                    actor=request.user, online_class=oc, data=cartridge.read_upload(f)
+                )
+                messages.success(
+                    request,
+                    _("Đã nhập %(n)s bài học và %(r)s học liệu (học liệu chờ duyệt).")
+                    % {"n": len(done), "r": sum(len(created) for _l, created in done)},
+                )
         except DomainError as exc:
             _errors(request, exc)
         return redirect("learning:class", class_id=oc.pk)
@@ -140,7 +157,7 @@ def class_view(request, class_id: int):
         {
             "oc": oc,
             "teacher": teacher,
-            "lessons": list(oc.lessons.prefetch_related("resources")),
+            "lessons": list(selectors.lessons(request.user, oc)),
             "assignments": assignments,
             "sessions": list(oc.live_sessions.prefetch_related("attendees")),
             "roster": list(selectors.roster(oc)) if teacher else [],
@@ -221,6 +238,21 @@ def _serve(f, name: str, mime: str) -> FileResponse:
 
 
 @login_required
+def class_cartridge_view(request, class_id: int):
+    """The whole online class as an IMS Common Cartridge 1.3 package."""
+    try:
+        oc = selectors.online_class_get(actor=request.user, class_id=class_id)
+    except DomainError:
+        raise Http404 from None
+    response = HttpResponse(
+        cartridge.export_class(oc, selectors.lessons(request.user, oc)),
+        content_type="application/zip",
+    )
+    response["Content-Disposition"] = f'attachment; filename="class-{oc.pk}.imscc"'
+    return response
+
+
+@login_required
 def attachment_view(request, assignment_id: int, attachment_id: int):
     try:
         a = selectors.assignment_get(actor=request.user, assignment_id=assignment_id)
@@ -280,10 +312,14 @@ def training_view(request):
         except DomainError as exc:
             _errors(request, exc)
         return redirect("learning:training")
+    providers = training.course_provider_units(actor=request.user)
+    staff = True
     try:
         courses = list(training.courses_for(actor=request.user).prefetch_related("resources"))
     except DomainError:
-        raise Http404 from None
+        if not providers:  # neither staff nor a manager of a unit
+            raise Http404 from None
+        courses, staff = [], False
     enrolments = {
         e.course_id: e
         for e in CourseEnrolment.objects.filter(
@@ -298,6 +334,93 @@ def training_view(request):
             "rows": [(c, enrolments.get(c.pk)) for c in courses],
             "profile": profile,
             "levels": CompetenceLevel.choices,
+            "staff": staff,
+            "may_create": bool(providers),
+            "created": list(training.courses_created(actor=request.user)) if providers else [],
+        },
+    )
+
+
+# The course form's fields, named in its error messages.
+COURSE_FIELDS = {
+    "provider": _lazy("Đơn vị tổ chức"),
+    "title": _lazy("Tên khoá học"),
+    "description": _lazy("Giới thiệu"),
+    "pass_percent": _lazy("Ngưỡng đạt (%)"),
+    "resources": _lazy("Học liệu"),
+    "questions": _lazy("Câu hỏi kiểm tra"),
+}
+QUESTION_BLOCKS = 5
+
+
+def _questions(post) -> list[dict]:
+    """The filled question blocks, in order (blank ones dropped, so the service's question
+    numbers are the numbers shown when the form comes back)."""
+    out = []
+    for i in range(1, min(_int(post.get("count")) or QUESTION_BLOCKS, 50) + 1):
+        text = (post.get(f"q{i}-text") or "").strip()
+        options = [o.strip() for o in (post.get(f"q{i}-options") or "").splitlines() if o.strip()]
+        answer = _int(post.get(f"q{i}-answer"))
+        if text or options:
+            out.append({"text": text, "options": options, "answer": (answer or 0) - 1})
+    return out
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_create_view(request):
+    """An officer or principal creates a training course for a unit they manage."""
+    units = training.course_provider_units(actor=request.user)
+    if not units:
+        raise PermissionDenied(_("Bạn không quản lý đơn vị nào."))
+    p = request.POST
+    questions = _questions(p) if request.method == "POST" else []
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST" and p.get("action") == "save":
+        provider = next((u for u in units if u.pk == _int(p.get("provider"))), None)
+        try:
+            if provider is None:
+                raise DomainError(
+                    "learning.training.provider",
+                    _("Hãy chọn đơn vị tổ chức."),
+                    field="provider",
+                )
+            course = training.course_create(
+                actor=request.user,
+                provider=provider,
+                title=p.get("title", ""),
+                description=p.get("description", ""),
+                questions=questions,
+                resource_ids=[i for i in map(_int, p.getlist("resources")) if i],
+                pass_percent=p.get("pass_percent"),
+                digital_competence=p.get("digital_competence") == "1",
+            )
+        except DomainError as exc:
+            errors = field_messages(exc, COURSE_FIELDS)
+            for text in chain.from_iterable(errors.values()):
+                messages.error(request, text)
+        else:
+            messages.success(request, _("Đã tạo khoá học “%(t)s”.") % {"t": course.title})
+            return redirect("learning:training")
+    shown = max(QUESTION_BLOCKS, len(questions), min(_int(p.get("count")) or 0, 50))
+    blocks = shown + (p.get("action") == "more")
+    questions = questions + [{"text": "", "options": [], "answer": -1}] * (blocks - len(questions))
+    resources = content_selectors.resources(request.user).filter(status=ResourceStatus.PUBLISHED)
+    return render(
+        request,
+        "learning/course_form.html",
+        {
+            "form": p,
+            "units": units,
+            "provider_id": _int(p.get("provider")) or units[0].pk,
+            "chosen": {_int(x) for x in p.getlist("resources")},
+            "resources": list(resources.select_related("subject").order_by("-id")[:100]),
+            "questions": [
+                (n, q, errors.get(f"questions-{n}", []), "\n".join(q["options"]))
+                for n, q in enumerate(questions, start=1)
+            ],
+            "errors": errors,
+            "count": blocks,
         },
     )
 
