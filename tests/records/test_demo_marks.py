@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from edudx.org.models import ClassGroup
@@ -159,3 +159,32 @@ def test_recompute_updates_and_deletes_rows_by_their_natural_key(tiny):
     StudentResult.objects.all().delete()
     services.results_recompute_many(list(ClassGroup.objects.select_related("grade")))
     assert results_snapshot() == after
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL planner settings (none on SQLite)"
+)
+def test_recompute_reads_by_key_and_restores_the_planner_settings(tiny):
+    """Inside the recompute no read is a sequential or parallel scan; afterwards the
+    transaction has its own settings back."""
+    cls = ClassGroup.objects.get(school_year__code="2025-2026", grade__number=6)
+    seen = []
+
+    def record(execute, sql, params, many, context):
+        with connection.cursor().cursor.connection.cursor() as cur:
+            cur.execute("SELECT current_setting('enable_seqscan')")
+            seen.append(cur.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL max_parallel_workers_per_gather = 3")
+        with connection.execute_wrapper(record):
+            services.results_recompute(class_group=cls)
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT current_setting('enable_seqscan'), "
+                "current_setting('max_parallel_workers_per_gather')"
+            )
+            assert cur.fetchone() == ("on", "3")
+    assert seen.count("off") >= 5  # the reads of the roster, marks, conduct, results

@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -1155,9 +1156,42 @@ def _recompute_classes(classes: list[ClassGroup], term: Term | None) -> int:
     for cls in classes:
         if cls.grade_id:  # kindergarten groups have no marks or results
             by_year[cls.school_year_id].append(cls)
-    for year_id, year_classes in by_year.items():
-        changed += _recompute_year(year_id, year_classes, term)
+    with _keyed_reads():
+        for year_id, year_classes in by_year.items():
+            changed += _recompute_year(year_id, year_classes, term)
     return changed
+
+
+# PostgreSQL planner settings while a recompute reads: every read is by an indexed key
+# (the classes' students, then their marks and results). A year end adds millions of
+# summary rows faster than autovacuum analyses them, and on the stale statistics the
+# planner chose a parallel sequential scan of the whole StudentResult table for every
+# batch (226 ms at 157,000 rows, growing with the table) where the unique index answers
+# in under a millisecond, and parallel workers for each batch's reads (docs/records.md).
+_KEYED_READS = {"enable_seqscan": "off", "max_parallel_workers_per_gather": "0"}
+
+
+@contextmanager
+def _keyed_reads():
+    """`_KEYED_READS` for the enclosed statements (transaction-local: call inside the
+    recompute's atomic block), then the previous values again; nothing on SQLite, whose
+    planner uses the indexes without statistics."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cur:
+        names = list(_KEYED_READS)
+        cur.execute(
+            "SELECT " + ", ".join("current_setting(%s)" for _ in names),  # noqa: S608
+            names,
+        )
+        before = cur.fetchone()
+        for name, value in _KEYED_READS.items():
+            cur.execute("SELECT set_config(%s, %s, true)", [name, value])
+    yield  # an error rolls back the recompute's savepoint, and the settings with it
+    with connection.cursor() as cur:
+        for name, value in zip(names, before, strict=True):
+            cur.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
 def _recompute_year(year_id: int, classes: list[ClassGroup], term: Term | None) -> int:
