@@ -83,3 +83,65 @@ def test_guardian_sees_invoice_with_vietqr_on_a_phone(live_server, invoices, gua
 
     payload = services.invoice_qr_payload(a1, selectors.bank_account_of(a1.school))
     assert vietqr.parse(payload).amount == 1_930_400
+
+
+def drive_accounts(base, username, device, school_id) -> dict:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
+
+    from tests.browser.test_teacher_flow import totp_now  # noqa: PLC0415
+
+    seen: dict = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.form button[type=submit]")
+        page.wait_for_url(re.compile(r"/accounts/otp/"))
+        page.fill("input[name=token]", totp_now(device))
+        page.click("form.form button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/fees/accounts/?school={school_id}")
+        seen["cards_before"] = page.locator(".bank-accounts .card").count()
+        page.select_option("#n-bin", "970415")
+        page.fill("#n-num", "1020 3040 50")
+        page.fill("#n-name", "Trường THCS Lê Lợi - quỹ bán trú")
+        page.click("section[aria-labelledby=h-new-account] button[type=submit]")
+        page.wait_for_selector(".bank-accounts .card >> nth=1")
+        seen["cards_after"] = page.locator(".bank-accounts .card").count()
+        seen["text"] = page.locator("main").inner_text()
+        seen["no_overflow"] = no_horizontal_overflow(page)
+        widths = page.eval_on_selector_all(
+            "main input, main select, main button", "els => els.map(e => e.offsetWidth)"
+        )
+        seen["widest_control"] = max(widths)
+        screenshot(page, "fees-accounts-clerk-360")
+        seen["console_errors"] = list(errors)
+        browser.close()
+    return seen
+
+
+def test_clerk_adds_a_bank_account_on_a_phone(live_server, account, clerk, district):
+    """The bank-account page at 360 px: a clerk (with her second factor) adds an account
+    and sees it listed, the bank name filled in from the BIN and the holder's name in the
+    bank's form (capitals without diacritics), nothing wider than the screen."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: PLC0415
+
+    require_chromium()
+    clerk.set_password(PASSWORD)
+    clerk.save(update_fields=["password"])
+    device = TOTPDevice.objects.create(user=clerk, name="phone", confirmed=True)
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(
+            drive_accounts, live_server.url, clerk.username, device, district.school_a.pk
+        ).result(timeout=120)
+    assert (seen["cards_before"], seen["cards_after"]) == (1, 2)
+    assert "VietinBank · 1020304050" in seen["text"]
+    assert "TRUONG THCS LE LOI - QUY BAN TRU" in seen["text"]
+    assert seen["no_overflow"] is True
+    assert seen["widest_control"] <= 360
+    assert seen["console_errors"] == []
