@@ -188,3 +188,18 @@ def test_recompute_reads_by_key_and_restores_the_planner_settings(tiny):
             )
             assert cur.fetchone() == ("on", "3")
     assert seen.count("off") >= 5  # the reads of the roster, marks, conduct, results
+
+
+def test_copy_lines_escape_text_and_write_null_and_booleans():
+    """The COPY text lines the year end writes on PostgreSQL (services._sync)."""
+    stamp = "2026-11-29T07:00:00+00:00"
+    line = services._subject_copy_line((1, 2, 0, None, "a\tb\\c\nd", True, 3, 4, None), stamp)
+    assert line == f"1\t2\t0\t\\N\ta\\tb\\\\c\\nd\tt\t3\t4\t{stamp}\n"
+    line = services._subject_copy_line(
+        (1, 2, 1, rules.mark_from_tenths(83), "", False, 3, 4, 0), stamp
+    )
+    assert line == f"1\t2\t1\t8.3\t\tf\t3\t4\t{stamp}\n"
+    row = (5, 0, "kha", "toan", "tot", 46, "summer_training", "", True, 7, 8, None)
+    assert services._student_copy_line(row, stamp) == (
+        f"5\t0\tkha\ttoan\ttot\t46\tsummer_training\t\tt\t7\t8\t{stamp}\n"
+    )
