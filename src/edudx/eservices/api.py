@@ -577,6 +577,13 @@ class CalendarDayOut(Schema):
     is_holiday: bool
     unit_id: int | None
     unit: str | None
+    dossiers_moved: int = Field(
+        0, description="Open dossiers whose due date this change moved (PUT only)."
+    )
+
+
+class CalendarDeleteOut(Schema):
+    dossiers_moved: int = Field(..., description="Open dossiers whose due date moved.")
 
 
 def _day(d) -> dict:
@@ -612,27 +619,27 @@ def _calendar_unit(request, unit_id: int | None):
 )
 def put_calendar_day(request, day: dt.date, payload: CalendarDayIn):
     _require_user(request)
-    row = services.calendar_day_save(
+    change = services.calendar_day_save(
         actor=request.user,
         date=day,
         name=payload.name,
         is_holiday=payload.is_holiday,
         unit=_calendar_unit(request, payload.unit_id),
     )
-    return _day(row)
+    return {**_day(change.day), "dossiers_moved": change.dossiers_moved}
 
 
 @router.delete(
     "/calendar/days/{day}",
-    response={204: None, **ERRORS},
-    summary="Remove an added day (officers of the unit)",
+    response={200: CalendarDeleteOut, **ERRORS},
+    summary="Remove an added day (officers of the unit); open dossiers' due dates move",
 )
 def delete_calendar_day(request, day: dt.date, unit_id: int | None = None):
     _require_user(request)
-    services.calendar_day_delete(
+    change = services.calendar_day_delete(
         actor=request.user, date=day, unit=_calendar_unit(request, unit_id)
     )
-    return Status(204, None)
+    return {"dossiers_moved": change.dossiers_moved}
 
 
 def _officer_round(request, round_id: int) -> AdmissionRound:

@@ -109,6 +109,9 @@ class Dossier(ExchangeModel):
     received_on = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     paused_on = models.DateField(null=True, blank=True)
+    # Supplement pauses already answered, [[requested on, answered on], ...] (ISO dates):
+    # with received_on they let a calendar change recompute the due date.
+    pauses = models.JSONField(default=list, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     resolved_on_time = models.BooleanField(null=True)
     # School transfer: the student and both schools; release/acceptance dates.

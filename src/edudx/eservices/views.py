@@ -629,10 +629,12 @@ def calendar_manage(request):
             if form["unit"]:
                 unit = selectors.officer_unit_get(actor=request.user, unit_id=_int(form["unit"]))
             if request.POST.get("action") == "delete":
-                services.calendar_day_delete(actor=request.user, date=form["date"], unit=unit)
+                change = services.calendar_day_delete(
+                    actor=request.user, date=form["date"], unit=unit
+                )
                 messages.success(request, _("Đã xoá ngày %(d)s.") % {"d": form["date"]})
             else:
-                day = services.calendar_day_save(
+                change = services.calendar_day_save(
                     actor=request.user,
                     date=form["date"],
                     name=form["name"],
@@ -640,9 +642,12 @@ def calendar_manage(request):
                     unit=unit,
                 )
                 messages.success(
-                    request, _("Đã lưu ngày %(d)s.") % {"d": day.date.strftime("%d/%m/%Y")}
+                    request, _("Đã lưu ngày %(d)s.") % {"d": change.day.date.strftime("%d/%m/%Y")}
                 )
-                return redirect("eservices:calendar_manage")
+            messages.info(
+                request,
+                _("Đã cập nhật hạn xử lý của %(n)s hồ sơ.") % {"n": change.dossiers_moved},
+            )
         except DomainError as exc:
             _flash(request, exc)
         else:
