@@ -51,7 +51,12 @@ def test_officer_creates_and_edits_a_round_over_the_api(world):
         "2026-2027",
     )
     assert out["schools"] == [
-        {"id": world.primary_a.pk, "name": "Trường Tiểu học Kim Đồng", "quota": 70}
+        {
+            "id": world.primary_a.pk,
+            "name": "Trường Tiểu học Kim Đồng",
+            "quota": 70,
+            "group_quotas": {},
+        }
     ]
     assert [(z["commune"], z["village"]) for z in out["zones"]] == [(world.d.commune_a.name, "")]
     rid = out["id"]

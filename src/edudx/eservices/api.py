@@ -310,7 +310,12 @@ def _round(r: AdmissionRound) -> dict:
         "seed": r.seed,
         "status": r.status,
         "schools": [
-            {"id": s.school_id, "name": s.school.name, "quota": s.quota}
+            {
+                "id": s.school_id,
+                "name": s.school.name,
+                "quota": s.quota,
+                "group_quotas": s.group_quotas,
+            }
             for s in r.schools.select_related("school").order_by("school__name")
         ],
     }
@@ -454,7 +459,11 @@ def application_confirm(request, code: str, payload: ConfirmIn):
 
 class QuotaIn(Schema):
     school_id: int
-    quota: int = Field(..., description="Places; 0 or more.")
+    quota: int | None = Field(None, description="Grade 1 or 6: places; 0 or more.")
+    group_quotas: dict[str, int] | None = Field(
+        None,
+        description='Preschool (grade 0): places per age group, {"3": n, "4": n, "5": n}.',
+    )
 
 
 class ZoneIn(Schema):
@@ -518,7 +527,10 @@ def _round_args(payload: RoundIn) -> dict:
         "closes_at": payload.closes_at,
         "confirm_until": payload.confirm_until,
         "seed": payload.seed,
-        "schools": [(q.school_id, q.quota) for q in payload.schools],
+        "schools": [
+            (q.school_id, q.quota if q.group_quotas is None else q.group_quotas)
+            for q in payload.schools
+        ],
         "zones": [
             (z.school_id, z.commune_id, v) for z in payload.zones for v in (z.villages or [""])
         ],

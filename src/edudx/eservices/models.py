@@ -226,7 +226,10 @@ class AdmissionRound(ExchangeModel):
 class AdmissionSchool(models.Model):
     round = models.ForeignKey(AdmissionRound, on_delete=models.CASCADE, related_name="schools")
     school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
-    quota = models.PositiveIntegerField()
+    quota = models.PositiveIntegerField()  # a preschool round: the sum of group_quotas
+    # A preschool round: places per age group by birth year, {"3": n, "4": n, "5": n};
+    # empty for grade-1 and grade-6 rounds (one quota).
+    group_quotas = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
