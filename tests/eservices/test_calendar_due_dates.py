@@ -125,3 +125,24 @@ def test_officer_sees_the_count(client, world):
         follow=True,
     )
     assert "Đã cập nhật hạn xử lý của 1 hồ sơ." in page.content.decode()
+
+
+def test_calendars_for_many_units_match_one_by_one(world):
+    d = world.d
+    services.calendar_day_save(
+        actor=world.officer_a, date="11/02/2027", name="Nghỉ", is_holiday=True, unit=d.commune_a
+    )
+    services.calendar_day_save(
+        actor=d.user("province_officer", d.province),
+        date="06/02/2027",
+        name="Làm bù",
+        is_holiday=False,
+        unit=d.province,
+    )
+    many = services.calendars([d.commune_a, d.commune_b])
+    assert many == {
+        d.commune_a.pk: services.calendar(d.commune_a),
+        d.commune_b.pk: services.calendar(d.commune_b),
+    }
+    assert many[d.commune_a.pk].add_working_days(D(2027, 2, 3), 2) == D(2027, 2, 12)
+    assert many[d.commune_b.pk].add_working_days(D(2027, 2, 3), 2) == D(2027, 2, 11)

@@ -99,14 +99,33 @@ def calendar(unit: OrgUnit | None = None) -> Calendar:
     q = Q(unit__isnull=True)
     if unit is not None:
         q |= Q(unit_id__in=[int(unit.path[i : i + 7]) for i in range(0, len(unit.path), 7)])
-    days = dict(
+    return _merged(
         CalendarDay.objects.filter(q)
         .order_by(F("unit__depth").asc(nulls_first=True))
         .values_list("date", "is_holiday")
     )
+
+
+def _merged(rows) -> Calendar:
+    """The shipped table with (date, is_holiday) rows, farthest unit first (later wins)."""
+    days = dict(rows)
     return shipped_calendar().merged(
         holidays=[d for d, h in days.items() if h], workdays=[d for d, h in days.items() if not h]
     )
+
+
+def calendars(units) -> dict[int, Calendar]:
+    """`calendar(unit)` for many units from one read of the added days (a national change
+    recomputes dossiers of every commune)."""
+    rows = list(
+        CalendarDay.objects.order_by(F("unit__depth").asc(nulls_first=True)).values_list(
+            "date", "is_holiday", "unit__path"
+        )
+    )
+    return {
+        u.pk: _merged((d, h) for d, h, path in rows if path is None or u.path.startswith(path))
+        for u in units
+    }
 
 
 def _may_edit_calendar(actor, unit: OrgUnit | None) -> bool:
@@ -144,13 +163,12 @@ def due_dates_recompute(*, actor, unit: OrgUnit | None, reason: str) -> int:
     )
     if unit is not None:
         rows = rows.filter(unit__path__startswith=unit.path)
-    calendars: dict[int, Calendar] = {}
+    rows = list(rows)
+    by_unit = calendars({d.unit_id: d.unit for d in rows}.values())
     moved, entries = [], []
     now = timezone.now()
     for d in rows:
-        if d.unit_id not in calendars:
-            calendars[d.unit_id] = calendar(d.unit)
-        new = dossier_due_date(d, calendars[d.unit_id])
+        new = dossier_due_date(d, by_unit[d.unit_id])
         if new == d.due_date:
             continue
         old = d.due_date
