@@ -12,7 +12,7 @@ from edudx.eservices.catalogue import catalogue_load
 from edudx.eservices.models import Procedure
 from edudx.org import services as org_services
 from edudx.people import services as people_services
-from tests.factories import person_data
+from tests.factories import make_personal_id, person_data
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n" + b"0" * 64
@@ -99,3 +99,40 @@ def _fresh_cache():
     cache.clear()
     admissions._config_cache.clear()
     yield
+
+
+@pytest.fixture
+def preschool_round(world):
+    world.kindergarten = org_services.school_create(
+        actor=None,
+        name="Trường Mầm non Hoa Sen",
+        code="67000301",
+        parent=world.d.commune_a,
+        level="preschool",
+    ).unit
+    now = timezone.now()
+    return admissions.round_create(
+        actor=None,
+        procedure=world.procedure("admission_preschool"),
+        unit=world.d.commune_a,
+        school_year=world.next_year,  # 2026-2027
+        name="Tuyển sinh mẫu giáo năm học 2026-2027",
+        opens_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(hours=1),
+        seed="mam-non-2026",
+        schools=[(world.kindergarten, {3: 2, 4: 1, 5: 3})],
+        zones=[(world.kindergarten, world.d.commune_a, "")],
+    )
+
+
+def child(world, dob, sex="F", name="Phạm Ngọc Anh"):
+    return {
+        "child_personal_id": make_personal_id(dob, sex),
+        "child_name": name,
+        "date_of_birth": dob.strftime("%d/%m/%Y"),
+        "sex": sex,
+        "commune": str(world.d.commune_a.pk),
+        "school": str(world.kindergarten.pk),
+        "applicant_name": "Phạm Văn Long",
+        "phone": "0905111222",
+    }

@@ -140,6 +140,7 @@ def test_due_date_counts_working_days_and_pauses_for_supplement(world):
         attachments=[str(upload().token)],
     )
     assert d.status == "processing" and d.paused_on is None
+    assert d.pauses == [[paused.isoformat(), today.isoformat()]]
     assert d.due_date == cal.add_working_days(due_before, cal.working_days_between(paused, today))
     assert d.files.count() == 2
 

@@ -11,48 +11,11 @@ from django.utils import timezone
 from edudx.core.errors import DomainError
 from edudx.eservices import admissions
 from edudx.eservices.models import AdmissionApplication
-from edudx.org import services as org_services
 from edudx.people.models import Enrolment
-from tests.factories import make_personal_id
+
+from .conftest import child
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def preschool_round(world):
-    world.kindergarten = org_services.school_create(
-        actor=None,
-        name="Trường Mầm non Hoa Sen",
-        code="67000301",
-        parent=world.d.commune_a,
-        level="preschool",
-    ).unit
-    now = timezone.now()
-    return admissions.round_create(
-        actor=None,
-        procedure=world.procedure("admission_preschool"),
-        unit=world.d.commune_a,
-        school_year=world.next_year,  # 2026-2027
-        name="Tuyển sinh mẫu giáo năm học 2026-2027",
-        opens_at=now - dt.timedelta(hours=1),
-        closes_at=now + dt.timedelta(hours=1),
-        seed="mam-non-2026",
-        schools=[(world.kindergarten, 10)],
-        zones=[(world.kindergarten, world.d.commune_a, "")],
-    )
-
-
-def child(world, dob, sex="F", name="Phạm Ngọc Anh"):
-    return {
-        "child_personal_id": make_personal_id(dob, sex),
-        "child_name": name,
-        "date_of_birth": dob.strftime("%d/%m/%Y"),
-        "sex": sex,
-        "commune": str(world.d.commune_a.pk),
-        "school": str(world.kindergarten.pk),
-        "applicant_name": "Phạm Văn Long",
-        "phone": "0905111222",
-    }
 
 
 def test_catalogue_has_the_preschool_procedure(world):

@@ -51,7 +51,12 @@ def test_officer_creates_and_edits_a_round_over_the_api(world):
         "2026-2027",
     )
     assert out["schools"] == [
-        {"id": world.primary_a.pk, "name": "Trường Tiểu học Kim Đồng", "quota": 70}
+        {
+            "id": world.primary_a.pk,
+            "name": "Trường Tiểu học Kim Đồng",
+            "quota": 70,
+            "group_quotas": {},
+        }
     ]
     assert [(z["commune"], z["village"]) for z in out["zones"]] == [(world.d.commune_a.name, "")]
     rid = out["id"]
@@ -320,6 +325,7 @@ def test_calendar_over_the_api_scoped(world):
         "is_holiday": True,
         "unit_id": d.commune_a.pk,
         "unit": d.commune_a.name,
+        "dossiers_moved": 0,
     }
     listed = Client().get(f"{API}/calendar/days", {"year": 2026}).json()
     assert [(x["date"], x["unit_id"]) for x in listed] == [("2026-12-04", d.commune_a.pk)]
@@ -332,5 +338,6 @@ def test_calendar_over_the_api_scoped(world):
     assert bad.status_code == 400 and bad.json()["field"] == "date"
     assert bad.json()["message"] == "05/12/2026 is a Saturday or Sunday, already a day off."
     assert b.delete(f"{url}?unit_id={d.commune_a.pk}").status_code == 404
-    assert a.delete(f"{url}?unit_id={d.commune_a.pk}").status_code == 204
+    gone = a.delete(f"{url}?unit_id={d.commune_a.pk}")
+    assert gone.status_code == 200 and gone.json() == {"dossiers_moved": 0}
     assert CalendarDay.objects.count() == 0

@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,9 +69,15 @@ def entry_birth_year(round_: AdmissionRound) -> int:
     return entry_birth_years(round_)[0]
 
 
+def preschool_age(round_: AdmissionRound, date_of_birth) -> int:
+    """A preschool child's age group (3, 4 or 5): the age turned in the calendar year the
+    school year starts, as `entry_birth_years` counts it."""
+    return round_.school_year.start_date.year - date_of_birth.year
+
+
 def preschool_group(round_: AdmissionRound, date_of_birth) -> tuple[str, int]:
     """(class name prefix, class size) of a preschool child's age group."""
-    return PRESCHOOL_GROUPS[round_.school_year.start_date.year - date_of_birth.year]
+    return PRESCHOOL_GROUPS[preschool_age(round_, date_of_birth)]
 
 
 def lottery_key(seed: str, personal_id: str) -> str:
@@ -87,6 +94,7 @@ class Candidate:
     zone_schools: frozenset[int]  # schools whose zone covers the address
     priority_rank: int  # 1 highest; 99 none
     lottery: str
+    group: int = 0  # a preschool round: the age group (3, 4, 5); else 0
 
 
 def allocate(candidates: list[Candidate], quotas: dict[int, int]) -> dict[int, int | None]:
@@ -123,6 +131,23 @@ def allocate(candidates: list[Candidate], quotas: dict[int, int]) -> dict[int, i
     return result
 
 
+def allocate_by_group(
+    candidates: list[Candidate], quotas: dict[int, dict[int, int]]
+) -> dict[int, int | None]:
+    """`allocate` run separately for each age group against that group's quota
+    (`quotas`: school → group → places): a child only takes a place of its own group, and
+    the second pass offers free places of its group only."""
+    result: dict[int, int | None] = {}
+    for group in sorted({c.group for c in candidates}):
+        result.update(
+            allocate(
+                [c for c in candidates if c.group == group],
+                {school: by_group.get(group, 0) for school, by_group in quotas.items()},
+            )
+        )
+    return result
+
+
 # --- rounds ----------------------------------------------------------------------------------
 
 
@@ -136,7 +161,7 @@ def round_create(
     opens_at,
     closes_at,
     seed: str,
-    schools: list[tuple[OrgUnit, int]],
+    schools: list[tuple[OrgUnit, int | dict]],
     zones: list[tuple[OrgUnit, OrgUnit, str]],
     confirm_until=None,
     allow_overlaps: bool = False,
@@ -228,7 +253,8 @@ def round_save(
     now=None,
 ) -> AdmissionRound:
     """Create a round (no `round_`) or edit one before it is allocated: window, seed,
-    quotas per school (`schools`: school id, quota) and zones (`zones`: school id,
+    quotas per school (`schools`: school id, quota — for a preschool round a mapping age
+    group → places, {3: n, 4: n, 5: n}) and zones (`zones`: school id,
     commune id, village or "" for the whole commune). Every error names its field — and
     for quotas and zones the row (1-based) — and nothing is written unless all is valid.
     Zones of two schools covering the same place are reported; `allow_overlaps` accepts
@@ -286,26 +312,17 @@ def round_save(
             _("Hạt giống bốc thăm đã công bố khi mở nhận hồ sơ; không được đổi."),
             "seed",
         )
-    # Quotas: schools of the procedure's level, under the organising unit, once each.
+    # Quotas: schools of the procedure's level, under the organising unit, once each; a
+    # preschool round has one per age group.
     school_ids = []
+    quotas = []
     for i, (sid, quota) in enumerate(schools, start=1):
         try:
             sid = int(sid)
         except (TypeError, ValueError):
             sid = None
         school_ids.append(sid)
-        try:
-            q = int(str(quota).strip())
-        except (TypeError, ValueError):
-            q = None
-        if q is None or q < 0:
-            _row_error(
-                errors,
-                "round.quota",
-                _("Dòng %(r)s: chỉ tiêu phải là số nguyên từ 0 trở lên.") % {"r": i},
-                "schools",
-                i,
-            )
+        quotas.append(_clean_quota(procedure.grade, quota, errors, i))
     units = {
         u.pk: u
         for u in OrgUnit.objects.filter(pk__in=[s for s in school_ids if s]).select_related(
@@ -433,7 +450,7 @@ def round_save(
         areas.setdefault((cid, key), (sid, i))
         clean_zones.append((sid, cid, village))
     errors.raise_if_any()
-    quotas = [(sid, int(str(q).strip())) for sid, (_s, q) in zip(school_ids, schools, strict=True)]
+    quotas = list(zip(school_ids, quotas, strict=True))
     with transaction.atomic():
         if creating:
             r = AdmissionRound.objects.create(
@@ -464,7 +481,9 @@ def round_save(
             changes = {
                 k: [str(getattr(r, k)), str(v)] for k, v in new.items() if getattr(r, k) != v
             }
-            old_quotas = dict(r.schools.values_list("school_id", "quota"))
+            old_quotas = {
+                s: g or q for s, q, g in r.schools.values_list("school_id", "quota", "group_quotas")
+            }
             if old_quotas != dict(quotas):
                 changes["quotas"] = [old_quotas, dict(quotas)]
             old_zones = sorted(r.zones.values_list("school_id", "commune_id", "village"))
@@ -476,7 +495,10 @@ def round_save(
             r.schools.all().delete()
             r.zones.all().delete()
         AdmissionSchool.objects.bulk_create(
-            AdmissionSchool(round=r, school_id=s, quota=q) for s, q in quotas
+            AdmissionSchool(round=r, school_id=s, quota=q, group_quotas={})
+            if isinstance(q, int)
+            else AdmissionSchool(round=r, school_id=s, quota=sum(q.values()), group_quotas=q)
+            for s, q in quotas
         )
         AdmissionZone.objects.bulk_create(
             AdmissionZone(round=r, school_id=s, commune_id=c, village=v) for s, c, v in clean_zones
@@ -491,6 +513,72 @@ def round_save(
         )
     _config_cache.pop(r.pk, None)
     return r
+
+
+def quota_labels() -> dict[int, str]:
+    """Age group → the label of its quota field (preschool rounds)."""
+    return {age: _("Chỉ tiêu %(a)s tuổi") % {"a": age} for age in PRESCHOOL_GROUPS}
+
+
+def _whole(value) -> int | None:
+    """A whole number ≥ 0 from an int or its text; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 0 else None
+
+
+def _clean_quota(grade: int, quota, errors: ErrorCollector, row: int):
+    """Row `row`'s quota: a whole number ≥ 0 for a grade-1/6 round; for a preschool round
+    a mapping age group → places with each of 3, 4 and 5 (stored as {"3": n, ...})."""
+    if grade != PRESCHOOL:
+        number = None if isinstance(quota, dict) else _whole(quota)
+        if number is None:
+            _row_error(
+                errors,
+                "round.quota",
+                _("Dòng %(r)s: chỉ tiêu phải là số nguyên từ 0 trở lên.") % {"r": row},
+                "schools",
+                row,
+            )
+        return number
+    if not isinstance(quota, dict):
+        _row_error(
+            errors,
+            "round.group_quotas",
+            _("Dòng %(r)s: đợt tuyển sinh mẫu giáo cần chỉ tiêu riêng cho trẻ 3, 4 và 5 tuổi.")
+            % {"r": row},
+            "schools",
+            row,
+        )
+        return None
+    given = {str(k).strip(): v for k, v in quota.items()}
+    labels = quota_labels()
+    out = {}
+    for key in sorted(set(given) - {str(a) for a in PRESCHOOL_GROUPS}):
+        _row_error(
+            errors,
+            "round.group_unknown",
+            _("Dòng %(r)s: không có nhóm tuổi «%(a)s»; mẫu giáo nhận trẻ 3, 4 và 5 tuổi.")
+            % {"r": row, "a": key},
+            "schools",
+            row,
+        )
+    for age, label in labels.items():
+        number = _whole(given.get(str(age), ""))
+        if number is None:
+            _row_error(
+                errors,
+                "round.group_quota",
+                _("Dòng %(r)s: «%(f)s» phải là số nguyên từ 0 trở lên.") % {"r": row, "f": label},
+                "schools",
+                row,
+            )
+        out[str(age)] = number
+    return out
 
 
 def zone_lines_parse(text: str, *, school: OrgUnit) -> list[tuple[int, int, str]]:
@@ -553,6 +641,8 @@ class RoundConfig:
     round: AdmissionRound
     quotas: dict[int, int]
     zones: dict[tuple[int, str], frozenset[int]]  # (commune, village or "") → schools
+    # A preschool round: school → age group → places.
+    group_quotas: dict[int, dict[int, int]]
     priorities: dict[str, int]
     school_names: dict[int, str]
 
@@ -582,9 +672,13 @@ def round_config(round_id: int) -> RoundConfig:
         "school_id", "commune_id", "village"
     ):
         zones.setdefault((commune, village.strip().casefold()), set()).add(school)
+    rows = list(
+        AdmissionSchool.objects.filter(round=r).values_list("school_id", "quota", "group_quotas")
+    )
     config = RoundConfig(
         round=r,
-        quotas=dict(AdmissionSchool.objects.filter(round=r).values_list("school_id", "quota")),
+        quotas={s: q for s, q, _g in rows},
+        group_quotas={s: {int(a): n for a, n in g.items()} for s, _q, g in rows},
         zones={k: frozenset(v) for k, v in zones.items()},
         priorities=dict(PriorityCategory.objects.values_list("code", "rank")),
         school_names=dict(
@@ -825,10 +919,15 @@ def round_allocate(*, actor, round_: AdmissionRound, now=None) -> dict[str, int]
                 zone_schools=zone_schools(config, a.commune_id, a.village),
                 priority_rank=a.priority_rank,
                 lottery=a.lottery_key,
+                group=preschool_age(config.round, a.date_of_birth) if r.grade == PRESCHOOL else 0,
             )
             for a in apps
         ]
-        placed = allocate(candidates, config.quotas)
+        placed = (
+            allocate_by_group(candidates, config.group_quotas)
+            if r.grade == PRESCHOOL
+            else allocate(candidates, config.quotas)
+        )
         for a in apps:
             a.allocated_school_id = placed[a.pk]
             a.status = A.ADMITTED if placed[a.pk] else A.NOT_ADMITTED
@@ -966,46 +1065,60 @@ def application_confirm(
 
 
 def live_counts(*, actor, round_: AdmissionRound) -> list[dict]:
-    """Per school: quota, applications, in zone, admitted, confirmed (officers only)."""
+    """Per school: quota, applications, in zone, admitted, confirmed (officers only); a
+    preschool round adds the same per age group (`groups`, youngest first)."""
     if not covers(actor, round_.unit):
         raise Forbidden("round.scope", _("Chỉ cán bộ của đơn vị tổ chức mới xem được số liệu."))
-    counts = {
-        row["school_id"]: row
-        for row in AdmissionApplication.objects.filter(round=round_)
-        .values("school_id")
-        .annotate(
-            applied=Count("id"),
-            in_zone=Count("id", filter=Q(in_zone=True)),
-        )
-    }
-    placed = dict(
-        AdmissionApplication.objects.filter(round=round_, allocated_school__isnull=False)
-        .values("allocated_school_id")
-        .annotate(n=Count("id"))
-        .values_list("allocated_school_id", "n")
-    )
-    confirmed = dict(
-        AdmissionApplication.objects.filter(round=round_, status=A.CONFIRMED)
-        .values("allocated_school_id")
-        .annotate(n=Count("id"))
-        .values_list("allocated_school_id", "n")
-    )
+    preschool = round_.grade == PRESCHOOL
+    # One grouped read per figure: by school and, for preschool, by birth year.
+    year = ExtractYear("date_of_birth") if preschool else Value(0)
+    apps = AdmissionApplication.objects.filter(round=round_)
+    tally: dict[tuple[int, int], dict[str, int]] = {}
+    for school, born, applied, in_zone in (
+        apps.values("school_id", born=year)
+        .annotate(applied=Count("id"), in_zone=Count("id", filter=Q(in_zone=True)))
+        .values_list("school_id", "born", "applied", "in_zone")
+    ):
+        tally[(school, born)] = {"applied": applied, "in_zone": in_zone}
+    for key, filters in (
+        ("admitted", Q(allocated_school__isnull=False)),
+        ("confirmed", Q(status=A.CONFIRMED)),
+    ):
+        for school, born, n in (
+            apps.filter(filters)
+            .values("allocated_school_id", born=year)
+            .annotate(n=Count("id"))
+            .values_list("allocated_school_id", "born", "n")
+        ):
+            tally.setdefault((school, born), {})[key] = n
+    start = round_.school_year.start_date.year
+    figures = ("applied", "in_zone", "admitted", "confirmed")
+
+    def counts(school: int, years: list[int]) -> dict[str, int]:
+        return {f: sum(tally.get((school, y), {}).get(f, 0) for y in years) for f in figures}
+
     rows = []
     for s in (
         AdmissionSchool.objects.filter(round=round_)
         .select_related("school")
         .order_by("school__name")
     ):
-        c = counts.get(s.school_id, {})
+        groups = [
+            {
+                "age": age,
+                "quota": s.group_quotas.get(str(age), 0),
+                **counts(s.school_id, [start - age]),
+            }
+            for age in (sorted(PRESCHOOL_GROUPS) if preschool else [])
+        ]
+        years = [start - g["age"] for g in groups] or [0]
         rows.append(
             {
                 "school_id": s.school_id,
                 "school": s.school.name,
                 "quota": s.quota,
-                "applied": c.get("applied", 0),
-                "in_zone": c.get("in_zone", 0),
-                "admitted": placed.get(s.school_id, 0),
-                "confirmed": confirmed.get(s.school_id, 0),
+                **counts(s.school_id, years),
+                "groups": groups,
             }
         )
     return rows

@@ -310,7 +310,12 @@ def _round(r: AdmissionRound) -> dict:
         "seed": r.seed,
         "status": r.status,
         "schools": [
-            {"id": s.school_id, "name": s.school.name, "quota": s.quota}
+            {
+                "id": s.school_id,
+                "name": s.school.name,
+                "quota": s.quota,
+                "group_quotas": s.group_quotas,
+            }
             for s in r.schools.select_related("school").order_by("school__name")
         ],
     }
@@ -454,7 +459,11 @@ def application_confirm(request, code: str, payload: ConfirmIn):
 
 class QuotaIn(Schema):
     school_id: int
-    quota: int = Field(..., description="Places; 0 or more.")
+    quota: int | None = Field(None, description="Grade 1 or 6: places; 0 or more.")
+    group_quotas: dict[str, int] | None = Field(
+        None,
+        description='Preschool (grade 0): places per age group, {"3": n, "4": n, "5": n}.',
+    )
 
 
 class ZoneIn(Schema):
@@ -518,7 +527,10 @@ def _round_args(payload: RoundIn) -> dict:
         "closes_at": payload.closes_at,
         "confirm_until": payload.confirm_until,
         "seed": payload.seed,
-        "schools": [(q.school_id, q.quota) for q in payload.schools],
+        "schools": [
+            (q.school_id, q.quota if q.group_quotas is None else q.group_quotas)
+            for q in payload.schools
+        ],
         "zones": [
             (z.school_id, z.commune_id, v) for z in payload.zones for v in (z.villages or [""])
         ],
@@ -577,6 +589,13 @@ class CalendarDayOut(Schema):
     is_holiday: bool
     unit_id: int | None
     unit: str | None
+    dossiers_moved: int = Field(
+        0, description="Open dossiers whose due date this change moved (PUT only)."
+    )
+
+
+class CalendarDeleteOut(Schema):
+    dossiers_moved: int = Field(..., description="Open dossiers whose due date moved.")
 
 
 def _day(d) -> dict:
@@ -612,27 +631,27 @@ def _calendar_unit(request, unit_id: int | None):
 )
 def put_calendar_day(request, day: dt.date, payload: CalendarDayIn):
     _require_user(request)
-    row = services.calendar_day_save(
+    change = services.calendar_day_save(
         actor=request.user,
         date=day,
         name=payload.name,
         is_holiday=payload.is_holiday,
         unit=_calendar_unit(request, payload.unit_id),
     )
-    return _day(row)
+    return {**_day(change.day), "dossiers_moved": change.dossiers_moved}
 
 
 @router.delete(
     "/calendar/days/{day}",
-    response={204: None, **ERRORS},
-    summary="Remove an added day (officers of the unit)",
+    response={200: CalendarDeleteOut, **ERRORS},
+    summary="Remove an added day (officers of the unit); open dossiers' due dates move",
 )
 def delete_calendar_day(request, day: dt.date, unit_id: int | None = None):
     _require_user(request)
-    services.calendar_day_delete(
+    change = services.calendar_day_delete(
         actor=request.user, date=day, unit=_calendar_unit(request, unit_id)
     )
-    return Status(204, None)
+    return {"dossiers_moved": change.dossiers_moved}
 
 
 def _officer_round(request, round_id: int) -> AdmissionRound:

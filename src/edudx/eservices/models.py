@@ -109,6 +109,9 @@ class Dossier(ExchangeModel):
     received_on = models.DateField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     paused_on = models.DateField(null=True, blank=True)
+    # Supplement pauses already answered, [[requested on, answered on], ...] (ISO dates):
+    # with received_on they let a calendar change recompute the due date.
+    pauses = models.JSONField(default=list, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     resolved_on_time = models.BooleanField(null=True)
     # School transfer: the student and both schools; release/acceptance dates.
@@ -223,7 +226,10 @@ class AdmissionRound(ExchangeModel):
 class AdmissionSchool(models.Model):
     round = models.ForeignKey(AdmissionRound, on_delete=models.CASCADE, related_name="schools")
     school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
-    quota = models.PositiveIntegerField()
+    quota = models.PositiveIntegerField()  # a preschool round: the sum of group_quotas
+    # A preschool round: places per age group by birth year, {"3": n, "4": n, "5": n};
+    # empty for grade-1 and grade-6 rounds (one quota).
+    group_quotas = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

@@ -22,7 +22,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edudx.audit.services import audit_record
+from edudx.audit.services import Entry, audit_record, audit_record_many
 from edudx.core import events, filetypes, signing
 from edudx.core.api_errors import Forbidden
 from edudx.core.codes import new_code
@@ -49,7 +49,7 @@ from .models import (
     Rating,
     ServiceLevel,
 )
-from .workdays import Calendar, shipped_calendar
+from .workdays import Calendar, due_date, shipped_calendar
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ class Throttled(DomainError):
 
 
 CLOSED = (S.APPROVED, S.REJECTED, S.RETURNED)
+# Open dossiers whose processing clock has started (they have a due date).
+RUNNING = (S.RECEIVED, S.PROCESSING, S.SUPPLEMENT)
 CALENDAR_UNIT_KINDS = (UnitKind.PROVINCE, UnitKind.COMMUNE)
 PHONE = re.compile(r"^(0|\+84)[0-9]{9,10}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -97,14 +99,33 @@ def calendar(unit: OrgUnit | None = None) -> Calendar:
     q = Q(unit__isnull=True)
     if unit is not None:
         q |= Q(unit_id__in=[int(unit.path[i : i + 7]) for i in range(0, len(unit.path), 7)])
-    days = dict(
+    return _merged(
         CalendarDay.objects.filter(q)
         .order_by(F("unit__depth").asc(nulls_first=True))
         .values_list("date", "is_holiday")
     )
+
+
+def _merged(rows) -> Calendar:
+    """The shipped table with (date, is_holiday) rows, farthest unit first (later wins)."""
+    days = dict(rows)
     return shipped_calendar().merged(
         holidays=[d for d, h in days.items() if h], workdays=[d for d, h in days.items() if not h]
     )
+
+
+def calendars(units) -> dict[int, Calendar]:
+    """`calendar(unit)` for many units from one read of the added days (a national change
+    recomputes dossiers of every commune)."""
+    rows = list(
+        CalendarDay.objects.order_by(F("unit__depth").asc(nulls_first=True)).values_list(
+            "date", "is_holiday", "unit__path"
+        )
+    )
+    return {
+        u.pk: _merged((d, h) for d, h, path in rows if path is None or u.path.startswith(path))
+        for u in units
+    }
 
 
 def _may_edit_calendar(actor, unit: OrgUnit | None) -> bool:
@@ -114,11 +135,71 @@ def _may_edit_calendar(actor, unit: OrgUnit | None) -> bool:
     return covers(actor, unit)
 
 
+@dataclass(frozen=True)
+class CalendarChange:
+    day: CalendarDay | None  # None after a delete
+    dossiers_moved: int  # open dossiers whose due date moved
+
+
+def dossier_pauses(d: Dossier) -> list[tuple]:
+    return [(parse_date(a), parse_date(b)) for a, b in d.pauses]
+
+
+def dossier_due_date(d: Dossier, cal: Calendar):
+    """`d`'s due date under `cal`, from its received date and answered pauses."""
+    return due_date(cal, d.received_on, d.procedure.processing_days, dossier_pauses(d))
+
+
+def due_dates_recompute(*, actor, unit: OrgUnit | None, reason: str) -> int:
+    """After a calendar change for `unit` (None: national): recompute the due date of every
+    open dossier with a running clock of `unit` and everything under it, each under its own
+    unit's calendar; closed dossiers never move. Inside the caller's transaction; one audit
+    event per dossier whose due date moved (old, new). Returns how many moved."""
+    rows = (
+        Dossier.objects.select_for_update(of=("self",))
+        .filter(status__in=RUNNING, received_on__isnull=False)
+        .select_related("procedure", "unit")
+        .order_by("pk")
+    )
+    if unit is not None:
+        rows = rows.filter(unit__path__startswith=unit.path)
+    rows = list(rows)
+    by_unit = calendars({d.unit_id: d.unit for d in rows}.values())
+    moved, entries = [], []
+    now = timezone.now()
+    for d in rows:
+        new = dossier_due_date(d, by_unit[d.unit_id])
+        if new == d.due_date:
+            continue
+        old = d.due_date
+        d.due_date, d.updated_at = new, now
+        moved.append(d)
+        entries.append(
+            Entry(
+                action="update",
+                object_type="eservices.dossier",
+                object_id=str(d.pk),
+                object_repr=d.code,
+                changes={"due_date": [old.isoformat() if old else None, new.isoformat()]},
+                reason=reason,
+            )
+        )
+    Dossier.objects.bulk_update(moved, ["due_date", "updated_at"], batch_size=1000)
+    audit_record_many(actor=actor, entries=entries)
+    if moved:
+        log.info(
+            "eservices.due_dates_moved",
+            extra={"unit": unit.pk if unit else None, "dossiers": len(moved)},
+        )
+    return len(moved)
+
+
 def calendar_day_save(
     *, actor, date, name: str, is_holiday: bool, unit: OrgUnit | None = None
-) -> CalendarDay:
+) -> CalendarChange:
     """Add or change an extra day off (is_holiday) or make-up working day for `unit` and
-    everything under it (None: national). Due dates already set are not moved."""
+    everything under it (None: national); the due dates of the open dossiers it governs
+    are recomputed in the same transaction."""
     errors = ErrorCollector()
     day = None
     try:
@@ -180,10 +261,18 @@ def calendar_day_save(
                 "is_holiday": [old[1] if old else None, bool(is_holiday)],
             },
         )
-    return row
+        moved = due_dates_recompute(
+            actor=actor, unit=unit, reason=_("Lịch ngày %(d)s: %(n)s") % {"d": _dmy(day), "n": name}
+        )
+    return CalendarChange(day=row, dossiers_moved=moved)
 
 
-def calendar_day_delete(*, actor, date, unit: OrgUnit | None = None) -> None:
+def _dmy(day) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def calendar_day_delete(*, actor, date, unit: OrgUnit | None = None) -> CalendarChange:
+    """Remove an added day; the due dates it governed are recomputed as on save."""
     day = parse_date(date, field="date")
     if not _may_edit_calendar(actor, unit):
         raise Forbidden(
@@ -203,7 +292,14 @@ def calendar_day_delete(*, actor, date, unit: OrgUnit | None = None) -> None:
             object_repr=f"{day.isoformat()} {unit.code if unit else 'VN'} {row.name}",
             changes={"is_holiday": [row.is_holiday, None]},
         )
+        name = row.name
         row.delete()
+        moved = due_dates_recompute(
+            actor=actor,
+            unit=unit,
+            reason=_("Xoá ngày %(d)s khỏi lịch: %(n)s") % {"d": _dmy(day), "n": name},
+        )
+    return CalendarChange(day=None, dossiers_moved=moved)
 
 
 # --- units and scope -------------------------------------------------------------------------
@@ -823,10 +919,13 @@ def dossier_supplement(
             raise Conflict("dossier.transition", _("Hồ sơ không ở trạng thái chờ bổ sung."))
         _claim_attachments(d, d.procedure, list(attachments))
         today = timezone.localdate()
-        cal = calendar(d.unit)
+        pauses = list(d.pauses)
         due = d.due_date
-        if due is not None and d.paused_on is not None:
-            due = cal.add_working_days(due, cal.working_days_between(d.paused_on, today))
+        if d.paused_on is not None:
+            pauses.append([d.paused_on.isoformat(), today.isoformat()])
+            d.pauses = pauses
+            if d.received_on is not None:
+                due = dossier_due_date(d, calendar(d.unit))
         _move(
             d,
             "supplement",
@@ -836,6 +935,7 @@ def dossier_supplement(
             timezone.now(),
             due_date=due,
             paused_on=None,
+            pauses=pauses,
         )
     return d
 

@@ -542,7 +542,13 @@ def round_edit(request, round_id: int | None = None):
         .select_related("unit")
         .order_by("unit__name")
     )
-    quotas = dict(r.schools.values_list("school_id", "quota")) if r else {}
+    # A preschool round has a quota per age group (fields quota-<school>-<age>).
+    ages = sorted(admissions.PRESCHOOL_GROUPS) if procedure.grade == admissions.PRESCHOOL else []
+    quotas = (
+        {s: g or q for s, q, g in r.schools.values_list("school_id", "quota", "group_quotas")}
+        if r
+        else {}
+    )
     zones = admissions.zone_lines(r) if r else {}
     values = {
         "name": r.name if r else f"{procedure.name} {year.code}",
@@ -556,10 +562,21 @@ def round_edit(request, round_id: int | None = None):
     if request.method == "POST":
         values = {k: request.POST.get(k, "").strip() for k in values}
         values["allow_overlaps"] = request.POST.get("allow_overlaps") == "1"
-        quotas = {s.unit_id: request.POST.get(f"quota-{s.unit_id}", "").strip() for s in schools}
+        quotas = {
+            s.unit_id: {
+                str(a): request.POST.get(f"quota-{s.unit_id}-{a}", "").strip() for a in ages
+            }
+            if ages
+            else request.POST.get(f"quota-{s.unit_id}", "").strip()
+            for s in schools
+        }
         zones = {s.unit_id: request.POST.get(f"zones-{s.unit_id}", "") for s in schools}
         try:
-            chosen = [s for s in schools if quotas[s.unit_id] != ""]
+            chosen = [
+                s
+                for s in schools
+                if (any(quotas[s.unit_id].values()) if ages else quotas[s.unit_id] != "")
+            ]
             zone_rows = []
             parse_errors = []
             for s in chosen:
@@ -607,6 +624,14 @@ def round_edit(request, round_id: int | None = None):
                 {
                     "school": s.unit,
                     "quota": quotas.get(s.unit_id, ""),
+                    "groups": [
+                        {
+                            "age": a,
+                            "label": admissions.quota_labels()[a],
+                            "value": (quotas.get(s.unit_id) or {}).get(str(a), ""),
+                        }
+                        for a in ages
+                    ],
                     "zones": zones.get(s.unit_id, ""),
                     "errors": errors.get(f"zones-{s.unit_id}", []),
                 }
@@ -629,10 +654,12 @@ def calendar_manage(request):
             if form["unit"]:
                 unit = selectors.officer_unit_get(actor=request.user, unit_id=_int(form["unit"]))
             if request.POST.get("action") == "delete":
-                services.calendar_day_delete(actor=request.user, date=form["date"], unit=unit)
+                change = services.calendar_day_delete(
+                    actor=request.user, date=form["date"], unit=unit
+                )
                 messages.success(request, _("Đã xoá ngày %(d)s.") % {"d": form["date"]})
             else:
-                day = services.calendar_day_save(
+                change = services.calendar_day_save(
                     actor=request.user,
                     date=form["date"],
                     name=form["name"],
@@ -640,9 +667,12 @@ def calendar_manage(request):
                     unit=unit,
                 )
                 messages.success(
-                    request, _("Đã lưu ngày %(d)s.") % {"d": day.date.strftime("%d/%m/%Y")}
+                    request, _("Đã lưu ngày %(d)s.") % {"d": change.day.date.strftime("%d/%m/%Y")}
                 )
-                return redirect("eservices:calendar_manage")
+            messages.info(
+                request,
+                _("Đã cập nhật hạn xử lý của %(n)s hồ sơ.") % {"n": change.dossiers_moved},
+            )
         except DomainError as exc:
             _flash(request, exc)
         else:

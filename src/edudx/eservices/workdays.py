@@ -71,3 +71,18 @@ def shipped_calendar() -> Calendar:
 def holiday_names() -> dict[dt.date, str]:
     raw = json.loads(DATA.read_text(encoding="utf-8"))
     return {dt.date.fromisoformat(d): name for d, name in raw["holidays"]}
+
+
+def due_date(
+    cal: Calendar,
+    received_on: dt.date,
+    days: int,
+    pauses: list[tuple[dt.date, dt.date]] = (),
+) -> dt.date:
+    """The processing deadline: `days` working days after `received_on`, moved on by the
+    working days of each answered supplement pause (requested on, answered on) — the
+    clock stops from the request until the answer (Decree 61/2018/NĐ-CP, Art. 21)."""
+    due = cal.add_working_days(received_on, days)
+    for paused, resumed in pauses:
+        due = cal.add_working_days(due, cal.working_days_between(paused, resumed))
+    return due
