@@ -1217,6 +1217,12 @@ def _recompute_year(year_id: int, classes: list[ClassGroup], term: Term | None) 
     ):
         rosters[class_id].append(sid)
     student_ids = [sid for ids in rosters.values() for sid in ids]
+    if connection.vendor == "postgresql" and student_ids:
+        # PostgreSQL: the ids themselves. With the subquery the plan of each read of the
+        # summary tables rested on their statistics, stale while a year end fills them,
+        # and the planner read every stored result of the year for each batch; an id list
+        # is an index lookup per student whatever the statistics say (docs/records.md).
+        roster_q = student_ids
     if not student_ids:
         owner: dict[int, int] = {}
     else:
