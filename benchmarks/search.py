@@ -249,6 +249,30 @@ def main() -> None:
         f"{statistics.median(base_times) / statistics.median(paired):.1f}×"
     )
     print(f"target p95 < 50 ms: {'met' if pct(times, 0.95) < 50 else 'NOT met'}")
+    if ARGS.explain:
+        explain(reader, qs, times, ARGS.explain)
+
+
+def explain(reader, qs: list[dict], times: list[float], n: int) -> None:
+    """The N slowest queries again, each statement they ran with its time."""
+    slowest = sorted(range(len(qs)), key=lambda i: times[i], reverse=True)[:n]
+    for i in slowest:
+        ran: list[tuple[float, str, object]] = []
+
+        def record(execute, sql, params, many, context, ran=ran):
+            t = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                ran.append(((time.perf_counter() - t) * 1000, sql, params))
+
+        with connection.execute_wrapper(record):
+            t = time.perf_counter()
+            platform(reader, qs[i])
+            again = (time.perf_counter() - t) * 1000
+        print(f"\n{qs[i]}: {times[i]:.1f} ms in the run, {again:.1f} ms again")
+        for ms, sql, params in ran:
+            print(f"  {ms:7.1f} ms  {' '.join(sql.split())[:300]}  {str(params)[:120]}")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,8 @@ def facet_query(groups: list[list[str]]) -> str:
 # PostgreSQL: how many of the newest rows a tier reads in id order before it asks the GIN
 # index instead (see _pg_tier_ids).
 PG_WINDOW = 1000
+# How many times the missing rows a later range should hold by the density seen so far.
+RANGE_AIM = 8
 
 
 def facet_tsquery(groups: list[list[str]]) -> str:
@@ -114,10 +116,19 @@ def _pg_tier_ids(
     if top is None:
         return []
     lo = max(0, top + 1 - PG_WINDOW)
-    found = list(matching.filter(id__gte=lo).order_by("-id").values_list("id", flat=True)[:limit])
+    window = matching.filter(id__gte=lo).order_by("-id").values_list("id", flat=True)[:limit]
+    with transaction.atomic(), connection.cursor() as c:
+        # The newest PG_WINDOW rows by walking the primary key and testing each row's
+        # vector (a few ms): the GIN bitmap would first expand every query word as a
+        # prefix over the whole table, 25-80 ms for short words at 200,000 rows.
+        c.execute("SET LOCAL enable_bitmapscan = off")
+        c.execute("SET LOCAL enable_seqscan = off")
+        found = list(window)
     while len(found) < limit and lo > 0:
         need, scanned = limit - len(found), top + 1 - lo
-        span = lo if not found else 2 * need * scanned // len(found) + 1
+        # Each range costs the GIN prefix expansion again, whatever its size, while a
+        # wider range only reads a few more matching rows: aim at 8 times the missing rows.
+        span = lo if not found else RANGE_AIM * need * scanned // len(found) + 1
         new_lo = 0 if span >= lo // 2 else lo - span
         sql, sql_params = (
             matching.filter(id__gte=new_lo, id__lt=lo).values_list("id", flat=True).query
