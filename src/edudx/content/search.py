@@ -44,8 +44,17 @@ def fts5_query(words: list[str]) -> str:
     return " ".join(f'"{w}"*' for w in words)
 
 
-def tsquery(words: list[str], weight: str = "") -> str:
-    return " & ".join(f"{w}:*{weight}" for w in words)
+# PostgreSQL: a word of up to this many letters is matched by its prefix token (migration
+# 0006: "^" + the first 1–6 letters of every word is a lexeme of the vectors).
+PG_PREFIX_TOKENS = 6
+
+
+def tsquery(words: list[str]) -> str:
+    """Every word as a prefix, as a `tsquery` literal: the exact token `'^word'` for a word
+    of up to PG_PREFIX_TOKENS letters (GIN intersects exact entries by skipping; a `:*`
+    prefix is first the union of every lexeme it begins), `'word':*` for a longer one. The
+    words are runs of letters and digits of folded text, so they need no quoting."""
+    return " & ".join(f"'^{w}'" if len(w) <= PG_PREFIX_TOKENS else f"'{w}':*" for w in words)
 
 
 def facet_query(groups: list[list[str]]) -> str:
@@ -78,8 +87,8 @@ def _pg_where(
     q = tsquery(words)
     # Tier 1 reads the title-only vector (migration 0004): a GIN index answers it exactly,
     # where a weight-A query on search_vector had every body match rechecked.
-    title = f"{table}.search_title_vector @@ to_tsquery('simple', %s)"
-    with_facets = "(to_tsquery('simple', %s) && %s::tsquery)"
+    title = f"{table}.search_title_vector @@ %s::tsquery"
+    with_facets = "(%s::tsquery && %s::tsquery)"
     if tier == 1:
         if facets:
             return [f"{table}.search_title_vector @@ {with_facets}"], [q, facet_tsquery(facets)]
@@ -87,7 +96,7 @@ def _pg_where(
     if facets:
         where = f"{table}.search_vector @@ {with_facets}"
         return [where, f"NOT ({title})"], [q, facet_tsquery(facets), q]
-    return [f"{table}.search_vector @@ to_tsquery('simple', %s)", f"NOT ({title})"], [q, q]
+    return [f"{table}.search_vector @@ %s::tsquery", f"NOT ({title})"], [q, q]
 
 
 def _pg_tier_ids(
