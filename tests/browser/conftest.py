@@ -1,6 +1,7 @@
 """Headless Debian chromium through Playwright (never a downloaded browser)."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -60,3 +61,27 @@ def screenshot(page, name: str) -> Path:
 def no_horizontal_overflow(page) -> bool:
     width = page.viewport_size["width"]
     return page.evaluate("document.documentElement.scrollWidth") <= width
+
+
+def require_chromium() -> None:
+    """Skip with the reason where Debian's chromium is missing; under CI=true, fail."""
+    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
+        reason = f"{CHROMIUM} is missing: apt-get install chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def login(page, base, username, device=None, password=None):
+    """Sign in through the login page (and the second factor when `device` is given)."""
+    from tests.browser.test_teacher_flow import PASSWORD, totp_now  # noqa: PLC0415
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or PASSWORD)
+    page.click("form.form button[type=submit]")
+    if device is not None:
+        page.wait_for_url(re.compile(r"/accounts/otp/"))
+        page.fill("input[name=token]", totp_now(device))
+        page.click("form.form button[type=submit]")
+    page.wait_for_url(f"{base}/")

@@ -4,27 +4,23 @@ with its VietQR code (an inline SVG that fits the screen), and nothing of anothe
 Like tests/records/test_marks_browser.py, the browser runs in a worker thread with its own
 Playwright (the session browser of tests/browser holds the main thread's event loop)."""
 
-import os
 import re
-import shutil
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from edudx.fees import vietqr
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, no_horizontal_overflow, screenshot
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    login,
+    no_horizontal_overflow,
+    require_chromium,
+    screenshot,
+)
 from tests.browser.test_teacher_flow import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def require_chromium() -> None:
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        reason = f"{CHROMIUM} is missing: apt-get install chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def drive(base, username, own_id, other_id) -> dict:
@@ -37,11 +33,7 @@ def drive(base, username, own_id, other_id) -> dict:
         page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form.form button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        login(page, base, username)
         page.click("nav.main-nav >> text=Học phí")
         page.wait_for_url(re.compile(r"/fees/$"))
         seen["cards"] = page.locator(".invoice-card").count()
@@ -88,8 +80,6 @@ def test_guardian_sees_invoice_with_vietqr_on_a_phone(live_server, invoices, gua
 def drive_accounts(base, username, device, school_id) -> dict:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
 
-    from tests.browser.test_teacher_flow import totp_now  # noqa: PLC0415
-
     seen: dict = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -97,14 +87,7 @@ def drive_accounts(base, username, device, school_id) -> dict:
         page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form.form button[type=submit]")
-        page.wait_for_url(re.compile(r"/accounts/otp/"))
-        page.fill("input[name=token]", totp_now(device))
-        page.click("form.form button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        login(page, base, username, device)
         page.goto(f"{base}/fees/accounts/?school={school_id}")
         seen["cards_before"] = page.locator(".bank-accounts .card").count()
         page.select_option("#n-bin", "970415")

@@ -6,12 +6,9 @@ browser of tests/browser already holds the main thread's; this test therefore dr
 own Chromium from a worker thread (the same binary and arguments), and checks the database
 from the test's thread."""
 
-import os
 import re
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,30 +16,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from edudx.records import services
 from edudx.records.curriculum import curriculum_load, read_curriculum
 from edudx.records.models import CurriculumSubject, Mark, Subject
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, no_horizontal_overflow, screenshot
-from tests.browser.test_teacher_flow import PASSWORD, totp_now
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    login,
+    no_horizontal_overflow,
+    require_chromium,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def require_chromium() -> None:
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        reason = f"{CHROMIUM} is missing: apt-get install chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def login(page, base, username, device=None):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.form button[type=submit]")
-    if device is not None:
-        page.wait_for_url(re.compile(r"/accounts/otp/"))
-        page.fill("input[name=token]", totp_now(device))
-        page.click("form.form button[type=submit]")
-    page.wait_for_url(f"{base}/")
 
 
 def drive(base, teacher, device, guardian, subject_id, a1, a2) -> dict:
