@@ -179,6 +179,15 @@ def test_start_autosave_submit_and_score(test, student_user):
         now=T0 + dt.timedelta(minutes=31),
     )
     assert again["score"] == "4.50" and again["submitted_at"] == result["submitted_at"]
+    # Each graded answer keeps its points (one UPDATE for the sheet); the essay has none.
+    kinds = [qvs[item["qv"]].kind for item in pv.items]
+    stored = dict(a.answers.values_list("position", "points"))
+    assert sorted((kinds[pos], str(points)) for pos, points in stored.items()) == sorted(
+        [("single", "0.50")] * kinds.count("single")
+        + [("tf4", "0.50")]
+        + [("tf4", "1.00")] * (kinds.count("tf4") - 1)
+        + [("short", "0.50")] * kinds.count("short")
+    )
 
 
 def test_an_older_replay_never_overwrites_a_newer_answer(test, student_user):

@@ -834,6 +834,7 @@ def papers_forget() -> None:
     _PAPERS.clear()
     _PAPER_BYTES.clear()
     _TEST_TIMING.clear()
+    _GRADING.clear()
 
 
 def _public_rendered(kind: str, data: dict) -> dict:
@@ -1198,27 +1199,57 @@ def _check_open(attempt_id: int, person_id: int, device_token: str, now: dt.date
         )
 
 
-def _grade_rows(a: Attempt, answers: list[AttemptAnswer]) -> tuple[Decimal, bool, list]:
-    pv = a.version
-    versions = QuestionVersion.objects.in_bulk([i["qv"] for i in pv.items])
-    by_pos = {x.position: x for x in answers}
+_GRADING: dict[int, list[tuple[int, str, dict, Decimal]]] = {}
+
+
+def _grading_items(version_id: int) -> list[tuple[int, str, dict, Decimal]]:
+    """(position, kind, data, weight) of every item of a mã đề, read once per process: a
+    paper's versions and the question versions they name are fixed once generated (a used
+    question is edited into a new version), so grading 5,000 submissions reads them once."""
+    items = _GRADING.get(version_id)
+    if items is None:
+        pv_items = PaperVersion.objects.values_list("items", flat=True).get(pk=version_id)
+        kinds = {
+            pk: (kind, data)
+            for pk, kind, data in QuestionVersion.objects.filter(
+                pk__in=[i["qv"] for i in pv_items]
+            ).values_list("pk", "kind", "data")
+        }
+        items = [
+            (pos, *kinds[item["qv"]], Decimal(item["points"])) for pos, item in enumerate(pv_items)
+        ]
+        if len(_GRADING) > 256:
+            _GRADING.clear()
+        _GRADING[version_id] = items
+    return items
+
+
+def _grade_rows(a: Attempt, answers) -> tuple[Decimal, bool, list[tuple[Decimal, int]]]:
+    """Total, whether an essay awaits a teacher, and the (points, answer id) pairs that
+    change; `answers` are (id, position, response, points) rows."""
+    by_pos = {row[1]: row for row in answers}
     total, manual, changed = Decimal(0), False, []
-    for pos, item in enumerate(pv.items):
-        v = versions[item["qv"]]
-        weight = Decimal(item["points"])
+    for pos, kind, data, weight in _grading_items(a.version_id):
         ans = by_pos.get(pos)
-        if v.kind == Kind.ESSAY:
-            if ans is not None and ans.points is not None:
-                total += ans.points
-            elif ans is not None and (ans.response or "").strip():
+        if kind == Kind.ESSAY:
+            if ans is not None and ans[3] is not None:
+                total += ans[3]
+            elif ans is not None and (ans[2] or "").strip():
                 manual = True
             continue
-        got = grading.points(v.kind, v.data, ans.response if ans else None, weight)
+        got = grading.points(kind, data, ans[2] if ans else None, weight)
         total += got
-        if ans is not None and ans.points != got:
-            ans.points = got
-            changed.append(ans)
+        if ans is not None and ans[3] != got:
+            changed.append((got, ans[0]))
     return total, manual, changed
+
+
+def _answer_rows(attempt_id: int) -> list[tuple]:
+    return list(
+        AttemptAnswer.objects.filter(attempt_id=attempt_id).values_list(
+            "id", "position", "response", "points"
+        )
+    )
 
 
 def attempt_submit(
@@ -1236,7 +1267,6 @@ def attempt_submit(
     with transaction.atomic():
         a = (
             Attempt.objects.select_for_update()
-            .select_related("version", "test")
             .filter(pk=attempt_id, person_id=getattr(actor, "person_id", None) or -1)
             .first()
         )
@@ -1255,10 +1285,16 @@ def attempt_submit(
 
 
 def _finish(a: Attempt, now: dt.datetime, *, auto: bool) -> None:
-    answers = list(AttemptAnswer.objects.filter(attempt=a))
-    total, manual, changed = _grade_rows(a, answers)
+    total, manual, changed = _grade_rows(a, _answer_rows(a.pk))
     if changed:
-        AttemptAnswer.objects.bulk_update(changed, ["points"], batch_size=500)
+        # One statement for the whole sheet (UPDATE … FROM VALUES: PostgreSQL, SQLite ≥ 3.33).
+        rows = ", ".join(["(%s, %s)"] * len(changed))
+        with connection.cursor() as cur:
+            cur.execute(
+                "UPDATE exams_attemptanswer SET points = v.column2 "
+                f"FROM (VALUES {rows}) AS v WHERE exams_attemptanswer.id = v.column1",  # noqa: S608 — placeholders only
+                [x for pk, p in ((pk, p) for p, pk in changed) for x in (pk, p)],
+            )
     a.status = AttemptStatus.SUBMITTED
     a.submitted_at = now
     a.auto_submitted = auto
@@ -1282,7 +1318,6 @@ def attempts_close_expired(*, now: dt.datetime | None = None, test: ExamTest | N
         with transaction.atomic():
             a = (
                 Attempt.objects.select_for_update()
-                .select_related("version", "test")
                 .filter(pk=pk, status=AttemptStatus.STARTED)
                 .first()
             )
@@ -1314,8 +1349,7 @@ def answer_grade(*, actor, answer: AttemptAnswer, points: Decimal, comment: str 
             points=points, comment=comment[:500], graded_by=_user(actor)
         )
         if a.status == AttemptStatus.SUBMITTED:
-            answers = list(AttemptAnswer.objects.filter(attempt=a))
-            total, manual, _c = _grade_rows(a, answers)
+            total, manual, _c = _grade_rows(a, _answer_rows(a.pk))
             Attempt.objects.filter(pk=a.pk).update(score=total, needs_grading=manual)
             a.score, a.needs_grading = total, manual
         audit_record(
