@@ -141,3 +141,73 @@ def test_student_takes_a_test_offline_for_a_while_and_the_score_is_right(
     assert answers[position[plan["short"]]] == "2,5"
     assert seen["no_overflow"] is True
     assert [e for e in seen["errors"] if "Content Security Policy" in e] == []
+
+
+def wait_then_start(base, username) -> dict:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
+
+    seen: dict = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+        page = context.new_page()
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.form button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/exams/my/")
+        page.click("text=Vào phòng chờ")
+        seen["countdown"] = page.wait_for_function(
+            "() => { const t = document.querySelector('#exam-timer').textContent;"
+            " return t.startsWith('Bài kiểm tra bắt đầu sau') && t; }"
+        ).json_value()
+        seen["questions_before"] = page.locator("fieldset.q-box").count()
+        page.wait_for_selector("fieldset.q-box >> nth=0", timeout=20000)
+        seen["timer_after"] = page.wait_for_function(
+            "() => { const t = document.querySelector('#exam-timer').textContent;"
+            " return t.startsWith('Còn lại') && t; }"
+        ).json_value()
+        seen["error_hidden"] = page.locator("#exam-error").is_hidden()
+        browser.close()
+    return seen
+
+
+def test_the_page_waits_for_the_window_on_the_server_clock_and_starts_by_itself(
+    live_server, district, student_user
+):
+    require_chromium()
+    if not Subject.objects.filter(code="toan").exists():
+        curriculum_load(
+            read_curriculum(), subject_model=Subject, curriculum_model=CurriculumSubject
+        )
+    teacher = district.teacher_user()
+    bank(teacher, Subject.objects.get(code="toan"))
+    matrix = services.matrix_create(
+        actor=teacher,
+        name="M",
+        subject_id=Subject.objects.get(code="toan").pk,
+        grade=6,
+        cells=[{"topic": "phan-so", "level": "nb", "count": 2, "points": "1"}],
+    )
+    paper = services.paper_generate(actor=teacher, matrix=matrix, title="Đề", versions=1, seed=5)
+    now = timezone.now()
+    test = services.test_schedule(
+        actor=teacher,
+        paper=paper,
+        class_group=district.class_a,
+        opens_at=now + dt.timedelta(seconds=8),
+        closes_at=now + dt.timedelta(hours=1),
+        duration_minutes=30,
+    )
+    student_user.save(update_fields=["password"])  # the factory does not persist it
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(wait_then_start, live_server.url, student_user.username).result(
+            timeout=120
+        )
+    attempt = Attempt.objects.get(test=test, person_id=student_user.person_id)
+    assert re.fullmatch(r"Bài kiểm tra bắt đầu sau 0:0\d", seen["countdown"])
+    assert seen["questions_before"] == 0
+    assert re.fullmatch(r"Còn lại (30:00|29:5\d)", seen["timer_after"])
+    assert seen["error_hidden"] is True
+    assert attempt.status == "started" and attempt.started_at >= test.opens_at

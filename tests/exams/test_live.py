@@ -302,3 +302,35 @@ def test_my_attempts_api_gives_the_start_ticket(test, student_user):
     assert row["ticket"] == live.ticket_for(a)
     status, state = call("POST", f"/exams/live/{a.pk}/start", ticket=row["ticket"])
     assert status == 200 and state["status"] == "started"
+
+
+def test_waiting_room_clock_counts_down_without_writing(test, student_user):
+    """Before the window the page asks the clock (ticket only, no write) and waits; start
+    is refused with the opening time and the attempt stays ready."""
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=10)
+    type(test).objects.filter(pk=test.pk).update(opens_at=opens)
+    services.papers_forget()  # the per-process timing cache
+    a = attempt_of(test, student_user)
+    assert services.waiting_room_clock(test.pk, now=opens - dt.timedelta(seconds=61.5)) == {
+        "server_now": opens - dt.timedelta(seconds=61.5),
+        "opens_at": opens,
+        "closes_at": test.closes_at,
+        "seconds_to_open": 62,
+        "open": False,
+    }
+    assert services.waiting_room_clock(test.pk, now=opens)["open"] is True
+    assert services.waiting_room_clock(test.pk, now=opens)["seconds_to_open"] == 0
+
+    status, body = call("GET", f"/exams/live/{a.pk}/clock", ticket=live.ticket_for(a))
+    assert status == 200
+    assert (body["open"], body["opens_at"]) == (False, opens.isoformat().replace("+00:00", "Z"))
+    assert 598 <= body["seconds_to_open"] <= 600
+    status, body = start(a)
+    assert (status, body["code"]) == (409, "exams.attempt.not_open")
+    a.refresh_from_db()
+    assert (a.status, a.started_at, a.device_token) == (AttemptStatus.READY, None, "")
+
+    status, body = call("GET", f"/exams/live/{a.pk}/clock", ticket="t.1.2.3.4.5.forged")
+    assert (status, body["code"]) == (401, "exams.token.invalid")
+    status, body = call("POST", f"/exams/live/{a.pk}/clock", ticket=live.ticket_for(a))
+    assert (status, body["code"]) == (405, "exams.live.method")

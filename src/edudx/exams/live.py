@@ -17,7 +17,9 @@ student proves who they are with signed capabilities instead of a session:
   and runs the one guarded upsert of `services.answer_write`, which still checks in SQL that
   the attempt is started, on this device, before the deadline plus grace, and keeps the
   newest seq; in autocommit, so a 200 means committed;
-* **submit** (`POST /exams/live/<attempt>/submit`, attempt token) is `services.attempt_submit`.
+* **submit** (`POST /exams/live/<attempt>/submit`, attempt token) is `services.attempt_submit`;
+* **clock** (`GET /exams/live/<attempt>/clock`, ticket) is the waiting room before the window:
+  server time and seconds to the opening, no database write.
 
 Tokens are `<kind>.<attempt>.<person>.<version>.<expires>.<mac>`; the MAC is HMAC-SHA256 over
 those fields and (for `a`) a hash of the device token, keyed from SECRET_KEY. The routes are
@@ -222,6 +224,14 @@ def _submit(attempt: int, headers, body: bytes) -> bytes:
     )
 
 
+def _clock(attempt: int, headers, body: bytes) -> bytes:
+    """The waiting room: server time and seconds until the window opens, for the ticket's
+    holder; no database write (the test's timing is cached per process). The page asks
+    every 20 s while it counts down, which also keeps its connection open for the start."""
+    _person, _version, test = verify(headers(TICKET_HEADER), kind="t", attempt=attempt)
+    return _dumps(services.waiting_room_clock(test))
+
+
 def _not_found():
     return NotFoundRoute("exams.live.route", _("Không có địa chỉ này."))
 
@@ -242,6 +252,10 @@ def _route(method: str, path: str):
             if method != "POST":
                 raise MethodNotAllowed("exams.live.method", _("Phương thức không được hỗ trợ."))
             return (_start if parts[1] == "start" else _submit), (attempt,)
+        if len(parts) == 2 and parts[1] == "clock":
+            if method != "GET":
+                raise MethodNotAllowed("exams.live.method", _("Phương thức không được hỗ trợ."))
+            return _clock, (attempt,)
         if len(parts) == 3 and parts[1] == "answers":
             if method != "PUT":
                 raise MethodNotAllowed("exams.live.method", _("Phương thức không được hỗ trợ."))

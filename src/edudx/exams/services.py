@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import random
 import secrets
 import time
@@ -965,6 +966,42 @@ RETURNING max_score
 """
 
 
+def test_timing(test_id: int) -> tuple | None:
+    """(opens_at, closes_at, duration_minutes, title) of a test, read once per process every
+    10 s (the live start and the waiting room's clock ask for it thousands of times)."""
+    cached = _TEST_TIMING.get(test_id)
+    if cached is None or cached[0] < time.monotonic():
+        row = (
+            ExamTest.objects.filter(pk=test_id)
+            .values_list("opens_at", "closes_at", "duration_minutes", "title")
+            .first()
+        )
+        if row is None:
+            return None
+        if len(_TEST_TIMING) > 1024:
+            _TEST_TIMING.clear()
+        cached = (time.monotonic() + 10, row)
+        _TEST_TIMING[test_id] = cached
+    return cached[1]
+
+
+def waiting_room_clock(test_id: int, now: dt.datetime | None = None) -> dict:
+    """What the test page shows before the window opens: the server's time and the seconds
+    until it opens (the page counts down and starts by itself; no database write)."""
+    now = now or timezone.now()
+    timing = test_timing(test_id)
+    if timing is None:
+        raise NotFound("exams.test.not_found", _("Không tìm thấy bài kiểm tra."), field="test")
+    opens_at, closes_at, _duration, _title = timing
+    return {
+        "server_now": now,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "seconds_to_open": max(0, math.ceil((opens_at - now).total_seconds())),
+        "open": opens_at <= now < closes_at,
+    }
+
+
 def attempt_first_start(
     *, attempt_id: int, person_id: int, test_id: int, device_token: str, now=None
 ) -> dict | None:
@@ -977,19 +1014,10 @@ def attempt_first_start(
     device_token = (device_token or "").strip()[:64]
     if len(device_token) < 8:
         return None
-    cached = _TEST_TIMING.get(test_id)
-    if cached is None or cached[0] < time.monotonic():
-        row = ExamTest.objects.filter(pk=test_id).values_list(
-            "opens_at", "closes_at", "duration_minutes", "title"
-        )
-        row = row.first()
-        if row is None:
-            return None
-        if len(_TEST_TIMING) > 1024:
-            _TEST_TIMING.clear()
-        cached = (time.monotonic() + 10, row)
-        _TEST_TIMING[test_id] = cached
-    opens_at, closes_at, duration, title = cached[1]
+    timing = test_timing(test_id)
+    if timing is None:
+        return None
+    opens_at, closes_at, duration, title = timing
     if not opens_at <= now < closes_at:
         return None
     deadline = min(now + dt.timedelta(minutes=duration), closes_at)

@@ -439,6 +439,7 @@ def take_view(request, attempt_id: int):
             "Đã nộp bài. Điểm phần trắc nghiệm: %s / %m; phần tự luận chờ giáo viên chấm."
         ),
         "time_left": _("Còn lại"),
+        "opens_in": _("Bài kiểm tra bắt đầu sau"),
         "time_up": _("Hết giờ: bài đang được nộp…"),
         "true": _("Đúng"),
         "false": _("Sai"),

@@ -306,9 +306,55 @@
     }).catch(function () { showError(S.submit_pending.replace("%n", pending())); });
   }
 
+  // Before the window opens the page waits here: it counts down on the server's clock
+  // (asked every 20 s, which also keeps the connection open) and starts by itself.
+  var waiting = false;
+  var openAt = null;
+  var syncTimer = null;
+
+  function leaveWaiting() {
+    if (!waiting) return;
+    waiting = false;
+    clearInterval(syncTimer);
+    timerEl.textContent = "";
+    start();
+  }
+
+  function syncClock() {
+    return request("GET", api + "/clock").then(function (r) {
+      return r.json().then(function (c) {
+        if (!r.ok) { showError(c.message); return; }
+        if (c.open) { leaveWaiting(); return; }
+        openAt = performance.now() + c.seconds_to_open * 1000;
+      });
+    }).catch(function () { /* offline: keep counting on the last answer */ });
+  }
+
+  function countdown() {
+    if (!waiting) return;
+    if (openAt !== null) {
+      var left = Math.max(0, Math.ceil((openAt - performance.now()) / 1000));
+      var m = Math.floor(left / 60), s = left % 60;
+      timerEl.textContent = S.opens_in + " " + m + ":" + (s < 10 ? "0" : "") + s;
+      if (left === 0) { leaveWaiting(); return; }
+    }
+    setTimeout(countdown, 1000);
+  }
+
+  function waitForOpen() {
+    if (waiting) return;
+    waiting = true;
+    openAt = null;
+    showError("");
+    syncClock();
+    syncTimer = setInterval(syncClock, 20000);
+    countdown();
+  }
+
   function start() {
     request("POST", api + "/start").then(function (r) {
       return r.json().then(function (state) {
+        if (!r.ok && state.code === "exams.attempt.not_open") { waitForOpen(); return; }
         if (!r.ok) { showError(state.message); return; }
         token = state.token || "";
         var queue = loadQueue();
