@@ -17,9 +17,14 @@ from edudx.exams import services
 from edudx.exams.models import Attempt, AttemptAnswer, QuestionVersion
 from edudx.records.curriculum import curriculum_load, read_curriculum
 from edudx.records.models import CurriculumSubject, Subject
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, no_horizontal_overflow, screenshot
-from tests.browser.test_teacher_flow import PASSWORD
-from tests.records.test_marks_browser import require_chromium
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    login,
+    no_horizontal_overflow,
+    require_chromium,
+    screenshot,
+)
 
 from .conftest import bank
 
@@ -36,11 +41,7 @@ def drive(base, username, plan) -> dict:
         page = context.new_page()
         page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
         page.on("dialog", lambda d: d.accept())
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form.form button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        login(page, base, username)
         page.goto(f"{base}/exams/my/")
         page.click("text=Làm bài")
         page.wait_for_url(re.compile(r"/exams/attempts/\d+/"))
@@ -151,11 +152,7 @@ def wait_then_start(base, username) -> dict:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
         page = context.new_page()
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form.form button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        login(page, base, username)
         page.goto(f"{base}/exams/my/")
         page.click("text=Vào phòng chờ")
         seen["countdown"] = page.wait_for_function(
