@@ -47,11 +47,12 @@ class InvoiceOut(Schema):
     id: int
     source_id: UUID
     reference: str = Field(..., description="Unique; the transfer content carries it.")
-    student_id: int
-    student_name: str
-    school_id: int
+    student_id: int | None = Field(..., description="Null for a payer who is not a student.")
+    student_name: str = Field(..., description="The student's, or the payer's, name.")
+    school_id: int = Field(..., description="The unit paid: a school, commune or province.")
     class_id: int | None
-    school_year: str
+    school_year: str | None
+    source: str | None = Field(None, description='What issued it, e.g. "eservices.dossier:HS…".')
     period: str
     title: str
     total: int = Field(..., description="Whole đồng, after exemptions and reductions.")
@@ -88,10 +89,11 @@ def render_invoice(i) -> dict:
         "source_id": i.source_id,
         "reference": i.reference,
         "student_id": i.student_id,
-        "student_name": i.student.person.full_name,
+        "student_name": i.payer_display,
         "school_id": i.school_id,
         "class_id": i.class_group_id,
-        "school_year": i.school_year.code,
+        "school_year": i.school_year.code if i.school_year_id else None,
+        "source": i.source,
         "period": i.period,
         "title": i.title,
         "total": i.total,

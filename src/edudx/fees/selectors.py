@@ -9,6 +9,7 @@ leak; in scope but read-only is a 403."""
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
@@ -227,7 +228,28 @@ def refunds_of(
 
 
 def bank_account_of(school: OrgUnit) -> BankAccount | None:
+    """The unit's (school, commune or province) earliest active receiving account."""
     return BankAccount.objects.filter(school=school, active=True).order_by("id").first()
+
+
+@dataclass(frozen=True)
+class InvoiceQR:
+    account: BankAccount | None  # None: the unit has no active receiving account
+    payload: str | None  # None: no account, nothing due, or cancelled
+    svg: str  # inline SVG, safe to print ("" without a payload)
+
+
+def invoice_qr(invoice: Invoice) -> InvoiceQR:
+    """The VietQR code of what is due on `invoice`, payable to its unit's account."""
+    from django.utils.safestring import mark_safe  # noqa: PLC0415
+
+    from . import services, vietqr  # noqa: PLC0415
+
+    account = bank_account_of(invoice.school)
+    payload = services.invoice_qr_payload(invoice, account)
+    # The SVG is built by the qrcode package from our own payload (digits, letters).
+    svg = mark_safe(vietqr.svg(payload)) if payload else ""  # noqa: S308
+    return InvoiceQR(account, payload, svg)
 
 
 def unmatched_lines(*, actor, school_id: int | None = None) -> QuerySet[BankLine]:
