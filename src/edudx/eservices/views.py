@@ -242,7 +242,9 @@ def dossier_detail(request, code: str):
         except DomainError as exc:
             _flash(request, exc)
         return redirect("eservices:dossier", code=d.code)
-    d = Dossier.objects.select_related("procedure", "unit", "from_school", "to_school").get(pk=d.pk)
+    d = Dossier.objects.select_related(
+        "procedure", "unit", "from_school", "to_school", "invoice__school"
+    ).get(pk=d.pk)
     labels = services.action_labels()
     have = set(d.files.values_list("kind", flat=True))
     return render(
@@ -264,6 +266,7 @@ def dossier_detail(request, code: str):
                 if f["name"] in d.data
             ],
             "rating": getattr(d, "rating", None) if d.status == "returned" else None,
+            "fee": selectors.dossier_fee(d),
         },
     )
 
