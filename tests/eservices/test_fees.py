@@ -15,7 +15,7 @@ from tests.fees.conftest import line
 from tests.fees.test_webhook import call
 from tests.pages.conftest import otp_login
 
-from .test_dossiers import bring_to, copy_dossier
+from .test_dossiers import COPY_FORM, bring_to, copy_dossier, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +53,19 @@ def pay(invoice, amount, txn, nonce=None):
     return call(body, nonce=nonce or txn, secret=SECRET, account="xa-a-vcb")
 
 
+def lookup_page(d) -> str:
+    """The dossier page reached by code + phone, as an anonymous visitor."""
+    return (
+        Client()
+        .post(
+            "/services/lookup/",
+            {"kind": "dossier", "code": d.code, "phone": "0912345678"},
+            follow=True,
+        )
+        .content.decode()
+    )
+
+
 def return_result(world, d):
     return services.dossier_transition(
         actor=world.officer_a, dossier=d, action="return_result", comment="Trả kết quả"
@@ -82,22 +95,12 @@ def test_a_retried_submit_issues_no_second_invoice(world, fee):
     d = services.dossier_create(
         actor=world.citizen,
         procedure=world.procedure("diploma_copy"),
-        raw={
-            "applicant_name": "Trần Văn Tú",
-            "phone": "0912345678",
-            "holder_name": "Trần Văn Tú",
-            "holder_birth_date": "12/03/2005",
-            "certificate_type": "Bằng tốt nghiệp THCS",
-            "graduation_year": "2020",
-            "copies": "1",
-        },
+        raw=COPY_FORM,
         attachments=[],
         unit_id=world.d.commune_a.pk,
         submit=False,
     )
     assert Invoice.objects.count() == 0
-    from .test_dossiers import upload
-
     services.dossier_attach(actor=world.citizen, dossier=d, attachment=upload(world.citizen))
     services.dossier_submit(actor=world.citizen, dossier=d)
     with pytest.raises(Conflict):
@@ -183,12 +186,7 @@ def test_rejected_dossier_returns_without_payment(world, fee):
 
 def test_code_and_phone_page_shows_the_amount_and_qr(world, fee, commune_account):
     d = copy_dossier(world)
-    c = Client()
-    page = c.post(
-        "/services/lookup/",
-        {"kind": "dossier", "code": d.code, "phone": "0912345678"},
-        follow=True,
-    ).content.decode()
+    page = lookup_page(d)
     assert '<dd class="fee-amount">20.000 đ</dd>' in page
     assert f'<dd class="fee-reference">{d.invoice.reference}</dd>' in page
     assert '<div class="qr"><svg' in page
@@ -199,12 +197,7 @@ def test_code_and_phone_page_shows_the_amount_and_qr(world, fee, commune_account
 def test_without_a_unit_account_submission_works_and_the_page_says_so(world, fee):
     d = copy_dossier(world)
     assert d.status == "submitted" and d.invoice_id
-    c = Client()
-    page = c.post(
-        "/services/lookup/",
-        {"kind": "dossier", "code": d.code, "phone": "0912345678"},
-        follow=True,
-    ).content.decode()
+    page = lookup_page(d)
     assert '<dd class="fee-amount">20.000 đ</dd>' in page
     assert NO_ACCOUNT in page and "<svg" not in page
 
