@@ -19,7 +19,7 @@ from edudx.accounts.models import Role, RoleAssignment
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import NotFound
 from edudx.core.scope import Scope, scope_of
-from edudx.org.models import ClassGroup, OrgUnit, School, path_upper
+from edudx.org.models import ClassGroup, OrgUnit, School, UnitKind, path_upper
 from edudx.people.models import Student, StudentStatus
 
 from .models import (
@@ -155,6 +155,45 @@ def school_for_write(*, actor, school_id: int) -> OrgUnit:
     school = school_get(actor=actor, school_id=school_id)
     require_write(actor, school)
     return school
+
+
+# Units that resolve public-service dossiers and so collect their fees (eservices).
+FEE_UNIT_KINDS = (UnitKind.COMMUNE, UnitKind.PROVINCE)
+FEE_UNIT_ROLES = (Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
+
+
+def collecting_unit_for_write(*, actor, unit_id: int) -> OrgUnit:
+    """The unit whose receiving accounts the actor manages: a school (its principal and
+    clerks, `school_for_write`), or a commune or province unit (its own officers: a role
+    at that very unit, not one above it). 404 outside the actor's scope."""
+    scope = scope_of(actor)
+    qs = OrgUnit.objects.filter(pk=unit_id, valid_to__isnull=True).filter(
+        Q(school__isnull=False) | Q(kind__in=FEE_UNIT_KINDS)
+    )
+    if not scope.everything:
+        qs = qs.filter(_unit_q(scope))
+    unit = qs.first()
+    if unit is None:
+        raise NotFound("school.not_found", _("Không tìm thấy trường."))
+    require_account_write(actor, unit)
+    return unit
+
+
+def require_account_write(actor, unit: OrgUnit) -> None:
+    """Forbidden unless the actor manages `unit`'s receiving accounts."""
+    if unit.kind not in FEE_UNIT_KINDS:
+        require_write(actor, unit)
+        return
+    if (
+        scope_of(actor).everything
+        or RoleAssignment.objects.filter(user=actor, role__in=FEE_UNIT_ROLES, unit=unit).exists()
+    ):
+        return
+    raise Forbidden(
+        "fees.forbidden",
+        _("Chỉ cán bộ của đơn vị được khai báo tài khoản nhận lệ phí của đơn vị."),
+        field=None,
+    )
 
 
 def schools_for(actor, *, limit: int = 300) -> list[OrgUnit]:
