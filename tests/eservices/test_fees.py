@@ -159,6 +159,10 @@ def test_partial_payment_is_refused_until_the_rest_arrives(client, world, fee, c
     page = client.get(f"/services/dossiers/{d.code}/").content.decode()
     assert '<span class="badge fee-status fee-partial">Nộp một phần</span>' in page
     assert "<dd>5.000 đ</dd>" in page
+    queue = client.get("/services/officer/").content.decode()
+    assert (
+        f'{inv.reference}: <span class="badge fee-status fee-partial">Nộp một phần</span>' in queue
+    )
     refused = client.post(
         f"/services/dossiers/{d.code}/",
         {"action": "return_result", "comment": "Trả"},
