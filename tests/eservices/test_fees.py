@@ -182,6 +182,18 @@ def test_partial_payment_is_refused_until_the_rest_arrives(client, world, fee, c
     assert return_result(world, d).status == "returned"
 
 
+def test_a_waived_fee_holds_nothing(world, fee):
+    d = bring_to(world, "approved")
+    fees_services.invoice_cancel(actor=None, invoice=d.invoice, reason="Miễn lệ phí")
+    assert return_result(world, d).status == "returned"
+
+
+def test_partial_service_result_is_not_held(world, fee):
+    Procedure.objects.filter(code="diploma_copy").update(level="partial")
+    d = bring_to(world, "approved")
+    assert (d.invoice.status, return_result(world, d).status) == ("open", "returned")
+
+
 def test_rejected_dossier_returns_without_payment(world, fee):
     d = bring_to(world, "rejected")
     assert d.invoice.status == InvoiceStatus.OPEN

@@ -689,10 +689,11 @@ def _fee_invoice(dossier: Dossier, user):
 
 
 def fee_unpaid(dossier: Dossier) -> bool:
-    """A full-service dossier's fee is still (partly) due: its result is held until paid."""
+    """A full-service dossier's fee is still (partly) due: its result is held until paid.
+    A cancelled invoice (the fee waived by the unit's accountant) holds nothing."""
     if dossier.invoice_id is None or dossier.procedure.level != ServiceLevel.FULL:
         return False
-    return dossier.invoice.status not in (InvoiceStatus.PAID, InvoiceStatus.OVERPAID)
+    return dossier.invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIAL)
 
 
 def dossier_attach(*, actor, dossier: Dossier, attachment: Attachment, phone=None) -> Dossier:

@@ -494,7 +494,10 @@ def invoice_issue(
             emit("fees.invoices_issued", {"school_id": unit.pk, "source": source, "count": 1})
     except IntegrityError:
         # A concurrent submission issued it first (unique `source`): use that one.
-        return Invoice.objects.get(source=source)
+        existing = Invoice.objects.filter(source=source).first()
+        if existing is None:
+            raise
+        return existing
     return invoice
 
 
