@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from edudx.core.errors import DomainError, DomainErrors, ErrorItem
 from edudx.core.scope import scope_of
+from edudx.fees import selectors as fees_selectors
 from edudx.org.models import OrgUnit, School, SchoolYear, UnitKind
 
 from . import admissions, selectors, services
@@ -345,6 +346,8 @@ def officer_queue(request):
             "overdue": overdue,
             "statuses": [s for s in Dossier._meta.get_field("status").choices if s[0] != "draft"],
             "rounds": selectors.officer_rounds(actor=request.user)[:10],
+            # Officers of a commune/province declare where its dossiers' fees are paid.
+            "fee_units": bool(fees_selectors.fee_units_of(request.user)),
         },
     )
 

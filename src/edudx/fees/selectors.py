@@ -179,6 +179,24 @@ def collecting_unit_for_write(*, actor, unit_id: int) -> OrgUnit:
     return unit
 
 
+def fee_units_of(actor) -> list[OrgUnit]:
+    """The communes and provinces where the actor is an officer: the units whose receiving
+    accounts (public-service fees) they manage, by name."""
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    return [
+        ra.unit
+        for ra in RoleAssignment.objects.filter(
+            user=actor,
+            role__in=FEE_UNIT_ROLES,
+            unit__kind__in=FEE_UNIT_KINDS,
+            unit__valid_to__isnull=True,
+        )
+        .select_related("unit")
+        .order_by("unit__name", "unit_id")
+    ]
+
+
 def require_account_write(actor, unit: OrgUnit) -> None:
     """Forbidden unless the actor manages `unit`'s receiving accounts."""
     if unit.kind not in FEE_UNIT_KINDS:

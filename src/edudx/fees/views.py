@@ -438,6 +438,23 @@ def reports_view(request):
     return render(request, "fees/reports.html", ctx)
 
 
+def _accounts_context(request):
+    """A commune's or province's officer manages that unit's accounts (the fees of the
+    dossiers it resolves); a school's page (`_staff_context`) otherwise, as before."""
+    units = selectors.fee_units_of(request.user)
+    unit_id = _int(request.GET.get("school") or request.POST.get("school"))
+    picked = next((u for u in units if u.pk == unit_id), None)
+    if picked is None and (unit_id is not None or not units):
+        return _staff_context(request)
+    return {
+        "schools": units,
+        "school": picked or units[0],
+        "may_write": True,
+        "year": _current_year(),
+        "fee_unit": True,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @_guard
@@ -445,7 +462,7 @@ def accounts_view(request):
     """The school's receiving bank accounts (VietQR): principal and clerks only."""
     from .banks import BANKS  # noqa: PLC0415
 
-    ctx = _staff_context(request)
+    ctx = _accounts_context(request)
     school = ctx["school"]
     if not ctx["may_write"]:
         raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
