@@ -8,6 +8,7 @@ import pytest
 from edudx.audit.models import AuditEvent
 from edudx.eservices import services
 from edudx.eservices.models import Dossier
+from edudx.notify.models import Notification
 from tests.pages.conftest import otp_login
 
 from .test_dossiers import bring_to
@@ -146,3 +147,56 @@ def test_calendars_for_many_units_match_one_by_one(world):
     }
     assert many[d.commune_a.pk].add_working_days(D(2027, 2, 3), 2) == D(2027, 2, 12)
     assert many[d.commune_b.pk].add_working_days(D(2027, 2, 3), 2) == D(2027, 2, 11)
+
+
+def due_notices(*dossiers):
+    return sorted(
+        Notification.objects.filter(
+            event="eservices.dossier_due_date", context__code__in=[d.code for d in dossiers]
+        ).values_list("context__code", "title", "phone", "recipient_id")
+    )
+
+
+def test_applicant_is_told_once_per_moved_dossier(world):
+    from .test_dossiers import copy_dossier
+
+    moved = dossier_at(world, "received", received=D(2027, 2, 3), due=D(2027, 2, 11))
+    own = copy_dossier(world, actor=world.citizen)
+    Dossier.objects.filter(pk=own.pk).update(
+        status="processing", received_on=D(2027, 2, 3), due_date=D(2027, 2, 11)
+    )
+    unmoved = dossier_at(world, "approved", received=D(2027, 2, 3), due=D(2027, 2, 11))
+    other = dossier_at(
+        world, "processing", received=D(2027, 2, 3), due=D(2027, 2, 11), unit=world.d.commune_b
+    )
+    save = {
+        "actor": world.officer_a,
+        "date": "11/02/2027",
+        "name": "Nghỉ thêm sau Tết",
+        "is_holiday": True,
+        "unit": world.d.commune_a,
+    }
+    assert services.calendar_day_save(**save).dossiers_moved == 2
+    assert due_notices(moved, own, unmoved, other) == sorted(
+        [
+            (moved.code, f"Hồ sơ {moved.code}: hạn giải quyết mới 12/02/2027", "0912345678", None),
+            (own.code, f"Hồ sơ {own.code}: hạn giải quyết mới 12/02/2027", "", world.citizen.pk),
+        ]
+    )
+    notice = Notification.objects.get(event="eservices.dossier_due_date", context__code=own.code)
+    assert notice.body == (
+        "Lịch làm việc thay đổi nên hạn giải quyết hồ sơ chuyển sang ngày 12/02/2027."
+    )
+    # The same change again (a retry) moves nothing and tells nobody twice.
+    assert services.calendar_day_save(**save).dossiers_moved == 0
+    assert len(due_notices(moved, own, unmoved, other)) == 2
+    # Removing the day moves them back: one more notice each, with the restored date.
+    services.calendar_day_delete(actor=world.officer_a, date="2027-02-11", unit=world.d.commune_a)
+    titles = [t for _c, t, _p, _r in due_notices(moved, own)]
+    assert sorted(titles) == sorted(
+        [
+            f"Hồ sơ {d.code}: hạn giải quyết mới {day}"
+            for d in (moved, own)
+            for day in ("11/02/2027", "12/02/2027")
+        ]
+    )

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from edudx.accounts.models import User
 from edudx.eservices import selectors
 from edudx.eservices.models import AdmissionRound, Dossier, Procedure
+from edudx.fees import selectors as fees_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -28,3 +29,8 @@ def test_demo_has_catalogue_dossiers_and_an_open_round():
     officer = User.objects.get(username="phong_gddt")
     assert list(selectors.officer_rounds(actor=officer)) == [r]
     assert selectors.officer_queue(actor=officer).count() == 4
+    # The units resolving dossiers can take a fee by VietQR (fees demo: their accounts).
+    units = {d.unit for d in Dossier.objects.select_related("unit")}
+    assert [(u.kind, fees_selectors.bank_account_of(u) is not None) for u in units] == [
+        ("commune", True)
+    ] * len(units)

@@ -115,3 +115,36 @@ def test_menu_entry_for_principal_and_clerk_only():
     assert urls({"commune_officer"}) == ["fees:invoices"]
     assert urls({"guardian"}) == ["fees:index"]
     assert urls({"teacher"}) == []
+
+
+def test_commune_officer_manages_the_commune_accounts(district, clerk):
+    """The commune resolves dossiers and takes their fees: its officer declares the account
+    on the same page (reached from the dossier queue); the school's pages stay the clerks'."""
+    officer = district.user(Role.COMMUNE_OFFICER, district.commune_a)
+    client = otp_login(Client(), officer)
+    queue = client.get("/services/officer/").content.decode()
+    assert '<a class="btn btn-secondary" href="/fees/accounts/">Tài khoản nhận lệ phí</a>' in queue
+    page = client.get(URL).content.decode()
+    assert f"Tài khoản nhận tiền · {district.commune_a.name}" in page
+    response = client.post(
+        URL,
+        {
+            "school": district.commune_a.pk,
+            "action": "create",
+            "bank_bin": "970405",
+            "account_number": "3100 2050 01234",
+            "account_name": f"UBND {district.commune_a.name}",
+        },
+    )
+    assert response.status_code == 302
+    new = BankAccount.objects.get()
+    assert (new.school, new.bank_name, new.account_number, new.active) == (
+        district.commune_a,
+        "Agribank",
+        "3100205001234",
+        True,
+    )
+    assert client.get(f"{URL}?school={district.school_a.pk}").status_code == 403
+    clerk_queue = otp_login(Client(), clerk).get("/services/officer/")
+    assert clerk_queue.status_code == 200
+    assert "Tài khoản nhận lệ phí" not in clerk_queue.content.decode()

@@ -425,3 +425,41 @@ def test_bank_accounts_forbidden(district, account, clerk_b, guardian, teacher, 
         assert patch(client, f"{url}/{account.pk}", {"active": False}).status_code == status
     account.refresh_from_db()
     assert (account.active, BankAccount.objects.count()) == (True, 1)
+
+
+def test_commune_officer_manages_the_commune_account(district, clerk, officer):
+    """A commune collects the fees of the dossiers it resolves: its own officers declare its
+    receiving account; a school's clerk, a province officer and another commune may not."""
+    url = f"{API}/fees/bank-accounts"
+    commune = district.commune_a
+    body = {
+        "school_id": commune.pk,
+        "bank_bin": "970405",
+        "account_number": "3100 2050 01234",
+        "account_name": "UBND Xã A",
+    }
+    others = (
+        (clerk, 404),
+        (officer, 403),
+        (district.user(Role.COMMUNE_OFFICER, district.commune_b), 404),
+    )
+    for user, status in others:
+        assert post(token_client(user), url, body).status_code == status
+    client = token_client(district.user(Role.COMMUNE_OFFICER, commune))
+    created = post(client, url, body)
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert (data["school_id"], data["bank_name"], data["account_number"], data["account_name"]) == (
+        commune.pk,
+        "Agribank",
+        "3100205001234",
+        "UBND XA A",
+    )
+    assert [a["id"] for a in client.get(f"{url}?school_id={commune.pk}").json()] == [data["id"]]
+    off = patch(client, f"{url}/{data['id']}", {"active": False})
+    assert off.json()["active"] is False
+    for user, status in others:
+        assert patch(token_client(user), f"{url}/{data['id']}", {"active": True}).status_code == (
+            status
+        )
+    assert BankAccount.objects.get(pk=data["id"]).active is False

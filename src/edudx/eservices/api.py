@@ -145,6 +145,15 @@ class DossierEventOut(Schema):
     at: dt.datetime
 
 
+class DossierFeeOut(Schema):
+    reference: str = Field(..., description="The invoice reference to put in the transfer.")
+    amount: int = Field(..., description="The fee, whole đồng.")
+    paid: int
+    outstanding: int
+    status: str = Field(..., description="open, partial, paid, overpaid or cancelled.")
+    status_label: str
+
+
 class DossierOut(Schema):
     code: str
     procedure: str
@@ -156,7 +165,19 @@ class DossierOut(Schema):
     due_date: dt.date | None
     overdue: bool
     result_available: bool
+    fee: DossierFeeOut | None = Field(None, description="The fee and its payment; null: free.")
     events: list[DossierEventOut]
+
+
+def _fee(inv) -> dict:
+    return {
+        "reference": inv.reference,
+        "amount": inv.total,
+        "paid": inv.paid,
+        "outstanding": inv.outstanding,
+        "status": inv.status,
+        "status_label": str(inv.get_status_display()),
+    }
 
 
 def render_dossier(d: Dossier, *, with_events=True) -> dict:
@@ -171,6 +192,7 @@ def render_dossier(d: Dossier, *, with_events=True) -> dict:
         "due_date": d.due_date,
         "overdue": selectors.is_overdue(d),
         "result_available": bool(d.result_reference),
+        "fee": _fee(d.invoice) if d.invoice_id else None,
         "events": [
             {"action": e.action, "status": e.to_status, "comment": e.comment, "at": e.at}
             for e in (d.events.all() if with_events else [])

@@ -128,6 +128,10 @@ class Dossier(ExchangeModel):
     accepted_at = models.DateTimeField(null=True, blank=True)
     result_reference = models.CharField(max_length=40, blank=True)
     result_pdf = models.BinaryField(null=True, blank=True)
+    # The fee (procedure.fee > 0), issued on submit: a fees invoice payable to `unit`.
+    invoice = models.OneToOneField(
+        "fees.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         indexes = [

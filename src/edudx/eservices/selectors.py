@@ -2,6 +2,7 @@
 indicators (numerator, denominator) per unit and everything under it."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -10,6 +11,8 @@ from django.utils.translation import gettext as _
 from edudx.audit.services import audit_record
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
+from edudx.fees import selectors as fees_selectors
+from edudx.fees.services import money
 from edudx.org.models import OrgUnit, SchoolYear, UnitKind, path_upper
 
 from .models import (
@@ -27,6 +30,40 @@ from .models import (
 
 S = DossierStatus
 RUNNING = (S.RECEIVED, S.PROCESSING)
+
+
+@dataclass(frozen=True)
+class DossierFee:
+    """What the applicant owes for a dossier and how to pay it (the dossier page)."""
+
+    reference: str
+    amount: str  # "20.000 đ"
+    paid: str
+    outstanding: str
+    status: str  # fees InvoiceStatus: open, partial, paid, overpaid, cancelled
+    status_label: str
+    available: bool  # the unit has a receiving account: the QR code can be paid
+    account: object  # fees BankAccount or None
+    qr_svg: str  # inline SVG ("" when nothing is due or no account)
+
+
+def dossier_fee(d: Dossier) -> DossierFee | None:
+    """The dossier's fee invoice with its VietQR code (fees helpers), None when free."""
+    if d.invoice_id is None:
+        return None
+    inv = d.invoice
+    qr = fees_selectors.invoice_qr(inv)
+    return DossierFee(
+        reference=inv.reference,
+        amount=money(inv.total),
+        paid=money(inv.paid),
+        outstanding=money(inv.outstanding),
+        status=inv.status,
+        status_label=str(inv.get_status_display()),
+        available=qr.account is not None,
+        account=qr.account,
+        qr_svg=qr.svg,
+    )
 
 
 def procedures(*, kind: str | None = None) -> QuerySet:
@@ -81,7 +118,7 @@ def officer_queue(*, actor, status: str | None = None, overdue: bool = False) ->
     qs = (
         Dossier.objects.filter(q)
         .exclude(status=S.DRAFT)
-        .select_related("procedure", "unit", "from_school", "to_school")
+        .select_related("procedure", "unit", "from_school", "to_school", "invoice")
         .defer("result_pdf")
         .order_by("due_date", "submitted_at", "id")
     )
@@ -97,7 +134,7 @@ def my_dossiers(*, actor) -> QuerySet:
         return Dossier.objects.none()
     return (
         Dossier.objects.filter(applicant=actor)
-        .select_related("procedure", "unit")
+        .select_related("procedure", "unit", "invoice")
         .defer("result_pdf")
         .order_by("-created_at")
     )
@@ -107,7 +144,9 @@ def dossier_get(*, actor, code: str) -> Dossier:
     """A dossier its applicant or a responsible officer may open (404 otherwise). An
     officer's read of someone's dossier is audited (personal data)."""
     d = (
-        Dossier.objects.select_related("procedure", "unit", "from_school", "to_school", "student")
+        Dossier.objects.select_related(
+            "procedure", "unit", "from_school", "to_school", "student", "invoice"
+        )
         .filter(code=(code or "").strip().upper())
         .first()
     )

@@ -32,6 +32,8 @@ from edudx.core.phones import normalise_phone
 from edudx.core.scope import scope_of
 from edudx.core.text import fold
 from edudx.core.validators import parse_date, validate_personal_id
+from edudx.fees import services as fees_services
+from edudx.fees.models import InvoiceStatus
 from edudx.notify.services import Address, notify
 from edudx.org.models import ClassGroup, OrgUnit, School, UnitKind
 from edudx.people import services as people_services
@@ -54,6 +56,7 @@ from .workdays import Calendar, due_date, shipped_calendar
 log = logging.getLogger(__name__)
 
 S = DossierStatus
+FEE_SOURCE = "eservices.dossier:"  # + the dossier's code: the fee invoice's `source`
 
 
 class Throttled(DomainError):
@@ -186,6 +189,8 @@ def due_dates_recompute(*, actor, unit: OrgUnit | None, reason: str) -> int:
         )
     Dossier.objects.bulk_update(moved, ["due_date", "updated_at"], batch_size=1000)
     audit_record_many(actor=actor, entries=entries)
+    for d, entry in zip(moved, entries, strict=True):
+        _notify_due_date(d, entry.changes["due_date"][0])
     if moved:
         log.info(
             "eservices.due_dates_moved",
@@ -660,7 +665,35 @@ def _submit(dossier: Dossier, user, now) -> None:
             _("Còn thiếu giấy tờ: %(l)s.") % {"l": "; ".join(missing)},
             field="attachments",
         )
-    _move(dossier, "submit", S.SUBMITTED, user, "", now, submitted_at=now)
+    fields = {"submitted_at": now}
+    if dossier.procedure.fee > 0 and dossier.invoice_id is None:
+        fields["invoice"] = _fee_invoice(dossier, user)
+    _move(dossier, "submit", S.SUBMITTED, user, "", now, **fields)
+
+
+def _fee_invoice(dossier: Dossier, user):
+    """The procedure's fee as a fees invoice owed by the applicant to the dossier's unit
+    (whole đồng, an `HP` reference, unique per dossier by its `source`). Issued even when
+    the unit has no receiving account yet: the page then says payment is not available,
+    and the QR code appears once the unit declares an account."""
+    return fees_services.invoice_issue(
+        actor=user,
+        unit=dossier.unit,
+        source=f"{FEE_SOURCE}{dossier.code}",
+        title=f"Lệ phí hồ sơ {dossier.code}: {dossier.procedure.name}",
+        amount=int(dossier.procedure.fee),
+        payer_name=dossier.applicant_name,
+        payer_phone=dossier.phone,
+        payer=dossier.applicant,
+    )
+
+
+def fee_unpaid(dossier: Dossier) -> bool:
+    """A full-service dossier's fee is still (partly) due: its result is held until paid.
+    A cancelled invoice (the fee waived by the unit's accountant) holds nothing."""
+    if dossier.invoice_id is None or dossier.procedure.level != ServiceLevel.FULL:
+        return False
+    return dossier.invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.PARTIAL)
 
 
 def dossier_attach(*, actor, dossier: Dossier, attachment: Attachment, phone=None) -> Dossier:
@@ -740,15 +773,33 @@ def allowed_actions(actor, dossier: Dossier) -> list[str]:
     return out
 
 
-def _notify(dossier: Dossier, event: DossierEvent) -> None:
-    recipient = (
-        dossier.applicant
-        if dossier.applicant_id
-        else Address(phone=dossier.phone, email=dossier.email)
+def _applicant_address(dossier: Dossier):
+    """The applicant's account, or their phone and e-mail when they have none."""
+    if dossier.applicant_id:
+        return dossier.applicant
+    return Address(phone=dossier.phone, email=dossier.email)
+
+
+def _notify_due_date(dossier: Dossier, old: str | None) -> None:
+    """A calendar change moved the due date: tell the applicant once per move (the key
+    names the old and new dates, so a retry of the same change stores nothing twice)."""
+    new = dossier.due_date
+    notify(
+        _applicant_address(dossier),
+        "eservices.dossier_due_date",
+        {"code": dossier.code, "old": old, "due_date": new.isoformat()},
+        key=f"eservices:dossier:{dossier.pk}:due:{old}:{new.isoformat()}",
+        title=_("Hồ sơ %(c)s: hạn giải quyết mới %(d)s") % {"c": dossier.code, "d": _dmy(new)},
+        body=_("Lịch làm việc thay đổi nên hạn giải quyết hồ sơ chuyển sang ngày %(d)s.")
+        % {"d": _dmy(new)},
+        url=f"/services/dossiers/{dossier.code}/",
     )
+
+
+def _notify(dossier: Dossier, event: DossierEvent) -> None:
     label = DossierStatus(event.to_status).label
     notify(
-        recipient,
+        _applicant_address(dossier),
         "eservices.dossier_status",
         {"code": dossier.code, "status": event.to_status, "action": event.action},
         key=f"eservices:dossier:{dossier.pk}:event:{event.pk}",
@@ -855,6 +906,16 @@ def dossier_transition(
                 resolved_on_time=d.due_date is None or today <= d.due_date,
             )
         if action == "return_result":
+            if d.status == S.APPROVED and fee_unpaid(d):
+                raise Conflict(
+                    "dossier.fee_unpaid",
+                    _(
+                        "Chưa nộp đủ lệ phí (hóa đơn %(r)s, %(s)s); "
+                        "chỉ trả kết quả khi lệ phí đã nộp đủ."
+                    )
+                    % {"r": d.invoice.reference, "s": d.invoice.get_status_display().lower()},
+                    field="action",
+                )
             fields.update(_result_fields(actor, d, now))
         _move(d, action, target, actor, comment, now, **fields)
     return d
@@ -1062,7 +1123,7 @@ def dossier_by_code_and_phone(*, code: str, phone: str, client_key: str) -> Doss
             _("Tra cứu sai quá nhiều lần; vui lòng thử lại sau 15 phút."),
         )
     d = (
-        Dossier.objects.select_related("procedure", "unit")
+        Dossier.objects.select_related("procedure", "unit", "invoice")
         .filter(code=(code or "").strip().upper())
         .first()
     )

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from edudx.core.errors import DomainError, DomainErrors, ErrorItem
 from edudx.core.scope import scope_of
+from edudx.fees import selectors as fees_selectors
 from edudx.org.models import OrgUnit, School, SchoolYear, UnitKind
 
 from . import admissions, selectors, services
@@ -242,7 +243,9 @@ def dossier_detail(request, code: str):
         except DomainError as exc:
             _flash(request, exc)
         return redirect("eservices:dossier", code=d.code)
-    d = Dossier.objects.select_related("procedure", "unit", "from_school", "to_school").get(pk=d.pk)
+    d = Dossier.objects.select_related(
+        "procedure", "unit", "from_school", "to_school", "invoice__school"
+    ).get(pk=d.pk)
     labels = services.action_labels()
     have = set(d.files.values_list("kind", flat=True))
     return render(
@@ -264,6 +267,7 @@ def dossier_detail(request, code: str):
                 if f["name"] in d.data
             ],
             "rating": getattr(d, "rating", None) if d.status == "returned" else None,
+            "fee": selectors.dossier_fee(d),
         },
     )
 
@@ -342,6 +346,8 @@ def officer_queue(request):
             "overdue": overdue,
             "statuses": [s for s in Dossier._meta.get_field("status").choices if s[0] != "draft"],
             "rounds": selectors.officer_rounds(actor=request.user)[:10],
+            # Officers of a commune/province declare where its dossiers' fees are paid.
+            "fee_units": bool(fees_selectors.fee_units_of(request.user)),
         },
     )
 

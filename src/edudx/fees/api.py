@@ -47,11 +47,12 @@ class InvoiceOut(Schema):
     id: int
     source_id: UUID
     reference: str = Field(..., description="Unique; the transfer content carries it.")
-    student_id: int
-    student_name: str
-    school_id: int
+    student_id: int | None = Field(..., description="Null for a payer who is not a student.")
+    student_name: str = Field(..., description="The student's, or the payer's, name.")
+    school_id: int = Field(..., description="The unit paid: a school, commune or province.")
     class_id: int | None
-    school_year: str
+    school_year: str | None
+    source: str | None = Field(None, description='What issued it, e.g. "eservices.dossier:HS…".')
     period: str
     title: str
     total: int = Field(..., description="Whole đồng, after exemptions and reductions.")
@@ -88,10 +89,11 @@ def render_invoice(i) -> dict:
         "source_id": i.source_id,
         "reference": i.reference,
         "student_id": i.student_id,
-        "student_name": i.student.person.full_name,
+        "student_name": i.payer_display,
         "school_id": i.school_id,
         "class_id": i.class_group_id,
-        "school_year": i.school_year.code,
+        "school_year": i.school_year.code if i.school_year_id else None,
+        "source": i.source,
         "period": i.period,
         "title": i.title,
         "total": i.total,
@@ -654,9 +656,13 @@ def list_banks(request):
     return [{"bin": b, "name": n} for b, n in BANKS]
 
 
+UNIT_ID = "The school, or a commune/province unit (its fees for public-service dossiers)."
+WHO_MANAGES = "school: principal, clerk; commune/province: its officers"
+
+
 class BankAccountOut(Schema):
     id: int
-    school_id: int
+    school_id: int = Field(..., description=UNIT_ID)
     code: str = Field(..., description="Names the account in bank webhook calls.")
     bank_bin: str
     bank_name: str
@@ -679,21 +685,21 @@ def render_account(a) -> dict:
 
 
 class BankAccountFilters(Schema):
-    school_id: int
+    school_id: int = Field(..., description=UNIT_ID)
 
 
 @router.get(
     "/fees/bank-accounts",
     response={200: list[BankAccountOut], **ERRORS},
-    summary="A school's receiving bank accounts (principal, clerk)",
+    summary=f"A unit's receiving bank accounts ({WHO_MANAGES})",
 )
 def list_accounts(request, filters: Query[BankAccountFilters]):
-    school = selectors.school_for_write(actor=request.user, school_id=filters.school_id)
+    school = selectors.collecting_unit_for_write(actor=request.user, unit_id=filters.school_id)
     return [render_account(a) for a in selectors.bank_accounts_of(school=school)]
 
 
 class BankAccountIn(Schema):
-    school_id: int
+    school_id: int = Field(..., description=UNIT_ID)
     bank_bin: str = Field(..., max_length=6, description="From GET /fees/banks.")
     account_number: str = Field(..., max_length=40)
     account_name: str = Field(..., max_length=100, description="Upper-cased, diacritics dropped.")
@@ -703,11 +709,11 @@ class BankAccountIn(Schema):
 @router.post(
     "/fees/bank-accounts",
     response={201: BankAccountOut, **ERRORS},
-    summary="Add a receiving bank account (principal, clerk)",
+    summary=f"Add a receiving bank account ({WHO_MANAGES})",
     openapi_extra=IDEMPOTENT,
 )
 def create_account(request, payload: BankAccountIn):
-    school = selectors.school_for_write(actor=request.user, school_id=payload.school_id)
+    school = selectors.collecting_unit_for_write(actor=request.user, unit_id=payload.school_id)
 
     def create() -> dict:
         account = services.bank_account_create(
@@ -737,7 +743,7 @@ class BankAccountPatch(Schema):
 )
 def update_account(request, account_id: int, payload: BankAccountPatch):
     account = selectors.bank_account_get(actor=request.user, account_id=account_id)
-    selectors.require_write(request.user, account.school)
+    selectors.require_account_write(request.user, account.school)
     given = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
     account = services.bank_account_update(actor=request.user, account=account, **given)
     return render_account(account)

@@ -13,7 +13,7 @@ import time
 
 from django.utils import timezone
 
-from edudx.org.models import ClassGroup, School, SchoolYear
+from edudx.org.models import SEGMENT, ClassGroup, OrgUnit, School, SchoolYear, UnitKind
 from edudx.people.models import GuardianLink, Student, StudentStatus
 
 from . import references, services
@@ -56,6 +56,32 @@ def _current_year() -> SchoolYear | None:
         SchoolYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
         or SchoolYear.objects.order_by("-start_date").first()
     )
+
+
+def _unit_accounts(schools, rng) -> list[BankAccount]:
+    """A receiving account for every commune and province above the demo's schools: they
+    resolve public-service dossiers, whose fees (eservices) are paid into them."""
+    ids = {
+        int(s.unit.path[i : i + SEGMENT])
+        for s in schools
+        for i in range(0, len(s.unit.path), SEGMENT)
+    }
+    units = OrgUnit.objects.filter(
+        pk__in=ids, kind__in=(UnitKind.COMMUNE, UnitKind.PROVINCE), valid_to__isnull=True
+    ).order_by("path")
+    return [
+        BankAccount(
+            school=unit,
+            code=f"demo-{unit.kind}-{unit.code or unit.pk}"[:40].lower(),
+            bank_bin=BANKS[0][0],
+            bank_name=BANKS[0][1],
+            account_number=f"{rng.randrange(10**12, 10**13)}",
+            account_name=services.vietqr_name(
+                f"UBND {unit.name}" if unit.kind == UnitKind.COMMUNE else f"Sở GDĐT {unit.name}"
+            )[:50],
+        )
+        for unit in units
+    ]
 
 
 def build_demo(summary, users, *, seed: int, log=print) -> None:
@@ -122,6 +148,7 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
                     level=school.level,
                 )
             )
+    accounts += _unit_accounts(schools.values(), rng)
     BankAccount.objects.bulk_create(accounts, batch_size=500)
     FeeItem.objects.bulk_create(items, batch_size=500)
     by_school: dict[int, list[FeeItem]] = {}

@@ -29,10 +29,18 @@ class Area(models.TextChoices):
 
 
 class BankAccount(models.Model):
-    """A school's collection account. `code` names it in webhook calls; the webhook secret
-    is read from the environment (EDUDX_BANK_SECRET_<CODE>), never stored here."""
+    """A collection account of an org unit: a school (fees), or a commune or province unit
+    (public-service fees of the dossiers it resolves). The field keeps its historical name
+    `school`; it is any `OrgUnit`. `code` names it in webhook calls; the webhook secret is
+    read from the environment (EDUDX_BANK_SECRET_<CODE>), never stored here."""
 
-    school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="bank_accounts")
+    school = models.ForeignKey(
+        OrgUnit,
+        on_delete=models.PROTECT,
+        related_name="bank_accounts",
+        verbose_name=_("đơn vị thu"),
+        help_text=_("Trường, hoặc UBND xã/phường, Sở GDĐT nhận lệ phí dịch vụ công."),
+    )
     code = models.SlugField(max_length=40, unique=True)
     bank_bin = models.CharField(max_length=6)
     bank_name = models.CharField(max_length=100)
@@ -115,10 +123,19 @@ class InvoiceStatus(models.TextChoices):
 
 
 class Invoice(ExchangeModel):
+    """What a student owes a school for a period, or what another payer owes a unit for one
+    thing (`source`, e.g. "eservices.dossier:HS…": a public-service fee). `school` is the
+    unit paid (a school, or the commune/province resolving the dossier): reconciliation
+    matches a line only to invoices of its bank account's unit, whatever the payer."""
+
     reference = models.CharField(max_length=10, unique=True)
-    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="invoices")
+    student = models.ForeignKey(
+        Student, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
     school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="invoices")
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    school_year = models.ForeignKey(
+        SchoolYear, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     class_group = models.ForeignKey(
         ClassGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -130,13 +147,28 @@ class Invoice(ExchangeModel):
         max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.OPEN
     )
     due_date = models.DateField(null=True, blank=True)
+    # What issued it when it is not a student's fee invoice; unique, so a retried
+    # submission finds its invoice instead of issuing a second one (NULLs never collide).
+    source = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    payer_name = models.CharField(max_length=200, blank=True)
+    payer_phone = models.CharField(max_length=20, blank=True)
+    payer = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["student", "school_year", "period"], name="uniq_invoice_period"
-            )
+                fields=["student", "school_year", "period"],
+                condition=Q(student__isnull=False),
+                name="uniq_invoice_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(student__isnull=False, school_year__isnull=False)
+                | Q(student__isnull=True, source__isnull=False),
+                name="fees_invoice_student_or_source",
+            ),
         ]
         indexes = [models.Index(fields=["school", "status"], name="fees_invoice_school_status")]
 
@@ -146,6 +178,11 @@ class Invoice(ExchangeModel):
     @property
     def outstanding(self) -> int:
         return max(self.total - self.paid, 0)
+
+    @property
+    def payer_display(self) -> str:
+        """The student's name, or the payer's for an invoice without a student."""
+        return self.student.person.full_name if self.student_id else self.payer_name
 
 
 class InvoiceLine(models.Model):

@@ -9,6 +9,7 @@ leak; in scope but read-only is a 403."""
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
@@ -18,7 +19,7 @@ from edudx.accounts.models import Role, RoleAssignment
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import NotFound
 from edudx.core.scope import Scope, scope_of
-from edudx.org.models import ClassGroup, OrgUnit, School, path_upper
+from edudx.org.models import ClassGroup, OrgUnit, School, UnitKind, path_upper
 from edudx.people.models import Student, StudentStatus
 
 from .models import (
@@ -156,6 +157,63 @@ def school_for_write(*, actor, school_id: int) -> OrgUnit:
     return school
 
 
+# Units that resolve public-service dossiers and so collect their fees (eservices).
+FEE_UNIT_KINDS = (UnitKind.COMMUNE, UnitKind.PROVINCE)
+FEE_UNIT_ROLES = (Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
+
+
+def collecting_unit_for_write(*, actor, unit_id: int) -> OrgUnit:
+    """The unit whose receiving accounts the actor manages: a school (its principal and
+    clerks, `school_for_write`), or a commune or province unit (its own officers: a role
+    at that very unit, not one above it). 404 outside the actor's scope."""
+    scope = scope_of(actor)
+    qs = OrgUnit.objects.filter(pk=unit_id, valid_to__isnull=True).filter(
+        Q(school__isnull=False) | Q(kind__in=FEE_UNIT_KINDS)
+    )
+    if not scope.everything:
+        qs = qs.filter(_unit_q(scope))
+    unit = qs.first()
+    if unit is None:
+        raise NotFound("school.not_found", _("Không tìm thấy trường."))
+    require_account_write(actor, unit)
+    return unit
+
+
+def fee_units_of(actor) -> list[OrgUnit]:
+    """The communes and provinces where the actor is an officer: the units whose receiving
+    accounts (public-service fees) they manage, by name."""
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    return [
+        ra.unit
+        for ra in RoleAssignment.objects.filter(
+            user=actor,
+            role__in=FEE_UNIT_ROLES,
+            unit__kind__in=FEE_UNIT_KINDS,
+            unit__valid_to__isnull=True,
+        )
+        .select_related("unit")
+        .order_by("unit__name", "unit_id")
+    ]
+
+
+def require_account_write(actor, unit: OrgUnit) -> None:
+    """Forbidden unless the actor manages `unit`'s receiving accounts."""
+    if unit.kind not in FEE_UNIT_KINDS:
+        require_write(actor, unit)
+        return
+    if (
+        scope_of(actor).everything
+        or RoleAssignment.objects.filter(user=actor, role__in=FEE_UNIT_ROLES, unit=unit).exists()
+    ):
+        return
+    raise Forbidden(
+        "fees.forbidden",
+        _("Chỉ cán bộ của đơn vị được khai báo tài khoản nhận lệ phí của đơn vị."),
+        field=None,
+    )
+
+
 def schools_for(actor, *, limit: int = 300) -> list[OrgUnit]:
     """Schools the actor reads fees of, by name (the picker on clerk pages)."""
     scope = scope_of(actor)
@@ -227,7 +285,28 @@ def refunds_of(
 
 
 def bank_account_of(school: OrgUnit) -> BankAccount | None:
+    """The unit's (school, commune or province) earliest active receiving account."""
     return BankAccount.objects.filter(school=school, active=True).order_by("id").first()
+
+
+@dataclass(frozen=True)
+class InvoiceQR:
+    account: BankAccount | None  # None: the unit has no active receiving account
+    payload: str | None  # None: no account, nothing due, or cancelled
+    svg: str  # inline SVG, safe to print ("" without a payload)
+
+
+def invoice_qr(invoice: Invoice) -> InvoiceQR:
+    """The VietQR code of what is due on `invoice`, payable to its unit's account."""
+    from django.utils.safestring import mark_safe  # noqa: PLC0415
+
+    from . import services, vietqr  # noqa: PLC0415
+
+    account = bank_account_of(invoice.school)
+    payload = services.invoice_qr_payload(invoice, account)
+    # The SVG is built by the qrcode package from our own payload (digits, letters).
+    svg = mark_safe(vietqr.svg(payload)) if payload else ""  # noqa: S308
+    return InvoiceQR(account, payload, svg)
 
 
 def unmatched_lines(*, actor, school_id: int | None = None) -> QuerySet[BankLine]:

@@ -27,7 +27,7 @@ from edudx.audit.services import audit_record
 from edudx.core.api_errors import Unauthorized
 from edudx.core.errors import Conflict, DomainError, DomainErrors, ErrorItem
 from edudx.core.events import emit
-from edudx.notify.services import notify
+from edudx.notify.services import Address, notify
 from edudx.org.models import ClassGroup, OrgUnit, SchoolYear
 from edudx.people.models import Student, StudentStatus
 
@@ -440,6 +440,67 @@ def invoices_generate(
     return result
 
 
+def invoice_issue(
+    *,
+    actor,
+    unit: OrgUnit,
+    source: str,
+    title: str,
+    amount: int,
+    payer_name: str,
+    payer_phone: str = "",
+    payer=None,
+    due_date: dt.date | None = None,
+) -> Invoice:
+    """One invoice owed to `unit` by a payer who need not be a student (a public-service
+    fee): one line, whole đồng, a fresh `HP` reference. `source` names what it is for
+    ("eservices.dossier:<code>") and is unique: issuing again for the same source returns
+    the invoice already issued, so a retried submission never bills twice."""
+    existing = Invoice.objects.filter(source=source).first()
+    if existing is not None:
+        return existing
+    title = " ".join((title or "").split())[:200]
+    if not source or not title:
+        raise DomainError("invoice.source", _("Thiếu nguồn hoặc tiêu đề hóa đơn."), field="source")
+    if not isinstance(amount, int) or not 0 < amount <= MAX_AMOUNT:
+        raise DomainError(
+            "invoice.amount",
+            _("Số tiền phải là số đồng nguyên dương, ví dụ 20000."),
+            field="amount",
+        )
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                reference=_fresh_references(1)[0],
+                school=unit,
+                period="",
+                title=title,
+                total=amount,
+                source=source[:80],
+                payer_name=payer_name[:200],
+                payer_phone=payer_phone[:20],
+                payer=payer if getattr(payer, "pk", None) else None,
+                due_date=due_date,
+            )
+            InvoiceLine.objects.create(invoice=invoice, label=title, amount=amount)
+            audit_record(
+                actor=actor if getattr(actor, "pk", None) else None,
+                action="create",
+                object_type="fees.invoice",
+                object_id=invoice.pk,
+                object_repr=f"{invoice.reference} {source}"[:100],
+                changes={"total": [None, amount], "source": [None, source]},
+            )
+            emit("fees.invoices_issued", {"school_id": unit.pk, "source": source, "count": 1})
+    except IntegrityError:
+        # A concurrent submission issued it first (unique `source`): use that one.
+        existing = Invoice.objects.filter(source=source).first()
+        if existing is None:
+            raise
+        return existing
+    return invoice
+
+
 def invoice_cancel(*, actor, invoice: Invoice, reason: str) -> Invoice:
     if invoice.paid:
         raise Conflict(
@@ -519,6 +580,7 @@ def _notify_guardians(payments: list[Payment]) -> None:
         student_of[invoice_id] = student_id
         if user_id not in users_by_student[student_id]:
             users_by_student[student_id].append(user_id)
+    _notify_payers(payments, invoice_ids)
     told = [p for p in payments if p.invoice_id in student_of]
     if not told:
         return
@@ -547,6 +609,37 @@ def _notify_guardians(payments: list[Payment]) -> None:
                 },
                 url=reverse("fees:invoice_detail", args=[inv.pk]),
             )
+
+
+def _notify_payers(payments: list[Payment], invoice_ids: list[int]) -> None:
+    """Invoices without a student (a public-service fee): tell the payer — their account,
+    else their phone number — that the money arrived. One plain-SQL read per 2,000
+    invoices finds them; none in a statement of student fees costs nothing more."""
+    ids = [
+        row[0]
+        for row in _select_in(
+            f"SELECT id FROM {_table(Invoice)} "  # noqa: S608
+            "WHERE student_id IS NULL AND id IN ({IN})",
+            invoice_ids,
+        )
+    ]
+    if not ids:
+        return
+    invoices = Invoice.objects.select_related("payer").in_bulk(ids)
+    for p in payments:
+        inv = invoices.get(p.invoice_id)
+        if inv is None:
+            continue
+        recipient = inv.payer if inv.payer_id else Address(phone=inv.payer_phone)
+        notify(
+            recipient,
+            "fees.payment_recorded",
+            {"invoice": inv.reference, "amount": p.amount, "payment_id": p.pk},
+            key=f"fees.payment:{p.pk}:payer",
+            title=_("Đã nhận %(a)s cho hóa đơn %(r)s") % {"a": money(p.amount), "r": inv.reference},
+            body=_("%(s)s: %(t)s. Còn phải nộp %(o)s.")
+            % {"s": inv.payer_name, "t": inv.title, "o": money(max(inv.total - inv.paid, 0))},
+        )
 
 
 def _chunks(seq, n):
@@ -665,9 +758,15 @@ def receipt_pdf(receipt: Receipt) -> bytes:
         place_date=f"Ngày {when:%d} tháng {when:%m} năm {when:%Y}",
         subtitle_lines=(f"Số: {receipt.number}",),
         paragraphs=(
-            f"Họ và tên học sinh: {inv.student.person.full_name}",
-            f"Lớp: {inv.class_group.name if inv.class_group else ''} — "
-            f"Năm học {inv.school_year.code}",
+            *(
+                (
+                    f"Họ và tên học sinh: {inv.student.person.full_name}",
+                    f"Lớp: {inv.class_group.name if inv.class_group else ''} — "
+                    f"Năm học {inv.school_year.code}",
+                )
+                if inv.student_id
+                else (f"Người nộp: {inv.payer_name}",)
+            ),
             f"Nội dung thu: {inv.title} (hóa đơn {inv.reference})",
             f"Hình thức: {payment.get_method_display()}",
             f"Số tiền: {money(payment.amount)}",
@@ -1462,6 +1561,7 @@ def invoice_qr_payload(invoice: Invoice, account: BankAccount | None) -> str | N
             bank_bin=account.bank_bin,
             account=account.account_number,
             amount=due,
-            purpose=f"{invoice.reference} HOC PHI",
+            # A public-service fee is a "lệ phí", not tuition; the reference is what matches.
+            purpose=f"{invoice.reference} {'LE PHI' if invoice.source else 'HOC PHI'}",
         )
     )

@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -19,7 +18,7 @@ from edudx.core.errors import DomainError, DomainErrors, NotFound
 from edudx.core.scope import scope_of
 from edudx.org.models import SchoolYear
 
-from . import selectors, services, vietqr
+from . import selectors, services
 from .models import (
     Area,
     FeeKind,
@@ -269,8 +268,7 @@ def invoice_detail_view(request, invoice_id: int):
         except DomainError as exc:
             _errors(request, exc)
         return redirect("fees:invoice_detail", invoice.pk)
-    account = selectors.bank_account_of(invoice.school)
-    payload = services.invoice_qr_payload(invoice, account)
+    qr = selectors.invoice_qr(invoice)
     payments = list(invoice.payments.select_related("receipt").order_by("received_at", "id"))
     return render(
         request,
@@ -285,10 +283,9 @@ def invoice_detail_view(request, invoice_id: int):
                     student_id=invoice.student_id, school_year_id=invoice.school_year_id
                 )
             ),
-            "account": account,
-            "payload": payload,
-            # The SVG is built by the qrcode package from our own payload (digits, letters).
-            "qr_svg": mark_safe(vietqr.svg(payload)) if payload else "",  # noqa: S308
+            "account": qr.account,
+            "payload": qr.payload,
+            "qr_svg": qr.svg,
             "may_write": may_write,
             "methods": PaymentMethod.choices,
         },
@@ -441,6 +438,23 @@ def reports_view(request):
     return render(request, "fees/reports.html", ctx)
 
 
+def _accounts_context(request):
+    """A commune's or province's officer manages that unit's accounts (the fees of the
+    dossiers it resolves); a school's page (`_staff_context`) otherwise, as before."""
+    units = selectors.fee_units_of(request.user)
+    unit_id = _int(request.GET.get("school") or request.POST.get("school"))
+    picked = next((u for u in units if u.pk == unit_id), None)
+    if picked is None and (unit_id is not None or not units):
+        return _staff_context(request)
+    return {
+        "schools": units,
+        "school": picked or units[0],
+        "may_write": True,
+        "year": _current_year(),
+        "fee_unit": True,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @_guard
@@ -448,7 +462,7 @@ def accounts_view(request):
     """The school's receiving bank accounts (VietQR): principal and clerks only."""
     from .banks import BANKS  # noqa: PLC0415
 
-    ctx = _staff_context(request)
+    ctx = _accounts_context(request)
     school = ctx["school"]
     if not ctx["may_write"]:
         raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
