@@ -9,7 +9,9 @@ transaction, behind the submission gate (503 + Retry-After when saturated).
 Side B, the floor: POST /services/bench/insert/ — one INSERT, the same gate, same server
 (only routed with EDUDX_ESERVICES_BENCH=1).
 
-The load generator (asyncio + httpx, a separate process) schedules arrivals at a fixed
+The load generator (a separate process: asyncio with the minimal keep-alive HTTP/1.1
+client of benchmarks/rawhttp.py — httpx cost ~1 ms of CPU per request, taken from the
+server on this 2-core machine) schedules arrivals at a fixed
 rate (Poisson gaps, seeded) for the duration; each arrival is one applicant who takes one
 of N client connections and submits until it succeeds, retrying with the same
 Idempotency-Key on 503 (after Retry-After) and on timeouts or dropped connections.
@@ -54,69 +56,79 @@ def pct(values: list[float], p: float) -> float:
 
 
 async def run_load(args) -> dict:
-    import httpx  # noqa: PLC0415 — only the load process needs it
+    from rawhttp import Conn  # noqa: PLC0415 — benchmarks/ is the script's directory
 
     children = json.loads(Path(args.children).read_text())[: args.arrivals]
     rng = random.Random(7)  # noqa: S311 — arrival gaps, not secrets
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
-    timeout = httpx.Timeout(args.timeout, connect=args.timeout)
+    host, port = args.base.removeprefix("http://").split(":")
+    # N client connections (keep-alive), opened when first used; an arrival takes a free one.
+    pool: asyncio.Queue = asyncio.Queue()
+    for _ in range(args.clients):
+        pool.put_nowait(Conn(host, int(port)))
     attempts_lat: list[float] = []
     e2e: list[float] = []
     outcome: dict[str, int] = {}
     results: dict[str, str] = {}  # child personal ID → code returned with 201
-    clients = asyncio.Semaphore(args.clients)
     t0 = time.perf_counter()
     done_times: list[float] = []
 
     def count(key: str) -> None:
         outcome[key] = outcome.get(key, 0) + 1
 
-    async with httpx.AsyncClient(base_url=args.base, limits=limits, timeout=timeout) as client:
-
-        async def applicant(child: dict, at: float) -> None:
-            await asyncio.sleep(max(0.0, at - (time.perf_counter() - t0)))
-            arrived = time.perf_counter()
-            key = str(uuid.uuid4())
-            async with clients:
-                for _attempt in range(args.max_attempts):
-                    start = time.perf_counter()
-                    try:
-                        r = await client.post(
-                            args.path, json=child, headers={"Idempotency-Key": key}
-                        )
-                    except (httpx.TimeoutException, httpx.TransportError):
-                        attempts_lat.append(time.perf_counter() - start)
-                        count("timeout_or_conn")
-                        await asyncio.sleep(0.5 + rng.random())
-                        continue
+    async def applicant(child: dict, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - (time.perf_counter() - t0)))
+        arrived = time.perf_counter()
+        key = str(uuid.uuid4())
+        body = json.dumps(child).encode()
+        headers = {"Idempotency-Key": key}
+        conn = await pool.get()
+        try:
+            for _attempt in range(args.max_attempts):
+                start = time.perf_counter()
+                try:
+                    status, payload = await asyncio.wait_for(
+                        conn.request("POST", args.path, headers, body), args.timeout
+                    )
+                except (TimeoutError, OSError, asyncio.IncompleteReadError):
+                    conn.close()  # a timed-out connection may still get the old answer
                     attempts_lat.append(time.perf_counter() - start)
-                    if r.status_code == 201:
-                        count("201")
-                        if r.headers.get("Idempotent-Replayed"):
-                            count("201_replayed")
-                        body = r.json()
-                        results[child.get("child_personal_id", key)] = str(
-                            body.get("code", body.get("id"))
-                        )
-                        now = time.perf_counter()
-                        e2e.append(now - arrived)
-                        done_times.append(now - t0)
-                        return
-                    if r.status_code == 503:
-                        count("503")
-                        wait = float(r.headers.get("Retry-After", "1"))
-                        await asyncio.sleep(wait * (0.5 + rng.random()))
-                        continue
-                    count(str(r.status_code))
+                    count("timeout_or_conn")
+                    await asyncio.sleep(0.5 + rng.random())
+                    continue
+                attempts_lat.append(time.perf_counter() - start)
+                if status == 201:
+                    count("201")
+                    if conn.last_headers.get("idempotent-replayed"):
+                        count("201_replayed")
+                    data = json.loads(payload)
+                    results[child.get("child_personal_id", key)] = str(
+                        data.get("code", data.get("id"))
+                    )
+                    now = time.perf_counter()
+                    e2e.append(now - arrived)
+                    done_times.append(now - t0)
                     return
-                count("gave_up")
+                if status == 503:
+                    count("503")
+                    wait = float(conn.last_headers.get("retry-after", "1"))
+                    await asyncio.sleep(wait * (0.5 + rng.random()))
+                    continue
+                count(str(status))
+                return
+            count("gave_up")
+        finally:
+            pool.put_nowait(conn)
 
-        gaps, at, tasks = [], 0.0, []
-        for child in children:
-            tasks.append(asyncio.create_task(applicant(child, at)))
-            at += rng.expovariate(args.rate)
-            gaps.append(at)
-        await asyncio.gather(*tasks)
+    gaps, at, tasks = [], 0.0, []
+    for child in children:
+        tasks.append(asyncio.create_task(applicant(child, at)))
+        at += rng.expovariate(args.rate)
+        gaps.append(at)
+    cpu0 = time.process_time()
+    await asyncio.gather(*tasks)
+    load_cpu = time.process_time() - cpu0
+    while not pool.empty():
+        pool.get_nowait().close()
     span = (max(done_times) if done_times else 0.0) or 1e-9
     ok = outcome.get("201", 0)
     attempts = sum(v for k, v in outcome.items() if k != "201_replayed" and k != "gave_up")
@@ -136,6 +148,7 @@ async def run_load(args) -> dict:
         "error_rate": 1 - ok / attempts if attempts else 0.0,
         "outcome": outcome,
         "results": results,
+        "load_cpu": load_cpu,
     }
 
 
@@ -337,7 +350,8 @@ def fmt(r: dict) -> str:
         f"{r['successes']:>6} ok of {r['arrivals']:>6}  {r['throughput']:8.1f}/s  "
         f"attempt p50/p95/p99 {r['attempt_p50'] * 1000:6.0f}/{r['attempt_p95'] * 1000:6.0f}/"
         f"{r['attempt_p99'] * 1000:6.0f} ms  arrival→201 p95 {r['e2e_p95'] * 1000:6.0f} ms  "
-        f"errors {r['error_rate'] * 100:5.1f}%  {r['outcome']}"
+        f"errors {r['error_rate'] * 100:5.1f}%  load generator CPU {r['load_cpu']:.1f} s  "
+        f"{r['outcome']}"
     )
 
 
