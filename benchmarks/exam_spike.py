@@ -41,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from rawhttp import Conn  # benchmarks/ is the script's directory
+
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("EDUDX_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = "edudx_exam_spike"
@@ -56,72 +58,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 # --- the load process -------------------------------------------------------------------------
-# A minimal HTTP/1.1 keep-alive client on asyncio streams: httpx spends ~1 ms of CPU per
-# request, which on a 2-core machine is CPU taken from the server being measured.
-
-
-class Conn:
-    """One student's keep-alive connection (a browser keeps one open to the site)."""
-
-    def __init__(self, host: str, port: int):
-        self.host, self.port = host, port
-        self.r = self.w = None
-
-    opened = 0  # connections opened by this process (reconnects after t0 show a problem)
-
-    async def _open(self):
-        self.r, self.w = await asyncio.open_connection(self.host, self.port)
-        Conn.opened += 1
-
-    def close(self):
-        if self.w is not None:
-            self.w.close()
-        self.r = self.w = None
-
-    async def request(self, method: str, path: str, headers: dict, body: bytes = b""):
-        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Length: {len(body)}\r\n"
-        if body:
-            head += "Content-Type: application/json\r\n"
-        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
-        data = head.encode() + body
-        for attempt in range(3):
-            try:
-                if self.w is None:
-                    await self._open()
-                self.w.write(data)
-                raw = await self.r.readuntil(b"\r\n\r\n")
-                lines = raw.decode("latin-1").split("\r\n")
-                status = int(lines[0].split(" ", 2)[1])
-                hdrs = {}
-                for line in lines[1:]:
-                    if ":" in line:
-                        k, v = line.split(":", 1)
-                        hdrs[k.strip().lower()] = v.strip()
-                if "content-length" in hdrs:
-                    payload = await self.r.readexactly(int(hdrs["content-length"]))
-                elif hdrs.get("transfer-encoding", "").lower() == "chunked":
-                    parts = []
-                    while True:
-                        size = int((await self.r.readuntil(b"\r\n")).strip(), 16)
-                        chunk = await self.r.readexactly(size + 2)
-                        if size == 0:
-                            break
-                        parts.append(chunk[:-2])
-                    payload = b"".join(parts)
-                else:
-                    payload = await self.r.read()
-                    self.close()
-                if hdrs.get("connection", "").lower() == "close":
-                    self.close()
-                return status, payload
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-                # The server closed an idle keep-alive connection: reconnect and send again
-                # (every request here is idempotent: start resumes, autosave keeps the
-                # newest seq, submit returns the stored result). The retry is in the timing.
-                self.close()
-                if attempt == 2:
-                    raise
-        raise OSError("unreachable")
+# One keep-alive connection per student (a browser keeps one open to the site).
 
 
 async def _student(
