@@ -43,12 +43,31 @@ def test_report_put_submit_idempotent_review(reform, principal, officer):
         headers={"Accept-Language": "en"},
     )
     assert en.json()["message"] == "T02: numerator 5 is greater than denominator 4."
+    fact = api.put(
+        url,
+        {"facts": {"computers_teaching": 1.5}},
+        content_type="application/json",
+        headers={"Accept-Language": "en"},
+    )
+    assert fact.json()["errors"] == [
+        {
+            "code": "monitoring.fact_integer",
+            "message": "Số máy tính dùng được cho dạy học: must be a whole number.",
+            "field": "computers_teaching",
+            "row": None,
+        }
+    ]
     ok = api.put(
         url,
-        {"values": {"T02": {"numerator": 3, "denominator": 4}}, "sections": {"results": "Tốt"}},
+        {
+            "values": {"T02": {"numerator": 3, "denominator": 4}},
+            "sections": {"results": "Tốt"},
+            "facts": {"computers_teaching": 20},
+        },
         content_type="application/json",
     )
     assert ok.json()["values"]["T02"] == {"numerator": "3.00", "denominator": "4.00", "note": ""}
+    assert ok.json()["facts"] == {"computers_teaching": "20", "internet_mbps": None}
     first = api.post(f"{url}/submit", headers={"Idempotency-Key": "k1"})
     again = api.post(f"{url}/submit", headers={"Idempotency-Key": "k1"})
     assert first.status_code == again.status_code == 201

@@ -70,8 +70,17 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     assert "T02: tử số 130 lớn hơn mẫu số 100." in r.content.decode()
     assert YearlyReport.objects.get(unit=reform.school_a).version == 0
     client.post(url, {"key": "plan", "file": io.BytesIO(PDF)}, format="multipart")
-    r = client.post(url, {"T02-num": "2", "T02-den": "3", "action": "submit"}, follow=True)
+    r = client.post(url, {"fact-computers_teaching": "ba mươi", "action": "save"}, follow=True)
+    assert "Số máy tính dùng được cho dạy học: không phải là số." in r.content.decode()
+    r = client.post(
+        url,
+        {"T02-num": "2", "T02-den": "3", "fact-computers_teaching": "30", "action": "submit"},
+        follow=True,
+    )
+    assert 'name="fact-computers_teaching" value="30"' in r.content.decode()
     report = YearlyReport.objects.get(unit=reform.school_a)
+    facts = report.versions.get().payload["facts"]
+    assert facts == {"computers_teaching": "30", "internet_mbps": None}
     assert (report.version, report.status) == (1, ReportStatus.SUBMITTED)
     events.deliver_pending()
 

@@ -138,6 +138,49 @@ def _pupil_teacher(rule: AlertRule, today) -> Found:
     return found
 
 
+@evaluator("computer_pupil")
+def _computer_pupil(rule: AlertRule, today) -> Found:
+    """Schools whose students (SchoolHeadcount) per computer usable for teaching (the fact
+    `computers_teaching` of their latest submitted yearly report) exceed `max`, or that
+    report none; a school that never reported its computers is not judged."""
+    from django.template.defaultfilters import floatformat  # noqa: PLC0415
+
+    from .reports import reported_fact  # noqa: PLC0415
+
+    limit = rule.params.get("max", 40)
+    computers = reported_fact("computers_teaching")
+    url = page("report")
+    found: Found = {}
+    rows = SchoolHeadcount.objects.filter(
+        school__valid_to__isnull=True, students__gt=0, school_id__in=list(computers)
+    )
+    for h in rows:
+        n, year = computers[h.school_id]
+        link = f"{url}?unit={h.school_id}&year={year}"
+        if n == 0:
+            found[(h.school_id, "computers")] = (
+                _("%(s)s học sinh, không có máy tính dùng cho dạy học (báo cáo năm %(y)s).")
+                % {"s": h.students, "y": year},
+                link,
+            )
+        elif h.students / n > limit:
+            found[(h.school_id, "computers")] = (
+                _(
+                    "%(s)s học sinh, %(c)s máy tính dạy học (báo cáo năm %(y)s): "
+                    "%(r)s học sinh/máy, vượt ngưỡng %(m)s."
+                )
+                % {
+                    "s": h.students,
+                    "c": floatformat(n, -2),
+                    "y": year,
+                    "r": floatformat(h.students / n, -1),
+                    "m": limit,
+                },  # fmt: skip
+                link,
+            )
+    return found
+
+
 @evaluator("dossier_overdue")
 def _dossier_overdue(rule: AlertRule, today) -> Found:
     """Units (school or office) holding at least `min` public-service dossiers past their
