@@ -45,7 +45,7 @@ REASON = "Dữ liệu mẫu (demo)"
 # Typical shares (percent) the self-reports of the demo draw around.
 TYPICAL = {
     "T01": 70, "T02": 60, "T03": 92, "T04": 45, "T05": 40, "T06": 4, "T07": 8, "T11": 65,
-    "T13": 55, "T16": 82, "T19": 55, "T20": 75, "T21": 80, "T22": 85, "T23": 90, "T24": 30,
+    "T13": 55, "T16": 82, "T19": 55, "T20": 75, "T21": 80, "T23": 90, "T24": 30,
     "T26": 35,
 }  # fmt: skip
 
@@ -102,7 +102,7 @@ def _reports(year: int, schools: list[OrgUnit], rng: random.Random) -> int:
             pct = TYPICAL.get(code)
             if pct is None:
                 continue
-            if code in ("T01", "T19", "T22", "T23", "T24"):  # a yes/no per school
+            if code in ("T01", "T19", "T23", "T24"):  # a yes/no per school
                 values[code] = (Decimal(1 if rng.random() * 100 < pct else 0), Decimal(1))
             else:
                 den = rng.randint(20, 60)

@@ -345,14 +345,15 @@ def _payload(report: YearlyReport) -> dict:
     return {"values": values, "sections": report.sections, "facts": report.facts, "files": files}
 
 
-def reported_fact(key: str) -> dict[int, tuple[Decimal, int]]:
+def reported_fact(key: str, *, up_to: int | None = None) -> dict[int, tuple[Decimal, int]]:
     """{unit id: (value, report year)}: each unit's fact `key` in the latest submitted
-    version of its latest report year that gives it (a year whose latest version leaves it
-    empty falls back to the year before)."""
-    rows = (
-        ReportVersion.objects.filter(payload__facts__has_key=key)
-        .order_by("report__template__year", "number")
-        .values_list("report__unit_id", "report__template__year", "payload")
+    version of its latest report year (up to `up_to`) that gives it (a year whose latest
+    version leaves it empty falls back to the year before)."""
+    versions = ReportVersion.objects.filter(payload__facts__has_key=key)
+    if up_to is not None:
+        versions = versions.filter(report__template__year__lte=up_to)
+    rows = versions.order_by("report__template__year", "number").values_list(
+        "report__unit_id", "report__template__year", "payload"
     )
     latest = {
         (unit_id, year): (payload.get("facts") or {}).get(key) for unit_id, year, payload in rows
