@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from edudx.monitoring.models import ReportVersion
 from edudx.monitoring.services import indicators_recompute
 from tests.api.conftest import API, token_client
@@ -90,11 +88,11 @@ def test_dx_api(reform, principal):
     url = f"{API}/monitoring/dx/{reform.school_a.pk}/2026"
     a = api.get(url).json()
     assert a["framework"] == "QD4725-2022" and a["level"] == 1
-    r = api.put(url, {"answers": {"2.9": {"points": 7}}}, content_type="application/json")
-    assert next(x for x in r.json()["answers"] if x["criterion"] == "2.9")["points"] == "7.00"
-    r = api.put(url, {"answers": {"2.9": {"points": 11}}}, content_type="application/json")
+    r = api.put(url, {"answers": {"2.3.5": {"points": 7}}}, content_type="application/json")
+    assert next(x for x in r.json()["answers"] if x["criterion"] == "2.3.5")["points"] == "7.00"
+    r = api.put(url, {"answers": {"2.3.5": {"points": 11}}}, content_type="application/json")
     assert r.status_code == 400 and r.json()["code"] == "monitoring.dx_points"
-    assert Decimal(a["scores"]["QT"]["points"]) == Decimal(12)  # pre-filled 2.3 only
+    assert a["scores"]["QT"]["points"] == 3.6  # pre-filled 2.3.2 only
 
 
 def test_alerts_api_is_scoped(reform, officer):

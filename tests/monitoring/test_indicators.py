@@ -88,6 +88,11 @@ def test_t22_enough_computers_for_the_largest_class_from_grade_3(reform, princip
     indicators_recompute(year=2025)
     assert value("T22", reform.school_a, 2025)[:2] == (1, 1)
     assert "T22" not in reports.self_reported_codes(reform.school_a)
+    # The DX criterion 1.7.2 (Informatics) of the 2026 self-assessment is pre-filled from it.
+    from edudx.monitoring.dx_prefill import informatics
+
+    assert informatics(reform.school_a, 2026) == (Decimal(1), "T22 năm 2025: 100.00%")
+    assert informatics(reform.school_a, 2025) is None
 
 
 def test_self_reported_indicators_are_missing_until_reported(reform):

@@ -109,8 +109,8 @@ def test_dx_pages_and_the_public_list(client, reform, principal, officer):
     url = f"/monitoring/dx/?unit={reform.school_a.pk}&year=2026"
     assert "QĐ-BGDĐT" in client.get(url).content.decode()
     r = client.post(url, {"p-2.5": "99", "action": "save"}, follow=True)
-    assert "2.5: điểm 99 ngoài khoảng 0–15" in r.content.decode()
-    client.post(url, {"m-2.1": "1", "m-2.2": "1", "p-2.3": "12", "action": "submit"})
+    assert "2.5: điểm 99 ngoài khoảng 0–10" in r.content.decode()
+    client.post(url, {"m-2.1": "1", "m-2.2": "1", "p-2.3.2": "6", "action": "submit"})
     client.logout()
     otp_login(client, officer)
     client.post(url, {"action": "publish"})
