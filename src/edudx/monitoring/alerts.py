@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from edudx.core.scope import scope_of
 from edudx.org.selectors import subtree_q
 
-from .links import page
 from .models import Alert, AlertRule, IndicatorValue, ReportVersion, SchoolHeadcount
 from .services import DATA
 
@@ -65,7 +64,7 @@ def _report_overdue(rule: AlertRule, today) -> Found:
             )
         )
         roots = OrgUnit.objects.filter(kind=UnitKind.MINISTRY)
-        url = page("report")
+        url = reverse("monitoring:report")
         for root in roots:
             for sid, _path in schools_under_on(root, template.as_of):
                 if sid not in submitted:
@@ -90,7 +89,7 @@ def _report_reminder(rule: AlertRule, today) -> Found:
 
     days = rule.params.get("days", 7)
     found: Found = {}
-    url = page("report")
+    url = reverse("monitoring:report")
     for template in ReportTemplate.objects.filter(school_due__gte=today):
         if (template.school_due - today).days > days:
             continue
@@ -125,7 +124,7 @@ def _report_reminder(rule: AlertRule, today) -> Found:
 def _pupil_teacher(rule: AlertRule, today) -> Found:
     """Schools whose students per staff member exceed `max` (from SchoolHeadcount)."""
     limit = rule.params.get("max", 25)
-    url = page("dashboard")
+    url = reverse("monitoring:dashboard")
     found: Found = {}
     for h in SchoolHeadcount.objects.filter(school__valid_to__isnull=True, students__gt=0):
         ratio = h.students / h.staff if h.staff else None
@@ -149,7 +148,7 @@ def _computer_pupil(rule: AlertRule, today) -> Found:
 
     limit = rule.params.get("max", 40)
     computers = reported_fact("computers_teaching")
-    url = page("report")
+    url = reverse("monitoring:report")
     found: Found = {}
     rows = SchoolHeadcount.objects.filter(
         school__valid_to__isnull=True, students__gt=0, school_id__in=list(computers)
@@ -218,7 +217,7 @@ def _off_track(rule: AlertRule, today) -> Found:
     year = IndicatorValue.objects.order_by("-year").values_list("year", flat=True).first()
     if year is None:
         return {}
-    url = page("dashboard")
+    url = reverse("monitoring:dashboard")
     found: Found = {}
     rows = IndicatorValue.objects.filter(
         year=year, value__isnull=False, unit__kind__in=kinds

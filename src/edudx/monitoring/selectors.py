@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from edudx.core.api_errors import Forbidden
@@ -333,9 +334,7 @@ def map_features(*, actor, unit: OrgUnit, year: int, colour: str) -> dict:
         )
     )
     dx_status = {None: "none", 1: "bad", 2: "warn", 3: "ok"}
-    from .links import page  # noqa: PLC0415
-
-    dash = page("dashboard")
+    dash = reverse("monitoring:dashboard")
     schools = []
     for uid, _path, _kind, name in placements:
         if uid not in coords:
