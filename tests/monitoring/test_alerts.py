@@ -6,6 +6,7 @@ from edudx.monitoring.models import Alert
 from edudx.monitoring.reports import template_ensure
 from edudx.monitoring.services import indicators_recompute
 from edudx.records import services as records
+from tests.pages.conftest import otp_login
 
 
 def open_alerts():
@@ -86,3 +87,61 @@ def test_reminder_a_week_before_the_deadline_notifies_principals(reform, princip
     # After the deadline the reminder is resolved and the overdue alert takes over.
     counts = alerts_evaluate(today=dt.date(2025, 12, 11))
     assert (counts["report_reminder"], counts["report_overdue"]) == (0, 2)
+
+
+def test_computer_pupil_ratio_from_the_reported_computers(client, reform, officer, principal):
+    """Computers usable for teaching come from the school's yearly report (a fact of the
+    template); pupils from the headcount. The threshold is the rule's data."""
+    from edudx.accounts.models import Role
+    from edudx.monitoring import reports
+    from edudx.monitoring.models import AlertRule
+    from edudx.monitoring.services import headcount_refresh
+
+    headcount_refresh()
+    principal_b = reform.user(Role.PRINCIPAL, reform.school_b)
+
+    def report(user, school, year, computers):
+        r = reports.report_get(actor=user, unit=school, year=year)
+        reports.report_save(
+            actor=user, report=r, values={}, facts={"computers_teaching": computers}
+        )
+        reports.report_submit(actor=user, report=r)
+
+    def computer_alerts():
+        return {
+            a.unit.name: (a.message, a.url)
+            for a in Alert.objects.filter(rule__code="computer_pupil", resolved_at__isnull=True)
+        }
+
+    alerts_evaluate(today=dt.date(2025, 12, 11))
+    assert computer_alerts() == {}  # no school reported its computers: not judged
+
+    report(principal, reform.school_a, 2025, "2")  # 3 students / 2 computers = 1.5
+    report(principal_b, reform.school_b, 2024, "0")  # 1 student, no computer (last year)
+    alerts_evaluate(today=dt.date(2025, 12, 11))
+    a, b = reform.school_a.pk, reform.school_b.pk
+    assert computer_alerts() == {
+        "Trường THCS Nguyễn Du": (
+            "1 học sinh, không có máy tính dùng cho dạy học (báo cáo năm 2024).",
+            f"/monitoring/report/?unit={b}&year=2024",
+        )
+    }
+    AlertRule.objects.filter(code="computer_pupil").update(params={"max": 1})
+    alerts_evaluate(today=dt.date(2025, 12, 11))
+    assert computer_alerts()["Trường THCS Lê Lợi"] == (
+        "3 học sinh, 2 máy tính dạy học (báo cáo năm 2025): 1,5 học sinh/máy, vượt ngưỡng 1.",
+        f"/monitoring/report/?unit={a}&year=2025",
+    )
+    # Scoped: the officer of Lâm Đồng sees school A's alert, not school B's (old province);
+    # the operations centre names the school.
+    seen = {x.unit.name for x in alerts_for(officer) if x.rule.code == "computer_pupil"}
+    assert seen == {"Trường THCS Lê Lợi"}
+    otp_login(client, officer)
+    page = client.get("/monitoring/?year=2025").content.decode()
+    assert "Trường THCS Lê Lợi</a>: 3 học sinh, 2 máy tính dạy học" in page
+    assert "không có máy tính" not in page
+
+    # More computers in a new version: resolved on the next run.
+    report(principal, reform.school_a, 2025, "4")
+    alerts_evaluate(today=dt.date(2025, 12, 12))
+    assert set(computer_alerts()) == {"Trường THCS Nguyễn Du"}

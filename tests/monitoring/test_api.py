@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from edudx.monitoring.models import ReportVersion
 from edudx.monitoring.services import indicators_recompute
 from tests.api.conftest import API, token_client
@@ -43,12 +41,31 @@ def test_report_put_submit_idempotent_review(reform, principal, officer):
         headers={"Accept-Language": "en"},
     )
     assert en.json()["message"] == "T02: numerator 5 is greater than denominator 4."
+    fact = api.put(
+        url,
+        {"facts": {"computers_teaching": 1.5}},
+        content_type="application/json",
+        headers={"Accept-Language": "en"},
+    )
+    assert fact.json()["errors"] == [
+        {
+            "code": "monitoring.fact_integer",
+            "message": "Số máy tính dùng được cho dạy học: must be a whole number.",
+            "field": "computers_teaching",
+            "row": None,
+        }
+    ]
     ok = api.put(
         url,
-        {"values": {"T02": {"numerator": 3, "denominator": 4}}, "sections": {"results": "Tốt"}},
+        {
+            "values": {"T02": {"numerator": 3, "denominator": 4}},
+            "sections": {"results": "Tốt"},
+            "facts": {"computers_teaching": 20},
+        },
         content_type="application/json",
     )
     assert ok.json()["values"]["T02"] == {"numerator": "3.00", "denominator": "4.00", "note": ""}
+    assert ok.json()["facts"] == {"computers_teaching": "20", "internet_mbps": None}
     first = api.post(f"{url}/submit", headers={"Idempotency-Key": "k1"})
     again = api.post(f"{url}/submit", headers={"Idempotency-Key": "k1"})
     assert first.status_code == again.status_code == 201
@@ -71,11 +88,11 @@ def test_dx_api(reform, principal):
     url = f"{API}/monitoring/dx/{reform.school_a.pk}/2026"
     a = api.get(url).json()
     assert a["framework"] == "QD4725-2022" and a["level"] == 1
-    r = api.put(url, {"answers": {"2.9": {"points": 7}}}, content_type="application/json")
-    assert next(x for x in r.json()["answers"] if x["criterion"] == "2.9")["points"] == "7.00"
-    r = api.put(url, {"answers": {"2.9": {"points": 11}}}, content_type="application/json")
+    r = api.put(url, {"answers": {"2.3.5": {"points": 7}}}, content_type="application/json")
+    assert next(x for x in r.json()["answers"] if x["criterion"] == "2.3.5")["points"] == "7.00"
+    r = api.put(url, {"answers": {"2.3.5": {"points": 11}}}, content_type="application/json")
     assert r.status_code == 400 and r.json()["code"] == "monitoring.dx_points"
-    assert Decimal(a["scores"]["QT"]["points"]) == Decimal(12)  # pre-filled 2.3 only
+    assert a["scores"]["QT"]["points"] == 3.6  # pre-filled 2.3.2 only
 
 
 def test_alerts_api_is_scoped(reform, officer):

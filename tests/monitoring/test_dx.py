@@ -45,7 +45,7 @@ def test_frameworks_are_versioned_data_and_validated(db):
 
 def test_criterion_points_must_sum_to_the_group_maximum(db, tmp_path):
     data = json.loads((DATA / "dx_frameworks.json").read_text())
-    data["frameworks"][0]["groups"][1]["criteria"][2]["max_points"] = 25
+    data["frameworks"][0]["groups"][1]["criteria"][2]["max_points"] = 11  # 2.3.1: 6 -> 11
     with pytest.raises(DomainErrors) as exc:
         dx.framework_validate(data["frameworks"][0])
     item = exc.value.as_list()[0]
@@ -69,28 +69,33 @@ def test_prefill_from_platform_data_and_flags_over_claims(reform, principal, off
         x.criterion.code: (x.data_points, x.points, x.data_note)
         for x in a.answers.select_related("criterion")
     }
-    # 1 of 3 students has a digital transcript: 15 × 1/3 = 5 points.
-    assert got["2.5"] == (
-        Decimal("5.0"),
-        Decimal("5.0"),
+    # 1 of 3 students has a digital transcript: 10 × 1/3 = 3.3 points.
+    assert got["2.3.3"] == (
+        Decimal("3.3"),
+        Decimal("3.3"),
         "1/3 học sinh có học bạ số năm học 2025-2026",
     )
-    # 2 of 3 students and 1 of 2 staff carry a personal ID: 20 × 3/5 = 12.
-    assert got["2.3"][:2] == (Decimal("12.0"), Decimal("12.0"))
-    assert got["2.4"][:2] == (Decimal("0.0"), Decimal("0.0"))  # no marks entered
-    assert got["2.7"] == (None, Decimal(0), "")  # fees not built yet: no data, no flag
-    assert a.scores["QT"]["points"] == 17.0 and a.scores["QT"]["level"] == 1
+    # 2 of 3 students and 1 of 2 staff carry a personal ID: 6 × 3/5 = 3.6.
+    assert got["2.3.2"][:2] == (Decimal("3.6"), Decimal("3.6"))
+    assert got["2.5"][:2] == (Decimal("0.0"), Decimal("0.0"))  # no marks entered
+    assert got["2.4.3"] == (None, Decimal(0), "")  # no fee payments: no data, no flag
+    assert got["1.7.2"] == (None, Decimal(0), "")  # no T22 for 2025: computers not reported
+    assert a.scores["QT"]["points"] == 6.9 and a.scores["QT"]["level"] == 1
 
     with pytest.raises(DomainErrors) as exc:
-        dx.answers_save(actor=principal, assessment=a, answers={"2.5": {"points": "16"}})
+        dx.answers_save(actor=principal, assessment=a, answers={"2.3.3": {"points": "11"}})
     assert exc.value.as_list()[0]["code"] == "monitoring.dx_points"
 
-    answers = {"2.1": {"met": True}, "2.2": {"met": True}, "2.5": {"points": "15"}}
-    answers |= {c: {"points": p} for c, p in [("2.3", 20), ("2.6", 10), ("2.7", 10), ("2.9", 5)]}
+    answers = {"2.1": {"met": True}, "2.2": {"met": True}, "2.3.3": {"points": "10"}}
+    answers |= {
+        c: {"points": p}
+        for c, p in [("2.3.2", 6), ("2.4.1", 8), ("2.4.3", 10), ("2.3.5", 10), ("2.3.6", 10)]
+    }
+    answers["2.3.1"] = {"points": 6}
     dx.answers_save(actor=principal, assessment=a, answers=answers)
     flagged = set(a.answers.filter(flagged=True).values_list("criterion__code", flat=True))
-    # Claims above what the data shows (2.6: no contact book in use); 2.7 has no data.
-    assert flagged == {"2.3", "2.5", "2.6"}
+    # Claims above what the data shows (2.4.1: no contact book in use); 2.4.3 has no data.
+    assert flagged == {"2.3.2", "2.3.3", "2.4.1"}
     assert a.scores["QT"] == {
         "name": "Chuyển đổi số trong quản trị cơ sở giáo dục",
         "points": 60.0,
@@ -99,16 +104,16 @@ def test_prefill_from_platform_data_and_flags_over_claims(reform, principal, off
     }
     assert a.scores["DH"]["level"] == 1  # mandatory 1.1 and 1.2 not met
     with pytest.raises(DomainError) as exc:
-        dx.evidence_add(actor=principal, assessment=a, code="2.5", name="x.exe", data=b"MZ")
+        dx.evidence_add(actor=principal, assessment=a, code="2.3.3", name="x.exe", data=b"MZ")
     assert exc.value.code == "monitoring.file_type"
-    ev = dx.evidence_add(actor=principal, assessment=a, code="2.5", name="hb.png", data=PNG)
+    ev = dx.evidence_add(actor=principal, assessment=a, code="2.3.3", name="hb.png", data=PNG)
     assert ev.content_type == "image/png"
 
     with pytest.raises(Forbidden):
         dx.assessment_review(actor=principal, assessment=a, publish=True)
     dx.assessment_submit(actor=principal, assessment=a)
     with pytest.raises(DomainError):
-        dx.answers_save(actor=principal, assessment=a, answers={"2.9": {"points": "1"}})
+        dx.answers_save(actor=principal, assessment=a, answers={"2.3.5": {"points": "1"}})
     dx.assessment_review(actor=officer, assessment=a, publish=True)
     assert a.status == DxStatus.PUBLISHED
     assert dx.published(2026) == [

@@ -61,6 +61,40 @@ def test_t08_needs_attendance_and_marks(reform):
     assert value("T08", reform.school_a, 2025)[:2] == (0, 1)
 
 
+def test_t22_enough_computers_for_the_largest_class_from_grade_3(reform, principal):
+    """T22 from the computers of the school's yearly report (latest up to the year) against
+    its largest class of grade 3 or above: school A's grade-6 class has 3 pupils, school
+    B's 1."""
+    from edudx.accounts.models import Role
+    from edudx.monitoring import reports
+
+    def report(user, school, year, computers):
+        r = reports.report_get(actor=user, unit=school, year=year)
+        reports.report_save(
+            actor=user, report=r, values={}, facts={"computers_teaching": computers}
+        )
+        reports.report_submit(actor=user, report=r)
+
+    indicators_recompute(year=2025)
+    assert value("T22", reform.school_a, 2025)[3] == Provenance.MISSING  # nothing reported
+    report(principal, reform.school_a, 2025, "2")
+    report(reform.user(Role.PRINCIPAL, reform.school_b), reform.school_b, 2024, "1")
+    indicators_recompute(year=2025)
+    assert value("T22", reform.school_a, 2025) == (0, 1, Decimal("0.00"), Provenance.COMPUTED)
+    assert value("T22", reform.school_b, 2025) == (1, 1, Decimal("100.00"), Provenance.COMPUTED)
+    assert value("T22", reform.lam_dong, 2025)[:2] == (0, 1)
+    assert value("T22", reform.province, 2025)[:2] == (1, 1)
+    report(principal, reform.school_a, 2025, "3")  # a second version: 3 seats 3
+    indicators_recompute(year=2025)
+    assert value("T22", reform.school_a, 2025)[:2] == (1, 1)
+    assert "T22" not in reports.self_reported_codes(reform.school_a)
+    # The DX criterion 1.7.2 (Informatics) of the 2026 self-assessment is pre-filled from it.
+    from edudx.monitoring.dx_prefill import informatics
+
+    assert informatics(reform.school_a, 2026) == (Decimal(1), "T22 năm 2025: 100.00%")
+    assert informatics(reform.school_a, 2025) is None
+
+
 def test_self_reported_indicators_are_missing_until_reported(reform):
     indicators_recompute(year=2025)
     assert value("T02", reform.school_a, 2025)[3] == Provenance.MISSING

@@ -141,3 +141,50 @@ def test_other_schools_cannot_open_the_report(reform, report):
         reports.report_get(actor=other, unit=reform.school_a, year=2025)
     with pytest.raises(Forbidden):
         reports.report_save(actor=other, report=report, values={})
+
+
+def test_facts_of_a_school_are_checked_and_frozen_with_the_version(report, principal, reform):
+    """A school's infrastructure facts (computers for teaching, bandwidth) are part of its
+    report: checked, saved, audited and frozen in each submitted version."""
+    assert [f["key"] for f in reports.report_facts(report.unit, report.template)] == [
+        "computers_teaching",
+        "internet_mbps",
+    ]
+    with pytest.raises(DomainErrors) as exc:
+        reports.report_save(
+            actor=principal,
+            report=report,
+            values={},
+            facts={"computers_teaching": "2,5", "internet_mbps": "-1", "printers": "3"},
+        )
+    assert [(i["code"], i["field"], i["message"]) for i in exc.value.as_list()] == [
+        (
+            "monitoring.fact_integer",
+            "computers_teaching",
+            "Số máy tính dùng được cho dạy học: phải là số nguyên.",
+        ),
+        ("monitoring.negative", "internet_mbps", "Băng thông Internet của trường: không được âm."),
+        ("monitoring.fact_unknown", "printers", "printers: không có trong mẫu báo cáo."),
+    ]
+    report.refresh_from_db()
+    assert report.facts == {}
+    reports.report_save(
+        actor=principal,
+        report=report,
+        values={},
+        facts={"computers_teaching": "35", "internet_mbps": "100,5"},
+    )
+    v1 = reports.report_submit(actor=principal, report=report)
+    reports.report_save(actor=principal, report=report, values={}, facts={"internet_mbps": ""})
+    v2 = reports.report_submit(actor=principal, report=report)
+    assert v1.payload["facts"] == {"computers_teaching": "35", "internet_mbps": "100.5"}
+    assert v2.payload["facts"] == {"computers_teaching": "35", "internet_mbps": None}
+    assert reports.reported_fact("computers_teaching") == {reform.school_a.pk: (Decimal(35), 2025)}
+    assert reports.reported_fact("internet_mbps") == {}  # cleared in the latest version
+    audit = AuditEvent.objects.filter(object_type="monitoring.report").order_by("id")
+    assert audit.first().changes == {
+        "computers_teaching": [None, "35"],
+        "internet_mbps": [None, "100.5"],
+    }
+    # An office's report asks no facts.
+    assert reports.report_facts(reform.lam_dong, report.template) == []

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from edudx.core.scope import scope_of
 from edudx.org.selectors import subtree_q
 
-from .links import page
 from .models import Alert, AlertRule, IndicatorValue, ReportVersion, SchoolHeadcount
 from .services import DATA
 
@@ -65,7 +64,7 @@ def _report_overdue(rule: AlertRule, today) -> Found:
             )
         )
         roots = OrgUnit.objects.filter(kind=UnitKind.MINISTRY)
-        url = page("report")
+        url = reverse("monitoring:report")
         for root in roots:
             for sid, _path in schools_under_on(root, template.as_of):
                 if sid not in submitted:
@@ -90,7 +89,7 @@ def _report_reminder(rule: AlertRule, today) -> Found:
 
     days = rule.params.get("days", 7)
     found: Found = {}
-    url = page("report")
+    url = reverse("monitoring:report")
     for template in ReportTemplate.objects.filter(school_due__gte=today):
         if (template.school_due - today).days > days:
             continue
@@ -125,7 +124,7 @@ def _report_reminder(rule: AlertRule, today) -> Found:
 def _pupil_teacher(rule: AlertRule, today) -> Found:
     """Schools whose students per staff member exceed `max` (from SchoolHeadcount)."""
     limit = rule.params.get("max", 25)
-    url = page("dashboard")
+    url = reverse("monitoring:dashboard")
     found: Found = {}
     for h in SchoolHeadcount.objects.filter(school__valid_to__isnull=True, students__gt=0):
         ratio = h.students / h.staff if h.staff else None
@@ -134,6 +133,49 @@ def _pupil_teacher(rule: AlertRule, today) -> Found:
                 _("%(s)s học sinh, %(t)s cán bộ: vượt ngưỡng %(m)s học sinh/cán bộ.")
                 % {"s": h.students, "t": h.staff, "m": limit},
                 f"{url}?unit={h.school_id}",
+            )
+    return found
+
+
+@evaluator("computer_pupil")
+def _computer_pupil(rule: AlertRule, today) -> Found:
+    """Schools whose students (SchoolHeadcount) per computer usable for teaching (the fact
+    `computers_teaching` of their latest submitted yearly report) exceed `max`, or that
+    report none; a school that never reported its computers is not judged."""
+    from django.template.defaultfilters import floatformat  # noqa: PLC0415
+
+    from .reports import reported_fact  # noqa: PLC0415
+
+    limit = rule.params.get("max", 40)
+    computers = reported_fact("computers_teaching")
+    url = reverse("monitoring:report")
+    found: Found = {}
+    rows = SchoolHeadcount.objects.filter(
+        school__valid_to__isnull=True, students__gt=0, school_id__in=list(computers)
+    )
+    for h in rows:
+        n, year = computers[h.school_id]
+        link = f"{url}?unit={h.school_id}&year={year}"
+        if n == 0:
+            found[(h.school_id, "computers")] = (
+                _("%(s)s học sinh, không có máy tính dùng cho dạy học (báo cáo năm %(y)s).")
+                % {"s": h.students, "y": year},
+                link,
+            )
+        elif h.students / n > limit:
+            found[(h.school_id, "computers")] = (
+                _(
+                    "%(s)s học sinh, %(c)s máy tính dạy học (báo cáo năm %(y)s): "
+                    "%(r)s học sinh/máy, vượt ngưỡng %(m)s."
+                )
+                % {
+                    "s": h.students,
+                    "c": floatformat(n, -2),
+                    "y": year,
+                    "r": floatformat(h.students / n, -1),
+                    "m": limit,
+                },  # fmt: skip
+                link,
             )
     return found
 
@@ -175,7 +217,7 @@ def _off_track(rule: AlertRule, today) -> Found:
     year = IndicatorValue.objects.order_by("-year").values_list("year", flat=True).first()
     if year is None:
         return {}
-    url = page("dashboard")
+    url = reverse("monitoring:dashboard")
     found: Found = {}
     rows = IndicatorValue.objects.filter(
         year=year, value__isnull=False, unit__kind__in=kinds

@@ -126,6 +126,7 @@ class ReportValueIn(Schema):
 class ReportIn(Schema):
     values: dict[str, ReportValueIn] = {}
     sections: dict[str, str] | None = None
+    facts: dict[str, Decimal | None] | None = None
 
 
 class ReportOut(Schema):
@@ -140,6 +141,7 @@ class ReportOut(Schema):
     due: dt.date
     values: dict[str, dict]
     sections: dict[str, str]
+    facts: dict[str, str | None]
     self_reported: list[str]
 
 
@@ -158,6 +160,10 @@ def _report_out(report: YearlyReport) -> dict:
             for v in report.values.select_related("indicator")
         },
         "sections": report.sections,
+        "facts": {
+            f["key"]: report.facts.get(f["key"])
+            for f in reports.report_facts(report.unit, report.template)
+        },
         "self_reported": sorted(reports.self_reported_codes(report.unit)),
     }  # fmt: skip
 
@@ -184,6 +190,7 @@ def report_put(request, unit_id: int, year: int, payload: ReportIn):
         report=report,
         values={k: v.model_dump() for k, v in payload.values.items()},
         sections=payload.sections,
+        facts=payload.facts,
     )
     return _report_out(report)
 

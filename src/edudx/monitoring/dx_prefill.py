@@ -91,12 +91,24 @@ def school_records(unit, year: int):
     return _share(num, den), f"{num}/{den} hồ sơ học sinh, cán bộ có mã định danh"
 
 
-def office_records(unit, year: int):
-    """An office: T09 (learners with a digital record) of its area, from the summary."""
-    row = IndicatorValue.objects.filter(unit=unit, year=year - 1, indicator__code="T09").first()
+def _indicator(unit, year: int, code: str):
+    """The unit's value of indicator `code` for the report year before (the school year
+    that ends in `year`), from the summary; None when it has none."""
+    row = IndicatorValue.objects.filter(unit=unit, year=year - 1, indicator__code=code).first()
     if row is None or row.value is None:
         return None
-    return row.value / 100, f"T09 năm {year - 1}: {row.value}%"
+    return row.value / 100, f"{code} năm {year - 1}: {row.value}%"
+
+
+def office_records(unit, year: int):
+    """An office: T09 (learners with a digital record) of its area, from the summary."""
+    return _indicator(unit, year, "T09")
+
+
+def informatics(unit, year: int):
+    """A school: T22 — its reported computers for teaching seat its largest class from
+    grade 3 (1 or 0)."""
+    return _indicator(unit, year, "T22")
 
 
 def office_reports(unit, year: int):

@@ -94,14 +94,27 @@ class IndicatorValue(models.Model):
 # --- yearly report cycle ---------------------------------------------------------------------
 
 
+def default_facts() -> list[dict]:
+    """The facts a school reports each year that are no indicator's ratio and that no module
+    holds: its infrastructure ([{key, title, kind: integer|decimal, unit}])."""
+    return [
+        {"key": "computers_teaching", "title": "Số máy tính dùng được cho dạy học",
+         "kind": "integer", "unit": "máy"},
+        {"key": "internet_mbps", "title": "Băng thông Internet của trường",
+         "kind": "decimal", "unit": "Mbps"},
+    ]  # fmt: skip
+
+
 class ReportTemplate(models.Model):
     """What a year's report asks: indicators (all that apply to the unit's level), narrative
-    sections and attachments ([{key, title}]), and the two deadlines of the plan (VI)."""
+    sections and attachments ([{key, title}]), a school's facts (`default_facts`), and the
+    two deadlines of the plan (VI)."""
 
     year = models.PositiveSmallIntegerField(unique=True)
     title = models.CharField(max_length=255)
     sections = models.JSONField(default=list)
     attachments = models.JSONField(default=list)
+    facts = models.JSONField(default=default_facts)
     school_due = models.DateField()
     office_due = models.DateField()
     as_of = models.DateField()  # the tree the report is consolidated on
@@ -130,6 +143,7 @@ class YearlyReport(models.Model):
         max_length=10, choices=ReportStatus.choices, default=ReportStatus.DRAFT
     )
     sections = models.JSONField(default=dict)
+    facts = models.JSONField(default=dict)  # {key: "number"} of the template's facts
     version = models.PositiveSmallIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
     late = models.BooleanField(default=False)

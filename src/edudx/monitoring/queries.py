@@ -3,11 +3,12 @@ queries per indicator for all schools at once."""
 
 from django.db.models import Count, Q
 
-from edudx.people.models import Enrolment, StaffKind, StaffMember
+from edudx.people.models import Enrolment, EnrolmentStatus, StaffKind, StaffMember
 from edudx.records.models import AttendanceSession, Mark
 
 from .indicators import QueryContext, indicator
 from .models import DxAssessment, DxStatus, ReportVersion
+from .reports import reported_fact
 
 
 def _flags(ctx: QueryContext, hits: set[int]) -> dict:
@@ -101,3 +102,41 @@ def t25(ctx: QueryContext) -> dict:
         ).values_list("unit_id", flat=True)
     )
     return _flags(ctx, hits)
+
+
+# Informatics is taught from grade 3 (Tin học và Công nghệ in primary, Tin học after), in a
+# computer room where each pupil of the class has a computer: our reading of the minimum
+# equipment lists (Thông tư 37/2021 and 38/2021/TT-BGDĐT); the plan gives no figure.
+INFORMATICS_FROM_GRADE = 3
+PUPILS_PER_COMPUTER = 1
+
+
+@indicator("T22")
+def t22(ctx: QueryContext) -> dict:
+    """A school has enough computers to teach Informatics when the computers usable for
+    teaching of its latest yearly report (up to the report year, the fact
+    `computers_teaching`) seat its largest class of grade 3 or above in the school year
+    (pupils enrolled in the class, not transferred out or withdrawn). Schools without such
+    a class, or that never reported their computers, are missing."""
+    sy = ctx.school_year
+    if sy is None:
+        return {}
+    computers = reported_fact("computers_teaching", up_to=ctx.year)
+    sizes = (
+        Enrolment.objects.filter(
+            school_year=sy,
+            school_id__in=[s for s in ctx.school_ids if s in computers],
+            class_group__grade__number__gte=INFORMATICS_FROM_GRADE,
+            status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.COMPLETED],
+        )
+        .order_by()
+        .values("school_id", "class_group_id")
+        .annotate(n=Count("student_id", distinct=True))
+    )
+    largest: dict[int, int] = {}
+    for r in sizes:
+        largest[r["school_id"]] = max(largest.get(r["school_id"], 0), r["n"])
+    return {
+        sid: (1 if computers[sid][0] * PUPILS_PER_COMPUTER >= n else 0, 1)
+        for sid, n in largest.items()
+    }

@@ -146,24 +146,65 @@ def report_get(*, actor, unit: OrgUnit, year: int) -> YearlyReport:
     return report
 
 
-def _number(raw, field: str, errors: ErrorCollector) -> Decimal | None:
+def _number(raw, field: str, errors: ErrorCollector, *, key: str = "") -> Decimal | None:
+    """`raw` as a non-negative number; errors name `field` (and carry `key` or `field`)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation:
-        errors.add("monitoring.number", _("%(field)s: không phải là số.") % {"field": field}, field)
+        errors.add(
+            "monitoring.number", _("%(field)s: không phải là số.") % {"field": field}, key or field
+        )
         return None
     if value < 0 or not value.is_finite():
-        errors.add("monitoring.negative", _("%(field)s: không được âm.") % {"field": field}, field)
+        errors.add(
+            "monitoring.negative", _("%(field)s: không được âm.") % {"field": field}, key or field
+        )
         return None
     return value
 
 
-def report_save(*, actor, report: YearlyReport, values: dict, sections: dict | None = None):
+def report_facts(unit: OrgUnit, template: ReportTemplate) -> list[dict]:
+    """The facts the unit's report asks (a school's infrastructure; none for an office)."""
+    return list(template.facts) if is_school(unit) else []
+
+
+def _facts_clean(raw: dict, fields: list[dict], errors: ErrorCollector) -> dict[str, str | None]:
+    """{key: number as text, or None when cleared} of the template's facts; an unknown key,
+    a non-number, a negative or a fraction where a whole number is asked is an error naming
+    the fact (its title in the message, its key as the field)."""
+    by_key = {f["key"]: f for f in fields}
+    clean: dict[str, str | None] = {}
+    for key, value in raw.items():
+        field = by_key.get(key)
+        if field is None:
+            errors.add("monitoring.fact_unknown", _("%(key)s: không có trong mẫu báo cáo.")
+                       % {"key": key}, key)  # fmt: skip
+            continue
+        before = len(errors.items)
+        number = _number(value, field["title"], errors, key=key)
+        if len(errors.items) > before:
+            continue
+        if number is not None and field.get("kind") == "integer" and number % 1:
+            errors.add(
+                "monitoring.fact_integer",
+                _("%(field)s: phải là số nguyên.") % {"field": field["title"]},
+                key,
+            )
+            continue
+        clean[key] = None if number is None else f"{number.normalize():f}"
+    return clean
+
+
+def report_save(
+    *, actor, report: YearlyReport, values: dict, sections: dict | None = None,
+    facts: dict | None = None,
+):  # fmt: skip
     """Save the working copy. `values`: {code: {"numerator", "denominator", "percent",
-    "note"}}; a percentage alone is stored as numerator/100. Every bad field is reported at
-    once (code and field named), nothing is written then. Computed indicators are read-only."""
+    "note"}}; a percentage alone is stored as numerator/100. `facts`: {key: number} of the
+    template's facts (`report_facts`). Every bad field is reported at once (code or fact
+    named), nothing is written then. Computed indicators are read-only."""
     if not _can_edit(actor, report.unit):
         raise Forbidden("monitoring.forbidden", _("Bạn không có quyền sửa báo cáo này."))
     if report.status == ReportStatus.ACCEPTED:
@@ -215,6 +256,7 @@ def report_save(*, actor, report: YearlyReport, values: dict, sections: dict | N
             )
             continue
         clean[code] = (num, den, (raw.get("note") or "").strip()[:500])
+    facts_clean = _facts_clean(facts or {}, report_facts(report.unit, report.template), errors)
     errors.raise_if_any()
     with transaction.atomic():
         for code, (num, den, note) in clean.items():
@@ -227,13 +269,19 @@ def report_save(*, actor, report: YearlyReport, values: dict, sections: dict | N
             keys = {s["key"] for s in report.template.sections}
             report.sections = {k: str(v).strip()[:20000] for k, v in sections.items() if k in keys}
             report.save(update_fields=["sections", "updated_at"])
+        changes = {c: [None, f"{n}/{d}"] for c, (n, d, _note) in clean.items()}
+        if facts_clean:
+            for key, value in facts_clean.items():
+                changes[key] = [report.facts.get(key), value]
+            report.facts = {**report.facts, **facts_clean}
+            report.save(update_fields=["facts", "updated_at"])
         audit_record(
             actor=actor,
             action="update",
             object_type="monitoring.report",
             object_id=report.pk,
             object_repr=f"{report.unit.name} {report.template.year}",
-            changes={c: [None, f"{n}/{d}"] for c, (n, d, _note) in clean.items()},
+            changes=changes,
         )
     return report
 
@@ -294,7 +342,27 @@ def _payload(report: YearlyReport) -> dict:
         {"key": f.key, "name": f.name, "sha256": f.sha256}
         for f in report.files.all().only("key", "name", "sha256")
     ]
-    return {"values": values, "sections": report.sections, "files": files}
+    return {"values": values, "sections": report.sections, "facts": report.facts, "files": files}
+
+
+def reported_fact(key: str, *, up_to: int | None = None) -> dict[int, tuple[Decimal, int]]:
+    """{unit id: (value, report year)}: each unit's fact `key` in the latest submitted
+    version of its latest report year (up to `up_to`) that gives it (a year whose latest
+    version leaves it empty falls back to the year before)."""
+    versions = ReportVersion.objects.filter(payload__facts__has_key=key)
+    if up_to is not None:
+        versions = versions.filter(report__template__year__lte=up_to)
+    rows = versions.order_by("report__template__year", "number").values_list(
+        "report__unit_id", "report__template__year", "payload"
+    )
+    latest = {
+        (unit_id, year): (payload.get("facts") or {}).get(key) for unit_id, year, payload in rows
+    }
+    out: dict[int, tuple[Decimal, int]] = {}
+    for (unit_id, year), value in latest.items():  # years ascending: the last one wins
+        if value is not None:
+            out[unit_id] = (Decimal(value), year)
+    return out
 
 
 def report_submit(*, actor, report: YearlyReport, now=None) -> ReportVersion:

@@ -4,12 +4,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.scope import Scope, scope_of
 from edudx.org.models import OrgUnit, UnitKind
-from edudx.org.selectors import TreeAsOf, as_of, subtree_q
+from edudx.org.selectors import TreeAsOf, as_of, path_ancestors, subtree_q
 
 from .models import (
     Indicator,
@@ -36,13 +37,18 @@ def headcount_totals(*, scope: Scope) -> dict[str, int]:
     }
 
 
-def students_under(tree: TreeAsOf, units: list[OrgUnit]) -> dict[int, int]:
+def students_under(
+    tree: TreeAsOf, units: list[OrgUnit], *, paths: dict[int, str] | None = None
+) -> dict[int, int]:
     """Current students of the schools that lay under each unit on `tree.day`: the units'
-    placements that day, the school placements in their path ranges (index
-    org_place_path_valid), and the schools' headcounts — three queries."""
+    placements that day (unless the caller knows their `paths`), the school placements in
+    their path ranges (index org_place_path_valid), and the schools' headcounts — three
+    queries, two with `paths`."""
     if not units:
         return {}
-    places = dict(tree.placements().filter(unit__in=units).values_list("unit_id", "path"))
+    if paths is None:
+        paths = dict(tree.placements().filter(unit__in=units).values_list("unit_id", "path"))
+    places = {uid: p for uid, p in paths.items() if p}
     if not places:
         return {u.pk: 0 for u in units}
     schools = list(
@@ -77,11 +83,13 @@ def _check_scope(actor, unit: OrgUnit) -> None:
         raise Forbidden("monitoring.forbidden", _("Bạn không có quyền xem số liệu của đơn vị này."))
 
 
-def unit_values(*, actor, unit: OrgUnit, year: int, indicators=None) -> list[dict]:
-    """The unit's indicator values for a year with targets (one query on the summary)."""
+def unit_values(*, actor, unit: OrgUnit, year: int, indicators=None, rows=None) -> list[dict]:
+    """The unit's indicator values for a year with targets (one query on the summary, none
+    when the caller passes the unit's `rows`)."""
     _check_scope(actor, unit)
-    rows = IndicatorValue.objects.filter(unit=unit, year=year)
-    by_id = {r.indicator_id: r for r in rows}
+    if rows is None:
+        rows = IndicatorValue.objects.filter(unit=unit, year=year)
+    by_id = {r.indicator_id: r for r in rows if r.year == year}
     out = []
     for ind in indicators if indicators is not None else Indicator.objects.all():
         r = by_id.get(ind.pk)
@@ -214,14 +222,12 @@ def years_available(unit: OrgUnit | None = None) -> list[int]:
     return sorted(set(qs.values_list("year", flat=True).distinct()))
 
 
-def trend(unit: OrgUnit, indicators) -> tuple[list[int], dict[str, list]]:
-    """Every indicator's value for the unit, year by year (one query)."""
+def trend(rows, indicators) -> tuple[list[int], dict[str, list]]:
+    """Every indicator's value year by year, from the unit's summary rows of all years."""
     codes = {i.pk: i.code for i in indicators}
     got: dict[str, dict[int, Decimal | None]] = {}
-    for ind_id, year, value in IndicatorValue.objects.filter(unit=unit).values_list(
-        "indicator_id", "year", "value"
-    ):
-        got.setdefault(codes.get(ind_id, ""), {})[year] = value
+    for r in rows:
+        got.setdefault(codes.get(r.indicator_id, ""), {})[r.year] = r.value
     years = sorted({y for v in got.values() for y in v})
     return years, {code: [(y, v.get(y)) for y in years] for code, v in got.items()}
 
@@ -240,7 +246,8 @@ def dashboard(*, actor, unit: OrgUnit, year: int, code: str) -> dict:
     _check_scope(actor, unit)
     day = report_as_of(year)
     indicators = list(Indicator.objects.all())
-    values = unit_values(actor=actor, unit=unit, year=year, indicators=indicators)
+    own = list(IndicatorValue.objects.filter(unit=unit))  # every year: values and trends
+    values = unit_values(actor=actor, unit=unit, year=year, indicators=indicators, rows=own)
     children = children_on(unit, day)
     ind = next((i for i in indicators if i.code == code), None)
     child_values = {
@@ -265,7 +272,8 @@ def dashboard(*, actor, unit: OrgUnit, year: int, code: str) -> dict:
             }
         )
     tree = as_of(day)
-    years, trends = trend(unit, indicators)
+    path = tree.placements().filter(unit=unit).values_list("path", flat=True).first()
+    years, trends = trend(own, indicators)
     return {
         "unit": unit,
         "year": year,
@@ -276,8 +284,8 @@ def dashboard(*, actor, unit: OrgUnit, year: int, code: str) -> dict:
         "indicator": ind,
         "target": target,
         "children": rows,
-        "ancestors": tree.ancestors(unit),
-        "students": students_under(tree, [unit]).get(unit.pk, 0),
+        "ancestors": path_ancestors(path) if path else [],
+        "students": students_under(tree, [unit], paths={unit.pk: path}).get(unit.pk, 0),
         "years": years or [year],
     }
 
@@ -333,9 +341,7 @@ def map_features(*, actor, unit: OrgUnit, year: int, colour: str) -> dict:
         )
     )
     dx_status = {None: "none", 1: "bad", 2: "warn", 3: "ok"}
-    from .links import page  # noqa: PLC0415
-
-    dash = page("dashboard")
+    dash = reverse("monitoring:dashboard")
     schools = []
     for uid, _path, _kind, name in placements:
         if uid not in coords:

@@ -146,8 +146,8 @@ def _bump_generation() -> None:
 def report_as_of(year: int) -> dt.date:
     """The day a year's report is consolidated on (the schools' deadline): the tree of that
     day decides which unit a school counts under."""
-    template = ReportTemplate.objects.filter(year=year).first()
-    return template.as_of if template else dt.date(year, 12, 10)
+    day = ReportTemplate.objects.filter(year=year).values_list("as_of", flat=True).first()
+    return day or dt.date(year, 12, 10)
 
 
 def _self_reported(year: int, unit_ids: list[int] | None = None) -> dict[int, dict]:

@@ -286,9 +286,14 @@ def report_view(request):
                     s["key"]: request.POST.get(f"section-{s['key']}", "")
                     for s in report.template.sections
                 }
+                facts = {
+                    f["key"]: request.POST.get(f"fact-{f['key']}", "")
+                    for f in reports.report_facts(unit, report.template)
+                }
                 reports.report_save(
-                    actor=request.user, report=report, values=values, sections=sections
-                )
+                    actor=request.user, report=report, values=values, sections=sections,
+                    facts=facts,
+                )  # fmt: skip
                 if action == "submit":
                     v = reports.report_submit(actor=request.user, report=report)
                     if v.late:
@@ -331,6 +336,10 @@ def report_view(request):
             "sections": [
                 {**s, "text": report.sections.get(s["key"], "")}
                 for s in report.template.sections
+            ],
+            "facts": [
+                {**f, "value": report.facts.get(f["key"]) or ""}
+                for f in reports.report_facts(unit, report.template)
             ],
         },
     )  # fmt: skip

@@ -83,8 +83,14 @@ def as_of(day: dt.date) -> TreeAsOf:
 
 def ancestors(unit: OrgUnit) -> list[OrgUnit]:
     """Current ancestors, root first, from the path: one query."""
+    return path_ancestors(unit.path)
+
+
+def path_ancestors(path: str) -> list[OrgUnit]:
+    """The units a path names above its last segment, root first: one query. With a
+    placement's path, the ancestors on that placement's day."""
     seg = SEGMENT
-    ids = [int(unit.path[i : i + seg]) for i in range(0, len(unit.path) - seg, seg)]
+    ids = [int(path[i : i + seg]) for i in range(0, len(path) - seg, seg)]
     by_id = OrgUnit.objects.in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
 
