@@ -19,7 +19,7 @@ Latencies are per HTTP attempt (p50/p95/p99) and per applicant from arrival to s
 Afterwards the database is checked: exactly one application per child that got a 201,
 with the code the client was given; none for the others; no duplicates.
 
-    python benchmarks/admissions_spike.py --clients 2000 --duration 120 --rate 1200
+    python benchmarks/admissions_spike.py --duration 120 --floor-rate 3000 --rate auto
 
 Targets (issue 4): A sustains ≥30 % of B's throughput, 2,000 clients, p95 < 1 s, zero lost
 and zero duplicated. Needs PostgreSQL (EDUDX_BENCH_PG, default
@@ -302,7 +302,8 @@ def load_phase(args, path: str, children: Path, arrivals: int) -> dict:
     cmd = [
         sys.executable, __file__, "--role", "load", "--base", f"http://127.0.0.1:{args.port}",
         "--path", path, "--children", str(children), "--arrivals", str(arrivals),
-        "--clients", str(args.clients), "--rate", str(args.rate), "--timeout", str(args.timeout),
+        "--clients", str(args.clients), "--rate", str(args.rate_now),
+        "--timeout", str(args.timeout),
         "--max-attempts", str(args.max_attempts), "--out", str(out),
     ]  # fmt: skip
     import threading  # noqa: PLC0415
@@ -360,7 +361,18 @@ def main() -> None:
     p.add_argument("--role", default="run", choices=["run", "load"])
     p.add_argument("--clients", type=int, default=2000, help="concurrent client connections")
     p.add_argument("--duration", type=float, default=120.0, help="seconds of arrivals per side")
-    p.add_argument("--rate", type=float, default=1200.0, help="offered arrivals per second")
+    p.add_argument(
+        "--rate",
+        default="1200",
+        help="arrivals/s offered to the application side; 'auto' = 32%% of the floor's "
+        "achieved throughput in this run (the target's 30%% plus a margin)",
+    )
+    p.add_argument(
+        "--floor-rate",
+        type=float,
+        default=0.0,
+        help="arrivals/s offered to the floor (default: --rate)",
+    )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=16, help="granian blocking threads/worker")
     p.add_argument(
@@ -379,25 +391,36 @@ def main() -> None:
     p.add_argument("--out")
     args = p.parse_args()
     if args.role == "load":
+        args.rate = float(args.rate)
         result = asyncio.run(run_load(args))
         Path(args.out).write_text(json.dumps(result))
         return
 
     tmp = tempfile.TemporaryDirectory(prefix="edudx-bench-spike-")
     args.var = tmp.name
-    arrivals = int(args.rate * args.duration)
+    floor_rate = args.floor_rate or (0 if args.rate == "auto" else float(args.rate))
+    if not floor_rate:
+        raise SystemExit("--rate auto needs --floor-rate (the floor's offered rate)")
+    floor_arrivals = int(floor_rate * args.duration)
     print(
-        f"admissions spike: {args.clients} clients, {args.rate:.0f} arrivals/s offered for "
-        f"{args.duration:.0f} s ({arrivals} applicants per side); granian {args.workers} "
+        f"admissions spike: {args.clients} clients, arrivals for {args.duration:.0f} s per "
+        f"side: floor offered {floor_rate:.0f}/s ({floor_arrivals}), application offered "
+        f"{args.rate}{'' if args.rate == 'auto' else '/s'}; granian {args.workers} "
         f"workers × {args.threads} threads (backpressure {args.backpressure or args.threads}), "
         f"gate {args.gate}/worker, wait {args.gate_wait_ms} ms; PostgreSQL {DB_NAME}"
     )
-    round_id, children = setup_database(args, arrivals)
+    round_id, children = setup_database(args, floor_arrivals)
     server = start_server(args)
     try:
-        floor = load_phase(args, "/services/bench/insert/", children, arrivals)
+        args.rate_now = floor_rate
+        floor = load_phase(args, "/services/bench/insert/", children, floor_arrivals)
         print("B floor (1 INSERT)  ", fmt(floor))
         print("   database sessions (samples):", floor["db_waits"])
+        # "auto": offer the application path what the target asks it to sustain — 30 % of
+        # the throughput the floor achieved in this run (plus 2 %), every arrival a new child.
+        args.rate_now = 0.32 * floor["throughput"] if args.rate == "auto" else float(args.rate)
+        arrivals = min(int(args.rate_now * args.duration), floor_arrivals)
+        print(f"   application side: {args.rate_now:.0f} arrivals/s offered ({arrivals})")
         path = f"/api/v1/admissions/rounds/{round_id}/applications"
         submit = load_phase(args, path, children, arrivals)
         print("A submission        ", fmt(submit))
