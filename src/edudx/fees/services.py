@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -477,17 +478,40 @@ def _refresh_from(ids_sql: str, params) -> None:
     """`invoices_refresh` of the invoices whose ids `ids_sql` selects (one column, `id`):
     UPDATE … FROM (PostgreSQL; SQLite ≥ 3.33), so the new total is computed once per
     affected invoice and the planner starts from the few affected rows."""
-    inv, pay, ref = _table(Invoice), _table(Payment), _table(Refund)
-    st = InvoiceStatus
+    pay, ref = _table(Payment), _table(Refund)
+    _update_paid(
+        "SELECT a.id AS invoice_id, "
+        f"COALESCE((SELECT SUM(p.amount) FROM {pay} p WHERE p.invoice_id = a.id), 0) - "
+        f"COALESCE((SELECT SUM(r.amount) FROM {ref} r WHERE r.invoice_id = a.id), 0) AS paid "
+        f"FROM ({ids_sql}) a",
+        params,
+    )
+
+
+def _refresh_paid_from(ids_sql: str, params) -> None:
+    """`_refresh_from` for invoices that each have a payment (those of matched bank lines
+    just paid): their payments summed in one grouped pass over the payment index instead
+    of a sub-select per invoice (a third less time on SQLite, docs/fees.md). An invoice
+    without a payment would be left out, hence not for `invoices_refresh`."""
+    pay, ref = _table(Payment), _table(Refund)
+    _update_paid(
+        "SELECT p.invoice_id, SUM(p.amount) - "
+        f"COALESCE((SELECT SUM(r.amount) FROM {ref} r WHERE r.invoice_id = p.invoice_id), 0) "
+        f"AS paid FROM {pay} p WHERE p.invoice_id IN ({ids_sql}) GROUP BY p.invoice_id",
+        params,
+    )
+
+
+def _update_paid(paid_sql: str, params) -> None:
+    """Set `paid` and `status` from `paid_sql`'s rows (invoice_id, paid); a cancelled
+    invoice keeps its status."""
+    inv, st = _table(Invoice), InvoiceStatus
     with connection.cursor() as cur:
         cur.execute(
             f"UPDATE {inv} SET paid = t.paid, status = CASE "  # noqa: S608
             f"WHEN {inv}.status = %s THEN %s WHEN t.paid > {inv}.total THEN %s "
             f"WHEN t.paid = {inv}.total THEN %s WHEN t.paid > 0 THEN %s ELSE %s END "
-            "FROM (SELECT a.id AS invoice_id, "
-            f"COALESCE((SELECT SUM(p.amount) FROM {pay} p WHERE p.invoice_id = a.id), 0) - "
-            f"COALESCE((SELECT SUM(r.amount) FROM {ref} r WHERE r.invoice_id = a.id), 0) AS paid "
-            f"FROM ({ids_sql}) a) t WHERE {inv}.id = t.invoice_id",
+            f"FROM ({paid_sql}) t WHERE {inv}.id = t.invoice_id",
             [st.CANCELLED, st.CANCELLED, st.OVERPAID, st.PAID, st.PARTIAL, st.OPEN, *params],
         )
 
@@ -891,8 +915,8 @@ def reconcile(
     payments: list[PaymentRow] = []
     for where, params in batches:
         payments += _insert_payments(where, params, recorder)
-        _refresh_from(
-            f"SELECT DISTINCT b.invoice_id AS id FROM {line_t} b "  # noqa: S608
+        _refresh_paid_from(
+            f"SELECT b.invoice_id FROM {line_t} b "  # noqa: S608
             f"WHERE {where} AND b.invoice_id IS NOT NULL",
             params,
         )
@@ -978,11 +1002,7 @@ def _insert_lines(
                 for row in rows:
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * 14)
-            cur.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
-                rows,
-            )
+            _insert_values(cur, f"INSERT INTO {table} ({columns}) VALUES ", rows)  # noqa: S608
     if not want_ids:
         return []
     ids: dict[str, int] = dict(
@@ -994,6 +1014,27 @@ def _insert_lines(
         )
     )
     return [ids[ln.transaction_id] for ln in lines]
+
+
+SQLITE_ROWS_PER_INSERT = 500
+
+
+def _insert_values(cur, head: str, rows: list[tuple]) -> None:
+    """SQLite: `head` ("INSERT INTO t (a, b) VALUES ") with many rows per statement, not
+    executemany's one row per step: 40 % less time for the bank lines of a statement
+    (docs/fees.md). The chunk size keeps within SQLite's bound-parameter limit; the full
+    chunks share one SQL text, so sqlite3 prepares it once."""
+    width = len(rows[0])
+    limit = cur.cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(SQLITE_ROWS_PER_INSERT, limit // width))
+    one = "(" + ", ".join(["?"] * width) + ")"
+    for i in range(0, len(rows), per):
+        chunk = rows[i : i + per]
+        # The raw sqlite3 cursor takes "?" as it is; Django's wrapper would rewrite
+        # thousands of "%s" with a regex on every call.
+        sqlite3.Cursor.execute(
+            cur.cursor, head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row]
+        )
 
 
 def _insert_payments(where: str, params, recorder: int | None) -> list[PaymentRow]:
