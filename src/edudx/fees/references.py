@@ -84,15 +84,20 @@ def random_references(n: int, *, rng: random.Random | None = None, taken=()) -> 
 
 def candidates(content: str) -> tuple[set[str], set[str]]:
     """(full references, truncated prefixes) found in transfer content."""
-    text = fold(content).upper()
+    # fold() then upper(); for ASCII, fold's lower() is undone by upper(): skipped.
+    text = (" ".join(content.split()) if content.isascii() else fold(content)).upper()
     full: set[str] = set()
     prefixes: set[str] = set()
+    if PREFIX not in text:
+        return full, prefixes
     for m in _CANDIDATE.finditer(text):
-        digits = _SEPARATORS.sub("", m.group(1))
+        digits = m.group(1)
+        if not digits.isdigit():  # separators inside
+            digits = _SEPARATORS.sub("", digits)
         if len(digits) >= BODY_DIGITS + 1:
-            ref = PREFIX + digits[: BODY_DIGITS + 1]
-            if is_valid(ref):
-                full.add(ref)
+            # "HP" + 8 digits: is_valid() reduced to its check-digit test.
+            if luhn_digit(digits[:BODY_DIGITS]) == digits[BODY_DIGITS]:
+                full.add(PREFIX + digits[: BODY_DIGITS + 1])
         elif len(digits) >= MIN_TRUNCATED_DIGITS and not text[m.end() :].strip(" .-_/:"):
             # Only at the very end: that is where the bank cut the content.
             prefixes.add(PREFIX + digits)

@@ -18,6 +18,7 @@ import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -736,11 +737,12 @@ def reason_text(code: str) -> str:
     }.get(code, code)
 
 
-@dataclass
-class Decision:
+class Decision(NamedTuple):
+    """A tuple: one per statement line, built in the matching loop."""
+
     invoice_id: int | None
-    reason: str = ""
-    candidates: list[str] = field(default_factory=list)
+    reason: str
+    candidates: list[str]
 
 
 @dataclass
@@ -772,7 +774,12 @@ def match_lines(school_id: int, lines: list[LineIn]) -> list[Decision]:
         )
     }
     need_prefix = sorted(
-        {p for (full, prefixes) in found if not any(r in invoices for r in full) for p in prefixes}
+        {
+            p
+            for (full, prefixes) in found
+            if prefixes and not any(r in invoices for r in full)
+            for p in prefixes
+        }
     )
     by_prefix: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)
     with connection.cursor() as cur:
@@ -795,22 +802,23 @@ def match_lines(school_id: int, lines: list[LineIn]) -> list[Decision]:
                     if ref[:n] in wanted:
                         by_prefix[ref[:n]].append((pk, total, paid, ref))
     out: list[Decision] = []
+    append = out.append
+    cancelled = InvoiceStatus.CANCELLED
     for ln, (full, prefixes) in zip(lines, found, strict=True):
-        known = sorted(r for r in full if r in invoices)
-        if len(known) > 1:
-            out.append(Decision(None, Reason.TWO_INVOICES, known))
-            continue
-        if len(known) == 1:
-            pk, school, status = invoices[known[0]]
-            if school != school_id:
-                out.append(Decision(None, Reason.OTHER_SCHOOL, known))
-            elif status == InvoiceStatus.CANCELLED:
-                out.append(Decision(None, Reason.CANCELLED, known))
-            else:
-                out.append(Decision(pk, "", known))
-            continue
         if full:
-            out.append(Decision(None, Reason.UNKNOWN_REFERENCE, sorted(full)))
+            known = [r for r in full if r in invoices]
+            if len(known) == 1:
+                pk, school, status = invoices[known[0]]
+                if school != school_id:
+                    append(Decision(None, Reason.OTHER_SCHOOL, known))
+                elif status == cancelled:
+                    append(Decision(None, Reason.CANCELLED, known))
+                else:
+                    append(Decision(pk, "", known))
+            elif known:
+                append(Decision(None, Reason.TWO_INVOICES, sorted(known)))
+            else:
+                append(Decision(None, Reason.UNKNOWN_REFERENCE, sorted(full)))
             continue
         hits = {
             (pk, ref)
@@ -820,11 +828,11 @@ def match_lines(school_id: int, lines: list[LineIn]) -> list[Decision]:
         }
         if len(hits) == 1:
             pk, ref = hits.pop()
-            out.append(Decision(pk, "", [ref]))
+            append(Decision(pk, "", [ref]))
         elif hits or any(by_prefix.get(p) for p in prefixes):
-            out.append(Decision(None, Reason.TRUNCATED_AMBIGUOUS, sorted(ref for _pk, ref in hits)))
+            append(Decision(None, Reason.TRUNCATED_AMBIGUOUS, sorted(ref for _pk, ref in hits)))
         else:
-            out.append(Decision(None, Reason.NO_REFERENCE, sorted(prefixes)))
+            append(Decision(None, Reason.NO_REFERENCE, sorted(prefixes)))
     return out
 
 
@@ -932,8 +940,7 @@ def reconcile(
     return result
 
 
-@dataclass(frozen=True)
-class PaymentRow:
+class PaymentRow(NamedTuple):
     pk: int
     invoice_id: int
     amount: int
@@ -967,7 +974,8 @@ def _insert_lines(
         # The candidates are "HP" + digits (references.candidates): nothing to escape.
         if not refs:
             return "[]"
-        if not all(r.isascii() and r.isalnum() for r in refs):
+        joined = "".join(refs)
+        if not (joined.isascii() and (joined.isalnum() or not joined)):
             return json.dumps(refs)
         return '["' + '", "'.join(refs) + '"]'
 
@@ -975,16 +983,19 @@ def _insert_lines(
         "bank_account_id, statement_id, source, transaction_id, booked_at, amount, content, "
         "status, reason, candidates, invoice_id, flagged, flag_note, created_at"
     )
+    # Per line only what varies; the rest is looked up once per statement.
+    account_id, statement_id = bank_account.pk, statement.pk if statement else None
+    matched, unmatched = LineStatus.MATCHED.value, LineStatus.UNMATCHED.value
     rows = [
         (
-            bank_account.pk,
-            statement.pk if statement else None,
+            account_id,
+            statement_id,
             source,
             ln.transaction_id,
             when(ln.booked_at),
             ln.amount,
             ln.content[:500],
-            LineStatus.MATCHED if d.invoice_id else LineStatus.UNMATCHED,
+            matched if d.invoice_id else unmatched,
             d.reason,
             as_json(d.candidates),
             d.invoice_id,
@@ -1068,7 +1079,7 @@ def _insert_payments(where: str, params, recorder: int | None) -> list[PaymentRo
             f"JOIN {line_t} b ON b.id = p.bank_line_id WHERE {where}",
             params,
         )
-        return [PaymentRow(*row) for row in cur.fetchall()]
+        return list(map(PaymentRow._make, cur.fetchall()))
 
 
 def statement_import(
