@@ -260,3 +260,18 @@ def test_collection_report(district, invoices, account, clerk):
     (school,) = report["schools"]
     (cls,) = school["classes"]
     assert (cls["class_group__name"], cls["n"], cls["percent"]) == ("6A1", 2, 25.9)
+
+
+def test_payment_after_a_refund_counts_the_refund(invoices, account):
+    # The invoices of a batch are recomputed from all their payments minus their refunds.
+    a1, a2 = invoices
+    run(account, line("FT1", 2_000_000, a1.reference))
+    services.refund_record(actor=None, invoice=a1, amount=1_000_000, reason="Nộp thừa")
+    a1.refresh_from_db()
+    assert (a1.paid, a1.status) == (1_000_000, InvoiceStatus.PARTIAL)
+    res = run(account, line("FT2", 930_400, a1.reference), line("FT3", 1_000_000, a2.reference))
+    assert (res.matched, res.unmatched) == (2, 0)
+    a1.refresh_from_db()
+    a2.refresh_from_db()
+    assert (a1.paid, a1.status) == (TOTAL, InvoiceStatus.PAID)
+    assert (a2.paid, a2.status) == (1_000_000, InvoiceStatus.PARTIAL)

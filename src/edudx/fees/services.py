@@ -763,7 +763,7 @@ def match_lines(school_id: int, lines: list[LineIn]) -> list[Decision]:
     invoices in one content → the queue. Only when there is none, a reference cut short at
     the end of the content is tried: the school's open invoices whose reference starts with
     it and whose outstanding amount (or total) equals the line's amount; exactly one → it."""
-    found = [references.candidates(ln.content) for ln in lines]
+    found = references.candidates_many([ln.content for ln in lines])
     all_full = sorted({r for full, _p in found for r in full})
     invoices: dict[str, tuple[int, int, str]] = {
         ref: (pk, school, status)
