@@ -18,6 +18,7 @@ import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
@@ -849,26 +850,9 @@ def reconcile(
     is skipped (a retry); with another amount it is refused, listed in `errors`, and the
     recorded line is flagged for the clerk."""
     result = ReconcileResult()
-    # Duplicates inside the batch: the first wins; the same id with another amount is an error.
-    first: dict[str, LineIn] = {}
-    batch: list[LineIn] = []
-    for ln in lines:
-        seen = first.get(ln.transaction_id)
-        if seen is None:
-            first[ln.transaction_id] = ln
-            batch.append(ln)
-        elif seen.amount != ln.amount:
-            result.errors.append(
-                ErrorItem(
-                    "line.duplicate_amount",
-                    _("Dòng %(r)s: mã giao dịch %(t)s lặp lại với số tiền khác.")
-                    % {"r": ln.row, "t": ln.transaction_id},
-                    field="transaction_id",
-                    row=ln.row,
-                )
-            )
-        else:
-            result.skipped += 1
+    batch = lines
+    if len({ln.transaction_id for ln in lines}) < len(lines):
+        batch = _first_of_each(lines, result)
     existing: dict[str, tuple[int, int]] = {
         txn: (pk, amount)
         for pk, txn, amount in _select_in(
@@ -878,9 +862,9 @@ def reconcile(
             params=[bank_account.pk],
         )
     }
-    fresh: list[LineIn] = []
+    fresh: list[LineIn] = [] if existing else batch  # a new statement: all fresh
     flag: list[tuple[int, LineIn]] = []
-    for ln in batch:
+    for ln in batch if existing else ():
         old = existing.get(ln.transaction_id)
         if old is None:
             fresh.append(ln)
@@ -938,6 +922,31 @@ def reconcile(
         )
         _notify_guardians(payments)
     return result
+
+
+def _first_of_each(lines: list[LineIn], result: ReconcileResult) -> list[LineIn]:
+    """Duplicates inside the batch: the first wins; the same id with another amount is an
+    error, with the same amount a skip."""
+    first: dict[str, LineIn] = {}
+    batch: list[LineIn] = []
+    for ln in lines:
+        seen = first.get(ln.transaction_id)
+        if seen is None:
+            first[ln.transaction_id] = ln
+            batch.append(ln)
+        elif seen.amount != ln.amount:
+            result.errors.append(
+                ErrorItem(
+                    "line.duplicate_amount",
+                    _("Dòng %(r)s: mã giao dịch %(t)s lặp lại với số tiền khác.")
+                    % {"r": ln.row, "t": ln.transaction_id},
+                    field="transaction_id",
+                    row=ln.row,
+                )
+            )
+        else:
+            result.skipped += 1
+    return batch
 
 
 class PaymentRow(NamedTuple):
@@ -1044,7 +1053,7 @@ def _insert_values(cur, head: str, rows: list[tuple]) -> None:
         # The raw sqlite3 cursor takes "?" as it is; Django's wrapper would rewrite
         # thousands of "%s" with a regex on every call.
         sqlite3.Cursor.execute(
-            cur.cursor, head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row]
+            cur.cursor, head + ", ".join([one] * len(chunk)), list(chain.from_iterable(chunk))
         )
 
 
