@@ -958,8 +958,9 @@ class PaymentRow(NamedTuple):
 def _insert_lines(
     bank_account, statement, source, lines, decisions, *, want_ids: bool = True
 ) -> list[int]:
-    """INSERT the bank lines with executemany (Django's bulk_create spends most of its time
-    compiling SQL for 100,000 rows); returns their ids, in the order given."""
+    """INSERT the bank lines, many rows per statement on SQLite (`_insert_values`), COPY on
+    PostgreSQL (Django's bulk_create spends most of its time compiling SQL for 100,000
+    rows); returns their ids, in the order given."""
     if not lines:
         return []
     ops = connection.ops
