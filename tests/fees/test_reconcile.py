@@ -260,3 +260,40 @@ def test_collection_report(district, invoices, account, clerk):
     (school,) = report["schools"]
     (cls,) = school["classes"]
     assert (cls["class_group__name"], cls["n"], cls["percent"]) == ("6A1", 2, 25.9)
+
+
+def test_payment_after_a_refund_counts_the_refund(invoices, account):
+    # The invoices of a batch are recomputed from all their payments minus their refunds.
+    a1, a2 = invoices
+    run(account, line("FT1", 2_000_000, a1.reference))
+    services.refund_record(actor=None, invoice=a1, amount=1_000_000, reason="Nộp thừa")
+    a1.refresh_from_db()
+    assert (a1.paid, a1.status) == (1_000_000, InvoiceStatus.PARTIAL)
+    res = run(account, line("FT2", 930_400, a1.reference), line("FT3", 1_000_000, a2.reference))
+    assert (res.matched, res.unmatched) == (2, 0)
+    a1.refresh_from_db()
+    a2.refresh_from_db()
+    assert (a1.paid, a1.status) == (TOTAL, InvoiceStatus.PAID)
+    assert (a2.paid, a2.status) == (1_000_000, InvoiceStatus.PARTIAL)
+
+
+def test_duplicates_inside_one_batch(invoices, account):
+    # The first of each transaction id wins; again with the same amount it is skipped, with
+    # another amount it is an error naming the row.
+    a1, a2 = invoices
+    dup = line("FT2", 5_000, a2.reference)._replace(row=7)
+    res = run(
+        account,
+        line("FT1", 1_000_000, a1.reference),
+        line("FT2", 1_000, a2.reference),
+        line("FT1", 1_000_000, a1.reference),
+        dup,
+    )
+    assert (res.matched, res.unmatched, res.skipped) == (2, 0, 1)
+    assert [(e.code, e.row, e.message) for e in res.errors] == [
+        ("line.duplicate_amount", 7, "Dòng 7: mã giao dịch FT2 lặp lại với số tiền khác.")
+    ]
+    assert sorted(BankLine.objects.values_list("transaction_id", "amount")) == [
+        ("FT1", 1_000_000),
+        ("FT2", 1_000),
+    ]

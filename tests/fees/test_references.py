@@ -63,3 +63,23 @@ def test_random_references_are_distinct_and_valid():
     assert len(set(refs)) == 1000
     assert all(references.is_valid(r) for r in refs)
     assert "HP12345674" not in refs
+
+
+def test_candidates_many_reads_each_content_on_its_own():
+    # One scan over all contents: a reference cut at the end of one content is not joined
+    # to the digits that begin the next, an empty content is empty, a NUL inside a content
+    # stops a reference like any other character.
+    contents = ["nop HP1234", "5674 HOC PHI", "", "HP 1234 5674", "HP1234\x005674", "HP00000018"]
+    assert references.candidates_many(contents) == [
+        (set(), {"HP1234"}),
+        (set(), set()),
+        (set(), set()),
+        ({REF}, set()),
+        (set(), set()),
+        ({"HP00000018"}, set()),
+    ]
+    assert [references.candidates(c) for c in contents] == references.candidates_many(contents)
+
+
+def test_candidates_many_of_nothing():
+    assert references.candidates_many([]) == []

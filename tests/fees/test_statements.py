@@ -123,3 +123,44 @@ def test_parse_amount(value, expected):
 def test_parse_amount_refuses(value):
     with pytest.raises(ValueError):
         statements.parse_amount(value)
+
+
+def test_long_statement_keeps_every_line(invoices, account, clerk):
+    # 1,201 lines: written 500 rows per INSERT on SQLite (500, 500, 201), COPY on PostgreSQL.
+    a1, _ = invoices
+    rows = [["06/10/2025 09:30:00", "FT0", f"{a1.reference} HOC PHI", "", "1000"]]
+    rows += [["07/10/2025", f"FT{i}", f"ung ho quy lop {i}", "", str(i)] for i in range(1, 1201)]
+    stmt = services.statement_import(
+        actor=clerk, bank_account=account, file_name="dai.csv", content=csv_bytes(rows)
+    )
+    assert (stmt.lines_total, stmt.lines_matched, stmt.lines_unmatched) == (1201, 1, 1200)
+    lines = BankLine.objects.filter(statement=stmt).order_by("id")
+    assert lines.count() == 1201
+    first, last = lines.first(), lines.last()
+    assert (first.transaction_id, first.amount, first.status, first.candidates) == (
+        "FT0",
+        1000,
+        "matched",
+        [a1.reference],
+    )
+    assert first.booked_at == dt.datetime(2025, 10, 6, 2, 30, tzinfo=dt.UTC)  # 09:30 in Hà Nội
+    assert (last.transaction_id, last.amount, last.content, last.reason) == (
+        "FT1200",
+        1200,
+        "ung ho quy lop 1200",
+        "no_reference",
+    )
+    assert sum(lines.values_list("amount", flat=True)) == 1000 + 1200 * 1201 // 2
+    assert Payment.objects.get().bank_line_id == first.pk
+
+
+def test_digits_that_are_not_a_number_refuse_the_file(account, clerk):
+    # "²" is a digit to str.isdigit() but not to int(): the amount's fast path refuses it.
+    data = csv_bytes([["06/10/2025", "FT1", "x", "", "1²"]])
+    with pytest.raises(DomainErrors) as exc:
+        services.statement_import(
+            actor=clerk, bank_account=account, file_name="s.csv", content=data
+        )
+    assert [(e.row, e.field, e.message) for e in exc.value.items] == [
+        (5, "amount", "Dòng 5, cột “Ghi có”: “1²” không phải số tiền (đồng).")
+    ]
