@@ -83,3 +83,15 @@ def test_candidates_many_reads_each_content_on_its_own():
 
 def test_candidates_many_of_nothing():
     assert references.candidates_many([]) == []
+
+
+def test_other_scripts_digits_are_not_a_reference():
+    # Bank content is outside input: Arabic-Indic or full-width digits after "HP" are not a
+    # reference (and must not break the batch), ASCII digits next to them still are.
+    contents = ["HP ١٢٣٤٥٦٧٨", "HP１２３４５６７４", f"{REF} ٣", "HP٣٤٥٦"]
+    assert references.candidates_many(contents) == [
+        (set(), set()),
+        (set(), set()),
+        ({REF}, set()),
+        (set(), set()),
+    ]

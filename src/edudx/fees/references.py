@@ -25,8 +25,9 @@ BODY_DIGITS = 7
 LENGTH = len(PREFIX) + BODY_DIGITS + 1
 MIN_TRUNCATED_DIGITS = 4
 
-# After folding and upper-casing: "HP" then digits possibly broken by separators.
-_CANDIDATE = re.compile(r"HP[\s.\-_/:]*((?:\d[\s.\-_/:]?){3,12})")
+# After folding and upper-casing: "HP" then ASCII digits possibly broken by separators
+# (`\d` would also take other scripts' digits, e.g. Arabic-Indic, which no reference has).
+_CANDIDATE = re.compile(r"HP[\s.\-_/:]*((?:[0-9][\s.\-_/:]?){3,12})")
 _SEPARATORS = re.compile(r"[\s.\-_/:]")
 
 
