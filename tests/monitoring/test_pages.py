@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -74,13 +75,17 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     assert "Số máy tính dùng được cho dạy học: không phải là số." in r.content.decode()
     r = client.post(
         url,
-        {"T02-num": "2", "T02-den": "3", "fact-computers_teaching": "30", "action": "submit"},
+        {
+            "T02-num": "2", "T02-den": "3", "fact-computers_teaching": "30",
+            "fact-internet_fibre": "1", "action": "submit",
+        },
         follow=True,
-    )
+    )  # fmt: skip
     assert 'name="fact-computers_teaching" value="30"' in r.content.decode()
+    assert '<option value="1" selected>Có</option>' in r.content.decode()
     report = YearlyReport.objects.get(unit=reform.school_a)
     facts = report.versions.get().payload["facts"]
-    assert facts == {"computers_teaching": "30", "internet_mbps": None}
+    assert facts == {"computers_teaching": "30", "internet_mbps": None, "internet_fibre": "1"}
     assert (report.version, report.status) == (1, ReportStatus.SUBMITTED)
     events.deliver_pending()
 
@@ -88,6 +93,15 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     otp_login(client, officer)
     page = client.get(f"/monitoring/consolidated/?unit={reform.lam_dong.pk}&year=2025")
     assert "Trường THCS Lê Lợi" in page.content.decode()
+    facts_table = page.content.decode().split('id="school-facts"')[1].split("</table>")[0]
+    assert [
+        re.sub(r"<[^>]+>", "|", row).replace("||", "|").strip("|")
+        for row in re.findall(r"<tr>.*?</tr>", facts_table, re.S)[1:]
+    ] == [
+        "Trường THCS Lê Lợi|30|—|Có|2025",
+        "Tổng cộng|30|0|1 trường có",
+        "Số trường có số liệu|1|0|1",
+    ]
     r = client.post(
         f"/monitoring/consolidated/?unit={reform.lam_dong.pk}&year=2025",
         {"report": report.pk, "action": "return", "comment": ""},

@@ -393,6 +393,8 @@ def consolidated_view(request):
         r = pending.get(s["report_id"])
         s["latest"] = r.versions.all()[len(r.versions.all()) - 1] if r and r.version else None
         s["reviewable"] = r is not None and r.status == ReportStatus.SUBMITTED
+        s["fact_cells"] = [(f, s["facts"][f["key"]]) for f in data["facts"]]
+    data["fact_total_cells"] = [(f, data["fact_totals"][f["key"]]) for f in data["facts"]]
     data["can_review"] = reports.is_office_over(request.user, unit)
     return render(request, "monitoring/consolidated.html", data)
 
