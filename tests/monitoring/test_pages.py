@@ -166,3 +166,51 @@ def test_the_cached_dashboard_follows_a_recompute(client, reform, officer, princ
     reports.report_submit(actor=principal, report=r)
     events.deliver_pending()  # the worker: recompute, new cache generation
     assert "76,47%" in client.get(url).content.decode()
+
+
+# The drill-down loop as _dashboard_body.html wrote it before the rows were built in Python.
+DRILL_TEMPLATE = """{% load i18n %}{% translate "Kết quả" as c_result %}{% translate "Tỷ lệ" as c_rate %}{% translate "Nguồn" as c_source %}{% for c in children %}
+      <tr><td class="primary"><a href="?unit={{ c.unit.pk }}&amp;year={{ year }}&amp;indicator={{ code }}">{{ c.unit.name }}</a></td>
+      <td class="num" data-label="{{ c_result }}">{% if c.denominator is not None %}{{ c.numerator|floatformat:"-2" }}/{{ c.denominator|floatformat:"-2" }}{% else %}—{% endif %}</td>
+      <td class="num" data-label="{{ c_rate }}"><span class="chip st-{{ c.status }}">{% if c.value is not None %}{{ c.value|floatformat:"-2" }}%{% else %}—{% endif %}</span></td>
+      <td data-label="{{ c_source }}">{{ c.provenance }}</td></tr>
+    {% endfor %}"""  # noqa: E501
+
+
+def test_drill_rows_are_the_templates_html(db):
+    """The drill-down rows built without the template engine are byte for byte what the
+    template loop rendered: numbers (decimal comma in Vietnamese, point in English,
+    whole numbers without decimals), missing values, escaping of names and of the code."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from edudx.monitoring.views import drill_rows
+
+    children = [
+        {"unit": SimpleNamespace(pk=7, name="Xã Nam Bình"), "numerator": Decimal("2.00"),
+         "denominator": Decimal("3.00"), "value": Decimal("66.67"), "status": "warn",
+         "provenance": "Tính từ dữ liệu"},
+        {"unit": SimpleNamespace(pk=12345, name='Trường "A" & <B>'),
+         "numerator": Decimal("1234.50"), "denominator": Decimal("1300"),
+         "value": Decimal("94.96"), "status": "ok", "provenance": "Tổng hợp"},
+        {"unit": SimpleNamespace(pk=9, name="Phường 1"), "numerator": None,
+         "denominator": None, "value": None, "status": "none",
+         "provenance": "Chưa có số liệu"},
+        {"unit": SimpleNamespace(pk=10, name="Xã Đắk Môl"), "numerator": Decimal(0),
+         "denominator": Decimal(0), "value": None, "status": "none",
+         "provenance": "Tự báo cáo"},
+    ]  # fmt: skip
+    for lang in ("vi", "en"):
+        for code in ("T09", 'T<"&'):
+            with translation.override(lang):
+                before = Template(DRILL_TEMPLATE).render(
+                    Context({"children": children, "year": 2025, "code": code})
+                )
+                after = drill_rows(children, year=2025, code=code)
+            assert after == before
+    with translation.override("vi"):
+        assert ">1234,50/1300</td>" in drill_rows(children, year=2025, code="T09")
+    assert drill_rows([], year=2025, code="T09") == ""
