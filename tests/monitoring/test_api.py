@@ -43,7 +43,7 @@ def test_report_put_submit_idempotent_review(reform, principal, officer):
     assert en.json()["message"] == "T02: numerator 5 is greater than denominator 4."
     fact = api.put(
         url,
-        {"facts": {"computers_teaching": 1.5}},
+        {"facts": {"computers_teaching": 1.5, "internet_fibre": 2}},
         content_type="application/json",
         headers={"Accept-Language": "en"},
     )
@@ -53,19 +53,29 @@ def test_report_put_submit_idempotent_review(reform, principal, officer):
             "message": "Số máy tính dùng được cho dạy học: must be a whole number.",
             "field": "computers_teaching",
             "row": None,
-        }
+        },
+        {
+            "code": "monitoring.fact_yesno",
+            "message": "Trường kết nối Internet bằng cáp quang: only 1 (yes) or 0 (no).",
+            "field": "internet_fibre",
+            "row": None,
+        },
     ]
     ok = api.put(
         url,
         {
             "values": {"T02": {"numerator": 3, "denominator": 4}},
             "sections": {"results": "Tốt"},
-            "facts": {"computers_teaching": 20},
+            "facts": {"computers_teaching": 20, "internet_fibre": 1},
         },
         content_type="application/json",
     )
     assert ok.json()["values"]["T02"] == {"numerator": "3.00", "denominator": "4.00", "note": ""}
-    assert ok.json()["facts"] == {"computers_teaching": "20", "internet_mbps": None}
+    assert ok.json()["facts"] == {
+        "computers_teaching": "20",
+        "internet_mbps": None,
+        "internet_fibre": "1",
+    }
     first = api.post(f"{url}/submit", headers={"Idempotency-Key": "k1"})
     again = api.post(f"{url}/submit", headers={"Idempotency-Key": "k1"})
     assert first.status_code == again.status_code == 201
@@ -76,6 +86,15 @@ def test_report_put_submit_idempotent_review(reform, principal, officer):
     office = token_client(officer)
     listing = office.get(f"{API}/monitoring/reports?unit={reform.lam_dong.pk}&year=2025").json()
     assert listing["counts"] == {"schools": 1, "submitted": 1, "accepted": 0, "late": 1}
+    # The schools' facts and their totals (a yes/no counts the schools answering yes).
+    assert [(s["facts"], s["facts_year"]) for s in listing["schools"]] == [
+        ({"computers_teaching": "20", "internet_mbps": None, "internet_fibre": "1"}, [2025])
+    ]
+    assert listing["fact_totals"] == {
+        "computers_teaching": {"sum": "20", "schools": 1},
+        "internet_mbps": {"sum": "0", "schools": 0},
+        "internet_fibre": {"sum": "1", "schools": 1},
+    }
     r = office.post(
         f"{url}/review", {"accept": False, "comment": "Bổ sung"}, content_type="application/json"
     )

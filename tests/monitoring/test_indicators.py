@@ -95,6 +95,54 @@ def test_t22_enough_computers_for_the_largest_class_from_grade_3(reform, princip
     assert informatics(reform.school_a, 2025) is None
 
 
+def test_t23_fibre_from_the_report_fact_rolled_up_as_of_a_date(reform, principal):
+    """T23 from the yes/no fact `internet_fibre` of each school's latest report up to the
+    year; schools that never answered are missing; sums up the tree of the report day
+    (school A under Đắk Nông in 2024, under Lâm Đồng in 2025). No longer typed in."""
+    from edudx.accounts.models import Role
+    from edudx.core.errors import DomainErrors
+    from edudx.monitoring import reports
+
+    def report(user, school, year, fibre):
+        r = reports.report_get(actor=user, unit=school, year=year)
+        reports.report_save(actor=user, report=r, values={}, facts={"internet_fibre": fibre})
+        reports.report_submit(actor=user, report=r)
+
+    d = reform
+    principal_b = d.user(Role.PRINCIPAL, d.school_b)
+    indicators_recompute(year=2025)
+    assert value("T23", d.school_a, 2025) == (None, None, None, Provenance.MISSING)
+    report(principal, d.school_a, 2024, "1")
+    report(principal_b, d.school_b, 2025, "0")
+
+    indicators_recompute(year=2024)  # the old tree; school B's 2025 answer is not read
+    assert value("T23", d.school_a, 2024) == (1, 1, Decimal("100.00"), Provenance.COMPUTED)
+    assert value("T23", d.school_b, 2024)[3] == Provenance.MISSING
+    assert value("T23", d.commune_a, 2024) == (1, 1, Decimal("100.00"), Provenance.COMPUTED)
+    assert value("T23", d.province, 2024) == (1, 1, Decimal("100.00"), Provenance.COMPUTED)
+    assert value("T23", d.lam_dong, 2024)[3] == Provenance.MISSING
+
+    indicators_recompute(year=2025)  # school A's 2024 answer carries; the new tree
+    assert value("T23", d.school_a, 2025) == (1, 1, Decimal("100.00"), Provenance.COMPUTED)
+    assert value("T23", d.school_b, 2025) == (0, 1, Decimal("0.00"), Provenance.COMPUTED)
+    assert value("T23", d.commune_a, 2025) == (1, 1, Decimal("100.00"), Provenance.COMPUTED)
+    assert value("T23", d.lam_dong, 2025) == (1, 1, Decimal("100.00"), Provenance.COMPUTED)
+    assert value("T23", d.province, 2025) == (0, 1, Decimal("0.00"), Provenance.COMPUTED)
+    assert value("T23", d.ministry, 2025) == (1, 2, Decimal("50.00"), Provenance.COMPUTED)
+
+    report(principal, d.school_a, 2025, "0")  # the line is no longer fibre
+    indicators_recompute(year=2025)
+    indicators_recompute(year=2024)
+    assert value("T23", d.ministry, 2025)[:3] == (0, 2, Decimal("0.00"))
+    assert value("T23", d.province, 2024)[:2] == (1, 1)  # 2024 keeps its answer
+
+    assert "T23" not in reports.self_reported_codes(d.school_a)
+    r = reports.report_get(actor=principal, unit=d.school_a, year=2025)
+    with pytest.raises(DomainErrors) as exc:
+        reports.report_save(actor=principal, report=r, values={"T23": {"percent": "100"}})
+    assert [i["code"] for i in exc.value.as_list()] == ["monitoring.not_self_reported"]
+
+
 def test_self_reported_indicators_are_missing_until_reported(reform):
     indicators_recompute(year=2025)
     assert value("T02", reform.school_a, 2025)[3] == Provenance.MISSING

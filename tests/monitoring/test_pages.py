@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -74,13 +75,17 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     assert "Số máy tính dùng được cho dạy học: không phải là số." in r.content.decode()
     r = client.post(
         url,
-        {"T02-num": "2", "T02-den": "3", "fact-computers_teaching": "30", "action": "submit"},
+        {
+            "T02-num": "2", "T02-den": "3", "fact-computers_teaching": "30",
+            "fact-internet_fibre": "1", "action": "submit",
+        },
         follow=True,
-    )
+    )  # fmt: skip
     assert 'name="fact-computers_teaching" value="30"' in r.content.decode()
+    assert '<option value="1" selected>Có</option>' in r.content.decode()
     report = YearlyReport.objects.get(unit=reform.school_a)
     facts = report.versions.get().payload["facts"]
-    assert facts == {"computers_teaching": "30", "internet_mbps": None}
+    assert facts == {"computers_teaching": "30", "internet_mbps": None, "internet_fibre": "1"}
     assert (report.version, report.status) == (1, ReportStatus.SUBMITTED)
     events.deliver_pending()
 
@@ -88,6 +93,15 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     otp_login(client, officer)
     page = client.get(f"/monitoring/consolidated/?unit={reform.lam_dong.pk}&year=2025")
     assert "Trường THCS Lê Lợi" in page.content.decode()
+    facts_table = page.content.decode().split('id="school-facts"')[1].split("</table>")[0]
+    assert [
+        re.sub(r"<[^>]+>", "|", row).replace("||", "|").strip("|")
+        for row in re.findall(r"<tr>.*?</tr>", facts_table, re.S)[1:]
+    ] == [
+        "Trường THCS Lê Lợi|30|—|Có|2025",
+        "Tổng cộng|30|0|1 trường có",
+        "Số trường có số liệu|1|0|1",
+    ]
     r = client.post(
         f"/monitoring/consolidated/?unit={reform.lam_dong.pk}&year=2025",
         {"report": report.pk, "action": "return", "comment": ""},
@@ -152,3 +166,51 @@ def test_the_cached_dashboard_follows_a_recompute(client, reform, officer, princ
     reports.report_submit(actor=principal, report=r)
     events.deliver_pending()  # the worker: recompute, new cache generation
     assert "76,47%" in client.get(url).content.decode()
+
+
+# The drill-down loop as _dashboard_body.html wrote it before the rows were built in Python.
+DRILL_TEMPLATE = """{% load i18n %}{% translate "Kết quả" as c_result %}{% translate "Tỷ lệ" as c_rate %}{% translate "Nguồn" as c_source %}{% for c in children %}
+      <tr><td class="primary"><a href="?unit={{ c.unit.pk }}&amp;year={{ year }}&amp;indicator={{ code }}">{{ c.unit.name }}</a></td>
+      <td class="num" data-label="{{ c_result }}">{% if c.denominator is not None %}{{ c.numerator|floatformat:"-2" }}/{{ c.denominator|floatformat:"-2" }}{% else %}—{% endif %}</td>
+      <td class="num" data-label="{{ c_rate }}"><span class="chip st-{{ c.status }}">{% if c.value is not None %}{{ c.value|floatformat:"-2" }}%{% else %}—{% endif %}</span></td>
+      <td data-label="{{ c_source }}">{{ c.provenance }}</td></tr>
+    {% endfor %}"""  # noqa: E501
+
+
+def test_drill_rows_are_the_templates_html(db):
+    """The drill-down rows built without the template engine are byte for byte what the
+    template loop rendered: numbers (decimal comma in Vietnamese, point in English,
+    whole numbers without decimals), missing values, escaping of names and of the code."""
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from edudx.monitoring.views import drill_rows
+
+    children = [
+        {"unit": SimpleNamespace(pk=7, name="Xã Nam Bình"), "numerator": Decimal("2.00"),
+         "denominator": Decimal("3.00"), "value": Decimal("66.67"), "status": "warn",
+         "provenance": "Tính từ dữ liệu"},
+        {"unit": SimpleNamespace(pk=12345, name='Trường "A" & <B>'),
+         "numerator": Decimal("1234.50"), "denominator": Decimal("1300"),
+         "value": Decimal("94.96"), "status": "ok", "provenance": "Tổng hợp"},
+        {"unit": SimpleNamespace(pk=9, name="Phường 1"), "numerator": None,
+         "denominator": None, "value": None, "status": "none",
+         "provenance": "Chưa có số liệu"},
+        {"unit": SimpleNamespace(pk=10, name="Xã Đắk Môl"), "numerator": Decimal(0),
+         "denominator": Decimal(0), "value": None, "status": "none",
+         "provenance": "Tự báo cáo"},
+    ]  # fmt: skip
+    for lang in ("vi", "en"):
+        for code in ("T09", 'T<"&'):
+            with translation.override(lang):
+                before = Template(DRILL_TEMPLATE).render(
+                    Context({"children": children, "year": 2025, "code": code})
+                )
+                after = drill_rows(children, year=2025, code=code)
+            assert after == before
+    with translation.override("vi"):
+        assert ">1234,50/1300</td>" in drill_rows(children, year=2025, code="T09")
+    assert drill_rows([], year=2025, code="T09") == ""

@@ -149,14 +149,18 @@ def test_facts_of_a_school_are_checked_and_frozen_with_the_version(report, princ
     assert [f["key"] for f in reports.report_facts(report.unit, report.template)] == [
         "computers_teaching",
         "internet_mbps",
+        "internet_fibre",
     ]
     with pytest.raises(DomainErrors) as exc:
         reports.report_save(
             actor=principal,
             report=report,
             values={},
-            facts={"computers_teaching": "2,5", "internet_mbps": "-1", "printers": "3"},
-        )
+            facts={
+                "computers_teaching": "2,5", "internet_mbps": "-1", "printers": "3",
+                "internet_fibre": "2",
+            },
+        )  # fmt: skip
     assert [(i["code"], i["field"], i["message"]) for i in exc.value.as_list()] == [
         (
             "monitoring.fact_integer",
@@ -165,6 +169,11 @@ def test_facts_of_a_school_are_checked_and_frozen_with_the_version(report, princ
         ),
         ("monitoring.negative", "internet_mbps", "Băng thông Internet của trường: không được âm."),
         ("monitoring.fact_unknown", "printers", "printers: không có trong mẫu báo cáo."),
+        (
+            "monitoring.fact_yesno",
+            "internet_fibre",
+            "Trường kết nối Internet bằng cáp quang: chỉ nhận 1 (có) hoặc 0 (không).",
+        ),
     ]
     report.refresh_from_db()
     assert report.facts == {}
@@ -188,3 +197,75 @@ def test_facts_of_a_school_are_checked_and_frozen_with_the_version(report, princ
     }
     # An office's report asks no facts.
     assert reports.report_facts(reform.lam_dong, report.template) == []
+
+
+def test_consolidated_report_carries_the_schools_facts_and_totals(reform, principal, officer):
+    """The office's consolidation lists each school's facts (latest submitted up to the
+    year, with its report year) and their totals, in the .xlsx sheet "Cơ sở vật chất" and
+    as a sentence of the signed PDF. School A reports in 2025, then corrects its computers
+    in a second version; school B last reported in 2024."""
+    from pypdf import PdfReader
+
+    from edudx.accounts.models import Role
+
+    def submit(user, school, year, facts):
+        r = reports.report_get(actor=user, unit=school, year=year)
+        reports.report_save(actor=user, report=r, values={}, facts=facts)
+        reports.report_submit(actor=user, report=r)
+
+    principal_b = reform.user(Role.PRINCIPAL, reform.school_b)
+    submit(principal, reform.school_a, 2025, {"computers_teaching": "12", "internet_mbps": "50"})
+    submit(principal, reform.school_a, 2025, {"computers_teaching": "14", "internet_fibre": "0"})
+    submit(principal_b, reform.school_b, 2024, {"computers_teaching": "8", "internet_fibre": "1"})
+
+    # Lâm Đồng (school A since the reform): one school.
+    wb = load_workbook(
+        io.BytesIO(consolidated_xlsx(actor=officer, unit=reform.lam_dong, year=2025))
+    )
+    assert wb.sheetnames == ["Chỉ tiêu", "Báo cáo của trường", "Cơ sở vật chất"]
+    assert list(wb["Cơ sở vật chất"].iter_rows(values_only=True)) == [
+        ("Trường", "Mã", "Số máy tính dùng được cho dạy học (máy)",
+         "Băng thông Internet của trường (Mbps)", "Trường kết nối Internet bằng cáp quang",
+         "Số liệu của báo cáo năm"),
+        ("Trường THCS Lê Lợi", reform.school_a.code, 14, 50, "Không", "2025"),
+        ("Tổng cộng", None, 14, 50, 0, None),
+        ("Số trường có số liệu", None, 1, 1, 1, None),
+    ]  # fmt: skip
+
+    # The whole tree (the ministry above both provinces): two schools, one from 2024.
+    from edudx.accounts.models import User
+
+    admin = User.objects.create_superuser("qtv_facts", password="x")  # noqa: S106
+    data = consolidated(actor=admin, unit=reform.ministry, year=2025)
+    assert [(s["name"], s["facts"], s["facts_year"]) for s in data["schools"]] == [
+        ("Trường THCS Lê Lợi",
+         {"computers_teaching": Decimal(14), "internet_mbps": Decimal(50),
+          "internet_fibre": Decimal(0)}, [2025]),
+        (reform.school_b.name,
+         {"computers_teaching": Decimal(8), "internet_mbps": None,
+          "internet_fibre": Decimal(1)}, [2024]),
+    ]  # fmt: skip
+    assert data["fact_totals"] == {
+        "computers_teaching": {"sum": Decimal(22), "schools": 2},
+        "internet_mbps": {"sum": Decimal(50), "schools": 1},
+        "internet_fibre": {"sum": Decimal(1), "schools": 2},
+    }
+    rows = list(
+        load_workbook(io.BytesIO(consolidated_xlsx(actor=admin, unit=reform.ministry, year=2025)))[
+            "Cơ sở vật chất"
+        ].iter_rows(values_only=True)
+    )
+    assert rows[1:] == [
+        ("Trường THCS Lê Lợi", reform.school_a.code, 14, 50, "Không", "2025"),
+        (reform.school_b.name, reform.school_b.code, 8, None, "Có", "2024"),
+        ("Tổng cộng", None, 22, 50, 1, None),
+        ("Số trường có số liệu", None, 2, 1, 2, None),
+    ]
+
+    pdf = consolidated_pdf(actor=officer, unit=reform.lam_dong, year=2025)
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert (
+        "Cơ sở vật chất, hạ tầng theo báo cáo của các trường: Số máy tính dùng được cho dạy "
+        "học: 14 máy (1 trường); Băng thông Internet của trường: 50 Mbps (1 trường); Trường "
+        "kết nối Internet bằng cáp quang: 0/1 trường."
+    ) in text

@@ -96,6 +96,15 @@ class SchoolReportOut(Schema):
     version: int
     submitted_at: dt.datetime | None
     late: bool
+    facts: dict[str, Decimal | None] = Field(
+        ..., description="the school's latest reported facts up to the year (yes/no: 1/0)"
+    )
+    facts_year: list[int] = Field(..., description="report years the facts come from")
+
+
+class FactTotalOut(Schema):
+    sum: Decimal = Field(..., description="sum over the schools (yes/no: schools answering yes)")
+    schools: int = Field(..., description="schools that gave the fact")
 
 
 class ConsolidatedOut(Schema):
@@ -104,6 +113,7 @@ class ConsolidatedOut(Schema):
     as_of: dt.date
     counts: dict[str, int]
     schools: list[SchoolReportOut]
+    fact_totals: dict[str, FactTotalOut]
 
 
 @router.get("/monitoring/reports", response={200: ConsolidatedOut, **ERRORS})
@@ -113,6 +123,7 @@ def consolidated(request, filters: Query[ValuesFilter]):
     return {
         "unit_id": unit.pk, "year": filters.year, "as_of": data["as_of"],
         "counts": data["counts"], "schools": data["schools"],
+        "fact_totals": data["fact_totals"],
     }  # fmt: skip
 
 

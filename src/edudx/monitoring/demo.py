@@ -45,7 +45,7 @@ REASON = "Dữ liệu mẫu (demo)"
 # Typical shares (percent) the self-reports of the demo draw around.
 TYPICAL = {
     "T01": 70, "T02": 60, "T03": 92, "T04": 45, "T05": 40, "T06": 4, "T07": 8, "T11": 65,
-    "T13": 55, "T16": 82, "T19": 55, "T20": 75, "T21": 80, "T23": 90, "T24": 30,
+    "T13": 55, "T16": 82, "T19": 55, "T20": 75, "T21": 80, "T24": 30,
     "T26": 35,
 }  # fmt: skip
 
@@ -102,19 +102,21 @@ def _reports(year: int, schools: list[OrgUnit], rng: random.Random) -> int:
             pct = TYPICAL.get(code)
             if pct is None:
                 continue
-            if code in ("T01", "T19", "T23", "T24"):  # a yes/no per school
+            if code in ("T01", "T19", "T24"):  # a yes/no per school
                 values[code] = (Decimal(1 if rng.random() * 100 < pct else 0), Decimal(1))
             else:
                 den = rng.randint(20, 60)
                 share = min(max(rng.gauss(pct, 12), 0), 100) / 100
                 values[code] = (Decimal(round(den * share)), Decimal(den))
         # Infrastructure facts from their own generator (the draws above stay as they were):
-        # computers for teaching 0-45 (about one school in 25 has none), bandwidth.
+        # computers for teaching 0-45 (about one school in 25 has none), bandwidth, a fibre
+        # line for about nine schools in ten (T23).
         frng = random.Random(f"facts:{school.pk}:{year}")  # noqa: S311 — demo data
         computers = 0 if frng.random() < 0.04 else frng.randint(5, 45)
         report.facts = {
             "computers_teaching": str(computers),
             "internet_mbps": str(frng.choice([20, 50, 100, 150, 300])),
+            "internet_fibre": "1" if frng.random() < 0.9 else "0",
         }
         day = template.school_due - dt.timedelta(days=rng.randint(-3, 20))
         when = timezone.make_aware(dt.datetime.combine(day, dt.time(15, 0)))

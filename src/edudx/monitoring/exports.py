@@ -39,6 +39,55 @@ def _date(value) -> str:
     return timezone.localtime(value).strftime("%d/%m/%Y") if value else ""
 
 
+def _fact_cell(field: dict, value):
+    """A fact as a cell: a whole number, a decimal, or Có/Không for a yes/no."""
+    if value is None:
+        return None
+    if field.get("kind") == "yesno":
+        return "Có" if value else "Không"
+    return _n_cell(value)
+
+
+def _fact_header(field: dict) -> str:
+    return f"{field['title']} ({field['unit']})" if field.get("unit") else field["title"]
+
+
+def _facts_sheet(ws, data: dict) -> None:
+    """Each school's facts (latest reported up to the year, with the report year they come
+    from), then their totals (a yes/no counts the schools answering yes) and how many
+    schools gave each."""
+    fields = data["facts"]
+    ws.append(["Trường", "Mã", *(_fact_header(f) for f in fields), "Số liệu của báo cáo năm"])
+    for s in data["schools"]:
+        ws.append(
+            [
+                s["name"], s["code"], *(_fact_cell(f, s["facts"][f["key"]]) for f in fields),
+                ", ".join(str(y) for y in s["facts_year"]),
+            ]
+        )  # fmt: skip
+    totals = data["fact_totals"]
+    ws.append(["Tổng cộng", "", *(_n_cell(totals[f["key"]]["sum"]) for f in fields)])
+    ws.append(["Số trường có số liệu", "", *(totals[f["key"]]["schools"] for f in fields)])
+    ws.cell(row=ws.max_row - 1, column=1).font = Font(bold=True)
+
+
+def _n_cell(value):
+    return int(value) if value % 1 == 0 else float(value)
+
+
+def facts_paragraph(data: dict) -> str:
+    """The schools' facts in one sentence (the totals of the .xlsx sheet "Cơ sở vật chất")."""
+    parts = []
+    for f in data["facts"]:
+        t = data["fact_totals"][f["key"]]
+        if f.get("kind") == "yesno":
+            parts.append(f"{f['title']}: {_n(t['sum'])}/{t['schools']} trường")
+        else:
+            unit = f" {f['unit']}" if f.get("unit") else ""
+            parts.append(f"{f['title']}: {_n(t['sum'])}{unit} ({t['schools']} trường)")
+    return "Cơ sở vật chất, hạ tầng theo báo cáo của các trường: " + "; ".join(parts) + "."
+
+
 def consolidated_xlsx(*, actor, unit, year: int) -> bytes:
     data = consolidated(actor=actor, unit=unit, year=year)
     wb = Workbook()
@@ -69,6 +118,7 @@ def consolidated_xlsx(*, actor, unit, year: int) -> bytes:
                 _date(s["submitted_at"]), "Có" if s["late"] else "",
             ]
         )  # fmt: skip
+    _facts_sheet(wb.create_sheet("Cơ sở vật chất"), data)
     own = data["own"]
     if own is not None:
         ws3 = wb.create_sheet("Thuyết minh")
@@ -103,6 +153,8 @@ def consolidated_pdf(*, actor, unit, year: int) -> bytes:
         f"Số trường thuộc đơn vị: {counts['schools']}; đã nộp báo cáo: {counts['submitted']}; "
         f"đã tiếp nhận: {counts['accepted']}; nộp muộn: {counts['late']}.",
     ]
+    if data["facts"]:
+        paragraphs.append(facts_paragraph(data))
     own: YearlyReport | None = data["own"]
     if own is not None:
         for sec in own.template.sections:

@@ -94,14 +94,20 @@ class IndicatorValue(models.Model):
 # --- yearly report cycle ---------------------------------------------------------------------
 
 
+# A yes/no fact is stored as "1" (yes) or "0" (no).
+FIBRE_FACT = {"key": "internet_fibre", "title": "Trường kết nối Internet bằng cáp quang",
+              "kind": "yesno", "unit": ""}  # fmt: skip
+
+
 def default_facts() -> list[dict]:
     """The facts a school reports each year that are no indicator's ratio and that no module
-    holds: its infrastructure ([{key, title, kind: integer|decimal, unit}])."""
+    holds: its infrastructure ([{key, title, kind: integer|decimal|yesno, unit}])."""
     return [
         {"key": "computers_teaching", "title": "Số máy tính dùng được cho dạy học",
          "kind": "integer", "unit": "máy"},
         {"key": "internet_mbps", "title": "Băng thông Internet của trường",
          "kind": "decimal", "unit": "Mbps"},
+        dict(FIBRE_FACT),
     ]  # fmt: skip
 
 

@@ -140,3 +140,15 @@ def t22(ctx: QueryContext) -> dict:
         sid: (1 if computers[sid][0] * PUPILS_PER_COMPUTER >= n else 0, 1)
         for sid, n in largest.items()
     }
+
+
+@indicator("T23")
+def t23(ctx: QueryContext) -> dict:
+    """A school is connected by fibre when its latest yearly report (up to the report year)
+    answers yes to the fact `internet_fibre` (1 of 1; a no is 0 of 1). Schools that never
+    answered are missing. The plan's "high speed" is its fibre line (appendix, infrastructure
+    tasks: "Đảm bảo kết nối Internet cáp quang tới tất cả các cơ sở giáo dục"); it sets no
+    bandwidth, so the reported Mbps is consolidated next to it but not judged."""
+    schools = set(ctx.school_ids)
+    fibre = reported_fact("internet_fibre", up_to=ctx.year)
+    return {sid: (1 if v else 0, 1) for sid, (v, _year) in fibre.items() if sid in schools}

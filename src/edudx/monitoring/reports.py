@@ -172,8 +172,9 @@ def report_facts(unit: OrgUnit, template: ReportTemplate) -> list[dict]:
 
 def _facts_clean(raw: dict, fields: list[dict], errors: ErrorCollector) -> dict[str, str | None]:
     """{key: number as text, or None when cleared} of the template's facts; an unknown key,
-    a non-number, a negative or a fraction where a whole number is asked is an error naming
-    the fact (its title in the message, its key as the field)."""
+    a non-number, a negative, a fraction where a whole number is asked or anything but 1/0
+    where a yes/no is asked is an error naming the fact (its title in the message, its key
+    as the field)."""
     by_key = {f["key"]: f for f in fields}
     clean: dict[str, str | None] = {}
     for key, value in raw.items():
@@ -190,6 +191,13 @@ def _facts_clean(raw: dict, fields: list[dict], errors: ErrorCollector) -> dict[
             errors.add(
                 "monitoring.fact_integer",
                 _("%(field)s: phải là số nguyên.") % {"field": field["title"]},
+                key,
+            )
+            continue
+        if number is not None and field.get("kind") == "yesno" and number not in (0, 1):
+            errors.add(
+                "monitoring.fact_yesno",
+                _("%(field)s: chỉ nhận 1 (có) hoặc 0 (không).") % {"field": field["title"]},
                 key,
             )
             continue
@@ -345,24 +353,37 @@ def _payload(report: YearlyReport) -> dict:
     return {"values": values, "sections": report.sections, "facts": report.facts, "files": files}
 
 
-def reported_fact(key: str, *, up_to: int | None = None) -> dict[int, tuple[Decimal, int]]:
-    """{unit id: (value, report year)}: each unit's fact `key` in the latest submitted
-    version of its latest report year (up to `up_to`) that gives it (a year whose latest
-    version leaves it empty falls back to the year before)."""
-    versions = ReportVersion.objects.filter(payload__facts__has_key=key)
+def reported_facts(
+    keys: list[str], *, up_to: int | None = None, unit_ids=None
+) -> dict[str, dict[int, tuple[Decimal, int]]]:
+    """{key: {unit id: (value, report year)}}: each unit's fact `key` in the latest
+    submitted version of its latest report year (up to `up_to`) that gives it (a year whose
+    latest version leaves it empty falls back to the year before). One query; `unit_ids`
+    restricts it to those units."""
+    out: dict[str, dict[int, tuple[Decimal, int]]] = {k: {} for k in keys}
+    if not keys:
+        return out
+    versions = ReportVersion.objects.filter(payload__facts__has_any_keys=list(keys))
     if up_to is not None:
         versions = versions.filter(report__template__year__lte=up_to)
+    if unit_ids is not None:
+        versions = versions.filter(report__unit_id__in=list(unit_ids))
     rows = versions.order_by("report__template__year", "number").values_list(
         "report__unit_id", "report__template__year", "payload"
     )
-    latest = {
-        (unit_id, year): (payload.get("facts") or {}).get(key) for unit_id, year, payload in rows
-    }
-    out: dict[int, tuple[Decimal, int]] = {}
-    for (unit_id, year), value in latest.items():  # years ascending: the last one wins
-        if value is not None:
-            out[unit_id] = (Decimal(value), year)
+    latest: dict[tuple[int, int], dict] = {}
+    for unit_id, year, payload in rows:  # the last version of a year wins
+        latest[(unit_id, year)] = payload.get("facts") or {}
+    for (unit_id, year), facts in latest.items():  # years ascending: the last one wins
+        for key in keys:
+            if facts.get(key) is not None:
+                out[key][unit_id] = (Decimal(facts[key]), year)
     return out
+
+
+def reported_fact(key: str, *, up_to: int | None = None) -> dict[int, tuple[Decimal, int]]:
+    """{unit id: (value, report year)} of one fact (`reported_facts`)."""
+    return reported_facts([key], up_to=up_to)[key]
 
 
 def report_submit(*, actor, report: YearlyReport, now=None) -> ReportVersion:

@@ -144,7 +144,7 @@ def schools_under_on(unit: OrgUnit, day: dt.date) -> list[tuple[int, str]]:
 
 def consolidated(*, actor, unit: OrgUnit, year: int) -> dict:
     """What an office sees when it consolidates: its values, each school's report status
-    (schools under it on the report's day), its own report."""
+    (schools under it on the report's day) and facts, their totals, its own report."""
     from .reports import template_ensure  # noqa: PLC0415
 
     _check_scope(actor, unit)
@@ -170,6 +170,7 @@ def consolidated(*, actor, unit: OrgUnit, year: int) -> dict:
                 "late": r.late if r else False,
             }
         )
+    facts, totals = school_facts(template, rows)
     submitted = [r for r in rows if r["version"]]
     return {
         "unit": unit,
@@ -185,7 +186,33 @@ def consolidated(*, actor, unit: OrgUnit, year: int) -> dict:
             "late": sum(1 for r in rows if r["late"]),
         },
         "own": YearlyReport.objects.filter(template=template, unit=unit).first(),
+        "facts": facts,
+        "fact_totals": totals,
     }
+
+
+def school_facts(template, rows: list[dict]) -> tuple[list[dict], dict[str, dict]]:
+    """The template's school facts, and each school row's `facts` ({key: value or None}) and
+    `facts_year` (the report years they come from): the latest submitted value up to the
+    report year, as T22/T23 read them (`reports.reported_facts`). Totals per fact: `sum`
+    (for a yes/no fact, the schools answering yes) and `schools` (how many gave it)."""
+    from .reports import reported_facts  # noqa: PLC0415
+
+    fields = list(template.facts)
+    keys = [f["key"] for f in fields]
+    got = reported_facts(keys, up_to=template.year, unit_ids=[r["id"] for r in rows])
+    totals = {k: {"sum": Decimal(0), "schools": 0} for k in keys}
+    for r in rows:
+        r["facts"], years = {}, set()
+        for k in keys:
+            value, year = got[k].get(r["id"], (None, None))
+            r["facts"][k] = value
+            if value is not None:
+                years.add(year)
+                totals[k]["sum"] += value
+                totals[k]["schools"] += 1
+        r["facts_year"] = sorted(years)
+    return fields, totals
 
 
 # --- operations centre -----------------------------------------------------------------------
