@@ -123,9 +123,7 @@ def test_statement_unmatched_assignment_refund_and_cancel_through_pages(district
     # Commune B's officer neither sees the line nor can assign it.
     other = otp_login(Client(), desk.officer_b)
     assert "nop le phi ho so ban sao" not in other.get("/fees/unmatched/").content.decode()
-    assert (
-        other.post("/fees/unmatched/", {"line": line.pk, "reference": "x"}).status_code == 404
-    )
+    assert other.post("/fees/unmatched/", {"line": line.pk, "reference": "x"}).status_code == 404
     client.post(
         "/fees/unmatched/", {"school": a, "line": line.pk, "reference": desk.inv_a2.reference}
     )
@@ -221,9 +219,10 @@ def test_api_unmatched_assign_and_refund_for_the_unit(district, desk):
     r = a.post(url, body, content_type="application/json")
     assert (r.status_code, r.json()["amount"]) == (201, 15_000)
     refund = {"invoice_id": desk.inv_a2.pk, "amount": 15_000, "reason": "Hồ sơ bị từ chối"}
-    assert error(b.post(f"{API}/fees/refunds", refund, content_type="application/json"))[
-        :2
-    ] == (404, "invoice.not_found")
+    assert error(b.post(f"{API}/fees/refunds", refund, content_type="application/json"))[:2] == (
+        404,
+        "invoice.not_found",
+    )
     assert (
         error(province.post(f"{API}/fees/refunds", refund, content_type="application/json"))[0]
         == 403
@@ -239,7 +238,11 @@ def test_api_unmatched_assign_and_refund_for_the_unit(district, desk):
 @pytest.mark.parametrize(
     ("unit", "number", "message"),
     [
-        ("commune_a", "0011223344", "Xã Nam Bình đã khai báo tài khoản 0011223344 tại Vietcombank."),
+        (
+            "commune_a",
+            "0011223344",
+            "Xã Nam Bình đã khai báo tài khoản 0011223344 tại Vietcombank.",
+        ),
         (
             "school_a",
             "0123456789",
