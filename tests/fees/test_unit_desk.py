@@ -129,10 +129,12 @@ def test_statement_unmatched_assignment_refund_and_cancel_through_pages(district
     )
     paid = {i.reference: (i.status, i.paid) for i in Invoice.objects.filter(school_id=a)}
     assert paid == {desk.inv_a.reference: ("paid", 20_000), desk.inv_a2.reference: ("paid", 15_000)}
-    # The dossier was rejected after paying: refund, then cancel.
+    # The dossier was rejected after paying: refund, then cancel (offered once nothing is paid).
     url = f"/fees/invoices/{desk.inv_a.pk}/"
+    assert 'value="cancel"' not in client.get(url).content.decode()
     refund = {"action": "refund", "amount": "20000", "reason": "Hồ sơ bị từ chối"}
     client.post(url, {**refund, "method": "transfer"})
+    assert 'name="action" value="cancel"' in client.get(url).content.decode()
     client.post(url, {"action": "cancel", "reason": "Hồ sơ bị từ chối"})
     inv = Invoice.objects.get(pk=desk.inv_a.pk)
     assert (inv.status, inv.paid, inv.refunds.get().amount) == ("cancelled", 0, 20_000)
@@ -230,6 +232,38 @@ def test_api_unmatched_assign_and_refund_for_the_unit(district, desk):
     r = a.post(f"{API}/fees/refunds", refund, content_type="application/json")
     assert (r.status_code, r.json()["amount"]) == (201, 15_000)
     assert Invoice.objects.get(pk=desk.inv_a2.pk).paid == 0
+
+
+def test_api_cancel_for_the_unit(district, desk):
+    url = f"{API}/fees/invoices/{desk.inv_a.pk}/cancel"
+
+    def cancel(user, reason="Hồ sơ bị từ chối"):
+        return token_client(user).post(url, {"reason": reason}, content_type="application/json")
+
+    assert error(cancel(desk.officer_b))[:2] == (404, "invoice.not_found")
+    assert error(cancel(desk.province)) == (403, "fees.forbidden", FORBIDDEN)
+    assert error(cancel(desk.officer_a, "  ")) == (400, "invoice.reason", "Nhập lý do hủy hóa đơn.")
+    first, again = cancel(desk.officer_a), cancel(desk.officer_a)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert (first.json()["status"], first.json()["reference"]) == (
+        "cancelled",
+        desk.inv_a.reference,
+    )
+    assert list(
+        AuditEvent.objects.filter(object_type="fees.invoice", action="cancel").values_list(
+            "object_id", "actor", "reason"
+        )
+    ) == [(str(desk.inv_a.pk), desk.officer_a.pk, "Hồ sơ bị từ chối")]
+    paid = desk.inv_a2
+    services.payment_record_cash(actor=desk.officer_a, invoice=paid, amount=15_000)
+    r = token_client(desk.officer_a).post(
+        f"{API}/fees/invoices/{paid.pk}/cancel", {"reason": "x"}, content_type="application/json"
+    )
+    assert error(r) == (
+        409,
+        "invoice.has_payments",
+        "Hóa đơn đã có khoản nộp; hãy hoàn tiền trước khi hủy.",
+    )
 
 
 # --- the duplicate account message names the unit --------------------------------------------

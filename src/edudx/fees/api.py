@@ -149,6 +149,23 @@ def get_invoice(request, invoice_id: int):
     }
 
 
+class CancelIn(Schema):
+    reason: str = Field(..., max_length=255, description="Why it is cancelled (audited).")
+
+
+@router.post(
+    "/fees/invoices/{int:invoice_id}/cancel",
+    response={200: InvoiceOut, **ERRORS},
+    summary="Cancel an invoice nothing is paid on (refund first); again: no change",
+)
+def cancel_invoice(request, invoice_id: int, payload: CancelIn):
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    selectors.require_write(request.user, invoice.school)
+    return render_invoice(
+        services.invoice_cancel(actor=request.user, invoice=invoice, reason=payload.reason)
+    )
+
+
 class CashPaymentIn(Schema):
     invoice_id: int
     amount: int = Field(..., gt=0, description="Whole đồng.")

@@ -502,10 +502,17 @@ def invoice_issue(
 
 
 def invoice_cancel(*, actor, invoice: Invoice, reason: str) -> Invoice:
-    """Cancel an invoice nothing is paid on (refund first otherwise); audited. The row is
-    locked, so a payment recorded meanwhile is seen and the cancellation refused."""
+    """Cancel an invoice nothing is paid on (refund first otherwise), with a reason;
+    audited. The row is locked, so a payment recorded meanwhile is seen and the
+    cancellation refused. Cancelling a cancelled invoice changes and records nothing."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError("invoice.reason", _("Nhập lý do hủy hóa đơn."), field="reason")
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.status == InvoiceStatus.CANCELLED:
+            invoice.status = locked.status
+            return invoice
         if locked.paid:
             raise Conflict(
                 "invoice.has_payments",
