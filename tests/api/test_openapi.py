@@ -92,6 +92,7 @@ def test_schema_documents_every_resource():
         "/api/v1/fees/invoices",
         "/api/v1/fees/invoices/generate",
         "/api/v1/fees/invoices/{invoice_id}",
+        "/api/v1/fees/invoices/{invoice_id}/cancel",
         "/api/v1/fees/items",
         "/api/v1/fees/items/{item_id}",
         "/api/v1/fees/payments",

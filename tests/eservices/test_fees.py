@@ -5,8 +5,9 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from edudx.audit.models import AuditEvent
 from edudx.core.errors import Conflict
-from edudx.eservices import services
+from edudx.eservices import selectors, services
 from edudx.eservices.models import Dossier, DossierEvent, Procedure
 from edudx.fees import services as fees_services
 from edudx.fees.models import Invoice, InvoiceStatus, LineSource
@@ -194,10 +195,59 @@ def test_partial_service_result_is_not_held(world, fee):
     assert (d.invoice.status, return_result(world, d).status) == ("open", "returned")
 
 
-def test_rejected_dossier_returns_without_payment(world, fee):
+def test_rejecting_cancels_the_unpaid_invoice_with_an_audit_entry(world, fee):
     d = bring_to(world, "rejected")
-    assert d.invoice.status == InvoiceStatus.OPEN
+    inv = Invoice.objects.get(pk=d.invoice_id)
+    assert (inv.status, inv.paid) == (InvoiceStatus.CANCELLED, 0)
+    assert list(
+        AuditEvent.objects.filter(
+            object_type="fees.invoice", object_id=str(inv.pk), action="cancel"
+        ).values_list("actor", "object_repr", "reason")
+    ) == [(world.officer_a.pk, inv.reference, f"Hồ sơ {d.code} bị từ chối: ok")]
+    assert inv.refunds.count() == 0
+    assert selectors.fee_refund_due(d) is None
     assert return_result(world, d).status == "returned"
+
+
+def test_rejecting_a_paid_dossier_keeps_the_invoice_and_asks_for_a_refund(
+    client, world, fee, commune_account
+):
+    d = copy_dossier(world)
+    assert pay(d.invoice, 15_000, "FT26331020").status_code == 200
+    otp_login(client, world.officer_a)
+    r = client.post(
+        f"/services/dossiers/{d.code}/", {"action": "reject", "comment": "Sai mẫu"}, follow=True
+    )
+    inv = Invoice.objects.get(pk=d.invoice_id)
+    assert (inv.status, inv.paid) == (InvoiceStatus.PARTIAL, 15_000)
+    assert not AuditEvent.objects.filter(object_type="fees.invoice", action="cancel").exists()
+    due = (
+        f"Hồ sơ {d.code} bị từ chối nhưng người nộp đã nộp 15.000 đ lệ phí "
+        f"(hóa đơn {inv.reference}): cần hoàn tiền rồi hủy hóa đơn."
+    )
+    page = r.content.decode()
+    assert page.count(due) == 2  # the flash message and the dossier's fee section
+    assert f'href="/fees/invoices/{inv.pk}/">Mở hóa đơn để hoàn tiền</a>' in page
+    # The applicant's own page does not show the officer's note.
+    assert due not in lookup_page(d)
+    # The officer refunds and cancels from the fees desk; then nothing is due.
+    desk = f"/fees/invoices/{inv.pk}/"
+    client.post(desk, {"action": "refund", "amount": "15000", "reason": "Hồ sơ bị từ chối"})
+    client.post(desk, {"action": "cancel", "reason": "Hồ sơ bị từ chối"})
+    inv.refresh_from_db()
+    assert (inv.status, inv.paid, inv.refunds.get().amount) == ("cancelled", 0, 15_000)
+    assert selectors.fee_refund_due(d) is None
+    assert due not in client.get(f"/services/dossiers/{d.code}/").content.decode()
+
+
+def test_rejecting_an_already_waived_fee_changes_nothing(world, fee):
+    d = copy_dossier(world)
+    fees_services.invoice_cancel(actor=None, invoice=d.invoice, reason="Miễn lệ phí")
+    d = services.dossier_transition(
+        actor=world.officer_a, dossier=d, action="reject", comment="Sai mẫu"
+    )
+    assert Invoice.objects.get(pk=d.invoice_id).status == InvoiceStatus.CANCELLED
+    assert AuditEvent.objects.filter(object_type="fees.invoice", action="cancel").count() == 1
 
 
 def test_code_and_phone_page_shows_the_amount_and_qr(world, fee, commune_account):

@@ -328,7 +328,7 @@ def test_queue_bad_input_and_forbidden(district, invoices, account, clerk, clerk
         400,
         "line.invoice",
         "reference",
-        "Không tìm thấy hóa đơn HP00000000 của trường.",
+        "Không tìm thấy hóa đơn HP00000000 của Trường THCS Lê Lợi.",
     )
     services.invoice_cancel(actor=clerk, invoice=a1, reason="Chuyển trường")
     cancelled = post(client, url, {"invoice_id": a1.pk})

@@ -66,6 +66,21 @@ def dossier_fee(d: Dossier) -> DossierFee | None:
     )
 
 
+def fee_refund_due(d: Dossier) -> str | None:
+    """For the officer: a rejected dossier whose fee was (partly) paid. Its invoice was not
+    cancelled with the rejection; what was paid is to be refunded (fees desk: the
+    invoice's page, "Hoàn tiền"), then the invoice cancelled. None otherwise."""
+    if d.invoice_id is None:
+        return None
+    inv = fees_selectors.invoice_refund_state(d.invoice_id)
+    if inv is None or not inv.paid or not d.events.filter(action="reject").exists():
+        return None
+    return _(
+        "Hồ sơ %(c)s bị từ chối nhưng người nộp đã nộp %(p)s lệ phí (hóa đơn %(r)s): "
+        "cần hoàn tiền rồi hủy hóa đơn."
+    ) % {"c": d.code, "p": money(inv.paid), "r": inv.reference}
+
+
 def procedures(*, kind: str | None = None) -> QuerySet:
     qs = Procedure.objects.filter(active=True)
     return qs.filter(kind=kind) if kind else qs

@@ -918,7 +918,26 @@ def dossier_transition(
                 )
             fields.update(_result_fields(actor, d, now))
         _move(d, action, target, actor, comment, now, **fields)
+        if target == S.REJECTED and d.invoice_id is not None:
+            _cancel_unpaid_fee(actor, d, comment)
     return d
+
+
+def _cancel_unpaid_fee(actor, d: Dossier, comment: str) -> None:
+    """A rejected dossier owes no fee: its invoice is cancelled (fees audits it) when
+    nothing is paid on it. Money already paid stays on the invoice, to be refunded by the
+    unit's officer from the fees desk (`selectors.fee_refund_due` says so)."""
+    invoice = d.invoice
+    if invoice.status == InvoiceStatus.CANCELLED or invoice.paid:
+        return
+    try:
+        fees_services.invoice_cancel(
+            actor=actor,
+            invoice=invoice,
+            reason=(_("Hồ sơ %(c)s bị từ chối: %(m)s") % {"c": d.code, "m": comment})[:255],
+        )
+    except Conflict:
+        pass  # a payment arrived meanwhile: it is refunded like any other
 
 
 def _transfer_enrolment(actor, d: Dossier, class_id, today, comment) -> None:

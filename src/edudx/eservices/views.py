@@ -238,6 +238,9 @@ def dossier_detail(request, code: str):
                 messages.success(
                     request, _("Đã «%(a)s» hồ sơ.") % {"a": services.action_labels()[action]}
                 )
+                refund = selectors.fee_refund_due(d)
+                if refund:
+                    messages.warning(request, refund)
             else:
                 raise Http404
         except DomainError as exc:
@@ -268,6 +271,7 @@ def dossier_detail(request, code: str):
             ],
             "rating": getattr(d, "rating", None) if d.status == "returned" else None,
             "fee": selectors.dossier_fee(d),
+            "refund_due": None if is_applicant else selectors.fee_refund_due(d),
         },
     )
 
@@ -347,7 +351,8 @@ def officer_queue(request):
             "statuses": [s for s in Dossier._meta.get_field("status").choices if s[0] != "draft"],
             "rounds": selectors.officer_rounds(actor=request.user)[:10],
             # Officers of a commune/province declare where its dossiers' fees are paid.
-            "fee_units": bool(fees_selectors.fee_units_of(request.user)),
+            # … and keep its fees desk: invoices, statements, unmatched lines, refunds.
+            "fee_units": fees_selectors.fee_units_of(request.user),
         },
     )
 

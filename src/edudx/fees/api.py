@@ -149,6 +149,23 @@ def get_invoice(request, invoice_id: int):
     }
 
 
+class CancelIn(Schema):
+    reason: str = Field(..., max_length=255, description="Why it is cancelled (audited).")
+
+
+@router.post(
+    "/fees/invoices/{int:invoice_id}/cancel",
+    response={200: InvoiceOut, **ERRORS},
+    summary="Cancel an invoice nothing is paid on (refund first); again: no change",
+)
+def cancel_invoice(request, invoice_id: int, payload: CancelIn):
+    invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
+    selectors.require_write(request.user, invoice.school)
+    return render_invoice(
+        services.invoice_cancel(actor=request.user, invoice=invoice, reason=payload.reason)
+    )
+
+
 class CashPaymentIn(Schema):
     invoice_id: int
     amount: int = Field(..., gt=0, description="Whole đồng.")
@@ -190,12 +207,10 @@ class StatementOut(Schema):
     summary="Import a bank statement (.csv or .xlsx) and reconcile it",
 )
 def import_statement(request, school_id: Form[int], file: File[UploadedFile]):
-    school = selectors.school_for_write(actor=request.user, school_id=school_id)
+    school = selectors.collecting_unit_for_write(actor=request.user, unit_id=school_id)
     account = selectors.bank_account_of(school)
     if account is None:
-        raise DomainError(
-            "fees.no_account", _("Trường chưa khai báo tài khoản ngân hàng."), field="school_id"
-        )
+        raise DomainError("fees.no_account", services.no_account_text(school), field="school_id")
     stmt = services.statement_import(
         actor=request.user, bank_account=account, file_name=file.name, content=file.read()
     )
@@ -606,7 +621,7 @@ def assign_line(request, line_id: int, payload: AssignIn):
     if invoice is None:
         raise DomainError(
             "line.invoice",
-            _("Không tìm thấy hóa đơn %(r)s của trường.") % {"r": wanted},
+            _("Không tìm thấy hóa đơn %(r)s của %(u)s.") % {"r": wanted, "u": school.name},
             field=field,
         )
 
@@ -743,7 +758,7 @@ class BankAccountPatch(Schema):
 )
 def update_account(request, account_id: int, payload: BankAccountPatch):
     account = selectors.bank_account_get(actor=request.user, account_id=account_id)
-    selectors.require_account_write(request.user, account.school)
+    selectors.require_write(request.user, account.school)
     given = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
     account = services.bank_account_update(actor=request.user, account=account, **given)
     return render_account(account)

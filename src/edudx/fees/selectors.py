@@ -1,9 +1,10 @@
 """Every read of fees that crosses a permission line; each takes the acting user.
 
-Who reads a school's invoices, payments and bank lines: the unit-wide roles above it
+Who reads a unit's invoices, payments and bank lines: the unit-wide roles at or above it
 (officers, principal, clerks: `scope.unit_paths`) and the system. Who writes them (fee
-items, invoices, cash payments, statements, manual assignment, refunds): the school's
-principal and clerks only. Guardians and students read their own invoices
+items, invoices, cash payments, statements, manual assignment, refunds, cancellation): a
+school's principal and clerks; for a commune or province unit (public-service fees), the
+officers of that very unit (`may_write`). Guardians and students read their own invoices
 (`scope.student_ids`). Outside the scope an invoice is a 404, so its existence does not
 leak; in scope but read-only is a 403."""
 
@@ -37,6 +38,9 @@ from .models import (
 )
 
 WRITE_ROLES = (Role.PRINCIPAL, Role.CLERK)
+# Units that resolve public-service dossiers and so collect their fees (eservices).
+FEE_UNIT_KINDS = (UnitKind.COMMUNE, UnitKind.PROVINCE)
+FEE_UNIT_ROLES = (Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
 
 
 def _paths_q(scope: Scope, field: str) -> Q:
@@ -93,6 +97,17 @@ def invoice_get(*, actor, invoice_id: int) -> Invoice:
     return invoice
 
 
+def invoice_refund_state(invoice_id: int) -> Invoice | None:
+    """The invoice's reference and what is paid on it, unless cancelled (None then or when
+    missing): for eservices, whose dossier holds the invoice and checked its reader."""
+    return (
+        Invoice.objects.filter(pk=invoice_id)
+        .exclude(status=InvoiceStatus.CANCELLED)
+        .only("pk", "reference", "paid", "status")
+        .first()
+    )
+
+
 def invoices_for_guardian(actor) -> QuerySet[Invoice]:
     """The invoices of the actor's own children (or their own, for a student), newest
     first; empty for anyone else. For the contact book: `{% for i in invoices %}` with
@@ -108,11 +123,15 @@ def invoices_for_guardian(actor) -> QuerySet[Invoice]:
 
 
 def may_write(actor, school: OrgUnit) -> bool:
-    """Principal or clerk at the school or a unit above it (or the system)."""
+    """Principal or clerk at the school or a unit above it; for a commune or province unit
+    (the public-service fees of the dossiers it resolves), its own officers (a role at that
+    very unit, not one above it); or the system."""
     if not getattr(actor, "is_authenticated", False):
         return False
     if scope_of(actor).everything:
         return True
+    if school.kind in FEE_UNIT_KINDS:
+        return any(u.pk == school.pk for u in fee_units_of(actor))
     paths = actor.__dict__.get("_fees_write_paths")
     if paths is None:
         paths = actor.__dict__["_fees_write_paths"] = tuple(
@@ -143,12 +162,19 @@ def _unit_q(scope: Scope) -> Q:
 
 def require_write(actor, school: OrgUnit) -> None:
     """Forbidden unless the actor records money for `school` (`may_write`)."""
-    if not may_write(actor, school):
+    if may_write(actor, school):
+        return
+    if school.kind in FEE_UNIT_KINDS:
         raise Forbidden(
             "fees.forbidden",
-            _("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."),
+            _("Chỉ cán bộ của đơn vị được quản lý lệ phí của đơn vị."),
             field=None,
         )
+    raise Forbidden(
+        "fees.forbidden",
+        _("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."),
+        field=None,
+    )
 
 
 def school_for_write(*, actor, school_id: int) -> OrgUnit:
@@ -157,15 +183,11 @@ def school_for_write(*, actor, school_id: int) -> OrgUnit:
     return school
 
 
-# Units that resolve public-service dossiers and so collect their fees (eservices).
-FEE_UNIT_KINDS = (UnitKind.COMMUNE, UnitKind.PROVINCE)
-FEE_UNIT_ROLES = (Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
-
-
 def collecting_unit_for_write(*, actor, unit_id: int) -> OrgUnit:
-    """The unit whose receiving accounts the actor manages: a school (its principal and
-    clerks, `school_for_write`), or a commune or province unit (its own officers: a role
-    at that very unit, not one above it). 404 outside the actor's scope."""
+    """The unit whose fees the actor manages (receiving accounts, statements): a school
+    (its principal and clerks), or a commune or province unit (its own officers: a role
+    at that very unit, not one above it). 404 outside the actor's scope, 403 in scope
+    without that role (`require_write`)."""
     scope = scope_of(actor)
     qs = OrgUnit.objects.filter(pk=unit_id, valid_to__isnull=True).filter(
         Q(school__isnull=False) | Q(kind__in=FEE_UNIT_KINDS)
@@ -175,43 +197,30 @@ def collecting_unit_for_write(*, actor, unit_id: int) -> OrgUnit:
     unit = qs.first()
     if unit is None:
         raise NotFound("school.not_found", _("Không tìm thấy trường."))
-    require_account_write(actor, unit)
+    require_write(actor, unit)
     return unit
 
 
 def fee_units_of(actor) -> list[OrgUnit]:
-    """The communes and provinces where the actor is an officer: the units whose receiving
-    accounts (public-service fees) they manage, by name."""
+    """The communes and provinces where the actor is an officer: the units whose
+    public-service fees (receiving accounts, invoices, statements) they manage, by name.
+    Kept on the user object for the request."""
     if not getattr(actor, "is_authenticated", False):
         return []
-    return [
-        ra.unit
-        for ra in RoleAssignment.objects.filter(
-            user=actor,
-            role__in=FEE_UNIT_ROLES,
-            unit__kind__in=FEE_UNIT_KINDS,
-            unit__valid_to__isnull=True,
-        )
-        .select_related("unit")
-        .order_by("unit__name", "unit_id")
-    ]
-
-
-def require_account_write(actor, unit: OrgUnit) -> None:
-    """Forbidden unless the actor manages `unit`'s receiving accounts."""
-    if unit.kind not in FEE_UNIT_KINDS:
-        require_write(actor, unit)
-        return
-    if (
-        scope_of(actor).everything
-        or RoleAssignment.objects.filter(user=actor, role__in=FEE_UNIT_ROLES, unit=unit).exists()
-    ):
-        return
-    raise Forbidden(
-        "fees.forbidden",
-        _("Chỉ cán bộ của đơn vị được khai báo tài khoản nhận lệ phí của đơn vị."),
-        field=None,
-    )
+    units = actor.__dict__.get("_fees_units")
+    if units is None:
+        units = actor.__dict__["_fees_units"] = [
+            ra.unit
+            for ra in RoleAssignment.objects.filter(
+                user=actor,
+                role__in=FEE_UNIT_ROLES,
+                unit__kind__in=FEE_UNIT_KINDS,
+                unit__valid_to__isnull=True,
+            )
+            .select_related("unit")
+            .order_by("unit__name", "unit_id")
+        ]
+    return list(units)
 
 
 def schools_for(actor, *, limit: int = 300) -> list[OrgUnit]:

@@ -505,16 +505,26 @@ def invoice_issue(
 
 
 def invoice_cancel(*, actor, invoice: Invoice, reason: str) -> Invoice:
-    if invoice.paid:
-        raise Conflict(
-            "invoice.has_payments",
-            _("Hóa đơn đã có khoản nộp; hãy hoàn tiền trước khi hủy."),
-        )
+    """Cancel an invoice nothing is paid on (refund first otherwise), with a reason;
+    audited. The row is locked, so a payment recorded meanwhile is seen and the
+    cancellation refused. Cancelling a cancelled invoice changes and records nothing."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise DomainError("invoice.reason", _("Nhập lý do hủy hóa đơn."), field="reason")
     with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.status == InvoiceStatus.CANCELLED:
+            invoice.status = locked.status
+            return invoice
+        if locked.paid:
+            raise Conflict(
+                "invoice.has_payments",
+                _("Hóa đơn đã có khoản nộp; hãy hoàn tiền trước khi hủy."),
+            )
         invoice.status = InvoiceStatus.CANCELLED
         invoice.save(update_fields=["status", "updated_at"])
         audit_record(
-            actor=actor,
+            actor=actor if getattr(actor, "pk", None) else None,
             action="cancel",
             object_type="fees.invoice",
             object_id=invoice.pk,
@@ -1491,6 +1501,20 @@ def _bank_account_clean(
     return bank_bin, name or "", number, holder
 
 
+def no_account_text(unit: OrgUnit) -> str:
+    """The unit (school, commune or province, by name) has no active receiving account."""
+    return _("%(u)s chưa khai báo tài khoản ngân hàng.") % {"u": unit.name}
+
+
+def _duplicate_account(unit: OrgUnit, number: str, bank_name: str) -> Conflict:
+    return Conflict(
+        "bank_account.duplicate",
+        _("%(u)s đã khai báo tài khoản %(n)s tại %(b)s.")
+        % {"u": unit.name, "n": number, "b": bank_name},
+        field="account_number",
+    )
+
+
 def bank_account_create(
     *,
     actor,
@@ -1522,11 +1546,7 @@ def bank_account_create(
     if errors:
         raise DomainErrors(errors)
     if BankAccount.objects.filter(school=school, bank_bin=bank_bin, account_number=number).exists():
-        raise Conflict(
-            "bank_account.duplicate",
-            _("Trường đã khai báo tài khoản %(n)s tại %(b)s.") % {"n": number, "b": bank_name},
-            field="account_number",
-        )
+        raise _duplicate_account(school, number, bank_name)
     try:
         with transaction.atomic():
             account = BankAccount.objects.create(
@@ -1590,11 +1610,7 @@ def bank_account_update(
         .exclude(pk=account.pk)
         .exists()
     ):
-        raise Conflict(
-            "bank_account.duplicate",
-            _("Trường đã khai báo tài khoản %(n)s tại %(b)s.") % {"n": number, "b": bank_name},
-            field="account_number",
-        )
+        raise _duplicate_account(account.school, number, bank_name)
     with transaction.atomic():
         for k, (_old, v) in changes.items():
             setattr(account, k, v)

@@ -51,18 +51,30 @@ def _current_year() -> SchoolYear | None:
 
 
 def _staff_context(request):
-    """The school picked (?school=), the schools offered, whether the actor may write."""
-    schools = selectors.schools_for(request.user)
-    if not schools:
+    """The unit picked (?school=) among those offered — the communes and provinces where
+    the actor is an officer (their public-service fees) first, then the schools they read —
+    and whether the actor may write for it."""
+    fee_units = selectors.fee_units_of(request.user)
+    units = fee_units + selectors.schools_for(request.user)
+    if not units:
         raise PermissionDenied(_("Trang này dành cho cán bộ trường."))
-    school_id = _int(request.GET.get("school") or request.POST.get("school"))
-    school = next((s for s in schools if s.pk == school_id), schools[0])
+    unit_id = _int(request.GET.get("school") or request.POST.get("school"))
+    unit = next((u for u in units if u.pk == unit_id), units[0])
     return {
-        "schools": schools,
-        "school": school,
-        "may_write": selectors.may_write(request.user, school),
+        "schools": units,
+        "school": unit,
+        "may_write": selectors.may_write(request.user, unit),
+        # A commune or province collects public-service fees: no fee items, no class runs.
+        "fee_unit": unit.kind in selectors.FEE_UNIT_KINDS,
+        "fee_units": bool(fee_units),
         "year": _current_year(),
     }
+
+
+def _require_school_write(ctx) -> None:
+    """Fee items and invoice runs are a school's: its principal and clerks only."""
+    if not ctx["may_write"] or ctx["fee_unit"]:
+        raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
 
 
 def _guard(view):
@@ -98,8 +110,7 @@ def items_view(request):
     ctx = _staff_context(request)
     school = ctx["school"]
     if request.method == "POST":
-        if not ctx["may_write"]:
-            raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+        _require_school_write(ctx)
         try:
             year = SchoolYear.objects.get(pk=_int(request.POST.get("school_year")))
         except SchoolYear.DoesNotExist:
@@ -185,8 +196,7 @@ def invoices_view(request):
     year = ctx["year"]
     classes = selectors.classes_of(school, year.pk if year else None)
     if request.method == "POST":
-        if not ctx["may_write"]:
-            raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+        _require_school_write(ctx)
         cls = next((c for c in classes if c.pk == _int(request.POST.get("class"))), None)
         try:
             if year is None:
@@ -235,8 +245,7 @@ def invoice_detail_view(request, invoice_id: int):
     invoice = selectors.invoice_get(actor=request.user, invoice_id=invoice_id)
     may_write = selectors.may_write(request.user, invoice.school)
     if request.method == "POST":
-        if not may_write:
-            raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+        selectors.require_write(request.user, invoice.school)
         action = request.POST.get("action")
         try:
             if action == "cash":
@@ -318,11 +327,10 @@ def statements_view(request):
     school = ctx["school"]
     account = selectors.bank_account_of(school)
     if request.method == "POST":
-        if not ctx["may_write"]:
-            raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+        selectors.require_write(request.user, school)
         upload = request.FILES.get("file")
         if account is None:
-            messages.error(request, _("Trường chưa khai báo tài khoản ngân hàng."))
+            messages.error(request, services.no_account_text(school))
         elif upload is None:
             messages.error(request, _("Chọn tệp sao kê (.csv hoặc .xlsx)."))
         else:
@@ -371,8 +379,7 @@ def unmatched_view(request):
     school = ctx["school"]
     if request.method == "POST":
         line = selectors.line_get(actor=request.user, line_id=_int(request.POST.get("line")) or 0)
-        if not selectors.may_write(request.user, line.bank_account.school):
-            raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+        selectors.require_write(request.user, line.bank_account.school)
         try:
             if request.POST.get("action") == "ignore":
                 services.line_ignore(actor=request.user, line=line, note=request.POST.get("note"))
@@ -391,7 +398,8 @@ def unmatched_view(request):
                 if invoice is None:
                     raise DomainError(
                         "line.invoice",
-                        _("Không tìm thấy hóa đơn %(r)s của trường.") % {"r": ref},
+                        _("Không tìm thấy hóa đơn %(r)s của %(u)s.")
+                        % {"r": ref, "u": line.bank_account.school.name},
                         field="reference",
                     )
                 services.line_assign(
@@ -438,34 +446,17 @@ def reports_view(request):
     return render(request, "fees/reports.html", ctx)
 
 
-def _accounts_context(request):
-    """A commune's or province's officer manages that unit's accounts (the fees of the
-    dossiers it resolves); a school's page (`_staff_context`) otherwise, as before."""
-    units = selectors.fee_units_of(request.user)
-    unit_id = _int(request.GET.get("school") or request.POST.get("school"))
-    picked = next((u for u in units if u.pk == unit_id), None)
-    if picked is None and (unit_id is not None or not units):
-        return _staff_context(request)
-    return {
-        "schools": units,
-        "school": picked or units[0],
-        "may_write": True,
-        "year": _current_year(),
-        "fee_unit": True,
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 @_guard
 def accounts_view(request):
-    """The school's receiving bank accounts (VietQR): principal and clerks only."""
+    """The unit's receiving bank accounts (VietQR): a school's principal and clerks, a
+    commune's or province's own officers."""
     from .banks import BANKS  # noqa: PLC0415
 
-    ctx = _accounts_context(request)
+    ctx = _staff_context(request)
     school = ctx["school"]
-    if not ctx["may_write"]:
-        raise PermissionDenied(_("Chỉ hiệu trưởng và kế toán/văn thư của trường được ghi thu."))
+    selectors.require_write(request.user, school)
     back = f"{reverse('fees:accounts')}?school={school.pk}"
     if request.method == "POST":
         action = request.POST.get("action", "create")
