@@ -11,17 +11,18 @@ import threading
 import time
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q, Value
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edudx.audit.services import audit_record
+from edudx.audit.services import audit_defer, audit_record
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.codes import new_code
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, ErrorItem, NotFound
+from edudx.core.inserts import insert_unless_taken
 from edudx.core.phones import normalise_phone
 from edudx.core.text import clean_name, fold
 from edudx.core.validators import parse_date, validate_personal_id
@@ -850,18 +851,14 @@ def application_submit(*, actor, round_id: int, raw: dict, now=None) -> Admissio
         lottery_key=lottery_key(r.seed, data["child_personal_id"]),
         **{k: v for k, v in data.items() if k not in ("zone",)},
     )
-    # savepoint=False: inside the idempotency record's transaction this adds no savepoint
-    # (one round trip less on the hot path); called alone it is the transaction.
+    # One round trip for the row and the duplicate guard (INSERT … ON CONFLICT DO NOTHING
+    # on the unique index: no savepoint, the caller's transaction stays usable), and the
+    # audit event deferred (audit_defer: one plain row, no chain lock held until COMMIT,
+    # so concurrent submissions do not queue behind one another).
     with transaction.atomic(savepoint=False):
-        try:
-            with transaction.atomic():
-                app.save(force_insert=True)
-        except IntegrityError:
-            # Raised below, outside the block: an exception leaving a savepoint-less
-            # block would mark the caller's whole transaction for rollback.
-            app = None
-        else:
-            audit_record(
+        inserted = insert_unless_taken(app)
+        if inserted:
+            audit_defer(
                 actor=user,
                 action="create",
                 object_type="eservices.admission_application",
@@ -869,7 +866,9 @@ def application_submit(*, actor, round_id: int, raw: dict, now=None) -> Admissio
                 object_repr=data["child_name"],
                 changes={"round": [None, r.pk], "school": [None, data["school_id"]]},
             )
-    if app is None:
+    if not inserted:
+        # Raised outside the block: an exception leaving a savepoint-less block would mark
+        # the caller's whole transaction for rollback.
         raise Conflict(
             "application.duplicate",
             _("Trẻ có số định danh %(p)s đã có hồ sơ trong đợt tuyển sinh này.")
