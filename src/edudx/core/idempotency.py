@@ -105,15 +105,8 @@ def idempotent(
         return _replay(existing, path=path, digest=digest)
     try:
         with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                key=key,
-                actor_key=actor_key,
-                method=request.method,
-                path=path,
-                body_hash=digest,
-                status_code=status,
-                response_body={},
-            )
+            record = _record(request, actor_key, key, path, digest, status)
+            record.save(force_insert=True)
             body = run()
             record.response_body = body
             record.save(update_fields=["response_body"])
@@ -127,15 +120,20 @@ def idempotent(
     return _response(status, body, replayed=False)
 
 
-def _run_then_record(request, actor_key, key, path, digest, run, status) -> JsonResponse:
-    record = IdempotencyRecord(
+def _record(request, actor_key, key, path, digest, status) -> IdempotencyRecord:
+    return IdempotencyRecord(
         key=key,
         actor_key=actor_key,
         method=request.method,
         path=path,
         body_hash=digest,
         status_code=status,
+        response_body={},
     )
+
+
+def _run_then_record(request, actor_key, key, path, digest, run, status) -> JsonResponse:
+    record = _record(request, actor_key, key, path, digest, status)
     try:
         with transaction.atomic():
             record.response_body = body = run()
