@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from edudx.core import events
+from edudx.core.inserts import insert_row
 
 from .context import current_ip, normalise_ip
 from .models import (
@@ -305,21 +306,19 @@ def audit_defer(
     chain when `audit_drain` runs (the worker, every few seconds), with the `at`, actor and
     IP of this call; a rolled-back transaction leaves nothing to drain."""
     actor_id, actor_name, ip = _who(actor, ip)
-    AuditPending.objects.bulk_create(
-        [
-            AuditPending(
-                at=timezone.now(),
-                actor_id=actor_id,
-                actor_name=actor_name,
-                action=action,
-                object_type=object_type,
-                object_id=str(object_id),
-                object_repr=object_repr[:255],
-                changes=_as_stored(changes or {}),
-                reason=reason[:255],
-                ip=ip,
-            )
-        ]
+    insert_row(
+        AuditPending(
+            at=timezone.now(),
+            actor_id=actor_id,
+            actor_name=actor_name,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            object_repr=object_repr[:255],
+            changes=_as_stored(changes or {}),
+            reason=reason[:255],
+            ip=ip,
+        )
     )
 
 
