@@ -205,24 +205,32 @@ def _append_bulk(rows: Iterable[tuple], prev: str, *, counts) -> tuple[str, int 
         return last[0], c.fetchone()[0]
 
 
+def _fields(model, row: Row, *, at, actor_id, actor_name, ip, **extra):
+    """An AuditEvent or AuditPending for one `Row`, as it will be stored."""
+    action, object_type, object_id, object_repr, changes, reason = row
+    return model(
+        at=at,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=object_repr[:255],
+        changes=_as_stored(changes),
+        reason=reason[:255],
+        ip=ip,
+        **extra,
+    )
+
+
 def _append_models(rows: list[Row], prev: str, *, at, actor_id, actor_name, ip, counts):
     """A few events (the usual request): model instances and one bulk_create."""
     events_ = []
     day = timezone.localdate(at).isoformat()
-    for action, object_type, object_id, object_repr, changes, reason in rows:
-        ev = AuditEvent(
-            at=at,
-            actor_id=actor_id,
-            actor_name=actor_name,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            object_repr=object_repr[:255],
-            changes=_as_stored(changes),
-            reason=reason[:255],
-            ip=ip,
-            prev_hash=prev,
-        )
+    who = {"at": at, "actor_id": actor_id, "actor_name": actor_name, "ip": ip}
+    for row in rows:
+        ev = _fields(AuditEvent, row, prev_hash=prev, **who)
+        object_type, action = ev.object_type, ev.action
         ev.hash = ev.compute_hash()
         prev = ev.hash
         events_.append(ev)
@@ -306,17 +314,14 @@ def audit_defer(
     chain when `audit_drain` runs (the worker, every few seconds), with the `at`, actor and
     IP of this call; a rolled-back transaction leaves nothing to drain."""
     actor_id, actor_name, ip = _who(actor, ip)
+    row = (action, object_type, object_id, object_repr, changes or {}, reason)
     insert_row(
-        AuditPending(
+        _fields(
+            AuditPending,
+            row,
             at=timezone.now(),
             actor_id=actor_id,
             actor_name=actor_name,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            object_repr=object_repr[:255],
-            changes=_as_stored(changes or {}),
-            reason=reason[:255],
             ip=ip,
         )
     )
