@@ -147,6 +147,8 @@ PERIODIC_EVERY = int(env("PERIODIC_EVERY", "60"))
 PERIODIC_JOBS = [
     {"name": "notify.requeue_lost", "call": "edudx.notify.channels.requeue_lost"},
     {"name": "exams.close_expired", "call": "edudx.exams.services.attempts_close_expired"},
+    # Deferred audit events (audit_defer, the admissions hot path) into the hash chain.
+    {"name": "audit.drain", "call": "edudx.audit.services.audit_drain_all", "every": 5},
 ]
 
 AUTH_USER_MODEL = "accounts.User"

@@ -4,6 +4,8 @@ from django.views.i18n import set_language
 from edudx.core import views as core_views
 
 urlpatterns = [
+    # First: the API's submission paths are the hot ones on admissions day (api_urls).
+    path("api/v1/", include("edudx.api_urls")),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
@@ -21,5 +23,4 @@ urlpatterns = [
     path("learning/", include("edudx.learning.urls")),
     path("exams/", include("edudx.exams.urls")),
     path("monitoring/", include("edudx.monitoring.urls")),
-    path("api/v1/", include("edudx.api_urls")),
 ]

@@ -5,6 +5,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from edudx.audit.models import AuditEvent, AuditPending
+from edudx.audit.services import audit_drain_all
+from edudx.audit.verify import chain_verify
+from edudx.core.models import IdempotencyRecord
 from edudx.eservices import admissions, gate
 from edudx.eservices.models import AdmissionApplication, Dossier
 from tests.api.conftest import API, token_client
@@ -274,3 +278,48 @@ def test_application_lookup_by_phone_is_throttled(world):
         f"{API}/dossiers/HSAAAAAAAA/rating", {"score": 5}, content_type="application/json"
     )
     assert rating.status_code == 404
+
+
+def test_application_retry_replays_after_the_window_closes_and_is_audited_once(world):
+    """The submission runs before its idempotency record is written (rerunnable): a retry
+    runs again, hits the taken key or the duplicate guard, rolls back and replays."""
+    r = world.grade1_round()
+    c = Client()
+    body = application(world)
+    url = f"{API}/admissions/rounds/{r.pk}/applications"
+    first = c.post(url, body, content_type="application/json", headers={"Idempotency-Key": "c-1"})
+    assert first.status_code == 201, first.content
+    other = c.post(
+        url,
+        dict(body, child_name="Phạm Ngọc Bích"),
+        content_type="application/json",
+        headers={"Idempotency-Key": "c-1"},
+    )
+    assert other.status_code == 409 and other.json()["code"] == "idempotency.conflict"
+    r.closes_at = timezone.now() - dt.timedelta(seconds=1)
+    r.save()
+    admissions._config_cache.pop(r.pk, None)
+    late = c.post(url, body, content_type="application/json", headers={"Idempotency-Key": "c-1"})
+    assert late.status_code == 201 and late.headers["Idempotent-Replayed"] == "true"
+    assert late.json() == first.json()
+    assert AdmissionApplication.objects.count() == 1
+    assert IdempotencyRecord.objects.get().response_body == first.json()
+    assert AuditPending.objects.count() == 1 and audit_drain_all() == 1
+    event = AuditEvent.objects.get(object_type="eservices.admission_application")
+    app = AdmissionApplication.objects.get()
+    assert (
+        event.actor_id,
+        event.actor_name,
+        event.action,
+        event.object_id,
+        event.object_repr,
+        event.changes,
+    ) == (
+        None,
+        "system",
+        "create",
+        first.json()["code"],
+        "Phạm Ngọc Anh",
+        {"round": [None, r.pk], "school": [None, world.primary_a.pk]},
+    )
+    assert app.code == first.json()["code"] and chain_verify().ok

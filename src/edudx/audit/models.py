@@ -197,3 +197,28 @@ class AuditDailySummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.object_type} {self.action} {self.count}"
+
+
+class AuditPending(models.Model):
+    """A deferred audit event (`services.audit_defer`): written in the caller's
+    transaction as one plain row — no head lock, no outbox event — and moved into the hash
+    chain, in id order, by `services.audit_drain` (the worker's periodic job; `audit
+    verify` drains first). It carries what the chained event will carry, `at` included,
+    so the event is the one an immediate `audit_record` would have written then."""
+
+    at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=20)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=255, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"

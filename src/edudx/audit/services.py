@@ -10,11 +10,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from edudx.core import events
+from edudx.core.inserts import insert_row
 
 from .context import current_ip, normalise_ip
 from .models import (
     AuditChainHead,
     AuditEvent,
+    AuditPending,
     canonical_head,
     canonical_tail,
     encode_changes,
@@ -106,18 +108,36 @@ _COLUMNS = (
 )
 
 
-def _stream(rows: Iterable[Row], prev: str, *, at, at_db, actor_id, actor_name, ip, counts):
+def _stream(rows: Iterable[tuple], prev: str, *, at_db, counts):
     """The events as database rows, each hashed onto the one before; `counts` gathers
-    how many per (object_type, action). Yields tuples in _COLUMNS order."""
-    at_iso = at.isoformat()
-    heads: dict[str, str] = {}
+    how many per (day, object_type, action). `rows` are (at, actor_id, actor_name, ip) +
+    `Row`; `at_db(at)` is `at` as the driver writes it. Yields tuples in _COLUMNS order."""
+    heads: dict[tuple, tuple[str, object, str]] = {}
     sha = hashlib.sha256
-    for action, object_type, object_id, object_repr, changes, reason in rows:
-        head = heads.get(action)
-        if head is None:
-            head = heads[action] = canonical_head(
-                action=action, actor=actor_id, actor_name=actor_name, at=at_iso
+    for row in rows:
+        (
+            at,
+            actor_id,
+            actor_name,
+            ip,
+            action,
+            object_type,
+            object_id,
+            object_repr,
+            changes,
+            reason,
+        ) = row
+        hk = (action, at, actor_id, actor_name)
+        cached = heads.get(hk)
+        if cached is None:
+            cached = heads[hk] = (
+                canonical_head(
+                    action=action, actor=actor_id, actor_name=actor_name, at=at.isoformat()
+                ),
+                at_db(at),
+                timezone.localdate(at).isoformat(),
             )
+        head, at_value, day = cached
         object_id, object_repr, reason = str(object_id), object_repr[:255], reason[:255]
         changes_json = encode_changes(_as_stored(changes))
         text = head + canonical_tail(
@@ -129,10 +149,10 @@ def _stream(rows: Iterable[Row], prev: str, *, at, at_db, actor_id, actor_name, 
             reason=reason,
         )
         h = sha((prev + text).encode()).hexdigest()
-        key = (object_type, action)
+        key = (day, object_type, action)
         counts[key] = counts.get(key, 0) + 1
         yield (
-            at_db,
+            at_value,
             actor_id,
             actor_name,
             action,
@@ -148,14 +168,22 @@ def _stream(rows: Iterable[Row], prev: str, *, at, at_db, actor_id, actor_name, 
         prev = h
 
 
-def _append_bulk(rows: Iterable[Row], prev: str, **kw) -> tuple[str, int | None]:
-    """Write the events without model instances; returns (last hash, last id)."""
+def _at_db():
+    """How `at` is handed to the driver: as is on PostgreSQL, as text on SQLite."""
+    if connection.vendor == "postgresql":
+        return lambda at: at
+    return connection.ops.adapt_datetimefield_value
+
+
+def _append_bulk(rows: Iterable[tuple], prev: str, *, counts) -> tuple[str, int | None]:
+    """Write the events (see `_stream`) without model instances; returns (last hash,
+    last id)."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
     last = [prev]
 
     def tracked():
-        for r in _stream(rows, prev, **kw):
+        for r in _stream(rows, prev, at_db=_at_db(), counts=counts):
             last[0] = r[-1]
             yield r
 
@@ -177,29 +205,60 @@ def _append_bulk(rows: Iterable[Row], prev: str, **kw) -> tuple[str, int | None]
         return last[0], c.fetchone()[0]
 
 
+def _fields(model, row: Row, *, at, actor_id, actor_name, ip, **extra):
+    """An AuditEvent or AuditPending for one `Row`, as it will be stored."""
+    action, object_type, object_id, object_repr, changes, reason = row
+    return model(
+        at=at,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=object_repr[:255],
+        changes=_as_stored(changes),
+        reason=reason[:255],
+        ip=ip,
+        **extra,
+    )
+
+
 def _append_models(rows: list[Row], prev: str, *, at, actor_id, actor_name, ip, counts):
     """A few events (the usual request): model instances and one bulk_create."""
     events_ = []
-    for action, object_type, object_id, object_repr, changes, reason in rows:
-        ev = AuditEvent(
-            at=at,
-            actor_id=actor_id,
-            actor_name=actor_name,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            object_repr=object_repr[:255],
-            changes=_as_stored(changes),
-            reason=reason[:255],
-            ip=ip,
-            prev_hash=prev,
-        )
+    day = timezone.localdate(at).isoformat()
+    who = {"at": at, "actor_id": actor_id, "actor_name": actor_name, "ip": ip}
+    for row in rows:
+        ev = _fields(AuditEvent, row, prev_hash=prev, **who)
+        object_type, action = ev.object_type, ev.action
         ev.hash = ev.compute_hash()
         prev = ev.hash
         events_.append(ev)
-        counts[(object_type, action)] = counts.get((object_type, action), 0) + 1
+        key = (day, object_type, action)
+        counts[key] = counts.get(key, 0) + 1
     created = AuditEvent.objects.bulk_create(events_, batch_size=2000)
     return prev, getattr(created[-1], "pk", None) if created else None
+
+
+def _close(head: AuditChainHead, last_hash: str, last_id: int | None, counts: dict) -> None:
+    """Move the head to the last event written and announce the counts: one
+    "audit.recorded" outbox event per day the events fall on."""
+    AuditChainHead.objects.filter(pk=head.pk).update(
+        last_hash=last_hash, last_event_id=last_id or head.last_event_id
+    )
+    per_day: dict[str, list] = {}
+    for (day, t, a), n in sorted(counts.items()):
+        per_day.setdefault(day, []).append([t, a, n])
+    for day, day_counts in per_day.items():
+        events.emit("audit.recorded", {"day": day, "counts": day_counts})
+
+
+def _who(actor, ip) -> tuple[int | None, str, str | None]:
+    """(actor_id, actor_name, ip) as an event records them."""
+    ip = normalise_ip(ip if ip is not None else current_ip.get())
+    actor_id = getattr(actor, "pk", None)
+    actor_name = getattr(actor, "username", "") or ("system" if actor is None else str(actor))
+    return actor_id, actor_name, ip
 
 
 def audit_append(*, actor, rows: Iterable[Row], ip: str | None = None, size: int | None = None):
@@ -212,34 +271,101 @@ def audit_append(*, actor, rows: Iterable[Row], ip: str | None = None, size: int
     if not size:
         return 0
     now = timezone.now()
-    ip = normalise_ip(ip if ip is not None else current_ip.get())
-    actor_id = getattr(actor, "pk", None)
-    actor_name = getattr(actor, "username", "") or ("system" if actor is None else str(actor))
-    counts: dict[tuple[str, str], int] = {}
-    kw = {"at": now, "actor_id": actor_id, "actor_name": actor_name, "ip": ip, "counts": counts}
+    actor_id, actor_name, ip = _who(actor, ip)
+    counts: dict[tuple[str, str, str], int] = {}
     with transaction.atomic():
         head = _head_for_update()
         if size >= COPY_THRESHOLD:
-            at_db = now if connection.vendor == "postgresql" else None
-            if at_db is None:
-                at_db = connection.ops.adapt_datetimefield_value(now)
-            last_hash, last_id = _append_bulk(rows, head.last_hash, at_db=at_db, **kw)
+            who = (now, actor_id, actor_name, ip)
+            last_hash, last_id = _append_bulk(
+                (who + r for r in rows), head.last_hash, counts=counts
+            )
         else:
-            last_hash, last_id = _append_models(list(rows), head.last_hash, **kw)
+            last_hash, last_id = _append_models(
+                list(rows),
+                head.last_hash,
+                at=now,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                ip=ip,
+                counts=counts,
+            )
         written = sum(counts.values())
         if written != size:
             raise ValueError(f"audit_append: {written} rows written, {size} announced")
-        AuditChainHead.objects.filter(pk=head.pk).update(
-            last_hash=last_hash, last_event_id=last_id or head.last_event_id
-        )
-        events.emit(
-            "audit.recorded",
-            {
-                "day": timezone.localdate(now).isoformat(),
-                "counts": [[t, a, n] for (t, a), n in sorted(counts.items())],
-            },
-        )
+        _close(head, last_hash, last_id, counts)
     return written
+
+
+def audit_defer(
+    *,
+    actor,
+    action: str,
+    object_type: str,
+    object_id,
+    object_repr: str = "",
+    changes: dict | None = None,
+    reason: str = "",
+    ip: str | None = None,
+) -> None:
+    """`audit_record` for hot paths (the admissions spike): one plain INSERT into
+    AuditPending in the caller's transaction — no head lock held until COMMIT, no outbox
+    event — so concurrent writers do not queue behind one another. The event joins the
+    chain when `audit_drain` runs (the worker, every few seconds), with the `at`, actor and
+    IP of this call; a rolled-back transaction leaves nothing to drain."""
+    actor_id, actor_name, ip = _who(actor, ip)
+    row = (action, object_type, object_id, object_repr, changes or {}, reason)
+    insert_row(
+        _fields(
+            AuditPending,
+            row,
+            at=timezone.now(),
+            actor_id=actor_id,
+            actor_name=actor_name,
+            ip=ip,
+        )
+    )
+
+
+_PENDING_FIELDS = (
+    "id",
+    "at",
+    "actor_id",
+    "actor_name",
+    "ip",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "changes",
+    "reason",
+)
+
+
+def audit_drain(limit: int = 2000) -> int:
+    """Move up to `limit` deferred events into the hash chain, oldest id first, under one
+    head lock, and delete them in the same transaction; returns how many moved. Two
+    drains at once cannot write an event twice: the second waits for the head lock and
+    then reads only what the first left. One "audit.recorded" outbox event per batch
+    (per day)."""
+    with transaction.atomic():
+        head = _head_for_update()
+        rows = list(AuditPending.objects.order_by("id").values_list(*_PENDING_FIELDS)[:limit])
+        if not rows:
+            return 0
+        counts: dict[tuple[str, str, str], int] = {}
+        last_hash, last_id = _append_bulk((r[1:] for r in rows), head.last_hash, counts=counts)
+        AuditPending.objects.filter(id__in=[r[0] for r in rows]).delete()
+        _close(head, last_hash, last_id, counts)
+    return len(rows)
+
+
+def audit_drain_all(batch: int = 2000) -> int:
+    """Drain until nothing is pending (the worker's periodic job); returns how many moved."""
+    total = 0
+    while moved := audit_drain(batch):
+        total += moved
+    return total
 
 
 def audit_record_many(*, actor, entries: Iterable[Entry], ip: str | None = None) -> int:

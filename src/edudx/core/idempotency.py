@@ -9,7 +9,16 @@ another endpoint is refused with 409 `idempotency.conflict`.
 The record is inserted *before* the handler runs, in the same transaction: a concurrent
 retry blocks on the `uniq_idempotency_key` index until the first commits, then fails with
 IntegrityError, rolls back whatever it did and replays the committed response. Only
-successful responses are stored; a failed request wrote nothing and may simply be retried."""
+successful responses are stored; a failed request wrote nothing and may simply be retried.
+
+`rerunnable=True` (hot paths: the admissions submission) saves three round trips: the
+handler runs first and the record goes in afterwards with its response, in one
+INSERT … ON CONFLICT DO NOTHING in the same transaction. When the key is already taken
+(a retry, or a concurrent request that committed first) — or the handler fails — the
+transaction is rolled back and the committed response replayed, so a retry still never
+duplicates anything and gets the same body. The handler may run again on a retry before
+being rolled back: it must only write to the database (on_commit hooks, tasks enqueued
+in the database), never send anything itself."""
 
 import hashlib
 import json
@@ -21,6 +30,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from .errors import Conflict, DomainError
+from .inserts import insert_unless_taken
 from .models import IdempotencyRecord
 
 log = logging.getLogger(__name__)
@@ -62,11 +72,21 @@ def _replay(record: IdempotencyRecord, *, path: str, digest: str) -> JsonRespons
     return _response(record.status_code, record.response_body, replayed=True)
 
 
+class _Taken(Exception):
+    """The key was taken by a committed request while the handler ran (rerunnable)."""
+
+
 def idempotent(
-    request, *, actor_key: str, run: Callable[[], dict], status: int = 201
+    request,
+    *,
+    actor_key: str,
+    run: Callable[[], dict],
+    status: int = 201,
+    rerunnable: bool = False,
 ) -> JsonResponse:
-    """Run `run()` (a service call that returns the JSON-ready response body) at most once
-    per Idempotency-Key. Without the header it simply runs."""
+    """Run `run()` (a service call that returns the JSON-ready response body) once per
+    Idempotency-Key — at most once, or with `rerunnable` at most once committed (see the
+    module's docstring). Without the header it simply runs."""
     key = (request.headers.get(HEADER) or "").strip()
     if not key:
         return _response(status, run(), replayed=False)
@@ -78,20 +98,15 @@ def idempotent(
         )
     path = request.path[:500]
     digest = body_hash(request.body)
+    if rerunnable:
+        return _run_then_record(request, actor_key, key, path, digest, run, status)
     existing = IdempotencyRecord.objects.filter(actor_key=actor_key, key=key).first()
     if existing is not None:
         return _replay(existing, path=path, digest=digest)
     try:
         with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                key=key,
-                actor_key=actor_key,
-                method=request.method,
-                path=path,
-                body_hash=digest,
-                status_code=status,
-                response_body={},
-            )
+            record = _record(request, actor_key, key, path, digest, status)
+            record.save(force_insert=True)
             body = run()
             record.response_body = body
             record.save(update_fields=["response_body"])
@@ -101,5 +116,33 @@ def idempotent(
         if existing is None:
             raise
         log.info("idempotency.race", extra={"actor_key": actor_key, "path": path})
+        return _replay(existing, path=path, digest=digest)
+    return _response(status, body, replayed=False)
+
+
+def _record(request, actor_key, key, path, digest, status) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        key=key,
+        actor_key=actor_key,
+        method=request.method,
+        path=path,
+        body_hash=digest,
+        status_code=status,
+        response_body={},
+    )
+
+
+def _run_then_record(request, actor_key, key, path, digest, run, status) -> JsonResponse:
+    record = _record(request, actor_key, key, path, digest, status)
+    try:
+        with transaction.atomic():
+            record.response_body = body = run()
+            if not insert_unless_taken(record):
+                raise _Taken
+    except (_Taken, DomainError, IntegrityError):
+        existing = IdempotencyRecord.objects.filter(actor_key=actor_key, key=key).first()
+        if existing is None:
+            raise
+        log.info("idempotency.replay", extra={"actor_key": actor_key, "path": path})
         return _replay(existing, path=path, digest=digest)
     return _response(status, body, replayed=False)

@@ -429,7 +429,9 @@ def apply(request, round_id: int, payload: ApplicationIn):
             },
         )
 
-    return idempotent(request, actor_key=key, run=run)
+    # rerunnable: the submission only writes rows (the audit event deferred), so a retry
+    # may run it again inside a transaction that is then rolled back and replayed.
+    return idempotent(request, actor_key=key, run=run, rerunnable=True)
 
 
 @router.get(
