@@ -258,11 +258,19 @@ def setup_database(args, n_children: int) -> tuple[int, Path]:
     return r.pk, path
 
 
+def _backpressure(args) -> int:
+    """Granian's --backpressure bounds the connections a worker serves at once, not only the
+    requests: below the number of keep-alive clients per worker, the connections past it
+    wait in the listen queue while the server idles (session 2's runs with 16: most
+    requests timed out). The submission gate bounds the concurrent work instead."""
+    return args.clients // args.workers + 64
+
+
 def start_server(args):
     cmd = [
         sys.executable, "-m", "granian", "--interface", "wsgi",
         "--workers", str(args.workers), "--blocking-threads", str(args.threads),
-        "--backpressure", str(args.backpressure or args.threads),
+        "--backpressure", str(args.backpressure or _backpressure(args)),
         "--backlog", "4096", "--host", "127.0.0.1", "--port", str(args.port),
         "--no-ws", "--log-level", "error", "edudx.eservices.wsgi_gate:application",
     ]  # fmt: skip
@@ -399,7 +407,10 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=16, help="granian blocking threads/worker")
     p.add_argument(
-        "--backpressure", type=int, default=0, help="requests in flight/worker (default: threads)"
+        "--backpressure",
+        type=int,
+        default=0,
+        help="connections served at once per worker (default: clients / workers + 64)",
     )
     p.add_argument("--gate", type=int, default=4, help="submissions at once per worker")
     p.add_argument("--gate-wait-ms", type=int, default=5)
@@ -429,7 +440,8 @@ def main() -> None:
         f"admissions spike: {args.clients} clients, arrivals for {args.duration:.0f} s per "
         f"side: floor offered {floor_rate:.0f}/s ({floor_arrivals}), application offered "
         f"{args.rate}{'' if args.rate == 'auto' else '/s'}; granian {args.workers} "
-        f"workers × {args.threads} threads (backpressure {args.backpressure or args.threads}), "
+        f"workers × {args.threads} threads "
+        f"(backpressure {args.backpressure or _backpressure(args)}), "
         f"gate {args.gate}/worker, wait {args.gate_wait_ms} ms; PostgreSQL {DB_NAME}"
     )
     round_id, children = setup_database(args, floor_arrivals)

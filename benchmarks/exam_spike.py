@@ -43,6 +43,7 @@ import time
 from pathlib import Path
 
 from rawhttp import Conn  # benchmarks/ is the script's directory
+from rawhttp import run as rawhttp_run
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("EDUDX_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -192,7 +193,7 @@ async def _load(base_url: str, plans: list[dict], think: float, seed: int) -> di
 
 def load_main(args) -> None:
     plans = json.loads(Path(args.plan).read_text())
-    result = asyncio.run(_load(args.base, plans, args.think, args.seed))
+    result = rawhttp_run(_load(args.base, plans, args.think, args.seed))
     Path(args.out).write_text(json.dumps(result))
 
 
