@@ -23,8 +23,8 @@ def fetchone(sql: str, params: list | tuple):
             cur.execute(sql, params)
             return cur.fetchone()
     connection.ensure_connection()
-    # psycopg.Cursor, not the connection's cursor factory (Django's ClientCursor). Pass
-    # plain values: an enum member would be dumped by psycopg's Enum adapter (its name).
+    # psycopg.Cursor, not the connection's cursor factory (Django's ClientCursor). A
+    # choices member goes as its value, as with Django's cursor (tests/core/test_hotsql.py).
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
         cur.execute(sql, params, prepare=True)
         return cur.fetchone()

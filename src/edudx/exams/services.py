@@ -1025,13 +1025,13 @@ def attempt_first_start(
     row = hotsql.fetchone(
         _FIRST_START,
         [
-            AttemptStatus.STARTED.value,
+            AttemptStatus.STARTED,
             adapt(now),
             adapt(deadline),
             device_token,
             attempt_id,
             person_id,
-            AttemptStatus.READY.value,
+            AttemptStatus.READY,
             test_id,
             test_id,
             adapt(opens_at),
@@ -1166,7 +1166,7 @@ def answer_write(
     sql = _UPSERT.format(json="%s::jsonb" if connection.vendor == "postgresql" else "%s")
     adapt = connection.ops.adapt_datetimefield_value
     body = json.dumps(response, ensure_ascii=False)
-    params = [position, body, seq, adapt(now), attempt_id, person_id, AttemptStatus.STARTED.value]
+    params = [position, body, seq, adapt(now), attempt_id, person_id, AttemptStatus.STARTED]
     won = hotsql.fetchone(sql, [*params, device_token, adapt(now - GRACE)])
     if won is None:
         # Nothing written: either an older (or repeated) seq, which is fine, or the attempt
