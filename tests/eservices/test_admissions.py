@@ -224,3 +224,13 @@ def test_grade_6_moves_an_existing_pupil_into_the_intake_class(world):
     assert list(
         Enrolment.objects.filter(student=pupil).order_by("id").values_list("school_id", "status")
     ) == [(world.primary_a.pk, "transferred_out"), (d.school_a.pk, "active")]
+
+
+def test_a_code_collision_takes_a_new_code_not_a_duplicate_error(world, monkeypatch):
+    r = world.grade1_round()
+    first = apply(world, r)
+    codes = iter([first.code, "TSNEWCODE"])
+    monkeypatch.setattr(admissions, "new_code", lambda prefix: next(codes))
+    second = apply(world, r, pid=make_personal_id(DOB, "M"))
+    assert second.code == "TSNEWCODE"
+    assert AdmissionApplication.objects.count() == 2

@@ -1,5 +1,6 @@
 """The request's client IP for audit events, set by middleware, read by `audit.services`."""
 
+import functools
 import ipaddress
 from contextvars import ContextVar
 
@@ -8,6 +9,7 @@ from django.utils.ipv6 import clean_ipv6_address
 current_ip: ContextVar[str | None] = ContextVar("edudx_audit_ip", default=None)
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise_ip(value: str | None) -> str | None:
     """The address exactly as the database will give it back, or None if it is not one.
 

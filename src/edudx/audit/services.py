@@ -313,17 +313,16 @@ def audit_defer(
     event — so concurrent writers do not queue behind one another. The event joins the
     chain when `audit_drain` runs (the worker, every few seconds), with the `at`, actor and
     IP of this call; a rolled-back transaction leaves nothing to drain."""
-    actor_id, actor_name, ip = _who(actor, ip)
     row = (action, object_type, object_id, object_repr, changes or {}, reason)
-    insert_row(
-        _fields(
-            AuditPending,
-            row,
-            at=timezone.now(),
-            actor_id=actor_id,
-            actor_name=actor_name,
-            ip=ip,
-        )
+    insert_row(pending_event(actor=actor, row=row, ip=ip))
+
+
+def pending_event(*, actor, row: Row, ip: str | None = None) -> AuditPending:
+    """The AuditPending row `audit_defer` writes for `row`, not saved (for a caller that
+    inserts it together with its own rows: `core.inserts.insert_all`)."""
+    actor_id, actor_name, ip = _who(actor, ip)
+    return _fields(
+        AuditPending, row, at=timezone.now(), actor_id=actor_id, actor_name=actor_name, ip=ip
     )
 
 

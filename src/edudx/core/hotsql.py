@@ -13,11 +13,12 @@ The statement runs on the connection Django manages, inside whatever transaction
 query logging (CaptureQueriesContext), so keep it to statements that need the speed."""
 
 import psycopg
-from django.db import connection
+from django.db import connections
 
 
-def fetchone(sql: str, params: list | tuple):
+def fetchone(sql: str, params: list | tuple, *, using: str = "default"):
     """Execute `sql` and return its first row (or None)."""
+    connection = connections[using]
     if connection.vendor != "postgresql":
         with connection.cursor() as cur:
             cur.execute(sql, params)

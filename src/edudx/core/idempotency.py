@@ -121,14 +121,23 @@ def idempotent(
 
 
 def _record(request, actor_key, key, path, digest, status) -> IdempotencyRecord:
+    return record_for(
+        method=request.method, path=path, actor_key=actor_key, key=key, digest=digest,
+        status=status, body={},
+    )  # fmt: skip
+
+
+def record_for(*, method, path, actor_key, key, digest, status, body) -> IdempotencyRecord:
+    """The record of a request that succeeded with `body`, not saved (the hot path of
+    `eservices.live` inserts it together with what the request wrote)."""
     return IdempotencyRecord(
         key=key,
         actor_key=actor_key,
-        method=request.method,
-        path=path,
+        method=method,
+        path=path[:500],
         body_hash=digest,
         status_code=status,
-        response_body={},
+        response_body=body,
     )
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_defer, audit_record
-from edudx.core import events
+from edudx.core import events, hotsql
 from edudx.core.api_errors import Forbidden
 from edudx.core.codes import new_code
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, ErrorItem, NotFound
@@ -820,9 +820,7 @@ def _population_row(personal_id: str) -> PopulationRow | None:
         if list(params) != ["?"]:
             raise ValueError(f"population lookup: unexpected parameters {params!r}")
         _population_sql[connection.vendor] = sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [personal_id])
-        row = cursor.fetchone()
+    row = hotsql.fetchone(sql, [personal_id])
     if row is None:
         return None
     born = row[2]
@@ -831,10 +829,11 @@ def _population_row(personal_id: str) -> PopulationRow | None:
     return PopulationRow(row[0], row[1], born)
 
 
-def application_submit(*, actor, round_id: int, raw: dict, now=None) -> AdmissionApplication:
-    """One application per child per round, inside the window. One short transaction:
-    the round's configuration is cached, the residence check reads one Person row, the
-    duplicate guard is the unique index (round, child_personal_id)."""
+def application_build(*, actor, round_id: int, raw: dict, now=None) -> AdmissionApplication:
+    """The application a submission would store, checked but not saved: inside the window,
+    every field valid (all errors at once), the residence against the population record,
+    the address in a zone. The round's configuration is cached; the residence check reads
+    one Person row. Shared by the API, the form page and the hot path (`eservices.live`)."""
     config = round_config(round_id)
     r = config.round
     now = now or timezone.now()
@@ -875,7 +874,7 @@ def application_submit(*, actor, round_id: int, raw: dict, now=None) -> Admissio
         )
     errors.raise_if_any()
     user = actor if getattr(actor, "is_authenticated", False) else None
-    app = AdmissionApplication(
+    return AdmissionApplication(
         round=r,
         code=new_code("TS"),
         person_id=person.id if person else None,
@@ -884,31 +883,62 @@ def application_submit(*, actor, round_id: int, raw: dict, now=None) -> Admissio
         lottery_key=lottery_key(r.seed, data["child_personal_id"]),
         **{k: v for k, v in data.items() if k not in ("zone",)},
     )
+
+
+def application_audit_row(app: AdmissionApplication) -> tuple:
+    """The audit event of a stored application (`audit_defer`'s fields, as a Row)."""
+    return (
+        "create",
+        "eservices.admission_application",
+        app.code,
+        app.child_name,
+        {"round": [None, app.round_id], "school": [None, app.school_id]},
+        "",
+    )
+
+
+def duplicate_error(personal_id: str) -> Conflict:
+    return Conflict(
+        "application.duplicate",
+        _("Trẻ có số định danh %(p)s đã có hồ sơ trong đợt tuyển sinh này.") % {"p": personal_id},
+        field="child_personal_id",
+    )
+
+
+def application_submit(*, actor, round_id: int, raw: dict, now=None) -> AdmissionApplication:
+    """One application per child per round, inside the window, in one short transaction;
+    the duplicate guard is the unique index (round, child_personal_id)."""
+    app = application_build(actor=actor, round_id=round_id, raw=raw, now=now)
     # One round trip for the row and the duplicate guard (INSERT … ON CONFLICT DO NOTHING
-    # on the unique index: no savepoint, the caller's transaction stays usable), and the
+    # on the unique indexes: no savepoint, the caller's transaction stays usable), and the
     # audit event deferred (audit_defer: one plain row, no chain lock held until COMMIT,
     # so concurrent submissions do not queue behind one another).
-    with transaction.atomic(savepoint=False):
-        inserted = insert_unless_taken(app)
+    for _attempt in range(3):
+        with transaction.atomic(savepoint=False):
+            inserted = insert_unless_taken(app)
+            if inserted:
+                action, object_type, object_id, object_repr, changes, _reason = (
+                    application_audit_row(app)
+                )
+                audit_defer(
+                    actor=app.applicant,
+                    action=action,
+                    object_type=object_type,
+                    object_id=object_id,
+                    object_repr=object_repr,
+                    changes=changes,
+                )
         if inserted:
-            audit_defer(
-                actor=user,
-                action="create",
-                object_type="eservices.admission_application",
-                object_id=app.code,
-                object_repr=data["child_name"],
-                changes={"round": [None, r.pk], "school": [None, data["school_id"]]},
-            )
-    if not inserted:
+            return app
         # Raised outside the block: an exception leaving a savepoint-less block would mark
-        # the caller's whole transaction for rollback.
-        raise Conflict(
-            "application.duplicate",
-            _("Trẻ có số định danh %(p)s đã có hồ sơ trong đợt tuyển sinh này.")
-            % {"p": data["child_personal_id"]},
-            field="child_personal_id",
-        )
-    return app
+        # the caller's whole transaction for rollback. The conflict is the child's unless
+        # the random code collided with another application's (then: a new code).
+        if AdmissionApplication.objects.filter(
+            round_id=app.round_id, child_personal_id=app.child_personal_id
+        ).exists():
+            raise duplicate_error(app.child_personal_id)
+        app.code = new_code("TS")
+    raise Conflict("application.code", _("Không cấp được mã hồ sơ; vui lòng gửi lại."))
 
 
 def application_get(*, actor, code: str, phone: str | None = None) -> AdmissionApplication:

@@ -276,20 +276,28 @@ class ApplicationStatus(models.TextChoices):
 
 
 class AdmissionApplication(models.Model):
-    round = models.ForeignKey(AdmissionRound, on_delete=models.PROTECT, related_name="applications")
-    code = models.CharField(max_length=20, unique=True)
+    """One application per child per round. Indexes: only what is looked up — by round
+    (the unique (round, child) index leads with it), round and school, code, and the
+    nullable links where set (partial) — because every index is written by each
+    submission of the opening-day spike (migration 0007: 12 indexes → 8, 4 of them
+    partial and not written for an anonymous submission)."""
+
+    round = models.ForeignKey(
+        AdmissionRound, on_delete=models.PROTECT, related_name="applications", db_index=False
+    )
+    code = models.CharField(max_length=20)
     child_personal_id = models.CharField(max_length=12)
     child_name = models.CharField(max_length=200)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=1)
-    commune = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    commune = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", db_index=False)
     village = models.CharField(max_length=100, blank=True)
-    school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", db_index=False)
     in_zone = models.BooleanField()
     priority_rank = models.PositiveSmallIntegerField(default=99)
     priorities = models.JSONField(default=list)
     person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -297,6 +305,7 @@ class AdmissionApplication(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="admission_applications",
+        db_index=False,
     )
     applicant_name = models.CharField(max_length=200)
     phone = models.CharField(max_length=20)
@@ -304,11 +313,16 @@ class AdmissionApplication(models.Model):
         max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED
     )
     allocated_school = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     lottery_key = models.CharField(max_length=64, blank=True)
     class_group = models.ForeignKey(
-        ClassGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ClassGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -317,9 +331,20 @@ class AdmissionApplication(models.Model):
             # One application per child per round: the spike's duplicate guard.
             models.UniqueConstraint(
                 fields=["round", "child_personal_id"], name="uniq_application_child"
-            )
+            ),
+            models.UniqueConstraint(fields=["code"], name="uniq_application_code"),
         ]
-        indexes = [models.Index(fields=["round", "school"], name="application_round_school")]
+        indexes = [
+            models.Index(fields=["round", "school"], name="application_round_school"),
+            *(
+                models.Index(
+                    fields=[name],
+                    name=f"application_{name}",
+                    condition=Q(**{f"{name}__isnull": False}),
+                )
+                for name in ("person", "applicant", "allocated_school", "class_group")
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -14,6 +14,7 @@ import re
 
 from edudx.wsgi import application as django_application
 
+from . import live
 from .gate import HELD, _gate, busy_body, busy_headers, busy_language, wants_html
 from .services import setting
 
@@ -44,6 +45,9 @@ def application(environ, start_response):
         return [body]
     environ[HELD] = True
     try:
+        fast = live.serve(environ, start_response)
+        if fast is not None:
+            return fast
         # The body is produced, and the response closed (request_finished: the database
         # connection goes back), before the slot is released.
         result = django_application(environ, start_response)
