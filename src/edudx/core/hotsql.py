@@ -29,3 +29,12 @@ def fetchone(sql: str, params: list | tuple, *, using: str = "default"):
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
         cur.execute(sql, params, prepare=True)
         return cur.fetchone()
+
+
+def release_connections() -> None:
+    """For a hot path served before Django (exams.live, eservices.live): what Django's
+    request_finished does for the database — persistent connections are kept, broken or
+    expired ones closed."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:  # (tests wrap everything in a transaction)
+            conn.close_if_unusable_or_obsolete()

@@ -158,6 +158,12 @@ def parse_date(value, *, field: str = "date") -> dt.date:
             return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
         except ValueError:
             pass  # 31/02/2020: strptime rejects it below with the same message
+    elif len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        # ISO yyyy-mm-dd (what the API's clients send), likewise without strptime.
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
         try:
             return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 — a date, not a time

@@ -29,14 +29,13 @@ import re
 import pydantic
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections
 from django.utils import translation
 from pydantic import ValidationError
 
 from edudx.audit.context import normalise_ip
 from edudx.audit.services import pending_event
 from edudx.core.errors import DomainError
-from edudx.core.hotsql import fetchone
+from edudx.core.hotsql import fetchone, release_connections
 from edudx.core.idempotency import MAX_KEY_LENGTH, body_hash, record_for
 from edudx.core.inserts import insert_all
 from edudx.core.middleware import ContentSecurityPolicyMiddleware
@@ -155,14 +154,6 @@ def _floor_sql() -> str:
     from .models import BenchRow  # noqa: PLC0415
 
     return f"INSERT INTO {BenchRow._meta.db_table} (value) VALUES (%s) RETURNING id"  # noqa: S608
-
-
-def release_connections() -> None:
-    """What Django's request_finished does for the database: persistent connections are
-    kept, broken or expired ones closed."""
-    for conn in connections.all(initialized_only=True):
-        if not conn.in_atomic_block:  # (tests wrap everything in a transaction)
-            conn.close_if_unusable_or_obsolete()
 
 
 def serve(environ, start_response):

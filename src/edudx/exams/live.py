@@ -37,12 +37,12 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from edudx.core.api_errors import Forbidden, Unauthorized
 from edudx.core.errors import Conflict, DomainError
+from edudx.core.hotsql import release_connections
 
 from . import services
 
@@ -318,9 +318,7 @@ def serve(environ, start_response):
                 environ.get("HTTP_ACCEPT_LANGUAGE", ""),
             )
         finally:
-            for conn in connections.all(initialized_only=True):
-                if not conn.in_atomic_block:  # (tests wrap everything in a transaction)
-                    conn.close_if_unusable_or_obsolete()
+            release_connections()
     start_response(
         _REASONS.get(status, f"{status} Error"),
         [*_HEADERS, ("Content-Length", str(len(out)))],
