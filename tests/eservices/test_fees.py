@@ -11,6 +11,7 @@ from edudx.eservices import selectors, services
 from edudx.eservices.models import Dossier, DossierEvent, Procedure
 from edudx.fees import services as fees_services
 from edudx.fees.models import Invoice, InvoiceStatus, LineSource
+from edudx.notify.models import Notification
 from tests.api.conftest import API
 from tests.fees.conftest import line
 from tests.fees.test_webhook import call
@@ -248,6 +249,97 @@ def test_rejecting_an_already_waived_fee_changes_nothing(world, fee):
     )
     assert Invoice.objects.get(pk=d.invoice_id).status == InvoiceStatus.CANCELLED
     assert AuditEvent.objects.filter(object_type="fees.invoice", action="cancel").count() == 1
+    assert fee_notices(d) == []  # the fee was waived before: nothing new to tell
+
+
+def fee_notices(d):
+    """The applicant's notifications about the fee of a rejected dossier, with channels."""
+    return [
+        (
+            n.event,
+            n.key,
+            n.recipient_id,
+            n.phone,
+            n.title,
+            n.body,
+            n.url,
+            n.context,
+            sorted(n.deliveries.values_list("channel", flat=True)),
+        )
+        for n in Notification.objects.filter(event__startswith="eservices.dossier_fee_").filter(
+            context__code=d.code
+        )
+    ]
+
+
+def test_rejection_tells_the_applicant_the_invoice_is_cancelled(world, fee):
+    d = bring_to(world, "rejected")
+    inv = Invoice.objects.get(pk=d.invoice_id)
+    event = DossierEvent.objects.get(dossier=d, action="reject")
+    assert fee_notices(d) == [
+        (
+            "eservices.dossier_fee_cancelled",
+            f"eservices:dossier:{d.pk}:event:{event.pk}:fee",
+            None,
+            "0912345678",
+            f"Hồ sơ {d.code}: đã hủy hóa đơn lệ phí {inv.reference}",
+            f"Hồ sơ bị từ chối nên hóa đơn lệ phí {inv.reference} (20.000 đ) đã được hủy; "
+            "bạn không phải nộp khoản này.",
+            f"/services/dossiers/{d.code}/",
+            {"code": d.code, "invoice": inv.reference, "amount": FEE, "paid": 0},
+            ["sms"],
+        )
+    ]
+    # The status notice is still there, separate; returning the result adds no fee notice.
+    assert Notification.objects.filter(
+        event="eservices.dossier_status", context__code=d.code, context__status="rejected"
+    ).exists()
+    return_result(world, d)
+    with pytest.raises(Conflict):
+        services.dossier_transition(
+            actor=world.officer_a, dossier=d, action="reject", comment="lại"
+        )
+    assert len(fee_notices(d)) == 1
+
+
+def test_rejection_tells_a_paying_applicant_a_refund_is_on_its_way(world, fee, commune_account):
+    world.citizen.email = "tu@example.vn"
+    world.citizen.save(update_fields=["email"])
+    d = copy_dossier(world, actor=world.citizen)
+    assert pay(d.invoice, 15_000, "FT26331030").status_code == 200
+    d = services.dossier_transition(
+        actor=world.officer_a, dossier=d, action="reject", comment="Sai mẫu"
+    )
+    inv = Invoice.objects.get(pk=d.invoice_id)
+    assert (inv.status, inv.paid) == (InvoiceStatus.PARTIAL, 15_000)
+    event = DossierEvent.objects.get(dossier=d, action="reject")
+    assert fee_notices(d) == [
+        (
+            "eservices.dossier_fee_refund",
+            f"eservices:dossier:{d.pk}:event:{event.pk}:fee",
+            world.citizen.pk,
+            "",
+            f"Hồ sơ {d.code}: lệ phí đã nộp sẽ được hoàn trả",
+            f"Hồ sơ bị từ chối. Số tiền 15.000 đ bạn đã nộp cho hóa đơn lệ phí {inv.reference} "
+            "đang được Xã Nam Bình làm thủ tục hoàn trả.",
+            f"/services/dossiers/{d.code}/",
+            {"code": d.code, "invoice": inv.reference, "amount": FEE, "paid": 15_000},
+            ["email"],
+        )
+    ]
+    # The same event told again (a retried call) stores and sends nothing more.
+    services._notify_fee_after_rejection(d, inv, event)
+    assert len(fee_notices(d)) == 1
+
+
+def test_a_rolled_back_rejection_tells_nobody(world, fee):
+    d = copy_dossier(world)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.dossier_transition(
+            actor=world.officer_a, dossier=d, action="reject", comment="Sai mẫu"
+        )
+        raise RuntimeError
+    assert (fee_notices(d), Invoice.objects.get(pk=d.invoice_id).status) == ([], "open")
 
 
 def test_code_and_phone_page_shows_the_amount_and_qr(world, fee, commune_account):
