@@ -106,6 +106,40 @@ def test_another_communes_invoice_is_404_and_a_province_officer_may_only_read(di
     assert Invoice.objects.get(pk=desk.inv_a.pk).status == "open"
 
 
+NO_UNIT_ACCOUNT = (
+    "Xã Thuận Hà chưa khai báo tài khoản nhận chuyển khoản; vui lòng nộp trực tiếp tại đơn vị."
+)
+NO_SCHOOL_ACCOUNT = "Trường chưa khai báo tài khoản nhận chuyển khoản; vui lòng nộp tại trường."
+
+
+def test_an_office_invoice_page_names_the_collecting_unit_not_a_school(district, desk):
+    district.commune_b.bank_accounts.update(active=False)
+    page = otp_login(Client(), desk.officer_b).get(f"/fees/invoices/{desk.inv_b.pk}/")
+    page = page.content.decode()
+    assert "<p>Lê Văn Cường · Đơn vị thu: Xã Thuận Hà</p>" in page
+    assert f'<p class="empty">{NO_UNIT_ACCOUNT}</p>' in page
+    assert "Trường" not in page.split("<main", 1)[1]
+
+
+def test_a_school_invoice_page_keeps_the_school_wording(district, invoices, clerk):
+    a1, _a2 = invoices
+    a1.school.bank_accounts.update(active=False)
+    page = otp_login(Client(), clerk).get(f"/fees/invoices/{a1.pk}/").content.decode()
+    assert (
+        f"<p>{district.student_a1.person.full_name} · Lớp 6A1 · Trường THCS Lê Lợi · 2025-2026</p>"
+    ) in page
+    assert f'<p class="empty">{NO_SCHOOL_ACCOUNT}</p>' in page
+
+
+def test_an_office_invoice_page_in_english(district, desk):
+    district.commune_b.bank_accounts.update(active=False)
+    client = otp_login(Client(), desk.officer_b)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/fees/invoices/{desk.inv_b.pk}/").content.decode()
+    assert "<p>Lê Văn Cường · Collecting unit: Xã Thuận Hà</p>" in page
+    assert "Xã Thuận Hà has no account for transfers yet; please pay at its office." in page
+
+
 def test_statement_unmatched_assignment_refund_and_cancel_through_pages(district, desk):
     a = district.commune_a.pk
     client = otp_login(Client(), desk.officer_a)

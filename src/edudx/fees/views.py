@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors, NotFound
 from edudx.core.scope import scope_of
-from edudx.org.models import SchoolYear
+from edudx.org.models import SchoolYear, UnitKind
 
 from . import selectors, services
 from .models import (
@@ -297,6 +297,9 @@ def invoice_detail_view(request, invoice_id: int):
             "qr_svg": qr.svg,
             "may_write": may_write,
             "methods": PaymentMethod.choices,
+            # The payee may be a commune or province (a public-service fee), not a school:
+            # the page names it "Đơn vị thu" and never says "Trường".
+            "payee_is_school": invoice.school.kind == UnitKind.SCHOOL,
         },
     )
 
