@@ -3,13 +3,10 @@ officers import its statements, resolve its unmatched lines, refund and cancel i
 invoices; an officer of another commune gets a 404, an officer above it a 403 on writes;
 a school clerk's desk is as before."""
 
-from types import SimpleNamespace
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from edudx.accounts.models import Role
 from edudx.audit.models import AuditEvent
 from edudx.core.errors import Conflict
 from edudx.fees import selectors, services
@@ -20,44 +17,6 @@ from tests.pages.conftest import otp_login
 pytestmark = pytest.mark.django_db
 
 FORBIDDEN = "Chỉ cán bộ của đơn vị được quản lý lệ phí của đơn vị."
-
-
-def _issue(unit, code: str, amount: int, payer: str) -> Invoice:
-    return services.invoice_issue(
-        actor=None,
-        unit=unit,
-        source=f"eservices.dossier:{code}",
-        title=f"Lệ phí hồ sơ {code}",
-        amount=amount,
-        payer_name=payer,
-        payer_phone="0912345678",
-    )
-
-
-@pytest.fixture
-def desk(district):
-    d = district
-    for unit, code, number in (
-        (d.commune_a, "xa-nam-binh-vcb", "0011223344"),
-        (d.commune_b, "xa-thuan-ha-vcb", "5566778899"),
-    ):
-        services.bank_account_save(
-            actor=None,
-            school=unit,
-            code=code,
-            bank_bin="970436",
-            bank_name="Vietcombank",
-            account_number=number,
-            account_name="UBND XA",
-        )
-    return SimpleNamespace(
-        officer_a=d.user(Role.COMMUNE_OFFICER, d.commune_a),
-        officer_b=d.user(Role.COMMUNE_OFFICER, d.commune_b),
-        province=d.user(Role.PROVINCE_OFFICER, d.province),
-        inv_a=_issue(d.commune_a, "HSA0000001", 20_000, "Trần Thị Bình"),
-        inv_a2=_issue(d.commune_a, "HSA0000002", 15_000, "Phạm Văn An"),
-        inv_b=_issue(d.commune_b, "HSB0000001", 30_000, "Lê Văn Cường"),
-    )
 
 
 def statement(desk) -> bytes:
