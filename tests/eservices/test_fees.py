@@ -229,8 +229,15 @@ def test_rejecting_a_paid_dossier_keeps_the_invoice_and_asks_for_a_refund(
     page = r.content.decode()
     assert page.count(due) == 2  # the flash message and the dossier's fee section
     assert f'href="/fees/invoices/{inv.pk}/">Mở hóa đơn để hoàn tiền</a>' in page
-    # The applicant's own page does not show the officer's note.
-    assert due not in lookup_page(d)
+    # The applicant's own page does not show the officer's note, nor ask for the rest: it
+    # says the payment is being refunded, without a QR code.
+    applicant = lookup_page(d)
+    assert due not in applicant
+    assert (
+        '<p class="fee-refunding">Hồ sơ bị từ chối nên không phải nộp thêm; '
+        "số tiền 15.000 đ đã nộp đang được hoàn trả.</p>"
+    ) in applicant
+    assert '<div class="qr">' not in applicant
     # The officer refunds and cancels from the fees desk; then nothing is due.
     desk = f"/fees/invoices/{inv.pk}/"
     client.post(desk, {"action": "refund", "amount": "15000", "reason": "Hồ sơ bị từ chối"})
@@ -239,6 +246,8 @@ def test_rejecting_a_paid_dossier_keeps_the_invoice_and_asks_for_a_refund(
     assert (inv.status, inv.paid, inv.refunds.get().amount) == ("cancelled", 0, 15_000)
     assert selectors.fee_refund_due(d) is None
     assert due not in client.get(f"/services/dossiers/{d.code}/").content.decode()
+    applicant = lookup_page(d)
+    assert "fee-refunding" not in applicant and "Đã hủy" in applicant
 
 
 def test_rejecting_an_already_waived_fee_changes_nothing(world, fee):
@@ -330,6 +339,16 @@ def test_rejection_tells_a_paying_applicant_a_refund_is_on_its_way(world, fee, c
     # The same event told again (a retried call) stores and sends nothing more.
     services._notify_fee_after_rejection(d, inv, event)
     assert len(fee_notices(d)) == 1
+    # Once the rejection is returned, the applicant's page still asks for nothing more.
+    d = return_result(world, d)
+    client = Client()
+    client.force_login(world.citizen)
+    page = client.get(f"/services/dossiers/{d.code}/").content.decode()
+    assert (d.status, "fee-refunding" in page, '<div class="qr">' in page) == (
+        "returned",
+        True,
+        False,
+    )
 
 
 def test_a_rolled_back_rejection_tells_nobody(world, fee):
