@@ -146,3 +146,20 @@ def test_a_school_clerks_export_is_per_class(district, invoices, clerk):
         "Trường THCS Lê Lợi,6A1,2,3860800,1930400,1930400,50.0",
         "Trường THCS Lê Lợi,Cả trường,2,3860800,1930400,1930400,50.0",
     ]
+
+
+def test_the_report_reads_a_fixed_number_of_queries(district, paid):
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.collection_report(actor=paid.province, school_year_id=district.year.pk)
+        return len(ctx.captured_queries)
+
+    count()  # the reader's scope is read once and kept on the user
+    before = count()
+    for n in range(5):
+        issue_fee(district.commune_b, f"HSB000010{n}", 1_000, "Người nộp")
+    # schools, classes, the two school-year reads, the public-service fees: no query per row
+    assert (before, count()) == (5, 5)
