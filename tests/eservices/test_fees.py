@@ -11,6 +11,7 @@ from edudx.eservices import selectors, services
 from edudx.eservices.models import Dossier, DossierEvent, Procedure
 from edudx.fees import services as fees_services
 from edudx.fees.models import Invoice, InvoiceStatus, LineSource
+from edudx.notify.models import Notification
 from tests.api.conftest import API
 from tests.fees.conftest import line
 from tests.fees.test_webhook import call
@@ -228,8 +229,15 @@ def test_rejecting_a_paid_dossier_keeps_the_invoice_and_asks_for_a_refund(
     page = r.content.decode()
     assert page.count(due) == 2  # the flash message and the dossier's fee section
     assert f'href="/fees/invoices/{inv.pk}/">Mở hóa đơn để hoàn tiền</a>' in page
-    # The applicant's own page does not show the officer's note.
-    assert due not in lookup_page(d)
+    # The applicant's own page does not show the officer's note, nor ask for the rest: it
+    # says the payment is being refunded, without a QR code.
+    applicant = lookup_page(d)
+    assert due not in applicant
+    assert (
+        '<p class="fee-refunding">Hồ sơ bị từ chối nên không phải nộp thêm; '
+        "số tiền 15.000 đ đã nộp đang được hoàn trả.</p>"
+    ) in applicant
+    assert '<div class="qr">' not in applicant
     # The officer refunds and cancels from the fees desk; then nothing is due.
     desk = f"/fees/invoices/{inv.pk}/"
     client.post(desk, {"action": "refund", "amount": "15000", "reason": "Hồ sơ bị từ chối"})
@@ -238,6 +246,8 @@ def test_rejecting_a_paid_dossier_keeps_the_invoice_and_asks_for_a_refund(
     assert (inv.status, inv.paid, inv.refunds.get().amount) == ("cancelled", 0, 15_000)
     assert selectors.fee_refund_due(d) is None
     assert due not in client.get(f"/services/dossiers/{d.code}/").content.decode()
+    applicant = lookup_page(d)
+    assert "fee-refunding" not in applicant and "Đã hủy" in applicant
 
 
 def test_rejecting_an_already_waived_fee_changes_nothing(world, fee):
@@ -248,6 +258,107 @@ def test_rejecting_an_already_waived_fee_changes_nothing(world, fee):
     )
     assert Invoice.objects.get(pk=d.invoice_id).status == InvoiceStatus.CANCELLED
     assert AuditEvent.objects.filter(object_type="fees.invoice", action="cancel").count() == 1
+    assert fee_notices(d) == []  # the fee was waived before: nothing new to tell
+
+
+def fee_notices(d):
+    """The applicant's notifications about the fee of a rejected dossier, with channels."""
+    return [
+        (
+            n.event,
+            n.key,
+            n.recipient_id,
+            n.phone,
+            n.title,
+            n.body,
+            n.url,
+            n.context,
+            sorted(n.deliveries.values_list("channel", flat=True)),
+        )
+        for n in Notification.objects.filter(event__startswith="eservices.dossier_fee_").filter(
+            context__code=d.code
+        )
+    ]
+
+
+def test_rejection_tells_the_applicant_the_invoice_is_cancelled(world, fee):
+    d = bring_to(world, "rejected")
+    inv = Invoice.objects.get(pk=d.invoice_id)
+    event = DossierEvent.objects.get(dossier=d, action="reject")
+    assert fee_notices(d) == [
+        (
+            "eservices.dossier_fee_cancelled",
+            f"eservices:dossier:{d.pk}:event:{event.pk}:fee",
+            None,
+            "0912345678",
+            f"Hồ sơ {d.code}: đã hủy hóa đơn lệ phí {inv.reference}",
+            f"Hồ sơ bị từ chối nên hóa đơn lệ phí {inv.reference} (20.000 đ) đã được hủy; "
+            "bạn không phải nộp khoản này.",
+            f"/services/dossiers/{d.code}/",
+            {"code": d.code, "invoice": inv.reference, "amount": FEE, "paid": 0},
+            ["sms"],
+        )
+    ]
+    # The status notice is still there, separate; returning the result adds no fee notice.
+    assert Notification.objects.filter(
+        event="eservices.dossier_status", context__code=d.code, context__status="rejected"
+    ).exists()
+    return_result(world, d)
+    with pytest.raises(Conflict):
+        services.dossier_transition(
+            actor=world.officer_a, dossier=d, action="reject", comment="lại"
+        )
+    assert len(fee_notices(d)) == 1
+
+
+def test_rejection_tells_a_paying_applicant_a_refund_is_on_its_way(world, fee, commune_account):
+    world.citizen.email = "tu@example.vn"
+    world.citizen.save(update_fields=["email"])
+    d = copy_dossier(world, actor=world.citizen)
+    assert pay(d.invoice, 15_000, "FT26331030").status_code == 200
+    d = services.dossier_transition(
+        actor=world.officer_a, dossier=d, action="reject", comment="Sai mẫu"
+    )
+    inv = Invoice.objects.get(pk=d.invoice_id)
+    assert (inv.status, inv.paid) == (InvoiceStatus.PARTIAL, 15_000)
+    event = DossierEvent.objects.get(dossier=d, action="reject")
+    assert fee_notices(d) == [
+        (
+            "eservices.dossier_fee_refund",
+            f"eservices:dossier:{d.pk}:event:{event.pk}:fee",
+            world.citizen.pk,
+            "",
+            f"Hồ sơ {d.code}: lệ phí đã nộp sẽ được hoàn trả",
+            f"Hồ sơ bị từ chối. Số tiền 15.000 đ bạn đã nộp cho hóa đơn lệ phí {inv.reference} "
+            "đang được Xã Nam Bình làm thủ tục hoàn trả.",
+            f"/services/dossiers/{d.code}/",
+            {"code": d.code, "invoice": inv.reference, "amount": FEE, "paid": 15_000},
+            ["email"],
+        )
+    ]
+    # The same event told again (a retried call) stores and sends nothing more.
+    services._notify_fee_after_rejection(d, inv, event)
+    assert len(fee_notices(d)) == 1
+    # Once the rejection is returned, the applicant's page still asks for nothing more.
+    d = return_result(world, d)
+    client = Client()
+    client.force_login(world.citizen)
+    page = client.get(f"/services/dossiers/{d.code}/").content.decode()
+    assert (d.status, "fee-refunding" in page, '<div class="qr">' in page) == (
+        "returned",
+        True,
+        False,
+    )
+
+
+def test_a_rolled_back_rejection_tells_nobody(world, fee):
+    d = copy_dossier(world)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.dossier_transition(
+            actor=world.officer_a, dossier=d, action="reject", comment="Sai mẫu"
+        )
+        raise RuntimeError
+    assert (fee_notices(d), Invoice.objects.get(pk=d.invoice_id).status) == ([], "open")
 
 
 def test_code_and_phone_page_shows_the_amount_and_qr(world, fee, commune_account):

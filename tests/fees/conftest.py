@@ -2,13 +2,14 @@
 school A, a clerk of school A, a clerk of school B, and the mother of student_a1."""
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
 from edudx.accounts.models import Role
 from edudx.fees import services
-from edudx.fees.models import FeeKind
+from edudx.fees.models import FeeKind, Invoice
 from edudx.fees.statements import LineIn
 from edudx.people import services as people_services
 from tests.factories import person_data
@@ -96,3 +97,43 @@ def line(txn: str, amount: int, content: str, when=WHEN) -> LineIn:
 
 def now():
     return timezone.now()
+
+
+def issue_fee(unit, code: str, amount: int, payer: str) -> Invoice:
+    return services.invoice_issue(
+        actor=None,
+        unit=unit,
+        source=f"eservices.dossier:{code}",
+        title=f"Lệ phí hồ sơ {code}",
+        amount=amount,
+        payer_name=payer,
+        payer_phone="0912345678",
+    )
+
+
+@pytest.fixture
+def desk(district):
+    """The fees desks of both communes (an account each), their officers, the province's
+    officer, and three dossier invoices: two of Xã Nam Bình, one of Xã Thuận Hà."""
+    d = district
+    for unit, code, number in (
+        (d.commune_a, "xa-nam-binh-vcb", "0011223344"),
+        (d.commune_b, "xa-thuan-ha-vcb", "5566778899"),
+    ):
+        services.bank_account_save(
+            actor=None,
+            school=unit,
+            code=code,
+            bank_bin="970436",
+            bank_name="Vietcombank",
+            account_number=number,
+            account_name="UBND XA",
+        )
+    return SimpleNamespace(
+        officer_a=d.user(Role.COMMUNE_OFFICER, d.commune_a),
+        officer_b=d.user(Role.COMMUNE_OFFICER, d.commune_b),
+        province=d.user(Role.PROVINCE_OFFICER, d.province),
+        inv_a=issue_fee(d.commune_a, "HSA0000001", 20_000, "Trần Thị Bình"),
+        inv_a2=issue_fee(d.commune_a, "HSA0000002", 15_000, "Phạm Văn An"),
+        inv_b=issue_fee(d.commune_b, "HSB0000001", 30_000, "Lê Văn Cường"),
+    )

@@ -3,13 +3,10 @@ officers import its statements, resolve its unmatched lines, refund and cancel i
 invoices; an officer of another commune gets a 404, an officer above it a 403 on writes;
 a school clerk's desk is as before."""
 
-from types import SimpleNamespace
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from edudx.accounts.models import Role
 from edudx.audit.models import AuditEvent
 from edudx.core.errors import Conflict
 from edudx.fees import selectors, services
@@ -20,44 +17,6 @@ from tests.pages.conftest import otp_login
 pytestmark = pytest.mark.django_db
 
 FORBIDDEN = "Chỉ cán bộ của đơn vị được quản lý lệ phí của đơn vị."
-
-
-def _issue(unit, code: str, amount: int, payer: str) -> Invoice:
-    return services.invoice_issue(
-        actor=None,
-        unit=unit,
-        source=f"eservices.dossier:{code}",
-        title=f"Lệ phí hồ sơ {code}",
-        amount=amount,
-        payer_name=payer,
-        payer_phone="0912345678",
-    )
-
-
-@pytest.fixture
-def desk(district):
-    d = district
-    for unit, code, number in (
-        (d.commune_a, "xa-nam-binh-vcb", "0011223344"),
-        (d.commune_b, "xa-thuan-ha-vcb", "5566778899"),
-    ):
-        services.bank_account_save(
-            actor=None,
-            school=unit,
-            code=code,
-            bank_bin="970436",
-            bank_name="Vietcombank",
-            account_number=number,
-            account_name="UBND XA",
-        )
-    return SimpleNamespace(
-        officer_a=d.user(Role.COMMUNE_OFFICER, d.commune_a),
-        officer_b=d.user(Role.COMMUNE_OFFICER, d.commune_b),
-        province=d.user(Role.PROVINCE_OFFICER, d.province),
-        inv_a=_issue(d.commune_a, "HSA0000001", 20_000, "Trần Thị Bình"),
-        inv_a2=_issue(d.commune_a, "HSA0000002", 15_000, "Phạm Văn An"),
-        inv_b=_issue(d.commune_b, "HSB0000001", 30_000, "Lê Văn Cường"),
-    )
 
 
 def statement(desk) -> bytes:
@@ -104,6 +63,40 @@ def test_another_communes_invoice_is_404_and_a_province_officer_may_only_read(di
     r = province.post(f"/fees/invoices/{desk.inv_a.pk}/", {"action": "cancel", "reason": "x"})
     assert r.status_code == 403
     assert Invoice.objects.get(pk=desk.inv_a.pk).status == "open"
+
+
+NO_UNIT_ACCOUNT = (
+    "Xã Thuận Hà chưa khai báo tài khoản nhận chuyển khoản; vui lòng nộp trực tiếp tại đơn vị."
+)
+NO_SCHOOL_ACCOUNT = "Trường chưa khai báo tài khoản nhận chuyển khoản; vui lòng nộp tại trường."
+
+
+def test_an_office_invoice_page_names_the_collecting_unit_not_a_school(district, desk):
+    district.commune_b.bank_accounts.update(active=False)
+    page = otp_login(Client(), desk.officer_b).get(f"/fees/invoices/{desk.inv_b.pk}/")
+    page = page.content.decode()
+    assert "<p>Lê Văn Cường · Đơn vị thu: Xã Thuận Hà</p>" in page
+    assert f'<p class="empty">{NO_UNIT_ACCOUNT}</p>' in page
+    assert "Trường" not in page.split("<main", 1)[1]
+
+
+def test_a_school_invoice_page_keeps_the_school_wording(district, invoices, clerk):
+    a1, _a2 = invoices
+    a1.school.bank_accounts.update(active=False)
+    page = otp_login(Client(), clerk).get(f"/fees/invoices/{a1.pk}/").content.decode()
+    assert (
+        f"<p>{district.student_a1.person.full_name} · Lớp 6A1 · Trường THCS Lê Lợi · 2025-2026</p>"
+    ) in page
+    assert f'<p class="empty">{NO_SCHOOL_ACCOUNT}</p>' in page
+
+
+def test_an_office_invoice_page_in_english(district, desk):
+    district.commune_b.bank_accounts.update(active=False)
+    client = otp_login(Client(), desk.officer_b)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/fees/invoices/{desk.inv_b.pk}/").content.decode()
+    assert "<p>Lê Văn Cường · Collecting unit: Xã Thuận Hà</p>" in page
+    assert "Xã Thuận Hà has no account for transfers yet; please pay at its office." in page
 
 
 def test_statement_unmatched_assignment_refund_and_cancel_through_pages(district, desk):

@@ -12,6 +12,7 @@ from edudx.audit.services import audit_record
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
 from edudx.fees import selectors as fees_selectors
+from edudx.fees.models import InvoiceStatus
 from edudx.fees.services import money
 from edudx.org.models import OrgUnit, SchoolYear, UnitKind, path_upper
 
@@ -45,6 +46,9 @@ class DossierFee:
     available: bool  # the unit has a receiving account: the QR code can be paid
     account: object  # fees BankAccount or None
     qr_svg: str  # inline SVG ("" when nothing is due or no account)
+    # The dossier was rejected after something was paid: nothing more is asked, what was
+    # paid is being refunded (the applicant was told so); no QR code then.
+    refunding: bool = False
 
 
 def dossier_fee(d: Dossier) -> DossierFee | None:
@@ -52,7 +56,8 @@ def dossier_fee(d: Dossier) -> DossierFee | None:
     if d.invoice_id is None:
         return None
     inv = d.invoice
-    qr = fees_selectors.invoice_qr(inv)
+    refunding = bool(inv.paid) and inv.status != InvoiceStatus.CANCELLED and _rejected(d)
+    qr = fees_selectors.invoice_qr(inv) if not refunding else None
     return DossierFee(
         reference=inv.reference,
         amount=money(inv.total),
@@ -60,10 +65,18 @@ def dossier_fee(d: Dossier) -> DossierFee | None:
         outstanding=money(inv.outstanding),
         status=inv.status,
         status_label=str(inv.get_status_display()),
-        available=qr.account is not None,
-        account=qr.account,
-        qr_svg=qr.svg,
+        available=qr is not None and qr.account is not None,
+        account=qr.account if qr else None,
+        qr_svg=qr.svg if qr else "",
+        refunding=refunding,
     )
+
+
+def _rejected(d: Dossier) -> bool:
+    """Rejected, or rejected and then returned to the applicant."""
+    if d.status == S.REJECTED:
+        return True
+    return d.status == S.RETURNED and d.events.filter(action="reject").exists()
 
 
 def fee_refund_due(d: Dossier) -> str | None:

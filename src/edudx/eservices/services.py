@@ -809,7 +809,9 @@ def _notify(dossier: Dossier, event: DossierEvent) -> None:
     )
 
 
-def _move(dossier: Dossier, action: str, target: str, actor, comment: str, now, **fields) -> None:
+def _move(
+    dossier: Dossier, action: str, target: str, actor, comment: str, now, **fields
+) -> DossierEvent:
     old = dossier.status
     dossier.status = target
     for k, v in fields.items():
@@ -837,6 +839,7 @@ def _move(dossier: Dossier, action: str, target: str, actor, comment: str, now, 
         {"dossier": dossier.pk, "code": dossier.code, "from": old, "to": target, "action": action},
     )
     _notify(dossier, event)
+    return event
 
 
 def dossier_transition(
@@ -917,27 +920,78 @@ def dossier_transition(
                     field="action",
                 )
             fields.update(_result_fields(actor, d, now))
-        _move(d, action, target, actor, comment, now, **fields)
+        event = _move(d, action, target, actor, comment, now, **fields)
         if target == S.REJECTED and d.invoice_id is not None:
-            _cancel_unpaid_fee(actor, d, comment)
+            _cancel_unpaid_fee(actor, d, comment, event)
     return d
 
 
-def _cancel_unpaid_fee(actor, d: Dossier, comment: str) -> None:
+def _cancel_unpaid_fee(actor, d: Dossier, comment: str, event: DossierEvent) -> None:
     """A rejected dossier owes no fee: its invoice is cancelled (fees audits it) when
     nothing is paid on it. Money already paid stays on the invoice, to be refunded by the
-    unit's officer from the fees desk (`selectors.fee_refund_due` says so)."""
+    unit's officer from the fees desk (`selectors.fee_refund_due` says so). Either way the
+    applicant is told (`_notify_fee_after_rejection`); an invoice already cancelled (the
+    fee waived) is left alone and nobody is told again."""
     invoice = d.invoice
-    if invoice.status == InvoiceStatus.CANCELLED or invoice.paid:
+    if invoice.status == InvoiceStatus.CANCELLED:
         return
-    try:
-        fees_services.invoice_cancel(
-            actor=actor,
-            invoice=invoice,
-            reason=(_("Hồ sơ %(c)s bị từ chối: %(m)s") % {"c": d.code, "m": comment})[:255],
+    if not invoice.paid:
+        try:
+            fees_services.invoice_cancel(
+                actor=actor,
+                invoice=invoice,
+                reason=(_("Hồ sơ %(c)s bị từ chối: %(m)s") % {"c": d.code, "m": comment})[:255],
+            )
+        except Conflict:
+            # A payment arrived meanwhile: it is refunded like any other.
+            invoice.refresh_from_db(fields=["paid", "status"])
+    _notify_fee_after_rejection(d, invoice, event)
+
+
+def _notify_fee_after_rejection(d: Dossier, invoice, event: DossierEvent) -> None:
+    """Tell the applicant what happens to the fee of a rejected dossier: nothing is owed
+    (the invoice was cancelled), or what they paid is being refunded. One notification per
+    rejection event (the key names it), stored with the rejection; channels after commit."""
+    refund = invoice.status != InvoiceStatus.CANCELLED
+    values = {
+        "c": d.code,
+        "r": invoice.reference,
+        "a": fees_services.money(invoice.total),
+        "p": fees_services.money(invoice.paid),
+        "u": d.unit.name,
+    }
+    if refund:
+        title = _("Hồ sơ %(c)s: lệ phí đã nộp sẽ được hoàn trả") % values
+        body = (
+            _(
+                "Hồ sơ bị từ chối. Số tiền %(p)s bạn đã nộp cho hóa đơn lệ phí %(r)s "
+                "đang được %(u)s làm thủ tục hoàn trả."
+            )
+            % values
         )
-    except Conflict:
-        pass  # a payment arrived meanwhile: it is refunded like any other
+    else:
+        title = _("Hồ sơ %(c)s: đã hủy hóa đơn lệ phí %(r)s") % values
+        body = (
+            _(
+                "Hồ sơ bị từ chối nên hóa đơn lệ phí %(r)s (%(a)s) đã được hủy; "
+                "bạn không phải nộp khoản này."
+            )
+            % values
+        )
+    notify(
+        _applicant_address(d),
+        "eservices.dossier_fee_refund" if refund else "eservices.dossier_fee_cancelled",
+        {
+            "code": d.code,
+            "invoice": invoice.reference,
+            "amount": invoice.total,
+            "paid": invoice.paid,
+        },
+        key=f"eservices:dossier:{d.pk}:event:{event.pk}:fee",
+        title=title,
+        body=body,
+        url=f"/services/dossiers/{d.code}/",
+    )
 
 
 def _transfer_enrolment(actor, d: Dossier, class_id, today, comment) -> None:

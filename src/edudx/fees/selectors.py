@@ -12,15 +12,17 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Greatest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role, RoleAssignment
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import NotFound
 from edudx.core.scope import Scope, scope_of
-from edudx.org.models import ClassGroup, OrgUnit, School, UnitKind, path_upper
+from edudx.org.models import ClassGroup, OrgUnit, School, SchoolYear, UnitKind, path_upper
 from edudx.people.models import Student, StudentStatus
 
 from .models import (
@@ -362,52 +364,104 @@ def receipt_get(*, actor, receipt_id: int) -> Receipt:
 # --- reports --------------------------------------------------------------------------------
 
 
-def collection_report(*, actor, school_year_id: int, school_id: int | None = None) -> dict:
-    """Billed, collected and outstanding per school and per class of a school year (cancelled
-    invoices left out). One grouped query each; schools the actor may read only."""
-    qs = Invoice.objects.filter(school_year_id=school_year_id).exclude(
-        status=InvoiceStatus.CANCELLED
+def _year_window(school_year_id: int) -> tuple[dt.datetime, dt.datetime | None] | None:
+    """Aware bounds of a school year for what has no school year (public-service fees):
+    from its first day to the first day of the next school year (the summer belongs to the
+    year before), open-ended for the latest year; None for an unknown year.
+    Asia/Ho_Chi_Minh days."""
+    first = SchoolYear.objects.filter(pk=school_year_id).values_list("start_date", flat=True)
+    first = first.first()
+    if first is None:
+        return None
+    nxt = (
+        SchoolYear.objects.filter(start_date__gt=first)
+        .order_by("start_date")
+        .values_list("start_date", flat=True)
+        .first()
     )
+
+    def at(day):
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+    return at(first), (at(nxt) if nxt else None)
+
+
+def _collection_rows(qs: QuerySet[Invoice], *group: str) -> list[dict]:
+    """Invoices, billed, collected and outstanding (each invoice's own: an overpaid one
+    does not hide another's debt), paid invoices and percent collected, per group."""
+    out = []
+    for r in (
+        qs.values(*group)
+        .annotate(
+            n=Count("id"),
+            billed=Sum("total"),
+            collected=Sum("paid"),
+            outstanding=Sum(
+                Greatest(F("total") - F("paid"), Value(0), output_field=BigIntegerField())
+            ),
+            paid_n=Count("id", filter=Q(status__in=[InvoiceStatus.PAID, InvoiceStatus.OVERPAID])),
+        )
+        .order_by(*group)
+    ):
+        billed, collected = r["billed"] or 0, r["collected"] or 0
+        r["billed"], r["collected"], r["outstanding"] = billed, collected, r["outstanding"] or 0
+        r["percent"] = round(100 * collected / billed, 1) if billed else 0.0
+        out.append(r)
+    return out
+
+
+def _collection_totals(rows: list[dict]) -> dict:
+    return {
+        "n": sum(r["n"] for r in rows),
+        "billed": sum(r["billed"] for r in rows),
+        "collected": sum(r["collected"] for r in rows),
+        "outstanding": sum(r["outstanding"] for r in rows),
+    }
+
+
+def collection_report(*, actor, school_year_id: int, school_id: int | None = None) -> dict:
+    """Billed, collected and outstanding per school and per class of a school year, and —
+    `fee_units` — per commune or province the public-service fees (invoices without a
+    student, eservices dossiers) issued in that school year's span (`_year_window`).
+    Cancelled invoices are left out; units the actor may read only. One grouped query each,
+    on the (school, status) index."""
+    live = Invoice.objects.exclude(status=InvoiceStatus.CANCELLED)
     q = invoice_scope_q(scope_of(actor))
     if q is not None:
-        qs = qs.filter(q)
+        live = live.filter(q)
     if school_id:
-        qs = qs.filter(school_id=school_id)
+        live = live.filter(school_id=school_id)
 
-    def rows(*group):
-        out = []
-        for r in (
-            qs.values(*group)
-            .annotate(
-                n=Count("id"),
-                billed=Sum("total"),
-                collected=Sum("paid"),
-                paid_n=Count(
-                    "id", filter=Q(status__in=[InvoiceStatus.PAID, InvoiceStatus.OVERPAID])
-                ),
-            )
-            .order_by(*group)
-        ):
-            billed, collected = r["billed"] or 0, r["collected"] or 0
-            r["outstanding"] = max(billed - collected, 0)
-            r["percent"] = round(100 * collected / billed, 1) if billed else 0.0
-            out.append(r)
-        return out
-
-    schools = rows("school_id", "school__name")
-    classes = rows("school_id", "class_group_id", "class_group__name")
+    schools = _collection_rows(
+        live.filter(school_year_id=school_year_id), "school_id", "school__name"
+    )
+    classes = _collection_rows(
+        live.filter(school_year_id=school_year_id),
+        "school_id",
+        "class_group_id",
+        "class_group__name",
+    )
     by_school = defaultdict(list)
     for c in classes:
         by_school[c["school_id"]].append(c)
     for s in schools:
         s["classes"] = by_school.get(s["school_id"], [])
-    totals = {
-        "n": sum(s["n"] for s in schools),
-        "billed": sum(s["billed"] or 0 for s in schools),
-        "collected": sum(s["collected"] or 0 for s in schools),
-        "outstanding": sum(s["outstanding"] for s in schools),
+
+    window = _year_window(school_year_id)
+    fees = live.filter(student__isnull=True)
+    if window is None:
+        fees = fees.none()
+    else:
+        fees = fees.filter(created_at__gte=window[0])
+        if window[1] is not None:
+            fees = fees.filter(created_at__lt=window[1])
+    fee_units = _collection_rows(fees, "school_id", "school__name")
+    return {
+        "schools": schools,
+        "totals": _collection_totals(schools),
+        "fee_units": fee_units,
+        "fee_totals": _collection_totals(fee_units),
     }
-    return {"schools": schools, "totals": totals}
 
 
 def cashless_schools_share(*, start: dt.date, end: dt.date, unit: OrgUnit | None = None) -> dict:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("statements/", views.statements_view, name="statements"),
     path("unmatched/", views.unmatched_view, name="unmatched"),
     path("reports/", views.reports_view, name="reports"),
+    path("reports/export.<str:fmt>", views.reports_export_view, name="reports_export"),
     path("accounts/", views.accounts_view, name="accounts"),
 ]

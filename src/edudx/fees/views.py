@@ -1,6 +1,9 @@
 """Fee pages: thin — parse, call a selector or a service, render. Staff pages sit behind the
 staff two-factor middleware (accounts.middleware); writes check `selectors.may_write`."""
 
+import csv
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,11 +15,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from openpyxl import Workbook
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors, NotFound
 from edudx.core.scope import scope_of
-from edudx.org.models import SchoolYear
+from edudx.org.models import SchoolYear, UnitKind
 
 from . import selectors, services
 from .models import (
@@ -297,6 +301,9 @@ def invoice_detail_view(request, invoice_id: int):
             "qr_svg": qr.svg,
             "may_write": may_write,
             "methods": PaymentMethod.choices,
+            # The payee may be a commune or province (a public-service fee), not a school:
+            # the page names it "Đơn vị thu" and never says "Trường".
+            "payee_is_school": invoice.school.kind == UnitKind.SCHOOL,
         },
     )
 
@@ -423,9 +430,7 @@ def unmatched_view(request):
     return render(request, "fees/unmatched.html", ctx)
 
 
-@login_required
-@_guard
-def reports_view(request):
+def _report_context(request) -> dict:
     ctx = _staff_context(request)
     year = ctx["year"]
     years = list(SchoolYear.objects.order_by("-start_date")[:5])
@@ -443,7 +448,69 @@ def reports_view(request):
         if year_id
         else None,
     )
-    return render(request, "fees/reports.html", ctx)
+    return ctx
+
+
+@login_required
+@_guard
+def reports_view(request):
+    return render(request, "fees/reports.html", _report_context(request))
+
+
+def _report_table(report: dict) -> tuple[list, list[list]]:
+    """The collection report as rows: each class and the whole school, then each commune's
+    or province's public-service fees; whole đồng as plain integers."""
+
+    def cells(r):
+        return [r["n"], r["billed"], r["collected"], r["outstanding"], r["percent"]]
+
+    head = [_("Đơn vị"), _("Lớp"), _("Hóa đơn"), _("Phải thu"), _("Đã thu"), _("Còn phải thu")]
+    rows = []
+    for s in report["schools"]:
+        name = s["school__name"]
+        rows.extend([name, c["class_group__name"] or "—", *cells(c)] for c in s["classes"])
+        rows.append([name, _("Cả trường"), *cells(s)])
+    rows.extend(
+        [u["school__name"], _("Lệ phí dịch vụ công"), *cells(u)] for u in report["fee_units"]
+    )
+    return [*head, "%"], rows
+
+
+@login_required
+@require_http_methods(["GET"])
+@_guard
+def reports_export_view(request, fmt: str):
+    """The report of the page (same unit, year and scope) as .csv or .xlsx."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    ctx = _report_context(request)
+    if ctx["report"] is None:
+        raise Http404
+    head, rows = _report_table(ctx["report"])
+    year = next((y.code for y in ctx["years"] if y.pk == ctx["year_id"]), ctx["year_id"])
+    name = f"bao-cao-thu-{'tat-ca' if ctx['all_schools'] else ctx['school'].pk}-{year}"
+    if fmt == "csv":
+        buf = io.StringIO()
+        buf.write("\ufeff")  # Excel opens UTF-8 CSV with a BOM correctly
+        writer = csv.writer(buf)
+        writer.writerow(head)
+        writer.writerows(rows)
+        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = _("Báo cáo thu")[:31]
+        ws.append(head)
+        for r in rows:
+            ws.append(r)
+        out = io.BytesIO()
+        wb.save(out)
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
 
 
 @login_required
