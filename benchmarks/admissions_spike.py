@@ -3,11 +3,14 @@ under an open-arrival load from a separate process, against the floor — a mini
 that does one INSERT — on the same server and database in the same run.
 
 Side A, the platform: POST /api/v1/admissions/rounds/<id>/applications — validation
-(personal ID, age for the grade, zone, priorities), the residence look-up, the Idempotency-
-Key record, the application row and its audit event (hash chain, outbox) in one short
-transaction, behind the submission gate (503 + Retry-After when saturated).
-Side B, the floor: POST /services/bench/insert/ — one INSERT, the same gate, same server
-(only routed with EDUDX_ESERVICES_BENCH=1).
+(personal ID, age for the grade, zone, priorities), the residence look-up, and the
+application row, its audit event (deferred into the hash chain) and the Idempotency-Key
+record with the response written together, behind the submission gate (503 + Retry-After
+when saturated). Anonymous applications take the hot path before Django's middleware
+(`eservices.live`); the server is `edudx.wsgi:application`, what `make demo` serves.
+Side B, the floor: POST /services/bench/insert/ — one prepared INSERT, served the same way
+(the same gate, before Django's middleware), same server (only routed with
+EDUDX_ESERVICES_BENCH=1).
 
 The load generator (a separate process: asyncio with the minimal keep-alive HTTP/1.1
 client of benchmarks/rawhttp.py — httpx cost ~1 ms of CPU per request, taken from the
@@ -272,7 +275,7 @@ def start_server(args):
         "--workers", str(args.workers), "--blocking-threads", str(args.threads),
         "--backpressure", str(args.backpressure or _backpressure(args)),
         "--backlog", "4096", "--host", "127.0.0.1", "--port", str(args.port),
-        "--no-ws", "--log-level", "error", "edudx.eservices.wsgi_gate:application",
+        "--no-ws", "--log-level", "error", "edudx.wsgi:application",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, env=server_env(args), cwd=ROOT, start_new_session=True)  # noqa: S603
     import httpx  # noqa: PLC0415

@@ -114,6 +114,9 @@ TEMPLATES = [
 # Database: EDUDX_DATABASE_URL, default an embedded SQLite file in WAL mode.
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'edudx.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# PostgreSQL: the few hot statements of `core.hotsql` are prepared once per connection;
+# set EDUDX_DATABASE_PREPARED=0 behind a transaction-pooling proxy that cannot keep them.
+DATABASE_PREPARED = env_bool("DATABASE_PREPARED", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

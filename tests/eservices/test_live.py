@@ -172,6 +172,19 @@ def test_residence_checked_against_the_population_record(world):
     ok = front(url, json.dumps(body).encode(), idempotency_key="k-r2")
     assert ok["status"] == "201 Created", ok["body"]
     assert AdmissionApplication.objects.get().person_id == child.pk
+    # A record without a commune: only the birth date is compared.
+    twin = people_services.person_create(
+        actor=None, data=person_data("Lê Minh Khoa", dt.date(2020, 6, 2))
+    )
+    body = application(world, child_personal_id=twin.personal_id, sex=twin.sex)
+    wrong_day = front(url, json.dumps(body).encode(), idempotency_key="k-t1")
+    assert wrong_day["status"] == "400 Bad Request"
+    assert wrong_day["json"]["code"] == "application.person"
+    body["date_of_birth"] = "02/06/2020"
+    ok = front(url, json.dumps(body).encode(), idempotency_key="k-t2")
+    assert ok["status"] == "201 Created", ok["body"]
+    assert AdmissionApplication.objects.get(code=ok["json"]["code"]).person_id == twin.pk
+    assert AdmissionApplication.objects.count() == 2
 
 
 def test_signed_in_users_are_served_by_django(world):

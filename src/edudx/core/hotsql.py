@@ -13,7 +13,10 @@ The statement runs on the connection Django manages, inside whatever transaction
 query logging (CaptureQueriesContext), so keep it to statements that need the speed."""
 
 import psycopg
+from django.conf import settings
 from django.db import connections
+
+EXPLICIT_ONLY = 1 << 30
 
 
 def fetchone(sql: str, params: list | tuple, *, using: str = "default"):
@@ -24,10 +27,17 @@ def fetchone(sql: str, params: list | tuple, *, using: str = "default"):
             cur.execute(sql, params)
             return cur.fetchone()
     connection.ensure_connection()
+    pg = connection.connection
+    if pg.prepare_threshold is None and settings.DATABASE_PREPARED:
+        # Django opens its connections with prepared statements off (prepare_threshold
+        # None), and then psycopg ignores prepare=True too. A threshold never reached
+        # prepares only what asks for it, below; Django's own cursors (client-side
+        # binding) never prepare anything.
+        pg.prepare_threshold = EXPLICIT_ONLY
     # psycopg.Cursor, not the connection's cursor factory (Django's ClientCursor). A
     # choices member goes as its value, as with Django's cursor (tests/core/test_hotsql.py).
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
-        cur.execute(sql, params, prepare=True)
+    with connection.wrap_database_errors, psycopg.Cursor(pg) as cur:
+        cur.execute(sql, params, prepare=settings.DATABASE_PREPARED)
         return cur.fetchone()
 
 

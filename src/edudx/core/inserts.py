@@ -11,6 +11,8 @@ Both build the statement's text with Django's insert compiler once per model and
 it (only the values change); a value that is an expression (F(), db_default) takes the
 compiler every time. No model signals are sent (nothing on these models listens)."""
 
+from typing import NamedTuple
+
 from django.db import DataError, connections, models, transaction
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
@@ -112,18 +114,44 @@ def _preparers(model) -> list[tuple]:
     return found
 
 
-def _all_sql(model_types: tuple, connection) -> str:
+class Guard(NamedTuple):
+    """A condition the rows of `insert_all` go in under, checked in the same statement:
+    `sql` is a SELECT (with `%s` parameters `params`) that returns one row — the rows go
+    in, and the first object's fields named in `fills` take the values of the columns of
+    the same names — or no row: nothing is written. `name` identifies the SQL text."""
+
+    name: str
+    sql: str
+    params: list
+    fills: tuple[str, ...] = ()
+
+
+def _all_sql(model_types: tuple, connection, guard: Guard | None) -> str:
     """One statement inserting one row per model (PostgreSQL): a chain of data-modifying
     CTEs, each later row inserted only when the first one went in, every one ON CONFLICT
     DO NOTHING; the final SELECT divides by the product of the rows inserted, so a
-    conflict anywhere aborts the whole statement (division by zero) and nothing stays."""
+    conflict anywhere aborts the whole statement (division by zero) and nothing stays.
+    With a guard, the first row is inserted from the guard's row (none: nothing)."""
     qn = connection.ops.quote_name
     ctes, counts = [], []
+    if guard is not None:
+        ctes.append(f"g AS ({guard.sql})")
+    fills = set(guard.fills) if guard is not None else set()
     for i, model in enumerate(model_types):
         fields = _columns(model, with_pk=False)
         columns = ", ".join(qn(f.column) for f in fields)
-        values = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in fields)
-        source = f"VALUES ({values})" if i == 0 else f"SELECT {values} FROM c0"
+        values = ", ".join(
+            f"g.{qn(f.attname)}"
+            if i == 0 and f.attname in fills
+            else f"%s::{f.cast_db_type(connection)}"
+            for f in fields
+        )
+        if i > 0:
+            source = f"SELECT {values} FROM c0"
+        elif guard is not None:
+            source = f"SELECT {values} FROM g"
+        else:
+            source = f"VALUES ({values})"
         ctes.append(
             f"c{i} AS (INSERT INTO {qn(model._meta.db_table)} ({columns}) {source} "
             f"ON CONFLICT DO NOTHING RETURNING {qn(model._meta.pk.column)})"
@@ -132,19 +160,30 @@ def _all_sql(model_types: tuple, connection) -> str:
     ids = ", ".join(
         f"(SELECT {qn(m._meta.pk.column)} FROM c{i})" for i, m in enumerate(model_types)
     )
-    return f"WITH {', '.join(ctes)} SELECT {ids}, 1 / ({' * '.join(counts)})"
+    filled = "".join(f", (SELECT g.{qn(name)} FROM g)" for name in (guard.fills if guard else ()))
+    return f"WITH {', '.join(ctes)} SELECT {ids}, 1 / ({' * '.join(counts)}){filled}"
 
 
-def insert_all(objs, *, using: str = "default") -> bool:
+def insert_all(objs, *, guard: Guard | None = None, using: str = "default") -> bool:
     """Insert every one of `objs` (new instances, one row each) or none: False, with
-    nothing written, when any of them meets a unique constraint. On PostgreSQL this is
-    one statement — one round trip, prepared once per connection (`core.hotsql`), atomic
-    on its own in autocommit; elsewhere `insert_unless_taken` in a transaction. Each
-    object's pk is set when True."""
+    nothing written, when any of them meets a unique constraint or the `guard` returns no
+    row. On PostgreSQL this is one statement — one round trip, prepared once per
+    connection (`core.hotsql`), atomic on its own in autocommit; elsewhere the guard's
+    SELECT and `insert_unless_taken` in a transaction. Each object's pk is set when
+    True."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         try:
             with transaction.atomic(using=using):
+                if guard is not None:
+                    with connection.cursor() as cursor:
+                        cursor.execute(guard.sql, guard.params)
+                        names = [c[0] for c in cursor.description]
+                        row = cursor.fetchone()
+                    if row is None:
+                        raise _NotAll
+                    for name in guard.fills:
+                        setattr(objs[0], name, row[names.index(name)])
                 for obj in objs:
                     if not insert_unless_taken(obj, using=using):
                         raise _NotAll
@@ -153,13 +192,16 @@ def insert_all(objs, *, using: str = "default") -> bool:
                 obj.pk = None
             return False
         return True
-    key = (tuple(type(o) for o in objs), using)
+    key = (tuple(type(o) for o in objs), using, guard.name if guard else None)
     text = _all_texts.get(key)
     if text is None:
-        text = _all_texts[key] = _all_sql(key[0], connection)
-    params = []
-    for obj in objs:
+        text = _all_texts[key] = _all_sql(key[0], connection, guard)
+    params = list(guard.params) if guard is not None else []
+    fills = set(guard.fills) if guard is not None else set()
+    for i, obj in enumerate(objs):
         for f, plain in _preparers(type(obj)):
+            if i == 0 and f.attname in fills:
+                continue
             if plain:
                 params.append(getattr(obj, f.attname))
                 continue
@@ -182,4 +224,7 @@ def insert_all(objs, *, using: str = "default") -> bool:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = using
+    if guard is not None:
+        for name, value in zip(guard.fills, row[len(objs) + 1 :], strict=True):
+            setattr(objs[0], name, value)
     return True

@@ -23,7 +23,7 @@ from edudx.core import events, hotsql
 from edudx.core.api_errors import Forbidden
 from edudx.core.codes import new_code
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, ErrorItem, NotFound
-from edudx.core.inserts import insert_unless_taken
+from edudx.core.inserts import Guard, insert_unless_taken
 from edudx.core.phones import normalise_phone
 from edudx.core.text import clean_name, fold
 from edudx.core.validators import parse_date, validate_personal_id
@@ -829,7 +829,9 @@ def _population_row(personal_id: str) -> PopulationRow | None:
     return PopulationRow(row[0], row[1], born)
 
 
-def application_build(*, actor, round_id: int, raw: dict, now=None) -> AdmissionApplication:
+def application_build(
+    *, actor, round_id: int, raw: dict, now=None, check_residence: bool = True
+) -> AdmissionApplication:
     """The application a submission would store, checked but not saved: inside the window,
     every field valid (all errors at once), the residence against the population record,
     the address in a zone. The round's configuration is cached; the residence check reads
@@ -850,8 +852,9 @@ def application_build(*, actor, round_id: int, raw: dict, now=None) -> Admission
     errors = ErrorCollector()
     data = _clean_application(config, raw, errors)
     errors.raise_if_any()
-    # Residence is checked against the population record when the child has one.
-    person = _population_row(data["child_personal_id"])
+    # Residence is checked against the population record when the child has one (or by
+    # the caller, in the INSERT itself: `residence_guard`).
+    person = _population_row(data["child_personal_id"]) if check_residence else None
     if person is not None:
         if person.date_of_birth != data["date_of_birth"]:
             errors.add(
@@ -883,6 +886,31 @@ def application_build(*, actor, round_id: int, raw: dict, now=None) -> Admission
         lottery_key=lottery_key(r.seed, data["child_personal_id"]),
         **{k: v for k, v in data.items() if k not in ("zone",)},
     )
+
+
+def residence_guard(app: AdmissionApplication) -> Guard:
+    """`application_build`'s residence check as the condition of the INSERT
+    (`core.inserts.insert_all`): one row — the child's population record's id, or NULL
+    when there is none — unless that record's birth date or commune disagrees with the
+    application (then no row, nothing written: the caller lets `application_build` say
+    why). Person IDs are unique, so there is at most one record."""
+    ops = connection.ops
+    cast = (lambda t: f"::{t}") if connection.vendor == "postgresql" else (lambda t: "")
+    p, qn = Person._meta, ops.quote_name
+    col = {f: qn(p.get_field(f).column) for f in ("id", "personal_id", "date_of_birth")}
+    commune = qn(p.get_field("commune").column)
+    sql = (
+        f"SELECT p.{col['id']} AS person_id FROM (SELECT 1 AS one) AS one "
+        f"LEFT JOIN {qn(p.db_table)} p ON p.{col['personal_id']} = %s{cast('varchar')} "
+        f"WHERE p.{col['id']} IS NULL OR (p.{col['date_of_birth']} = %s{cast('date')} "
+        f"AND (p.{commune} IS NULL OR p.{commune} = %s{cast('bigint')}))"
+    )
+    params = [
+        app.child_personal_id,
+        ops.adapt_datefield_value(app.date_of_birth),
+        app.commune_id,
+    ]
+    return Guard("admissions.residence", sql, params, fills=("person_id",))
 
 
 def application_audit_row(app: AdmissionApplication) -> tuple:

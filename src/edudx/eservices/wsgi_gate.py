@@ -14,10 +14,6 @@ unless the client asks for English (`gate.busy_language`)."""
 
 import re
 
-from . import live
-from .gate import HELD, _gate, busy_body, busy_headers, busy_language, wants_html
-from .services import setting
-
 GATED = re.compile(
     r"^/(api/v1/(admissions/rounds/\d+/applications|dossiers)"
     r"|services/(admissions/\d+/apply/|bench/insert/))$"
@@ -25,7 +21,12 @@ GATED = re.compile(
 
 
 def gated(django_application):
-    """`django_application` behind the gate (and the hot path)."""
+    """`django_application` behind the gate (and the hot path). Called once Django is set
+    up (the modules below need the app registry; this one must not: granian imports it
+    by name before anything else)."""
+    from . import live  # noqa: PLC0415
+    from .gate import HELD, _gate, busy_body, busy_headers, busy_language, wants_html  # noqa: PLC0415
+    from .services import setting  # noqa: PLC0415
 
     def application(environ, start_response):
         if environ.get("REQUEST_METHOD") != "POST" or not GATED.match(environ.get("PATH_INFO", "")):
