@@ -49,14 +49,18 @@ def level_for(points: Decimal, mandatory_ok: bool = True) -> int:
     return 3
 
 
+def total_points(scores: dict) -> Decimal:
+    """The groups' points added up (scores keep floats: summed as decimals)."""
+    return sum((Decimal(str(g["points"])) for g in scores.values()), Decimal(0))
+
+
 def unit_level(level_on: str, scores: dict) -> int | None:
     """The unit's level from its group scores: the lowest group level ("group"), or the
     level of the groups' total, Mức 1 when a mandatory condition is not met ("total")."""
     if not scores:
         return None
     if level_on == "total":
-        total = sum((Decimal(str(g["points"])) for g in scores.values()), Decimal(0))
-        return level_for(total, all(g["mandatory_ok"] for g in scores.values()))
+        return level_for(total_points(scores), all(g["mandatory_ok"] for g in scores.values()))
     return min(g["level"] for g in scores.values())
 
 
