@@ -7,6 +7,7 @@ modules define the function — no change here then.
 `year` is the assessment year: self-assessment by 31 May, so the data is the school year
 that ends in it ((year-1)-year)."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q
@@ -124,8 +125,6 @@ def office_reports(unit, year: int):
 
 def schools_on(unit, year: int) -> list[int]:
     """The schools under an office on the year's self-assessment deadline (31 May)."""
-    import datetime as dt  # noqa: PLC0415
-
     from .selectors import schools_under_on  # noqa: PLC0415
 
     return [pk for pk, _path in schools_under_on(unit, dt.date(year, 5, 31))]
