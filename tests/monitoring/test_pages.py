@@ -135,6 +135,19 @@ def test_dx_pages_and_the_public_list(client, reform, principal, officer):
     assert "Mức 1 – chưa đáp ứng" in public.content.decode()
 
 
+def test_an_office_dx_page_shows_the_total_its_level_is_taken_on(client, reform, officer):
+    otp_login(client, officer)
+    url = f"/monitoring/dx/?unit={reform.lam_dong.pk}&year=2026"
+    client.get(url)
+    points = {"1.1": 15, "1.2": 10, "1.3": 0, "1.4": 0, "2.1": 0, "2.2": 0, "2.3": 20, "2.4": 5.5}
+    client.post(url, {f"p-{c}": str(p) for c, p in points.items()} | {"action": "save"})
+    page = client.get(url).content.decode()
+    assert "Quyết định 3806/QĐ-BGDĐT ngày 29/11/2024" in page
+    assert "Tổng điểm 50,5/100 (mức tính trên tổng điểm)" in page
+    assert "Mức 2 – đáp ứng cơ bản" in page
+    assert "Kết quả chuyển đổi số ở cơ sở giáo dục — 25,5/50" in page
+
+
 def test_forecast_page(client, reform, officer):
     from edudx.monitoring.forecast import grade_counts_refresh
     from edudx.monitoring.models import GradeCount

@@ -323,9 +323,12 @@ def test_t14_t15_t16_t17_public_services_and_feedback(world):
     assert value("T16", d.school_a, y) == (1, 1, C)
     assert value("T16", d.province, y) == (1, 1, C)
     assert value("T16", d.school_b, y)[2] == Provenance.MISSING
-    # DX pre-fill of an office: T14 today.
+    # DX pre-fill of an office: T14 today (criterion 1.4 of QĐ 3806 of 2024).
     dx.frameworks_sync()
-    crit = DxCriterion.objects.get(prefill="edudx.eservices.dx_prefill.office_online_services")
+    crit = DxCriterion.objects.get(
+        prefill="edudx.eservices.dx_prefill.office_online_services",
+        group__framework__code="QD3806-2024",
+    )
     assert dx.prefill(crit, d.commune_a, y + 1)[1] == "6/8 thủ tục cung cấp trực tuyến toàn trình"
 
 

@@ -7,12 +7,17 @@ from .models import AdmissionSchool
 from .selectors import indicator_counts
 
 
+def _years(year: int) -> list[str]:
+    """The school years whose admission rounds count: the assessment's and the next."""
+    return [f"{year - 1}-{year}", f"{year}-{year + 1}"]
+
+
 def online_admissions(unit, year: int):
     """A school admits online when it takes part in an admission round on the platform for
     the school year of the assessment or the next one (rounds open in spring)."""
     if unit.kind != UnitKind.SCHOOL:
         return None
-    codes = [f"{year - 1}-{year}", f"{year}-{year + 1}"]
+    codes = _years(year)
     if not SchoolYear.objects.filter(code__in=codes).exists():
         return None
     rounds = (
@@ -34,3 +39,25 @@ def office_online_services(unit, year: int):
     if not den:
         return None
     return round(num / den, 4), f"{num}/{den} thủ tục cung cấp trực tuyến toàn trình"
+
+
+def schools_online_admissions(unit, year: int):
+    """An office: the share of its schools (on 31 May of the year) that admit online, as
+    `online_admissions` decides for one school."""
+    from edudx.monitoring.dx_prefill import schools_on  # noqa: PLC0415
+
+    if unit.kind == UnitKind.SCHOOL:
+        return None
+    codes = _years(year)
+    schools = schools_on(unit, year)
+    if not schools or not SchoolYear.objects.filter(code__in=codes).exists():
+        return None
+    online = (
+        AdmissionSchool.objects.filter(school_id__in=schools, round__school_year__code__in=codes)
+        .values("school_id")
+        .distinct()
+        .count()
+    )
+    return round(online / len(schools), 4), (
+        f"{online}/{len(schools)} trường tuyển sinh đầu cấp trực tuyến trên nền tảng"
+    )

@@ -126,7 +126,7 @@ def _reports(year: int, schools: list[OrgUnit], rng: random.Random) -> int:
 
 
 def _dx(year: int, schools: list[OrgUnit], rng: random.Random) -> int:
-    fw = dx.framework_for(schools[0]) if schools else None
+    fw = dx.framework_for(schools[0], year) if schools else None
     if fw is None:
         return 0
     crits = list(DxCriterion.objects.filter(group__framework=fw))

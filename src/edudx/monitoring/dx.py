@@ -1,10 +1,13 @@
 """The DX index: frameworks as versioned data (data/dx_frameworks.json), self-assessment with
 evidence, pre-fill from the platform's data, office review and publication.
 
-Levels (QĐ 4725/QĐ-BGDĐT): per group of criteria, Mức 1 "chưa đáp ứng" under 50 points,
-Mức 2 "đáp ứng cơ bản" 50 to 75, Mức 3 "đáp ứng tốt" over 75; a group whose mandatory
-conditions are not met stays at Mức 1. The unit's level is its lowest group level.
-Calendar: self-assessment by 31 May, publication by 20 June."""
+Levels: Mức 1 "chưa đáp ứng" under 50 points, Mức 2 "đáp ứng cơ bản" 50 to 75, Mức 3 "đáp ứng
+tốt" over 75. Where they are taken is the framework's `level_on`: "group" (QĐ 4725/QĐ-BGDĐT,
+schools) — per group of criteria, a group whose mandatory conditions are not met stays at
+Mức 1, the unit at its lowest group level; "total" (QĐ 3806/QĐ-BGDĐT of 29/11/2024, offices)
+— on the sum of the groups (100 points in all), no level per group.
+Calendar: self-assessment by 31 May, publication by 20 June; an assessment year uses the
+framework in force on its 31 May."""
 
 import datetime as dt
 import hashlib
@@ -33,6 +36,7 @@ LEVELS = {
     3: gettext_lazy("Mức 3 – đáp ứng tốt"),
 }
 PUBLISHED = "monitoring.dx_published"
+LEVEL_ON = ("group", "total")
 
 
 def level_for(points: Decimal, mandatory_ok: bool = True) -> int:
@@ -45,9 +49,41 @@ def level_for(points: Decimal, mandatory_ok: bool = True) -> int:
     return 3
 
 
+def total_points(scores: dict) -> Decimal:
+    """The groups' points added up (scores keep floats: summed as decimals)."""
+    return sum((Decimal(str(g["points"])) for g in scores.values()), Decimal(0))
+
+
+def unit_level(level_on: str, scores: dict) -> int | None:
+    """The unit's level from its group scores: the lowest group level ("group"), or the
+    level of the groups' total, Mức 1 when a mandatory condition is not met ("total")."""
+    if not scores:
+        return None
+    if level_on == "total":
+        return level_for(total_points(scores), all(g["mandatory_ok"] for g in scores.values()))
+    return min(g["level"] for g in scores.values())
+
+
 def framework_validate(data: dict) -> None:
-    """Every group's criteria must add up to the group's maximum; codes unique."""
+    """Every group's criteria must add up to the group's maximum; codes unique. Levels on
+    the total: the groups' maxima must add up to 100 (the thresholds are 50 and 75)."""
     errors = ErrorCollector()
+    level_on = data.get("level_on", "group")
+    if level_on not in LEVEL_ON:
+        errors.add(
+            "monitoring.dx_level_on",
+            _("%(fw)s: level_on phải là group hoặc total.") % {"fw": data.get("code")},
+            "level_on",
+        )
+    elif level_on == "total":
+        total = sum((Decimal(str(g["max_points"])) for g in data.get("groups", [])), Decimal(0))
+        if total != 100:
+            errors.add(
+                "monitoring.dx_total_points",
+                _("%(fw)s: tổng điểm tối đa các nhóm %(t)s khác 100.")
+                % {"fw": data.get("code"), "t": total},
+                "level_on",
+            )
     for g in data.get("groups", []):
         total = sum(Decimal(str(c["max_points"])) for c in g["criteria"])
         if total != Decimal(str(g["max_points"])):
@@ -83,6 +119,7 @@ def frameworks_sync(path=None) -> int:
                 applies_to=fw["applies_to"],
                 valid_from=dt.date.fromisoformat(fw["valid_from"]),
                 verified=fw.get("verified", ""),
+                level_on=fw.get("level_on", "group"),
             )
             for gi, g in enumerate(fw["groups"]):
                 group = DxGroup.objects.create(
@@ -98,6 +135,7 @@ def frameworks_sync(path=None) -> int:
                         mandatory=c["mandatory"],
                         evidence=c.get("evidence", ""),
                         prefill=c.get("prefill", ""),
+                        verified=c.get("verified"),
                         sort_order=ci,
                     )  # fmt: skip
                     for ci, c in enumerate(g["criteria"])
@@ -106,10 +144,15 @@ def frameworks_sync(path=None) -> int:
     return made
 
 
-def framework_for(unit: OrgUnit) -> DxFramework:
+def framework_for(unit: OrgUnit, year: int) -> DxFramework | None:
+    """The unit kind's framework in force on the year's self-assessment deadline (31 May):
+    offices QĐ 3806 of 2024 from 2025 (school year 2024-2025) on, the earlier one before;
+    before any framework, the earliest."""
     frameworks_sync()
     kind = "school" if unit.kind == UnitKind.SCHOOL else "office"
-    return DxFramework.objects.filter(applies_to=kind).order_by("-valid_from").first()
+    qs = DxFramework.objects.filter(applies_to=kind)
+    in_force = qs.filter(valid_from__lte=dt.date(year, 5, 31)).order_by("-valid_from").first()
+    return in_force or qs.order_by("valid_from").first()
 
 
 def _prefill_function(dotted: str):
@@ -144,7 +187,7 @@ def assessment_get(*, actor, unit: OrgUnit, year: int) -> DxAssessment:
         return existing
     if not _can_edit(actor, unit):
         raise Forbidden("monitoring.forbidden", _("Bạn không có quyền tự đánh giá cho đơn vị này."))
-    fw = framework_for(unit)
+    fw = framework_for(unit, year)
     with transaction.atomic():
         a, created = DxAssessment.objects.get_or_create(framework=fw, unit=unit, year=year)
         if created:
@@ -166,7 +209,10 @@ def assessment_get(*, actor, unit: OrgUnit, year: int) -> DxAssessment:
 
 
 def _score(a: DxAssessment) -> dict:
+    """{group code: name, points, mandatory_ok, level}; level None when the framework takes
+    levels on the total (a group then has no level of its own)."""
     scores = {}
+    per_group = a.framework.level_on != "total"
     answers = list(a.answers.select_related("criterion__group"))
     for group in DxGroup.objects.filter(framework=a.framework_id):
         mine = [x for x in answers if x.criterion.group_id == group.pk]
@@ -176,7 +222,7 @@ def _score(a: DxAssessment) -> dict:
             "name": group.name,
             "points": float(points),
             "mandatory_ok": mandatory_ok,
-            "level": level_for(points, mandatory_ok),
+            "level": level_for(points, mandatory_ok) if per_group else None,
         }
     a.scores = scores
     a.save(update_fields=["scores"])
@@ -184,8 +230,7 @@ def _score(a: DxAssessment) -> dict:
 
 
 def overall_level(a: DxAssessment) -> int | None:
-    levels = [g["level"] for g in (a.scores or {}).values()]
-    return min(levels) if levels else None
+    return unit_level(a.framework.level_on, a.scores or {})
 
 
 def answers_save(*, actor, assessment: DxAssessment, answers: dict) -> DxAssessment:
@@ -323,7 +368,7 @@ def assessment_review(*, actor, assessment: DxAssessment, publish: bool, comment
 
 def published(year: int | None = None) -> list[dict]:
     """The public list: published levels by unit (no personal data)."""
-    qs = DxAssessment.objects.filter(status=DxStatus.PUBLISHED).select_related("unit")
+    qs = DxAssessment.objects.filter(status=DxStatus.PUBLISHED).select_related("unit", "framework")
     if year is not None:
         qs = qs.filter(year=year)
     return [

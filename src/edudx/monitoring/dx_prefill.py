@@ -7,6 +7,7 @@ modules define the function — no change here then.
 `year` is the assessment year: self-assessment by 31 May, so the data is the school year
 that ends in it ((year-1)-year)."""
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q
@@ -120,3 +121,45 @@ def office_reports(unit, year: int):
         submitted = ReportVersion.objects.filter(report__unit=unit).exists()
         return (Decimal(1) if submitted else Decimal(0)), "báo cáo của đơn vị"
     return row.value / 100, f"T18 năm {year - 1}: {row.value}%"
+
+
+def schools_on(unit, year: int) -> list[int]:
+    """The schools under an office on the year's self-assessment deadline (31 May)."""
+    from .selectors import schools_under_on  # noqa: PLC0415
+
+    return [pk for pk, _path in schools_under_on(unit, dt.date(year, 5, 31))]
+
+
+def _schools_group(unit, year: int, group: str, label: str):
+    """An office: its schools' published DX points of `group` (QĐ 4725) for the year,
+    averaged over all its schools (a school without a published index counts 0)."""
+    from .models import DxAssessment, DxStatus  # noqa: PLC0415
+
+    if unit.kind == UnitKind.SCHOOL:
+        return None
+    schools = schools_on(unit, year)
+    if not schools:
+        return None
+    points = [
+        Decimal(str(s[group]["points"]))
+        for s in DxAssessment.objects.filter(
+            unit_id__in=schools, year=year, status=DxStatus.PUBLISHED
+        ).values_list("scores", flat=True)
+        if group in s
+    ]
+    mean = sum(points, Decimal(0)) / len(schools)
+    share = (mean / 100).quantize(Decimal("0.0001"))
+    return share, (
+        f"{len(points)}/{len(schools)} trường đã công bố; bình quân nhóm {label} "
+        f"{mean.quantize(Decimal('0.1'))}/100"
+    )
+
+
+def schools_teaching(unit, year: int):
+    """QĐ 3806 (2024), results at the schools: their teaching group (DH) of QĐ 4725."""
+    return _schools_group(unit, year, "DH", "dạy, học")
+
+
+def schools_management(unit, year: int):
+    """QĐ 3806 (2024), results at the schools: their management group (QT) of QĐ 4725."""
+    return _schools_group(unit, year, "QT", "quản trị")

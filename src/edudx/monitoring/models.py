@@ -230,6 +230,9 @@ class DxFramework(models.Model):
     applies_to = models.CharField(max_length=10)  # "school" | "office"
     valid_from = models.DateField()
     verified = models.TextField(blank=True)  # what of the data is checked against the text
+    # Where levels are taken: "group" (each group, the unit at its lowest; QĐ 4725) or
+    # "total" (the groups' sum, 100 points; QĐ 3806 of 2024).
+    level_on = models.CharField(max_length=10, default="group")
 
     def __str__(self) -> str:
         return self.code
@@ -260,6 +263,8 @@ class DxCriterion(models.Model):
     mandatory = models.BooleanField(default=False)
     evidence = models.CharField(max_length=255, blank=True)
     prefill = models.CharField(max_length=100, blank=True)  # a registered pre-fill rule
+    # The criterion as a source gives it (True), ours / a placeholder (False), not stated (None).
+    verified = models.BooleanField(null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

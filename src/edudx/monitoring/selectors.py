@@ -352,7 +352,7 @@ def map_features(*, actor, unit: OrgUnit, year: int, colour: str) -> dict:
     if colour == "dx":
         for a in DxAssessment.objects.filter(
             unit_id__in=school_ids, status=DxStatus.PUBLISHED, year=year
-        ):
+        ).select_related("framework"):
             levels[a.unit_id] = overall_level(a)
     else:
         ind = Indicator.objects.filter(code=colour).first()

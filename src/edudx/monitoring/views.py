@@ -492,6 +492,7 @@ def dx_view(request):
         {
             "unit": unit, "year": year, "a": a, "groups": groups,
             "level": dx.overall_level(a), "levels": dx.LEVELS,
+            "total": dx.total_points(a.scores) if a.framework.level_on == "total" else None,
             "editable": reports._can_edit(request.user, unit)
             and a.status in (DxStatus.DRAFT, DxStatus.RETURNED),
             "reviewable": reports.can_review(request.user, unit)
