@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -114,6 +116,54 @@ def drill_rows(children: list[dict], *, year: int, code: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
 
 
+def value_rows(values: list[dict], *, unit_pk: int, year: int) -> SafeString:
+    """The indicator table's rows (`selectors.dashboard` "values", each with its "chart")
+    in the HTML the template loop wrote — same filters, escaping and whitespace, compared
+    in tests/monitoring/test_pages.py — without the template engine."""
+    result, rate, target = _out(_("Kết quả")), _out(_("Tỷ lệ")), _out(_("Mục tiêu"))
+    source, trend = _out(_("Nguồn")), _out(_("Xu hướng"))
+    link = f"?unit={_out(unit_pk)}&amp;year={_out(year)}&amp;indicator="
+    parts = []
+    for r in values:
+        code, status = _out(r["code"]), _out(r["status"])
+        if r["denominator"] is not None:
+            num, den = floatformat(r["numerator"], "-2"), floatformat(r["denominator"], "-2")
+            res = f"{num}/{den} {_out(r['unit'])}"
+        else:
+            res = "—"
+        val = f"{floatformat(r['value'], '-2')}%" if r["value"] is not None else "—"
+        tgt = f"{floatformat(r['target'], '-2')}%" if r["target"] is not None else ""
+        if r["target_note"]:
+            tgt += f" <small>({_out(r['target_note'])})</small>"
+        src = _out(r["provenance_label"])
+        if r["computed_at"]:
+            at = date_filter(template_localtime(r["computed_at"]), "d/m/Y H:i")
+            src += f"<br><small>{at}</small>"
+        parts.append(
+            f'\n      <tr class="row-{status}">\n        <td class="primary"><a href="{link}'
+            f'{code}">{code}</a> {_out(r["name"])}</td>\n'
+            f'        <td class="num" data-label="{result}">{res}</td>\n'
+            f'        <td class="num" data-label="{rate}"><span class="chip st-{status}">'
+            f"{val}</span></td>\n"
+            f'        <td class="num" data-label="{target}">{tgt}</td>\n'
+            f'        <td data-label="{source}">{src}</td>\n'
+            f'        <td data-label="{trend}">{_out(r["chart"])}</td>\n'
+            "      </tr>\n    "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 — every value above is escaped
+
+
+def indicator_options(indicators, *, code: str) -> SafeString:
+    """The indicator filter's `<option>`s as the template loop wrote them."""
+    return mark_safe(  # noqa: S308 — every value is escaped
+        "".join(
+            f'<option value="{_out(i.code)}"{" selected" if i.code == code else ""}>'
+            f"{_out(i.code)} {_out(i.name)}</option>"
+            for i in indicators
+        )
+    )
+
+
 @login_required
 @require_GET
 @_guard
@@ -153,6 +203,8 @@ def dashboard_view(request):
             map_url=f"{reverse('monitoring:map')}?unit={unit.pk}&year={year}&colour={colour}",
             is_school=reports.is_school(unit),
             drill_rows=drill_rows(data["children"], year=year, code=code),
+            value_rows=value_rows(data["values"], unit_pk=unit.pk, year=year),
+            indicator_options=indicator_options(data["indicators"], code=code),
         )
         cached = {
             "body": render_to_string("monitoring/_dashboard_body.html", data),
