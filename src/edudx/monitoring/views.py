@@ -195,7 +195,9 @@ def dashboard_view(request):
             label=data["indicator"].name,
         )
         data["alerts"] = list(
-            alerts_for(request.user).filter(subtree_q([unit.path], "unit__path"))[:20]
+            alerts_for(request.user)
+            .filter(subtree_q([unit.path], "unit__path"))
+            .values("url", "message", "unit__name")[:20]
         )
         data.update(
             code=code,
