@@ -286,3 +286,35 @@ def test_value_rows_and_options_are_the_templates_html(db):
     assert "<small>30/11/2026 00:05</small>" in html
     assert ">1234,50/1300 &lt;giáo viên&gt;</td>" in html
     assert value_rows([], unit_pk=1, year=2025) == ""
+
+
+def test_floatformat2_is_the_filter():
+    """The dashboard's direct formatting of the summary's Decimals gives what
+    `floatformat:"-2"` gives, in both languages: whole numbers, rounding half up (also to
+    a whole number), negative values and a negative zero, trailing zeros, large values;
+    anything that is not a finite Decimal goes to the filter itself."""
+    import random
+    from decimal import Decimal
+
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    from edudx.monitoring.views import floatformat2
+
+    rnd = random.Random(6)
+    values = [Decimal(v) for v in (
+        "0", "-0", "0.00", "-0.00", "-0.001", "-0.005", "0.005", "0.004", "0.995", "1.005",
+        "2.675", "12.999", "-12.995", "50.00", "66.67", "66.70", "66.7", "100", "100.00",
+        "1234.50", "1300", "99999999999999.99", "-99999999999999.99", "1E+2", "1.2E+3",
+        "12345678901234567", "NaN", "Infinity", "-Infinity",
+    )] + [
+        Decimal(rnd.randint(-10**7, 10**7)).scaleb(-rnd.randint(0, 4)) for _ in range(2000)
+    ] + [0, 7, 2.5, -1.125, "3.14159", None, ""]  # fmt: skip
+    for lang in ("vi", "en"):
+        with translation.override(lang):
+            for v in values:
+                assert floatformat2(v) == floatformat(v, "-2"), (lang, v)
+    with translation.override("vi"):
+        assert [floatformat2(Decimal(v)) for v in ("2.675", "70", "-0.001")] == [
+            "2,68", "70", "0,00",
+        ]  # fmt: skip
