@@ -319,24 +319,26 @@ def dashboard(*, actor, unit: OrgUnit, year: int, code: str) -> dict:
     path, children = place_and_children(tree, unit)
     ind = next((i for i in indicators if i.code == code), None)
     child_values = {
-        v.unit_id: v
+        v[0]: v
         for v in IndicatorValue.objects.filter(
             unit__in=[c.pk for c in children], year=year, indicator=ind
-        ).values_list(*VALUE_FIELDS, named=True)
+        ).values_list("unit_id", "numerator", "denominator", "value", "provenance")
     }
     target = ind.target_for(year) if ind else None
+    labels = {p: str(p.label) for p in Provenance}
     rows = []
     for c in children:
-        v = child_values.get(c.pk)
-        value = v.value if v else None
+        _uid, numerator, denominator, value, provenance = child_values.get(
+            c.pk, (None, None, None, None, Provenance.MISSING)
+        )
         rows.append(
             {
                 "unit": c,
-                "numerator": v.numerator if v else None,
-                "denominator": v.denominator if v else None,
+                "numerator": numerator,
+                "denominator": denominator,
                 "value": value,
                 "status": status_of(value, target),
-                "provenance": str(Provenance(v.provenance if v else Provenance.MISSING).label),
+                "provenance": labels[provenance],
             }
         )
     years, trends = trend(own, indicators)
