@@ -17,7 +17,7 @@ def test_dashboard_reads_the_summary_and_drills_down(
 ):
     indicators_recompute(year=2025)
     otp_login(client, officer)
-    with django_assert_max_num_queries(16):  # 21, then 18 before the tree read in one go
+    with django_assert_max_num_queries(16):  # 21 at first, 18, then 16 (docs/monitoring.md)
         r = client.get("/monitoring/?year=2025&indicator=T10")
     assert r.status_code == 200
     html = r.content.decode()
