@@ -286,10 +286,12 @@ def place_and_children(tree: TreeAsOf, unit: OrgUnit) -> tuple[str | None, list[
         .order_by("unit__kind", "unit__name", "path")
         .values_list("unit_id", "parent_id", "unit__name", "path")
     )
-    path, children = None, []
+    path, children, seen = None, [], set()
     for uid, parent_id, name, p in rows:
         if parent_id == unit.pk and uid != unit.pk:
-            children.append(Child(uid, name))
+            if uid not in seen:  # a unit placed twice that day is listed once
+                seen.add(uid)
+                children.append(Child(uid, name))
         elif uid == unit.pk and (path is None or p < path):
             path = p
     return path, children
