@@ -4,7 +4,13 @@ from edudx.accounts.models import Role
 from edudx.core import events
 from edudx.core.models import OutboxEvent
 from edudx.monitoring.models import SchoolHeadcount
-from edudx.monitoring.selectors import headcount_totals, students_under
+from edudx.monitoring.selectors import (
+    Child,
+    headcount_totals,
+    place_and_children,
+    students_in,
+    students_under,
+)
 from edudx.org import selectors as org_selectors
 from edudx.org import services as org_services
 from edudx.org.models import UnitKind
@@ -74,6 +80,20 @@ def test_students_under_uses_the_tree_of_the_day(district, django_assert_num_que
     with django_assert_num_queries(3):
         assert students_under(before, units) == {district.province.pk: 3, lam_dong.pk: 0}
     assert students_under(after, units) == {district.province.pk: 1, lam_dong.pk: 2}
+    # The dashboard's reads: one query each, the same tree of the day.
+    for tree, unit, students in (
+        (before, district.province, 3), (before, lam_dong, 0),
+        (after, district.province, 1), (after, lam_dong, 2),
+    ):  # fmt: skip
+        with django_assert_num_queries(1):
+            path, children = place_and_children(tree, unit)
+        with django_assert_num_queries(1):
+            assert students_in(tree, path) == students
+        below = tree.children(unit)
+        assert children == [Child(u.pk, u.name) for u in below]
+        assert path == tree.placement(unit).path
+    assert [c.name for c in place_and_children(after, lam_dong)[1]] == [district.commune_a.name]
+    assert place_and_children(before, lam_dong)[1] == []
 
 
 def test_home_dashboard_reads_the_summary(client, district, django_assert_max_num_queries):

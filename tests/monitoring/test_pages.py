@@ -17,7 +17,7 @@ def test_dashboard_reads_the_summary_and_drills_down(
 ):
     indicators_recompute(year=2025)
     otp_login(client, officer)
-    with django_assert_max_num_queries(18):  # 21 before the dashboard read its tree in one go
+    with django_assert_max_num_queries(16):  # 21 at first, 18, then 16 (docs/monitoring.md)
         r = client.get("/monitoring/?year=2025&indicator=T10")
     assert r.status_code == 200
     html = r.content.decode()
@@ -227,3 +227,107 @@ def test_drill_rows_are_the_templates_html(db):
     with translation.override("vi"):
         assert ">1234,50/1300</td>" in drill_rows(children, year=2025, code="T09")
     assert drill_rows([], year=2025, code="T09") == ""
+
+
+# The indicator table's loop and the indicator filter's options as _dashboard_body.html
+# wrote them before they were built in Python.
+VALUES_TEMPLATE = """{% load i18n %}{% translate "Kết quả" as l_result %}{% translate "Tỷ lệ" as l_rate %}{% translate "Mục tiêu" as l_target %}{% translate "Nguồn" as l_source %}{% translate "Xu hướng" as l_trend %}{% for r in values %}
+      <tr class="row-{{ r.status }}">
+        <td class="primary"><a href="?unit={{ unit.pk }}&amp;year={{ year }}&amp;indicator={{ r.code }}">{{ r.code }}</a> {{ r.name }}</td>
+        <td class="num" data-label="{{ l_result }}">{% if r.denominator is not None %}{{ r.numerator|floatformat:"-2" }}/{{ r.denominator|floatformat:"-2" }} {{ r.unit }}{% else %}—{% endif %}</td>
+        <td class="num" data-label="{{ l_rate }}"><span class="chip st-{{ r.status }}">{% if r.value is not None %}{{ r.value|floatformat:"-2" }}%{% else %}—{% endif %}</span></td>
+        <td class="num" data-label="{{ l_target }}">{% if r.target is not None %}{{ r.target|floatformat:"-2" }}%{% endif %}{% if r.target_note %} <small>({{ r.target_note }})</small>{% endif %}</td>
+        <td data-label="{{ l_source }}">{{ r.provenance_label }}{% if r.computed_at %}<br><small>{{ r.computed_at|date:"d/m/Y H:i" }}</small>{% endif %}</td>
+        <td data-label="{{ l_trend }}">{{ r.chart }}</td>
+      </tr>
+    {% endfor %}"""  # noqa: E501
+OPTIONS_TEMPLATE = """{% for i in indicators %}<option value="{{ i.code }}"{% if i.code == code %} selected{% endif %}>{{ i.code }} {{ i.name }}</option>{% endfor %}"""  # noqa: E501
+
+
+def test_value_rows_and_options_are_the_templates_html(db):
+    """The indicator rows and options built without the template engine are byte for byte
+    what the template loops rendered: numbers, units, targets and their notes, the
+    computation time in the local time zone (a UTC instant past 17:00 is the next day in
+    Hà Nội), missing values, escaping, the trend chart kept as it is."""
+    import datetime as dt
+    from decimal import Decimal
+    from types import SimpleNamespace
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from edudx.monitoring.charts import trend_svg
+    from edudx.monitoring.views import indicator_options, value_rows
+
+    chart = trend_svg([(2024, Decimal("40")), (2025, Decimal("66.67"))], Decimal(50), label="T<1>")
+    values = [
+        {"code": "T01", "name": "Trường tổ chức STEM", "unit": "trường",
+         "numerator": Decimal("22.00"), "denominator": Decimal("31.00"),
+         "value": Decimal("70.97"), "target": Decimal("50.00"),
+         "target_note": "Phụ lục 2 mục 4c: 100%", "status": "ok",
+         "provenance_label": "Tự báo cáo",
+         "computed_at": dt.datetime(2026, 11, 29, 17, 5, 1, 669761, tzinfo=dt.UTC),
+         "chart": chart},
+        {"code": 'T<"&', "name": 'Giáo viên "A" & <B>', "unit": "<giáo viên>",
+         "numerator": Decimal("1234.50"), "denominator": Decimal("1300"),
+         "value": Decimal("94.96"), "target": Decimal("100"), "target_note": "",
+         "status": "warn", "provenance_label": "Tổng hợp",
+         "computed_at": dt.datetime(2025, 1, 2, 3, 4, tzinfo=dt.UTC), "chart": chart},
+        {"code": "T26", "name": "Chưa tính", "unit": "học sinh", "numerator": None,
+         "denominator": None, "value": None, "target": None, "target_note": "",
+         "status": "none", "provenance_label": "Chưa có số liệu", "computed_at": None,
+         "chart": trend_svg([], None)},
+        {"code": "T03", "name": "Không", "unit": "lớp", "numerator": Decimal(0),
+         "denominator": Decimal(0), "value": None, "target": Decimal("33.33"),
+         "target_note": "x < y", "status": "none", "provenance_label": "Tính từ dữ liệu",
+         "computed_at": dt.datetime(2025, 6, 30, 23, 59, tzinfo=dt.UTC), "chart": chart},
+    ]  # fmt: skip
+    indicators = [SimpleNamespace(code=v["code"], name=v["name"]) for v in values]
+    for lang in ("vi", "en"):
+        with translation.override(lang):
+            before = Template(VALUES_TEMPLATE).render(
+                Context({"values": values, "unit": SimpleNamespace(pk=12345), "year": 2025})
+            )
+            assert value_rows(values, unit_pk=12345, year=2025) == before
+            for code in ("T01", 'T<"&', "T99"):
+                before = Template(OPTIONS_TEMPLATE).render(
+                    Context({"indicators": indicators, "code": code})
+                )
+                assert indicator_options(indicators, code=code) == before
+    with translation.override("vi"):
+        html = value_rows(values, unit_pk=1, year=2025)
+    assert "<small>30/11/2026 00:05</small>" in html
+    assert ">1234,50/1300 &lt;giáo viên&gt;</td>" in html
+    assert value_rows([], unit_pk=1, year=2025) == ""
+
+
+def test_floatformat2_is_the_filter():
+    """The dashboard's direct formatting of the summary's Decimals gives what
+    `floatformat:"-2"` gives, in both languages: whole numbers, rounding half up (also to
+    a whole number), negative values and a negative zero, trailing zeros, large values;
+    anything that is not a finite Decimal goes to the filter itself."""
+    import random
+    from decimal import Decimal
+
+    from django.template.defaultfilters import floatformat
+    from django.utils import translation
+
+    from edudx.monitoring.views import floatformat2
+
+    rnd = random.Random(6)
+    values = [Decimal(v) for v in (
+        "0", "-0", "0.00", "-0.00", "-0.001", "-0.005", "0.005", "0.004", "0.995", "1.005",
+        "2.675", "12.999", "-12.995", "50.00", "66.67", "66.70", "66.7", "100", "100.00",
+        "1234.50", "1300", "99999999999999.99", "-99999999999999.99", "1E+2", "1.2E+3",
+        "12345678901234567", "NaN", "Infinity", "-Infinity",
+    )] + [
+        Decimal(rnd.randint(-10**7, 10**7)).scaleb(-rnd.randint(0, 4)) for _ in range(2000)
+    ] + [0, 7, 2.5, -1.125, "3.14159", None, ""]  # fmt: skip
+    for lang in ("vi", "en"):
+        with translation.override(lang):
+            for v in values:
+                assert floatformat2(v) == floatformat(v, "-2"), (lang, v)
+    with translation.override("vi"):
+        assert [floatformat2(Decimal(v)) for v in ("2.675", "70", "-0.001")] == [
+            "2,68", "70", "0,00",
+        ]  # fmt: skip
