@@ -238,6 +238,10 @@ def test_rejecting_a_paid_dossier_keeps_the_invoice_and_asks_for_a_refund(
         "số tiền 15.000 đ đã nộp đang được hoàn trả.</p>"
     ) in applicant
     assert '<div class="qr">' not in applicant
+    # The status API says the same: nothing more owed, the payment being refunded.
+    status = f"/api/v1/dossiers/status?code={d.code}&phone=0912345678"
+    fee = Client().get(status).json()["fee"]
+    assert (fee["paid"], fee["outstanding"], fee["refunding"]) == (15_000, 0, True)
     # The officer refunds and cancels from the fees desk; then nothing is due.
     desk = f"/fees/invoices/{inv.pk}/"
     client.post(desk, {"action": "refund", "amount": "15000", "reason": "Hồ sơ bị từ chối"})
@@ -248,6 +252,10 @@ def test_rejecting_a_paid_dossier_keeps_the_invoice_and_asks_for_a_refund(
     assert due not in client.get(f"/services/dossiers/{d.code}/").content.decode()
     applicant = lookup_page(d)
     assert "fee-refunding" not in applicant and "Đã hủy" in applicant
+    fee = Client().get(status).json()["fee"]
+    assert (fee["paid"], fee["outstanding"], fee["refunding"], fee["status"]) == (
+        0, 0, False, "cancelled",
+    )  # fmt: skip
 
 
 def test_rejecting_an_already_waived_fee_changes_nothing(world, fee):
@@ -397,4 +405,5 @@ def test_api_shows_the_fee(world, fee, commune_account):
         "outstanding": 0,
         "status": "overpaid",
         "status_label": "Nộp thừa",
+        "refunding": False,
     }

@@ -18,6 +18,7 @@ from edudx.core.errors import NotFound
 from edudx.core.idempotency import idempotent
 from edudx.core.phones import normalise_phone
 from edudx.core.scope import scope_of
+from edudx.fees.models import InvoiceStatus
 from edudx.org.api import ERRORS, IDEMPOTENT, json_body
 
 from . import admissions, selectors, services
@@ -155,9 +156,15 @@ class DossierFeeOut(Schema):
     reference: str = Field(..., description="The invoice reference to put in the transfer.")
     amount: int = Field(..., description="The fee, whole đồng.")
     paid: int
-    outstanding: int
+    outstanding: int = Field(
+        ..., description="Still to pay, whole đồng; 0 once cancelled or refunding."
+    )
     status: str = Field(..., description="open, partial, paid, overpaid or cancelled.")
     status_label: str
+    refunding: bool = Field(
+        False, description="The dossier was rejected after a payment: nothing more is owed "
+        "and what was paid is being refunded.",
+    )  # fmt: skip
 
 
 class DossierOut(Schema):
@@ -175,14 +182,17 @@ class DossierOut(Schema):
     events: list[DossierEventOut]
 
 
-def _fee(inv) -> dict:
+def _fee(d: Dossier) -> dict:
+    inv = d.invoice
+    refunding = selectors.fee_refunding(d)
     return {
         "reference": inv.reference,
         "amount": inv.total,
         "paid": inv.paid,
-        "outstanding": inv.outstanding,
+        "outstanding": 0 if refunding or inv.status == InvoiceStatus.CANCELLED else inv.outstanding,
         "status": inv.status,
         "status_label": str(inv.get_status_display()),
+        "refunding": refunding,
     }
 
 
@@ -198,7 +208,7 @@ def render_dossier(d: Dossier, *, with_events=True) -> dict:
         "due_date": d.due_date,
         "overdue": selectors.is_overdue(d),
         "result_available": bool(d.result_reference),
-        "fee": _fee(d.invoice) if d.invoice_id else None,
+        "fee": _fee(d) if d.invoice_id else None,
         "events": [
             {"action": e.action, "status": e.to_status, "comment": e.comment, "at": e.at}
             for e in (d.events.all() if with_events else [])

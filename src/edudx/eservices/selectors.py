@@ -56,7 +56,7 @@ def dossier_fee(d: Dossier) -> DossierFee | None:
     if d.invoice_id is None:
         return None
     inv = d.invoice
-    refunding = bool(inv.paid) and inv.status != InvoiceStatus.CANCELLED and _rejected(d)
+    refunding = fee_refunding(d)
     qr = fees_selectors.invoice_qr(inv) if not refunding else None
     return DossierFee(
         reference=inv.reference,
@@ -70,6 +70,13 @@ def dossier_fee(d: Dossier) -> DossierFee | None:
         qr_svg=qr.svg if qr else "",
         refunding=refunding,
     )
+
+
+def fee_refunding(d: Dossier) -> bool:
+    """A rejected dossier whose fee was (partly) paid and not yet refunded and cancelled:
+    nothing more is owed, what was paid is being refunded."""
+    inv = d.invoice
+    return bool(inv.paid) and inv.status != InvoiceStatus.CANCELLED and _rejected(d)
 
 
 def _rejected(d: Dossier) -> bool:
