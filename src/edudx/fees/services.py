@@ -595,28 +595,51 @@ def _receipts_issue(payments: list[Payment], now) -> list[Receipt]:
     return receipts
 
 
-def _notify_guardians(payments: list[Payment]) -> None:
+def _notify_guardians(payments: list[Payment], students: dict[int, int | None] | None = None):
     """Tell each guardian with an account that a payment for their child was recorded.
     One plain-SQL read per 2,000 invoices finds (invoice, student, guardian's user) —
     compiling a 2,000-item IN through the ORM cost more than running it —; the invoices
-    and users are loaded in full only for the payments someone is to be told about."""
+    and users are loaded in full only for the payments someone is to be told about.
+    `students` (invoice id → student id, None for a public-service fee), when the caller
+    has read them already (`match_lines`), saves reading the invoices: the guardians are
+    then found from the students directly."""
     from edudx.people.models import GuardianLink  # noqa: PLC0415
 
     invoice_ids = sorted({p.invoice_id for p in payments})
     student_of: dict[int, int] = {}
     users_by_student: dict[int, list[int]] = defaultdict(list)
-    for invoice_id, student_id, user_id in _select_in(
-        f"SELECT i.id, i.student_id, u.id FROM {_table(Invoice)} i "  # noqa: S608
-        f"JOIN {_table(GuardianLink)} g ON g.student_id = i.student_id "
-        f"JOIN {_table(User)} u ON u.person_id = g.guardian_id "
-        "WHERE u.is_active = %s AND i.id IN ({IN}) ORDER BY u.id",
-        invoice_ids,
-        params=[True],
-    ):
+    guardians = f"JOIN {_table(User)} u ON u.person_id = g.guardian_id WHERE u.is_active = %s AND "
+    if students is None:
+        rows = _select_in(
+            f"SELECT i.id, i.student_id, u.id FROM {_table(Invoice)} i "  # noqa: S608
+            f"JOIN {_table(GuardianLink)} g ON g.student_id = i.student_id {guardians}"
+            "i.id IN ({IN}) ORDER BY u.id",
+            invoice_ids,
+            params=[True],
+        )
+    else:
+        by_student: dict[int, list[int]] = defaultdict(list)
+        for invoice_id in invoice_ids:
+            if (student := students[invoice_id]) is not None:
+                by_student[student].append(invoice_id)
+        rows = [
+            (invoice_id, student_id, user_id)
+            for student_id, user_id in _select_in(
+                f"SELECT g.student_id, u.id FROM {_table(GuardianLink)} g "  # noqa: S608
+                f"{guardians}g.student_id IN ({{IN}}) ORDER BY u.id",
+                sorted(by_student),
+                params=[True],
+            )
+            for invoice_id in by_student[student_id]
+        ]
+    for invoice_id, student_id, user_id in rows:
         student_of[invoice_id] = student_id
         if user_id not in users_by_student[student_id]:
             users_by_student[student_id].append(user_id)
-    _notify_payers(payments, invoice_ids)
+    if students is None:
+        _notify_payers(payments, invoice_ids)
+    else:
+        _notify_payers(payments, [i for i in invoice_ids if students[i] is None], known=True)
     told = [p for p in payments if p.invoice_id in student_of]
     if not told:
         return
@@ -647,18 +670,23 @@ def _notify_guardians(payments: list[Payment]) -> None:
             )
 
 
-def _notify_payers(payments: list[Payment], invoice_ids: list[int]) -> None:
+def _notify_payers(payments: list[Payment], invoice_ids: list[int], *, known=False) -> None:
     """Invoices without a student (a public-service fee): tell the payer — their account,
     else their phone number — that the money arrived. One plain-SQL read per 2,000
-    invoices finds them; none in a statement of student fees costs nothing more."""
-    ids = [
-        row[0]
-        for row in _select_in(
-            f"SELECT id FROM {_table(Invoice)} "  # noqa: S608
-            "WHERE student_id IS NULL AND id IN ({IN})",
-            invoice_ids,
-        )
-    ]
+    invoices finds them (`known`: `invoice_ids` are those already); none in a statement of
+    student fees costs nothing more."""
+    ids = (
+        invoice_ids
+        if known
+        else [
+            row[0]
+            for row in _select_in(
+                f"SELECT id FROM {_table(Invoice)} "  # noqa: S608
+                "WHERE student_id IS NULL AND id IN ({IN})",
+                invoice_ids,
+            )
+        ]
+    )
     if not ids:
         return
     invoices = Invoice.objects.select_related("payer").in_bulk(ids)
@@ -865,9 +893,13 @@ class ReconcileResult:
     payments: list = field(default_factory=list)  # PaymentRow
 
 
-def match_lines(school_id: int, lines: list[LineIn]) -> list[Decision]:
+def match_lines(
+    school_id: int, lines: list[LineIn], students: dict[int, int | None] | None = None
+) -> list[Decision]:
     """Decide, for each line, the invoice it pays (set-based: one regex pass, then one
-    lookup per 2,000 distinct references and one per 200 truncated prefixes).
+    lookup per 2,000 distinct references and one per 200 truncated prefixes). `students`,
+    if given, receives the student id (None: a public-service fee) of each invoice looked
+    up, read with it, so that telling guardians and payers needs no second look-up.
 
     A full, check-digit-valid reference found in the content wins; two different existing
     invoices in one content → the queue. Only when there is none, a reference cut short at
@@ -875,14 +907,16 @@ def match_lines(school_id: int, lines: list[LineIn]) -> list[Decision]:
     it and whose outstanding amount (or total) equals the line's amount; exactly one → it."""
     found = references.candidates_many([ln.content for ln in lines])
     all_full = sorted({r for full, _p in found for r in full})
+    rows = _select_in(
+        f"SELECT id, reference, school_id, status, student_id FROM {_table(Invoice)} "  # noqa: S608
+        "WHERE reference IN ({IN})",
+        all_full,
+    )
     invoices: dict[str, tuple[int, int, str]] = {
-        ref: (pk, school, status)
-        for pk, ref, school, status in _select_in(
-            f"SELECT id, reference, school_id, status FROM {_table(Invoice)} "  # noqa: S608
-            "WHERE reference IN ({IN})",
-            all_full,
-        )
+        ref: (pk, school, status) for pk, ref, school, status, _st in rows
     }
+    if students is not None:
+        students.update((pk, student) for pk, _r, _s, _t, student in rows)
     need_prefix = sorted(
         {
             p
@@ -901,20 +935,29 @@ def match_lines(school_id: int, lines: list[LineIn]) -> list[Decision]:
             # School and status are checked here, not in SQL: with them in the WHERE,
             # SQLite walks the school index and tests every range on each of its invoices.
             cur.execute(
-                f"SELECT id, reference, total, paid, school_id, status "  # noqa: S608
+                f"SELECT id, reference, total, paid, school_id, status, student_id "  # noqa: S608
                 f"FROM {_table(Invoice)} WHERE {ranges}",
                 [v for p in chunk for v in (p, p + ":")],
             )
-            for pk, ref, total, paid, school, status in cur.fetchall():
+            for pk, ref, total, paid, school, status, student in cur.fetchall():
                 if school != school_id or status == InvoiceStatus.CANCELLED:
                     continue
+                if students is not None:
+                    students[pk] = student
                 for n in range(references.MIN_TRUNCATED_DIGITS + 2, references.LENGTH):
                     if ref[:n] in wanted:
                         by_prefix[ref[:n]].append((pk, total, paid, ref))
     out: list[Decision] = []
     append = out.append
     cancelled = InvoiceStatus.CANCELLED
+    get = invoices.get
     for ln, (full, prefixes) in zip(lines, found, strict=True):
+        if len(full) == 1:  # the usual line: one reference, of an invoice of this school
+            (ref,) = full
+            inv = get(ref)
+            if inv is not None and inv[1] == school_id and inv[2] != cancelled:
+                append(Decision(inv[0], "", [ref]))
+                continue
         if full:
             known = [r for r in full if r in invoices]
             if len(known) == 1:
@@ -1001,7 +1044,8 @@ def reconcile(
                 f"{timezone.localtime():%d/%m/%Y %H:%M}"
             )[:255],
         )
-    decisions = match_lines(bank_account.school_id, fresh)
+    students: dict[int, int | None] = {}
+    decisions = match_lines(bank_account.school_id, fresh, students)
     recorder = actor.pk if getattr(actor, "pk", None) else None
     line_t = _table(BankLine)
     if statement is not None:
@@ -1029,7 +1073,7 @@ def reconcile(
             "fees.payments_recorded",
             {"school_ids": [bank_account.school_id], "count": len(payments)},
         )
-        _notify_guardians(payments)
+        _notify_guardians(payments, students)
     return result
 
 
