@@ -255,8 +255,15 @@ class BankLine(models.Model):
     status = models.CharField(max_length=10, choices=LineStatus.choices)
     reason = models.CharField(max_length=40, blank=True)  # why unmatched (code)
     candidates = models.JSONField(default=list, blank=True)  # references seen
+    # No index either: nothing reads bank lines by invoice (an invoice's page reaches them
+    # through its payments, indexed by invoice), and invoices are cancelled, never deleted.
     invoice = models.ForeignKey(
-        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_lines"
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bank_lines",
+        db_index=False,
     )
     flagged = models.BooleanField(default=False)
     flag_note = models.CharField(max_length=255, blank=True)
