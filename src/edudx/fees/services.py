@@ -1005,15 +1005,20 @@ def reconcile(
     batch = lines
     if len({ln.transaction_id for ln in lines}) < len(lines):
         batch = _first_of_each(lines, result)
-    existing: dict[str, tuple[int, int]] = {
-        txn: (pk, amount)
-        for pk, txn, amount in _select_in(
-            f"SELECT id, transaction_id, amount FROM {_table(BankLine)} "  # noqa: S608
-            "WHERE bank_account_id = %s AND transaction_id IN ({IN})",
-            [ln.transaction_id for ln in batch],
-            params=[bank_account.pk],
-        )
-    }
+    txns = [ln.transaction_id for ln in batch]
+    existing: dict[str, tuple[int, int]] = (
+        {
+            txn: (pk, amount)
+            for pk, txn, amount in _select_in(
+                f"SELECT id, transaction_id, amount FROM {_table(BankLine)} "  # noqa: S608
+                "WHERE bank_account_id = %s AND transaction_id IN ({IN})",
+                txns,
+                params=[bank_account.pk],
+            )
+        }
+        if _any_recorded(bank_account.pk, txns)
+        else {}
+    )
     fresh: list[LineIn] = [] if existing else batch  # a new statement: all fresh
     flag: list[tuple[int, LineIn]] = []
     for ln in batch if existing else ():
@@ -1075,6 +1080,26 @@ def reconcile(
         )
         _notify_guardians(payments, students)
     return result
+
+
+def _any_recorded(account_id: int, txns: list[str]) -> bool:
+    """Whether the account has a line recorded with a transaction id between the batch's
+    least and greatest: one probe of the unique (account, transaction id) index. Banks
+    number their transactions in sequence, so a new statement usually has none, and the
+    per-id look-up (one probe per line) is then skipped; any line in the range, and the
+    look-up decides exactly as before. SQLite only, where the index orders text as Python
+    does (BINARY); PostgreSQL's collation may order it otherwise: always "maybe" there."""
+    if not txns:
+        return False
+    if connection.vendor != "sqlite":
+        return True
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT 1 FROM {_table(BankLine)} WHERE bank_account_id = %s "  # noqa: S608
+            "AND transaction_id >= %s AND transaction_id <= %s LIMIT 1",
+            [account_id, min(txns), max(txns)],
+        )
+        return cur.fetchone() is not None
 
 
 def _first_of_each(lines: list[LineIn], result: ReconcileResult) -> list[LineIn]:
