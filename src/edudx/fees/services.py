@@ -1275,13 +1275,20 @@ def _insert_payments(where: str, params, recorder: int | None) -> list[PaymentRo
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
     payment_t, line_t, receipt_t = _table(Payment), _table(BankLine), _table(Receipt)
-    number = (
-        "'BL' || lpad(p.id::text, 10, '0')"
-        if connection.vendor == "postgresql"
-        else "'BL' || printf('%%010d', p.id)"
-    )
+    pg = connection.vendor == "postgresql"
+    number = "'BL' || lpad(p.id::text, 10, '0')" if pg else "'BL' || printf('%%010d', p.id)"
     params = list(params)
     with connection.cursor() as cur:
+        if not pg:
+            # SQLite has one writer at a time, holding this transaction's lock, and
+            # AUTOINCREMENT ids only grow: the payments this INSERT makes are exactly those
+            # above the greatest id before it, read back by primary-key range instead of a
+            # join through the bank lines.
+            cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {payment_t}")  # noqa: S608
+            new_sql, new_params = f"FROM {payment_t} p WHERE p.id > %s", [cur.fetchone()[0]]
+        else:
+            new_sql = f"FROM {payment_t} p JOIN {line_t} b ON b.id = p.bank_line_id WHERE {where}"
+            new_params = params
         cur.execute(
             f"INSERT INTO {payment_t} (invoice_id, amount, method, bank_line_id, "  # noqa: S608
             "received_at, recorded_by_id, note, created_at) "
@@ -1291,15 +1298,10 @@ def _insert_payments(where: str, params, recorder: int | None) -> list[PaymentRo
         )
         cur.execute(
             f"INSERT INTO {receipt_t} (payment_id, number, issued_at) "  # noqa: S608
-            f"SELECT p.id, {number}, %s FROM {payment_t} p "
-            f"JOIN {line_t} b ON b.id = p.bank_line_id WHERE {where}",
-            [now, *params],
+            f"SELECT p.id, {number}, %s {new_sql}",
+            [now, *new_params],
         )
-        cur.execute(
-            f"SELECT p.id, p.invoice_id, p.amount FROM {payment_t} p "  # noqa: S608
-            f"JOIN {line_t} b ON b.id = p.bank_line_id WHERE {where}",
-            params,
-        )
+        cur.execute(f"SELECT p.id, p.invoice_id, p.amount {new_sql}", new_params)  # noqa: S608
         return [_new(PaymentRow, row) for row in cur.fetchall()]
 
 
