@@ -1182,16 +1182,10 @@ def _insert_lines(
     account_id, statement_id = bank_account.pk, statement.pk if statement else None
     matched, unmatched = LineStatus.MATCHED.value, LineStatus.UNMATCHED.value
     rows = [
-        (
-            ln.transaction_id,
-            when(ln.booked_at),
-            ln.amount,
-            ln.content[:500],
-            d.reason,
-            as_json(d.candidates),
-            d.invoice_id,
+        (txn, seen.get(booked) or when(booked), amount, content[:500], reason, as_json(refs), inv)
+        for (txn, booked, amount, content, _row), (inv, reason, refs) in zip(
+            lines, decisions, strict=True
         )
-        for ln, d in zip(lines, decisions, strict=True)
     ]
     table = ops.quote_name(BankLine._meta.db_table)
     with connection.cursor() as cur:
