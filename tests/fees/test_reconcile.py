@@ -297,3 +297,26 @@ def test_duplicates_inside_one_batch(invoices, account):
         ("FT1", 1_000_000),
         ("FT2", 1_000),
     ]
+
+
+def test_recorded_lines_inside_and_outside_a_new_batch(invoices, account):
+    # The look-up of recorded transaction ids is skipped when none lies between the batch's
+    # least and greatest id: a line recorded inside that range is still found (skipped
+    # with the same amount, refused with another), one outside it changes nothing.
+    a1, a2 = invoices
+    run(account, line("FT5", 1_000, a1.reference), line("FT9", 2_000, a2.reference))
+    res = run(account, line("FT6", 3_000, a1.reference), line("FT7", 4_000, a2.reference))
+    assert (res.matched, res.skipped, res.errors) == (2, 0, [])
+    res = run(
+        account,
+        line("FT4", 5_000, a1.reference),
+        line("FT5", 1_000, a1.reference),
+        line("FT8", 6_000, a2.reference),
+        line("FT9", 2_500, a2.reference),
+    )
+    assert (res.matched, res.skipped) == (2, 1)
+    assert [e.code for e in res.errors] == ["line.amount_mismatch"]
+    assert BankLine.objects.count() == 6
+    a1.refresh_from_db()
+    a2.refresh_from_db()
+    assert (a1.paid, a2.paid) == (1_000 + 3_000 + 5_000, 2_000 + 4_000 + 6_000)

@@ -34,6 +34,8 @@ def test_reference_shape_and_check_digit():
         ("HP123", set(), set()),
         ("HP12345674 HP00000018", {REF, "HP00000018"}, set()),
         ("HP12345675", set(), set()),
+        ("Đóng phí ḤP\u00a01234\u20035674 cho cháu", {REF}, set()),
+        ("nộp học phí ḥp\u0301 1234", set(), {"HP1234"}),
     ],
     ids=[
         "plain",
@@ -52,6 +54,8 @@ def test_reference_shape_and_check_digit():
         "too-short",
         "two",
         "bad-check-digit",
+        "marks-on-letters-unicode-spaces",
+        "truncated-after-marks",
     ],
 )
 def test_candidates(content, full, prefixes):

@@ -94,11 +94,32 @@ def candidates(content: str) -> tuple[set[str], set[str]]:
 _JOIN = "\x00"  # between contents: no digit, letter or separator to the pattern
 
 
+class _FoldUpper(dict):
+    """For str.translate: each character as `fold(c).upper()` (a whitespace character as
+    one space), filled as characters are met. A content translated by it and its spaces
+    collapsed reads as `fold(content).upper()` to the pattern — NFD's reordering of
+    combining marks across a whole string, the only difference, never moves the ASCII
+    letters, digits and separators the pattern reads — in half the time of fold()."""
+
+    def __missing__(self, cp: int) -> str:
+        ch = chr(cp)
+        value = " " if ch.isspace() else fold(ch).upper()
+        self[cp] = value
+        return value
+
+
+_FOLD_UPPER = _FoldUpper()
+
+
 def candidates_many(contents: list[str]) -> list[tuple[set[str], set[str]]]:
     """`candidates` of each content, with one regex scan over them all (joined by NUL, which
     no match can span): a statement's 100,000 contents cost one `finditer`, not 100,000."""
-    # fold() then upper(); for ASCII, fold's lower() is undone by upper(): skipped.
-    texts = [(" ".join(c.split()) if c.isascii() else fold(c)).upper() for c in contents]
+    # fold() then upper(): for ASCII, fold's lower() is undone by upper(), so skipped;
+    # otherwise character by character (`_FoldUpper`).
+    texts = [
+        " ".join(c.split()).upper() if c.isascii() else " ".join(c.translate(_FOLD_UPPER).split())
+        for c in contents
+    ]
     text = _JOIN.join(texts)
     if text.count(_JOIN) != len(texts) - 1:
         # A NUL inside a content: any other character that is neither digit, letter nor

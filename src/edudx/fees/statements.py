@@ -71,6 +71,9 @@ _BY_KEY = {a: f for f, aliases in ALIASES.items() for a in aliases}
 REQUIRED = ("transaction_id", "booked_at", "amount", "content")
 
 
+_new = tuple.__new__
+
+
 class LineIn(NamedTuple):
     """One credit line (a tuple: a statement makes one per row, 100,000 at a time)."""
 
@@ -216,9 +219,9 @@ def _lines(rows, first_rows: list[list]) -> list[LineIn]:
     j_txn, j_when, j_amount, j_content = (columns[f] for f in REQUIRED)
     out: list[LineIn] = []
     dates: dict[str, dt.datetime] = {}
-    for offset, cells in enumerate(rows):
-        row = header_index + 2 + offset
-        if row > MAX_ROWS + header_index + 1:
+    last_row = MAX_ROWS + header_index + 1
+    for row, cells in enumerate(rows, header_index + 2):
+        if row > last_row:
             errors.append(
                 ErrorItem("statement.too_long", _("Tệp quá %(n)s dòng.") % {"n": MAX_ROWS}, row=row)
             )
@@ -247,7 +250,9 @@ def _lines(rows, first_rows: list[list]) -> list[LineIn]:
             continue
         if not amount or amount < 0:
             continue  # a debit, or an empty row
-        txn = " ".join(str(cells[j_txn] or "").split())
+        txn = cells[j_txn]
+        if not (type(txn) is str and txn.isalnum()):  # else nothing to collapse
+            txn = " ".join(str(txn or "").split())
         if not txn or len(txn) > 64:
             errors.append(
                 ErrorItem(
@@ -279,7 +284,8 @@ def _lines(rows, first_rows: list[list]) -> list[LineIn]:
             )
             continue
         content = " ".join(str(cells[j_content] or "").split())[:500]
-        out.append(LineIn(txn, when, amount, content, row))
+        # tuple.__new__: a LineIn without NamedTuple's Python-level __new__ (one per row).
+        out.append(_new(LineIn, (txn, when, amount, content, row)))
     if errors:
         raise DomainErrors(errors)
     return out
