@@ -91,10 +91,14 @@ def test_mangled_content_matches(invoices, account, content):
 
 
 def test_partial_then_rest(invoices, account):
-    a1, _ = invoices
+    a1, a2 = invoices
+    before = a1.updated_at
     run(account, line("FT1", 1_000_000, a1.reference))
     a1.refresh_from_db()
     assert (a1.paid, a1.status, a1.outstanding) == (1_000_000, InvoiceStatus.PARTIAL, 930_400)
+    # A system syncing invoices by updated_at sees the payment; the other invoice is untouched.
+    assert a1.updated_at > before
+    assert Invoice.objects.get(pk=a2.pk).updated_at == a2.updated_at
     run(account, line("FT2", 930_400, a1.reference))
     a1.refresh_from_db()
     assert (a1.paid, a1.status) == (TOTAL, InvoiceStatus.PAID)

@@ -577,15 +577,17 @@ def _refresh_paid_from(ids_sql: str, params) -> None:
 
 def _update_paid(paid_sql: str, params) -> None:
     """Set `paid` and `status` from `paid_sql`'s rows (invoice_id, paid); a cancelled
-    invoice keeps its status."""
+    invoice keeps its status. `updated_at` moves too (an UPDATE skips auto_now), so a
+    system syncing invoices incrementally (ExchangeModel) sees the payment."""
     inv, st = _table(Invoice), InvoiceStatus
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cur:
         cur.execute(
-            f"UPDATE {inv} SET paid = t.paid, status = CASE "  # noqa: S608
+            f"UPDATE {inv} SET paid = t.paid, updated_at = %s, status = CASE "  # noqa: S608
             f"WHEN {inv}.status = %s THEN %s WHEN t.paid > {inv}.total THEN %s "
             f"WHEN t.paid = {inv}.total THEN %s WHEN t.paid > 0 THEN %s ELSE %s END "
             f"FROM ({paid_sql}) t WHERE {inv}.id = t.invoice_id",
-            [st.CANCELLED, st.CANCELLED, st.OVERPAID, st.PAID, st.PARTIAL, st.OPEN, *params],
+            [now, st.CANCELLED, st.CANCELLED, st.OVERPAID, st.PAID, st.PARTIAL, st.OPEN, *params],
         )
 
 
