@@ -27,12 +27,12 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
-def front(path, body: bytes, **headers):
+def front(path, body: bytes, content_type="application/json", **headers):
     """POST through the front WSGI app (gate → hot path → Django), as granian calls it."""
     environ = RequestFactory()._base_environ(
         PATH_INFO=path,
         REQUEST_METHOD="POST",
-        CONTENT_TYPE="application/json",
+        CONTENT_TYPE=content_type,
         CONTENT_LENGTH=str(len(body)),
         REMOTE_ADDR="203.0.113.9",
         **{"wsgi.input": FakePayload(body)},
@@ -196,6 +196,13 @@ def test_signed_in_users_are_served_by_django(world):
     )  # fmt: skip
     assert res.status_code == 201, res.content
     assert AdmissionApplication.objects.get().applicant_id == world.citizen.pk
+    # A body that does not say it is JSON is ninja's to judge (it reads it as JSON).
+    plain = front(
+        url, json.dumps(application(world)).encode(), content_type="text/plain",
+        idempotency_key="k-p",
+    )  # fmt: skip
+    assert plain["status"] == "201 Created", plain["body"]
+    assert AdmissionApplication.objects.count() == 2
     assert not live._anonymous({"HTTP_COOKIE": "csrftoken=x; sessionid=abc"})
     assert not live._anonymous({"HTTP_AUTHORIZATION": "Bearer x"})
     assert live._anonymous({"HTTP_COOKIE": "django_language=en; csrftoken=x"})

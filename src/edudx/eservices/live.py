@@ -88,6 +88,8 @@ def submit(environ) -> tuple[str, list, bytes] | None:
     m = PATH.match(environ.get("PATH_INFO", ""))
     if m is None or not _anonymous(environ):
         return None
+    if not environ.get("CONTENT_TYPE", "").startswith("application/json"):
+        return None  # ninja decides what it makes of other bodies
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
