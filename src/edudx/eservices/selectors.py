@@ -4,7 +4,7 @@ indicators (numerator, denominator) per unit and everything under it."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from .models import (
     AdmissionRound,
     CalendarDay,
     Dossier,
+    DossierEvent,
     DossierStatus,
     Procedure,
     ProcedureKind,
@@ -31,6 +32,13 @@ from .models import (
 
 S = DossierStatus
 RUNNING = (S.RECEIVED, S.PROCESSING)
+
+
+def _with_rejection(qs: QuerySet) -> QuerySet:
+    """Lists: whether each dossier was ever rejected, in the list query (a returned
+    dossier's fee reads it — `fee_refunding` — without a query per row)."""
+    rejected = DossierEvent.objects.filter(dossier=OuterRef("pk"), action="reject")
+    return qs.annotate(was_rejected=Exists(rejected))
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,10 @@ def _rejected(d: Dossier) -> bool:
     """Rejected, or rejected and then returned to the applicant."""
     if d.status == S.REJECTED:
         return True
-    return d.status == S.RETURNED and d.events.filter(action="reject").exists()
+    if d.status != S.RETURNED:
+        return False
+    known = getattr(d, "was_rejected", None)  # annotated by the lists
+    return known if known is not None else d.events.filter(action="reject").exists()
 
 
 def fee_refund_due(d: Dossier) -> str | None:
@@ -150,7 +161,7 @@ def officer_queue(*, actor, status: str | None = None, overdue: bool = False) ->
     q = officer_units_q(actor)
     if q is None:
         return Dossier.objects.none()
-    qs = (
+    qs = _with_rejection(
         Dossier.objects.filter(q)
         .exclude(status=S.DRAFT)
         .select_related("procedure", "unit", "from_school", "to_school", "invoice")
@@ -167,7 +178,7 @@ def officer_queue(*, actor, status: str | None = None, overdue: bool = False) ->
 def my_dossiers(*, actor) -> QuerySet:
     if not getattr(actor, "is_authenticated", False):
         return Dossier.objects.none()
-    return (
+    return _with_rejection(
         Dossier.objects.filter(applicant=actor)
         .select_related("procedure", "unit", "invoice")
         .defer("result_pdf")
