@@ -1,9 +1,6 @@
 """Fee pages: thin — parse, call a selector or a service, render. Staff pages sit behind the
 staff two-factor middleware (accounts.middleware); writes check `selectors.may_write`."""
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,11 +12,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from openpyxl import Workbook
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors, NotFound
 from edudx.core.scope import scope_of
+from edudx.core.tables import table_download
 from edudx.org.models import SchoolYear, UnitKind
 
 from . import selectors, services
@@ -489,28 +486,7 @@ def reports_export_view(request, fmt: str):
     head, rows = _report_table(ctx["report"])
     year = next((y.code for y in ctx["years"] if y.pk == ctx["year_id"]), ctx["year_id"])
     name = f"bao-cao-thu-{'tat-ca' if ctx['all_schools'] else ctx['school'].pk}-{year}"
-    if fmt == "csv":
-        buf = io.StringIO()
-        buf.write("\ufeff")  # Excel opens UTF-8 CSV with a BOM correctly
-        writer = csv.writer(buf)
-        writer.writerow(head)
-        writer.writerows(rows)
-        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        wb = Workbook()
-        ws = wb.active
-        ws.title = _("Báo cáo thu")[:31]
-        ws.append(head)
-        for r in rows:
-            ws.append(r)
-        out = io.BytesIO()
-        wb.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return table_download(fmt, name, [(_("Báo cáo thu"), head, rows)])
 
 
 @login_required

@@ -2,8 +2,6 @@
 service, render. The dashboard reads the summary tables only (IndicatorValue,
 SchoolHeadcount, org placements), never raw student rows."""
 
-import csv
-import io
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib import messages
@@ -24,10 +22,10 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from openpyxl import Workbook
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors
+from edudx.core.tables import table_download
 from edudx.org.models import OrgUnit
 from edudx.org.selectors import subtree_q
 
@@ -293,35 +291,11 @@ def dashboard_export_view(request, fmt: str):
         ]
         for c in data["children"]
     ]
-    name = f"chi-tieu-{unit.pk}-{year}"
-    if fmt == "csv":
-        buf = io.StringIO()
-        buf.write("\ufeff")  # Excel opens UTF-8 CSV with a BOM correctly
-        w = csv.writer(buf)
-        w.writerow(head)
-        w.writerows(rows)
-        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-    elif fmt == "xlsx":
-        wb = Workbook()
-        ws = wb.active
-        ws.title = _("Chỉ tiêu")[:31]
-        ws.append(head)
-        for r in rows:
-            ws.append(r)
-        ws2 = wb.create_sheet((f"{code} " + _("theo đơn vị"))[:31])
-        ws2.append(child_head)
-        for r in child_rows:
-            ws2.append(r)
-        out = io.BytesIO()
-        wb.save(out)
-        response = HttpResponse(
-            out.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    return table_download(
+        fmt,
+        f"chi-tieu-{unit.pk}-{year}",
+        [(_("Chỉ tiêu"), head, rows), (f"{code} " + _("theo đơn vị"), child_head, child_rows)],
+    )
 
 
 @login_required
