@@ -27,11 +27,12 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
-def front(path, body: bytes, content_type="application/json", **headers):
-    """POST through the front WSGI app (gate → hot path → Django), as granian calls it."""
+def front(path, body: bytes, content_type="application/json", method="POST", **headers):
+    """A request through the front WSGI app (gate → hot path → Django), as granian calls
+    it (test_wsgi_gate uses it too)."""
     environ = RequestFactory()._base_environ(
         PATH_INFO=path,
-        REQUEST_METHOD="POST",
+        REQUEST_METHOD=method,
         CONTENT_TYPE=content_type,
         CONTENT_LENGTH=str(len(body)),
         REMOTE_ADDR="203.0.113.9",

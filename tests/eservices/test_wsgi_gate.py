@@ -1,8 +1,6 @@
 import json
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.test import RequestFactory
 from django.test.client import FakePayload
 
@@ -10,33 +8,13 @@ from edudx.eservices import gate, wsgi_gate
 from edudx.eservices.models import AdmissionApplication
 
 from .test_api import application
+from .test_live import front
 
 pytestmark = pytest.mark.django_db
 
 
 def call(path, method="POST", body=b""):
-    environ = RequestFactory()._base_environ(
-        PATH_INFO=path,
-        REQUEST_METHOD=method,
-        CONTENT_TYPE="application/json",
-        CONTENT_LENGTH=str(len(body)),
-        HTTP_IDEMPOTENCY_KEY="w-1",
-        **{"wsgi.input": FakePayload(body)},
-    )
-    seen = {}
-
-    def start_response(status, headers, exc_info=None):
-        seen["status"], seen["headers"] = status, dict(headers)
-
-    # As django.test.Client does: keep the test's connection (and its transaction) open.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        seen["body"] = b"".join(wsgi_gate.application(environ, start_response))
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    return seen
+    return front(path, body, method=method, idempotency_key="w-1")
 
 
 def test_front_gate_sheds_without_django_and_admits_with_a_slot(world, settings):
