@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("EDUDX_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB_NAME = "edudx_bench_spike"
 DB_URL = f"{PG}/{DB_NAME}"
+WARM_REQUESTS = 10  # per warm-up client thread and endpoint
 
 
 # --- load generator (its own process) --------------------------------------------------------
@@ -69,18 +70,17 @@ async def run_load(args) -> dict:
     for _ in range(args.clients):
         pool.put_nowait(Conn(host, int(port)))
     attempts_lat: list[float] = []
+    series: list[tuple[float, float]] = []  # (attempt start since t0, latency)
+    fresh_lat: list[float] = []  # attempts that opened their connection
     e2e: list[float] = []
     outcome: dict[str, int] = {}
     results: dict[str, str] = {}  # child personal ID → code returned with 201
-    t0 = time.perf_counter()
     done_times: list[float] = []
 
     def count(key: str) -> None:
         outcome[key] = outcome.get(key, 0) + 1
 
-    async def applicant(child: dict, at: float) -> None:
-        await asyncio.sleep(max(0.0, at - (time.perf_counter() - t0)))
-        arrived = time.perf_counter()
+    async def applicant(child: dict, arrived: float) -> None:
         key = str(uuid.uuid4())
         body = json.dumps(child).encode()
         headers = {"Idempotency-Key": key}
@@ -88,6 +88,7 @@ async def run_load(args) -> dict:
         try:
             for _attempt in range(args.max_attempts):
                 start = time.perf_counter()
+                fresh = conn.w is None  # this attempt opens the TCP connection
                 try:
                     status, payload = await asyncio.wait_for(
                         conn.request("POST", args.path, headers, body), args.timeout
@@ -95,10 +96,14 @@ async def run_load(args) -> dict:
                 except (TimeoutError, OSError, asyncio.IncompleteReadError):
                     conn.close()  # a timed-out connection may still get the old answer
                     attempts_lat.append(time.perf_counter() - start)
+                    series.append((start - t0, attempts_lat[-1]))
                     count("timeout_or_conn")
                     await asyncio.sleep(0.5 + rng.random())
                     continue
                 attempts_lat.append(time.perf_counter() - start)
+                series.append((start - t0, attempts_lat[-1]))
+                if fresh:
+                    fresh_lat.append(attempts_lat[-1])
                 if status == 201:
                     count("201")
                     if conn.last_headers.get("idempotent-replayed"):
@@ -122,12 +127,24 @@ async def run_load(args) -> dict:
         finally:
             pool.put_nowait(conn)
 
-    gaps, at, tasks = [], 0.0, []
-    for child in children:
-        tasks.append(asyncio.create_task(applicant(child, at)))
+    # Arrival times first (seeded), then one dispatcher starts each applicant at its time.
+    # (Creating every applicant up front, each sleeping until its turn, stalled the event
+    # loop for the first second — ~100,000 coroutines starting at once — and released the
+    # first arrivals in a burst, late: a tail of the load generator, not of the server.)
+    # Latencies from arrival count from the scheduled time, so a late dispatcher counts
+    # against the server, never for it.
+    times, at = [], 0.0
+    for _ in children:
+        times.append(at)
         at += rng.expovariate(args.rate)
-        gaps.append(at)
     cpu0 = time.process_time()
+    tasks = []
+    t0 = time.perf_counter()
+    for child, at in zip(children, times, strict=True):
+        delay = at - (time.perf_counter() - t0)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(applicant(child, t0 + at)))
     await asyncio.gather(*tasks)
     load_cpu = time.process_time() - cpu0
     while not pool.empty():
@@ -152,7 +169,24 @@ async def run_load(args) -> dict:
         "outcome": outcome,
         "results": results,
         "load_cpu": load_cpu,
+        "timeline": timeline(series),
+        "timeline_start": timeline([x for x in series if x[0] < 15], 1.0),
+        "fresh": f"{len(fresh_lat)} attempts on a new connection, p50/p95 "
+        f"{pct(fresh_lat, 50) * 1000:.0f}/{pct(fresh_lat, 95) * 1000:.0f} ms (of which the "
+        f"TCP connect p50/p95 {pct(Conn.connect_times, 50) * 1000:.0f}/"
+        f"{pct(Conn.connect_times, 95) * 1000:.0f} ms)",
     }
+
+
+def timeline(series: list[tuple[float, float]], step: float = 5.0) -> str:
+    """Per `step` seconds of the run: attempts started and their p95 in ms — whether the
+    tail is spread over the run or comes in bursts (a checkpoint, a collection, a queue)."""
+    buckets: dict[int, list[float]] = {}
+    for start, lat in series:
+        buckets.setdefault(int(start // step), []).append(lat)
+    return " ".join(
+        f"{int(k * step)}s:{len(v)}/{pct(v, 95) * 1000:.0f}" for k, v in sorted(buckets.items())
+    )
 
 
 # --- orchestration ---------------------------------------------------------------------------
@@ -258,6 +292,30 @@ def setup_database(args, n_children: int) -> tuple[int, Path]:
         )
     path = Path(args.var) / "children.json"
     path.write_text(json.dumps(children, ensure_ascii=False))
+    # A second round open at the same time, for the warm-up's applications (other children),
+    # so the measured round holds only the measured applicants.
+    warm = admissions.round_create(
+        actor=None,
+        procedure=Procedure.objects.get(code="admission_grade1"),
+        unit=province,
+        school_year=year,
+        name="Tuyển sinh lớp 1 (benchmark, warm-up)",
+        opens_at=now - dt.timedelta(minutes=5),
+        closes_at=now + dt.timedelta(hours=6),
+        seed="bench-2026-warm",
+        schools=[(s, 10_000) for s in schools],
+        zones=[(s, c, "") for s, c in zip(schools, communes, strict=True)],
+        allow_overlaps=True,
+    )
+    args.warm_round = warm.pk
+    args.warm_children = [
+        dict(
+            c,
+            child_personal_id=f"068{personal_id_digit(2020, c['sex'])}20{900_000 + i:06d}",
+            phone=f"08{i:08d}",
+        )
+        for i, c in enumerate(children[: WARM_REQUESTS * 2 * args.threads])
+    ]
     return r.pk, path
 
 
@@ -292,26 +350,36 @@ def start_server(args):
 
 
 def warm_up(args) -> None:
-    """Every worker thread imports, opens its database connection and serves a gated POST
-    before the measured phases (a cold thread's first request is slow, and a cold server
-    under 2,000 connections at once timed requests out)."""
+    """Every worker thread imports, opens its database connection and serves gated POSTs —
+    the floor's and applications to a second round — before the measured phases (a cold
+    thread's first request is slow, and a cold server under 2,000 connections at once
+    timed requests out)."""
     import threading  # noqa: PLC0415
 
     import httpx  # noqa: PLC0415
 
     base = f"http://127.0.0.1:{args.port}"
 
+    apply = f"/api/v1/admissions/rounds/{args.warm_round}/applications"
+    failed: list[str] = []
+
     def hit(i: int) -> None:
         with httpx.Client(base_url=base, timeout=30) as c:
-            for j in range(10):
+            for j in range(WARM_REQUESTS):
                 c.get("/api/v1/procedures")
                 c.post("/services/bench/insert/", json={}, headers={"Idempotency-Key": f"w{i}-{j}"})
+                child = args.warm_children[i * WARM_REQUESTS + j]
+                r = c.post(apply, json=child, headers={"Idempotency-Key": f"wa{i}-{j}"})
+                if r.status_code != 201:
+                    failed.append(f"{r.status_code} {r.text}")
 
     threads = [threading.Thread(target=hit, args=(i,)) for i in range(2 * args.threads)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    if failed:
+        raise SystemExit(f"warm-up applications failed ({len(failed)}): {failed[0]}")
 
 
 def sample_waits(stop, tally: dict) -> None:
@@ -430,6 +498,11 @@ def main() -> None:
     )
     p.add_argument("--gate", type=int, default=4, help="submissions at once per worker")
     p.add_argument("--gate-wait-ms", type=int, default=5)
+    p.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip the floor (an experiment on the application side alone, at --rate)",
+    )
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--max-attempts", type=int, default=50)
@@ -465,17 +538,24 @@ def main() -> None:
     try:
         warm_up(args)
         args.rate_now = floor_rate
-        floor = load_phase(args, "/services/bench/insert/", children, floor_arrivals)
-        print("B floor (1 INSERT)  ", fmt(floor))
-        print("   database sessions (samples):", floor["db_waits"])
+        floor = {"throughput": 0.0}
+        if not args.no_floor:
+            floor = load_phase(args, "/services/bench/insert/", children, floor_arrivals)
+            print("B floor (1 INSERT)  ", fmt(floor))
+            print("   per 5 s (attempts/p95 ms):", floor["timeline"])
+            print("   database sessions (samples):", floor["db_waits"])
         # "auto": offer the application path what the target asks it to sustain — 30 % of
         # the throughput the floor achieved in this run (plus 2 %), every arrival a new child.
-        args.rate_now = 0.32 * floor["throughput"] if args.rate == "auto" else float(args.rate)
+        auto = args.rate == "auto" and not args.no_floor
+        args.rate_now = 0.32 * floor["throughput"] if auto else float(args.rate)
         arrivals = min(int(args.rate_now * args.duration), floor_arrivals)
         print(f"   application side: {args.rate_now:.0f} arrivals/s offered ({arrivals})")
         path = f"/api/v1/admissions/rounds/{round_id}/applications"
         submit = load_phase(args, path, children, arrivals)
         print("A submission        ", fmt(submit))
+        print("   per 5 s (attempts/p95 ms):", submit["timeline"])
+        print("   first 15 s, per second:", submit["timeline_start"])
+        print("  ", submit["fresh"])
         print("   database sessions (samples):", submit["db_waits"])
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -2,6 +2,7 @@
 the spike benchmarks (exam_spike, admissions_spike)."""
 
 import asyncio
+import time
 
 # A minimal HTTP/1.1 keep-alive client on asyncio streams: httpx spends ~1 ms of CPU per
 # request, which on a 2-core machine is CPU taken from the server being measured.
@@ -16,9 +17,12 @@ class Conn:
         self.last_headers: dict[str, str] = {}  # of the last response, names in lower case
 
     opened = 0  # connections opened by this process (reconnects after t0 show a problem)
+    connect_times: list[float] = []  # seconds each TCP connect took
 
     async def _open(self):
+        start = time.perf_counter()
         self.r, self.w = await asyncio.open_connection(self.host, self.port)
+        Conn.connect_times.append(time.perf_counter() - start)
         Conn.opened += 1
 
     def close(self):
