@@ -359,6 +359,28 @@ def test_rejection_tells_a_paying_applicant_a_refund_is_on_its_way(world, fee, c
     )
 
 
+def test_the_refund_itself_is_told_to_the_applicant(world, fee, commune_account):
+    d = copy_dossier(world)  # without an account: the phone on the dossier
+    assert pay(d.invoice, 15_000, "FT26331031").status_code == 200
+    d = services.dossier_transition(
+        actor=world.officer_a, dossier=d, action="reject", comment="Sai mẫu"
+    )
+    refund = fees_services.refund_record(
+        actor=world.officer_a, invoice=d.invoice, amount=15_000, reason="Hồ sơ bị từ chối"
+    )
+    inv = Invoice.objects.get(pk=d.invoice_id)
+    assert (inv.paid, inv.status) == (0, InvoiceStatus.OPEN)
+    note = Notification.objects.get(event="fees.refund_recorded")
+    assert (note.key, note.recipient_id, note.phone, note.title, note.body) == (
+        f"fees.refund:{refund.pk}:payer",
+        None,
+        "0912345678",
+        f"Đã hoàn 15.000 đ cho hóa đơn {inv.reference}",
+        f"{inv.title}. Hình thức: Chuyển khoản. Lý do: Hồ sơ bị từ chối. Số đã nộp còn lại: 0 đ.",
+    )
+    assert sorted(note.deliveries.values_list("channel", flat=True)) == ["sms"]
+
+
 def test_a_rolled_back_rejection_tells_nobody(world, fee):
     d = copy_dossier(world)
     with pytest.raises(RuntimeError), transaction.atomic():

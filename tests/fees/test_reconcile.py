@@ -114,6 +114,37 @@ def test_over_payment_then_refund(invoices, account):
     assert (a1.paid, a1.status) == (TOTAL, InvoiceStatus.PAID)
 
 
+def test_refund_tells_the_guardian_once(invoices, account, guardian, clerk):
+    a1, _ = invoices
+    run(account, line("FT1", 2_000_000, a1.reference))
+    refund = services.refund_record(actor=clerk, invoice=a1, amount=69_600, reason="Nộp  thừa")
+    notes = list(
+        Notification.objects.filter(recipient=guardian, event="fees.refund_recorded").values_list(
+            "key", "title", "body", "url", "context"
+        )
+    )
+    assert notes == [
+        (
+            f"fees.refund:{refund.pk}:user:{guardian.pk}",
+            f"Đã hoàn 69.600 đ cho hóa đơn {a1.reference}",
+            "Học phí và BHYT học kỳ I. Hình thức: Chuyển khoản. Lý do: Nộp thừa. "
+            "Số đã nộp còn lại: 1.930.400 đ.",
+            f"/fees/invoices/{a1.pk}/",
+            {"invoice": a1.reference, "amount": 69_600, "refund_id": refund.pk},
+        )
+    ]
+    # The invoice of a child who is not hers tells her nothing.
+    assert Notification.objects.filter(recipient=guardian).count() == 2  # payment + refund
+
+
+def test_refused_refund_tells_nobody(invoices, account, guardian):
+    a1, _ = invoices
+    run(account, line("FT1", 100_000, a1.reference))
+    with pytest.raises(services.DomainError):
+        services.refund_record(actor=None, invoice=a1, amount=100_001, reason="x")
+    assert not Notification.objects.filter(event="fees.refund_recorded").exists()
+
+
 def test_refund_cannot_exceed_what_was_paid(invoices, account):
     a1, _ = invoices
     run(account, line("FT1", 100_000, a1.reference))

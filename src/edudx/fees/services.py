@@ -803,8 +803,59 @@ def refund_record(
             object_repr=f"{locked.reference} -{money(amount)}",
             reason=reason,
         )
+        locked.refresh_from_db(fields=["paid", "status"])
+        _notify_refund(refund, locked)
     invoice.refresh_from_db()
     return refund
+
+
+def _notify_refund(refund: Refund, invoice: Invoice) -> None:
+    """Tell whoever paid that money is on its way back — as a payment is told: the
+    guardians with an account (a student's invoice), else the payer (a public-service fee,
+    e.g. a rejected dossier's: their account, else their phone). Stored with the refund;
+    one notification per refund and recipient."""
+    from django.urls import reverse  # noqa: PLC0415
+
+    from edudx.people.models import GuardianLink  # noqa: PLC0415
+
+    values = {
+        "a": money(refund.amount),
+        "r": invoice.reference,
+        "t": invoice.title,
+        "m": refund.get_method_display(),
+        "why": refund.reason,
+        "p": money(invoice.paid),
+    }
+    title = _("Đã hoàn %(a)s cho hóa đơn %(r)s") % values
+    body = _("%(t)s. Hình thức: %(m)s. Lý do: %(why)s. Số đã nộp còn lại: %(p)s.") % values
+    context = {"invoice": invoice.reference, "amount": refund.amount, "refund_id": refund.pk}
+    if invoice.student_id is None:
+        if invoice.payer_id:
+            recipient = invoice.payer
+        elif invoice.payer_phone:
+            recipient = Address(phone=invoice.payer_phone)
+        else:
+            return
+        notify(
+            recipient,
+            "fees.refund_recorded",
+            context,
+            key=f"fees.refund:{refund.pk}:payer",
+            title=title,
+            body=body,
+        )
+        return
+    guardians = GuardianLink.objects.filter(student_id=invoice.student_id).values("guardian_id")
+    for user in User.objects.filter(is_active=True, person_id__in=guardians).order_by("pk"):
+        notify(
+            user,
+            "fees.refund_recorded",
+            context,
+            key=f"fees.refund:{refund.pk}:user:{user.pk}",
+            title=title,
+            body=body,
+            url=reverse("fees:invoice_detail", args=[invoice.pk]),
+        )
 
 
 def receipt_pdf(receipt: Receipt) -> bytes:
