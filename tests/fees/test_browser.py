@@ -65,7 +65,7 @@ def test_guardian_sees_invoice_with_vietqr_on_a_phone(live_server, invoices, gua
     width, height = seen["qr_box"]
     assert 150 <= width <= 330 and abs(width - height) < 2
     assert a1.reference in seen["text"]
-    assert "1.930.400 đ" in seen["text"]
+    assert "1.930.400\u00a0đ" in seen["text"]
     assert "Vietcombank" in seen["text"] and "0123456789" in seen["text"]
     assert seen["no_overflow"] is True
     assert seen["other"] == 404

@@ -24,7 +24,7 @@ def test_guardian_sees_own_child_invoice_with_vietqr(invoices, guardian):
     assert index.status_code == 200
     body = index.content.decode()
     assert a1.reference in body and a2.reference not in body
-    assert "1.930.400 đ" in body
+    assert "1.930.400\u00a0đ" in body
     detail = client.get(f"/fees/invoices/{a1.pk}/")
     html = detail.content.decode()
     assert detail.status_code == 200
@@ -138,7 +138,10 @@ def test_reports_page(invoices, clerk):
     client = otp_login(Client(), clerk)
     client.post(f"/fees/invoices/{a1.pk}/", {"action": "cash", "amount": "1930400"})
     html = client.get(f"/fees/reports/?school={a1.school_id}").content.decode()
-    assert "2 hóa đơn · phải thu 3.860.800 đ · đã thu 1.930.400 đ · còn 1.930.400 đ" in html
+    assert (
+        "2 hóa đơn · phải thu 3.860.800\u00a0đ · đã thu 1.930.400\u00a0đ · còn 1.930.400\u00a0đ"
+        in html
+    )
     assert "6A1" in html
 
 

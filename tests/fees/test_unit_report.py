@@ -107,12 +107,12 @@ def test_the_report_page_and_its_exports(district, paid):
     query = f"?school={district.commune_a.pk}&year={district.year.pk}"
     page = client.get(f"/fees/reports/{query}").content.decode()
     assert '<h2 id="h-fee-units">Lệ phí dịch vụ công</h2>' in page
-    assert "3 hóa đơn · phải thu 45.000 đ · đã thu 37.000 đ · còn 10.000 đ" in page
+    assert "3 hóa đơn · phải thu 45.000\u00a0đ · đã thu 37.000\u00a0đ · còn 10.000\u00a0đ" in page
     assert (
         '<tr><td class="primary">Xã Nam Bình</td><td class="num" data-label="Hóa đơn">3</td>'
-        '<td class="num" data-label="Phải thu">45.000 đ</td>'
-        '<td class="num" data-label="Đã thu">37.000 đ</td>'
-        '<td class="num" data-label="Còn phải thu">10.000 đ</td>'
+        '<td class="num" data-label="Phải thu">45.000\u00a0đ</td>'
+        '<td class="num" data-label="Đã thu">37.000\u00a0đ</td>'
+        '<td class="num" data-label="Còn phải thu">10.000\u00a0đ</td>'
         '<td class="num" data-label="%">82,2</td></tr>'
     ) in page
     assert "Chưa có hóa đơn trong năm học này." not in page
