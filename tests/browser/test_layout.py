@@ -96,6 +96,22 @@ def test_english_pages(browser, live_server, client, district):
     screenshot(page, "student-record-en-360")
     assert "Date of birth" in page.locator("main").inner_text()
     assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(".main-nav summary").inner_text() == "Menu · Students"
+    page.click(".main-nav summary")
+    assert page.locator(".main-nav").inner_text().split("\n") == [
+        "Menu · Students",
+        "Home",
+        "Organisation",
+        "Students",
+        "Take attendance",
+        "Enter marks",
+        "Contact book",
+        "Resources",
+        "Online classes",
+        "Professional development",
+        "Question bank",
+        "Sign out",
+    ]
     context.close()
 
 
