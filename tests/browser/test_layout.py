@@ -96,4 +96,79 @@ def test_english_pages(browser, live_server, client, district):
     screenshot(page, "student-record-en-360")
     assert "Date of birth" in page.locator("main").inner_text()
     assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator(".main-nav summary").inner_text() == "Menu · Students"
+    page.click(".main-nav summary")
+    assert page.locator(".main-nav").inner_text().split("\n") == [
+        "Menu · Students",
+        "Home",
+        "Organisation",
+        "Students",
+        "Take attendance",
+        "Enter marks",
+        "Contact book",
+        "Resources",
+        "Online classes",
+        "Professional development",
+        "Question bank",
+        "Sign out",
+    ]
+    context.close()
+
+
+def test_menu_collapses_on_phones(browser, live_server, client, district):
+    """360 px: one "Danh mục · <current page>" row, the content right under the header; a tap
+    (or Enter on the focused summary) opens the grouped menu with logout inside."""
+    principal = district.user(Role.PRINCIPAL, district.school_a)
+    context = signed_in(browser, live_server, client, principal, 360)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/people/students/")
+    nav = page.locator("nav.main-nav")
+    links = nav.locator("a")
+    summary = nav.locator("summary")
+    assert summary.inner_text() == "Danh mục · Học sinh"
+    assert links.count() == 21
+    assert [links.nth(i).is_visible() for i in range(21)] == [False] * 21
+    assert not nav.locator(".logout-form button").is_visible()
+    assert page.locator("main h1").bounding_box()["y"] < 200  # header: 3 rows of 44 px or less
+    assert no_horizontal_overflow(page)
+    screenshot(page, "menu-closed-360")
+
+    summary.click()
+    assert [links.nth(i).is_visible() for i in range(21)] == [True] * 21
+    assert nav.locator(".nav-group-label").all_inner_texts() == [
+        "HỌC SINH & LỚP",  # text-transform: uppercase
+        "HỌC TẬP",
+        "TÀI CHÍNH",
+        "DỊCH VỤ CÔNG",
+        "QUẢN LÝ",
+    ]
+    assert nav.locator("a[aria-current=page]").all_inner_texts() == ["Học sinh"]
+    assert nav.locator(".logout-form button").is_visible()
+    assert no_horizontal_overflow(page)
+    screenshot(page, "menu-open-360")
+
+    nav.locator("a", has_text="Cán bộ").click()
+    page.wait_for_url(f"{live_server.url}/people/staff/")
+    assert summary.inner_text() == "Danh mục · Cán bộ"
+    assert not links.first.is_visible()  # a new page: closed again
+    summary.focus()
+    page.keyboard.press("Enter")
+    assert links.first.is_visible()
+    context.close()
+
+
+def test_menu_is_open_on_wide_screens(browser, live_server, client, district):
+    principal = district.user(Role.PRINCIPAL, district.school_a)
+    context = signed_in(browser, live_server, client, principal, 1280)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/people/students/")
+    nav = page.locator("nav.main-nav")
+    links = nav.locator("a")
+    assert not nav.locator("summary").is_visible()
+    assert links.count() == 21
+    assert [links.nth(i).is_visible() for i in range(21)] == [True] * 21
+    assert nav.locator(".logout-form button").is_visible()
+    assert nav.locator("a[aria-current=page]").all_inner_texts() == ["Học sinh"]
+    assert no_horizontal_overflow(page)
+    screenshot(page, "menu-1280")
     context.close()

@@ -40,7 +40,8 @@ def test_teacher_searches_without_diacritics_and_opens_the_record(live_server, d
     assert no_horizontal_overflow(page)
     screenshot(page, "teacher-home-360")
 
-    page.click(".main-nav >> text=Học sinh")
+    page.click(".main-nav summary")  # on a phone the menu opens first
+    page.click(".main-nav a >> text=Học sinh")
     page.wait_for_url(re.compile(r"/people/students/"))
     assert page.locator("#results tbody tr").count() == 2
     page.locator("#q").press_sequentially("nguyen van", delay=30)

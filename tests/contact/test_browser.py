@@ -65,7 +65,8 @@ def drive(base, guardian, notice_id, student_id, teacher_id) -> dict:
         page.wait_for_url(f"{base}/")
         seen["first_load"] = first_load_bytes(browser, base, context.storage_state(), "/contact/")
 
-        page.click(".main-nav >> text=Sổ liên lạc")
+        page.click(".main-nav summary")  # on a phone the menu opens first
+        page.click(".main-nav a >> text=Sổ liên lạc")
         page.wait_for_url(re.compile(r"/contact/$"))
         seen["home_overflow_ok"] = no_horizontal_overflow(page)
         screenshot(page, "contact-guardian-home-360")

@@ -34,7 +34,8 @@ def drive(base, username, own_id, other_id) -> dict:
         errors: list[str] = []
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
         login(page, base, username)
-        page.click("nav.main-nav >> text=Học phí")
+        page.click("nav.main-nav summary")  # on a phone the menu opens first
+        page.click("nav.main-nav a >> text=Học phí")
         page.wait_for_url(re.compile(r"/fees/$"))
         seen["cards"] = page.locator(".invoice-card").count()
         page.click(".invoice-card a")

@@ -8,7 +8,7 @@ from django import template
 from django.apps import apps
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 register = template.Library()
 
@@ -28,6 +28,7 @@ UNIT_WIDE_ROLES = frozenset(
 )
 IMPORT_ROLES = UNIT_WIDE_ROLES
 IMPORT_PATH = "/import/"
+IMPORT_NAME = "exchange:"  # the import pages have no single URL name; found by path
 
 
 def _roles(context) -> set[str]:
@@ -54,46 +55,129 @@ def _import_url() -> str | None:
     return IMPORT_PATH
 
 
+# Menu areas, in the order they are shown: (key, label). Above NAV_FLAT_MAX entries the menu is
+# grouped by area (a clerk or principal sees ~18 entries); a teacher or a parent with fewer
+# reads one short list and never an area with a single link.
+NAV_FLAT_MAX = 10
+NAV_GROUPS = (
+    ("students", pgettext_lazy("menu", "Học sinh & lớp")),
+    ("learning", pgettext_lazy("menu", "Học tập")),
+    ("finance", pgettext_lazy("menu", "Tài chính")),
+    ("eservices", pgettext_lazy("menu", "Dịch vụ công")),
+    ("management", pgettext_lazy("menu", "Quản lý")),
+)
+# The area of an app's entry: by its URL name, else by its URL namespace; others go last.
+NAV_GROUP_OF_URL = {
+    "people:student_list": "students",
+    "people:staff_list": "management",
+    # Feedback from citizens and parents is answered like a public-service dossier.
+    "contact:feedback_inbox": "eservices",
+    "contact:feedback_new": "eservices",
+}
+NAV_GROUP_OF_NAMESPACE = {
+    "records": "students",
+    "contact": "students",
+    "content": "learning",
+    "learning": "learning",
+    "exams": "learning",
+    "fees": "finance",
+    "eservices": "eservices",
+    "org": "management",
+    "exchange": "management",
+    "monitoring": "management",
+}
+
+
+def _group_of(url_name: str) -> str:
+    if url_name in NAV_GROUP_OF_URL:
+        return NAV_GROUP_OF_URL[url_name]
+    return NAV_GROUP_OF_NAMESPACE.get(url_name.partition(":")[0], "management")
+
+
+def _section(match) -> str:
+    """The menu key of the page being shown (the URL namespace, or finer for people/records)."""
+    if match is None:
+        return ""
+    section = match.namespace or match.url_name
+    if section == "people":
+        return "staff" if match.url_name.startswith("staff") else "students"
+    if section == "records":
+        name = match.url_name
+        if name == "leave":
+            return "leave"
+        return "marks" if name.startswith(("marks", "class_results")) else "attendance"
+    return section
+
+
 @register.simple_tag(takes_context=True)
 def nav_items(context) -> list[dict]:
-    """Menu entries for the acting user's roles, each {label, url, active}."""
+    """Menu entries for the acting user's roles, each {key, label, url, name, group, active}.
+
+    One entry at most is active: among the entries of the page's section (or app), the one
+    whose URL is the longest prefix of the page's path (the contact book and the feedback
+    inbox share the key `contact`; /monitoring/report/ is "Báo cáo năm", not the dashboard)."""
     roles = _roles(context)
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
-    section = (match.namespace or match.url_name) if match else ""
-    items = [("home", _("Trang chủ"), _url("home"))]
+    entries = [("home", _("Trang chủ"), "home")]
     if roles & STAFF_ROLES:
-        items.append(("org", _("Cơ cấu tổ chức"), _url("org:index")))
-        items.append(("students", pgettext("menu", "Học sinh"), _url("people:student_list")))
-    if roles & STAFF_ROLES:
-        items.append(("attendance", _("Điểm danh"), _url("records:attendance")))
-        items.append(("marks", _("Nhập điểm"), _url("records:marks")))
+        entries.append(("org", _("Cơ cấu tổ chức"), "org:index"))
+        entries.append(("students", pgettext("menu", "Học sinh"), "people:student_list"))
+        entries.append(("attendance", _("Điểm danh"), "records:attendance"))
+        entries.append(("marks", _("Nhập điểm"), "records:marks"))
     if roles & {"guardian"}:
-        items.append(("leave", _("Đơn xin nghỉ"), _url("records:leave")))
+        entries.append(("leave", _("Đơn xin nghỉ"), "records:leave"))
     if roles & UNIT_WIDE_ROLES:
-        items.append(("staff", _("Cán bộ"), _url("people:staff_list")))
+        entries.append(("staff", _("Cán bộ"), "people:staff_list"))
     if roles & IMPORT_ROLES:
-        items.append(("exchange", _("Nhập dữ liệu"), _import_url()))
+        entries.append(("exchange", _("Nhập dữ liệu"), IMPORT_NAME))
     for config in apps.get_app_configs():
-        entries = getattr(config, "nav_entries", None)
-        if entries is not None:
-            items.extend((key, label, _url(name)) for key, label, name in entries(roles))
-    if section == "people":
-        section = "staff" if match.url_name.startswith("staff") else "students"
-    elif section == "records":
-        name = match.url_name
-        section = (
-            "leave"
-            if name == "leave"
-            else "marks"
-            if name.startswith(("marks", "class_results"))
-            else "attendance"
-        )
-    return [
-        {"key": key, "label": label, "url": url, "active": key == section}
-        for key, label, url in items
-        if url
+        app_entries = getattr(config, "nav_entries", None)
+        if app_entries is not None:
+            entries.extend(app_entries(roles))
+    items = []
+    for key, label, name in entries:
+        url = _import_url() if name == IMPORT_NAME else _url(name)
+        if url:
+            group = None if key == "home" else _group_of(name)
+            items.append({"key": key, "label": label, "url": url, "group": group, "name": name})
+    section = _section(match)
+    namespace = match.namespace if match is not None else ""
+    path = getattr(request, "path", "")
+    # An app's page: any of its entries (fees:accounts under /fees/accounts/ is not `fees`).
+    same_app = f"{namespace}:" if namespace and namespace == section else None
+    candidates = [
+        item
+        for item in items
+        if item["key"] == section or (same_app and item["name"].startswith(same_app))
     ]
+    # The entry with the longest URL the page's path starts with; else the section's own one.
+    best = max(
+        candidates,
+        key=lambda i: (len(i["url"]) if path.startswith(i["url"]) else -1, i["key"] == section),
+        default=None,
+    )
+    for item in items:
+        item["active"] = item is best
+    return items
+
+
+@register.simple_tag(takes_context=True)
+def nav_menu(context) -> dict:
+    """The menu as shown: {groups: [{key, label, items}], current: the active entry or None}.
+
+    Up to NAV_FLAT_MAX entries: one group without a label. Beyond: "Trang chủ" alone first,
+    then one labelled group per area that has entries, in NAV_GROUPS order."""
+    items = nav_items(context)
+    current = next((item for item in items if item["active"]), None)
+    if len(items) <= NAV_FLAT_MAX:
+        return {"groups": [{"key": "all", "label": None, "items": items}], "current": current}
+    groups = [{"key": "home", "label": None, "items": [i for i in items if i["group"] is None]}]
+    for key, label in NAV_GROUPS:
+        members = [item for item in items if item["group"] == key]
+        if members:
+            groups.append({"key": key, "label": label, "items": members})
+    return {"groups": [g for g in groups if g["items"]], "current": current}
 
 
 @register.filter
