@@ -7,54 +7,12 @@ import zipfile
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from edudx.accounts.models import Role
-from edudx.content import services as content_services
 from edudx.core.errors import DomainError
 from edudx.learning import cartridge, services
 
+from .conftest import PDF
+
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n% bai giang\n%%EOF\n"
-
-
-@pytest.fixture
-def lesson(district, teacher, online_class, toan):
-    principal = district.user(Role.PRINCIPAL, district.school_a)
-
-    def publish(r):
-        content_services.resource_review(actor=principal, resource=r, approve=True)
-        content_services.resource_publish(actor=principal, resource=r, scope="school")
-        return r
-
-    base = {"subject_id": toan.pk, "grade": 6, "author": "Lê Thị Hoa", "language": "vi"}
-    pdf = publish(
-        content_services.resource_create(
-            actor=teacher,
-            data=content_services.ResourceData(
-                title="Phân số – bài giảng", type="document", licence="cc-by-sa", **base
-            ),
-            upload=content_services.Upload(io.BytesIO(PDF), len(PDF), "phan-so.pdf"),
-        )
-    )
-    link = publish(
-        content_services.resource_create(
-            actor=teacher,
-            data=content_services.ResourceData(
-                title="Video phân số",
-                type="link",
-                licence="cc-by",
-                external_url="https://example.edu.vn/video?id=1&t=2",
-                **base,
-            ),
-        )
-    )
-    return services.lesson_create(
-        actor=teacher,
-        online_class=online_class,
-        title="Bài 3. Phân số <bằng nhau>",
-        text="Đọc SGK trang 10 & làm bài 1.",
-        resource_ids=[pdf.pk, link.pk],
-    )
 
 
 NS = {"cp": cartridge.CP}

@@ -15,6 +15,7 @@ from uuid import UUID
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema
+from ninja import Status as Reply
 from ninja.files import UploadedFile
 
 from edudx.accounts.tokens import actor_key
@@ -147,6 +148,47 @@ def create_lesson(request, class_id: int, payload: LessonIn):
         ),
         {"resources": "resource_ids", "topic": "topic_id"},
     )
+
+
+class LessonPatch(Schema):
+    title: str | None = Field(None, max_length=200)
+    text: str | None = None
+    resource_ids: list[int] | None = None
+    topic_id: int | None = None
+
+
+@router.patch(
+    "/lessons/{lesson_id}",
+    response={200: LessonOut, **ERRORS},
+    summary="Correct a lesson (the class's teacher): only the fields sent change",
+    description="resource_ids replaces the lesson's resources: published ones, or ones it "
+    "already has (imported material still waiting for review stays). topic_id null clears "
+    "the topic.",
+)
+def update_lesson(request, lesson_id: int, payload: LessonPatch):
+    lesson = selectors.lesson_get(actor=request.user, lesson_id=lesson_id)
+    sent = payload.model_dump(exclude_unset=True)
+    services.lesson_update(
+        actor=request.user,
+        lesson=lesson,
+        title=sent.get("title"),
+        text=sent.get("text"),
+        resource_ids=sent.get("resource_ids"),
+        topic_id=sent["topic_id"] if "topic_id" in sent else ...,
+    )
+    lesson = selectors.lessons(request.user, lesson.online_class).get(pk=lesson.pk)
+    return Reply(200, render_lesson(lesson))
+
+
+@router.delete(
+    "/lessons/{lesson_id}",
+    response={204: None, **ERRORS},
+    summary="Remove a lesson (the class's teacher); its resources stay in the repository",
+)
+def delete_lesson(request, lesson_id: int):
+    lesson = selectors.lesson_get(actor=request.user, lesson_id=lesson_id)
+    services.lesson_delete(actor=request.user, lesson=lesson)
+    return Reply(204, None)
 
 
 class LiveSessionIn(Schema):

@@ -94,6 +94,16 @@ def published_resources(actor, ids) -> list:
     return found
 
 
+def _topic(oc: OnlineClass, topic_id: int | None) -> Topic | None:
+    """The curriculum topic `topic_id` of the class's subject (None for none)."""
+    if not topic_id:
+        return None
+    topic = Topic.objects.filter(pk=topic_id, subject=oc.subject).first()
+    if topic is None:
+        raise DomainError("learning.topic", _("Chủ đề không thuộc môn của lớp."), field="topic")
+    return topic
+
+
 def _title(value: str, field: str = "title") -> str:
     value = " ".join((value or "").split())
     if not value:
@@ -153,17 +163,51 @@ def lesson_create(
     require_teacher(actor, online_class)
     title = _title(title)
     resources = published_resources(actor, resource_ids)
-    topic = None
-    if topic_id:
-        topic = Topic.objects.filter(pk=topic_id, subject=online_class.subject).first()
-        if topic is None:
-            raise DomainError("learning.topic", _("Chủ đề không thuộc môn của lớp."), field="topic")
+    topic = _topic(online_class, topic_id)
     with transaction.atomic():
         lesson = Lesson.objects.create(
             online_class=online_class, title=title, text=text or "", topic=topic, created_by=actor
         )
         lesson.resources.set(resources)
     return lesson
+
+
+def lesson_update(
+    *,
+    actor,
+    lesson: Lesson,
+    title: str | None = None,
+    text: str | None = None,
+    resource_ids=None,
+    topic_id: int | None | object = ...,
+) -> Lesson:
+    """The class's teacher corrects a lesson: what is given changes (None/... = keep).
+    Resources must be published, except those the lesson already has (material imported
+    from a cartridge that still waits for review stays attached)."""
+    oc = lesson.online_class
+    require_teacher(actor, oc)
+    if title is not None:
+        lesson.title = _title(title)
+    if text is not None:
+        lesson.text = text
+    resources = None
+    if resource_ids is not None:
+        wanted = set(resource_ids)
+        kept = set(lesson.resources.filter(pk__in=wanted).values_list("pk", flat=True))
+        resources = [*published_resources(actor, wanted - kept), *kept]
+    if topic_id is not ...:
+        lesson.topic = _topic(oc, topic_id)
+    with transaction.atomic():
+        lesson.save()
+        if resources is not None:
+            lesson.resources.set(resources)
+    return lesson
+
+
+def lesson_delete(*, actor, lesson: Lesson) -> None:
+    """The class's teacher removes a lesson (the resources stay in the repository)."""
+    require_teacher(actor, lesson.online_class)
+    lesson.delete()
 
 
 def assignment_create(
@@ -242,11 +286,7 @@ def live_session_record(
             % {"ids": ", ".join(str(i) for i in sorted(wanted - roster))},
             field="attendees",
         )
-    topic = None
-    if topic_id:
-        topic = Topic.objects.filter(pk=topic_id, subject=online_class.subject).first()
-        if topic is None:
-            raise DomainError("learning.topic", _("Chủ đề không thuộc môn của lớp."), field="topic")
+    topic = _topic(online_class, topic_id)
     with transaction.atomic():
         s = LiveSession.objects.create(
             online_class=online_class, url=url, date=date, periods=periods, topic=topic

@@ -169,6 +169,49 @@ def class_view(request, class_id: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def lesson_edit_view(request, lesson_id: int):
+    """The class's teacher corrects a lesson (title, text, resources) or removes it."""
+    try:
+        lesson = selectors.lesson_get(actor=request.user, lesson_id=lesson_id)
+    except DomainError:
+        raise Http404 from None
+    oc = lesson.online_class
+    if not selectors.is_teacher(request.user, oc):
+        raise PermissionDenied
+    if request.method == "POST":
+        p = request.POST
+        try:
+            if p.get("action") == "delete":
+                services.lesson_delete(actor=request.user, lesson=lesson)
+                messages.success(request, _("Đã xoá bài học «%(t)s».") % {"t": lesson.title})
+                return redirect("learning:class", class_id=oc.pk)
+            services.lesson_update(
+                actor=request.user,
+                lesson=lesson,
+                title=p.get("title", ""),
+                text=p.get("text", ""),
+                resource_ids=[i for i in map(_int, p.getlist("resources")) if i],
+            )
+            messages.success(request, _("Đã lưu bài học."))
+            return redirect("learning:class", class_id=oc.pk)
+        except DomainError as exc:
+            _errors(request, exc)
+            return redirect("learning:lesson_edit", lesson_id=lesson.pk)
+    attached = list(selectors.lessons(request.user, oc).get(pk=lesson.pk).resources.all())
+    published = content_selectors.resource_search(
+        actor=request.user, subject_id=oc.subject_id
+    ).filter(status=ResourceStatus.PUBLISHED)[:50]
+    chosen = {r.pk for r in attached}
+    resources = attached + [r for r in published if r.pk not in chosen]
+    return render(
+        request,
+        "learning/lesson_form.html",
+        {"oc": oc, "lesson": lesson, "resources": resources, "chosen": chosen},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def assignment_view(request, assignment_id: int):
     try:
         a = selectors.assignment_get(actor=request.user, assignment_id=assignment_id)
