@@ -6,14 +6,18 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from edudx.audit.models import AuditEvent
 from edudx.content.services import Upload
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, NotFound
 from edudx.learning import selectors, services
 from edudx.learning.models import Submission
 from edudx.records.models import Mark, TermLock
+from tests.api.conftest import API, token_client
+from tests.pages.conftest import otp_login
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +212,85 @@ def test_lesson_with_resources_must_be_published(online_class, teacher):
             actor=teacher, online_class=online_class, title="Bài 2", resource_ids=[999999]
         )
     assert exc.value.field == "resources"
+
+
+def test_moving_the_due_time_re_marks_late_work(assignment, teacher, student_a1, student_a2):
+    early = services.submission_submit(
+        actor=student_a1, assignment=assignment, text="a", now=DUE - dt.timedelta(hours=1)
+    )
+    late = services.submission_submit(
+        actor=student_a2, assignment=assignment, text="b", now=DUE + dt.timedelta(hours=2)
+    )
+    services.assignment_update(
+        actor=teacher, assignment=assignment, due_at=DUE + dt.timedelta(days=1)
+    )
+    assert sorted(Submission.objects.values_list("pk", "late")) == [
+        (early.pk, False),
+        (late.pk, False),
+    ]
+    services.assignment_update(
+        actor=teacher, assignment=assignment, due_at=DUE - dt.timedelta(hours=2)
+    )
+    assert sorted(Submission.objects.values_list("pk", "late")) == [
+        (early.pk, True),
+        (late.pk, True),
+    ]
+    trail = AuditEvent.objects.filter(object_type="learning.assignment", action="update")
+    assert [e.changes["due_at"] for e in trail.order_by("pk")] == [
+        [DUE.isoformat(), (DUE + dt.timedelta(days=1)).isoformat()],
+        [(DUE + dt.timedelta(days=1)).isoformat(), (DUE - dt.timedelta(hours=2)).isoformat()],
+    ]
+    # Only the title changed: no re-marking, no audit entry.
+    services.assignment_update(actor=teacher, assignment=assignment, title="Bài tập phân số (2)")
+    assert trail.count() == 2
+
+
+def test_only_the_class_teacher_edits_an_assignment(assignment, district, student_a1, teacher):
+    for actor in (student_a1, district.teacher_user(district.teacher_b)):
+        with pytest.raises(Forbidden):
+            services.assignment_update(actor=actor, assignment=assignment, title="x")
+    with pytest.raises(DomainError) as exc:
+        services.assignment_update(actor=teacher, assignment=assignment, title=" ")
+    assert exc.value.field == "title"
+    assignment.refresh_from_db()
+    assert (assignment.title, assignment.due_at) == ("Bài tập phân số", DUE)
+
+
+def test_assignment_patch_api_and_page(assignment, teacher, student_a1):
+    path = f"{API}/assignments/{assignment.pk}"
+    r = token_client(teacher).patch(
+        path, {"due_at": "2025-10-12T17:00:00+07:00"}, content_type="application/json"
+    )
+    assert (r.status_code, r.json()["due_at"], r.json()["title"]) == (
+        200,
+        "2025-10-12T17:00:00+07:00",
+        "Bài tập phân số",
+    )
+    assert (
+        token_client(student_a1)
+        .patch(path, {"title": "x"}, content_type="application/json")
+        .status_code
+    ) == 403
+    client = otp_login(Client(), teacher)
+    page = client.get(f"/learning/a/{assignment.pk}/").content.decode()
+    assert 'name="action" value="edit"' in page and 'value="2025-10-12"' in page
+    r = client.post(
+        f"/learning/a/{assignment.pk}/",
+        {
+            "action": "edit",
+            "title": "Bài tập phân số",
+            "instructions": "Làm bài 1–6 trang 20.",
+            "due_date": "2025-10-15",
+            "due_time": "21:00",
+        },
+        follow=True,
+    )
+    assert "Đã lưu bài tập." in r.content.decode()
+    assignment.refresh_from_db()
+    assert (assignment.instructions, timezone.localtime(assignment.due_at).isoformat()) == (
+        "Làm bài 1–6 trang 20.",
+        "2025-10-15T21:00:00+07:00",
+    )
+    s = Client()
+    s.force_login(student_a1)
+    assert 'value="edit"' not in s.get(f"/learning/a/{assignment.pk}/").content.decode()

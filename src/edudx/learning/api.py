@@ -301,6 +301,25 @@ def create_assignment(request, class_id: int, payload: AssignmentIn):
     )
 
 
+class AssignmentPatch(Schema):
+    title: str | None = Field(None, max_length=200)
+    instructions: str | None = None
+    due_at: dt.datetime | None = None
+
+
+@router.patch(
+    "/assignments/{assignment_id}",
+    response={200: AssignmentOut, **ERRORS},
+    summary="Correct an assignment or move its due time (the class's teacher)",
+    description="Only the fields sent change. A new due_at re-marks work already handed in: "
+    "late when submitted after it, on time otherwise.",
+)
+def update_assignment(request, assignment_id: int, payload: AssignmentPatch):
+    a = selectors.assignment_get(actor=request.user, assignment_id=assignment_id)
+    services.assignment_update(actor=request.user, assignment=a, **payload.model_dump())
+    return Reply(200, render_assignment(a, selectors.student_status(request.user, a)))
+
+
 @router.get(
     "/assignments/{assignment_id}",
     response={200: AssignmentOut, **ERRORS},

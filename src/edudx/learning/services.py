@@ -250,6 +250,47 @@ def assignment_create(
     return a
 
 
+def assignment_update(
+    *,
+    actor,
+    assignment: Assignment,
+    title: str | None = None,
+    instructions: str | None = None,
+    due_at: dt.datetime | None = None,
+) -> Assignment:
+    """The class's teacher corrects an assignment or moves its due time (None = keep).
+    Work already handed in is re-marked against the new due time: late when submitted after
+    it, on time otherwise (extending the deadline clears "late" for those who made it);
+    audited with the old and new due time."""
+    require_teacher(actor, assignment.online_class)
+    changes = {}
+    if title is not None:
+        assignment.title = _title(title)
+    if instructions is not None:
+        assignment.instructions = instructions
+    if due_at is not None:
+        if timezone.is_naive(due_at):
+            due_at = timezone.make_aware(due_at)
+        if due_at != assignment.due_at:
+            changes["due_at"] = [assignment.due_at.isoformat(), due_at.isoformat()]
+        assignment.due_at = due_at
+    with transaction.atomic():
+        assignment.save()
+        if changes:
+            subs = Submission.objects.filter(assignment=assignment)
+            subs.filter(submitted_at__gt=due_at, late=False).update(late=True)
+            subs.filter(submitted_at__lte=due_at, late=True).update(late=False)
+            audit_record(
+                actor=actor,
+                action="update",
+                object_type="learning.assignment",
+                object_id=assignment.pk,
+                object_repr=assignment.title,
+                changes=changes,
+            )
+    return assignment
+
+
 def live_session_record(
     *,
     actor,

@@ -245,6 +245,18 @@ def assignment_view(request, assignment_id: int):
                     comment=p.get("comment", ""),
                 )
                 messages.success(request, _("Đã chấm bài."))
+            elif action == "edit":
+                due = _due(p)
+                if due is None:
+                    raise DomainError("learning.due_at", _("Thiếu hạn nộp."), field="due_at")
+                services.assignment_update(
+                    actor=request.user,
+                    assignment=a,
+                    title=p.get("title", ""),
+                    instructions=p.get("instructions", ""),
+                    due_at=due,
+                )
+                messages.success(request, _("Đã lưu bài tập."))
             elif action == "gradebook":
                 r = services.assignment_send_to_gradebook(
                     actor=request.user,
