@@ -15,6 +15,7 @@ from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, NotFound
 from edudx.learning import selectors, services
 from edudx.learning.models import Submission
+from edudx.notify.models import Notification
 from edudx.records.models import Mark, TermLock
 from tests.api.conftest import API, token_client
 from tests.pages.conftest import otp_login
@@ -294,3 +295,27 @@ def test_assignment_patch_api_and_page(assignment, teacher, student_a1):
     s = Client()
     s.force_login(student_a1)
     assert 'value="edit"' not in s.get(f"/learning/a/{assignment.pk}/").content.decode()
+
+
+def test_students_are_told_of_a_new_assignment_and_a_moved_due_time(
+    student_a1, student_a2, student_b1, teacher, online_class
+):
+    a = services.assignment_create(
+        actor=teacher, online_class=online_class, title="Bài tập 2", due_at=DUE
+    )
+    services.assignment_update(actor=teacher, assignment=a, due_at=DUE + dt.timedelta(days=2))
+    # Saving the same due time again tells nobody twice.
+    services.assignment_update(actor=teacher, assignment=a, due_at=DUE + dt.timedelta(days=2))
+    notes = Notification.objects.filter(event="learning.assignment").order_by("recipient", "pk")
+    assert list(notes.values_list("recipient", "title", "body", "url")) == [
+        (u.pk, title, body, f"/learning/a/{a.pk}/")
+        for u in sorted((student_a1, student_a2), key=lambda u: u.pk)
+        for title, body in (
+            ("Bài tập mới: Bài tập 2", "Toán – 6A1 · hạn nộp 00:00 11/10/2025"),
+            (
+                "Đổi hạn nộp: Bài tập 2",
+                "Hạn nộp mới 00:00 13/10/2025 (trước đây 00:00 11/10/2025).",
+            ),
+        )
+    ]
+    assert not Notification.objects.filter(recipient=student_b1).exists()

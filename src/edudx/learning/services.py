@@ -11,9 +11,11 @@ from decimal import Decimal, InvalidOperation
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from edudx.accounts.models import User
 from edudx.audit.services import audit_record
 from edudx.content import files as content_files
 from edudx.content import selectors as content_selectors
@@ -22,6 +24,7 @@ from edudx.content.services import Upload
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError
+from edudx.notify.services import notify_many
 from edudx.org.models import ClassGroup
 from edudx.people.models import StaffMember
 from edudx.records import selectors as records_selectors
@@ -243,6 +246,12 @@ def assignment_create(
             Attachment.objects.bulk_create(
                 [Attachment(assignment=a, size=size, **s) for s, size in stored]
             )
+            _notify_students(
+                a,
+                key=f"learning.assignment:{a.pk}:new",
+                title=_("Bài tập mới: %(t)s") % {"t": a.title},
+                body=_("%(c)s · hạn nộp %(d)s") % {"c": online_class.title, "d": _when(due_at)},
+            )
     except Exception:
         for s, _size in stored:
             default_storage.delete(s["file"])
@@ -288,7 +297,34 @@ def assignment_update(
                 object_repr=assignment.title,
                 changes=changes,
             )
+            _notify_students(
+                assignment,
+                key=f"learning.assignment:{assignment.pk}:due:{due_at.isoformat()}",
+                title=_("Đổi hạn nộp: %(t)s") % {"t": assignment.title},
+                body=_("Hạn nộp mới %(d)s (trước đây %(o)s).")
+                % {"d": _when(due_at), "o": _when(dt.datetime.fromisoformat(changes["due_at"][0]))},
+            )
     return assignment
+
+
+def _when(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
+
+
+def _notify_students(assignment: Assignment, *, key: str, title: str, body: str) -> None:
+    """Tell the class's students who have an account (in-app, then their channels), in the
+    caller's transaction; the key makes a repeat tell nobody twice."""
+    students = selectors.roster(assignment.online_class).values("person_id")
+    users = User.objects.filter(is_active=True, person_id__in=students).order_by("pk")
+    notify_many(
+        users,
+        "learning.assignment",
+        {"assignment": assignment.pk, "due_at": assignment.due_at.isoformat()},
+        key=key,
+        title=title,
+        body=body,
+        url=reverse("learning:assignment", args=[assignment.pk]),
+    )
 
 
 def live_session_record(
