@@ -8,8 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from edudx.accounts.models import Role
 from edudx.contact import selectors as contact_selectors
+from edudx.contact import services as contact_services
 from edudx.fees import selectors as fees_selectors
+from edudx.org.models import Grade
 from edudx.people import services as people_services
 from edudx.records import selectors as records_selectors
 from tests.core.guardians import guardian_world, parent
@@ -61,6 +64,9 @@ def test_guardian_sees_a_card_per_child_with_what_needs_them(client, world):
     # The other mother's child, and what she owes, appear nowhere.
     assert "Trần Thị Bình" not in page.content.decode()
     assert "680.400" not in page.content.decode()
+    # Every line leads to a page the mother may open.
+    links = {href.split("#")[0] for rows in cards(page.content).values() for _, href in rows}
+    assert {link: client.get(link).status_code for link in links} == dict.fromkeys(links, 200)
 
 
 def test_guardian_cards_in_english(client, world):
@@ -133,3 +139,26 @@ def test_staff_home_has_no_child_cards(client, world, role):
     assert "Con của tôi" not in html
     heading = {"teacher": "Lớp tôi dạy", "clerk": "Phạm vi quản lý"}[role]
     assert heading in html
+
+
+def test_unread_notices_count_for_each_child_they_reach(district):
+    """A school-wide notice of school A reaches An only; a grade-6 notice of school B reaches
+    Cường only; a grade-7 notice of school B reaches no one of Mai's."""
+    d = district
+    mai = parent(d, "Đỗ Thị Mai", d.student_a1, d.student_b1)
+    principal_a = d.user(Role.PRINCIPAL, d.school_a)
+    principal_b = d.user(Role.PRINCIPAL, d.school_b)
+    grade_7 = Grade.objects.get(number=7)
+    for actor, audience, school, grade in (
+        (principal_a, "school", d.school_a, None),
+        (principal_b, "grade", d.school_b, d.class_b.grade),
+        (principal_b, "grade", d.school_b, grade_7),
+    ):
+        contact_services.notice_post(
+            actor=actor, audience=audience, title="Thông báo", body="…", school=school, grade=grade
+        )
+    children = [d.student_a1, d.student_b1]
+    assert contact_selectors.unread_by_student(mai, children) == {
+        d.student_a1.pk: {"notices": 1, "messages": 0},
+        d.student_b1.pk: {"notices": 1, "messages": 0},
+    }
