@@ -11,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from edudx.accounts.models import Role
 from edudx.org import services as org_services
 from edudx.org.models import UnitKind
+from tests.core.guardians import guardian_world
 
 from .conftest import no_horizontal_overflow, screenshot
 
@@ -171,4 +172,26 @@ def test_menu_is_open_on_wide_screens(browser, live_server, client, district):
     assert nav.locator("a[aria-current=page]").all_inner_texts() == ["Học sinh"]
     assert no_horizontal_overflow(page)
     screenshot(page, "menu-1280")
+    context.close()
+
+
+def test_guardian_home_fits_a_phone(browser, live_server, client, district):
+    """A mother of two at 360 px: each child's card, its lines (the amount with "đ" on the
+    same line) and no sideways scroll."""
+    mai = guardian_world(district).mai
+    context = signed_in(browser, live_server, client, mai, 360)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(f"{live_server.url}/")
+    screenshot(page, "guardian-home-360")
+    assert page.locator(".child-card h3").all_inner_texts() == [
+        "Nguyễn Văn An",
+        "Nguyễn Văn Cường",
+    ]
+    due = page.locator(".child-card .glance li").first
+    assert due.inner_text() == "Còn phải nộp 540.900\u00a0đ"
+    assert due.bounding_box()["height"] <= 48  # one line: the amount keeps its "đ"
+    assert no_horizontal_overflow(page)
+    assert errors == []
     context.close()

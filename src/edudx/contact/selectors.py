@@ -305,6 +305,51 @@ def thread_get(*, actor, thread_id: int) -> Thread:
     return thread
 
 
+# --- what is new for a guardian ---------------------------------------------------------------
+
+
+def _reaches(student: Student, school_id, year_id, audience, class_id, grade_id) -> bool:
+    """A notice reaches the student: `_child_notice_q`'s rule, for rows already read."""
+    cls = student.current_class
+    if cls is None or (student.current_school_id, cls.school_year_id) != (school_id, year_id):
+        return False
+    return (
+        audience == Audience.SCHOOL
+        or (audience == Audience.GRADE and grade_id == cls.grade_id)
+        or (audience == Audience.CLASS and class_id == cls.pk)
+    )
+
+
+def unread_by_student(actor, students) -> dict[int, dict[str, int]]:
+    """For each of the actor's own children among `students` (current class loaded): the
+    notices to the child's class, grade or school this year that the actor has not read,
+    and the messages to the actor in conversations about the child not read yet, as
+    {"notices", "messages"}. Two queries for any number of children (the home page's
+    cards), besides the notice scope's own."""
+    own = [s for s in students if s.pk in scope_of(actor).student_ids]
+    out = {s.pk: {"notices": 0, "messages": 0} for s in own}
+    if not own:
+        return out
+    in_class = [s for s in own if s.current_class_id]
+    if in_class:
+        unread = (
+            notice_list(actor)
+            .filter(_child_notice_q(in_class))
+            .exclude(reads__user_id=actor.pk)
+            .values_list("school_id", "school_year_id", "audience", "class_group_id", "grade_id")
+        )
+        for row in unread:
+            for s in in_class:
+                out[s.pk]["notices"] += _reaches(s, *row)
+    for student_id, n in (
+        threads(actor)
+        .filter(guardian=actor, student_id__in=out)
+        .values_list("student_id", "unread")
+    ):
+        out[student_id]["messages"] += n
+    return out
+
+
 # --- the contact book of one student --------------------------------------------------------
 
 

@@ -5,10 +5,13 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from edudx.contact.selectors import unread_by_student
 from edudx.core.scope import scope_of
+from edudx.fees.selectors import owed_by_student
 from edudx.monitoring.selectors import headcount_totals
 from edudx.org.models import SEGMENT, ClassGroup, OrgUnit
 from edudx.people.selectors import student_list
+from edudx.records.selectors import absences_by_student
 
 
 def _unit_wide_block(user, scope) -> dict:
@@ -43,6 +46,24 @@ def _classes_block(user, scope) -> list[dict]:
     ]
 
 
+def _children_block(user, children) -> list[dict]:
+    """A card per child: what is owed, absences this school year, what is unread in the
+    contact book. One query per kind of thing, whatever the number of children."""
+    ids = [c.pk for c in children]
+    owed = owed_by_student(actor=user, student_ids=ids)
+    absent = absences_by_student(actor=user, student_ids=ids)
+    unread = unread_by_student(user, children)
+    return [
+        {
+            "student": c,
+            "owed": owed.get(c.pk),
+            "absent": absent.get(c.pk, {"excused": 0, "unexcused": 0, "total": 0}),
+            "unread": unread.get(c.pk, {"notices": 0, "messages": 0}),
+        }
+        for c in children
+    ]
+
+
 @login_required
 def home(request):
     user = request.user
@@ -55,7 +76,8 @@ def home(request):
     if scope.student_ids:
         mine = student_list(actor=user, status=None).filter(pk__in=scope.student_ids)
         context["own_records"] = [s for s in mine if s.person_id == user.person_id]
-        context["children"] = [s for s in mine if s.person_id != user.person_id]
+        children = [s for s in mine if s.person_id != user.person_id]
+        context["children"] = _children_block(user, children) if children else []
     return render(request, "core/home.html", context)
 
 

@@ -124,6 +124,26 @@ def invoices_for_guardian(actor) -> QuerySet[Invoice]:
     )
 
 
+def owed_by_student(*, actor, student_ids) -> dict[int, int]:
+    """What is still owed (whole đồng) per student across their invoices that are not
+    cancelled, for the students among `student_ids` whose invoices the actor may see: 0 when
+    all are paid (an overpaid invoice counts 0, it does not offset another); a student with
+    no invoice is absent. One GROUP BY for any number of students (the home page's cards)."""
+    qs = Invoice.objects.filter(student_id__in=list(student_ids)).exclude(
+        status=InvoiceStatus.CANCELLED
+    )
+    q = invoice_scope_q(scope_of(actor))
+    if q is not None:
+        qs = qs.filter(q)
+    owed = Greatest(F("total") - F("paid"), Value(0), output_field=BigIntegerField())
+    return dict(
+        qs.order_by()
+        .values_list("student_id")
+        .annotate(owed=Sum(owed))
+        .values_list("student_id", "owed")
+    )
+
+
 def may_write(actor, school: OrgUnit) -> bool:
     """Principal or clerk at the school or a unit above it; for a commune or province unit
     (the public-service fees of the dossiers it resolves), its own officers (a role at that

@@ -9,7 +9,7 @@ attendance through `student_attendance`, which applies people's student scope.""
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role, RoleAssignment
@@ -208,6 +208,35 @@ def year_absences(school_year_id: int, student_ids, until: dt.date | None = None
     if until is not None:
         qs = qs.filter(session__date__lte=until)
     return dict(qs.values_list("student_id").annotate(n=Count("id")).values_list("student_id", "n"))
+
+
+def absences_by_student(*, actor, student_ids) -> dict[int, dict[str, int]]:
+    """Absent half-days so far in each student's current school year, as {"excused",
+    "unexcused", "total"}, for the students among `student_ids` the actor may see (people's
+    student scope): one GROUP BY over index attendance_student_status. A student with no
+    absence or no current class is absent from the result."""
+    students = Student.objects.filter(pk__in=list(student_ids))
+    q = people_selectors.student_scope_q(scope_of(actor))
+    if q is not None:
+        students = students.filter(q)
+    rows = (
+        AttendanceMark.objects.filter(
+            student__in=students.values("pk"),
+            status__in=ABSENT,
+            session__session__in=HALF_DAYS,
+            session__class_group__school_year_id=F("student__current_class__school_year_id"),
+        )
+        .order_by()
+        .values_list("student_id", "status")
+        .annotate(n=Count("id"))
+        .values_list("student_id", "status", "n")
+    )
+    out: dict[int, dict[str, int]] = {}
+    for student_id, status, n in rows:
+        c = out.setdefault(student_id, {"excused": 0, "unexcused": 0, "total": 0})
+        c[status] += n
+        c["total"] += n
+    return out
 
 
 def attendance_summary(*, actor, class_id: int, start: dt.date, end: dt.date) -> dict:

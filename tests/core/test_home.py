@@ -1,0 +1,164 @@
+"""The home page: a guardian's card per child says what needs them (fees owed, absences this
+school year, what is unread in the contact book), each line a link; other homes unchanged."""
+
+import re
+
+import lxml.html
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from edudx.accounts.models import Role
+from edudx.contact import selectors as contact_selectors
+from edudx.contact import services as contact_services
+from edudx.fees import selectors as fees_selectors
+from edudx.org.models import Grade
+from edudx.people import services as people_services
+from edudx.records import selectors as records_selectors
+from tests.core.guardians import guardian_world, parent
+from tests.pages.conftest import otp_login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(district):
+    w = guardian_world(district)
+    return w.d, w.mai, w.lan, w.teacher, w.clerk_a
+
+
+def cards(html: bytes) -> dict[str, list[tuple[str, str]]]:
+    """{child's name: [(line text, link)]} from the home page's "Con của tôi" cards."""
+    doc = lxml.html.fromstring(html)
+    out = {}
+    for card in doc.xpath('//li[contains(@class, "child-card")]'):
+        name = card.xpath(".//h3")[0].text_content().strip()
+        out[name] = [
+            (re.sub(r"[ \n]+", " ", li.text_content()).strip(), li.xpath("a/@href")[0])
+            for li in card.xpath('ul[@class="glance"]/li')
+        ]
+    return out
+
+
+def test_guardian_sees_a_card_per_child_with_what_needs_them(client, world):
+    d, mai, *_ = world
+    page = otp_login(client, mai).get("/")
+    assert page.status_code == 200
+    an, cuong = d.student_a1.pk, d.student_b1.pk
+    assert cards(page.content) == {
+        "Nguyễn Văn An": [
+            ("Còn phải nộp 540.900\u00a0đ", "/fees/"),
+            (
+                "Vắng 2 buổi trong năm học (1 có phép, 1 không phép)",
+                f"/contact/students/{an}/#h-att",
+            ),
+            ("1 thông báo chưa đọc", "/contact/"),
+            ("1 tin nhắn chưa đọc", "/contact/messages/"),
+        ],
+        "Nguyễn Văn Cường": [
+            ("Đã nộp đủ", "/fees/"),
+            ("Chưa vắng buổi nào trong năm học", f"/contact/students/{cuong}/#h-att"),
+            ("Sổ liên lạc: không có gì mới", "/contact/"),
+        ],
+    }
+    # The other mother's child, and what she owes, appear nowhere.
+    assert "Trần Thị Bình" not in page.content.decode()
+    assert "680.400" not in page.content.decode()
+    # Every line leads to a page the mother may open.
+    links = {href.split("#")[0] for rows in cards(page.content).values() for _, href in rows}
+    assert {link: client.get(link).status_code for link in links} == dict.fromkeys(links, 200)
+
+
+def test_guardian_cards_in_english(client, world):
+    _, mai, *_ = world
+    client = otp_login(client, mai)
+    client.cookies["django_language"] = "en"
+    lines = [line for rows in cards(client.get("/").content).values() for line, _ in rows]
+    assert lines == [
+        "Still due: 540.900\u00a0đ",
+        "Absent 2 half-days this school year (1 excused, 1 unexcused)",
+        "1 unread notice",
+        "1 unread message",
+        "Paid in full",
+        "No absences this school year",
+        "Contact book: nothing new",
+    ]
+
+
+def test_a_child_without_invoice_has_no_fees_line(client, district):
+    mai = parent(district, "Đỗ Thị Mai", district.student_a1)
+    page = otp_login(client, mai).get("/")
+    assert [line for line, _ in cards(page.content)["Nguyễn Văn An"]] == [
+        "Chưa vắng buổi nào trong năm học",
+        "Sổ liên lạc: không có gì mới",
+    ]
+
+
+def test_selectors_never_count_another_guardians_child(world):
+    d, mai, lan, *_ = world
+    binh = d.student_a2
+    assert fees_selectors.owed_by_student(actor=mai, student_ids=[binh.pk]) == {}
+    assert records_selectors.absences_by_student(actor=mai, student_ids=[binh.pk]) == {}
+    assert contact_selectors.unread_by_student(mai, [binh]) == {}
+    # Her own mother sees them.
+    assert fees_selectors.owed_by_student(actor=lan, student_ids=[binh.pk]) == {binh.pk: 680_400}
+    assert records_selectors.absences_by_student(actor=lan, student_ids=[binh.pk]) == {
+        binh.pk: {"excused": 1, "unexcused": 2, "total": 3}
+    }
+    assert contact_selectors.unread_by_student(lan, [binh]) == {
+        binh.pk: {"notices": 2, "messages": 0}
+    }
+
+
+def test_home_queries_do_not_grow_with_children(client, world, django_assert_max_num_queries):
+    """Two children: 14 queries (the session, user, device and roles; the children; one
+    each for fees owed, absences, unread notices with their scope, unread messages; the
+    header's inbox count and name). A third child costs none."""
+    d, mai, *_ = world
+    otp_login(client, mai)
+    with django_assert_max_num_queries(14), CaptureQueriesContext(connection) as two:
+        client.get("/")
+    third = d.student("Lê Văn Dũng", d.school_a, d.class_a)
+    people_services.guardian_link(
+        actor=None, guardian=mai.person, student=third, relationship="mother"
+    )
+    with CaptureQueriesContext(connection) as three:
+        page = client.get("/")
+    assert len(cards(page.content)) == 3
+    assert len(three.captured_queries) == len(two.captured_queries)
+
+
+@pytest.mark.parametrize("role", ["teacher", "clerk"])
+def test_staff_home_has_no_child_cards(client, world, role):
+    d, _, _, teacher, clerk_a = world
+    user = {"teacher": teacher, "clerk": clerk_a}[role]
+    page = otp_login(client, user).get("/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert cards(page.content) == {}
+    assert "Con của tôi" not in html
+    heading = {"teacher": "Lớp tôi dạy", "clerk": "Phạm vi quản lý"}[role]
+    assert heading in html
+
+
+def test_unread_notices_count_for_each_child_they_reach(district):
+    """A school-wide notice of school A reaches An only; a grade-6 notice of school B reaches
+    Cường only; a grade-7 notice of school B reaches no one of Mai's."""
+    d = district
+    mai = parent(d, "Đỗ Thị Mai", d.student_a1, d.student_b1)
+    principal_a = d.user(Role.PRINCIPAL, d.school_a)
+    principal_b = d.user(Role.PRINCIPAL, d.school_b)
+    grade_7 = Grade.objects.get(number=7)
+    for actor, audience, school, grade in (
+        (principal_a, "school", d.school_a, None),
+        (principal_b, "grade", d.school_b, d.class_b.grade),
+        (principal_b, "grade", d.school_b, grade_7),
+    ):
+        contact_services.notice_post(
+            actor=actor, audience=audience, title="Thông báo", body="…", school=school, grade=grade
+        )
+    children = [d.student_a1, d.student_b1]
+    assert contact_selectors.unread_by_student(mai, children) == {
+        d.student_a1.pk: {"notices": 1, "messages": 0},
+        d.student_b1.pk: {"notices": 1, "messages": 0},
+    }
