@@ -331,3 +331,20 @@ def test_floatformat2_is_the_filter():
         assert [floatformat2(Decimal(v)) for v in ("2.675", "70", "-0.001")] == [
             "2,68", "70", "0,00",
         ]  # fmt: skip
+
+
+def test_dashboard_of_a_fresh_install_loads_the_indicator_definitions(client, district):
+    """No recompute or demo has run: the nav's "Trung tâm điều hành" link (`/monitoring/`,
+    default indicator T09) must still open, not 404 for want of Indicator rows."""
+    from edudx.accounts.models import Role
+    from edudx.monitoring.models import Indicator
+
+    assert not Indicator.objects.exists()
+    otp_login(client, district.user(Role.PRINCIPAL, district.school_a))
+    r = client.get("/monitoring/")
+    assert r.status_code == 200
+    assert '<option value="T09" selected>' in r.content.decode()
+    r = client.get(f"/monitoring/export.csv?unit={district.school_a.pk}")
+    assert r.status_code == 200
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:3]] == ["T01", "T02"]

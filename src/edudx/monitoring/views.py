@@ -34,7 +34,7 @@ from .alerts import alerts_for
 from .charts import bars_svg, trend_svg
 from .models import DxAssessment, DxStatus, Provenance, ReportStatus, YearlyReport
 from .reports import report_indicators, self_reported_codes
-from .services import cache_generation
+from .services import cache_generation, indicators_sync
 
 
 def _int(value) -> int | None:
@@ -185,6 +185,17 @@ def indicator_options(indicators, *, code: str) -> SafeString:
     )
 
 
+def _dashboard(actor, *, unit: OrgUnit, year: int, code: str) -> dict:
+    """`selectors.dashboard`; on a fresh install (no recompute or demo yet, so no Indicator
+    rows) the definitions are loaded first, so the nav's link to the default T09 opens.
+    Checked on the rows the selector read anyway: no extra query once they exist."""
+    data = selectors.dashboard(actor=actor, unit=unit, year=year, code=code)
+    if not data["indicators"]:
+        indicators_sync()
+        data = selectors.dashboard(actor=actor, unit=unit, year=year, code=code)
+    return data
+
+
 @login_required
 @require_GET
 @_guard
@@ -202,7 +213,7 @@ def dashboard_view(request):
     key = f"monitoring:dash:{cache_generation()}:{unit.pk}:{year}:{code}:{colour}:{get_language()}"
     cached = cache.get(key)
     if cached is None:
-        data = selectors.dashboard(actor=request.user, unit=unit, year=year, code=code)
+        data = _dashboard(request.user, unit=unit, year=year, code=code)
         if data["indicator"] is None:
             raise Http404(_("Không có chỉ tiêu này."))
         for row in data["values"]:
@@ -278,7 +289,7 @@ def dashboard_export_view(request, fmt: str):
     unit = _unit(request)
     year = _year(request, unit)
     code = request.GET.get("indicator") or "T09"
-    data = selectors.dashboard(actor=request.user, unit=unit, year=year, code=code)
+    data = _dashboard(request.user, unit=unit, year=year, code=code)
     head, rows = _table(data)
     child_head = [_("Đơn vị"), _("Tử số"), _("Mẫu số"), _("Tỷ lệ (%)"), _("Nguồn số liệu")]
     child_rows = [
