@@ -348,12 +348,35 @@ def leaflet_view(request, name: str):
 # --- yearly report ---------------------------------------------------------------------------
 
 
+def _not_started(actor, unit: OrgUnit, rows) -> bool:
+    """An officer above `unit` follows the dashboard's link to its yearly report or DX
+    self-assessment before the unit has opened one (only its own staff may create it). The
+    dashboard body with those links is cached and shared by everyone who may see the unit,
+    so the link stays; the page says "not started yet" instead of refusing (403)."""
+    return (
+        not reports._can_edit(actor, unit) and reports.can_review(actor, unit) and not rows.exists()
+    )
+
+
+def _not_started_page(request, unit: OrgUnit, title: str, message: str):
+    return render(
+        request, "monitoring/not_started.html", {"unit": unit, "title": title, "message": message}
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @_guard
 def report_view(request):
     unit = _unit(request)
     year = _year(request)
+    if request.method == "GET" and _not_started(
+        request.user, unit, YearlyReport.objects.filter(template__year=year, unit=unit)
+    ):
+        message = _("Đơn vị %(unit)s chưa lập báo cáo năm %(year)s.")
+        return _not_started_page(
+            request, unit, _("Báo cáo năm"), message % {"unit": unit, "year": year}
+        )
     report = reports.report_get(actor=request.user, unit=unit, year=year)
     editable = reports._can_edit(request.user, unit) and report.status != ReportStatus.ACCEPTED
     if request.method == "POST":
@@ -503,6 +526,13 @@ def consolidated_view(request):
 def dx_view(request):
     unit = _unit(request)
     year = _int(request.GET.get("year") or request.POST.get("year")) or timezone.localdate().year
+    if request.method == "GET" and _not_started(
+        request.user, unit, DxAssessment.objects.filter(unit=unit, year=year)
+    ):
+        message = _("Đơn vị %(unit)s chưa tự đánh giá chuyển đổi số năm %(year)s.")
+        return _not_started_page(
+            request, unit, _("Chỉ số chuyển đổi số"), message % {"unit": unit, "year": year}
+        )
     a = dx.assessment_get(actor=request.user, unit=unit, year=year)
     if request.method == "POST":
         action = request.POST.get("action", "save")
