@@ -2,6 +2,7 @@ import csv
 import io
 import re
 
+import pytest
 from openpyxl import load_workbook
 
 from edudx.core import events
@@ -331,3 +332,52 @@ def test_floatformat2_is_the_filter():
         assert [floatformat2(Decimal(v)) for v in ("2.675", "70", "-0.001")] == [
             "2,68", "70", "0,00",
         ]  # fmt: skip
+
+
+def test_dashboard_of_a_fresh_install_loads_the_indicator_definitions(client, district):
+    """No recompute or demo has run: the nav's "Trung tâm điều hành" link (`/monitoring/`,
+    default indicator T09) must still open, not 404 for want of Indicator rows."""
+    from edudx.accounts.models import Role
+    from edudx.monitoring.models import Indicator
+
+    assert not Indicator.objects.exists()
+    otp_login(client, district.user(Role.PRINCIPAL, district.school_a))
+    r = client.get("/monitoring/")
+    assert r.status_code == 200
+    assert '<option value="T09" selected>' in r.content.decode()
+    r = client.get(f"/monitoring/export.csv?unit={district.school_a.pk}")
+    assert r.status_code == 200
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:3]] == ["T01", "T02"]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/monitoring/report/?year=2025&unit=", "Trường THCS Lê Lợi chưa lập báo cáo năm 2025."),
+        (
+            "/monitoring/dx/?year=2025&unit=",
+            "Trường THCS Lê Lợi chưa tự đánh giá chuyển đổi số năm 2025.",
+        ),
+    ],
+    ids=["yearly-report", "dx-self-assessment"],
+)
+def test_an_officer_follows_the_dashboard_link_of_a_school_that_has_not_started(
+    client, district, path, message
+):
+    """The dashboard of a school links its yearly report and DX self-assessment for everyone
+    who may see it; an officer above the school, who cannot start either, gets a page
+    saying so, not a 403. Another school's principal is still refused."""
+    from edudx.accounts.models import Role
+
+    url = f"{path}{district.school_a.pk}"
+    otp_login(client, district.user(Role.COMMUNE_OFFICER, district.commune_a))
+    assert (
+        f'href="{url.split("?")[0]}?unit={district.school_a.pk}'
+        in client.get(f"/monitoring/?unit={district.school_a.pk}&year=2025").content.decode()
+    )
+    r = client.get(url)
+    assert r.status_code == 200
+    assert message in r.content.decode()
+    otp_login(client, district.user(Role.PRINCIPAL, district.school_b))
+    assert client.get(url).status_code == 403

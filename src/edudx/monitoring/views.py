@@ -34,7 +34,7 @@ from .alerts import alerts_for
 from .charts import bars_svg, trend_svg
 from .models import DxAssessment, DxStatus, Provenance, ReportStatus, YearlyReport
 from .reports import report_indicators, self_reported_codes
-from .services import cache_generation
+from .services import cache_generation, indicators_sync
 
 
 def _int(value) -> int | None:
@@ -185,6 +185,17 @@ def indicator_options(indicators, *, code: str) -> SafeString:
     )
 
 
+def _dashboard(actor, *, unit: OrgUnit, year: int, code: str) -> dict:
+    """`selectors.dashboard`; on a fresh install (no recompute or demo yet, so no Indicator
+    rows) the definitions are loaded first, so the nav's link to the default T09 opens.
+    Checked on the rows the selector read anyway: no extra query once they exist."""
+    data = selectors.dashboard(actor=actor, unit=unit, year=year, code=code)
+    if not data["indicators"]:
+        indicators_sync()
+        data = selectors.dashboard(actor=actor, unit=unit, year=year, code=code)
+    return data
+
+
 @login_required
 @require_GET
 @_guard
@@ -202,7 +213,7 @@ def dashboard_view(request):
     key = f"monitoring:dash:{cache_generation()}:{unit.pk}:{year}:{code}:{colour}:{get_language()}"
     cached = cache.get(key)
     if cached is None:
-        data = selectors.dashboard(actor=request.user, unit=unit, year=year, code=code)
+        data = _dashboard(request.user, unit=unit, year=year, code=code)
         if data["indicator"] is None:
             raise Http404(_("Không có chỉ tiêu này."))
         for row in data["values"]:
@@ -278,7 +289,7 @@ def dashboard_export_view(request, fmt: str):
     unit = _unit(request)
     year = _year(request, unit)
     code = request.GET.get("indicator") or "T09"
-    data = selectors.dashboard(actor=request.user, unit=unit, year=year, code=code)
+    data = _dashboard(request.user, unit=unit, year=year, code=code)
     head, rows = _table(data)
     child_head = [_("Đơn vị"), _("Tử số"), _("Mẫu số"), _("Tỷ lệ (%)"), _("Nguồn số liệu")]
     child_rows = [
@@ -337,12 +348,35 @@ def leaflet_view(request, name: str):
 # --- yearly report ---------------------------------------------------------------------------
 
 
+def _not_started(actor, unit: OrgUnit, rows) -> bool:
+    """An officer above `unit` follows the dashboard's link to its yearly report or DX
+    self-assessment before the unit has opened one (only its own staff may create it). The
+    dashboard body with those links is cached and shared by everyone who may see the unit,
+    so the link stays; the page says "not started yet" instead of refusing (403)."""
+    return (
+        not reports._can_edit(actor, unit) and reports.can_review(actor, unit) and not rows.exists()
+    )
+
+
+def _not_started_page(request, unit: OrgUnit, title: str, message: str):
+    return render(
+        request, "monitoring/not_started.html", {"unit": unit, "title": title, "message": message}
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @_guard
 def report_view(request):
     unit = _unit(request)
     year = _year(request)
+    if request.method == "GET" and _not_started(
+        request.user, unit, YearlyReport.objects.filter(template__year=year, unit=unit)
+    ):
+        message = _("Đơn vị %(unit)s chưa lập báo cáo năm %(year)s.")
+        return _not_started_page(
+            request, unit, _("Báo cáo năm"), message % {"unit": unit, "year": year}
+        )
     report = reports.report_get(actor=request.user, unit=unit, year=year)
     editable = reports._can_edit(request.user, unit) and report.status != ReportStatus.ACCEPTED
     if request.method == "POST":
@@ -492,6 +526,13 @@ def consolidated_view(request):
 def dx_view(request):
     unit = _unit(request)
     year = _int(request.GET.get("year") or request.POST.get("year")) or timezone.localdate().year
+    if request.method == "GET" and _not_started(
+        request.user, unit, DxAssessment.objects.filter(unit=unit, year=year)
+    ):
+        message = _("Đơn vị %(unit)s chưa tự đánh giá chuyển đổi số năm %(year)s.")
+        return _not_started_page(
+            request, unit, _("Chỉ số chuyển đổi số"), message % {"unit": unit, "year": year}
+        )
     a = dx.assessment_get(actor=request.user, unit=unit, year=year)
     if request.method == "POST":
         action = request.POST.get("action", "save")
