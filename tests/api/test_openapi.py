@@ -103,6 +103,7 @@ def test_schema_documents_every_resource():
         "/api/v1/fees/unmatched/{line_id}/ignore",
         "/api/v1/leave-requests",
         "/api/v1/leave-requests/{leave_id}/decision",
+        "/api/v1/lessons/{lesson_id}",
         "/api/v1/lessons/{lesson_id}/cartridge",
         "/api/v1/marks/change-requests",
         "/api/v1/marks/classes/{class_id}/change-requests/{change_id}/decision",
