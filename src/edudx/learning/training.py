@@ -164,18 +164,6 @@ def questions_locked(course: Course) -> bool:
     return course.enrolments.filter(attempts__gt=0).exists()
 
 
-def _locked_questions_error() -> DomainError:
-    return DomainError(
-        "learning.training.questions_locked",
-        _(
-            "Không sửa được câu hỏi: khoá học đã có người làm bài kiểm tra, kết quả và giấy "
-            "chứng nhận đã cấp được tính theo bộ câu hỏi hiện tại. Hãy tạo khoá học mới nếu "
-            "cần bộ câu hỏi khác."
-        ),
-        field="questions",
-    )
-
-
 def course_update(
     *, actor, course: Course, title: str | None = None, description: str | None = None,
     questions=None, resource_ids=None, pass_percent=None, digital_competence: bool | None = None,
@@ -200,15 +188,7 @@ def course_update(
     if digital_competence is not None:
         values["digital_competence"] = bool(digital_competence)
     if questions is not None:
-        if questions_locked(course):
-            try:
-                same = _check_questions(questions) == course.questions
-            except DomainError:
-                same = False
-            if not same:
-                raise _locked_questions_error()
-        else:
-            values["questions"] = _check_questions(questions)
+        values["questions"] = _check_questions(questions)
     if resource_ids is not None:
         wanted = set(resource_ids)
         kept = set(course.resources.filter(pk__in=wanted).values_list("pk", flat=True))
@@ -221,10 +201,18 @@ def course_update(
     if not changes:
         return course
     with transaction.atomic():
+        # Checked here, as late as possible (`attempt` does not lock the course, so a
+        # first attempt racing this update is not excluded).
         if "questions" in changes and questions_locked(course):
-            # Someone attempted it since the check above (this narrows the window;
-            # `attempt` does not lock the course).
-            raise _locked_questions_error()
+            raise DomainError(
+                "learning.training.questions_locked",
+                _(
+                    "Không sửa được câu hỏi: khoá học đã có người làm bài kiểm tra, kết quả "
+                    "và giấy chứng nhận đã cấp được tính theo bộ câu hỏi hiện tại. Hãy tạo "
+                    "khoá học mới nếu cần bộ câu hỏi khác."
+                ),
+                field="questions",
+            )
         resources = values.pop("resources", None)
         for name, value in values.items():
             setattr(course, name, value)
