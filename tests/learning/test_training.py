@@ -571,3 +571,24 @@ def test_course_edit_page(client, district, course):
     otp_login(client, district.user(Role.PRINCIPAL, district.school_b))
     assert client.get(url).status_code == 404
     assert client.post(url, _course_form()).status_code == 404
+
+
+def test_course_update_resources(district, course, lesson):
+    from edudx.content.models import Resource, ResourceStatus
+
+    officer = course.created_by
+    pdf, link = sorted(lesson.resources.all(), key=lambda r: r.pk)
+    training.course_update(actor=officer, course=course, resource_ids=[link.pk, pdf.pk])
+    assert sorted(course.resources.values_list("pk", flat=True)) == [pdf.pk, link.pk]
+    # One it already has stays though no longer published; a new one must be published.
+    Resource.objects.filter(pk__in=[pdf.pk, link.pk]).update(status=ResourceStatus.SUBMITTED)
+    training.course_update(actor=officer, course=course, resource_ids=[pdf.pk])
+    assert list(course.resources.values_list("pk", flat=True)) == [pdf.pk]
+    with pytest.raises(DomainError) as exc:
+        training.course_update(actor=officer, course=course, resource_ids=[pdf.pk, link.pk])
+    assert (exc.value.code, exc.value.field) == ("learning.resource", "resources")
+    assert list(course.resources.values_list("pk", flat=True)) == [pdf.pk]
+    assert [e.changes for e in _course_trail(course).order_by("pk")] == [
+        {"resources": ["[]", f"[{pdf.pk}, {link.pk}]"]},
+        {"resources": [f"[{pdf.pk}, {link.pk}]", f"[{pdf.pk}]"]},
+    ]
