@@ -592,3 +592,31 @@ def test_course_update_resources(district, course, lesson):
         {"resources": ["[]", f"[{pdf.pk}, {link.pk}]"]},
         {"resources": [f"[{pdf.pk}, {link.pk}]", f"[{pdf.pk}]"]},
     ]
+
+
+def test_course_edit_page_in_english(client, district, course):
+    from django.urls import reverse
+
+    from tests.pages.conftest import otp_login
+
+    officer = course.created_by
+    officer.language = "en"
+    officer.save(update_fields=["language"])
+    teacher = district.teacher_user()
+    training.attempt(
+        actor=teacher, enrolment=training.enrol(actor=teacher, course=course), answers=[0, 0]
+    )
+    otp_login(client, officer)
+    client.cookies["django_language"] = "en"
+    page = client.get(
+        reverse("learning:course_edit", args=[course.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "<h1>Edit course</h1>" in page
+    assert (
+        "Someone has already taken the test, so the questions cannot be changed: their results "
+        "and the certificates issued were earned against these questions." in page
+    )
+    assert (
+        "A new pass mark applies to attempts from now on; certificates already issued are not "
+        "revoked." in page
+    )
