@@ -1,7 +1,10 @@
 """Teacher professional development: profile, course, attempts, completion with a signed
 PDF certificate, and the T20/T21 counts."""
 
+import threading
+
 import pytest
+from django.db import connection, connections, transaction
 
 from edudx.accounts.models import Role
 from edudx.core import signing
@@ -620,3 +623,40 @@ def test_course_edit_page_in_english(client, district, course):
         "A new pass mark applies to attempts from now on; certificates already issued are not "
         "revoked." in page
     )
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks: PostgreSQL only (SQLite serialises)"
+)
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_of_the_questions_waits_for_a_first_attempt_in_progress(district, course):
+    from edudx.learning.models import Course
+
+    teacher = district.teacher_user()
+    enrolment = training.enrol(actor=teacher, course=course)
+    outcome: dict = {}
+
+    def edit():
+        try:
+            training.course_update(
+                actor=course.created_by,
+                course=Course.objects.get(pk=course.pk),
+                questions=NEW_QUESTIONS,
+            )
+            outcome["code"] = None
+        except DomainError as exc:
+            outcome["code"] = exc.code
+        finally:
+            connections.close_all()
+
+    editor = threading.Thread(target=edit)
+    with transaction.atomic():
+        training.attempt(actor=teacher, enrolment=enrolment, answers=[1, 0])  # holds the course
+        editor.start()
+        editor.join(timeout=1.5)
+        assert editor.is_alive()  # waiting for the attempt's transaction
+    editor.join(timeout=20)
+    assert outcome == {"code": "learning.training.questions_locked"}
+    course.refresh_from_db()
+    assert course.questions == QUESTIONS

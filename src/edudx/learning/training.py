@@ -201,8 +201,9 @@ def course_update(
     if not changes:
         return course
     with transaction.atomic():
-        # Checked here, as late as possible (`attempt` does not lock the course, so a
-        # first attempt racing this update is not excluded).
+        if "questions" in changes:
+            # Wait for a first attempt in progress (`attempt` holds the row), then look.
+            Course.objects.select_for_update().values_list("pk", flat=True).get(pk=course.pk)
         if "questions" in changes and questions_locked(course):
             raise DomainError(
                 "learning.training.questions_locked",
@@ -231,8 +232,12 @@ def course_update(
 
 
 def _audit_values(values: dict) -> dict:
+    # Sorted keys: PostgreSQL's jsonb gives a question's keys back in its own order, and
+    # the same questions must compare equal.
     return {
-        name: json.dumps(value, ensure_ascii=False) if name == "questions" else value
+        name: json.dumps(value, ensure_ascii=False, sort_keys=True)
+        if name == "questions"
+        else value
         for name, value in values.items()
     }
 
@@ -302,17 +307,24 @@ def enrolment_get(*, actor, enrolment_id: int) -> CourseEnrolment:
 def attempt(*, actor, enrolment: CourseEnrolment, answers: list[int], now=None) -> CourseEnrolment:
     """Grade an attempt; the first passing one completes the course and issues the
     signed certificate."""
-    questions = enrolment.course.questions
-    if not isinstance(answers, list) or len(answers) != len(questions):
-        raise DomainError(
-            "learning.training.answers",
-            _("Cần trả lời đủ %(n)s câu.") % {"n": len(questions)},
-            field="answers",
-        )
-    right = sum(1 for q, a in zip(questions, answers, strict=True) if a == q["answer"])
-    percent = round(100 * right / len(questions))
     now = now or timezone.now()
     with transaction.atomic():
+        course = enrolment.course
+        if not questions_locked(course):
+            # The course's first attempts hold its row, so `course_update`, which takes
+            # it too, either changes the questions before they are graded here or sees
+            # this attempt and keeps them. Later attempts need no lock: the edit is
+            # refused once one is committed.
+            course = Course.objects.select_for_update().get(pk=course.pk)
+        questions = course.questions
+        if not isinstance(answers, list) or len(answers) != len(questions):
+            raise DomainError(
+                "learning.training.answers",
+                _("Cần trả lời đủ %(n)s câu.") % {"n": len(questions)},
+                field="answers",
+            )
+        right = sum(1 for q, a in zip(questions, answers, strict=True) if a == q["answer"])
+        percent = round(100 * right / len(questions))
         e = CourseEnrolment.objects.select_for_update().get(pk=enrolment.pk)
         e.attempts += 1
         e.best_percent = max(e.best_percent or 0, percent)
