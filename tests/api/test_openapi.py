@@ -155,6 +155,7 @@ def test_schema_documents_every_resource():
         "/api/v1/subjects",
         "/api/v1/submissions/{submission_id}/grade",
         "/api/v1/training/courses",
+        "/api/v1/training/courses/{course_id}",
         "/api/v1/training/courses/{course_id}/enrolments",
         "/api/v1/training/enrolments/{enrolment_id}/attempts",
         "/api/v1/training/enrolments/{enrolment_id}/certificate",

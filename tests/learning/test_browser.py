@@ -1,5 +1,6 @@
 """On phones (360 px): an officer creates a training course (a first try with a missing
-title shows the error under the field), a teacher corrects a returned resource, and the
+title shows the error under the field) and corrects its title, its questions lock once a
+teacher has taken the test, a teacher corrects a returned resource, and the
 class page shows the cartridge export and import.
 
 Playwright drives its own Chromium from a worker thread (as tests/content/test_browser
@@ -60,6 +61,13 @@ def drive(base, officer, o_device, teacher, t_device, resource_id, class_id) -> 
         page.click("button[value=save]")
         page.wait_for_url(re.compile(r"/learning/training/$"))
         seen["course_created"] = page.locator(".messages").inner_text()
+        page.click("text=Sửa khoá học")
+        page.wait_for_url(re.compile(r"/learning/training/courses/\d+/edit/$"))
+        edit_url = page.url
+        page.fill("#co-title", "Chuyển đổi số trong dạy học 2026")
+        page.click("button[value=save]")
+        page.wait_for_url(re.compile(r"/learning/training/$"))
+        seen["course_saved"] = page.locator(".messages").inner_text()
 
         t = _phone(browser, base, seen, teacher, t_device)
         t.goto(f"{base}/content/mine/")
@@ -71,6 +79,16 @@ def drive(base, officer, o_device, teacher, t_device, resource_id, class_id) -> 
         t.fill("#u-title", "Phân số")
         t.click("button[value=save]")
         t.wait_for_url(re.compile(rf"/content/r/{resource_id}/$"))
+
+        # The teacher takes the course's test; its questions are then locked for the officer.
+        t.goto(f"{base}/learning/training/")
+        t.check("input[name=q0][value='1']")
+        t.click("text=Nộp bài kiểm tra")
+        t.wait_for_selector(".messages")
+        page.goto(edit_url)
+        seen["locked"] = page.locator("fieldset.questions[disabled]").count()
+        seen["locked_no_overflow"] = no_horizontal_overflow(page)
+        screenshot(page, "learning-course-edit-locked-360")
 
         t.goto(f"{base}/learning/c/{class_id}/")
         t.click("text=Gói IMS Common Cartridge")
@@ -121,10 +139,13 @@ def test_course_form_resource_edit_and_cartridge_on_a_phone(live_server, distric
         ).result(timeout=240)
     assert seen["course_error"] == ["Tên khoá học: Thiếu tiêu đề."]
     assert "Đã tạo khoá học “Chuyển đổi số trong dạy học”." in seen["course_created"]
+    assert "Đã lưu khoá học “Chuyển đổi số trong dạy học 2026”." in seen["course_saved"]
+    assert (seen["locked"], seen["locked_no_overflow"]) == (1, True)
     assert "Tiêu đề thiếu dấu." in seen["comment"]
     assert seen["export_link"] == 1
     assert seen["course_form_no_overflow"] and seen["edit_no_overflow"]
     assert seen["class_no_overflow"]
     assert seen["errors"] == []
-    assert Course.objects.get().questions[0]["answer"] == 1
+    course = Course.objects.get()
+    assert (course.title, course.questions[0]["answer"]) == ("Chuyển đổi số trong dạy học 2026", 1)
     assert Resource.objects.values_list("title", "status").get() == ("Phân số", "submitted")

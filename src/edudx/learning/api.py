@@ -21,6 +21,7 @@ from ninja.files import UploadedFile
 from edudx.accounts.tokens import actor_key
 from edudx.content.api import _Hashed
 from edudx.content.services import Upload
+from edudx.core.api_errors import api_fields
 from edudx.core.errors import DomainError
 from edudx.core.idempotency import idempotent
 from edudx.org.api import ERRORS, IDEMPOTENT, create_response, json_body, unit_or_error
@@ -635,6 +636,44 @@ def create_course(request, payload: CourseIn):
         ),
         {"resources": "resource_ids"},
     )
+
+
+class CoursePatch(Schema):
+    title: str | None = Field(None, max_length=200)
+    description: str | None = None
+    questions: list[QuestionIn] | None = Field(
+        None, description="Only while nobody has taken the assessment."
+    )
+    resource_ids: list[int] | None = None
+    pass_percent: int | None = Field(None, ge=1, le=100)
+    digital_competence: bool | None = None
+
+
+@router.patch(
+    "/training/courses/{course_id}",
+    response={200: CourseOut, **ERRORS},
+    summary="Correct a course (who may create courses for its unit): only the fields sent change",
+    description="questions are refused (400, field questions) once anyone has taken the "
+    "assessment, unless unchanged: past attempts and certificates were earned against them. "
+    "A new pass_percent applies to attempts from now on and never revokes a certificate. "
+    "resource_ids replaces the resources: published ones, or ones the course already has. "
+    "A course the caller is offered but may not edit is a 403; any other is a 404.",
+)
+def update_course(request, course_id: int, payload: CoursePatch):
+    course = training.course_get_to_edit(actor=request.user, course_id=course_id)
+    sent = payload.model_dump(exclude_unset=True)
+    with api_fields({"resources": "resource_ids"}):
+        training.course_update(
+            actor=request.user,
+            course=course,
+            title=sent.get("title"),
+            description=sent.get("description"),
+            questions=sent.get("questions"),
+            resource_ids=sent.get("resource_ids"),
+            pass_percent=sent.get("pass_percent"),
+            digital_competence=sent.get("digital_competence"),
+        )
+    return render_course(course)
 
 
 class EnrolmentOut(Schema):

@@ -9,6 +9,7 @@ creator's key, found as records' transcripts find a signer (`signer_for`: the co
 key of the user or the unit, else the demo CA when demo keys are allowed)."""
 
 import datetime as dt
+import json
 import secrets
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.accounts.models import UNIT_WIDE_ROLES, RoleAssignment
-from edudx.audit.services import audit_record
+from edudx.audit.services import audit_record, diff
 from edudx.core import pdf, signing
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, NotFound
@@ -114,29 +115,36 @@ def _pass_percent(value) -> int:
     return percent
 
 
+def provides_for(units: list[OrgUnit], provider: OrgUnit) -> bool:
+    """Whether `provider` is one of `units` (from `course_provider_units`) or under one
+    (paths are 7-character segments, so a prefix is an ancestor)."""
+    return any(provider.path.startswith(u.path) for u in units)
+
+
+def may_provide(actor, provider: OrgUnit) -> bool:
+    """Who may create or edit the courses of `provider`: a unit-wide role on it or above,
+    or a platform-wide scope."""
+    return scope_of(actor).everything or provides_for(course_provider_units(actor=actor), provider)
+
+
+def _require_provider(actor, provider: OrgUnit) -> None:
+    if not may_provide(actor, provider):
+        raise Forbidden("learning.training.forbidden", _("Bạn không quản lý đơn vị này."))
+
+
 def course_create(
     *, actor, provider: OrgUnit, title: str, questions, description: str = "", resource_ids=(),
     pass_percent: int = 70, digital_competence: bool = True,
 ) -> Course:  # fmt: skip
-    if (
-        not scope_of(actor).everything
-        and not RoleAssignment.objects.filter(
-            user=actor,
-            role__in=UNIT_WIDE_ROLES,
-            unit__path__in=[provider.path[:i] for i in range(7, len(provider.path) + 1, 7)],
-        ).exists()
-    ):
-        raise Forbidden("learning.training.forbidden", _("Bạn không quản lý đơn vị này."))
-    title = " ".join((title or "").split())
-    if not title:
-        raise DomainError("learning.title", _("Thiếu tiêu đề."), field="title")
+    _require_provider(actor, provider)
+    title = services._title(title)
     pass_percent = _pass_percent(pass_percent)
     checked = _check_questions(questions)
     # Only published resources the creator can see (the lesson rule).
     resources = services.published_resources(actor, resource_ids)
     with transaction.atomic():
         course = Course.objects.create(
-            title=title[:200], description=description or "", provider=provider, questions=checked,
+            title=title, description=description or "", provider=provider, questions=checked,
             pass_percent=pass_percent, digital_competence=digital_competence, created_by=actor,
         )  # fmt: skip
         course.resources.set(resources)
@@ -148,6 +156,90 @@ def course_create(
             object_repr=course.title,
         )
     return course
+
+
+def questions_locked(course: Course) -> bool:
+    """Someone has taken the assessment: their attempts, best scores and certificates were
+    earned against these questions, so the questions stay as they are."""
+    return course.enrolments.filter(attempts__gt=0).exists()
+
+
+def course_update(
+    *, actor, course: Course, title: str | None = None, description: str | None = None,
+    questions=None, resource_ids=None, pass_percent=None, digital_competence: bool | None = None,
+) -> Course:  # fmt: skip
+    """Who may create courses for the course's unit corrects it; what is given changes
+    (None = keep), checked as `course_create` checks it.
+
+    `questions` change only while nobody has attempted the assessment (sending the same
+    questions again is no change). A new `pass_percent` applies to attempts from now on: a
+    certificate already issued is never revoked, and nobody completes without a new
+    passing attempt. Certificates already issued keep the title they were signed with.
+    `resource_ids` replaces the resources: published ones the editor can see, or ones the
+    course already has."""
+    _require_provider(actor, course.provider)
+    values: dict = {}
+    if title is not None:
+        values["title"] = services._title(title)
+    if description is not None:
+        values["description"] = description
+    if pass_percent is not None:
+        values["pass_percent"] = _pass_percent(pass_percent)
+    if digital_competence is not None:
+        values["digital_competence"] = bool(digital_competence)
+    if questions is not None:
+        values["questions"] = _check_questions(questions)
+    if resource_ids is not None:
+        wanted = set(resource_ids)
+        kept = set(course.resources.filter(pk__in=wanted).values_list("pk", flat=True))
+        found = services.published_resources(actor, wanted - kept)
+        values["resources"] = sorted([*(r.pk for r in found), *kept])
+    current = {name: getattr(course, name) for name in values if name != "resources"}
+    if "resources" in values:
+        current["resources"] = sorted(course.resources.values_list("pk", flat=True))
+    changes = diff(_audit_values(current), _audit_values(values))
+    if not changes:
+        return course
+    with transaction.atomic():
+        if "questions" in changes:
+            # Wait for a first attempt in progress (`attempt` holds the row), then look.
+            Course.objects.select_for_update().values_list("pk", flat=True).get(pk=course.pk)
+        if "questions" in changes and questions_locked(course):
+            raise DomainError(
+                "learning.training.questions_locked",
+                _(
+                    "Không sửa được câu hỏi: khoá học đã có người làm bài kiểm tra, kết quả "
+                    "và giấy chứng nhận đã cấp được tính theo bộ câu hỏi hiện tại. Hãy tạo "
+                    "khoá học mới nếu cần bộ câu hỏi khác."
+                ),
+                field="questions",
+            )
+        resources = values.pop("resources", None)
+        for name, value in values.items():
+            setattr(course, name, value)
+        course.save()
+        if resources is not None:
+            course.resources.set(resources)
+        audit_record(
+            actor=actor,
+            action="update",
+            object_type="learning.course",
+            object_id=course.pk,
+            object_repr=course.title,
+            changes=changes,
+        )
+    return course
+
+
+def _audit_values(values: dict) -> dict:
+    # Sorted keys: PostgreSQL's jsonb gives a question's keys back in its own order, and
+    # the same questions must compare equal.
+    return {
+        name: json.dumps(value, ensure_ascii=False, sort_keys=True)
+        if name == "questions"
+        else value
+        for name, value in values.items()
+    }
 
 
 def courses_for(*, actor):
@@ -178,6 +270,21 @@ def course_get(*, actor, course_id: int) -> Course:
     return course
 
 
+def course_get_to_edit(*, actor, course_id: int) -> Course:
+    """A course the actor may edit. One they are offered but may not edit is a 403, as the
+    course list shows it to them; any other is a 404."""
+    course = Course.objects.select_related("provider").filter(pk=course_id).first()
+    if course is not None and may_provide(actor, course.provider):
+        return course
+    try:
+        offered = course is not None and courses_for(actor=actor).filter(pk=course.pk).exists()
+    except DomainError:  # not staff: offered nothing
+        offered = False
+    if offered:
+        raise Forbidden("learning.training.forbidden", _("Bạn không quản lý đơn vị này."))
+    raise NotFound("learning.course", _("Không tìm thấy khoá học."))
+
+
 def enrol(*, actor, course: Course) -> CourseEnrolment:
     staff = _staff_of(actor)
     enrolment, _created = CourseEnrolment.objects.get_or_create(course=course, staff=staff)
@@ -200,17 +307,24 @@ def enrolment_get(*, actor, enrolment_id: int) -> CourseEnrolment:
 def attempt(*, actor, enrolment: CourseEnrolment, answers: list[int], now=None) -> CourseEnrolment:
     """Grade an attempt; the first passing one completes the course and issues the
     signed certificate."""
-    questions = enrolment.course.questions
-    if not isinstance(answers, list) or len(answers) != len(questions):
-        raise DomainError(
-            "learning.training.answers",
-            _("Cần trả lời đủ %(n)s câu.") % {"n": len(questions)},
-            field="answers",
-        )
-    right = sum(1 for q, a in zip(questions, answers, strict=True) if a == q["answer"])
-    percent = round(100 * right / len(questions))
     now = now or timezone.now()
     with transaction.atomic():
+        course = enrolment.course
+        if not questions_locked(course):
+            # The course's first attempts hold its row, so `course_update`, which takes
+            # it too, either changes the questions before they are graded here or sees
+            # this attempt and keeps them. Later attempts need no lock: the edit is
+            # refused once one is committed.
+            course = Course.objects.select_for_update().get(pk=course.pk)
+        questions = course.questions
+        if not isinstance(answers, list) or len(answers) != len(questions):
+            raise DomainError(
+                "learning.training.answers",
+                _("Cần trả lời đủ %(n)s câu.") % {"n": len(questions)},
+                field="answers",
+            )
+        right = sum(1 for q, a in zip(questions, answers, strict=True) if a == q["answer"])
+        percent = round(100 * right / len(questions))
         e = CourseEnrolment.objects.select_for_update().get(pk=enrolment.pk)
         e.attempts += 1
         e.best_percent = max(e.best_percent or 0, percent)

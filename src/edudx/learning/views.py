@@ -18,7 +18,8 @@ from django.views.decorators.http import require_http_methods
 from edudx.content import selectors as content_selectors
 from edudx.content.models import ResourceStatus
 from edudx.content.services import Upload
-from edudx.core.errors import DomainError, DomainErrors, field_messages
+from edudx.core.errors import DomainError, DomainErrors, NotFound, field_messages
+from edudx.core.scope import scope_of
 from edudx.records import selectors as records_selectors
 
 from . import cartridge, selectors, services, training
@@ -382,6 +383,8 @@ def training_view(request):
         )
     }
     profile = TrainingProfile.objects.filter(staff__person_id=request.user.person_id).first()
+    created = list(training.courses_created(actor=request.user)) if providers else []
+    everything = scope_of(request.user).everything
     return render(
         request,
         "learning/training.html",
@@ -391,7 +394,12 @@ def training_view(request):
             "levels": CompetenceLevel.choices,
             "staff": staff,
             "may_create": bool(providers),
-            "created": list(training.courses_created(actor=request.user)) if providers else [],
+            "created": created,
+            "editable": {
+                c.pk
+                for c in chain(courses, created)
+                if everything or training.provides_for(providers, c.provider)
+            },
         },
     )
 
@@ -443,39 +451,128 @@ def course_create_view(request):
             course = training.course_create(
                 actor=request.user,
                 provider=provider,
-                title=p.get("title", ""),
-                description=p.get("description", ""),
                 questions=questions,
-                resource_ids=[i for i in map(_int, p.getlist("resources")) if i],
-                pass_percent=p.get("pass_percent"),
-                digital_competence=p.get("digital_competence") == "1",
+                **_course_fields(p),
             )
         except DomainError as exc:
-            errors = field_messages(exc, COURSE_FIELDS)
-            for text in chain.from_iterable(errors.values()):
-                messages.error(request, text)
+            errors = _form_errors(request, exc)
         else:
             messages.success(request, _("Đã tạo khoá học “%(t)s”.") % {"t": course.title})
             return redirect("learning:training")
-    shown = max(QUESTION_BLOCKS, len(questions), min(_int(p.get("count")) or 0, 50))
-    blocks = shown + (p.get("action") == "more")
-    questions = questions + [{"text": "", "options": [], "answer": -1}] * (blocks - len(questions))
-    resources = content_selectors.resources(request.user).filter(status=ResourceStatus.PUBLISHED)
+    return _course_form(
+        request,
+        form=p,
+        questions=questions,
+        errors=errors,
+        chosen={_int(x) for x in p.getlist("resources")},
+        units=units,
+        provider_id=_int(p.get("provider")) or units[0].pk,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_edit_view(request, course_id: int):
+    """Who may create courses for the course's unit corrects it; the questions only while
+    nobody has taken its test (training.course_update)."""
+    try:
+        course = training.course_get_to_edit(actor=request.user, course_id=course_id)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        raise PermissionDenied(str(exc)) from None
+    locked = training.questions_locked(course)
+    p = request.POST
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form, questions = p, _questions(p)
+        chosen = {_int(x) for x in p.getlist("resources")}
+    else:
+        form = {
+            "title": course.title,
+            "description": course.description,
+            "pass_percent": course.pass_percent,
+            "digital_competence": "1" if course.digital_competence else "",
+        }
+        questions = course.questions
+        chosen = set(course.resources.values_list("pk", flat=True))
+    if request.method == "POST" and p.get("action") == "save":
+        try:
+            training.course_update(
+                actor=request.user,
+                course=course,
+                # A locked form sends no questions (its fieldset is disabled).
+                questions=questions if p.get("edit_questions") else None,
+                **_course_fields(p),
+            )
+        except DomainError as exc:
+            errors = _form_errors(request, exc)
+            locked = training.questions_locked(course)
+        else:
+            messages.success(request, _("Đã lưu khoá học “%(t)s”.") % {"t": course.title})
+            return redirect("learning:training")
+    return _course_form(
+        request,
+        form=form,
+        questions=course.questions if locked else questions,
+        errors=errors,
+        chosen=chosen,
+        course=course,
+        locked=locked,
+        current=course.resources.select_related("subject"),
+    )
+
+
+def _course_fields(post) -> dict:
+    """The course form's fields other than the provider and the questions, as the services
+    take them."""
+    return {
+        "title": post.get("title", ""),
+        "description": post.get("description", ""),
+        "resource_ids": [i for i in map(_int, post.getlist("resources")) if i],
+        "pass_percent": post.get("pass_percent"),
+        "digital_competence": post.get("digital_competence") == "1",
+    }
+
+
+def _form_errors(request, exc: DomainError) -> dict[str, list[str]]:
+    errors = field_messages(exc, COURSE_FIELDS)
+    for text in chain.from_iterable(errors.values()):
+        messages.error(request, text)
+    return errors
+
+
+def _course_form(request, *, form, questions, errors, chosen, locked=False, current=(), **extra):
+    """The create or edit form: blank question blocks to fill (none when the questions are
+    locked), and the published resources the user can see plus those the course has."""
+    p = request.POST
+    if locked:
+        blocks = len(questions)
+    else:
+        shown = max(QUESTION_BLOCKS, len(questions), min(_int(p.get("count")) or 0, 50))
+        blocks = shown + (p.get("action") == "more")
+    questions = [
+        *questions,
+        *[{"text": "", "options": [], "answer": -1}] * (blocks - len(questions)),
+    ]
+    published = content_selectors.resources(request.user).filter(status=ResourceStatus.PUBLISHED)
+    resources = list(published.select_related("subject").order_by("-id")[:100])
+    resources += [r for r in current if r not in resources]
     return render(
         request,
         "learning/course_form.html",
         {
-            "form": p,
-            "units": units,
-            "provider_id": _int(p.get("provider")) or units[0].pk,
-            "chosen": {_int(x) for x in p.getlist("resources")},
-            "resources": list(resources.select_related("subject").order_by("-id")[:100]),
+            "form": form,
+            "chosen": chosen,
+            "resources": resources,
             "questions": [
                 (n, q, errors.get(f"questions-{n}", []), "\n".join(q["options"]))
                 for n, q in enumerate(questions, start=1)
             ],
             "errors": errors,
             "count": blocks,
+            "locked": locked,
+            **extra,
         },
     )
 
