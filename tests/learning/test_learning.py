@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from edudx.accounts.models import Role
 from edudx.audit.models import AuditEvent
 from edudx.content.services import Upload
 from edudx.core.api_errors import Forbidden
@@ -16,8 +17,10 @@ from edudx.core.errors import Conflict, DomainError, NotFound
 from edudx.learning import selectors, services
 from edudx.learning.models import Submission
 from edudx.notify.models import Notification
+from edudx.people import services as people_services
 from edudx.records.models import Mark, TermLock
 from tests.api.conftest import API, token_client
+from tests.factories import person_data
 from tests.pages.conftest import otp_login
 
 pytestmark = pytest.mark.django_db
@@ -298,8 +301,22 @@ def test_assignment_patch_api_and_page(assignment, teacher, student_a1):
 
 
 def test_students_are_told_of_a_new_assignment_and_a_moved_due_time(
-    student_a1, student_a2, student_b1, teacher, online_class
+    student_a1, student_a2, student_b1, teacher, online_class, district
 ):
+    mother = people_services.person_create(
+        actor=None, data=person_data("Đỗ Thị Mai", dt.date(1988, 1, 2), "F")
+    )
+    people_services.guardian_link(
+        actor=None, guardian=mother, student=district.student_a1, relationship="mother"
+    )
+    guardian = district.user(Role.GUARDIAN, None, person=mother)
+    father_of_b1 = people_services.person_create(
+        actor=None, data=person_data("Nguyễn Văn Tư", dt.date(1985, 3, 4), "M")
+    )
+    people_services.guardian_link(
+        actor=None, guardian=father_of_b1, student=district.student_b1, relationship="father"
+    )
+    other_guardian = district.user(Role.GUARDIAN, None, person=father_of_b1)
     a = services.assignment_create(
         actor=teacher, online_class=online_class, title="Bài tập 2", due_at=DUE
     )
@@ -309,7 +326,7 @@ def test_students_are_told_of_a_new_assignment_and_a_moved_due_time(
     notes = Notification.objects.filter(event="learning.assignment").order_by("recipient", "pk")
     assert list(notes.values_list("recipient", "title", "body", "url")) == [
         (u.pk, title, body, f"/learning/a/{a.pk}/")
-        for u in sorted((student_a1, student_a2), key=lambda u: u.pk)
+        for u in sorted((student_a1, student_a2, guardian), key=lambda u: u.pk)
         for title, body in (
             ("Bài tập mới: Bài tập 2", "Toán – 6A1 · hạn nộp 00:00 11/10/2025"),
             (
@@ -318,4 +335,4 @@ def test_students_are_told_of_a_new_assignment_and_a_moved_due_time(
             ),
         )
     ]
-    assert not Notification.objects.filter(recipient=student_b1).exists()
+    assert not Notification.objects.filter(recipient__in=[student_b1, other_guardian]).exists()

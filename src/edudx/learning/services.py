@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError
 from edudx.notify.services import notify_many
 from edudx.org.models import ClassGroup
-from edudx.people.models import StaffMember
+from edudx.people.models import GuardianLink, StaffMember
 from edudx.records import selectors as records_selectors
 from edudx.records import services as records_services
 from edudx.records.models import REGULAR_KINDS, Subject
@@ -312,10 +313,15 @@ def _when(moment: dt.datetime) -> str:
 
 
 def _notify_students(assignment: Assignment, *, key: str, title: str, body: str) -> None:
-    """Tell the class's students who have an account (in-app, then their channels), in the
-    caller's transaction; the key makes a repeat tell nobody twice."""
-    students = selectors.roster(assignment.online_class).values("person_id")
-    users = User.objects.filter(is_active=True, person_id__in=students).order_by("pk")
+    """Tell the class's students who have an account, and their guardians who have one
+    (parents follow a young pupil's homework), in-app then their channels, in the caller's
+    transaction; the key makes a repeat tell nobody twice."""
+    roster = selectors.roster(assignment.online_class)
+    guardians = GuardianLink.objects.filter(student__in=roster).values("guardian_id")
+    users = User.objects.filter(
+        Q(person_id__in=roster.values("person_id")) | Q(person_id__in=guardians),
+        is_active=True,
+    ).order_by("pk")
     notify_many(
         users,
         "learning.assignment",
