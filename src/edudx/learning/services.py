@@ -108,6 +108,15 @@ def _topic(oc: OnlineClass, topic_id: int | None) -> Topic | None:
     return topic
 
 
+def resources_keeping(actor, current, ids) -> list[int]:
+    """The resource ids for an edited lesson or course: those it already has (`current`,
+    its related manager) may stay even while they wait for review (material imported from a
+    cartridge); new ones must be published ones the actor can see (`published_resources`)."""
+    wanted = set(ids)
+    kept = set(current.filter(pk__in=wanted).values_list("pk", flat=True))
+    return sorted([*(r.pk for r in published_resources(actor, wanted - kept)), *kept])
+
+
 def _title(value: str, field: str = "title") -> str:
     value = " ".join((value or "").split())
     if not value:
@@ -196,9 +205,7 @@ def lesson_update(
         lesson.text = text
     resources = None
     if resource_ids is not None:
-        wanted = set(resource_ids)
-        kept = set(lesson.resources.filter(pk__in=wanted).values_list("pk", flat=True))
-        resources = [*published_resources(actor, wanted - kept), *kept]
+        resources = resources_keeping(actor, lesson.resources, resource_ids)
     if topic_id is not ...:
         lesson.topic = _topic(oc, topic_id)
     with transaction.atomic():

@@ -190,10 +190,7 @@ def course_update(
     if questions is not None:
         values["questions"] = _check_questions(questions)
     if resource_ids is not None:
-        wanted = set(resource_ids)
-        kept = set(course.resources.filter(pk__in=wanted).values_list("pk", flat=True))
-        found = services.published_resources(actor, wanted - kept)
-        values["resources"] = sorted([*(r.pk for r in found), *kept])
+        values["resources"] = services.resources_keeping(actor, course.resources, resource_ids)
     current = {name: getattr(course, name) for name in values if name != "resources"}
     if "resources" in values:
         current["resources"] = sorted(course.resources.values_list("pk", flat=True))

@@ -39,10 +39,9 @@ class IndicatorOut(Schema):
 @router.get("/monitoring/indicators", response={200: list[IndicatorOut], **ERRORS})
 def list_indicators(request):
     from .indicators import query_for  # noqa: PLC0415
-    from .services import indicators_sync  # noqa: PLC0415
+    from .services import indicators_ensure  # noqa: PLC0415
 
-    if not Indicator.objects.exists():
-        indicators_sync()
+    indicators_ensure()
     return [
         {
             "code": i.code,
@@ -180,10 +179,9 @@ def _report_out(report: YearlyReport) -> dict:
 
 
 def _report(request, unit_id: int, year: int) -> YearlyReport:
-    from .services import indicators_sync  # noqa: PLC0415
+    from .services import indicators_ensure  # noqa: PLC0415
 
-    if not Indicator.objects.exists():
-        indicators_sync()
+    indicators_ensure()
     unit = get_object_or_404(OrgUnit, pk=unit_id)
     return reports.report_get(actor=request.user, unit=unit, year=year)
 

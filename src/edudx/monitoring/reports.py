@@ -52,10 +52,9 @@ MAX_FILE = 10 * 1024 * 1024
 
 def template_ensure(year: int) -> ReportTemplate:
     """The year's template (created with the plan's deadlines on first use)."""
-    from .services import indicators_sync  # noqa: PLC0415 — services imports nothing of ours
+    from .services import indicators_ensure  # noqa: PLC0415 — services imports nothing of ours
 
-    if not Indicator.objects.exists():
-        indicators_sync()
+    indicators_ensure()
     template, _created = ReportTemplate.objects.get_or_create(
         year=year,
         defaults={

@@ -83,6 +83,13 @@ def _dec(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def indicators_ensure() -> None:
+    """The indicator definitions, loaded on first use: a fresh install has none until a
+    recompute or the demo (`indicators_sync`)."""
+    if not Indicator.objects.exists():
+        indicators_sync()
+
+
 def indicators_sync(path: Path | None = None) -> int:
     """Load the indicator definitions (data/indicators.json) into `Indicator`: insert new
     codes, update changed ones. Idempotent; returns how many rows it wrote."""
