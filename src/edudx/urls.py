@@ -1,6 +1,6 @@
 from django.urls import include, path
-from django.views.i18n import set_language
 
+from edudx.accounts import views as account_views
 from edudx.core import views as core_views
 
 urlpatterns = [
@@ -8,7 +8,7 @@ urlpatterns = [
     path("api/v1/", include("edudx.api_urls")),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", account_views.language_view, name="set_language"),
     path("accounts/", include("edudx.accounts.urls")),
     path("org/", include("edudx.org.urls")),
     path("people/", include("edudx.people.urls")),

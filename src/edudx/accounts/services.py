@@ -87,6 +87,21 @@ def login_check(*, request, username: str, password: str) -> User:
     return user
 
 
+def language_remember(*, user: User, language: str | None) -> str:
+    """The user's language after a sign-in or a switch: a language chosen on this device
+    (`language`, from the switch or its cookie) is stored on the account, so it follows the
+    user to other devices and to answers given before Django reads the session (the
+    admissions gate reads only the cookie); with no choice here, the stored one applies."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    language = (language or "").lower().split("-")[0]
+    if language not in codes:
+        return user.language if user.language in codes else settings.LANGUAGE_CODE
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return language
+
+
 def needs_second_factor(user: User) -> bool:
     return settings.REQUIRE_2FA and user.is_staff_role
 

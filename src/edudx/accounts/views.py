@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
+from django.views.i18n import set_language
 from django_otp import login as otp_login
 
 from edudx.core.errors import DomainError
@@ -37,14 +39,39 @@ def login_view(request):
         else:
             login(request, user)
             if services.needs_second_factor(user):
-                return redirect(f"/accounts/otp/?next={_next(request, '/')}")
-            return redirect(_next(request))
+                response = redirect(f"/accounts/otp/?next={_next(request, '/')}")
+            else:
+                response = redirect(_next(request))
+            return _with_language(response, user, request)
     return render(
         request,
         "accounts/login.html",
         {"error": error, "next": _next(request, ""), "username": request.POST.get("username", "")},
         status=400 if error else 200,
     )
+
+
+def _with_language(response, user, request):
+    language = services.language_remember(
+        user=user, language=request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    )
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE or "Lax",
+    )
+    return response
+
+
+@require_http_methods(["POST"])
+def language_view(request):
+    """Django's language switch; a signed-in user's choice is also stored on the account."""
+    response = set_language(request)
+    if request.user.is_authenticated and request.POST.get("language"):
+        services.language_remember(user=request.user, language=request.POST["language"])
+    return response
 
 
 @never_cache
