@@ -50,6 +50,22 @@ def test_class_notice_reaches_its_guardians_with_read_receipts(
         selectors.notice_receipts(actor=guardian, notice_id=notice.pk)
 
 
+def test_a_notice_reaches_each_guardian_in_their_language(district, guardian, teacher):
+    guardian.language = "en"
+    guardian.save(update_fields=["language"])
+    notice = services.notice_post(
+        actor=teacher,
+        audience="class",
+        title="Họp phụ huynh",
+        body="Thứ Bảy 8 giờ tại phòng 6A1.",
+        class_group=district.class_a,
+    )
+    events.deliver_pending()
+    n = Notification.objects.get(recipient=guardian)
+    assert n.title == f"Notice from {notice.school.name}: Họp phụ huynh"
+    assert n.body == "Thứ Bảy 8 giờ tại phòng 6A1."  # the teacher's own words stay as written
+
+
 def test_school_and_grade_notices_by_the_principal_only(
     district, guardian, guardian_b, teacher, principal
 ):

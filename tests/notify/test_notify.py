@@ -34,3 +34,53 @@ def test_address_recipient_without_account():
 def test_a_notification_needs_somebody_to_receive_it():
     with pytest.raises(IntegrityError):
         Notification.objects.create(key="x", event="e", title="t")
+
+
+def test_text_is_built_in_each_recipients_language():
+    """A function as title/body is called in the recipient's stored language; an
+    address without an account reads Vietnamese; the caller's language does not leak."""
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    vi_user = User.objects.create_user("ph_vi", password="x")
+    en_user = User.objects.create_user("ph_en", password="x", language="en")
+
+    def title():
+        return _("Đã nhận %(a)s cho hóa đơn %(r)s") % {"a": "50.000 đ", "r": "HP-1"}
+
+    with translation.override("en"):  # the actor reads English; the recipients decide
+        a = notify(vi_user, "fees.payment_recorded", key="p:vi", title=title, body=lambda: "x")
+        b = notify(en_user, "fees.payment_recorded", key="p:en", title=title)
+        c = notify(Address(phone="0912345678"), "fees.payment_recorded", key="p:a", title=title)
+    assert a.title == "Đã nhận 50.000 đ cho hóa đơn HP-1"
+    assert a.body == "x"
+    assert b.title == "Received 50.000 đ for invoice HP-1"
+    assert c.title == "Đã nhận 50.000 đ cho hóa đơn HP-1"
+
+
+def test_notify_many_builds_each_language_once():
+    from django.utils.translation import gettext as _
+
+    from edudx.notify.services import notify_many
+
+    users = [
+        User.objects.create_user("m1", password="x"),
+        User.objects.create_user("m2", password="x", language="en"),
+        User.objects.create_user("m3", password="x", language="en"),
+        User.objects.create_user("m4", password="x", language="xx"),  # unknown: Vietnamese
+    ]
+    calls = []
+
+    def title():
+        calls.append(1)
+        return _("Bài tập mới: %(t)s") % {"t": "Phân số"}
+
+    assert notify_many(users, "learning.assignment", key="a:1", title=title) == 4
+    rows = dict(Notification.objects.values_list("recipient__username", "title"))
+    assert rows == {
+        "m1": "Bài tập mới: Phân số",
+        "m2": "New assignment: Phân số",
+        "m3": "New assignment: Phân số",
+        "m4": "Bài tập mới: Phân số",
+    }
+    assert len(calls) == 2

@@ -50,7 +50,7 @@ def notify_homeroom_of_leave(event) -> None:
             "records.leave_requested",
             {"leave": leave.pk},
             key=f"records.leave:{leave.pk}:requested:user:{user.pk}",
-            title=_("Đơn xin nghỉ của %(s)s") % {"s": leave.student.person.full_name},
+            title=lambda: _("Đơn xin nghỉ của %(s)s") % {"s": leave.student.person.full_name},
             body=f"{leave.from_date:%d/%m/%Y}–{leave.to_date:%d/%m/%Y}: {leave.reason}",
             url=reverse("records:leave"),
             deliver_after=quiet_until(leave.student.current_school),
@@ -72,12 +72,14 @@ def notify_guardian_of_decision(event) -> None:
         "records.leave_decided",
         {"leave": leave.pk, "status": leave.status},
         key=f"records.leave:{leave.pk}:decided",
-        title=(
-            _("Đơn xin nghỉ của %(s)s đã được chấp thuận")
-            if accepted
-            else _("Đơn xin nghỉ của %(s)s bị từ chối")
-        )
-        % {"s": leave.student.person.full_name},
+        title=lambda: (
+            (
+                _("Đơn xin nghỉ của %(s)s đã được chấp thuận")
+                if accepted
+                else _("Đơn xin nghỉ của %(s)s bị từ chối")
+            )
+            % {"s": leave.student.person.full_name}
+        ),
         body=leave.decision_note,
         url=reverse("contact:student", args=[leave.student_id]),
     )

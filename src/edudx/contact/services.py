@@ -278,8 +278,10 @@ def message_send(*, actor, thread: Thread, body: str, now: dt.datetime | None = 
             "contact.message",
             {"thread": thread.pk, "message": msg.pk},
             key=f"contact.message:{msg.pk}",
-            title=_("Tin nhắn mới từ %(n)s về %(s)s")
-            % {"n": _name(actor), "s": student.person.full_name},
+            title=lambda: (
+                _("Tin nhắn mới từ %(n)s về %(s)s")
+                % {"n": _name(actor), "s": student.person.full_name}
+            ),
             body=body[:300],
             url=reverse("contact:thread", args=[thread.pk]),
             deliver_after=after,
@@ -332,7 +334,7 @@ def comment_add(*, actor, student: Student, body: str) -> TeacherComment:
                 "contact.comment",
                 {"comment": comment.pk, "student": student.pk},
                 key=f"contact.comment:{comment.pk}:user:{user.pk}",
-                title=_("Nhận xét mới về %(s)s") % {"s": student.person.full_name},
+                title=lambda: _("Nhận xét mới về %(s)s") % {"s": student.person.full_name},
                 body=body[:300],
                 url=reverse("contact:student", args=[student.pk]),
                 deliver_after=quiet_until(student.current_school),
@@ -440,7 +442,7 @@ def feedback_submit(
                 "contact.feedback_new",
                 {"feedback": fb.pk},
                 key=f"contact.feedback:{fb.pk}:new:user:{officer.pk}",
-                title=_("Phản hồi mới gửi %(u)s: %(s)s") % {"u": unit.name, "s": subject},
+                title=lambda: _("Phản hồi mới gửi %(u)s: %(s)s") % {"u": unit.name, "s": subject},
                 body=body[:300],
                 url=reverse("contact:feedback_handle", args=[fb.pk]),
             )
@@ -495,7 +497,7 @@ def feedback_answer(
                 "contact.feedback_answered",
                 {"feedback": feedback.pk},
                 key=f"contact.feedback:{feedback.pk}:answered",
-                title=_("Phản hồi %(c)s đã được trả lời") % {"c": feedback.tracking_code},
+                title=lambda: _("Phản hồi %(c)s đã được trả lời") % {"c": feedback.tracking_code},
                 body=answer[:300],
                 url=reverse("contact:feedback_track") + f"?code={feedback.tracking_code}",
             )
@@ -602,7 +604,9 @@ def notice_fan_out(notice: Notice, *, deliver_after: dt.datetime | None = None) 
         "contact.notice",
         {"notice": notice.pk},
         key=f"contact.notice:{notice.pk}",
-        title=_("Thông báo của %(s)s: %(t)s") % {"s": notice.school.name, "t": notice.title},
+        title=lambda: (
+            _("Thông báo của %(s)s: %(t)s") % {"s": notice.school.name, "t": notice.title}
+        ),
         body=notice.body[:300],
         url=reverse("contact:notice", args=[notice.pk]),
         deliver_after=deliver_after,

@@ -1048,13 +1048,15 @@ def round_allocate(*, actor, round_: AdmissionRound, now=None) -> dict[str, int]
 
 def _notify_result(a: AdmissionApplication, names: dict[int, str]) -> None:
     recipient = a.applicant if a.applicant_id else Address(phone=a.phone)
-    if a.status == A.ADMITTED:
-        title = _("%(c)s trúng tuyển vào %(s)s") % {
-            "c": a.child_name,
-            "s": names.get(a.allocated_school_id, ""),
-        }
-    else:
-        title = _("%(c)s chưa trúng tuyển đợt này") % {"c": a.child_name}
+
+    def title():  # called in the applicant's language (notify)
+        if a.status == A.ADMITTED:
+            return _("%(c)s trúng tuyển vào %(s)s") % {
+                "c": a.child_name,
+                "s": names.get(a.allocated_school_id, ""),
+            }
+        return _("%(c)s chưa trúng tuyển đợt này") % {"c": a.child_name}
+
     notify(
         recipient,
         "eservices.admission_result",

@@ -789,21 +789,26 @@ def _notify_due_date(dossier: Dossier, old: str | None) -> None:
         "eservices.dossier_due_date",
         {"code": dossier.code, "old": old, "due_date": new.isoformat()},
         key=f"eservices:dossier:{dossier.pk}:due:{old}:{new.isoformat()}",
-        title=_("Hồ sơ %(c)s: hạn giải quyết mới %(d)s") % {"c": dossier.code, "d": _dmy(new)},
-        body=_("Lịch làm việc thay đổi nên hạn giải quyết hồ sơ chuyển sang ngày %(d)s.")
-        % {"d": _dmy(new)},
+        title=lambda: (
+            _("Hồ sơ %(c)s: hạn giải quyết mới %(d)s") % {"c": dossier.code, "d": _dmy(new)}
+        ),
+        body=lambda: (
+            _("Lịch làm việc thay đổi nên hạn giải quyết hồ sơ chuyển sang ngày %(d)s.")
+            % {"d": _dmy(new)}
+        ),
         url=f"/services/dossiers/{dossier.code}/",
     )
 
 
 def _notify(dossier: Dossier, event: DossierEvent) -> None:
-    label = DossierStatus(event.to_status).label
     notify(
         _applicant_address(dossier),
         "eservices.dossier_status",
         {"code": dossier.code, "status": event.to_status, "action": event.action},
         key=f"eservices:dossier:{dossier.pk}:event:{event.pk}",
-        title=_("Hồ sơ %(c)s: %(s)s") % {"c": dossier.code, "s": label},
+        title=lambda: (
+            _("Hồ sơ %(c)s: %(s)s") % {"c": dossier.code, "s": DossierStatus(event.to_status).label}
+        ),
         body=event.comment,
         url=f"/services/dossiers/{dossier.code}/",
     )
@@ -960,24 +965,29 @@ def _notify_fee_after_rejection(d: Dossier, invoice, event: DossierEvent) -> Non
         "p": fees_services.money(invoice.paid),
         "u": d.unit.name,
     }
-    if refund:
-        title = _("Hồ sơ %(c)s: lệ phí đã nộp sẽ được hoàn trả") % values
-        body = (
-            _(
-                "Hồ sơ bị từ chối. Số tiền %(p)s bạn đã nộp cho hóa đơn lệ phí %(r)s "
-                "đang được %(u)s làm thủ tục hoàn trả."
+
+    def title():  # called in the applicant's language (notify)
+        if refund:
+            return _("Hồ sơ %(c)s: lệ phí đã nộp sẽ được hoàn trả") % values
+        return _("Hồ sơ %(c)s: đã hủy hóa đơn lệ phí %(r)s") % values
+
+    def body():
+        if refund:
+            return (
+                _(
+                    "Hồ sơ bị từ chối. Số tiền %(p)s bạn đã nộp cho hóa đơn lệ phí %(r)s "
+                    "đang được %(u)s làm thủ tục hoàn trả."
+                )
+                % values
             )
-            % values
-        )
-    else:
-        title = _("Hồ sơ %(c)s: đã hủy hóa đơn lệ phí %(r)s") % values
-        body = (
+        return (
             _(
                 "Hồ sơ bị từ chối nên hóa đơn lệ phí %(r)s (%(a)s) đã được hủy; "
                 "bạn không phải nộp khoản này."
             )
             % values
         )
+
     notify(
         _applicant_address(d),
         "eservices.dossier_fee_refund" if refund else "eservices.dossier_fee_cancelled",

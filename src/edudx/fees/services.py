@@ -654,22 +654,33 @@ def _notify_guardians(payments: list[Payment], students: dict[int, int | None] |
     )
     for p in told:
         inv = invoices[p.invoice_id]
+        title, body = _payment_texts(p, inv, inv.student.person.full_name)
         for user in users_by_student[inv.student_id]:
             notify(
                 user,
                 "fees.payment_recorded",
                 {"invoice": inv.reference, "amount": p.amount, "payment_id": p.pk},
                 key=f"fees.payment:{p.pk}:user:{user.pk}",
-                title=_("Đã nhận %(a)s cho hóa đơn %(r)s")
-                % {"a": money(p.amount), "r": inv.reference},
-                body=_("%(s)s: %(t)s. Còn phải nộp %(o)s.")
-                % {
-                    "s": inv.student.person.full_name,
-                    "t": inv.title,
-                    "o": money(max(inv.total - inv.paid, 0)),
-                },
+                title=title,
+                body=body,
                 url=reverse("fees:invoice_detail", args=[inv.pk]),
             )
+
+
+def _payment_texts(payment: Payment, invoice: Invoice, name: str):
+    """A payment's notification title and body, built in each recipient's language."""
+    owed = money(max(invoice.total - invoice.paid, 0))
+
+    def title():
+        return _("Đã nhận %(a)s cho hóa đơn %(r)s") % {
+            "a": money(payment.amount),
+            "r": invoice.reference,
+        }
+
+    def body():
+        return _("%(s)s: %(t)s. Còn phải nộp %(o)s.") % {"s": name, "t": invoice.title, "o": owed}
+
+    return title, body
 
 
 def _notify_payers(payments: list[Payment], invoice_ids: list[int], *, known=False) -> None:
@@ -697,14 +708,14 @@ def _notify_payers(payments: list[Payment], invoice_ids: list[int], *, known=Fal
         if inv is None:
             continue
         recipient = inv.payer if inv.payer_id else Address(phone=inv.payer_phone)
+        title, body = _payment_texts(p, inv, inv.payer_name)
         notify(
             recipient,
             "fees.payment_recorded",
             {"invoice": inv.reference, "amount": p.amount, "payment_id": p.pk},
             key=f"fees.payment:{p.pk}:payer",
-            title=_("Đã nhận %(a)s cho hóa đơn %(r)s") % {"a": money(p.amount), "r": inv.reference},
-            body=_("%(s)s: %(t)s. Còn phải nộp %(o)s.")
-            % {"s": inv.payer_name, "t": inv.title, "o": money(max(inv.total - inv.paid, 0))},
+            title=title,
+            body=body,
         )
 
 
@@ -822,12 +833,19 @@ def _notify_refund(refund: Refund, invoice: Invoice) -> None:
         "a": money(refund.amount),
         "r": invoice.reference,
         "t": invoice.title,
-        "m": refund.get_method_display(),
         "why": refund.reason,
         "p": money(invoice.paid),
     }
-    title = _("Đã hoàn %(a)s cho hóa đơn %(r)s") % values
-    body = _("%(t)s. Hình thức: %(m)s. Lý do: %(why)s. Số đã nộp còn lại: %(p)s.") % values
+
+    def title():
+        return _("Đã hoàn %(a)s cho hóa đơn %(r)s") % values
+
+    def body():  # in each recipient's language (notify), the method's name too
+        return _("%(t)s. Hình thức: %(m)s. Lý do: %(why)s. Số đã nộp còn lại: %(p)s.") % {
+            **values,
+            "m": refund.get_method_display(),
+        }
+
     context = {"invoice": invoice.reference, "amount": refund.amount, "refund_id": refund.pk}
     if invoice.student_id is None:
         if invoice.payer_id:

@@ -25,7 +25,7 @@ from edudx.content.services import Upload
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError
-from edudx.notify.services import notify_many
+from edudx.notify.services import Text, notify_many
 from edudx.org.models import ClassGroup
 from edudx.people.models import GuardianLink, StaffMember
 from edudx.records import selectors as records_selectors
@@ -257,8 +257,10 @@ def assignment_create(
             _notify_students(
                 a,
                 key=f"learning.assignment:{a.pk}:new",
-                title=_("Bài tập mới: %(t)s") % {"t": a.title},
-                body=_("%(c)s · hạn nộp %(d)s") % {"c": online_class.title, "d": _when(due_at)},
+                title=lambda: _("Bài tập mới: %(t)s") % {"t": a.title},
+                body=lambda: (
+                    _("%(c)s · hạn nộp %(d)s") % {"c": online_class.title, "d": _when(due_at)}
+                ),
             )
     except Exception:
         for s, _size in stored:
@@ -308,9 +310,14 @@ def assignment_update(
             _notify_students(
                 assignment,
                 key=f"learning.assignment:{assignment.pk}:due:{due_at.isoformat()}",
-                title=_("Đổi hạn nộp: %(t)s") % {"t": assignment.title},
-                body=_("Hạn nộp mới %(d)s (trước đây %(o)s).")
-                % {"d": _when(due_at), "o": _when(dt.datetime.fromisoformat(changes["due_at"][0]))},
+                title=lambda: _("Đổi hạn nộp: %(t)s") % {"t": assignment.title},
+                body=lambda: (
+                    _("Hạn nộp mới %(d)s (trước đây %(o)s).")
+                    % {
+                        "d": _when(due_at),
+                        "o": _when(dt.datetime.fromisoformat(changes["due_at"][0])),
+                    }
+                ),
             )
     return assignment
 
@@ -319,7 +326,7 @@ def _when(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%H:%M %d/%m/%Y")
 
 
-def _notify_students(assignment: Assignment, *, key: str, title: str, body: str) -> None:
+def _notify_students(assignment: Assignment, *, key: str, title: Text, body: Text) -> None:
     """Tell the class's students who have an account, and their guardians who have one
     (parents follow a young pupil's homework), in-app then their channels, in the caller's
     transaction; the key makes a repeat tell nobody twice."""

@@ -104,10 +104,8 @@ def _report_reminder(rule: AlertRule, today) -> Found:
                 if sid in submitted:
                     continue
                 link = f"{url}?unit={sid}&year={template.year}"
-                message = _("Nhắc: báo cáo năm %(y)s hạn nộp %(d)s.") % {
-                    "y": template.year,
-                    "d": due,
-                }
+                values = {"y": template.year, "d": due}
+                message = _("Nhắc: báo cáo năm %(y)s hạn nộp %(d)s.") % values
                 found[(sid, f"reminder:{template.year}")] = (message, link)
                 for ra in RoleAssignment.objects.filter(
                     unit_id=sid, role=Role.PRINCIPAL
@@ -115,7 +113,8 @@ def _report_reminder(rule: AlertRule, today) -> Found:
                     notify(
                         ra.user, "monitoring.report_reminder", {"year": template.year},
                         key=f"monitoring:reminder:{template.year}:{sid}:{ra.user_id}",
-                        title=message, url=link,
+                        title=lambda v=values: _("Nhắc: báo cáo năm %(y)s hạn nộp %(d)s.") % v,
+                        url=link,
                     )  # fmt: skip
     return found
 

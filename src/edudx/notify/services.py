@@ -5,13 +5,20 @@ the recipient wants, unique on (notification, channel)) in the caller's transact
 rolled-back change notifies nobody, and is idempotent on `key`: calling it again for the
 same occurrence returns the row already stored and sends nothing more. Channel sending
 (e-mail, Web Push, SMS, Zalo) is queued after commit through the outbox (`channels.
-queue_after_commit` → `handlers.queue_sending` → task `send_notifications`)."""
+queue_after_commit` → `handlers.queue_sending` → task `send_notifications`).
+
+`title` and `body` are text, or a function of no arguments that builds the text with
+gettext: it is called in each recipient's language (`User.language`; Vietnamese for an
+`Address`), so a parent who chose English reads "Payment of … received" whoever triggered
+it — `title=lambda: _("Đã nhận %(a)s…") % {...}`."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from edudx.core.errors import DomainError, NotFound
@@ -28,14 +35,32 @@ class Address:
     email: str = ""
 
 
+Text = str | Callable[[], str]
+
+
+def language_of(recipient) -> str:
+    """The language a recipient reads: the account's stored choice, else Vietnamese."""
+    language = getattr(recipient, "language", "") or ""
+    codes = {code for code, _name in settings.LANGUAGES}
+    return language if language in codes else settings.LANGUAGE_CODE
+
+
+def render(text: Text, language: str) -> str:
+    """`text` as the recipient reads it (see the module's docstring)."""
+    if not callable(text):
+        return text
+    with translation.override(language):
+        return str(text())
+
+
 def notify(
     recipient,
     event: str,
     context: dict | None = None,
     *,
     key: str,
-    title: str,
-    body: str = "",
+    title: Text,
+    body: Text = "",
     url: str = "",
     deliver_after: dt.datetime | None = None,
 ) -> Notification:
@@ -43,10 +68,14 @@ def notify(
     ("eservices.dossier_status", "contact.notice"…); `key` identifies this occurrence
     (e.g. f"dossier:{pk}:status:{n}") so retries never notify twice. `deliver_after` holds
     the channels (not the inbox) until then: a school's quiet hours."""
+    existing = Notification.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    language = language_of(recipient)
     fields = {
         "event": event,
-        "title": title[:200],
-        "body": body,
+        "title": render(title, language)[:200],
+        "body": render(body, language),
         "url": url,
         "context": dict(context or {}),
     }
@@ -54,9 +83,6 @@ def notify(
         fields.update(phone=recipient.phone, email=recipient.email)
     else:
         fields["recipient"] = recipient
-    existing = Notification.objects.filter(key=key).first()
-    if existing is not None:
-        return existing
     try:
         with transaction.atomic():
             notification = Notification.objects.create(key=key, **fields)
@@ -73,8 +99,8 @@ def notify_many(
     context: dict | None = None,
     *,
     key: str,
-    title: str,
-    body: str = "",
+    title: Text,
+    body: Text = "",
     url: str = "",
     deliver_after: dt.datetime | None = None,
 ) -> int:
@@ -91,13 +117,21 @@ def notify_many(
                 "key", flat=True
             )
         )
+    texts: dict[str, tuple[str, str]] = {}  # language -> (title, body), built once each
+
+    def texts_for(user) -> tuple[str, str]:
+        language = language_of(user)
+        if language not in texts:
+            texts[language] = (render(title, language)[:200], render(body, language))
+        return texts[language]
+
     rows = [
         Notification(
             recipient=u,
             key=k,
             event=event,
-            title=title[:200],
-            body=body,
+            title=texts_for(u)[0],
+            body=texts_for(u)[1],
             url=url,
             context=dict(context or {}),
         )
