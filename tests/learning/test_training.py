@@ -442,6 +442,7 @@ def test_course_update_api(district, course):
         "resource_ids": [],
         "questions": [{"text": q["text"], "options": q["options"]} for q in QUESTIONS],
         "pass_percent": 70,
+        "withdrawn_at": None,
     }
     r = officer.patch(
         url, {"questions": NEW_QUESTIONS, "pass_percent": 55}, content_type="application/json"
@@ -660,3 +661,98 @@ def test_an_edit_of_the_questions_waits_for_a_first_attempt_in_progress(district
     assert outcome == {"code": "learning.training.questions_locked"}
     course.refresh_from_db()
     assert course.questions == QUESTIONS
+
+
+# --- taking a course back ---------------------------------------------------------------
+
+
+def test_a_course_nobody_took_is_deleted(district, course):
+    from edudx.audit.models import AuditEvent
+    from edudx.learning.models import Course
+
+    teacher = district.teacher_user()
+    with pytest.raises(Forbidden):
+        training.course_withdraw(actor=teacher, course=course)
+    pk = course.pk
+    assert training.course_withdraw(actor=course.created_by, course=course) is True
+    assert not Course.objects.filter(pk=pk).exists()
+    assert list(
+        AuditEvent.objects.filter(object_type="learning.course", object_id=str(pk)).values_list(
+            "action", flat=True
+        )
+    ) == ["create", "delete"]
+    assert list(training.courses_for(actor=teacher)) == []
+
+
+def test_a_course_someone_took_is_withdrawn_and_kept_for_them(district, course):
+    teacher = district.teacher_user()
+    other = district.teacher_user(district.teacher_b)
+    e = training.enrol(actor=teacher, course=course)
+    e = training.attempt(actor=teacher, enrolment=e, answers=[1, 2])
+    assert e.completed_at is not None
+    trained_before = training.trained_staff(unit=district.province)
+
+    assert training.course_withdraw(actor=course.created_by, course=course) is False
+    course.refresh_from_db()
+    assert course.withdrawn_at is not None
+    # Offered to nobody new; who took it still has it, its certificate and the T20 count.
+    assert [c.pk for c in training.courses_for(actor=teacher)] == [course.pk]
+    assert list(training.courses_for(actor=other)) == []
+    with pytest.raises(NotFound):
+        training.course_get(actor=other, course_id=course.pk)
+    assert training.certificate_pdf(e).startswith(b"%PDF")
+    assert training.trained_staff(unit=district.province) == trained_before
+    # Again: nothing more; then offered again.
+    first = course.withdrawn_at
+    assert training.course_withdraw(actor=course.created_by, course=course) is False
+    course.refresh_from_db()
+    assert course.withdrawn_at == first
+    training.course_reopen(actor=course.created_by, course=course)
+    assert [c.pk for c in training.courses_for(actor=other)] == [course.pk]
+
+
+def test_withdraw_through_the_api(district, course):
+    from tests.api.conftest import API, token_client
+
+    officer = token_client(course.created_by)
+    teacher = district.teacher_user()
+    training.attempt(actor=teacher, enrolment=training.enrol(actor=teacher, course=course),
+                     answers=[0, 0])  # fmt: skip
+    url = f"{API}/training/courses/{course.pk}"
+    assert token_client(teacher).delete(url).status_code == 403  # offered to them, not theirs
+    r = officer.delete(url)
+    assert r.status_code == 200, r.content
+    assert r.json()["deleted"] is False and r.json()["course"]["withdrawn_at"] is not None
+    other = token_client(district.teacher_user(district.teacher_b))
+    assert other.get(f"{API}/training/courses").json() == []
+    r = officer.patch(url, {"withdrawn": False}, content_type="application/json")
+    assert (r.status_code, r.json()["withdrawn_at"]) == (200, None)
+    assert [c["id"] for c in other.get(f"{API}/training/courses").json()] == [course.pk]
+    fresh = training.course_create(
+        actor=course.created_by, provider=district.district, title="Thử", questions=QUESTIONS
+    )
+    gone = officer.delete(f"{API}/training/courses/{fresh.pk}")
+    assert gone.json() == {"deleted": True, "course": None}
+    assert officer.delete(f"{API}/training/courses/{fresh.pk}").status_code == 404
+
+
+def test_withdraw_from_the_edit_page(client, district, course):
+    from django.urls import reverse
+
+    from tests.pages.conftest import otp_login
+
+    teacher = district.teacher_user()
+    training.enrol(actor=teacher, course=course)
+    otp_login(client, course.created_by)
+    url = reverse("learning:course_edit", args=[course.pk])
+    assert (
+        'name="action" value="withdraw">Rút khoá học</button>' in client.get(url).content.decode()
+    )
+    done = client.post(url, {"action": "withdraw"}, follow=True)
+    page = done.content.decode()
+    assert "Đã rút khoá học “Năng lực số cho giáo viên”" in page
+    assert '<span class="badge">Đã rút</span>' in page
+    assert 'value="reopen">Mở lại khoá học</button>' in client.get(url).content.decode()
+    client.post(url, {"action": "reopen"})
+    course.refresh_from_db()
+    assert course.withdrawn_at is None

@@ -577,6 +577,9 @@ class CourseOut(Schema):
     resource_ids: list[int]
     questions: list[QuestionOut]
     pass_percent: int
+    withdrawn_at: dt.datetime | None = Field(
+        None, description="Withdrawn: offered to nobody new; who took it keeps it."
+    )
 
 
 @router.get(
@@ -600,6 +603,7 @@ def render_course(c) -> dict:
         "resource_ids": sorted(r.pk for r in c.resources.all()),
         "questions": [{"text": q["text"], "options": q["options"]} for q in c.questions],
         "pass_percent": c.pass_percent,
+        "withdrawn_at": c.withdrawn_at,
     }
 
 
@@ -647,6 +651,9 @@ class CoursePatch(Schema):
     resource_ids: list[int] | None = None
     pass_percent: int | None = Field(None, ge=1, le=100)
     digital_competence: bool | None = None
+    withdrawn: bool | None = Field(
+        None, description="false offers a withdrawn course again (withdraw with DELETE)."
+    )
 
 
 @router.patch(
@@ -673,7 +680,30 @@ def update_course(request, course_id: int, payload: CoursePatch):
             pass_percent=sent.get("pass_percent"),
             digital_competence=sent.get("digital_competence"),
         )
+    if sent.get("withdrawn") is False:
+        training.course_reopen(actor=request.user, course=course)
     return render_course(course)
+
+
+class WithdrawnOut(Schema):
+    deleted: bool = Field(..., description="true: nobody had taken it, so it is gone.")
+    course: CourseOut | None
+
+
+@router.delete(
+    "/training/courses/{course_id}",
+    response={200: WithdrawnOut, **ERRORS},
+    summary="Take a course back (who may create courses for its unit)",
+    description="A course nobody has taken is deleted (deleted: true). Otherwise it is "
+    "withdrawn: offered to nobody new, while those who took its test keep their results and "
+    "certificates and may still finish it (deleted: false, course.withdrawn_at set). "
+    "Repeating the call changes nothing more. Offer it again with PATCH withdrawn: false.",
+)
+def delete_course(request, course_id: int):
+    course = training.course_get_to_edit(actor=request.user, course_id=course_id)
+    if training.course_withdraw(actor=request.user, course=course):
+        return {"deleted": True, "course": None}
+    return {"deleted": False, "course": render_course(course)}
 
 
 class EnrolmentOut(Schema):

@@ -189,6 +189,8 @@ class Course(ExchangeModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Withdrawn by its unit: offered to nobody new; who took it keeps it (training.py).
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["title", "id"]

@@ -228,6 +228,57 @@ def course_update(
     return course
 
 
+def course_withdraw(*, actor, course: Course) -> bool:
+    """Who may create courses for the course's unit takes it back. Nobody has taken it:
+    deleted (a course made by mistake leaves nothing behind; True). Otherwise withdrawn
+    (False): offered to nobody new, while those who took its test keep their results and
+    certificates, may still finish it, and count for T20 as before."""
+    _require_provider(actor, course.provider)
+    with transaction.atomic():
+        # Wait for an attempt in progress (it holds the row), then look.
+        Course.objects.select_for_update().values_list("pk", flat=True).get(pk=course.pk)
+        if not course.enrolments.exists():
+            audit_record(
+                actor=actor,
+                action="delete",
+                object_type="learning.course",
+                object_id=course.pk,
+                object_repr=course.title,
+            )
+            course.delete()
+            return True
+        if course.withdrawn_at is None:
+            course.withdrawn_at = timezone.now()
+            course.save(update_fields=["withdrawn_at", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="update",
+                object_type="learning.course",
+                object_id=course.pk,
+                object_repr=course.title,
+                changes={"withdrawn_at": [None, course.withdrawn_at.isoformat()]},
+            )
+    return False
+
+
+def course_reopen(*, actor, course: Course) -> Course:
+    """A withdrawn course is offered again."""
+    _require_provider(actor, course.provider)
+    if course.withdrawn_at is not None:
+        with transaction.atomic():
+            old, course.withdrawn_at = course.withdrawn_at, None
+            course.save(update_fields=["withdrawn_at", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="update",
+                object_type="learning.course",
+                object_id=course.pk,
+                object_repr=course.title,
+                changes={"withdrawn_at": [old.isoformat(), None]},
+            )
+    return course
+
+
 def _audit_values(values: dict) -> dict:
     # Sorted keys: PostgreSQL's jsonb gives a question's keys back in its own order, and
     # the same questions must compare equal.
@@ -240,10 +291,16 @@ def _audit_values(values: dict) -> dict:
 
 
 def courses_for(*, actor):
-    """Courses offered to the actor: those of a unit above their post."""
+    """Courses offered to the actor: those of a unit above their post, except withdrawn
+    ones they never took."""
     staff = _staff_of(actor)
     paths = [staff.unit.path[:i] for i in range(7, len(staff.unit.path) + 1, 7)]
-    return Course.objects.filter(provider__path__in=paths).select_related("provider")
+    taken = CourseEnrolment.objects.filter(staff=staff).values("course_id")
+    return (
+        Course.objects.filter(provider__path__in=paths)
+        .filter(Q(withdrawn_at__isnull=True) | Q(pk__in=taken))
+        .select_related("provider")
+    )
 
 
 def courses_created(*, actor):

@@ -496,6 +496,22 @@ def course_edit_view(request, course_id: int):
         }
         questions = course.questions
         chosen = set(course.resources.values_list("pk", flat=True))
+    if request.method == "POST" and p.get("action") in ("withdraw", "reopen"):
+        if p["action"] == "reopen":
+            training.course_reopen(actor=request.user, course=course)
+            messages.success(request, _("Đã mở lại khoá học “%(t)s”.") % {"t": course.title})
+        elif training.course_withdraw(actor=request.user, course=course):
+            messages.success(request, _("Đã xoá khoá học “%(t)s”.") % {"t": course.title})
+        else:
+            messages.success(
+                request,
+                _(
+                    "Đã rút khoá học “%(t)s”: không mời thêm ai; người đã làm bài vẫn giữ kết "
+                    "quả và giấy chứng nhận."
+                )
+                % {"t": course.title},
+            )
+        return redirect("learning:training")
     if request.method == "POST" and p.get("action") == "save":
         try:
             training.course_update(
