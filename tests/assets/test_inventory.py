@@ -62,8 +62,8 @@ def test_room_results_update_the_register_and_replace_on_save_again(register, ch
     ]
     walk = selectors.check_rooms(check)
     assert [(w["room"].name, w["n"], w["done"]) for w in walk] == [
-        ("Phòng Tin học 1", 2, 2),
         ("Phòng học 6A1", 1, 0),
+        ("Phòng Tin học 1", 2, 2),
     ]
 
 
@@ -92,7 +92,10 @@ def test_nothing_after_closing(register, check, clerk):
     assert closed.closed_by == clerk and closed.closed_at is not None
     with pytest.raises(Conflict) as exc:
         services.inventory_record(
-            actor=clerk, check=check, room_id=register.lab.pk, results={register.mt1.pk: (True, "good")}
+            actor=clerk,
+            check=check,
+            room_id=register.lab.pk,
+            results={register.mt1.pk: (True, "good")},
         )
     assert str(exc.value) == "Đợt kiểm kê đã kết thúc."
     with pytest.raises(Conflict):

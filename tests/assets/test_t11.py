@@ -43,9 +43,9 @@ def history(district, register, clerk):
     services.check_close(actor=clerk, check=c24)
     services.item_dispose(actor=clerk, item=mt3, disposed_on=dt.date(2025, 10, 10), reason="Hỏng")
     mt4 = services.item_create(
-        actor=None, school=a, data=item_data(
-            tag="MT-04", location="Kho thiết bị", acquired_on=dt.date(2025, 9, 20)
-        ),
+        actor=None,
+        school=a,
+        data=item_data(tag="MT-04", location="Kho thiết bị", acquired_on=dt.date(2025, 9, 20)),
     )
     c25 = services.check_open(actor=clerk, school=a, check_date=dt.date(2025, 12, 20))
     _walk(c25, clerk, {
@@ -88,10 +88,7 @@ def test_t11_per_school(district, history, year, a_pair, b_pair):
 
 def test_t11_recompute_is_computed_and_a_school_without_register_missing(district, history):
     indicators_recompute(year=2025)
-    rows = {
-        v.unit_id: v
-        for v in IndicatorValue.objects.filter(indicator__code="T11", year=2025)
-    }
+    rows = {v.unit_id: v for v in IndicatorValue.objects.filter(indicator__code="T11", year=2025)}
     a, b = rows[district.school_a.pk], rows[district.school_b.pk]
     assert (a.numerator, a.denominator, a.value, a.provenance) == (2, 4, 50, "computed")
     assert (b.numerator, b.denominator, b.value) == (0, 1, 0)

@@ -63,7 +63,7 @@ class Room(ExchangeModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["school", "name"], name="uniq_room_name")]
-        ordering = ["name", "id"]
+        ordering = ["search_name", "id"]
 
     def __str__(self) -> str:
         return self.name
@@ -158,9 +158,7 @@ class InventoryCheck(ExchangeModel):
 
 
 class InventoryResult(models.Model):
-    inventory = models.ForeignKey(
-        InventoryCheck, on_delete=models.CASCADE, related_name="results"
-    )
+    inventory = models.ForeignKey(InventoryCheck, on_delete=models.CASCADE, related_name="results")
     item = models.ForeignKey(AssetItem, on_delete=models.CASCADE, related_name="results")
     found = models.BooleanField()
     condition_seen = models.CharField(max_length=20, choices=Condition.choices, blank=True)

@@ -43,7 +43,7 @@ def _scoped(qs: QuerySet, actor, field: str = "school") -> QuerySet:
     scope = scope_of(actor)
     if scope.everything:
         return qs
-    return qs.filter(_unit_q(scope, f"{field}__"))
+    return qs.filter(_unit_q(scope, f"{field}__" if field else ""))
 
 
 # --- schools and who writes ------------------------------------------------------------------
@@ -120,7 +120,7 @@ def room_list(*, actor, school_id: int | None = None, kind: str | None = None) -
         qs = qs.filter(kind=kind)
     return qs.annotate(
         n_items=Count("items", filter=~Q(items__condition=Condition.DISPOSED))
-    ).order_by("school__name", "name", "id")
+    ).order_by("school__name", "search_name", "id")
 
 
 def room_get(*, actor, room_id: int) -> Room:
@@ -131,7 +131,7 @@ def room_get(*, actor, room_id: int) -> Room:
 
 
 def rooms_of(school: OrgUnit) -> list[Room]:
-    return list(Room.objects.filter(school=school).order_by("name", "id"))
+    return list(Room.objects.filter(school=school).order_by("search_name", "id"))
 
 
 # --- items -----------------------------------------------------------------------------------

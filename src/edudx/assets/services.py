@@ -100,9 +100,7 @@ def _room_errors(data: dict) -> list[ErrorItem]:
 
 
 def _room_duplicate(name: str) -> Conflict:
-    return Conflict(
-        "room.duplicate", _("Trường đã có phòng “%(n)s”.") % {"n": name}, field="name"
-    )
+    return Conflict("room.duplicate", _("Trường đã có phòng “%(n)s”.") % {"n": name}, field="name")
 
 
 def room_create(
@@ -220,9 +218,10 @@ def _item_errors(school: OrgUnit, data: dict) -> list[ErrorItem]:
         cat = AssetCategory.objects.filter(pk=data["category_id"]).first()
         if data["category_id"] is None or cat is None:
             err("asset.category", _("Chọn loại tài sản."), "category_id")
-    if data.get("room_id") is not None and not Room.objects.filter(
-        pk=data["room_id"], school=school
-    ).exists():
+    if (
+        data.get("room_id") is not None
+        and not Room.objects.filter(pk=data["room_id"], school=school).exists()
+    ):
         err("asset.room", _("Phòng không thuộc trường này."), "room_id")
     if "acquired_on" in data and data["acquired_on"] is not None:
         day = data["acquired_on"]
@@ -393,9 +392,7 @@ def item_dispose(*, actor, item: AssetItem, disposed_on, reason: str) -> AssetIt
 def check_open(*, actor, school: OrgUnit, check_date, note: str = "") -> InventoryCheck:
     """Start a stock-take of the school; one at a time."""
     note = " ".join((note or "").split())
-    if not isinstance(check_date, dt.date) or not (
-        EARLIEST <= check_date <= timezone.localdate()
-    ):
+    if not isinstance(check_date, dt.date) or not (EARLIEST <= check_date <= timezone.localdate()):
         raise DomainError(
             "inventory.date", _("Nhập ngày kiểm kê, không sau hôm nay."), field="check_date"
         )

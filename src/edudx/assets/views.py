@@ -345,7 +345,9 @@ def rooms_view(request):
     if request.method == "POST":
         selectors.require_write(request.user, school)
         try:
-            room = services.room_create(actor=request.user, school=school, **_room_form(request.POST))
+            room = services.room_create(
+                actor=request.user, school=school, **_room_form(request.POST)
+            )
         except DomainError as exc:
             _errors(request, exc)
         else:
