@@ -136,7 +136,7 @@ def update_room(request, room_id: int, payload: RoomPatch):
 # --- items -----------------------------------------------------------------------------------
 
 
-class ItemOut(Schema):
+class AssetItemOut(Schema):
     id: int
     source_id: UUID
     school_id: int
@@ -158,14 +158,14 @@ class ItemOut(Schema):
     updated_at: dt.datetime
 
 
-class ItemPage(Schema):
-    items: list[ItemOut]
+class AssetItemPage(Schema):
+    items: list[AssetItemOut]
     count: int
     page: int
     page_size: int
 
 
-class ItemFiltersIn(PageParams):
+class AssetItemFiltersIn(PageParams):
     school_id: int | None = None
     room_id: int | None = None
     category_id: int | None = None
@@ -198,8 +198,8 @@ def render_item(i) -> dict:
     }
 
 
-@router.get("/assets/items", response={200: ItemPage, **ERRORS}, summary="List asset items")
-def list_items(request, filters: Query[ItemFiltersIn]):
+@router.get("/assets/items", response={200: AssetItemPage, **ERRORS}, summary="List asset items")
+def list_items(request, filters: Query[AssetItemFiltersIn]):
     qs = selectors.item_list(
         actor=request.user,
         filters=selectors.ItemFilters(
@@ -215,13 +215,13 @@ def list_items(request, filters: Query[ItemFiltersIn]):
 
 
 @router.get(
-    "/assets/items/{int:item_id}", response={200: ItemOut, **ERRORS}, summary="One asset item"
+    "/assets/items/{int:item_id}", response={200: AssetItemOut, **ERRORS}, summary="One asset item"
 )
 def get_item(request, item_id: int):
     return render_item(selectors.item_get(actor=request.user, item_id=item_id))
 
 
-class ItemIn(Schema):
+class AssetItemIn(Schema):
     school_id: int
     tag: str = Field(..., max_length=40)
     name: str = Field(..., max_length=200)
@@ -238,11 +238,11 @@ class ItemIn(Schema):
 
 @router.post(
     "/assets/items",
-    response={201: ItemOut, **ERRORS},
+    response={201: AssetItemOut, **ERRORS},
     summary="Register an asset item (principal, clerk)",
     openapi_extra=IDEMPOTENT,
 )
-def create_item(request, payload: ItemIn):
+def create_item(request, payload: AssetItemIn):
     school = selectors.school_for_write(actor=request.user, school_id=payload.school_id)
     data = payload.model_dump(exclude={"school_id"})
 
@@ -250,10 +250,10 @@ def create_item(request, payload: ItemIn):
         item = services.item_create(actor=request.user, school=school, data=data)
         return render_item(selectors.item_get(actor=request.user, item_id=item.pk))
 
-    return create_response(request, ItemOut, create, {})
+    return create_response(request, AssetItemOut, create, {})
 
 
-class ItemPatch(Schema):
+class AssetItemPatch(Schema):
     tag: str | None = Field(None, max_length=40)
     name: str | None = Field(None, max_length=200)
     category_id: int | None = None
@@ -269,10 +269,10 @@ class ItemPatch(Schema):
 
 @router.patch(
     "/assets/items/{int:item_id}",
-    response={200: ItemOut, **ERRORS},
+    response={200: AssetItemOut, **ERRORS},
     summary="Change an asset item (not a disposed one)",
 )
-def update_item(request, item_id: int, payload: ItemPatch):
+def update_item(request, item_id: int, payload: AssetItemPatch):
     item = selectors.item_get(actor=request.user, item_id=item_id)
     selectors.require_write(request.user, item.school)
     given = payload.model_dump(exclude_unset=True)
@@ -281,17 +281,17 @@ def update_item(request, item_id: int, payload: ItemPatch):
     return render_item(item)
 
 
-class DisposeIn(Schema):
+class AssetDisposeIn(Schema):
     disposed_on: dt.date
     reason: str = Field(..., max_length=255)
 
 
 @router.post(
     "/assets/items/{int:item_id}/dispose",
-    response={200: ItemOut, **ERRORS},
+    response={200: AssetItemOut, **ERRORS},
     summary="Dispose of an item (it stays on the register, marked disposed)",
 )
-def dispose_item(request, item_id: int, payload: DisposeIn):
+def dispose_item(request, item_id: int, payload: AssetDisposeIn):
     item = selectors.item_get(actor=request.user, item_id=item_id)
     selectors.require_write(request.user, item.school)
     item = services.item_dispose(
