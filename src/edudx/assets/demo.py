@@ -35,11 +35,16 @@ CHECK_DAYS = {2024: dt.date(2024, 12, 20), 2025: dt.date(2025, 12, 19)}
 
 
 def _current_year() -> SchoolYear | None:
+    """The latest school year with classes that has started (a later year may already exist
+    for next year's admissions, with no class yet)."""
     today = timezone.localdate()
-    return (
-        SchoolYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
-        or SchoolYear.objects.order_by("-start_date").first()
+    year_id = (
+        ClassGroup.objects.filter(school_year__start_date__lte=today)
+        .order_by("-school_year__start_date")
+        .values_list("school_year_id", flat=True)
+        .first()
     )
+    return SchoolYear.objects.filter(pk=year_id).first()
 
 
 def _day(rng: random.Random, first: int, last: int) -> dt.date:
