@@ -162,3 +162,34 @@ def test_csv_export_of_the_register(district, register, clerk):
          "Phòng Tin học 1", "", "01/10/2024", "11000000", "Ngân sách nhà nước", "Đã thanh lý",
          "01/03/2025", "Hỏng bo mạch", ""],
     ]  # fmt: skip
+
+
+def test_register_page_and_api_list_cost_the_same_queries_for_more_items(district, register, clerk):
+    from django.db import connection  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    from tests.api.conftest import API, token_client  # noqa: PLC0415
+
+    from .conftest import item_data  # noqa: PLC0415
+
+    page = otp_login(Client(), clerk)
+    api = token_client(clerk, scopes=("read",))
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as pages:
+            assert page.get("/assets/items/").status_code == 200
+        with CaptureQueriesContext(connection) as calls:
+            assert api.get(f"{API}/assets/items").status_code == 200
+        return len(pages), len(calls)
+
+    count()  # the first API call stamps the token's last use
+    before = count()
+    for n in range(5):
+        services.item_create(
+            actor=None,
+            school=district.school_a,
+            data=item_data(
+                tag=f"BG-{n}", category_id=cat("desks_chairs").pk, room_id=register.c6.pk
+            ),
+        )
+    assert count() == before

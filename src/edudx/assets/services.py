@@ -66,6 +66,38 @@ def categories_sync() -> int:
     return len(new) + len(changed)
 
 
+def _update(*, actor, obj, data: dict, unique: str, duplicate, object_type: str, refresh):
+    """Apply the checked `data` to a room or an item: only what changed, the field unique in
+    the school (`unique`) checked first (the index decides a race), saved and audited with
+    the diff in one transaction. `refresh(obj)` recomputes its search column."""
+    changes = {
+        k: [_text(getattr(obj, k)), _text(v)] for k, v in data.items() if getattr(obj, k) != v
+    }
+    if not changes:
+        return obj
+    taken = type(obj).objects.filter(school_id=obj.school_id, **{unique: data.get(unique)})
+    if unique in changes and taken.exclude(pk=obj.pk).exists():
+        raise duplicate(data[unique])
+    try:
+        with transaction.atomic():
+            for k in changes:
+                setattr(obj, k, data[k])
+            refresh(obj)
+            obj.save()
+            audit_record(
+                actor=actor,
+                action="update",
+                object_type=object_type,
+                object_id=obj.pk,
+                object_repr=str(obj),
+                changes=changes,
+            )
+    except IntegrityError as exc:
+        obj.refresh_from_db()
+        raise duplicate(data[unique]) from exc
+    return obj
+
+
 # --- rooms -----------------------------------------------------------------------------------
 
 
@@ -139,36 +171,15 @@ def room_update(*, actor, room: Room, **given) -> Room:
     errors = _room_errors(data)
     if errors:
         raise DomainErrors(errors)
-    changes = {
-        k: [_text(getattr(room, k)), _text(v)] for k, v in data.items() if getattr(room, k) != v
-    }
-    if not changes:
-        return room
-    if (
-        "name" in changes
-        and Room.objects.filter(school_id=room.school_id, name=data["name"])
-        .exclude(pk=room.pk)
-        .exists()
-    ):
-        raise _room_duplicate(data["name"])
-    try:
-        with transaction.atomic():
-            for k in changes:
-                setattr(room, k, data[k])
-            room.search_name = fold(room.name)
-            room.save()
-            audit_record(
-                actor=actor,
-                action="update",
-                object_type="assets.room",
-                object_id=room.pk,
-                object_repr=room.name,
-                changes=changes,
-            )
-    except IntegrityError as exc:
-        room.refresh_from_db()
-        raise _room_duplicate(data["name"]) from exc
-    return room
+    return _update(
+        actor=actor,
+        obj=room,
+        data=data,
+        unique="name",
+        duplicate=_room_duplicate,
+        object_type="assets.room",
+        refresh=lambda r: setattr(r, "search_name", fold(r.name)),
+    )
 
 
 # --- items -----------------------------------------------------------------------------------
@@ -305,36 +316,15 @@ def item_update(*, actor, item: AssetItem, data: dict) -> AssetItem:
     errors = _item_errors(item.school, data)
     if errors:
         raise DomainErrors(errors)
-    changes = {
-        k: [_text(getattr(item, k)), _text(v)] for k, v in data.items() if getattr(item, k) != v
-    }
-    if not changes:
-        return item
-    if (
-        "tag" in changes
-        and AssetItem.objects.filter(school_id=item.school_id, tag=data["tag"])
-        .exclude(pk=item.pk)
-        .exists()
-    ):
-        raise _tag_duplicate(data["tag"])
-    try:
-        with transaction.atomic():
-            for k in changes:
-                setattr(item, k, data[k])
-            item.search_text = _search_text(item)
-            item.save()
-            audit_record(
-                actor=actor,
-                action="update",
-                object_type="assets.item",
-                object_id=item.pk,
-                object_repr=str(item),
-                changes=changes,
-            )
-    except IntegrityError as exc:
-        item.refresh_from_db()
-        raise _tag_duplicate(data["tag"]) from exc
-    return item
+    return _update(
+        actor=actor,
+        obj=item,
+        data=data,
+        unique="tag",
+        duplicate=_tag_duplicate,
+        object_type="assets.item",
+        refresh=lambda i: setattr(i, "search_text", _search_text(i)),
+    )
 
 
 def item_dispose(*, actor, item: AssetItem, disposed_on, reason: str) -> AssetItem:
