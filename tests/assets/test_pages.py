@@ -193,3 +193,18 @@ def test_register_page_and_api_list_cost_the_same_queries_for_more_items(distric
             ),
         )
     assert count() == before
+
+
+def test_pages_need_the_second_factor_and_speak_english_when_chosen(
+    district, register, clerk, settings
+):
+    without = Client()
+    without.force_login(clerk)
+    blocked = without.get("/assets/items/")
+    assert blocked.status_code == 302
+    assert blocked.url.startswith("/accounts/otp/?next=/assets/items/")
+    client = otp_login(Client(), clerk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get("/assets/items/").content.decode()
+    assert "Asset register · Trường THCS Lê Lợi" in english
+    assert "Download CSV" in english and "Good" in english
