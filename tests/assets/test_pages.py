@@ -208,3 +208,30 @@ def test_pages_need_the_second_factor_and_speak_english_when_chosen(
     english = client.get("/assets/items/").content.decode()
     assert "Asset register · Trường THCS Lê Lợi" in english
     assert "Download CSV" in english and "Good" in english
+
+
+def test_officer_summary_by_school_year(district, register, officer):
+    check = services.check_open(
+        actor=None, school=district.school_a, check_date=dt.date(2025, 12, 20)
+    )
+    services.inventory_record(
+        actor=None,
+        check=check,
+        room_id=register.lab.pk,
+        results={register.mt1.pk: (True, "good"), register.mt2.pk: (False, "")},
+    )
+    services.check_close(actor=None, check=check)
+    client = otp_login(Client(), officer)
+
+    def row_of_a(params) -> str:
+        html = client.get("/assets/summary/", params).content.decode()
+        start = html.index("Trường THCS Lê Lợi</a>")
+        return html[start : html.index("</tr>", start)]
+
+    checked = row_of_a({"year": 2025})
+    # 3 items; MT-01 found (complete: T11 counts it), MT-02 not found, MC-01 not checked.
+    assert '<td class="num" data-label="Đã kiểm kê">33%</td>' in checked
+    assert '<td class="num" data-label="Hồ sơ số đầy đủ">33%</td>' in checked
+    assert '<td class="num" data-label="Máy tính dạy học (tốt)">2</td>' in checked
+    later = row_of_a({"year": 2026})
+    assert '<td class="num" data-label="Đã kiểm kê">0%</td>' in later

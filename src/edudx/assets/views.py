@@ -1,6 +1,8 @@
 """Asset pages: thin — parse, call a selector or a service, render. Staff pages sit behind the
 staff two-factor middleware (accounts.middleware); writes check `selectors.may_write`."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -169,13 +171,22 @@ def index_view(request):
 
 @_guard
 def summary_view(request):
-    rows = selectors.summary(actor=request.user)
+    """Per school in scope, for a school year (?year=2025: 2025-2026; default the current)."""
+    current = selectors.school_year_bounds(timezone.localdate())[0].year
+    year = _int(request.GET.get("year"))
+    year = year if year in range(current - 4, current + 1) else current
+    rows = selectors.summary(actor=request.user, day=dt.date(year, 9, 1))
     if not rows:
         raise PermissionDenied(_("Trang này dành cho cán bộ trường và cán bộ quản lý."))
     totals = {
         k: sum(r[k] for r in rows) for k in ("items", "value", "checked", "recorded", "computers")
     }
-    return render(request, "assets/summary.html", {"rows": rows, "totals": totals})
+    years = [(y, f"{y}-{y + 1}") for y in range(current, current - 5, -1)]
+    return render(
+        request,
+        "assets/summary.html",
+        {"rows": rows, "totals": totals, "year": year, "years": years},
+    )
 
 
 @_guard
