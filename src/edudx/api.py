@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from edudx.accounts.tokens import TokenAuth, VerifiedSessionAuth
+from edudx.assets.api import router as assets_router
 from edudx.contact.api import router as contact_router
 from edudx.content.api import router as content_router
 from edudx.core import api_errors
@@ -55,4 +56,5 @@ api.add_router("", eservices_router)
 api.add_router("", content_router)
 api.add_router("", learning_router)
 api.add_router("", exams_router)
+api.add_router("", assets_router)
 api.add_router("", monitoring_router)

@@ -44,7 +44,7 @@ def test_bad_input_is_refused_with_every_field_named(report, principal):
             values={
                 "T02": {"numerator": "120", "denominator": "100"},
                 "T03": {"percent": "101"},
-                "T11": {"numerator": "abc", "denominator": "5"},
+                "T01": {"numerator": "abc", "denominator": "5"},
                 "T09": {"numerator": "1", "denominator": "1"},
                 "T13": {"numerator": "3"},
             },
@@ -53,7 +53,7 @@ def test_bad_input_is_refused_with_every_field_named(report, principal):
     assert codes == [
         ("monitoring.numerator_over_denominator", "T02"),
         ("monitoring.percent_over_100", "T03"),
-        ("monitoring.number", "T11 tử số"),
+        ("monitoring.number", "T01 tử số"),
         ("monitoring.not_self_reported", "T09"),
         ("monitoring.pair", "T13"),
     ]
@@ -87,11 +87,11 @@ def test_submit_review_resubmit_versions_and_late_flag(report, principal, office
     with pytest.raises(DomainError) as exc:
         reports.report_review(actor=officer, report=report, accept=False)
     assert exc.value.code == "monitoring.comment_required"
-    r = reports.report_review(actor=officer, report=report, accept=False, comment="Bổ sung T11")
+    r = reports.report_review(actor=officer, report=report, accept=False, comment="Bổ sung T01")
     assert r.status == ReportStatus.RETURNED
 
     reports.report_save(
-        actor=principal, report=r, values={"T11": {"numerator": "40", "denominator": "50"}}
+        actor=principal, report=r, values={"T01": {"numerator": "40", "denominator": "50"}}
     )
     v2 = reports.report_submit(actor=principal, report=r, now=on(dt.date(2025, 12, 12)))
     assert (v2.number, v2.late) == (2, True)  # accepted, flagged late
