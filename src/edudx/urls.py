@@ -23,4 +23,5 @@ urlpatterns = [
     path("learning/", include("edudx.learning.urls")),
     path("exams/", include("edudx.exams.urls")),
     path("monitoring/", include("edudx.monitoring.urls")),
+    path("iot/", include("edudx.iot.urls")),
 ]
