@@ -33,7 +33,11 @@ def test_opens_after_15_minutes_then_closes_and_tells_the_principal(sensor, prin
     r = ingest(sensor, co2((15, 1620)))
     assert len(r.opened) == 1
     incident = Incident.objects.get()
-    assert (minutes(incident.opened_at), incident.peak_value, incident.closed_at) == (15, 1700, None)
+    assert (minutes(incident.opened_at), incident.peak_value, incident.closed_at) == (
+        15,
+        1700,
+        None,
+    )
     assert incident.rule.message.startswith("CO₂ trong phòng vượt 1500 ppm")
     # Still above: the same incident, its peak follows.
     r = ingest(sensor, co2((20, 1900)))
@@ -45,7 +49,9 @@ def test_opens_after_15_minutes_then_closes_and_tells_the_principal(sensor, prin
     assert r.closed == [incident.pk]
     incident.refresh_from_db()
     assert minutes(incident.closed_at) == 25
-    assert list(OutboxEvent.objects.filter(topic__startswith="iot.").values_list("topic", flat=True)) == [
+    assert list(
+        OutboxEvent.objects.filter(topic__startswith="iot.").values_list("topic", flat=True)
+    ) == [
         "iot.incident_opened",
         "iot.incident_closed",
     ]

@@ -48,7 +48,10 @@ BUILTIN_TEMP = RuleView(2, -1, "", "temperature_c", "gt", True)
         ([RuleView(10, 4, "", "co2_ppm", "gt", True)], "classroom_env", [2, 10]),
         # The deepest unit wins: the school (depth 4) over the commune office (depth 3).
         (
-            [RuleView(10, 4, "", "co2_ppm", "gt", True), RuleView(11, 3, "", "co2_ppm", "gte", True)],
+            [
+                RuleView(10, 4, "", "co2_ppm", "gt", True),
+                RuleView(11, 3, "", "co2_ppm", "gte", True),
+            ],
             "classroom_env",
             [2, 10],
         ),

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from edudx.core.errors import DomainError, DomainErrors, NotFound
@@ -23,10 +24,10 @@ from .charts import series_svg
 from .models import METRIC_UNITS, Comparison, DeviceKind, Metric, Severity
 
 STATUS_LABELS = {
-    "ok": _("Bình thường"),
-    "incident": _("Có sự cố"),
-    "silent": _("Mất tín hiệu > 1 giờ"),
-    "inactive": _("Ngừng hoạt động"),
+    "ok": gettext_lazy("Bình thường"),
+    "incident": gettext_lazy("Có sự cố"),
+    "silent": gettext_lazy("Mất tín hiệu > 1 giờ"),
+    "inactive": gettext_lazy("Ngừng hoạt động"),
 }
 
 
