@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-pytestmark = pytest.mark.django_db
-
 from edudx.iot import services
 from edudx.iot.models import Device, Reading
 
 from .conftest import T0, at
+
+pytestmark = pytest.mark.django_db
 
 NOW = T0 + dt.timedelta(hours=1)
 URL = "/api/v1/iot/readings"
