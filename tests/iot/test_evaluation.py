@@ -79,6 +79,54 @@ def test_one_batch_of_half_an_hour_opens_at_the_right_reading(sensor):
 
 
 @pytest.mark.django_db
+def test_a_backlog_in_one_batch_opens_and_closes_its_incidents(sensor):
+    # A school offline all morning uploads it at once: two episodes, the second still on.
+    r = ingest(sensor, co2((0, 1600), (15, 1600), (20, 1000), (30, 1700), (45, 1800), (50, 900),
+                           (60, 1600), (80, 1650)))  # fmt: skip
+    assert (r.accepted, len(r.opened), len(r.closed)) == (8, 3, 2)
+    got = [
+        (minutes(i.opened_at), i.closed_at and minutes(i.closed_at), i.peak_value)
+        for i in Incident.objects.order_by("opened_at")
+    ]
+    assert got == [(15, 20, 1600), (45, 50, 1800), (75 + 5, None, 1650)]
+    topics = list(
+        OutboxEvent.objects.filter(topic__startswith="iot.").values_list("topic", flat=True)
+    )
+    assert topics.count("iot.incident_opened") == 3 and topics.count("iot.incident_closed") == 2
+
+
+@pytest.mark.django_db
+def test_a_late_reading_does_not_reopen_a_closed_incident(sensor):
+    ingest(sensor, co2((0, 1600), (15, 1600), (20, 1000)))
+    r = ingest(sensor, co2((17, 1900)))  # arrives late, inside the closed episode
+    assert (r.opened, r.closed) == ([], [])
+    incident = Incident.objects.get()
+    assert (minutes(incident.opened_at), minutes(incident.closed_at), incident.peak_value) == (
+        15,
+        20,
+        1900,
+    )
+
+
+@pytest.mark.django_db
+def test_a_long_run_older_than_the_lookback_keeps_its_incident(sensor):
+    ingest(sensor, co2((0, 1600), (15, 1600)))
+    assert Incident.objects.count() == 1
+    # Still above 26 hours later (the window no longer reaches the run's start).
+    later = T0 + dt.timedelta(hours=26)
+    services.readings_ingest(
+        device=sensor, items=co2((26 * 60, 1700)), now=later + dt.timedelta(minutes=1)
+    )
+    incident = Incident.objects.get()
+    assert (incident.closed_at, incident.peak_value) == (None, 1700)
+    services.readings_ingest(
+        device=sensor, items=co2((26 * 60 + 5, 800)), now=later + dt.timedelta(minutes=6)
+    )
+    incident.refresh_from_db()
+    assert minutes(incident.closed_at) == 26 * 60 + 5
+
+
+@pytest.mark.django_db
 def test_never_two_open_incidents_for_one_rule_and_device(sensor):
     ingest(sensor, co2((0, 1600), (15, 1600)))
     for m in (20, 40, 60):

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from edudx.iot.rules import RuleView, breaks, effective, sustained, worse
+from edudx.iot.rules import RuleView, breaks, effective, episodes, sustained, worse
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,44 @@ BUILTIN_TEMP = RuleView(2, -1, "", "temperature_c", "gt", True)
 )
 def test_effective(extra, kind, expected):
     assert effective([BUILTIN_CO2, BUILTIN_TEMP, *extra], kind) == expected
+
+
+T = dt.datetime(2026, 11, 20, 1, 0, tzinfo=dt.UTC)
+
+
+def series(*pairs):
+    return [(T + dt.timedelta(minutes=m), float(v)) for m, v in pairs]
+
+
+def summary(eps):
+    def m(t):
+        return None if t is None else int((t - T).total_seconds() // 60)
+
+    return [(m(e.run_start), m(e.opened_at), m(e.closed_at), e.peak) for e in eps]
+
+
+@pytest.mark.parametrize(
+    ("pairs", "expected"),
+    [
+        ([(0, 1600), (5, 1700), (10, 1650)], []),
+        ([(0, 1600), (5, 1700), (15, 1650)], [(0, 15, None, 1700.0)]),
+        ([(0, 1600), (15, 1650), (20, 900)], [(0, 15, 20, 1650.0)]),
+        ([(0, 1600), (10, 1400), (12, 1600), (27, 1600)], [(12, 27, None, 1600.0)]),
+        (
+            [(0, 1600), (15, 1600), (20, 1000), (30, 1800), (45, 1700), (50, 800)],
+            [(0, 15, 20, 1600.0), (30, 45, 50, 1800.0)],
+        ),
+        ([(0, 1500), (15, 1500)], []),
+    ],
+    ids=["too-short", "opens", "opens-closes", "restarts", "backlog-two", "at-threshold"],
+)
+def test_episodes(pairs, expected):
+    assert summary(episodes(series(*pairs), "gt", 1500, 15)) == expected
+
+
+def test_episodes_continue_a_run_that_began_before_the_readings():
+    earlier = T - dt.timedelta(hours=30)
+    eps = episodes(series((0, 1700), (5, 1600)), "gt", 1500, 15, run_start=earlier)
+    assert summary(eps) == [(-30 * 60, 0, None, 1700.0)]
+    # A normal first reading ends that run.
+    assert episodes(series((0, 900), (5, 1600)), "gt", 1500, 15, run_start=earlier) == []

@@ -101,7 +101,8 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
     if home is not None:
         first = next(d for d in devices if d.school == home)
         first.school = home
-        opened = len(services.rules_evaluate(device=first, metrics={"co2_ppm"}).opened)
+        evaluated = services.rules_evaluate(device=first, metrics={"co2_ppm": stamps[-8]})
+        opened = len(evaluated.opened)
     log(
         f"iot.demo: {len(devices)} devices in {len(schools)} schools, "
         f"{Reading.objects.count()} readings, {opened} open incident"

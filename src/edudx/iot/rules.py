@@ -41,6 +41,48 @@ def sustained(run_start: dt.datetime, latest: dt.datetime, minutes: int) -> bool
     return latest - run_start >= dt.timedelta(minutes=minutes)
 
 
+@dataclass
+class Episode:
+    """A run of readings that broke a rule for at least the sustained time: an incident."""
+
+    run_start: dt.datetime
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    peak: float
+
+
+def episodes(
+    readings: Iterable[tuple[dt.datetime, float]],
+    comparison: str,
+    threshold: float,
+    minutes: int,
+    *,
+    run_start: dt.datetime | None = None,
+) -> list[Episode]:
+    """Walk readings in time order: a run of readings that break the rule opens an episode
+    at the first reading `minutes` or more after the run began, which closes at the next
+    normal reading (None: still open). Several episodes when a backlog spans several.
+    `run_start`: when the readings begin inside a run that began earlier."""
+    out: list[Episode] = []
+    peak = 0.0
+    current: Episode | None = None
+    for t, v in readings:
+        if not breaks(comparison, v, threshold):
+            if current is not None:
+                current.closed_at = t
+            current, run_start = None, None
+            continue
+        if run_start is None:
+            run_start, peak = t, v
+        peak = worse(comparison, peak, v)
+        if current is None and sustained(run_start, t, minutes):
+            current = Episode(run_start=run_start, opened_at=t, closed_at=None, peak=peak)
+            out.append(current)
+        if current is not None:
+            current.peak = peak
+    return out
+
+
 @dataclass(frozen=True)
 class RuleView:
     """What resolution needs of a rule: its id, the depth of its unit (-1: built-in),

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -337,20 +337,31 @@ def readings_ingest(*, device: Device, items, now: dt.datetime | None = None) ->
         Device.objects.filter(pk=device.pk).update(last_seen_at=now, latest=latest)
         device.last_seen_at, device.latest = now, latest
         if new:
-            rules_evaluate(device=device, metrics={r.metric for r in new}, result=result)
+            since: dict[str, dt.datetime] = {}
+            for r in new:
+                since[r.metric] = min(since.get(r.metric, r.measured_at), r.measured_at)
+            rules_evaluate(device=device, metrics=since, result=result)
     return result
 
 
 # --- rules and incidents --------------------------------------------------------------------
 
 
-def rules_evaluate(*, device: Device, metrics, result: IngestResult | None = None) -> IngestResult:
-    """Open or close the incidents of the rules on `metrics` that apply to `device`, from
-    the readings as stored (a late reading is judged with the others)."""
+# How far back evaluation looks for the start of a run (beyond the rule's sustained time):
+# a run older than this is taken to begin at the window's edge.
+LOOKBACK = dt.timedelta(hours=24)
+
+
+def rules_evaluate(
+    *, device: Device, metrics: dict[str, dt.datetime], result: IngestResult | None = None
+) -> IngestResult:
+    """Open or close the incidents of the rules on `metrics` ({metric: the earliest new
+    reading's time}) that apply to `device`, from the readings as stored: a backlog sent
+    in one batch opens and closes its incidents at the right times."""
     result = result or IngestResult()
     for rule in selectors.effective_rules(device.school, device.kind):
         if rule.metric in metrics:
-            _evaluate_rule(device, rule, result)
+            _evaluate_rule(device, rule, metrics[rule.metric], result)
     return result
 
 
@@ -367,68 +378,100 @@ def _event_payload(incident: Incident, rule: Rule, device: Device) -> dict:
     }
 
 
-def _evaluate_rule(device: Device, rule: Rule, result: IngestResult) -> None:
+def _covers(ep: rule_logic.Episode, inc: Incident) -> bool:
+    """Whether incident `inc` is episode `ep`: it opened during the episode's run."""
+    return ep.run_start <= inc.opened_at and (ep.closed_at is None or inc.opened_at < ep.closed_at)
+
+
+def _evaluate_rule(device: Device, rule: Rule, since: dt.datetime, result: IngestResult) -> None:
     readings = Reading.objects.filter(device=device, metric=rule.metric)
-    latest = readings.order_by("-measured_at").values_list("measured_at", "value").first()
-    if latest is None:
-        return
-    latest_at, latest_value = latest
-    incident = Incident.objects.filter(rule=rule, device=device, closed_at__isnull=True).first()
-    breach = {f"value__{rule_logic.BREACH_LOOKUP[rule.comparison]}": rule.threshold}
     normal = {f"value__{rule_logic.NORMAL_LOOKUP[rule.comparison]}": rule.threshold}
-    if not rule_logic.breaks(rule.comparison, latest_value, rule.threshold):
-        if incident is None:
-            return
-        # Closed at the first normal reading after the last one that broke the rule.
-        last_breach = (
-            readings.filter(**breach).order_by("-measured_at").values_list("measured_at", flat=True)
-        ).first()
-        closed_at = latest_at
-        if last_breach is not None:
-            closed_at = (
-                readings.filter(measured_at__gt=last_breach)
-                .order_by("measured_at")
-                .values_list("measured_at", flat=True)
-                .first()
-            ) or latest_at
-        incident.closed_at = max(closed_at, incident.opened_at)
-        incident.save(update_fields=["closed_at", "updated_at"])
-        events.emit(INCIDENT_CLOSED, _event_payload(incident, rule, device))
-        result.closed.append(incident.pk)
-        return
-    # The current run of readings that break the rule: after the last normal one.
-    last_normal = (
-        readings.filter(measured_at__lt=latest_at, **normal)
+    floor = since - LOOKBACK - dt.timedelta(minutes=rule.sustained_minutes)
+    # The window starts at the last normal reading before the new ones (range scan on
+    # iot_reading_key), or at the lookback's floor.
+    anchor = (
+        readings.filter(measured_at__lt=since, measured_at__gte=floor, **normal)
         .order_by("-measured_at")
         .values_list("measured_at", flat=True)
         .first()
     )
-    run = readings.filter(measured_at__gt=last_normal) if last_normal else readings
-    high = rule_logic.direction(rule.comparison) == "high"
-    agg = run.aggregate(start=Min("measured_at"), peak=Max("value") if high else Min("value"))
-    if incident is not None:
-        peak = rule_logic.worse(rule.comparison, incident.peak_value, agg["peak"])
-        if peak != incident.peak_value:
-            incident.peak_value = peak
-            incident.save(update_fields=["peak_value", "updated_at"])
-        return
-    if not rule_logic.sustained(agg["start"], latest_at, rule.sustained_minutes):
-        return
-    opened_at = (
-        run.filter(measured_at__gte=agg["start"] + dt.timedelta(minutes=rule.sustained_minutes))
+    window = list(
+        readings.filter(measured_at__gte=anchor or floor)
         .order_by("measured_at")
-        .values_list("measured_at", flat=True)
-        .first()
-    ) or latest_at
-    try:
-        with transaction.atomic():
-            incident = Incident.objects.create(
-                rule=rule, device=device, opened_at=opened_at, peak_value=agg["peak"]
-            )
-    except IntegrityError:  # opened meanwhile (iot_one_open_incident): nothing to do
+        .values_list("measured_at", "value")
+    )
+    if not window:
         return
-    events.emit(INCIDENT_OPENED, _event_payload(incident, rule, device))
-    result.opened.append(incident.pk)
+    known = list(
+        Incident.objects.filter(rule=rule, device=device).filter(
+            Q(closed_at__isnull=True) | Q(opened_at__gte=window[0][0])
+        )
+    )
+    # A run longer than the lookback: the window begins inside the open incident's run.
+    earlier = next(
+        (i.opened_at for i in known if i.closed_at is None and i.opened_at < window[0][0]), None
+    )
+    eps = rule_logic.episodes(
+        window,
+        rule.comparison,
+        rule.threshold,
+        rule.sustained_minutes,
+        run_start=earlier if anchor is None else None,
+    )
+    plan = []
+    for ep in eps:
+        inc = next((i for i in known if _covers(ep, i) and i not in plan), None)
+        plan.append(inc)
+    # An open incident no episode continues (the rule changed, or its run ended before the
+    # window) closes at the first normal reading after it opened, or the newest reading.
+    for inc in known:
+        if inc.closed_at is None and inc not in plan:
+            if rule_logic.breaks(rule.comparison, window[-1][1], rule.threshold):
+                continue
+            inc.closed_at = next(
+                (
+                    t
+                    for t, v in window
+                    if t > inc.opened_at
+                    and not rule_logic.breaks(rule.comparison, v, rule.threshold)
+                ),
+                window[-1][0],
+            )
+            inc.save(update_fields=["closed_at", "updated_at"])
+            events.emit(INCIDENT_CLOSED, _event_payload(inc, rule, device))
+            result.closed.append(inc.pk)
+    for ep, inc in zip(eps, plan, strict=True):
+        if inc is None:
+            try:
+                with transaction.atomic():
+                    inc = Incident.objects.create(
+                        rule=rule,
+                        device=device,
+                        opened_at=ep.opened_at,
+                        closed_at=ep.closed_at,
+                        peak_value=ep.peak,
+                    )
+            except IntegrityError:  # opened meanwhile (iot_one_open_incident)
+                continue
+            events.emit(INCIDENT_OPENED, _event_payload(inc, rule, device))
+            result.opened.append(inc.pk)
+            if inc.closed_at is not None:
+                events.emit(INCIDENT_CLOSED, _event_payload(inc, rule, device))
+                result.closed.append(inc.pk)
+            continue
+        changed = []
+        peak = rule_logic.worse(rule.comparison, inc.peak_value, ep.peak)
+        if peak != inc.peak_value:
+            inc.peak_value = peak
+            changed.append("peak_value")
+        if inc.closed_at is None and ep.closed_at is not None:
+            inc.closed_at = max(ep.closed_at, inc.opened_at)
+            changed.append("closed_at")
+        if changed:
+            inc.save(update_fields=[*changed, "updated_at"])
+        if "closed_at" in changed:
+            events.emit(INCIDENT_CLOSED, _event_payload(inc, rule, device))
+            result.closed.append(inc.pk)
 
 
 def incident_acknowledge(*, actor, incident: Incident, now: dt.datetime | None = None):
