@@ -6,6 +6,8 @@ import hashlib
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from edudx.iot import services
@@ -221,3 +223,31 @@ def test_rules_page_adds_a_school_rule(as_user, principal, district):
     builtin = type(rule).objects.filter(unit=None).first()
     assert client.get(f"/iot/rules/{builtin.pk}/").status_code == 404
     assert client.get(f"/iot/rules/{rule.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/iot/", "/iot/schools/{school}/", "/iot/incidents/", "/api/v1/iot/devices",
+     "/api/v1/iot/incidents"],
+    ids=["home", "school", "incidents", "api-devices", "api-incidents"],
+)  # fmt: skip
+def test_lists_take_as_many_queries_for_five_devices_as_for_one(as_user, principal, sensor, url):
+    client = as_user(principal)
+    url = url.format(school=sensor.school_id)
+    feed(sensor, [(30, 1700), (15, 1800), (0, 1600)])
+    client.get(url)  # warm the session and the user's scope
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    one = count()
+    for n in range(4):
+        device, _secret = services.device_register(
+            actor=principal, school=sensor.school, device_id=f"LL-extra-{n}", name=f"Phòng {n}",
+            kind="classroom_env",
+        )  # fmt: skip
+        feed(device, [(30, 1700), (15, 1800), (0, 1600)])
+    assert Incident.objects.filter(closed_at__isnull=True).count() == 5
+    assert count() == one
