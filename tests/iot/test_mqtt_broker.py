@@ -53,7 +53,9 @@ def _publish(messages: list[tuple[str, bytes]]) -> None:
 def test_published_readings_land_exactly_once(broker, sensor):
     # A prefix of our own: other test runs on the same broker never see our messages.
     prefix = f"edudx-test-{uuid.uuid4().hex[:8]}"
-    sub = Subscriber(host=HOST, port=PORT, prefix=prefix, client_id=f"sub-{prefix}")
+    sub = Subscriber(
+        host=HOST, port=PORT, prefix=prefix, client_id=f"sub-{prefix}", persistent=False
+    )
     sub.connect()
     try:
         message = json.dumps(
@@ -86,7 +88,9 @@ def test_published_readings_land_exactly_once(broker, sensor):
 @pytest.mark.django_db
 def test_the_command_runs_and_reports(broker, capsys):
     prefix = f"edudx-test-{uuid.uuid4().hex[:8]}"
-    call_command("iot_ingest", prefix=prefix, seconds=0.5, client_id=f"cmd-{prefix}")
+    call_command(
+        "iot_ingest", prefix=prefix, seconds=0.5, client_id=f"cmd-{prefix}", clean_session=True
+    )
     out = capsys.readouterr().out
     assert f"subscribed to {prefix}/+/readings on {HOST}:{PORT}" in out
     assert "iot_ingest: no messages" in out

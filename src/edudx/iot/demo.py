@@ -100,7 +100,6 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
     opened = 0
     if home is not None:
         first = next(d for d in devices if d.school == home)
-        first.school = home
         evaluated = services.rules_evaluate(device=first, metrics={"co2_ppm": stamps[-8]})
         opened = len(evaluated.opened)
     log(

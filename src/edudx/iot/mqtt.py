@@ -36,13 +36,14 @@ class Subscriber:
         username: str = "",
         password: str = "",
         qos: int = 1,
+        persistent: bool = True,
     ):
         self.topic = topic_filter(prefix)
         self.qos = qos
         self.stats: Counter = Counter()
         self.subscribed = False
         self.client = mqtt.Client(
-            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=not persistent
         )
         if username:
             self.client.username_pw_set(username, password or None)

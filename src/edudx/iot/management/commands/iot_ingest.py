@@ -25,6 +25,11 @@ class Command(BaseCommand):
             "--seconds", type=float, default=None, help="Stop after this long (tests, cron)."
         )
         parser.add_argument("--max-messages", type=int, default=None)
+        parser.add_argument(
+            "--clean-session",
+            action="store_true",
+            help="No persistent broker session (messages sent while stopped are not kept).",
+        )
 
     def handle(self, *args, **opts):
         sub = Subscriber(
@@ -34,6 +39,7 @@ class Command(BaseCommand):
             client_id=opts["client_id"],
             username=os.environ.get("EDUDX_MQTT_USERNAME", ""),
             password=os.environ.get("EDUDX_MQTT_PASSWORD", ""),
+            persistent=not opts["clean_session"],
         )
         try:
             sub.connect()
