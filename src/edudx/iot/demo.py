@@ -1,6 +1,6 @@
-"""Demo IoT: in the demo principal's school and four other schools, two classroom
-environment sensors and an electricity meter each, with a reading every 15 minutes over the
-last two days (bulk inserts, ~8,600 rows), deterministic from `seed`; and one open
+"""Demo IoT: in the demo principal's school and four other schools (three in its commune,
+which the demo commune officer oversees), two classroom environment sensors and an
+electricity meter each, with a reading every 15 minutes over the last two days (bulk inserts, ~8,600 rows), deterministic from `seed`; and one open
 incident — the CO2 of the demo school's first classroom has been above 1500 ppm for the
 last 45 minutes, opened by the rule engine itself (so the principal is notified)."""
 
@@ -45,13 +45,15 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
     rng = random.Random(f"{seed}:iot")  # noqa: S311 — demo data, not secrets
     principal = next((u for u in users if u.username == "hieu_truong"), None)
     home = principal.role_assignments.get().unit if principal else None
-    schools = list(
-        OrgUnit.objects.filter(kind=UnitKind.SCHOOL, valid_to__isnull=True)
-        .exclude(pk=getattr(home, "pk", None))
-        .order_by("pk")[:4]
+    others = OrgUnit.objects.filter(kind=UnitKind.SCHOOL, valid_to__isnull=True).exclude(
+        pk=getattr(home, "pk", None)
     )
-    if home is not None:
-        schools.insert(0, home)
+    # Three neighbours in the demo commune (phong_gddt's summary) and one school elsewhere.
+    near = []
+    if home is not None and home.parent_id:
+        near = list(others.filter(path__startswith=home.parent.path).order_by("pk")[:3])
+    far = list(others.exclude(pk__in=[s.pk for s in near]).order_by("pk")[: 4 - len(near)])
+    schools = ([home] if home is not None else []) + near + far
     end = timezone.now().replace(second=0, microsecond=0)
     end -= dt.timedelta(minutes=end.minute % 15)
     stamps = [end - STEP * i for i in range(POINTS - 1, -1, -1)]
