@@ -1,8 +1,9 @@
 """Demo IoT: in the demo principal's school and four other schools (three in its commune,
 which the demo commune officer oversees), two classroom environment sensors and an
-electricity meter each, with a reading every 15 minutes over the last two days (bulk inserts, ~8,600 rows), deterministic from `seed`; and one open
-incident — the CO2 of the demo school's first classroom has been above 1500 ppm for the
-last 45 minutes, opened by the rule engine itself (so the principal is notified)."""
+electricity meter each, with a reading every 15 minutes over the last two days (bulk
+inserts, ~8,600 rows), deterministic from `seed`; and one open incident — the CO2 of the
+demo school's first classroom has been above 1500 ppm for the last 45 minutes, opened by
+the rule engine itself (so the principal is notified)."""
 
 import datetime as dt
 import hashlib
