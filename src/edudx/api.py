@@ -17,6 +17,7 @@ from edudx.core import api_errors
 from edudx.eservices.api import router as eservices_router
 from edudx.exams.api import router as exams_router
 from edudx.fees.api import router as fees_router
+from edudx.iot.api import router as iot_router
 from edudx.learning.api import router as learning_router
 from edudx.monitoring.api import router as monitoring_router
 from edudx.notify.api import router as notify_router
@@ -58,3 +59,4 @@ api.add_router("", learning_router)
 api.add_router("", exams_router)
 api.add_router("", assets_router)
 api.add_router("", monitoring_router)
+api.add_router("", iot_router)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "edudx.learning",
     "edudx.exams",
     "edudx.assets",
+    "edudx.iot",
     "edudx.exchange",
     "edudx.monitoring",
     "edudx.demo",

@@ -24,4 +24,5 @@ urlpatterns = [
     path("exams/", include("edudx.exams.urls")),
     path("assets/", include("edudx.assets.urls")),
     path("monitoring/", include("edudx.monitoring.urls")),
+    path("iot/", include("edudx.iot.urls")),
 ]
