@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "edudx.content",
     "edudx.learning",
     "edudx.exams",
+    "edudx.office",
     "edudx.exchange",
     "edudx.monitoring",
     "edudx.demo",

@@ -22,5 +22,6 @@ urlpatterns = [
     path("content/", include("edudx.content.urls")),
     path("learning/", include("edudx.learning.urls")),
     path("exams/", include("edudx.exams.urls")),
+    path("office/", include("edudx.office.urls")),
     path("monitoring/", include("edudx.monitoring.urls")),
 ]
