@@ -78,14 +78,19 @@ def _not_future(errors, day: dt.date | None, today: dt.date, field: str, message
         errors.add(f"office.{field}_future", message, field)
 
 
+def last_number(model, *, unit: OrgUnit, year: int) -> int:
+    """The highest register number of the unit's year (0 before the first)."""
+    return model.objects.filter(unit=unit, year=year).aggregate(m=Max("number"))["m"] or 0
+
+
 def _numbered(model, *, unit: OrgUnit, year: int, fields: dict):
     """Create with the unit's next register number of `year` (max + 1), retrying when a
     concurrent registration took it (unique constraint uniq_office_*_number)."""
     for attempt in range(NUMBER_ATTEMPTS):
-        top = model.objects.filter(unit=unit, year=year).aggregate(m=Max("number"))["m"]
         try:
             with transaction.atomic():
-                return model.objects.create(unit=unit, year=year, number=(top or 0) + 1, **fields)
+                number = last_number(model, unit=unit, year=year) + 1
+                return model.objects.create(unit=unit, year=year, number=number, **fields)
         except IntegrityError:
             if attempt == NUMBER_ATTEMPTS - 1:
                 raise
