@@ -178,7 +178,7 @@ def dossier_list(
         qs = qs.filter(search_text__contains=fold(q))
     return qs.annotate(
         documents=Count("incoming", distinct=True) + Count("outgoing", distinct=True)
-    )
+    ).order_by("-year", "code", "id")  # Meta.ordering is not applied to a GROUP BY
 
 
 def dossier_get(*, actor, dossier_id: int) -> WorkDossier:
