@@ -155,12 +155,12 @@ class AssignIn(Schema):
     due_on: dt.date
 
 
-def _updated(request, run) -> dict:
-    """An idempotent 200 action that answers with the document."""
+def _updated(request, schema, render, run) -> dict:
+    """An idempotent 200 action answering with what it changed, rendered by `render`."""
     return idempotent(
         request,
         actor_key=actor_key(request),
-        run=lambda: json_body(IncomingOut, render_incoming(run())),
+        run=lambda: json_body(schema, render(run())),
         status=200,
     )
 
@@ -176,6 +176,8 @@ def assign_incoming(request, document_id: int, payload: AssignIn):
     handler = selectors.handlers(doc.unit).filter(pk=payload.handler_id).first()
     return _updated(
         request,
+        IncomingOut,
+        render_incoming,
         lambda: services.incoming_assign(
             actor=request.user, document=doc, handler=handler, due_on=payload.due_on
         ),
@@ -190,7 +192,12 @@ def assign_incoming(request, document_id: int, payload: AssignIn):
 )
 def done_incoming(request, document_id: int):
     doc = selectors.incoming_get(actor=request.user, document_id=document_id)
-    return _updated(request, lambda: services.incoming_done(actor=request.user, document=doc))
+    return _updated(
+        request,
+        IncomingOut,
+        render_incoming,
+        lambda: services.incoming_done(actor=request.user, document=doc),
+    )
 
 
 # --- outgoing ---------------------------------------------------------------------------------
@@ -426,15 +433,6 @@ class CloseIn(Schema):
     closed_on: dt.date
 
 
-def _dossier_updated(request, run) -> dict:
-    return idempotent(
-        request,
-        actor_key=actor_key(request),
-        run=lambda: json_body(DossierOut, render_dossier(run())),
-        status=200,
-    )
-
-
 @router.post(
     "/office/dossiers/{dossier_id}/close",
     response={200: DossierOut, **ERRORS},
@@ -443,8 +441,10 @@ def _dossier_updated(request, run) -> dict:
 )
 def close_dossier(request, dossier_id: int, payload: CloseIn):
     dossier = selectors.dossier_get(actor=request.user, dossier_id=dossier_id)
-    return _dossier_updated(
+    return _updated(
         request,
+        DossierOut,
+        render_dossier,
         lambda: services.dossier_close(
             actor=request.user, dossier=dossier, closed_on=payload.closed_on
         ),
@@ -482,7 +482,7 @@ def file_document(request, dossier_id: int, payload: FileIn):
         )
         return selectors.dossier_get(actor=request.user, dossier_id=dossier.pk)
 
-    return _dossier_updated(request, run)
+    return _updated(request, DossierOut, render_dossier, run)
 
 
 # --- summary ----------------------------------------------------------------------------------

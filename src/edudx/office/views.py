@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors, NotFound
@@ -58,6 +58,29 @@ def _guard(view):
     return wrapped
 
 
+def _page(*methods):
+    """A signed-in page answering `methods`, its domain errors as 404/403."""
+
+    def decorator(view):
+        return login_required(require_http_methods(list(methods))(_guard(view)))
+
+    return decorator
+
+
+def _register_csv(request, *, name: str, title, lister, head: list, row):
+    """A unit's register of a year (?unit=, ?year=) as CSV: UTF-8 with a BOM, dd/mm/yyyy."""
+    unit, _units = _unit(request)
+    if unit is None:
+        raise Http404
+    year = _year(request)
+    qs = lister(actor=request.user, unit=unit, year=year).order_by("number")
+    return table_download("csv", f"{name}-{unit.pk}-{year}", [(title, head, [row(d) for d in qs])])
+
+
+def _day_text(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
 def _errors(request, exc: DomainError) -> dict[str, list[str]]:
     """Flash every message; return them by field for the form."""
     items = exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]
@@ -97,9 +120,7 @@ def _incoming_filters(request, unit):
     }
 
 
-@login_required
-@require_GET
-@_guard
+@_page("GET")
 def incoming_view(request):
     """The unit's incoming register (văn thư, lãnh đạo) or, for a teacher, the documents
     handed to them."""
@@ -127,9 +148,7 @@ def incoming_view(request):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@_guard
+@_page("GET", "POST")
 def incoming_new_view(request):
     unit, units = _unit(request, request.POST if request.method == "POST" else None)
     if unit is None:
@@ -172,9 +191,7 @@ def incoming_new_view(request):
     return response
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@_guard
+@_page("GET", "POST")
 def incoming_detail_view(request, document_id: int):
     user = request.user
     doc = selectors.incoming_get(actor=user, document_id=document_id)
@@ -246,55 +263,45 @@ def _attachment(doc):
     )
 
 
-@login_required
-@require_GET
-@_guard
+@_page("GET")
 def incoming_attachment_view(request, document_id: int):
     return _attachment(selectors.incoming_get(actor=request.user, document_id=document_id))
 
 
-@login_required
-@require_GET
-@_guard
+@_page("GET")
 def incoming_export_view(request):
-    """The unit's incoming register of a year as CSV (UTF-8 with a BOM, dates dd/mm/yyyy)."""
-    unit, _units = _unit(request)
-    if unit is None:
-        raise Http404
-    year = _year(request)
-    qs = selectors.incoming_list(actor=request.user, unit=unit, year=year).order_by("number")
+    """The unit's incoming register of a year as CSV."""
     head = [
         _("Số đến"), _("Ngày đến"), _("Cơ quan ban hành"), _("Số và ký hiệu"),
         _("Ngày ban hành"), _("Trích yếu"), _("Độ khẩn"), _("Hình thức"), _("Người xử lý"),
         _("Hạn xử lý"), _("Trạng thái"),
     ]  # fmt: skip
-    rows = [
-        [
+    return _register_csv(
+        request,
+        name="so-van-ban-den",
+        title=_("Văn bản đến"),
+        lister=selectors.incoming_list,
+        head=head,
+        row=lambda d: [
             d.number,
-            d.received_on.strftime("%d/%m/%Y"),
+            _day_text(d.received_on),
             d.sender,
             d.symbol,
-            d.issued_on.strftime("%d/%m/%Y"),
+            _day_text(d.issued_on),
             d.summary,
             d.get_urgency_display(),
             _("Điện tử") if d.electronic else _("Giấy"),
             selectors.user_label(d.handler),
-            d.due_on.strftime("%d/%m/%Y") if d.due_on else "",
+            _day_text(d.due_on),
             d.get_status_display(),
-        ]  # fmt: skip
-        for d in qs
-    ]
-    return table_download(
-        "csv", f"so-van-ban-den-{unit.pk}-{year}", [(_("Văn bản đến"), head, rows)]
+        ],  # fmt: skip
     )
 
 
 # --- outgoing ---------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-@_guard
+@_page("GET")
 def outgoing_view(request):
     unit, units = _unit(request)
     if unit is None:
@@ -319,9 +326,7 @@ def outgoing_view(request):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@_guard
+@_page("GET", "POST")
 def outgoing_new_view(request):
     unit, units = _unit(request, request.POST if request.method == "POST" else None)
     if unit is None:
@@ -376,9 +381,7 @@ def outgoing_new_view(request):
     return response
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@_guard
+@_page("GET", "POST")
 def outgoing_detail_view(request, document_id: int):
     user = request.user
     doc = selectors.outgoing_get(actor=user, document_id=document_id)
@@ -398,30 +401,27 @@ def outgoing_detail_view(request, document_id: int):
     return render(request, "office/outgoing_detail.html", {"doc": doc, "dossiers": dossiers})
 
 
-@login_required
-@require_GET
-@_guard
+@_page("GET")
 def outgoing_attachment_view(request, document_id: int):
     return _attachment(selectors.outgoing_get(actor=request.user, document_id=document_id))
 
 
-@login_required
-@require_GET
-@_guard
+@_page("GET")
 def outgoing_export_view(request):
-    unit, _units = _unit(request)
-    if unit is None:
-        raise Http404
-    year = _year(request)
-    qs = selectors.outgoing_list(actor=request.user, unit=unit, year=year).order_by("number")
+    """The unit's outgoing register of a year as CSV."""
     head = [
         _("Số, ký hiệu"), _("Ngày ban hành"), _("Loại văn bản"), _("Trích yếu"), _("Người ký"),
         _("Nơi nhận"), _("Độ khẩn"), _("Hình thức"), _("Trả lời văn bản đến số"),
     ]  # fmt: skip
-    rows = [
-        [
+    return _register_csv(
+        request,
+        name="so-van-ban-di",
+        title=_("Văn bản đi"),
+        lister=selectors.outgoing_list,
+        head=head,
+        row=lambda d: [
             d.number_symbol,
-            d.issued_on.strftime("%d/%m/%Y"),
+            _day_text(d.issued_on),
             d.get_doc_type_display(),
             d.summary,
             d.signer,
@@ -429,18 +429,14 @@ def outgoing_export_view(request):
             d.get_urgency_display(),
             _("Điện tử") if d.electronic else _("Giấy"),
             d.reply_to.number if d.reply_to_id else "",
-        ]  # fmt: skip
-        for d in qs
-    ]
-    return table_download("csv", f"so-van-ban-di-{unit.pk}-{year}", [(_("Văn bản đi"), head, rows)])
+        ],  # fmt: skip
+    )
 
 
 # --- dossiers ---------------------------------------------------------------------------------
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@_guard
+@_page("GET", "POST")
 def dossiers_view(request):
     """The unit's work dossiers, and a form to open one (its staff); a teacher sees the
     dossiers they handle."""
@@ -497,9 +493,7 @@ def dossiers_view(request):
     return response
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@_guard
+@_page("GET", "POST")
 def dossier_detail_view(request, dossier_id: int):
     user = request.user
     dossier = selectors.dossier_get(actor=user, dossier_id=dossier_id)
@@ -555,8 +549,7 @@ def dossier_detail_view(request, dossier_id: int):
 # --- summary ----------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
+@_page("GET")
 def summary_view(request):
     """Counts per unit of the reader's subtree (no document is shown)."""
     year = _year(request)
