@@ -2,7 +2,10 @@
 naming the field, in Vietnamese or (Accept-Language: en) English."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from edudx.office import services
 from edudx.office.models import IncomingDocument, OutgoingDocument, WorkDossier
 from tests.api.conftest import API, token_client
 
@@ -143,3 +146,27 @@ def test_assign_reply_and_dossier_through_the_api(office):
     )
     assert b_close.status_code == 404
     assert (OutgoingDocument.objects.count(), WorkDossier.objects.count()) == (1, 1)
+
+
+@pytest.mark.parametrize("path", ["/office/incoming", "/office/dossiers"])
+def test_lists_do_not_grow_queries_with_rows(office, path):
+    """No N+1: the same number of queries for 1 and for 5 rows (handler, unit, dossier and
+    the document count are fetched with the page)."""
+    api = token_client(office.clerk)
+
+    def add(i):
+        doc = office.incoming(symbol=f"{i}/X")
+        office.dossier(code=f"{i:02d}.VP")
+        services.incoming_assign(
+            actor=office.clerk, document=doc, handler=office.teacher, due_on=doc.received_on
+        )
+
+    add(1)
+    api.get(f"{API}{path}")  # the token's first use is stamped once
+    with CaptureQueriesContext(connection) as one:
+        assert api.get(f"{API}{path}").json()["count"] == 1
+    for i in range(2, 6):
+        add(i)
+    with CaptureQueriesContext(connection) as five:
+        assert api.get(f"{API}{path}").json()["count"] == 5
+    assert len(five) == len(one)

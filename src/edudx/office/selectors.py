@@ -253,11 +253,11 @@ def summary(*, actor, year: int, today: dt.date | None = None) -> list[dict]:
         .annotate(n=Count("id"), d=Count("id", filter=Q(handled_digitally=True)))
     ):
         row(r["unit_id"]).update(closed=r["n"], digital=r["d"])
-    names = dict(OrgUnit.objects.filter(pk__in=rows).values_list("pk", "name"))
-    paths = dict(OrgUnit.objects.filter(pk__in=rows).values_list("pk", "path"))
     return [
-        {"unit_id": uid, "unit": names[uid], **rows[uid]}
-        for uid in sorted(rows, key=lambda u: paths[u])
+        {"unit_id": uid, "unit": name, **rows[uid]}
+        for uid, name in OrgUnit.objects.filter(pk__in=rows)
+        .order_by("path")
+        .values_list("pk", "name")
     ]
 
 
