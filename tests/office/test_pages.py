@@ -185,3 +185,10 @@ def test_summary_shows_counts_for_the_subtree_only(client, office, docs):
         ("Trường THCS Lê Lợi", 2, 2, 1),
         ("Trường THCS Nguyễn Du", 2, 2, 0),
     ]
+
+
+def test_staff_pages_need_the_second_factor(client, office):
+    client.force_login(office.clerk)  # password only
+    response = client.get("/office/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/otp/")
