@@ -5,6 +5,7 @@ school's document), the CSV register and the subtree summary."""
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -192,3 +193,11 @@ def test_staff_pages_need_the_second_factor(client, office):
     response = client.get("/office/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/otp/")
+
+
+def test_register_in_english(client, office, docs):
+    otp_login(client, office.clerk)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the language switch
+    body = client.get("/office/").content.decode()
+    assert "Incoming register · Trường THCS Lê Lợi" in body
+    assert "Overdue" in body and "Assigned" in body
