@@ -62,13 +62,17 @@ def test_a_number_taken_concurrently_is_read_again(office, monkeypatch):
     ]
 
 
-def test_collision_on_every_attempt_raises_and_writes_nothing(office, monkeypatch):
+def test_collision_on_every_attempt_raises_and_writes_nothing(office, monkeypatch, settings):
     office.incoming()
 
     monkeypatch.setattr(services, "last_number", lambda model, *, unit, year: 0)
     with pytest.raises(IntegrityError):
-        office.incoming(symbol="126/SGDĐT-VP")
+        office.incoming(
+            symbol="126/SGDĐT-VP", attachment=SimpleUploadedFile("a.pdf", PDF, "application/pdf")
+        )
     assert IncomingDocument.objects.count() == 1
+    stored = [p for p in (settings.MEDIA_ROOT / "office").rglob("*") if p.is_file()]
+    assert stored == []  # the PDF saved before the transaction went with it
 
 
 def test_incoming_refusals_name_each_field(office):

@@ -7,8 +7,11 @@ read as max + 1 and inserted under the unique constraint in a savepoint; two cle
 registering at once collide on the constraint and the loser reads again (`_numbered`)."""
 
 import datetime as dt
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -83,6 +86,25 @@ def last_number(model, *, unit: OrgUnit, year: int) -> int:
     return model.objects.filter(unit=unit, year=year).aggregate(m=Max("number"))["m"] or 0
 
 
+def _store(upload, folder: str, year: int) -> str:
+    """Save a checked PDF under a name of ours (never the client's) before the transaction;
+    the caller deletes it if the transaction fails, so no file outlives a refused write."""
+    if upload is None:
+        return ""
+    upload.seek(0)
+    return default_storage.save(f"office/{folder}/{year}/{uuid.uuid4().hex}.pdf", upload)
+
+
+@contextmanager
+def _file_dropped_on_failure(stored: str):
+    try:
+        yield
+    except BaseException:
+        if stored:
+            default_storage.delete(stored)
+        raise
+
+
 def _numbered(model, *, unit: OrgUnit, year: int, fields: dict):
     """Create with the unit's next register number of `year` (max + 1), retrying when a
     concurrent registration took it (unique constraint uniq_office_*_number)."""
@@ -151,7 +173,8 @@ def incoming_register(
         errors.add("office.urgency", _("Độ khẩn không hợp lệ."), "urgency")
     _check_attachment(attachment, errors)
     errors.raise_if_any()
-    with transaction.atomic():
+    stored = _store(attachment, "in", data.received_on.year)
+    with _file_dropped_on_failure(stored), transaction.atomic():
         doc = _numbered(
             IncomingDocument,
             unit=unit,
@@ -164,7 +187,7 @@ def incoming_register(
                 "summary": summary,
                 "urgency": data.urgency,
                 "electronic": data.electronic,
-                "attachment": attachment,
+                "attachment": stored,
                 "registered_by": actor,
                 "search_text": fold(f"{summary} {sender} {symbol}")[:900],
             },
@@ -327,7 +350,8 @@ def outgoing_issue(
             )
     _check_attachment(attachment, errors)
     errors.raise_if_any()
-    with transaction.atomic():
+    stored = _store(attachment, "out", data.issued_on.year)
+    with _file_dropped_on_failure(stored), transaction.atomic():
         doc = _numbered(
             OutgoingDocument,
             unit=unit,
@@ -341,7 +365,7 @@ def outgoing_issue(
                 "summary": summary,
                 "urgency": data.urgency,
                 "electronic": data.electronic,
-                "attachment": attachment,
+                "attachment": stored,
                 "reply_to": reply_to,
                 "registered_by": actor,
                 "search_text": fold(f"{summary} {recipients} {symbol}")[:900],
