@@ -17,7 +17,7 @@ from edudx.org.models import OrgUnit
 
 
 class Urgency(models.TextChoices):
-    # Decree 30/2020, Art. 8(10) / Appendix I: "Khẩn", "Thượng khẩn", "Hỏa tốc".
+    # Decree 30/2020, Appendix I (mức độ khẩn): "Khẩn", "Thượng khẩn", "Hỏa tốc".
     NORMAL = "normal", _("Thường")
     URGENT = "urgent", _("Khẩn")
     VERY_URGENT = "very_urgent", _("Thượng khẩn")
