@@ -87,15 +87,20 @@ class IncomingFilters(PageParams):
     year: int | None = None
 
 
+def _filter_unit(request, unit_id: int | None):
+    """The register unit a list is narrowed to (one of the caller's; 404 otherwise)."""
+    if unit_id is None:
+        return None
+    return selectors.register_unit_get(actor=request.user, unit_id=unit_id)
+
+
 @router.get(
     "/office/incoming",
     response={200: IncomingPage, **ERRORS},
     summary="Incoming register of the caller's units, or the documents handed to the caller",
 )
 def list_incoming(request, filters: Query[IncomingFilters]):
-    unit = None
-    if filters.unit_id is not None:
-        unit = selectors.register_unit_get(actor=request.user, unit_id=filters.unit_id)
+    unit = _filter_unit(request, filters.unit_id)
     qs = selectors.incoming_list(
         actor=request.user,
         unit=unit,
@@ -268,9 +273,7 @@ class OutgoingFilters(PageParams):
     summary="Outgoing register of the caller's units",
 )
 def list_outgoing(request, filters: Query[OutgoingFilters]):
-    unit = None
-    if filters.unit_id is not None:
-        unit = selectors.register_unit_get(actor=request.user, unit_id=filters.unit_id)
+    unit = _filter_unit(request, filters.unit_id)
     qs = selectors.outgoing_list(actor=request.user, unit=unit, q=filters.q, year=filters.year)
     return paginate(qs, filters, render_outgoing)
 
@@ -384,9 +387,7 @@ class DossierFilters(PageParams):
     summary="Work dossiers of the caller's units, or those the caller handles",
 )
 def list_dossiers(request, filters: Query[DossierFilters]):
-    unit = None
-    if filters.unit_id is not None:
-        unit = selectors.register_unit_get(actor=request.user, unit_id=filters.unit_id)
+    unit = _filter_unit(request, filters.unit_id)
     qs = selectors.dossier_list(
         actor=request.user, unit=unit, status=filters.status, year=filters.year, q=filters.q
     )

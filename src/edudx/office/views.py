@@ -81,6 +81,11 @@ def _day_text(day: dt.date | None) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
+def _form_page(request, template: str, ctx: dict, errors: dict):
+    """A page with a form: 400 when the form was refused (each message under its field)."""
+    return render(request, template, {**ctx, "errors": errors}, status=400 if errors else 200)
+
+
 def _errors(request, exc: DomainError) -> dict[str, list[str]]:
     """Flash every message; return them by field for the form."""
     items = exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]
@@ -175,7 +180,7 @@ def incoming_new_view(request):
             raise
         except DomainError as exc:
             errors = _errors(request, exc)
-    response = render(
+    return _form_page(
         request,
         "office/incoming_new.html",
         {
@@ -185,10 +190,8 @@ def incoming_new_view(request):
             "errors": errors,
             "urgencies": Urgency.choices,
         },
+        errors,
     )
-    if errors:
-        response.status_code = 400
-    return response
 
 
 @_page("GET", "POST")
@@ -246,10 +249,7 @@ def incoming_detail_view(request, document_id: int):
         ctx["dossiers"] = list(
             selectors.dossier_list(actor=user, unit=doc.unit, status=DossierStatus.OPEN)
         )
-    response = render(request, "office/incoming_detail.html", ctx)
-    if errors:
-        response.status_code = 400
-    return response
+    return _form_page(request, "office/incoming_detail.html", ctx, errors)
 
 
 def _attachment(doc):
@@ -363,7 +363,7 @@ def outgoing_new_view(request):
     open_incoming = selectors.incoming_list(actor=request.user, unit=unit).exclude(
         status=IncomingStatus.DONE
     )[:200]
-    response = render(
+    return _form_page(
         request,
         "office/outgoing_new.html",
         {
@@ -375,10 +375,8 @@ def outgoing_new_view(request):
             "types": DocumentType.choices,
             "open_incoming": open_incoming,
         },
+        errors,
     )
-    if errors:
-        response.status_code = 400
-    return response
 
 
 @_page("GET", "POST")
@@ -487,10 +485,7 @@ def dossiers_view(request):
     }
     if unit is not None:
         ctx["handlers"] = [(u.pk, selectors.user_label(u)) for u in selectors.handlers(unit)]
-    response = render(request, "office/dossiers.html", ctx)
-    if errors:
-        response.status_code = 400
-    return response
+    return _form_page(request, "office/dossiers.html", ctx, errors)
 
 
 @_page("GET", "POST")
@@ -540,10 +535,7 @@ def dossier_detail_view(request, dossier_id: int):
         ctx["unfiled_out"] = selectors.outgoing_list(actor=user, unit=dossier.unit).filter(
             dossier__isnull=True
         )[:100]
-    response = render(request, "office/dossier_detail.html", ctx)
-    if errors:
-        response.status_code = 400
-    return response
+    return _form_page(request, "office/dossier_detail.html", ctx, errors)
 
 
 # --- summary ----------------------------------------------------------------------------------
