@@ -16,13 +16,14 @@ from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, json_
 from . import selectors, services
 from .models import DocumentType, DossierStatus, IncomingStatus, Medium, Urgency
 
+# Schema names carry the app (OpenAPI components are global: eservices has a DossierIn).
 router = Router(tags=["office"])
 
 
 # --- incoming ---------------------------------------------------------------------------------
 
 
-class IncomingOut(Schema):
+class OfficeIncomingOut(Schema):
     id: int
     source_id: str
     unit_id: int
@@ -72,14 +73,14 @@ def render_incoming(d) -> dict:
     }
 
 
-class IncomingPage(Schema):
-    items: list[IncomingOut]
+class OfficeIncomingPage(Schema):
+    items: list[OfficeIncomingOut]
     count: int
     page: int
     page_size: int
 
 
-class IncomingFilters(PageParams):
+class OfficeIncomingFilters(PageParams):
     unit_id: int | None = Field(None, description="One of the caller's register units.")
     q: str = Field("", max_length=100, description="Summary, sender, symbol; no diacritics needed.")
     status: IncomingStatus | None = None
@@ -96,10 +97,10 @@ def _filter_unit(request, unit_id: int | None):
 
 @router.get(
     "/office/incoming",
-    response={200: IncomingPage, **ERRORS},
+    response={200: OfficeIncomingPage, **ERRORS},
     summary="Incoming register of the caller's units, or the documents handed to the caller",
 )
-def list_incoming(request, filters: Query[IncomingFilters]):
+def list_incoming(request, filters: Query[OfficeIncomingFilters]):
     unit = _filter_unit(request, filters.unit_id)
     qs = selectors.incoming_list(
         actor=request.user,
@@ -114,14 +115,14 @@ def list_incoming(request, filters: Query[IncomingFilters]):
 
 @router.get(
     "/office/incoming/{document_id}",
-    response={200: IncomingOut, **ERRORS},
+    response={200: OfficeIncomingOut, **ERRORS},
     summary="One incoming document",
 )
 def get_incoming(request, document_id: int):
     return render_incoming(selectors.incoming_get(actor=request.user, document_id=document_id))
 
 
-class IncomingIn(Schema):
+class OfficeIncomingIn(Schema):
     unit_id: int
     sender: str = Field(..., max_length=255, description="Cơ quan ban hành.")
     symbol: str = Field(..., max_length=100, description='Số và ký hiệu, e.g. "125/SGDĐT-VP".')
@@ -134,11 +135,11 @@ class IncomingIn(Schema):
 
 @router.post(
     "/office/incoming",
-    response={201: IncomingOut, **ERRORS},
+    response={201: OfficeIncomingOut, **ERRORS},
     summary="Register an incoming document (the next incoming number of its year)",
     openapi_extra=IDEMPOTENT,
 )
-def create_incoming(request, payload: IncomingIn):
+def create_incoming(request, payload: OfficeIncomingIn):
     unit = selectors.register_unit_get(actor=request.user, unit_id=payload.unit_id)
     data = services.IncomingData(
         **payload.model_dump(include={"sender", "symbol", "issued_on", "received_on", "summary"}),
@@ -147,7 +148,7 @@ def create_incoming(request, payload: IncomingIn):
     )
     return create_response(
         request,
-        IncomingOut,
+        OfficeIncomingOut,
         lambda: render_incoming(
             services.incoming_register(actor=request.user, unit=unit, data=data)
         ),
@@ -155,7 +156,7 @@ def create_incoming(request, payload: IncomingIn):
     )
 
 
-class AssignIn(Schema):
+class OfficeAssignIn(Schema):
     handler_id: int = Field(..., description="A user with a staff role at the document's unit.")
     due_on: dt.date
 
@@ -172,16 +173,16 @@ def _updated(request, schema, render, run) -> dict:
 
 @router.post(
     "/office/incoming/{document_id}/assign",
-    response={200: IncomingOut, **ERRORS},
+    response={200: OfficeIncomingOut, **ERRORS},
     summary="Hand the document to a staff member of the unit with a due date (notified)",
     openapi_extra=IDEMPOTENT,
 )
-def assign_incoming(request, document_id: int, payload: AssignIn):
+def assign_incoming(request, document_id: int, payload: OfficeAssignIn):
     doc = selectors.incoming_get(actor=request.user, document_id=document_id)
     handler = selectors.handlers(doc.unit).filter(pk=payload.handler_id).first()
     return _updated(
         request,
-        IncomingOut,
+        OfficeIncomingOut,
         render_incoming,
         lambda: services.incoming_assign(
             actor=request.user, document=doc, handler=handler, due_on=payload.due_on
@@ -191,7 +192,7 @@ def assign_incoming(request, document_id: int, payload: AssignIn):
 
 @router.post(
     "/office/incoming/{document_id}/done",
-    response={200: IncomingOut, **ERRORS},
+    response={200: OfficeIncomingOut, **ERRORS},
     summary="The handler (or the unit's clerk or leader) marks the document handled",
     openapi_extra=IDEMPOTENT,
 )
@@ -199,7 +200,7 @@ def done_incoming(request, document_id: int):
     doc = selectors.incoming_get(actor=request.user, document_id=document_id)
     return _updated(
         request,
-        IncomingOut,
+        OfficeIncomingOut,
         render_incoming,
         lambda: services.incoming_done(actor=request.user, document=doc),
     )
@@ -208,7 +209,7 @@ def done_incoming(request, document_id: int):
 # --- outgoing ---------------------------------------------------------------------------------
 
 
-class OutgoingOut(Schema):
+class OfficeOutgoingOut(Schema):
     id: int
     source_id: str
     unit_id: int
@@ -254,14 +255,14 @@ def render_outgoing(d) -> dict:
     }
 
 
-class OutgoingPage(Schema):
-    items: list[OutgoingOut]
+class OfficeOutgoingPage(Schema):
+    items: list[OfficeOutgoingOut]
     count: int
     page: int
     page_size: int
 
 
-class OutgoingFilters(PageParams):
+class OfficeOutgoingFilters(PageParams):
     unit_id: int | None = None
     q: str = Field("", max_length=100)
     year: int | None = None
@@ -269,10 +270,10 @@ class OutgoingFilters(PageParams):
 
 @router.get(
     "/office/outgoing",
-    response={200: OutgoingPage, **ERRORS},
+    response={200: OfficeOutgoingPage, **ERRORS},
     summary="Outgoing register of the caller's units",
 )
-def list_outgoing(request, filters: Query[OutgoingFilters]):
+def list_outgoing(request, filters: Query[OfficeOutgoingFilters]):
     unit = _filter_unit(request, filters.unit_id)
     qs = selectors.outgoing_list(actor=request.user, unit=unit, q=filters.q, year=filters.year)
     return paginate(qs, filters, render_outgoing)
@@ -280,14 +281,14 @@ def list_outgoing(request, filters: Query[OutgoingFilters]):
 
 @router.get(
     "/office/outgoing/{document_id}",
-    response={200: OutgoingOut, **ERRORS},
+    response={200: OfficeOutgoingOut, **ERRORS},
     summary="One outgoing document",
 )
 def get_outgoing(request, document_id: int):
     return render_outgoing(selectors.outgoing_get(actor=request.user, document_id=document_id))
 
 
-class OutgoingIn(Schema):
+class OfficeOutgoingIn(Schema):
     unit_id: int
     symbol: str = Field(..., max_length=60, description='Ký hiệu only, e.g. "SGDĐT-VP".')
     doc_type: DocumentType
@@ -304,16 +305,16 @@ class OutgoingIn(Schema):
 
 @router.post(
     "/office/outgoing",
-    response={201: OutgoingOut, **ERRORS},
+    response={201: OfficeOutgoingOut, **ERRORS},
     summary="Number and register an outgoing document (a reply closes the incoming one)",
     openapi_extra=IDEMPOTENT,
 )
-def create_outgoing(request, payload: OutgoingIn):
+def create_outgoing(request, payload: OfficeOutgoingIn):
     unit = selectors.register_unit_get(actor=request.user, unit_id=payload.unit_id)
     data = services.OutgoingData(**payload.model_dump(exclude={"unit_id"}))
     return create_response(
         request,
-        OutgoingOut,
+        OfficeOutgoingOut,
         lambda: render_outgoing(services.outgoing_issue(actor=request.user, unit=unit, data=data)),
         {},
     )
@@ -322,7 +323,7 @@ def create_outgoing(request, payload: OutgoingIn):
 # --- dossiers ---------------------------------------------------------------------------------
 
 
-class DossierOut(Schema):
+class OfficeDossierOut(Schema):
     id: int
     source_id: str
     unit_id: int
@@ -367,14 +368,14 @@ def render_dossier(d) -> dict:
     }
 
 
-class DossierPage(Schema):
-    items: list[DossierOut]
+class OfficeDossierPage(Schema):
+    items: list[OfficeDossierOut]
     count: int
     page: int
     page_size: int
 
 
-class DossierFilters(PageParams):
+class OfficeDossierFilters(PageParams):
     unit_id: int | None = None
     status: DossierStatus | None = None
     year: int | None = None
@@ -383,10 +384,10 @@ class DossierFilters(PageParams):
 
 @router.get(
     "/office/dossiers",
-    response={200: DossierPage, **ERRORS},
+    response={200: OfficeDossierPage, **ERRORS},
     summary="Work dossiers of the caller's units, or those the caller handles",
 )
-def list_dossiers(request, filters: Query[DossierFilters]):
+def list_dossiers(request, filters: Query[OfficeDossierFilters]):
     unit = _filter_unit(request, filters.unit_id)
     qs = selectors.dossier_list(
         actor=request.user, unit=unit, status=filters.status, year=filters.year, q=filters.q
@@ -394,7 +395,7 @@ def list_dossiers(request, filters: Query[DossierFilters]):
     return paginate(qs, filters, render_dossier)
 
 
-class DossierIn(Schema):
+class OfficeDossierIn(Schema):
     unit_id: int
     code: str = Field(..., max_length=30, description="Ký hiệu hồ sơ, unique in the year.")
     title: str = Field(..., max_length=300)
@@ -405,16 +406,16 @@ class DossierIn(Schema):
 
 @router.post(
     "/office/dossiers",
-    response={201: DossierOut, **ERRORS},
+    response={201: OfficeDossierOut, **ERRORS},
     summary="Open a work dossier",
     openapi_extra=IDEMPOTENT,
 )
-def create_dossier(request, payload: DossierIn):
+def create_dossier(request, payload: OfficeDossierIn):
     unit = selectors.register_unit_get(actor=request.user, unit_id=payload.unit_id)
     handler = selectors.handlers(unit).filter(pk=payload.handler_id).first()
     return create_response(
         request,
-        DossierOut,
+        OfficeDossierOut,
         lambda: render_dossier(
             services.dossier_open(
                 actor=request.user,
@@ -430,21 +431,21 @@ def create_dossier(request, payload: DossierIn):
     )
 
 
-class CloseIn(Schema):
+class OfficeCloseIn(Schema):
     closed_on: dt.date
 
 
 @router.post(
     "/office/dossiers/{dossier_id}/close",
-    response={200: DossierOut, **ERRORS},
+    response={200: OfficeDossierOut, **ERRORS},
     summary="Close a dossier (it then counts for T12/T13 in the school year of that day)",
     openapi_extra=IDEMPOTENT,
 )
-def close_dossier(request, dossier_id: int, payload: CloseIn):
+def close_dossier(request, dossier_id: int, payload: OfficeCloseIn):
     dossier = selectors.dossier_get(actor=request.user, dossier_id=dossier_id)
     return _updated(
         request,
-        DossierOut,
+        OfficeDossierOut,
         render_dossier,
         lambda: services.dossier_close(
             actor=request.user, dossier=dossier, closed_on=payload.closed_on
@@ -452,18 +453,18 @@ def close_dossier(request, dossier_id: int, payload: CloseIn):
     )
 
 
-class FileIn(Schema):
+class OfficeFileIn(Schema):
     incoming_id: int | None = None
     outgoing_id: int | None = None
 
 
 @router.post(
     "/office/dossiers/{dossier_id}/documents",
-    response={200: DossierOut, **ERRORS},
+    response={200: OfficeDossierOut, **ERRORS},
     summary="File an incoming or an outgoing document of the unit into an open dossier",
     openapi_extra=IDEMPOTENT,
 )
-def file_document(request, dossier_id: int, payload: FileIn):
+def file_document(request, dossier_id: int, payload: OfficeFileIn):
     dossier = selectors.dossier_get(actor=request.user, dossier_id=dossier_id)
     if (payload.incoming_id is None) == (payload.outgoing_id is None):
         raise DomainError(
@@ -483,13 +484,13 @@ def file_document(request, dossier_id: int, payload: FileIn):
         )
         return selectors.dossier_get(actor=request.user, dossier_id=dossier.pk)
 
-    return _updated(request, DossierOut, render_dossier, run)
+    return _updated(request, OfficeDossierOut, render_dossier, run)
 
 
 # --- summary ----------------------------------------------------------------------------------
 
 
-class SummaryRow(Schema):
+class OfficeSummaryRow(Schema):
     unit_id: int
     unit: str
     incoming: int
@@ -500,14 +501,14 @@ class SummaryRow(Schema):
     digital: int
 
 
-class SummaryParams(Schema):
+class OfficeSummaryParams(Schema):
     year: int = Field(..., ge=2000, le=2100, description="Calendar year of the registers.")
 
 
 @router.get(
     "/office/summary",
-    response={200: list[SummaryRow], **ERRORS},
+    response={200: list[OfficeSummaryRow], **ERRORS},
     summary="Counts per unit of the caller's subtree (no document is read)",
 )
-def summary(request, params: Query[SummaryParams]):
+def summary(request, params: Query[OfficeSummaryParams]):
     return selectors.summary(actor=request.user, year=params.year)
