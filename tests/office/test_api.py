@@ -170,3 +170,29 @@ def test_lists_do_not_grow_queries_with_rows(office, path):
     with CaptureQueriesContext(connection) as five:
         assert api.get(f"{API}{path}").json()["count"] == 5
     assert len(five) == len(one)
+
+
+def test_attach_a_pdf_once_checked_on_the_bytes(office):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .conftest import PDF
+
+    doc = office.incoming()
+    url = f"{API}/office/incoming/{doc.pk}/attachment"
+    api = token_client(office.clerk, **{"Accept-Language": "en"})
+    bad = api.post(url, {"file": SimpleUploadedFile("cv.pdf", b"GIF89a...", "application/pdf")})
+    assert (bad.status_code, bad.json()["code"], bad.json()["field"]) == (
+        400,
+        "office.attachment_type",
+        "file",
+    )
+    assert bad.json()["message"] == "The attachment must be a PDF file."
+    ok = token_client(office.clerk).post(url, {"file": SimpleUploadedFile("cv.pdf", PDF)})
+    assert ok.status_code == 200 and ok.json()["has_attachment"] is True
+    doc.refresh_from_db()
+    with doc.attachment.open("rb") as f:
+        assert f.read() == PDF
+    again = token_client(office.clerk).post(url, {"file": SimpleUploadedFile("b.pdf", PDF)})
+    assert (again.status_code, again.json()["message"]) == (400, "Văn bản đã có tệp đính kèm.")
+    other = token_client(office.clerk_b).post(url, {"file": SimpleUploadedFile("c.pdf", PDF)})
+    assert other.status_code == 404

@@ -1,14 +1,16 @@
 """/api/v1/office: incoming and outgoing registers and work dossiers, scoped like the pages
 (office.selectors): a document, dossier or unit outside the caller's registers is a 404 (a
 document handed to the caller is readable); an action they may not take a 403 with its
-reason. POSTs take an Idempotency-Key. Attachments (PDF) are uploaded on the pages."""
+reason. POSTs take an Idempotency-Key. A PDF is attached after registering (multipart `file`)."""
 
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, File, Query, Router, Schema
+from ninja.files import UploadedFile
 
 from edudx.accounts.tokens import actor_key
+from edudx.core.api_errors import api_fields
 from edudx.core.errors import DomainError
 from edudx.core.idempotency import idempotent
 from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, json_body, paginate
@@ -206,6 +208,24 @@ def done_incoming(request, document_id: int):
     )
 
 
+def _attach(request, doc, file):
+    with api_fields({"attachment": "file"}):  # the multipart field's name
+        return services.document_attach(actor=request.user, document=doc, upload=file)
+
+
+@router.post(
+    "/office/incoming/{document_id}/attachment",
+    response={200: OfficeIncomingOut, **ERRORS},
+    summary="Attach the document's PDF (multipart field `file`; once, checked on the bytes)",
+    openapi_extra=IDEMPOTENT,
+)
+def attach_incoming(request, document_id: int, file: File[UploadedFile]):
+    doc = selectors.incoming_get(actor=request.user, document_id=document_id)
+    return _updated(
+        request, OfficeIncomingOut, render_incoming, lambda: _attach(request, doc, file)
+    )
+
+
 # --- outgoing ---------------------------------------------------------------------------------
 
 
@@ -317,6 +337,19 @@ def create_outgoing(request, payload: OfficeOutgoingIn):
         OfficeOutgoingOut,
         lambda: render_outgoing(services.outgoing_issue(actor=request.user, unit=unit, data=data)),
         {},
+    )
+
+
+@router.post(
+    "/office/outgoing/{document_id}/attachment",
+    response={200: OfficeOutgoingOut, **ERRORS},
+    summary="Attach the document's PDF (multipart field `file`; once, checked on the bytes)",
+    openapi_extra=IDEMPOTENT,
+)
+def attach_outgoing(request, document_id: int, file: File[UploadedFile]):
+    doc = selectors.outgoing_get(actor=request.user, document_id=document_id)
+    return _updated(
+        request, OfficeOutgoingOut, render_outgoing, lambda: _attach(request, doc, file)
     )
 
 

@@ -288,6 +288,34 @@ def incoming_done(*, actor, document: IncomingDocument) -> IncomingDocument:
     return _transition(actor, document, IncomingStatus.DONE, done_at=timezone.now())
 
 
+def document_attach(*, actor, document, upload):
+    """Attach the PDF of a registered incoming or outgoing document that has none yet (a
+    system registering through the API sends the metadata first, then the file)."""
+    _require_manager(actor, document.unit)
+    errors = ErrorCollector()
+    if document.attachment:
+        errors.add("office.attachment_exists", _("Văn bản đã có tệp đính kèm."), "attachment")
+    if upload is None:
+        errors.add("office.attachment_missing", _("Hãy chọn tệp PDF."), "attachment")
+    _check_attachment(upload, errors)
+    errors.raise_if_any()
+    kind = "incoming" if isinstance(document, IncomingDocument) else "outgoing"
+    stored = _store(upload, "in" if kind == "incoming" else "out", document.year)
+    with _file_dropped_on_failure(stored), transaction.atomic():
+        updated = (
+            type(document)
+            .objects.filter(pk=document.pk, attachment="")
+            .update(attachment=stored, updated_at=timezone.now())
+        )
+        if not updated:
+            raise DomainError(
+                "office.attachment_exists", _("Văn bản đã có tệp đính kèm."), field="attachment"
+            )
+        document.refresh_from_db()
+        _audit(actor, "update", kind, document, {"attachment": "added"})
+    return document
+
+
 # --- outgoing ---------------------------------------------------------------------------------
 
 
