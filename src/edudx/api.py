@@ -21,6 +21,7 @@ from edudx.iot.api import router as iot_router
 from edudx.learning.api import router as learning_router
 from edudx.monitoring.api import router as monitoring_router
 from edudx.notify.api import router as notify_router
+from edudx.office.api import router as office_router
 from edudx.org.api import router as org_router
 from edudx.org.api_tree import router as org_tree_router
 from edudx.people.api import router as people_router
@@ -58,5 +59,6 @@ api.add_router("", content_router)
 api.add_router("", learning_router)
 api.add_router("", exams_router)
 api.add_router("", assets_router)
+api.add_router("", office_router)
 api.add_router("", monitoring_router)
 api.add_router("", iot_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "edudx.exams",
     "edudx.assets",
     "edudx.iot",
+    "edudx.office",
     "edudx.exchange",
     "edudx.monitoring",
     "edudx.demo",

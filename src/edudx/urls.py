@@ -23,6 +23,7 @@ urlpatterns = [
     path("learning/", include("edudx.learning.urls")),
     path("exams/", include("edudx.exams.urls")),
     path("assets/", include("edudx.assets.urls")),
+    path("office/", include("edudx.office.urls")),
     path("monitoring/", include("edudx.monitoring.urls")),
     path("iot/", include("edudx.iot.urls")),
 ]

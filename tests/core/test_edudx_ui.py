@@ -33,6 +33,7 @@ CLERK = [
             "Cơ cấu tổ chức",
             "Cán bộ",
             "Nhập dữ liệu",
+            "Văn bản, hồ sơ",
             "Trung tâm điều hành",
             "Báo cáo năm",
             "Chỉ số chuyển đổi số",
@@ -100,7 +101,7 @@ def test_menu_groups_by_role(roles, expected):
 
 def test_flat_up_to_the_limit_grouped_beyond():
     assert len(nav_items(context({"teacher"}))) == NAV_FLAT_MAX
-    assert len(nav_items(context({"clerk"}))) == 18
+    assert len(nav_items(context({"clerk"}))) == 19
 
 
 def test_group_labels_in_english():
@@ -129,6 +130,7 @@ def test_group_labels_in_english():
         ({"clerk"}, "/monitoring/", "Trung tâm điều hành"),
         ({"clerk"}, "/contact/feedback/inbox/", "Phản hồi"),
         ({"clerk"}, "/contact/", "Sổ liên lạc"),
+        ({"clerk"}, "/office/outgoing/", "Văn bản, hồ sơ"),
         ({"guardian"}, "/services/admissions/", "Tuyển sinh"),
         ({"guardian"}, "/notifications/", None),
     ],

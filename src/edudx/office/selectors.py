@@ -1,0 +1,268 @@
+"""Every e-office read that crosses a permission line; each takes the acting user.
+
+A unit's registers and dossiers are read by that unit's own staff: the principal and
+clerks of a school, the officers of a commune or province office — a role at that very
+unit, not one above it (an officer of the province does not read a school's mail). A user
+handed a document (a teacher, a deputy) reads that document wherever it is. Units above
+see counts per unit of their subtree (`summary`), never the documents."""
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from edudx.accounts.models import Role, User
+from edudx.core.errors import NotFound
+from edudx.core.scope import scope_of
+from edudx.core.text import fold
+from edudx.org.models import OrgUnit, UnitKind, path_upper
+
+from .models import (
+    OPEN_INCOMING,
+    DossierStatus,
+    IncomingDocument,
+    IncomingStatus,
+    OutgoingDocument,
+    WorkDossier,
+)
+
+REGISTER_ROLES = (Role.PRINCIPAL, Role.CLERK, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
+# A school, or the administrative unit where an education office's officers hold their role.
+OWNER_KINDS = (UnitKind.SCHOOL, UnitKind.COMMUNE, UnitKind.DISTRICT, UnitKind.PROVINCE)
+# Who may be handed a document: anyone with a staff role at the unit.
+HANDLER_ROLES = (*REGISTER_ROLES, Role.TEACHER, Role.HOMEROOM_TEACHER)
+
+
+def register_units(actor) -> list[OrgUnit]:
+    """The units whose registers the actor keeps (a role at that very unit), by name;
+    remembered per request."""
+    if not getattr(actor, "is_authenticated", False):
+        return []
+    units = actor.__dict__.get("_office_units")
+    if units is None:
+        units = actor.__dict__["_office_units"] = list(
+            OrgUnit.objects.filter(
+                role_assignments__user=actor,
+                role_assignments__role__in=REGISTER_ROLES,
+                kind__in=OWNER_KINDS,
+                valid_to__isnull=True,
+            )
+            .distinct()
+            .order_by("name", "id")
+        )
+    return units
+
+
+def may_manage(actor, unit: OrgUnit) -> bool:
+    return any(u.pk == unit.pk for u in register_units(actor))
+
+
+def register_unit_get(*, actor, unit_id: int | None) -> OrgUnit:
+    """One of the actor's register units (the first when `unit_id` is None); 404 else."""
+    units = register_units(actor)
+    if unit_id is None and units:
+        return units[0]
+    unit = next((u for u in units if u.pk == unit_id), None)
+    if unit is None:
+        raise NotFound("office.unit_not_found", _("Không tìm thấy đơn vị."))
+    return unit
+
+
+def handlers(unit: OrgUnit) -> QuerySet[User]:
+    """Who a document of the unit may be handed to: active users with a staff role there."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            role_assignments__unit=unit,
+            role_assignments__role__in=HANDLER_ROLES,
+        )
+        .select_related("person")
+        .distinct()
+        .order_by("person__full_name", "username")
+    )
+
+
+def user_label(user) -> str:
+    if user is None:
+        return ""
+    if user.person_id:
+        return user.person.full_name
+    return user.get_full_name() or user.username
+
+
+def _visible_q(actor) -> Q:
+    q = Q(unit__in=[u.pk for u in register_units(actor)])
+    if getattr(actor, "is_authenticated", False):
+        q |= Q(handler=actor)
+    return q
+
+
+def incoming_list(
+    *,
+    actor,
+    unit: OrgUnit | None = None,
+    q: str = "",
+    status: str | None = None,
+    overdue: bool = False,
+    year: int | None = None,
+    today: dt.date | None = None,
+) -> QuerySet[IncomingDocument]:
+    """The incoming register of `unit` (one of the actor's), or every document the actor may
+    read (their units' and those handed to them); newest number first."""
+    if not getattr(actor, "is_authenticated", False):
+        return IncomingDocument.objects.none()
+    qs = IncomingDocument.objects.select_related("unit", "handler__person", "dossier")
+    qs = qs.filter(_visible_q(actor))
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if q:
+        qs = qs.filter(search_text__contains=fold(q))
+    if status:
+        qs = qs.filter(status=status)
+    if overdue:
+        qs = qs.filter(status__in=OPEN_INCOMING, due_on__lt=today or timezone.localdate())
+    if year:
+        qs = qs.filter(year=year)
+    return qs
+
+
+def incoming_get(*, actor, document_id: int) -> IncomingDocument:
+    doc = incoming_list(actor=actor).filter(pk=document_id).first()
+    if doc is None:
+        raise NotFound("office.incoming_not_found", _("Không tìm thấy văn bản đến."))
+    return doc
+
+
+def outgoing_list(
+    *, actor, unit: OrgUnit | None = None, q: str = "", year: int | None = None
+) -> QuerySet[OutgoingDocument]:
+    qs = OutgoingDocument.objects.select_related("unit", "reply_to", "dossier").filter(
+        unit__in=[u.pk for u in register_units(actor)]
+    )
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if q:
+        qs = qs.filter(search_text__contains=fold(q))
+    if year:
+        qs = qs.filter(year=year)
+    return qs
+
+
+def outgoing_get(*, actor, document_id: int) -> OutgoingDocument:
+    doc = outgoing_list(actor=actor).filter(pk=document_id).first()
+    if doc is None:
+        raise NotFound("office.outgoing_not_found", _("Không tìm thấy văn bản đi."))
+    return doc
+
+
+def dossier_list(
+    *,
+    actor,
+    unit: OrgUnit | None = None,
+    status: str | None = None,
+    year: int | None = None,
+    q: str = "",
+) -> QuerySet[WorkDossier]:
+    """The unit's dossiers (its staff), or those the actor handles."""
+    if not getattr(actor, "is_authenticated", False):
+        return WorkDossier.objects.none()
+    qs = WorkDossier.objects.select_related("unit", "handler__person").filter(_visible_q(actor))
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    if status:
+        qs = qs.filter(status=status)
+    if year:
+        qs = qs.filter(year=year)
+    if q:
+        qs = qs.filter(search_text__contains=fold(q))
+    return qs.annotate(
+        documents=Count("incoming", distinct=True) + Count("outgoing", distinct=True)
+    ).order_by("-year", "code", "id")  # Meta.ordering is not applied to a GROUP BY
+
+
+def dossier_get(*, actor, dossier_id: int) -> WorkDossier:
+    d = dossier_list(actor=actor).filter(pk=dossier_id).first()
+    if d is None:
+        raise NotFound("office.dossier_not_found", _("Không tìm thấy hồ sơ công việc."))
+    return d
+
+
+def is_overdue(doc: IncomingDocument, today: dt.date | None = None) -> bool:
+    return bool(
+        doc.status in OPEN_INCOMING
+        and doc.due_on is not None
+        and doc.due_on < (today or timezone.localdate())
+    )
+
+
+def summary(*, actor, year: int, today: dt.date | None = None) -> list[dict]:
+    """Counts per unit (schools and offices) of the actor's subtree for a calendar year:
+    incoming (open, overdue), outgoing, dossiers closed (handled digitally). No document
+    is read, so units above see their subtree's activity without its mail."""
+    scope = scope_of(actor)
+    if not (scope.everything or scope.unit_paths):
+        return []
+    today = today or timezone.localdate()
+    units = OrgUnit.objects.filter(kind__in=OWNER_KINDS)
+    if not scope.everything:
+        q = Q(pk__in=[])
+        for p in scope.unit_paths:
+            q |= Q(path__gte=p, path__lt=path_upper(p))
+        units = units.filter(q)
+    rows: dict[int, dict] = {}
+
+    def row(uid: int) -> dict:
+        return rows.setdefault(
+            uid,
+            {
+                "incoming": 0,
+                "open": 0,
+                "overdue": 0,
+                "outgoing": 0,
+                "closed": 0,
+                "digital": 0,
+            },
+        )
+
+    unit_ids = units.values("pk")
+    for r in (
+        IncomingDocument.objects.filter(unit__in=unit_ids, year=year)
+        .order_by()
+        .values("unit_id")
+        .annotate(
+            n=Count("id"),
+            open=Count("id", filter=Q(status__in=OPEN_INCOMING)),
+            late=Count("id", filter=Q(status__in=OPEN_INCOMING, due_on__lt=today)),
+        )
+    ):
+        row(r["unit_id"]).update(incoming=r["n"], open=r["open"], overdue=r["late"])
+    for r in (
+        OutgoingDocument.objects.filter(unit__in=unit_ids, year=year)
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"))
+    ):
+        row(r["unit_id"])["outgoing"] = r["n"]
+    for r in (
+        WorkDossier.objects.filter(
+            unit__in=unit_ids, status=DossierStatus.CLOSED, closed_on__year=year
+        )
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"), d=Count("id", filter=Q(handled_digitally=True)))
+    ):
+        row(r["unit_id"]).update(closed=r["n"], digital=r["d"])
+    return [
+        {"unit_id": uid, "unit": name, **rows[uid]}
+        for uid, name in OrgUnit.objects.filter(pk__in=rows)
+        .order_by("path")
+        .values_list("pk", "name")
+    ]
+
+
+def counts_for_handler(actor) -> int:
+    """Open documents handed to the actor."""
+    return IncomingDocument.objects.filter(
+        handler=actor, status__in=(IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS)
+    ).count()
