@@ -95,3 +95,20 @@ def test_t11_recompute_is_computed_and_a_school_without_register_missing(distric
     assert rows[history.pk].provenance == Provenance.MISSING
     commune = rows[district.commune_a.pk]  # school A and the school with no register
     assert (commune.numerator, commune.denominator, commune.schools) == (2, 4, 1)
+
+
+def test_dx_prefill_of_the_facilities_criterion(district, history):
+    """The school DX criterion 2.3.5 (facilities module) is pre-filled by T11's rule for the
+    assessment year's school year (2026 = 2025-2026)."""
+    from decimal import Decimal
+
+    from edudx.monitoring import dx
+    from edudx.monitoring.models import DxCriterion
+
+    dx.frameworks_sync()
+    crit = DxCriterion.objects.get(prefill="edudx.assets.dx_prefill.facilities")
+    assert crit.code == "2.3.5"
+    points, note = dx.prefill(crit, district.school_a, 2026)
+    assert note == "2/4 tài sản có hồ sơ số, đã kiểm kê năm học 2025-2026"
+    assert points == (Decimal("0.5") * crit.max_points).quantize(Decimal("0.5"))
+    assert dx.prefill(crit, history, 2026) == (None, "")  # no register

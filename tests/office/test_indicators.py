@@ -81,3 +81,21 @@ def test_t12_each_office_its_own_dossiers(closed):
     assert value("T12", d.commune_b) == (None, None, M)
     assert value("T12", d.district) == (None, None, M)
     assert not IndicatorValue.objects.filter(indicator__code="T12", unit=d.school_a).exists()
+
+
+def test_dx_prefill_of_the_offices_dossier_criterion(closed):
+    """The DX index's office criterion 3.1 is pre-filled from the same dossiers (assessment
+    year 2026 = school year 2025-2026)."""
+    from decimal import Decimal
+
+    from edudx.monitoring import dx
+    from edudx.monitoring.models import DxCriterion
+
+    d = closed
+    dx.frameworks_sync()
+    crit = DxCriterion.objects.get(prefill="edudx.office.dx_prefill.dossiers")
+    assert crit.code == "3.1"
+    points, note = dx.prefill(crit, d.province, 2026)
+    assert note == "1/2 hồ sơ công việc xử lý trên môi trường số năm học 2025-2026"
+    assert points == (Decimal("0.5") * crit.max_points).quantize(Decimal("0.5"))
+    assert dx.prefill(crit, d.commune_b, 2026) == (None, "")
