@@ -33,6 +33,8 @@ CLERK = [
             "Cơ cấu tổ chức",
             "Cán bộ",
             "Nhập dữ liệu",
+            "Tài sản, thiết bị",
+            "Thiết bị IoT",
             "Văn bản, hồ sơ",
             "Trung tâm điều hành",
             "Báo cáo năm",
@@ -101,7 +103,7 @@ def test_menu_groups_by_role(roles, expected):
 
 def test_flat_up_to_the_limit_grouped_beyond():
     assert len(nav_items(context({"teacher"}))) == NAV_FLAT_MAX
-    assert len(nav_items(context({"clerk"}))) == 19
+    assert len(nav_items(context({"clerk"}))) == 21
 
 
 def test_group_labels_in_english():

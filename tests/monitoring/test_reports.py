@@ -46,7 +46,7 @@ def test_bad_input_is_refused_with_every_field_named(report, principal):
                 "T03": {"percent": "101"},
                 "T01": {"numerator": "abc", "denominator": "5"},
                 "T09": {"numerator": "1", "denominator": "1"},
-                "T01": {"numerator": "3"},
+                "T24": {"numerator": "3"},
             },
         )
     codes = [(i["code"], i["field"]) for i in exc.value.as_list()]
@@ -55,7 +55,7 @@ def test_bad_input_is_refused_with_every_field_named(report, principal):
         ("monitoring.percent_over_100", "T03"),
         ("monitoring.number", "T01 tử số"),
         ("monitoring.not_self_reported", "T09"),
-        ("monitoring.pair", "T01"),
+        ("monitoring.pair", "T24"),
     ]
     assert "120 lớn hơn mẫu số 100" in exc.value.as_list()[0]["message"]
     assert not report.values.exists()  # nothing half-written
