@@ -179,6 +179,71 @@ def _computer_pupil(rule: AlertRule, today) -> Found:
     return found
 
 
+@evaluator("iot_incident")
+def _iot_incident(rule: AlertRule, today) -> Found:
+    """Schools with at least `min` open IoT incidents (iot: a rule's condition held for its
+    sustained time and has not cleared), one alert per school naming the count and the
+    oldest incident's device and rule; acknowledged incidents count until they close."""
+    from django.utils.timezone import localtime  # noqa: PLC0415
+
+    from edudx.iot.models import Incident  # noqa: PLC0415
+
+    least = rule.params.get("min", 1)
+    by_school: dict[int, list] = {}
+    rows = (
+        Incident.objects.filter(closed_at__isnull=True)
+        .select_related("device", "rule")
+        .order_by("opened_at", "pk")
+    )
+    for i in rows:
+        by_school.setdefault(i.device.school_id, []).append(i)
+    found: Found = {}
+    for school_id, incidents in by_school.items():
+        if len(incidents) < least:
+            continue
+        first = incidents[0]
+        found[(school_id, "iot:incidents")] = (
+            _("%(n)s sự cố thiết bị IoT đang mở; sớm nhất từ %(t)s tại %(d)s: %(m)s")
+            % {
+                "n": len(incidents),
+                "t": localtime(first.opened_at).strftime("%H:%M %d/%m/%Y"),
+                "d": first.device.name,
+                "m": first.rule.message,
+            },
+            reverse("iot:school", args=[school_id]),
+        )
+    return found
+
+
+@evaluator("iot_silent")
+def _iot_silent(rule: AlertRule, today) -> Found:
+    """Schools with active IoT devices that sent nothing for more than `hours` (never, for
+    a device registered longer ago than that): a broken sensor or a lost connection that
+    would otherwise hide the very incidents the sensors are there for."""
+    import datetime as dt  # noqa: PLC0415
+
+    from django.db.models import Q  # noqa: PLC0415
+
+    from edudx.iot.models import Device  # noqa: PLC0415
+
+    hours = rule.params.get("hours", 6)
+    since = timezone.now() - dt.timedelta(hours=hours)
+    silent = Device.objects.filter(active=True).filter(
+        Q(last_seen_at__lt=since) | Q(last_seen_at__isnull=True, created_at__lt=since)
+    )
+    by_school: dict[int, list[str]] = {}
+    for school_id, name in silent.order_by("name", "pk").values_list("school_id", "name"):
+        by_school.setdefault(school_id, []).append(name)
+    return {
+        (school_id, "iot:silent"): (
+            _("%(n)s thiết bị IoT không gửi dữ liệu quá %(h)s giờ: %(d)s")
+            % {"n": len(names), "h": hours, "d": ", ".join(names[:5])},
+            reverse("iot:school", args=[school_id]),
+        )
+        for school_id, names in by_school.items()
+    }
+
+
 @evaluator("dossier_overdue")
 def _dossier_overdue(rule: AlertRule, today) -> Found:
     """Units (school or office) holding at least `min` public-service dossiers past their
