@@ -174,7 +174,8 @@ def summary_view(request):
     """Per school in scope, for a school year (?year=2025: 2025-2026; default the current)."""
     current = selectors.school_year_bounds(timezone.localdate())[0].year
     year = _int(request.GET.get("year"))
-    year = year if year in range(current - 4, current + 1) else current
+    # Any past school year by its link; the menu offers the last five.
+    year = year if year is not None and 2000 <= year <= current else current
     rows = selectors.summary(actor=request.user, day=dt.date(year, 9, 1))
     if not rows:
         raise PermissionDenied(_("Trang này dành cho cán bộ trường và cán bộ quản lý."))
