@@ -37,12 +37,9 @@ def builtin_rules() -> None:
     flushes the tables after it, migration data included, and pytest-django runs those
     tests last, so a later one would find no rule; put them back as the migration does."""
     from edudx.iot.models import Rule
-    from edudx.iot.rules import DEFAULT_RULES
+    from edudx.iot.rules import builtin_rules_ensure
 
-    for spec in DEFAULT_RULES:
-        Rule.objects.get_or_create(
-            unit=None, metric=spec["metric"], comparison=spec["comparison"], defaults=spec
-        )
+    builtin_rules_ensure(Rule)
 
 
 @pytest.fixture

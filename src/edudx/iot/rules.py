@@ -152,3 +152,12 @@ DEFAULT_RULES = [
         "message": "Độ ẩm trên 85% kéo dài: nguy cơ ẩm mốc thiết bị, sách vở.",
     },
 ]
+
+
+def builtin_rules_ensure(rule_model) -> None:
+    """Create the DEFAULT_RULES for every school (unit null) that are missing; `rule_model`
+    is the Rule model (migration 0002 passes its historical one)."""
+    for spec in DEFAULT_RULES:
+        rule_model.objects.get_or_create(
+            unit=None, metric=spec["metric"], comparison=spec["comparison"], defaults=spec
+        )

@@ -5,24 +5,16 @@ trường số" (3.1): `(unit, year) -> (share 0..1, note) | None`, `year` the a
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Count, Q
-
-from .models import DossierStatus, WorkDossier
+from .selectors import closed_counts
 
 
 def dossiers(unit, year: int):
     """The unit's own work dossiers closed in the school year: the share handled digitally
-    (T12's rule); None when it closed none."""
-    agg = WorkDossier.objects.filter(
-        unit=unit,
-        status=DossierStatus.CLOSED,
-        closed_on__gte=dt.date(year - 1, 9, 1),
-        closed_on__lte=dt.date(year, 8, 31),
-    ).aggregate(n=Count("id"), digital=Count("id", filter=Q(handled_digitally=True)))
-    if not agg["n"]:
+    (T12's rule, `selectors.closed_counts`); None when it closed none."""
+    counts = closed_counts([unit.pk], start=dt.date(year - 1, 9, 1), end=dt.date(year, 8, 31))
+    if unit.pk not in counts:
         return None
-    share = round(Decimal(agg["digital"]) / agg["n"], 4)
-    return share, (
-        f"{agg['digital']}/{agg['n']} hồ sơ công việc xử lý trên môi trường số "
-        f"năm học {year - 1}-{year}"
-    )
+    digital, n = counts[unit.pk]
+    share = round(Decimal(digital) / n, 4)
+    note = f"{digital}/{n} hồ sơ công việc xử lý trên môi trường số năm học {year - 1}-{year}"
+    return share, note

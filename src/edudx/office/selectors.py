@@ -266,3 +266,21 @@ def counts_for_handler(actor) -> int:
     return IncomingDocument.objects.filter(
         handler=actor, status__in=(IncomingStatus.ASSIGNED, IncomingStatus.IN_PROGRESS)
     ).count()
+
+
+def closed_counts(unit_ids, *, start: dt.date, end: dt.date) -> dict[int, tuple[int, int]]:
+    """{unit id: (dossiers handled digitally, dossiers)} of the work dossiers each unit
+    closed between `start` and `end` (inclusive) — T12/T13's rule and the DX pre-fill's;
+    units that closed none are absent. One GROUP BY for every unit."""
+    rows = (
+        WorkDossier.objects.filter(
+            status=DossierStatus.CLOSED,
+            closed_on__gte=start,
+            closed_on__lte=end,
+            unit_id__in=list(unit_ids),
+        )
+        .order_by()
+        .values("unit_id")
+        .annotate(n=Count("id"), digital=Count("id", filter=Q(handled_digitally=True)))
+    )
+    return {r["unit_id"]: (r["digital"], r["n"]) for r in rows}

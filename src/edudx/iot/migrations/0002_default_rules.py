@@ -2,14 +2,11 @@
 
 from django.db import migrations
 
-from edudx.iot.rules import DEFAULT_RULES
+from edudx.iot.rules import builtin_rules_ensure
 
 
 def load(apps, schema_editor):
-    Rule = apps.get_model("iot", "Rule")
-    for spec in DEFAULT_RULES:
-        Rule.objects.get_or_create(unit=None, metric=spec["metric"], comparison=spec["comparison"],
-                                   defaults=spec)  # fmt: skip
+    builtin_rules_ensure(apps.get_model("iot", "Rule"))
 
 
 def unload(apps, schema_editor):

@@ -8,26 +8,13 @@ dossier_close). Paper dossiers are registered too, so the denominator is every d
 unit closed. One GROUP BY for every unit at once; units without a closed dossier are
 missing (their self-report, if any, is not read for a computed indicator)."""
 
-from django.db.models import Count, Q
-
 from edudx.monitoring.indicators import QueryContext, indicator
-from edudx.office.models import DossierStatus, WorkDossier
+from edudx.office.selectors import closed_counts
 from edudx.org.models import UnitKind
 
 
 def _closed(ctx: QueryContext, unit_ids) -> dict:
-    rows = (
-        WorkDossier.objects.filter(
-            status=DossierStatus.CLOSED,
-            closed_on__gte=ctx.start,
-            closed_on__lte=ctx.end,
-            unit_id__in=list(unit_ids),
-        )
-        .order_by()
-        .values("unit_id")
-        .annotate(n=Count("id"), digital=Count("id", filter=Q(handled_digitally=True)))
-    )
-    return {r["unit_id"]: (r["digital"], r["n"]) for r in rows}
+    return closed_counts(unit_ids, start=ctx.start, end=ctx.end)
 
 
 @indicator("T12", rollup=False)
