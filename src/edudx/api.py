@@ -16,6 +16,7 @@ from edudx.content.api import router as content_router
 from edudx.core import api_errors
 from edudx.eservices.api import router as eservices_router
 from edudx.exams.api import router as exams_router
+from edudx.exchange.api import router as exchange_router
 from edudx.fees.api import router as fees_router
 from edudx.iot.api import router as iot_router
 from edudx.learning.api import router as learning_router
@@ -58,6 +59,7 @@ api.add_router("", eservices_router)
 api.add_router("", content_router)
 api.add_router("", learning_router)
 api.add_router("", exams_router)
+api.add_router("", exchange_router)
 api.add_router("", assets_router)
 api.add_router("", office_router)
 api.add_router("", monitoring_router)

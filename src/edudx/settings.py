@@ -38,6 +38,12 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = [h for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 # The address citizens reach (QR codes on signed documents point here).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Open data (/open-data/, docs/opendata.md): how long built rows are kept, the licence and
+# the publisher named in the files and the DCAT catalogue (default: the tree's one Sở).
+OPENDATA_CACHE_SECONDS = int(env("OPENDATA_CACHE_SECONDS", "600"))
+OPENDATA_LICENSE_URL = env("OPENDATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/")
+OPENDATA_LICENSE_NAME = env("OPENDATA_LICENSE_NAME", "CC BY 4.0")
+OPENDATA_PUBLISHER = env("OPENDATA_PUBLISHER")
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/", include("edudx.people.urls")),
     path("records/", include("edudx.records.urls")),
     path("import/", include("edudx.exchange.urls")),
+    path("open-data/", include("edudx.exchange.opendata_urls")),
     path("verify/", include("edudx.records.transcripts_urls")),
     path("notifications/", include("edudx.notify.urls")),
     path("contact/", include("edudx.contact.urls")),

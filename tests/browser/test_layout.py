@@ -79,6 +79,8 @@ def test_pages_fit_and_load_cleanly(browser, live_server, client, district, widt
         "student-record": f"/people/students/{district.student_a1.pk}/",
         "staff": "/people/staff/",
         "not-found": "/people/students/999999/",
+        "open-data": "/open-data/",
+        "open-data-dataset": "/open-data/students-by-grade/",
     }
     for name, path in pages.items():
         page.goto(live_server.url + path)
