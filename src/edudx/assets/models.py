@@ -39,6 +39,8 @@ class Condition(models.TextChoices):
 
 # What a stock-take may see (disposal is a decision on the register, not an observation).
 SEEN_CONDITIONS = (Condition.GOOD, Condition.NEEDS_REPAIR, Condition.BROKEN)
+# What still works: an item that needs repair is in use with a defect; a broken one is not.
+USABLE_CONDITIONS = (Condition.GOOD, Condition.NEEDS_REPAIR)
 
 
 class Funding(models.TextChoices):

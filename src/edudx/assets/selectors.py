@@ -21,6 +21,7 @@ from edudx.core.text import fold
 from edudx.org.models import OrgUnit, path_upper
 
 from .models import (
+    USABLE_CONDITIONS,
     AssetCategory,
     AssetItem,
     Condition,
@@ -304,6 +305,25 @@ def register_counts(school_ids, *, start: dt.date, end: dt.date) -> dict[int, di
         )
     )
     return {r.pop("school_id"): {**r, "value": r["value"] or 0} for r in rows}
+
+
+def teaching_computers_in_use(school: OrgUnit, *, on: dt.date) -> int | None:
+    """The school's teaching computers (`AssetCategory.teaching_computer`) in use on `on`:
+    put into use by then (or undated) and usable — in good condition or needing repair (it
+    still works), neither broken nor disposed (`USABLE_CONDITIONS`). The condition is
+    today's: the register keeps no history of it, so a computer disposed after `on` no
+    longer counts for `on`. None when the register has no teaching-computer line at all
+    (not typed in yet: the register cannot tell, which is not 0). Scope is the caller's
+    (the yearly report's own check). One query, by `asset_school_cond`."""
+    c = AssetItem.objects.filter(school=school, category__teaching_computer=True).aggregate(
+        lines=Count("id"),
+        usable=Count(
+            "id",
+            filter=Q(condition__in=USABLE_CONDITIONS)
+            & (Q(acquired_on__isnull=True) | Q(acquired_on__lte=on)),
+        ),
+    )
+    return c["usable"] if c["lines"] else None
 
 
 def summary(*, actor, day: dt.date | None = None) -> list[dict]:

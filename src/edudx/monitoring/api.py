@@ -14,7 +14,7 @@ from edudx.core.idempotency import idempotent
 from edudx.org.api import ERRORS, IDEMPOTENT, json_body
 from edudx.org.models import OrgUnit
 
-from . import dx, reports, selectors
+from . import dx, fact_prefill, reports, selectors
 from .alerts import alerts_for
 from .models import Indicator, YearlyReport
 
@@ -139,6 +139,12 @@ class ReportIn(Schema):
     facts: dict[str, Decimal | None] | None = None
 
 
+class FactSuggestion(Schema):
+    value: str = Field(..., description="the number, as text like `facts`")
+    source: str = Field(..., description="the register that answers, e.g. `assets`")
+    note: str = Field(..., description="e.g. 'Theo sổ tài sản: 32 máy' (Accept-Language)")
+
+
 class ReportOut(Schema):
     id: int
     unit_id: int
@@ -152,6 +158,11 @@ class ReportOut(Schema):
     values: dict[str, dict]
     sections: dict[str, str]
     facts: dict[str, str | None]
+    suggestions: dict[str, FactSuggestion] = Field(
+        ...,
+        description="what the platform's registers say for the facts they answer, on the "
+        "report's reference date; never saved by itself (the submitted facts count)",
+    )
     self_reported: list[str]
 
 
@@ -174,6 +185,7 @@ def _report_out(report: YearlyReport) -> dict:
             f["key"]: report.facts.get(f["key"])
             for f in reports.report_facts(report.unit, report.template)
         },
+        "suggestions": fact_prefill.suggestions(report),
         "self_reported": sorted(reports.self_reported_codes(report.unit)),
     }  # fmt: skip
 

@@ -100,8 +100,9 @@ FIBRE_FACT = {"key": "internet_fibre", "title": "Trường kết nối Internet 
 
 
 def default_facts() -> list[dict]:
-    """The facts a school reports each year that are no indicator's ratio and that no module
-    holds: its infrastructure ([{key, title, kind: integer|decimal|yesno, unit}])."""
+    """The facts a school reports each year that are no indicator's ratio: its infrastructure
+    ([{key, title, kind: integer|decimal|yesno, unit}]). The school's figure counts; a
+    register may suggest one (`fact_prefill.FACT_SOURCES`)."""
     return [
         {"key": "computers_teaching", "title": "Số máy tính dùng được cho dạy học",
          "kind": "integer", "unit": "máy"},

@@ -29,7 +29,7 @@ from edudx.core.tables import table_download
 from edudx.org.models import OrgUnit
 from edudx.org.selectors import subtree_q
 
-from . import dx, exports, reports, selectors
+from . import dx, exports, fact_prefill, reports, selectors
 from .alerts import alerts_for
 from .charts import bars_svg, trend_svg
 from .models import DxAssessment, DxStatus, Provenance, ReportStatus, YearlyReport
@@ -455,10 +455,7 @@ def report_view(request):
                 {**s, "text": report.sections.get(s["key"], "")}
                 for s in report.template.sections
             ],
-            "facts": [
-                {**f, "value": report.facts.get(f["key"]) or ""}
-                for f in reports.report_facts(unit, report.template)
-            ],
+            "facts": fact_prefill.facts_form(report, editable=editable),
         },
     )  # fmt: skip
 
