@@ -9,6 +9,7 @@ from edudx.core import events
 from edudx.core.models import OutboxEvent
 from edudx.iot import services
 from edudx.iot.models import Incident, Rule
+from edudx.iot.rules import builtin_rules_ensure
 from edudx.notify.models import Notification
 
 from .conftest import T0, co2
@@ -59,12 +60,53 @@ def test_opens_after_15_minutes_then_closes_and_tells_the_principal(sensor, prin
     note = Notification.objects.get(event="iot.incident_opened")
     assert note.recipient == principal
     assert note.title == "Sự cố thiết bị Cảm biến phòng 6A1 (Phòng 6A1)"
+    assert note.body == "CO₂ trong phòng vượt 1500 ppm quá 15 phút: mở cửa, bật quạt thông gió."
     assert note.url == f"/iot/devices/{sensor.pk}/"
 
 
 @pytest.mark.django_db
-def test_a_normal_reading_restarts_the_sustained_time(sensor):
-    ingest(sensor, co2((0, 1600), (10, 1600), (12, 1400), (14, 1600), (25, 1600)))
+def test_a_principal_who_reads_english_is_told_in_english(sensor, principal):
+    principal.language = "en"
+    principal.save(update_fields=["language"])
+    ingest(sensor, co2((0, 1600), (15, 1650)))
+    events.deliver_pending()
+    note = Notification.objects.get(event="iot.incident_opened")
+    assert (note.title, note.body) == (
+        "Device incident: Cảm biến phòng 6A1 (Phòng 6A1)",
+        "Room CO₂ above 1500 ppm for over 15 minutes: open the doors and windows, switch on "
+        "the fans.",
+    )
+
+
+@pytest.mark.django_db
+def test_the_migrations_give_the_builtins_clear_levels_and_english_messages():
+    rows = Rule.objects.filter(unit=None).order_by("metric")
+    assert [(r.metric, r.threshold, r.clear_level, r.message_en[:24]) for r in rows] == [
+        ("co2_ppm", 1500, 1200, "Room CO₂ above 1500 ppm "),
+        ("humidity_pct", 85, 80, "Humidity above 85% for a"),
+        ("pm25_ugm3", 55.4, 35.4, "Fine dust PM2.5 above 55"),
+        ("temperature_c", 35, 33, "Room temperature above 3"),
+    ]
+
+
+@pytest.mark.django_db
+def test_builtin_rules_ensure_fills_in_only_builtins_left_at_their_defaults(sensor):
+    Rule.objects.filter(unit=None).update(clear_level=None, message_en="")
+    Rule.objects.filter(unit=None, metric="temperature_c").update(threshold=36)
+    Rule.objects.filter(unit=None, metric="humidity_pct").update(message="Độ ẩm cao.")
+    builtin_rules_ensure(Rule)
+    rows = Rule.objects.filter(unit=None).order_by("metric")
+    assert [(r.metric, r.clear_level, bool(r.message_en)) for r in rows] == [
+        ("co2_ppm", 1200, True),
+        ("humidity_pct", 80, False),  # its Vietnamese message was changed
+        ("pm25_ugm3", 35.4, True),
+        ("temperature_c", None, True),  # its threshold was changed
+    ]
+
+
+@pytest.mark.django_db
+def test_a_reading_at_the_clear_level_restarts_the_sustained_time(sensor):
+    ingest(sensor, co2((0, 1600), (10, 1600), (12, 1200), (14, 1600), (25, 1600)))
     assert Incident.objects.count() == 0  # the run began at 14: 11 minutes
     ingest(sensor, co2((29, 1600)))
     assert minutes(Incident.objects.get().opened_at) == 29
@@ -164,3 +206,61 @@ def test_a_school_rule_replaces_the_builtin(sensor, district, principal):
     incident = Incident.objects.get()
     assert (incident.rule.threshold, minutes(incident.opened_at)) == (1000, 0)
     assert incident.rule.unit == district.school_a
+
+
+@pytest.mark.django_db
+def test_a_value_hovering_at_the_threshold_keeps_one_incident_until_the_clear_level(sensor):
+    # Built-in CO2 rule: opens above 1500 ppm after 15 minutes, clears at 1200 ppm.
+    hovering = co2((0, 1600), (5, 1450), (10, 1600), (15, 1550), (20, 1450), (25, 1600),
+                   (30, 1400), (35, 1250))  # fmt: skip
+    for reading in hovering:
+        ingest(sensor, [reading])
+    incident = Incident.objects.get()
+    assert (minutes(incident.opened_at), incident.closed_at, incident.peak_value) == (
+        15,
+        None,
+        1600,
+    )
+    r = ingest(sensor, co2((40, 1200)))
+    assert r.closed == [incident.pk]
+    incident.refresh_from_db()
+    assert minutes(incident.closed_at) == 40
+    assert list(
+        OutboxEvent.objects.filter(topic__startswith="iot.").values_list("topic", flat=True)
+    ) == ["iot.incident_opened", "iot.incident_closed"]
+
+
+# Two episodes: 5–40 (opened at 20, peak 1700) and 45– (opened at 60, peak 1800, open);
+# the readings between 1200 and 1500 neither begin nor end them (test_rules.MIXED).
+MIXED = [(0, 1300), (5, 1600), (10, 1450), (15, 1700), (20, 1550), (25, 1400), (30, 1350),
+         (35, 1600), (40, 1150), (45, 1510), (50, 1480), (55, 1250), (60, 1520), (65, 1450),
+         (70, 1800), (75, 1300)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "batches",
+    [
+        [[p] for p in MIXED],
+        [MIXED],
+        # Live until 25, then a backlog that begins under the threshold inside the open
+        # incident's run: the replay must start at 0 (before it), not at 25.
+        [*([p] for p in MIXED[:6]), MIXED[6:]],
+        [MIXED[:10], MIXED[10:]],
+    ],
+    ids=["live", "backlog", "live-then-backlog", "two-batches"],
+)
+def test_live_and_backlog_ingest_give_identical_incidents(sensor, batches):
+    opened = closed = 0
+    for batch in batches:
+        r = ingest(sensor, co2(*batch))
+        opened, closed = opened + len(r.opened), closed + len(r.closed)
+    got = [
+        (minutes(i.opened_at), i.closed_at and minutes(i.closed_at), i.peak_value)
+        for i in Incident.objects.order_by("opened_at")
+    ]
+    assert got == [(20, 40, 1700), (60, None, 1800)]
+    assert (opened, closed) == (2, 1)
+    topics = list(
+        OutboxEvent.objects.filter(topic__startswith="iot.").values_list("topic", flat=True)
+    )
+    assert sorted(topics) == ["iot.incident_closed", "iot.incident_opened", "iot.incident_opened"]

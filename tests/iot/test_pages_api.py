@@ -6,12 +6,14 @@ import hashlib
 import json
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from edudx.core.errors import DomainErrors
 from edudx.iot import services
-from edudx.iot.models import Device, Incident
+from edudx.iot.models import Device, Incident, Rule
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +203,8 @@ def test_device_page_draws_the_last_24_hours(as_user, principal, sensor, inciden
     html = as_user(principal).get(f"/iot/devices/{sensor.pk}/").content.decode()
     assert html.count('<svg class="chart series"') == 1
     assert 'stroke-dasharray="4 3"><title>1500 ppm</title>' in html  # the rule's threshold
+    assert 'stroke-dasharray="2 3"><title>1200 ppm</title>' in html  # and its clear level
+    assert "Cảnh báo khi &gt; 1500 ppm (nét đứt đỏ); kết thúc khi ≤ 1200 ppm" in html
     assert "CO₂ trong phòng vượt 1500 ppm quá 15 phút" in html
 
 
@@ -210,15 +214,22 @@ def test_rules_page_adds_a_school_rule(as_user, principal, district):
         "/iot/rules/",
         {
             "unit": district.school_a.pk, "device_kind": "", "metric": "temperature_c",
-            "comparison": "gt", "threshold": "33,5", "sustained_minutes": "20",
-            "severity": "warning", "message": "Phòng quá nóng.", "active": "on",
+            "comparison": "gt", "threshold": "33,5", "clear_level": "31,5",
+            "sustained_minutes": "20", "severity": "warning", "message": "Phòng quá nóng.",
+            "message_en": "The room is too hot.", "active": "on",
         },
     )  # fmt: skip
     assert res.status_code == 302
     html = client.get(res["Location"]).content.decode()
-    assert "Phòng quá nóng." in html
+    assert "Phòng quá nóng." in html and "· 20 phút · kết thúc khi ≤ 31,5</td>" in html
+    assert "· 15 phút · kết thúc khi ≤ 1200</td>" in html  # the built-in CO2 rule
     rule = district.school_a.iot_rules.get()
-    assert (rule.threshold, rule.sustained_minutes) == (33.5, 20)
+    assert (rule.threshold, rule.clear_level, rule.sustained_minutes, rule.message_en) == (
+        33.5,
+        31.5,
+        20,
+        "The room is too hot.",
+    )
     # A built-in rule is not the principal's to edit.
     builtin = type(rule).objects.filter(unit=None).first()
     assert client.get(f"/iot/rules/{builtin.pk}/").status_code == 404
@@ -251,3 +262,79 @@ def test_lists_take_as_many_queries_for_five_devices_as_for_one(as_user, princip
         feed(device, [(30, 1700), (15, 1800), (0, 1600)])
     assert Incident.objects.filter(closed_at__isnull=True).count() == 5
     assert count() == one
+
+
+@pytest.mark.parametrize(
+    ("comparison", "threshold", "clear", "lang", "message"),
+    [
+        ("gt", "33", "33", "vi",
+         "Ngưỡng kết thúc 33 phải nhỏ hơn ngưỡng 33 của giới hạn trên: sự cố chỉ kết thúc "
+         "khi giá trị giảm về ngưỡng kết thúc."),
+        ("lt", "18", "16,5", "en",
+         "The clear level 16.5 must be above the threshold 18 of a lower limit: the incident "
+         "ends only when the value rises back to the clear level."),
+        ("gt", "33", "ba mươi", "vi", "Ngưỡng kết thúc phải là một số."),
+        ("gt", "33", "90", "en", "The clear level must be between -40 and 85."),
+    ],
+    ids=["upper-equal-vi", "lower-below-en", "not-a-number-vi", "out-of-range-en"],
+)  # fmt: skip
+def test_rules_page_refuses_a_bad_clear_level_naming_it(
+    as_user, principal, district, comparison, threshold, clear, lang, message
+):
+    client = as_user(principal)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang  # the language switch (pages)
+    res = client.post(
+        "/iot/rules/",
+        {
+            "unit": district.school_a.pk, "device_kind": "", "metric": "temperature_c",
+            "comparison": comparison, "threshold": threshold, "clear_level": clear,
+            "sustained_minutes": "20", "severity": "warning", "message": "Phòng quá nóng.",
+        },
+    )  # fmt: skip
+    assert res.status_code == 200
+    assert message in res.content.decode()
+    assert district.school_a.iot_rules.count() == 0
+
+
+def test_rule_save_names_the_field_and_a_builtin_needs_an_english_message(principal):
+    builtin = Rule.objects.get(unit=None, metric="co2_ppm")
+    with pytest.raises(DomainErrors) as caught:
+        services.rule_save(
+            actor=principal, unit=None, rule=builtin, metric="co2_ppm", comparison="gt",
+            threshold=1500, clear_level=1600, sustained_minutes=15, severity="warning",
+            message=builtin.message, message_en="",
+        )  # fmt: skip
+    assert [(e["code"], e["field"]) for e in caught.value.as_list()] == [
+        ("iot.clear_level_side", "clear_level"),
+        ("iot.message_en_required", "message_en"),
+    ]
+    builtin.refresh_from_db()
+    assert (builtin.clear_level, builtin.message_en[:12]) == (1200, "Room CO₂ abo")
+
+
+def test_incidents_in_the_readers_language_with_the_vietnamese_as_fallback(
+    as_user, principal, district, incident
+):
+    services.rule_save(
+        actor=principal, unit=district.school_a, metric="temperature_c", comparison="gt",
+        threshold=30, sustained_minutes=0, severity="info", message="Phòng nóng.",
+    )  # fmt: skip
+    feed(incident.device, [(0, 31)], metric="temperature_c")
+    client = as_user(principal)
+
+    def listed(lang):
+        res = client.get("/api/v1/iot/incidents", headers={"Accept-Language": lang})
+        return [(i["metric"], i["clear_level"], i["message"]) for i in res.json()["items"]]
+
+    assert listed("en") == [
+        ("temperature_c", None, "Phòng nóng."),  # no English message: the Vietnamese one
+        ("co2_ppm", 1200.0,
+         "Room CO₂ above 1500 ppm for over 15 minutes: open the doors and windows, switch on "
+         "the fans."),
+    ]  # fmt: skip
+    assert listed("vi")[1][2] == (
+        "CO₂ trong phòng vượt 1500 ppm quá 15 phút: mở cửa, bật quạt thông gió."
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/iot/incidents/").content.decode()
+    assert "switch on the fans." in html and "Phòng nóng." in html

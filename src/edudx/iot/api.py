@@ -220,8 +220,13 @@ class IncidentOut(Schema):
     metric: Metric
     comparison: str
     threshold: float
+    clear_level: float | None = Field(
+        ..., description="The incident closes only once a reading is back at or beyond it."
+    )
     severity: str
-    message: str
+    message: str = Field(
+        ..., description="The rule's message in the request's language (Accept-Language)."
+    )
     opened_at: dt.datetime
     closed_at: dt.datetime | None
     peak_value: float
@@ -251,8 +256,9 @@ def render_incident(i) -> dict:
         "metric": i.rule.metric,
         "comparison": i.rule.comparison,
         "threshold": i.rule.threshold,
+        "clear_level": i.rule.clear_level,
         "severity": i.rule.severity,
-        "message": i.rule.message,
+        "message": i.rule.message_text,
         "opened_at": i.opened_at,
         "closed_at": i.closed_at,
         "peak_value": i.peak_value,

@@ -1,7 +1,9 @@
 """The last-24-hours line chart of one metric, server-rendered SVG in the manner of
 monitoring/charts.py: presentation attributes only (the CSP forbids inline styles), a
 <title> for screen readers and tooltips, a viewBox so it scales down to a 360 px phone.
-A gap of more than `GAP` between readings breaks the line (the device was silent)."""
+A gap of more than `GAP` between readings breaks the line (the device was silent). The
+rule's threshold is a dashed red line, its clear level (where an incident ends) a dotted
+green one."""
 
 import datetime as dt
 
@@ -10,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 GAP = dt.timedelta(minutes=45)
-LINE, LIMIT, AXIS = "#1f4e9c", "#c53030", "#888"
+LINE, LIMIT, CLEAR, AXIS = "#1f4e9c", "#c53030", "#2f7d32", "#888"
 
 
 def _num(v: float) -> str:
@@ -23,11 +25,12 @@ def series_svg(
     since: dt.datetime,
     until: dt.datetime,
     threshold: float | None = None,
+    clear_level: float | None = None,
     unit: str = "",
     label: str = "",
 ) -> str:
     w, h, left, right, top, bottom = 320, 140, 38, 8, 8, 20
-    values = [v for _t, v in points] + ([threshold] if threshold is not None else [])
+    values = [v for _t, v in points] + [x for x in (threshold, clear_level) if x is not None]
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     if hi - lo < 1e-9:
         lo, hi = lo - 1, hi + 1
@@ -63,12 +66,14 @@ def series_svg(
                 f'text-anchor="middle" fill="#444">{tick:%H:%M}</text>'
             )
         tick += dt.timedelta(hours=1)
-    if threshold is not None:
-        ty = y_of(threshold)
-        parts.append(
-            f'<line x1="{left}" y1="{ty:.1f}" x2="{w - right}" y2="{ty:.1f}" stroke="{LIMIT}" '
-            f'stroke-dasharray="4 3"><title>{escape(_num(threshold))} {escape(unit)}</title></line>'
-        )
+    for level, colour, dashes in ((threshold, LIMIT, "4 3"), (clear_level, CLEAR, "2 3")):
+        if level is not None:
+            y = y_of(level)
+            parts.append(
+                f'<line x1="{left}" y1="{y:.1f}" x2="{w - right}" y2="{y:.1f}" stroke="{colour}" '
+                f'stroke-dasharray="{dashes}"><title>{escape(_num(level))} {escape(unit)}</title>'
+                "</line>"
+            )
     runs: list[list[tuple[dt.datetime, float]]] = []
     for t, v in points:
         if runs and t - runs[-1][-1][0] <= GAP:

@@ -1,5 +1,6 @@
 """Outbox handlers: an incident opened at a school tells its principal (inbox and their
-channels). The key makes a redelivered event notify nobody twice."""
+channels), title and message in the principal's language. The key makes a redelivered
+event notify nobody twice."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ def notify_principal_of_incident(event) -> None:
     if incident is None:
         return
     device = incident.device
+    place = {"d": device.name, "l": device.location or device.school.name}
     principals = User.objects.filter(
         is_active=True,
         role_assignments__role=Role.PRINCIPAL,
@@ -33,8 +35,8 @@ def notify_principal_of_incident(event) -> None:
             INCIDENT_OPENED,
             {"incident": incident.pk, "device": device.pk},
             key=f"iot.incident:{incident.pk}:opened:user:{user.pk}",
-            title=_("Sự cố thiết bị %(d)s (%(l)s)")
-            % {"d": device.name, "l": device.location or device.school.name},
-            body=incident.rule.message,
+            # Built in each recipient's language (notify.services.render).
+            title=lambda: _("Sự cố thiết bị %(d)s (%(l)s)") % place,
+            body=lambda: incident.rule.message_text,
             url=reverse("iot:device", args=[device.pk]),
         )

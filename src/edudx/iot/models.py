@@ -9,6 +9,7 @@ range (`iot_reading_key`)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from edudx.core.models import ExchangeModel
@@ -106,7 +107,9 @@ class Rule(models.Model):
     """An alert condition. `unit` null: a built-in rule for every school. A rule of a
     school or an office applies to the schools under it and replaces a wider rule on the
     same metric and direction (above / below) — the deepest unit wins, so a school can
-    tighten a threshold or switch it off (`active=False`)."""
+    tighten a threshold or switch it off (`active=False`). `clear_level`: the incident
+    closes only once a reading is back at or beyond it (hysteresis, rules.clears); null:
+    at the first reading that does not break the rule."""
 
     unit = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="iot_rules"
@@ -117,11 +120,14 @@ class Rule(models.Model):
     metric = models.CharField(_("chỉ số"), max_length=20, choices=Metric.choices)
     comparison = models.CharField(_("so sánh"), max_length=3, choices=Comparison.choices)
     threshold = models.FloatField(_("ngưỡng"))
+    clear_level = models.FloatField(_("ngưỡng kết thúc"), null=True, blank=True)
     sustained_minutes = models.PositiveIntegerField(_("kéo dài (phút)"), default=0)
     severity = models.CharField(
         _("mức độ"), max_length=10, choices=Severity.choices, default=Severity.WARNING
     )
     message = models.CharField(_("thông điệp"), max_length=300)
+    # Optional: readers of English see `message` when it is empty.
+    message_en = models.CharField(_("thông điệp tiếng Anh"), max_length=300, blank=True)
     active = models.BooleanField(_("đang áp dụng"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -131,6 +137,17 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric} {self.get_comparison_display()} {self.threshold:g}"
+
+    @property
+    def is_upper(self) -> bool:
+        return self.comparison in (Comparison.GT, Comparison.GTE)
+
+    @property
+    def message_text(self) -> str:
+        """The message in the active language: English when asked for and given."""
+        if self.message_en and (get_language() or "").startswith("en"):
+            return self.message_en
+        return self.message
 
 
 class Incident(ExchangeModel):

@@ -385,12 +385,16 @@ def _covers(ep: rule_logic.Episode, inc: Incident) -> bool:
 
 def _evaluate_rule(device: Device, rule: Rule, since: dt.datetime, result: IngestResult) -> None:
     readings = Reading.objects.filter(device=device, metric=rule.metric)
-    normal = {f"value__{rule_logic.NORMAL_LOOKUP[rule.comparison]}": rule.threshold}
+    lookup, bound = rule_logic.clear_lookup(rule.comparison, rule.threshold, rule.clear_level)
+    cleared = {f"value__{lookup}": bound}
     floor = since - LOOKBACK - dt.timedelta(minutes=rule.sustained_minutes)
-    # The window starts at the last normal reading before the new ones (range scan on
-    # iot_reading_key), or at the lookback's floor.
+    # The replay starts at the last reading before the new ones that clears the rule (range
+    # scan on iot_reading_key), or at the lookback's floor. Only such a reading resets the
+    # state (no run, no incident): with a clear level a reading merely back under the
+    # threshold may sit inside an open incident's run, so a replay begun there would lose
+    # it — and a backlog would not give what reading-by-reading ingest gave.
     anchor = (
-        readings.filter(measured_at__lt=since, measured_at__gte=floor, **normal)
+        readings.filter(measured_at__lt=since, measured_at__gte=floor, **cleared)
         .order_by("-measured_at")
         .values_list("measured_at", flat=True)
         .first()
@@ -416,26 +420,26 @@ def _evaluate_rule(device: Device, rule: Rule, since: dt.datetime, result: Inges
         rule.comparison,
         rule.threshold,
         rule.sustained_minutes,
+        clear=rule.clear_level,
         run_start=earlier if anchor is None else None,
     )
     plan = []
     for ep in eps:
         inc = next((i for i in known if _covers(ep, i) and i not in plan), None)
         plan.append(inc)
+
     # An open incident no episode continues (the rule changed, or its run ended before the
-    # window) closes at the first normal reading after it opened, or the newest reading.
+    # window) closes at the first reading after it opened that clears the rule, or the
+    # newest reading; it stays open while the newest reading does not clear it.
+    def clears(value: float) -> bool:
+        return rule_logic.clears(rule.comparison, value, rule.threshold, rule.clear_level)
+
     for inc in known:
         if inc.closed_at is None and inc not in plan:
-            if rule_logic.breaks(rule.comparison, window[-1][1], rule.threshold):
+            if not clears(window[-1][1]):
                 continue
             inc.closed_at = next(
-                (
-                    t
-                    for t, v in window
-                    if t > inc.opened_at
-                    and not rule_logic.breaks(rule.comparison, v, rule.threshold)
-                ),
-                window[-1][0],
+                (t for t, v in window if t > inc.opened_at and clears(v)), window[-1][0]
             )
             inc.save(update_fields=["closed_at", "updated_at"])
             events.emit(INCIDENT_CLOSED, _event_payload(inc, rule, device))
@@ -494,12 +498,17 @@ def rule_save(
     metric: str,
     comparison: str,
     threshold,
+    clear_level=None,
     sustained_minutes,
     severity: str,
     message: str,
+    message_en: str = "",
     active: bool = True,
 ) -> Rule:
-    """Create (rule None) or change a rule of `unit` (None: a built-in)."""
+    """Create (rule None) or change a rule of `unit` (None: a built-in). `clear_level`
+    (empty: none) must lie below the threshold of an upper limit, above that of a lower
+    one; `message_en` is optional for a unit's rule (readers of English then see the
+    Vietnamese one) and required for a built-in."""
     errors = ErrorCollector()
     if device_kind and device_kind not in DeviceKind.values:
         errors.add("iot.kind_invalid", _("Loại thiết bị không hợp lệ."), "device_kind")
@@ -524,6 +533,46 @@ def rule_save(
                 _("Ngưỡng phải trong khoảng %(lo)s đến %(hi)s.") % {"lo": _num(lo), "hi": _num(hi)},
                 "threshold",
             )
+    clear = None
+    if clear_level not in (None, ""):
+        try:
+            clear = float(str(clear_level).replace(",", "."))
+            if not math.isfinite(clear):
+                raise ValueError
+        except (TypeError, ValueError):
+            errors.add(
+                "iot.clear_level_invalid", _("Ngưỡng kết thúc phải là một số."), "clear_level"
+            )
+            clear = None
+    if clear is not None and metric in METRIC_RANGES:
+        lo, hi = METRIC_RANGES[metric]
+        if not lo <= clear <= hi:
+            errors.add(
+                "iot.clear_level_out_of_range",
+                _("Ngưỡng kết thúc phải trong khoảng %(lo)s đến %(hi)s.")
+                % {"lo": _num(lo), "hi": _num(hi)},
+                "clear_level",
+            )
+        elif (
+            threshold is not None
+            and comparison in Comparison.values
+            and not rule_logic.clear_level_fits(comparison, threshold, clear)
+        ):
+            if rule_logic.direction(comparison) == "high":
+                text = _(
+                    "Ngưỡng kết thúc %(c)s phải nhỏ hơn ngưỡng %(t)s của giới hạn trên: sự cố "
+                    "chỉ kết thúc khi giá trị giảm về ngưỡng kết thúc."
+                )
+            else:
+                text = _(
+                    "Ngưỡng kết thúc %(c)s phải lớn hơn ngưỡng %(t)s của giới hạn dưới: sự cố "
+                    "chỉ kết thúc khi giá trị tăng trở lại ngưỡng kết thúc."
+                )
+            errors.add(
+                "iot.clear_level_side",
+                text % {"c": _num(clear), "t": _num(threshold)},
+                "clear_level",
+            )
     try:
         minutes = int(sustained_minutes)
         if not 0 <= minutes <= 1440:
@@ -540,15 +589,28 @@ def rule_save(
         errors.add("iot.message_required", _("Thiếu thông điệp cảnh báo."), "message")
     elif len(message) > 300:
         errors.add("iot.message_too_long", _("Thông điệp dài tối đa 300 ký tự."), "message")
+    message_en = " ".join((message_en or "").split())
+    if not message_en and unit is None:
+        errors.add(
+            "iot.message_en_required",
+            _("Quy tắc mặc định cần thông điệp tiếng Anh."),
+            "message_en",
+        )
+    elif len(message_en) > 300:
+        errors.add(
+            "iot.message_en_too_long", _("Thông điệp tiếng Anh dài tối đa 300 ký tự."), "message_en"
+        )
     errors.raise_if_any()
     fields = {
         "device_kind": device_kind,
         "metric": metric,
         "comparison": comparison,
         "threshold": threshold,
+        "clear_level": clear,
         "sustained_minutes": minutes,
         "severity": severity,
         "message": message,
+        "message_en": message_en,
         "active": bool(active),
     }
     with transaction.atomic():

@@ -154,24 +154,27 @@ def device_view(request, device_pk: int):
     now = timezone.now()
     since = now - dt.timedelta(hours=24)
     selectors.with_status([device], now)
-    thresholds = {}
+    limits = {}  # metric -> the upper rule drawn on its chart
     for rule in selectors.effective_rules(device.school, device.kind):
-        if rule.comparison in (Comparison.GT, Comparison.GTE):
-            thresholds.setdefault(rule.metric, rule.threshold)
+        if rule.is_upper:
+            limits.setdefault(rule.metric, rule)
     charts = []
     for row in _latest_rows(device):
         points = selectors.readings_series(
             device=device, metric=row["metric"], since=since, until=now
         )
+        limit = limits.get(row["metric"])
         charts.append(
             {
                 **row,
                 "count": len(points),
+                "limit": limit,
                 "svg": series_svg(
                     points,
                     since=since,
                     until=now,
-                    threshold=thresholds.get(row["metric"]),
+                    threshold=limit.threshold if limit else None,
+                    clear_level=limit.clear_level if limit else None,
                     unit=row["unit"],
                     label=_("%(m)s trong 24 giờ qua") % {"m": row["label"]},
                 ),
@@ -222,9 +225,11 @@ RULE_FIELDS = (
     "metric",
     "comparison",
     "threshold",
+    "clear_level",
     "sustained_minutes",
     "severity",
     "message",
+    "message_en",
 )
 
 
