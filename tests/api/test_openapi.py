@@ -147,6 +147,8 @@ def test_schema_documents_every_resource():
         "/api/v1/office/outgoing",
         "/api/v1/office/outgoing/{document_id}",
         "/api/v1/office/outgoing/{document_id}/attachment",
+        "/api/v1/office/outgoing/{document_id}/pdf",
+        "/api/v1/office/outgoing/{document_id}/sign",
         "/api/v1/office/summary",
         "/api/v1/online-classes",
         "/api/v1/online-classes/{class_id}/assignments",

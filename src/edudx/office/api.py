@@ -248,6 +248,10 @@ class OfficeOutgoingOut(Schema):
     has_attachment: bool
     reply_to_id: int | None
     dossier_id: int | None
+    signed_at: dt.datetime | None = Field(
+        ..., description="When the unit's head signed the PDF (PAdES); then it is final."
+    )
+    signed_name: str | None = Field(..., description="The signing certificate's name.")
     updated_at: dt.datetime
 
 
@@ -271,6 +275,8 @@ def render_outgoing(d) -> dict:
         "has_attachment": bool(d.attachment),
         "reply_to_id": d.reply_to_id,
         "dossier_id": d.dossier_id,
+        "signed_at": d.signed_at,
+        "signed_name": d.signed_name or None,
         "updated_at": d.updated_at,
     }
 
@@ -350,6 +356,38 @@ def attach_outgoing(request, document_id: int, file: File[UploadedFile]):
     doc = selectors.outgoing_get(actor=request.user, document_id=document_id)
     return _updated(
         request, OfficeOutgoingOut, render_outgoing, lambda: _attach(request, doc, file)
+    )
+
+
+@router.post(
+    "/office/outgoing/{document_id}/pdf",
+    response={200: OfficeOutgoingOut, **ERRORS},
+    summary="Draw the document's PDF from its fields (when none was attached)",
+    openapi_extra=IDEMPOTENT,
+)
+def render_outgoing_pdf(request, document_id: int):
+    doc = selectors.outgoing_get(actor=request.user, document_id=document_id)
+    return _updated(
+        request,
+        OfficeOutgoingOut,
+        render_outgoing,
+        lambda: services.outgoing_render(actor=request.user, document=doc),
+    )
+
+
+@router.post(
+    "/office/outgoing/{document_id}/sign",
+    response={200: OfficeOutgoingOut, **ERRORS},
+    summary="The unit's head signs the document's PDF (PAdES); signing again changes nothing",
+    openapi_extra=IDEMPOTENT,
+)
+def sign_outgoing(request, document_id: int):
+    doc = selectors.outgoing_get(actor=request.user, document_id=document_id)
+    return _updated(
+        request,
+        OfficeOutgoingOut,
+        render_outgoing,
+        lambda: services.outgoing_sign(actor=request.user, document=doc),
     )
 
 

@@ -166,6 +166,17 @@ class OutgoingDocument(ExchangeModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     search_text = models.CharField(max_length=900, blank=True)
+    # The digital signature (services.outgoing_sign): `attachment` then holds the signed
+    # PDF, whose SHA-256 is `signed_sha256`; `signed_name` is the certificate's name.
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_name = models.CharField(max_length=200, blank=True)
+    signed_sha256 = models.CharField(max_length=64, blank=True)
+    # Where a PDF the platform drew from the fields (services.outgoing_render) left room for
+    # the signature: [page, x1, y1, x2, y2]; empty for an uploaded PDF (invisible field).
+    signature_box = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
@@ -182,3 +193,7 @@ class OutgoingDocument(ExchangeModel):
     @property
     def number_symbol(self) -> str:
         return f"{self.number}/{self.symbol}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None

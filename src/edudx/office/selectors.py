@@ -7,14 +7,17 @@ handed a document (a teacher, a deputy) reads that document wherever it is. Unit
 see counts per unit of their subtree (`summary`), never the documents."""
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edudx.accounts.models import Role, User
+from edudx.accounts.models import Role, RoleAssignment, User
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
+from edudx.core.signing import VerificationResult, verify_pdf
 from edudx.core.text import fold
 from edudx.org.models import OrgUnit, UnitKind, path_upper
 
@@ -32,6 +35,10 @@ REGISTER_ROLES = (Role.PRINCIPAL, Role.CLERK, Role.COMMUNE_OFFICER, Role.PROVINC
 OWNER_KINDS = (UnitKind.SCHOOL, UnitKind.COMMUNE, UnitKind.DISTRICT, UnitKind.PROVINCE)
 # Who may be handed a document: anyone with a staff role at the unit.
 HANDLER_ROLES = (*REGISTER_ROLES, Role.TEACHER, Role.HOMEROOM_TEACHER)
+# Who signs what the unit issues (Decree 30/2020, Art. 13: the head of the agency, or a
+# deputy for them): a school's principal; an office's officers, since the platform has no
+# separate role for the head of an office. Never the clerk, who numbers and sends.
+SIGNER_ROLES = (Role.PRINCIPAL, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
 
 
 def register_units(actor) -> list[OrgUnit]:
@@ -56,6 +63,15 @@ def register_units(actor) -> list[OrgUnit]:
 
 def may_manage(actor, unit: OrgUnit) -> bool:
     return any(u.pk == unit.pk for u in register_units(actor))
+
+
+def may_sign(actor, unit: OrgUnit) -> bool:
+    """The actor leads `unit` (a signer role at that very unit), so may sign its documents."""
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    return RoleAssignment.objects.filter(
+        user=actor, unit=unit, role__in=SIGNER_ROLES, unit__valid_to__isnull=True
+    ).exists()
 
 
 def register_unit_get(*, actor, unit_id: int | None) -> OrgUnit:
@@ -154,6 +170,31 @@ def outgoing_get(*, actor, document_id: int) -> OutgoingDocument:
     if doc is None:
         raise NotFound("office.outgoing_not_found", _("Không tìm thấy văn bản đi."))
     return doc
+
+
+@dataclass(frozen=True)
+class SignatureCheck:
+    """A signed outgoing document's PDF as it is stored now, checked."""
+
+    result: VerificationResult
+    unchanged: bool  # byte for byte the file the platform signed (signed_sha256)
+
+    @property
+    def ok(self) -> bool:
+        return self.unchanged and self.result.authentic
+
+
+def outgoing_signature(doc: OutgoingDocument) -> SignatureCheck | None:
+    """Verify the signed PDF of `doc` (read by the caller through `outgoing_get`), or None
+    when it is not signed. Every signature in it is checked against the trust roots."""
+    if not doc.is_signed or not doc.attachment:
+        return None
+    with doc.attachment.open("rb") as f:
+        data = f.read()
+    return SignatureCheck(
+        result=verify_pdf(data),
+        unchanged=hashlib.sha256(data).hexdigest() == doc.signed_sha256,
+    )
 
 
 def dossier_list(

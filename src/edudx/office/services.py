@@ -7,10 +7,12 @@ read as max + 1 and inserted under the unique constraint in a savepoint; two cle
 registering at once collide on the constraint and the loser reads again (`_numbered`)."""
 
 import datetime as dt
+import hashlib
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -19,11 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
+from edudx.core import signing
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError, ErrorCollector
+from edudx.core.errors import Conflict, DomainError, ErrorCollector
+from edudx.core.pdf import DocumentSpec, SignatureBox, SignatureSlot, render_document
 from edudx.core.text import fold
 from edudx.notify.services import notify
-from edudx.org.models import OrgUnit
+from edudx.org.models import OrgUnit, UnitKind
+from edudx.records.transcripts_services import signer_for
 
 from . import selectors
 from .models import (
@@ -293,7 +298,9 @@ def document_attach(*, actor, document, upload):
     system registering through the API sends the metadata first, then the file)."""
     _require_manager(actor, document.unit)
     errors = ErrorCollector()
-    if document.attachment:
+    if getattr(document, "is_signed", False):
+        errors.add("office.signed", _("Văn bản đã ký số; không thay được tệp PDF."), "attachment")
+    elif document.attachment:
         errors.add("office.attachment_exists", _("Văn bản đã có tệp đính kèm."), "attachment")
     if upload is None:
         errors.add("office.attachment_missing", _("Hãy chọn tệp PDF."), "attachment")
@@ -413,6 +420,186 @@ def outgoing_issue(
                 {"status": [before, IncomingStatus.DONE], "reply": doc.pk},
             )
     return doc
+
+
+# --- digital signature ------------------------------------------------------------------------
+
+# The signature field the platform adds to an outgoing document's PDF.
+SIGNATURE_FIELD = "office_signer"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _require_signer(actor, unit: OrgUnit) -> None:
+    if not selectors.may_sign(actor, unit):
+        raise Forbidden(
+            "office.not_signer",
+            _("Chỉ thủ trưởng đơn vị (hiệu trưởng; cán bộ phòng, Sở) mới ký số được văn bản đi."),
+            field=None,
+        )
+
+
+def _signing_key(actor, unit: OrgUnit) -> signing.Signer:
+    """The actor's key for `unit`, found as transcripts find theirs (`signer_for`: the
+    person's configured certificate, else the unit's, else the demo PKI where allowed)."""
+    try:
+        return signer_for(actor, unit)
+    except DomainError as exc:
+        if exc.code != "signing.not_configured":
+            raise
+        where = {"user": actor.pk, "code": unit.code}
+        message = (
+            _(
+                "Chưa có chứng thư số để ký: quản trị hệ thống cần cấu hình chứng thư số của "
+                "bạn (EDUDX_SIGNER_USER_%(user)s_…) hoặc của đơn vị "
+                "(EDUDX_SIGNER_SCHOOL_%(code)s_…)."
+            )
+            if unit.code
+            else _(
+                "Chưa có chứng thư số để ký: quản trị hệ thống cần cấu hình chứng thư số của "
+                "bạn (EDUDX_SIGNER_USER_%(user)s_…)."
+            )
+        )
+        raise Conflict("office.no_signing_key", message % where, field=None) from exc
+
+
+def outgoing_sign(*, actor, document: OutgoingDocument) -> OutgoingDocument:
+    """The unit's head signs the document's PDF (PAdES, field `office_signer`, over the slot
+    of a PDF the platform drew, else invisible). The signed bytes replace the stored file
+    and can no longer be replaced. Signing a signed document returns it unchanged: one
+    signature, however often the request is retried."""
+    _require_signer(actor, document.unit)
+    if document.is_signed:
+        return document
+    if not document.attachment:
+        raise DomainError(
+            "office.no_pdf",
+            _("Văn bản chưa có tệp PDF (attachment): hãy đính kèm tệp PDF trước khi ký số."),
+            field="attachment",
+        )
+    key = _signing_key(actor, document.unit)
+    old = document.attachment.name
+    with document.attachment.open("rb") as f:
+        data = f.read()
+    box = document.signature_box
+    try:
+        signed = signing.sign_pdf(
+            data,
+            signer=key,
+            field_name=SIGNATURE_FIELD,
+            reason=f"Ký ban hành văn bản số {document.number_symbol}",
+            location=document.unit.name,
+            box=SignatureBox(page=box[0], box=tuple(box[1:])) if box else None,
+        )
+    except DomainError as exc:
+        if exc.code not in {"signing.bad_pdf", "signing.field_signed"}:
+            raise
+        raise DomainError(
+            "office.pdf_unsignable",
+            _("Tệp PDF của văn bản bị hỏng hoặc đã được ký, không ký số thêm được."),
+            field="attachment",
+        ) from exc
+    digest, now = _sha256(signed), timezone.now()
+    stored = default_storage.save(
+        f"office/out/{document.year}/{uuid.uuid4().hex}.pdf", ContentFile(signed)
+    )
+    with _file_dropped_on_failure(stored), transaction.atomic():
+        # Conditional: of two requests signing at once, one writes; the other keeps theirs.
+        won = OutgoingDocument.objects.filter(
+            pk=document.pk, signed_at__isnull=True, attachment=old
+        ).update(
+            attachment=stored,
+            signed_at=now,
+            signed_by=actor,
+            signed_name=key.common_name,
+            signed_sha256=digest,
+            updated_at=now,
+        )
+        if won:
+            _audit(
+                actor,
+                "update",
+                "outgoing",
+                document,
+                {"signed": [None, now.isoformat()], "signer": key.common_name, "sha256": digest},
+            )
+            # The signed file holds the unsigned one as its first revision.
+            transaction.on_commit(lambda: default_storage.delete(old))
+    if not won:
+        default_storage.delete(stored)
+    document.refresh_from_db()
+    return document
+
+
+_PLACE_PREFIXES = ("Thành phố ", "Thị trấn ", "Phường ", "Tỉnh ", "Huyện ", "Xã ")
+
+
+def _place(unit: OrgUnit) -> str:
+    """The place name of the date line (Decree 30, Appendix I): a school's commune, else
+    the unit's own name, without "Xã", "Tỉnh"…"""
+    where = unit.parent if unit.kind == UnitKind.SCHOOL and unit.parent_id else unit
+    name = where.name
+    for prefix in _PLACE_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def _date_line(place: str, day: dt.date) -> str:
+    # Decree 30, Appendix I: a day below 10 and the months January and February take a 0.
+    d = f"{day.day:02d}"
+    m = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {d} tháng {m} năm {day.year}"
+
+
+def outgoing_pdf(document: OutgoingDocument):
+    """The document drawn from its fields: national heading, issuing unit and number,
+    place and date, type and summary, recipients, the signer's slot."""
+    unit = document.unit
+    issuer = [unit.parent.name.upper()] if unit.parent_id else []
+    issuer += [unit.name.upper(), f"Số: {document.number_symbol}"]
+    head = "HIỆU TRƯỞNG" if unit.kind == UnitKind.SCHOOL else "THỦ TRƯỞNG ĐƠN VỊ"
+    recipients = [line.strip() for line in document.recipients.splitlines() if line.strip()]
+    return render_document(
+        DocumentSpec(
+            title=document.get_doc_type_display().upper(),
+            issuer_lines=issuer,
+            place_date=_date_line(_place(unit), document.issued_on),
+            subtitle_lines=[document.summary],
+            paragraphs=["Nơi nhận:", *(f"- {r}" for r in recipients)],
+            signatures=[SignatureSlot(SIGNATURE_FIELD, head, document.signer)],
+            reference=document.number_symbol,
+            author=unit.name,
+        )
+    )
+
+
+def outgoing_render(*, actor, document: OutgoingDocument) -> OutgoingDocument:
+    """The clerk or the head has the platform draw the PDF of a document registered without
+    one (`outgoing_pdf`); the signature then goes in the slot it drew."""
+    _require_manager(actor, document.unit)
+    if document.attachment:
+        raise DomainError(
+            "office.attachment_exists", _("Văn bản đã có tệp đính kèm."), field="attachment"
+        )
+    rendered = outgoing_pdf(document)
+    box = rendered.signature_boxes[SIGNATURE_FIELD]
+    stored = default_storage.save(
+        f"office/out/{document.year}/{uuid.uuid4().hex}.pdf", ContentFile(rendered.data)
+    )
+    with _file_dropped_on_failure(stored), transaction.atomic():
+        updated = OutgoingDocument.objects.filter(pk=document.pk, attachment="").update(
+            attachment=stored, signature_box=[box.page, *box.box], updated_at=timezone.now()
+        )
+        if not updated:
+            raise DomainError(
+                "office.attachment_exists", _("Văn bản đã có tệp đính kèm."), field="attachment"
+            )
+        _audit(actor, "update", "outgoing", document, {"attachment": "rendered"})
+    document.refresh_from_db()
+    return document
 
 
 # --- work dossiers ----------------------------------------------------------------------------

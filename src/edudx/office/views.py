@@ -383,20 +383,37 @@ def outgoing_new_view(request):
 def outgoing_detail_view(request, document_id: int):
     user = request.user
     doc = selectors.outgoing_get(actor=user, document_id=document_id)
+    errors = {}
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            dossier = selectors.dossier_get(
-                actor=user, dossier_id=_int(request.POST.get("dossier_id")) or 0
-            )
-            services.dossier_file(actor=user, dossier=dossier, outgoing=doc)
-            messages.success(request, _("Đã đưa văn bản vào hồ sơ %(c)s.") % {"c": dossier.code})
+            if action == "sign":
+                services.outgoing_sign(actor=user, document=doc)
+                messages.success(request, _("Đã ký số văn bản."))
+            elif action == "render":
+                services.outgoing_render(actor=user, document=doc)
+                messages.success(request, _("Đã tạo tệp PDF của văn bản."))
+            else:
+                dossier = selectors.dossier_get(
+                    actor=user, dossier_id=_int(request.POST.get("dossier_id")) or 0
+                )
+                services.dossier_file(actor=user, dossier=dossier, outgoing=doc)
+                messages.success(
+                    request, _("Đã đưa văn bản vào hồ sơ %(c)s.") % {"c": dossier.code}
+                )
             return redirect("office:outgoing_detail", document_id=doc.pk)
         except (Forbidden, NotFound):
             raise
         except DomainError as exc:
-            _errors(request, exc)
-    dossiers = selectors.dossier_list(actor=user, unit=doc.unit, status=DossierStatus.OPEN)
-    return render(request, "office/outgoing_detail.html", {"doc": doc, "dossiers": dossiers})
+            errors = _errors(request, exc)
+    ctx = {
+        "doc": doc,
+        "dossiers": selectors.dossier_list(actor=user, unit=doc.unit, status=DossierStatus.OPEN),
+        "may_sign": selectors.may_sign(user, doc.unit),
+        "signature": selectors.outgoing_signature(doc),
+        "errors": errors,
+    }
+    return _form_page(request, "office/outgoing_detail.html", ctx, errors)
 
 
 @_page("GET")
