@@ -120,7 +120,7 @@ def test_no_signing_key_is_said_not_a_crash(office, head, doc, monkeypatch):
     assert str(exc.value) == (
         "Chưa có chứng thư số để ký: quản trị hệ thống cần cấu hình chứng thư số của bạn "
         f"(EDUDX_SIGNER_USER_{head.pk}_…) hoặc của đơn vị "
-        f"(EDUDX_SIGNER_SCHOOL_{office.d.school_a.code}_…)."
+        f"(EDUDX_SIGNER_UNIT_{office.d.school_a.code}_…)."
     )
     assert OutgoingDocument.objects.get(pk=doc.pk).signed_at is None
 

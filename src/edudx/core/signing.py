@@ -400,6 +400,54 @@ def signer_from_env(name: str) -> Signer:
     )
 
 
+def demo_keys_allowed() -> bool:
+    """Demo certificates sign only where no real trust root is configured (as
+    `default_trust_roots` trusts the demo root only then); EDUDX_SIGNING_DEMO_KEYS overrides."""
+    default = "0" if _env("SIGNING_TRUST_ROOTS") else "1"
+    return _env("SIGNING_DEMO_KEYS", default).lower() in {"1", "true", "yes", "on"}
+
+
+@lru_cache(maxsize=8)
+def _demo_pki(directory: str) -> DemoPKI:
+    # Reading and parsing the root certificate once per process, not per signature.
+    return demo_ca_ensure(directory)
+
+
+def signer_names(actor, unit) -> list[str]:
+    """Where `signer_for` looks, in order: the person's certificate USER_<user id>, then the
+    unit's UNIT_<unit code>, then SCHOOL_<unit code> (the name transcripts used first)."""
+    names = [f"USER_{actor.pk}"]
+    if getattr(unit, "code", ""):
+        names += [f"UNIT_{unit.code}", f"SCHOOL_{unit.code}"]
+    return names
+
+
+def signer_for(actor, unit) -> "Signer":
+    """The key `actor` signs with for `unit` (an org unit: `code`, `name`): the first of
+    EDUDX_SIGNER_<name>_* configured for `signer_names`, else — on a site with no real
+    trust root — the demo PKI's certificate `user-<user id>` (issued on first use, in the
+    person's name and the unit's). Every module that signs (transcripts, public-service
+    results, training certificates, outgoing documents, report exports) finds keys here."""
+    names = signer_names(actor, unit)
+    for name in names:
+        try:
+            return signer_from_env(name)
+        except DomainError as exc:
+            if exc.code != "signing.not_configured":
+                raise
+    if not demo_keys_allowed():
+        raise DomainError(
+            "signing.not_configured",
+            _("Chưa cấu hình chứng thư số cho người ký «%(name)s».") % {"name": " / ".join(names)},
+        )
+    person = getattr(actor, "person", None)
+    return _demo_pki(str(Path(settings.VAR_DIR) / "pki")).signer(
+        f"user-{actor.pk}",
+        common_name=person.full_name if person else actor.get_username(),
+        organization=unit.name,
+    )
+
+
 # --- signing ---------------------------------------------------------------------------------
 
 

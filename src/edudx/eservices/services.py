@@ -12,8 +12,6 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -1087,39 +1085,6 @@ def dossier_supplement(
 # --- results ---------------------------------------------------------------------------------
 
 
-def _demo_keys_allowed() -> bool:
-    default = "0" if os.environ.get("EDUDX_SIGNING_TRUST_ROOTS") else "1"
-    return os.environ.get("EDUDX_SIGNING_DEMO_KEYS", default).lower() in {"1", "true", "yes", "on"}
-
-
-@lru_cache(maxsize=4)
-def _demo_pki(directory: str) -> signing.DemoPKI:
-    return signing.demo_ca_ensure(directory)
-
-
-def signer_for(actor, unit: OrgUnit) -> signing.Signer:
-    """EDUDX_SIGNER_USER_<id>_*, else EDUDX_SIGNER_UNIT_<unit code>_*, else (no real trust
-    root configured) the demo PKI's certificate for the officer."""
-    names = [f"USER_{actor.pk}"] + ([f"UNIT_{unit.code}"] if unit.code else [])
-    for name in names:
-        try:
-            return signing.signer_from_env(name)
-        except DomainError as exc:
-            if exc.code != "signing.not_configured":
-                raise
-    if not _demo_keys_allowed():
-        raise DomainError(
-            "signing.not_configured",
-            _("Chưa cấu hình chứng thư số cho người ký «%(name)s».") % {"name": names[-1]},
-        )
-    person = getattr(actor, "person", None)
-    return _demo_pki(str(Path(settings.VAR_DIR) / "pki")).signer(
-        f"user-{actor.pk}",
-        common_name=person.full_name if person else actor.get_username(),
-        organization=unit.name,
-    )
-
-
 def _result_fields(actor, d: Dossier, now) -> dict:
     """A full-service procedure returns its result online: a PDF signed by the officer."""
     if d.procedure.level != ServiceLevel.FULL:
@@ -1151,7 +1116,7 @@ def _result_fields(actor, d: Dossier, now) -> dict:
     )
     signed = signing.sign_pdf(
         rendered.data,
-        signer=signer_for(actor, d.unit),
+        signer=signing.signer_for(actor, d.unit),
         field_name="officer",
         reason=_("Kết quả giải quyết hồ sơ %(c)s") % {"c": d.code},
         location=d.unit.name,

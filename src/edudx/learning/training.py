@@ -23,9 +23,9 @@ from edudx.core import pdf, signing
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, NotFound
 from edudx.core.scope import scope_of
+from edudx.core.signing import signer_for
 from edudx.org.models import OrgUnit, path_upper
 from edudx.people.models import StaffMember
-from edudx.records.transcripts_services import signer_for
 
 from . import services
 from .models import CompetenceLevel, Course, CourseEnrolment, TrainingProfile

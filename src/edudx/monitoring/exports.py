@@ -131,7 +131,7 @@ def consolidated_xlsx(*, actor, unit, year: int) -> bytes:
 
 def consolidated_pdf(*, actor, unit, year: int) -> bytes:
     """The consolidated report as an A4 PDF signed (PAdES) by the acting officer."""
-    from edudx.records.transcripts_services import signer_for  # noqa: PLC0415
+    from edudx.core.signing import signer_for  # noqa: PLC0415
 
     data = consolidated(actor=actor, unit=unit, year=year)
     table = [["Mã", "Chỉ tiêu", "Kết quả", "Tỷ lệ", "Mục tiêu"]]

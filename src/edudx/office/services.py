@@ -25,10 +25,10 @@ from edudx.core import signing
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, ErrorCollector
 from edudx.core.pdf import DocumentSpec, SignatureBox, SignatureSlot, render_document
+from edudx.core.signing import signer_for
 from edudx.core.text import fold
 from edudx.notify.services import notify
 from edudx.org.models import OrgUnit, UnitKind
-from edudx.records.transcripts_services import signer_for
 
 from . import selectors
 from .models import (
@@ -454,7 +454,7 @@ def _signing_key(actor, unit: OrgUnit) -> signing.Signer:
             _(
                 "Chưa có chứng thư số để ký: quản trị hệ thống cần cấu hình chứng thư số của "
                 "bạn (EDUDX_SIGNER_USER_%(user)s_…) hoặc của đơn vị "
-                "(EDUDX_SIGNER_SCHOOL_%(code)s_…)."
+                "(EDUDX_SIGNER_UNIT_%(code)s_…)."
             )
             if unit.code
             else _(

@@ -7,16 +7,14 @@ teacher's signature still covers exactly what the teacher signed. One transcript
 student and school year: issuing again returns the one that exists.
 
 Signing keys (docs/transcripts.md): a personal certificate configured as
-EDUDX_SIGNER_USER_<user id>_*, else the school's certificate EDUDX_SIGNER_SCHOOL_<MOET
-school code>_* (PKCS#12 file or PKCS#11 token, `core.signing.signer_from_env`), else —
+EDUDX_SIGNER_USER_<user id>_*, else the school's certificate EDUDX_SIGNER_UNIT_<MOET
+school code>_* (or …SCHOOL_<code>_*, the first name; PKCS#12 file or PKCS#11 token,
+`core.signing.signer_for`), else —
 on a site with no real trust root configured — the demo PKI's certificate `user-<user id>`
 (issued on first use; `edudx demo` issues them for its principals and teachers)."""
 
 import hashlib
 import logging
-import os
-from functools import lru_cache
-from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -52,44 +50,6 @@ COUNTERSIGNED = "records.transcript_countersigned"
 def verify_url(reference: str) -> str:
     base = getattr(settings, "PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     return f"{base}/verify/{reference}/"
-
-
-def _demo_keys_allowed() -> bool:
-    """Demo certificates sign only where no real trust root is configured (as
-    `core.signing.default_trust_roots` trusts the demo root only then)."""
-    default = "0" if os.environ.get("EDUDX_SIGNING_TRUST_ROOTS") else "1"
-    value = os.environ.get("EDUDX_SIGNING_DEMO_KEYS", default)
-    return value.lower() in {"1", "true", "yes", "on"}
-
-
-@lru_cache(maxsize=8)
-def _demo_pki(directory: str) -> signing.DemoPKI:
-    # Reading and parsing the root certificate once per process, not per signature.
-    return signing.demo_ca_ensure(directory)
-
-
-def signer_for(actor, school: OrgUnit) -> signing.Signer:
-    """The key `actor` signs with for `school` (see the module docstring)."""
-    names = [f"USER_{actor.pk}"]
-    if school.code:
-        names.append(f"SCHOOL_{school.code}")
-    for name in names:
-        try:
-            return signing.signer_from_env(name)
-        except DomainError as exc:
-            if exc.code != "signing.not_configured":
-                raise
-    if not _demo_keys_allowed():
-        raise DomainError(
-            "signing.not_configured",
-            _("Chưa cấu hình chứng thư số cho người ký «%(name)s».") % {"name": names[0]},
-        )
-    person = getattr(actor, "person", None)
-    return _demo_pki(str(Path(settings.VAR_DIR) / "pki")).signer(
-        f"user-{actor.pk}",
-        common_name=person.full_name if person else actor.get_username(),
-        organization=school.name,
-    )
 
 
 def is_homeroom_teacher(actor, class_group) -> bool:
@@ -137,7 +97,7 @@ def transcript_issue(
         student, school_year, reference=reference, homeroom_comment=comment, class_group=cls
     )
     rendered = transcript_pdf(data, verify_url(reference))
-    signer = signer_for(actor, school)
+    signer = signing.signer_for(actor, school)
     signed = signing.sign_pdf(
         rendered.data,
         signer=signer,
@@ -202,7 +162,7 @@ def transcript_countersign(*, actor, transcript: Transcript) -> Transcript:
             _("Chỉ hiệu trưởng của trường mới ký duyệt được học bạ."),
             field=None,
         )
-    signer = signer_for(actor, school)
+    signer = signing.signer_for(actor, school)
     with transaction.atomic():
         row = (
             Transcript.objects.select_for_update()
@@ -300,7 +260,7 @@ def transcript_issue_class(
         return []
     ctx = class_context(class_group, school_year)
     facts = student_facts([s.pk for s in students], school_year, ctx.terms)
-    signer = signer_for(actor, school)
+    signer = signing.signer_for(actor, school)
     now = timezone.now()
     rows = []
     for student in students:
@@ -388,7 +348,7 @@ def transcript_countersign_many(*, actor, transcripts) -> int:
             field=None,
         )
     school = transcripts[0].school
-    signer = signer_for(actor, school)
+    signer = signing.signer_for(actor, school)
     location = place_name(school)
     with transaction.atomic():
         rows = list(
