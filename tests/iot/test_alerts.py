@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from edudx.iot.models import Device, Incident
+from edudx.iot.models import Device, Incident, Rule
 from edudx.monitoring.alerts import alerts_evaluate, alerts_for
 from edudx.monitoring.models import Alert
+from tests.api.conftest import API, token_client
 
 from .test_pages_api import feed
 
@@ -22,6 +23,11 @@ def open_iot_alerts():
             "rule__code", "unit_id", "key", "url"
         )
     )
+
+
+def incident_messages(api) -> list[str]:
+    rows = api.get(f"{API}/monitoring/alerts").json()
+    return [r["message"] for r in rows if r["rule"] == "iot_incident"]
 
 
 def test_an_open_incident_is_an_alert_until_it_closes(district, sensor, sensor_b, officer):
@@ -41,6 +47,24 @@ def test_an_open_incident_is_an_alert_until_it_closes(district, sensor, sensor_b
     )
     assert alert in alerts_for(officer)  # the commune's officer sees the school's alert
     assert alerts_evaluate() == counts  # idempotent
+
+    # Read in English (Accept-Language), the rule's English message; a rule without one
+    # falls back to its Vietnamese message — the alert's raised_at stays.
+    english = token_client(officer, **{"Accept-Language": "en"})
+    head = (
+        f"1 open IoT incident(s); the oldest since {opened:%H:%M %d/%m/%Y} at Cảm biến phòng 6A1: "
+    )
+    assert incident_messages(english) == [
+        head + "Room CO₂ above 1500 ppm for over 15 minutes: open the doors and windows, "
+        "switch on the fans."
+    ]
+    assert incident_messages(token_client(officer)) == [alert.message]
+    Rule.objects.filter(pk=Incident.objects.get().rule_id).update(message_en="")
+    alerts_evaluate()
+    assert incident_messages(english) == [
+        head + "CO₂ trong phòng vượt 1500 ppm quá 15 phút: mở cửa, bật quạt thông gió."
+    ]
+    assert Alert.objects.get(rule__code="iot_incident").raised_at == alert.raised_at
 
     feed(sensor, [(-1, 900)])  # back to normal: the incident closes, the alert resolves
     counts = alerts_evaluate()

@@ -1,11 +1,19 @@
 import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from django.utils.translation import gettext
 
 from edudx.core import events
-from edudx.monitoring.alerts import alerts_evaluate, alerts_for
-from edudx.monitoring.models import Alert
+from edudx.monitoring.alerts import MESSAGES, alerts_evaluate, alerts_for, rules_sync
+from edudx.monitoring.models import Alert, AlertRule
 from edudx.monitoring.reports import template_ensure
 from edudx.monitoring.services import indicators_recompute
 from edudx.records import services as records
+from tests.api.conftest import API, token_client
 from tests.pages.conftest import otp_login
 
 
@@ -75,14 +83,20 @@ def test_consecutive_absences_raise_an_alert_at_the_school(reform):
 
 
 def test_reminder_a_week_before_the_deadline_notifies_principals(reform, principal):
+    from edudx.accounts.models import Role
     from edudx.notify.models import Notification
 
+    principal_b = reform.user(Role.PRINCIPAL, reform.school_b)
+    principal_b.language = "en"
+    principal_b.save(update_fields=["language"])
     template_ensure(2025)
     assert alerts_evaluate(today=dt.date(2025, 12, 1))["report_reminder"] == 0  # 9 days
     assert alerts_evaluate(today=dt.date(2025, 12, 3))["report_reminder"] == 2
     alerts_evaluate(today=dt.date(2025, 12, 4))  # again: no second notification
     n = Notification.objects.get(recipient=principal)
     assert n.title == "Nhắc: báo cáo năm 2025 hạn nộp 10/12/2025."
+    english = Notification.objects.get(recipient=principal_b)  # built in their language
+    assert english.title == "Reminder: the 2025 yearly report is due 10/12/2025."
     assert n.url == f"/monitoring/report/?unit={reform.school_a.pk}&year=2025"
     # After the deadline the reminder is resolved and the overdue alert takes over.
     counts = alerts_evaluate(today=dt.date(2025, 12, 11))
@@ -145,3 +159,80 @@ def test_computer_pupil_ratio_from_the_reported_computers(client, reform, office
     report(principal, reform.school_a, 2025, "4")
     alerts_evaluate(today=dt.date(2025, 12, 12))
     assert set(computer_alerts()) == {"Trường THCS Nguyễn Du"}
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)s|%%")
+
+
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+def test_every_alert_message_has_its_english(name):
+    msgid = MESSAGES[name]
+    with translation.override("en"):
+        english = gettext(msgid)
+    assert english != msgid
+    assert sorted(PLACEHOLDER.findall(english)) == sorted(PLACEHOLDER.findall(msgid))
+
+
+OVERDUE = {
+    "vi": "Chưa nộp báo cáo năm 2025 (hạn 10/12/2025).",
+    "en": "Yearly report 2025 not submitted (due 10/12/2025).",
+}
+OFF_TRACK = {
+    "vi": "T10 (Nhà giáo có hồ sơ số, định danh thống nhất) năm 2025: 50%, mục tiêu 100%.",
+    "en": "T10 (Teachers with a digital record and unified ID) in 2025: 50%, target 100%.",
+}
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_alerts_are_read_in_the_readers_language(client, reform, officer, language):
+    """Evaluated by a process running in the other language, shown in the reader's: the
+    API (Accept-Language) and the operations centre (language switch)."""
+    template_ensure(2025)
+    indicators_recompute(year=2025)
+    with translation.override("en" if language == "vi" else "vi"):
+        alerts_evaluate(today=dt.date(2025, 12, 11))
+    # The Vietnamese text is stored whoever evaluated.
+    stored = Alert.objects.get(rule__code="off_track", unit=reform.lam_dong, key="T10:2025")
+    assert stored.message == OFF_TRACK["vi"]
+
+    api = token_client(officer, **{"Accept-Language": language})
+    rows = api.get(f"{API}/monitoring/alerts").json()
+    got = {(r["rule"], r["unit"], r["url"].split("indicator=")[-1]): r["message"] for r in rows}
+    school = f"/monitoring/report/?unit={reform.school_a.pk}&year=2025"
+    assert got[("report_overdue", "Trường THCS Lê Lợi", school)] == OVERDUE[language]
+    assert got[("off_track", "Tỉnh Lâm Đồng", "T10")] == OFF_TRACK[language]
+
+    otp_login(client, officer)
+    client.cookies["django_language"] = language
+    # The commune's page: its alerts and its school's (under the page's limit of 20).
+    page = client.get(f"/monitoring/?unit={reform.commune_a.pk}&year=2025").content.decode()
+    assert f"Trường THCS Lê Lợi</a>: {OVERDUE[language]}</li>" in page
+    assert f"Xã Nam Bình</a>: {OFF_TRACK[language]}</li>" in page
+
+
+def test_an_alert_stored_before_msgids_shows_its_text_and_keeps_raised_at(reform, officer):
+    template_ensure(2025)
+    rules_sync()
+    raised = dt.datetime(2025, 12, 11, 1, 0, tzinfo=dt.UTC)
+    old = Alert.objects.create(
+        rule=AlertRule.objects.get(code="report_overdue"),
+        unit=reform.school_a,
+        key="report:2025",
+        message=OVERDUE["vi"],
+        url=f"/monitoring/report/?unit={reform.school_a.pk}&year=2025",
+        raised_at=raised,
+    )
+    api = token_client(officer, **{"Accept-Language": "en"})
+    assert [r["message"] for r in api.get(f"{API}/monitoring/alerts").json()] == [OVERDUE["vi"]]
+
+    # Re-evaluated, the situation unchanged: stored the new way, raised when it was.
+    alerts_evaluate(today=dt.date(2025, 12, 12))
+    old.refresh_from_db()
+    assert (old.msgid, old.params, old.message, old.raised_at) == (
+        MESSAGES["report_overdue"], {"y": 2025, "d": "10/12/2025"}, OVERDUE["vi"], raised,
+    )  # fmt: skip
+    assert [r["message"] for r in api.get(f"{API}/monitoring/alerts").json()] == [OVERDUE["en"]]
+    # Once more: nothing is written.
+    with CaptureQueriesContext(connection) as queries:
+        alerts_evaluate(today=dt.date(2025, 12, 12))
+    assert [q["sql"] for q in queries if 'UPDATE "monitoring_alert"' in q["sql"]] == []

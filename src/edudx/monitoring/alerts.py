@@ -6,15 +6,26 @@ running it twice changes nothing. Absence alerts come from records' outbox event
 `records.absence_flagged` (handlers.py) as they happen.
 
 An alert hangs on the unit where its cause lies (a school, a commune…) and links to it;
-everyone whose scope covers that unit sees it (the school, its commune, its province)."""
+everyone whose scope covers that unit sees it (the school, its commune, its province).
 
+An alert is shown in its reader's language, whoever evaluated it: it stores its message's
+Vietnamese msgid (one of MESSAGES) and parameters, and `alert_text` renders them at read
+time. A parameter that depends on the language is stored in both (`both`: an IoT rule's
+message, an indicator's name), a number as a number (`number`: formatted with the reader's
+decimal separator); dates are dd/mm/yyyy in every language. `message` keeps the Vietnamese
+text (search, and what an alert stored before msgids shows)."""
+
+import datetime as dt
 import json
+import logging
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django.db import transaction
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from edudx.core.scope import scope_of
 from edudx.org.selectors import subtree_q
@@ -22,8 +33,88 @@ from edudx.org.selectors import subtree_q
 from .models import Alert, AlertRule, IndicatorValue, ReportVersion, SchoolHeadcount
 from .services import DATA
 
-Found = dict[tuple[int, str], tuple[str, str]]  # (unit, key) -> (message, url)
+log = logging.getLogger(__name__)
+
+# Every alert message, Vietnamese source text; each has its English in locale/en (checked
+# in tests/monitoring/test_alerts.py).
+MESSAGES = {
+    "report_overdue": gettext_noop("Chưa nộp báo cáo năm %(y)s (hạn %(d)s)."),
+    "report_reminder": gettext_noop("Nhắc: báo cáo năm %(y)s hạn nộp %(d)s."),
+    "pupil_teacher": gettext_noop(
+        "%(s)s học sinh, %(t)s cán bộ: vượt ngưỡng %(m)s học sinh/cán bộ."
+    ),
+    "no_computer": gettext_noop(
+        "%(s)s học sinh, không có máy tính dùng cho dạy học (báo cáo năm %(y)s)."
+    ),
+    "computer_pupil": gettext_noop(
+        "%(s)s học sinh, %(c)s máy tính dạy học (báo cáo năm %(y)s): "
+        "%(r)s học sinh/máy, vượt ngưỡng %(m)s."
+    ),
+    "iot_incident": gettext_noop(
+        "%(n)s sự cố thiết bị IoT đang mở; sớm nhất từ %(t)s tại %(d)s: %(m)s"
+    ),
+    "iot_silent": gettext_noop("%(n)s thiết bị IoT không gửi dữ liệu quá %(h)s giờ: %(d)s"),
+    "dossier_overdue": gettext_noop(
+        "%(n)s hồ sơ dịch vụ công quá hạn giải quyết (hạn sớm nhất %(d)s)."
+    ),
+    "off_track": gettext_noop("%(c)s (%(n)s) năm %(y)s: %(v)s%%, mục tiêu %(t)s%%."),
+    "absence_limit": gettext_noop("%(n)s nghỉ %(c)s buổi trong năm học (quá 45)."),
+    "absence_streak": gettext_noop("%(n)s nghỉ %(c)s buổi liên tiếp đến ngày %(d)s."),
+}
+
+
+class Raised(NamedTuple):
+    """What an evaluator found for a (unit, key): the message's msgid and parameters (JSON:
+    str, int, float, `both`, `number`), and the link."""
+
+    msgid: str
+    params: dict
+    url: str
+
+
+Found = dict[tuple[int, str], Raised]  # (unit, key) -> what holds there
 _evaluators: dict[str, Callable[[AlertRule, object], Found]] = {}
+
+
+def both(vi: str, en: str) -> dict:
+    """A parameter given in both languages; an empty English falls back to Vietnamese."""
+    return {"vi": vi, "en": en}
+
+
+def number(value, places: int) -> dict:
+    """A number shown as `floatformat:places` in the reader's language (1,5 / 1.5)."""
+    return {"num": str(value), "places": places}
+
+
+def _param(value, language: str):
+    if not isinstance(value, dict):
+        return value
+    if "num" in value:
+        return floatformat(value["num"], value["places"])
+    return value.get(language) or value.get("vi", "")
+
+
+def alert_text(msgid: str, params: dict, message: str = "") -> str:
+    """An alert's message in the active language: `msgid` translated and filled with
+    `params`. An alert stored before msgids (none) shows its stored `message`, as does one
+    whose parameters no longer fit its msgid (logged; the next evaluation rewrites it)."""
+    if not msgid:
+        return message
+    language = (translation.get_language() or "vi")[:2]
+    try:
+        return gettext(msgid) % {k: _param(v, language) for k, v in (params or {}).items()}
+    except (KeyError, TypeError, ValueError):
+        log.warning("monitoring.alert_text_failed", extra={"msgid": msgid})
+        return message
+
+
+def _vietnamese(raised: Raised) -> str:
+    with translation.override("vi"):
+        return alert_text(raised.msgid, raised.params)[:500]
+
+
+def _date(day) -> str:
+    return day.strftime("%d/%m/%Y")
 
 
 def evaluator(kind: str):
@@ -68,9 +159,9 @@ def _report_overdue(rule: AlertRule, today) -> Found:
         for root in roots:
             for sid, _path in schools_under_on(root, template.as_of):
                 if sid not in submitted:
-                    found[(sid, f"report:{template.year}")] = (
-                        _("Chưa nộp báo cáo năm %(y)s (hạn %(d)s).")
-                        % {"y": template.year, "d": template.school_due.strftime("%d/%m/%Y")},
+                    found[(sid, f"report:{template.year}")] = Raised(
+                        MESSAGES["report_overdue"],
+                        {"y": template.year, "d": _date(template.school_due)},
                         f"{url}?unit={sid}&year={template.year}",
                     )
     return found
@@ -98,23 +189,24 @@ def _report_reminder(rule: AlertRule, today) -> Found:
                 "report__unit_id", flat=True
             )
         )
-        due = template.school_due.strftime("%d/%m/%Y")
+        values = {"y": template.year, "d": _date(template.school_due)}
         for root in OrgUnit.objects.filter(kind=UnitKind.MINISTRY):
             for sid, _path in schools_under_on(root, template.as_of):
                 if sid in submitted:
                     continue
-                link = f"{url}?unit={sid}&year={template.year}"
-                values = {"y": template.year, "d": due}
-                message = _("Nhắc: báo cáo năm %(y)s hạn nộp %(d)s.") % values
-                found[(sid, f"reminder:{template.year}")] = (message, link)
+                raised = Raised(
+                    MESSAGES["report_reminder"], values, f"{url}?unit={sid}&year={template.year}"
+                )
+                found[(sid, f"reminder:{template.year}")] = raised
                 for ra in RoleAssignment.objects.filter(
                     unit_id=sid, role=Role.PRINCIPAL
                 ).select_related("user"):
+                    # The alert's own text, built in the principal's language.
                     notify(
                         ra.user, "monitoring.report_reminder", {"year": template.year},
                         key=f"monitoring:reminder:{template.year}:{sid}:{ra.user_id}",
-                        title=lambda v=values: _("Nhắc: báo cáo năm %(y)s hạn nộp %(d)s.") % v,
-                        url=link,
+                        title=lambda r=raised: alert_text(r.msgid, r.params),
+                        url=raised.url,
                     )  # fmt: skip
     return found
 
@@ -128,9 +220,9 @@ def _pupil_teacher(rule: AlertRule, today) -> Found:
     for h in SchoolHeadcount.objects.filter(school__valid_to__isnull=True, students__gt=0):
         ratio = h.students / h.staff if h.staff else None
         if ratio is None or ratio > limit:
-            found[(h.school_id, "ratio")] = (
-                _("%(s)s học sinh, %(t)s cán bộ: vượt ngưỡng %(m)s học sinh/cán bộ.")
-                % {"s": h.students, "t": h.staff, "m": limit},
+            found[(h.school_id, "ratio")] = Raised(
+                MESSAGES["pupil_teacher"],
+                {"s": h.students, "t": h.staff, "m": limit},
                 f"{url}?unit={h.school_id}",
             )
     return found
@@ -141,8 +233,6 @@ def _computer_pupil(rule: AlertRule, today) -> Found:
     """Schools whose students (SchoolHeadcount) per computer usable for teaching (the fact
     `computers_teaching` of their latest submitted yearly report) exceed `max`, or that
     report none; a school that never reported its computers is not judged."""
-    from django.template.defaultfilters import floatformat  # noqa: PLC0415
-
     from .reports import reported_fact  # noqa: PLC0415
 
     limit = rule.params.get("max", 40)
@@ -156,22 +246,17 @@ def _computer_pupil(rule: AlertRule, today) -> Found:
         n, year = computers[h.school_id]
         link = f"{url}?unit={h.school_id}&year={year}"
         if n == 0:
-            found[(h.school_id, "computers")] = (
-                _("%(s)s học sinh, không có máy tính dùng cho dạy học (báo cáo năm %(y)s).")
-                % {"s": h.students, "y": year},
-                link,
+            found[(h.school_id, "computers")] = Raised(
+                MESSAGES["no_computer"], {"s": h.students, "y": year}, link
             )
         elif h.students / n > limit:
-            found[(h.school_id, "computers")] = (
-                _(
-                    "%(s)s học sinh, %(c)s máy tính dạy học (báo cáo năm %(y)s): "
-                    "%(r)s học sinh/máy, vượt ngưỡng %(m)s."
-                )
-                % {
+            found[(h.school_id, "computers")] = Raised(
+                MESSAGES["computer_pupil"],
+                {
                     "s": h.students,
-                    "c": floatformat(n, -2),
+                    "c": number(n, -2),
                     "y": year,
-                    "r": floatformat(h.students / n, -1),
+                    "r": number(h.students / n, -1),
                     "m": limit,
                 },  # fmt: skip
                 link,
@@ -202,13 +287,13 @@ def _iot_incident(rule: AlertRule, today) -> Found:
         if len(incidents) < least:
             continue
         first = incidents[0]
-        found[(school_id, "iot:incidents")] = (
-            _("%(n)s sự cố thiết bị IoT đang mở; sớm nhất từ %(t)s tại %(d)s: %(m)s")
-            % {
+        found[(school_id, "iot:incidents")] = Raised(
+            MESSAGES["iot_incident"],
+            {
                 "n": len(incidents),
                 "t": localtime(first.opened_at).strftime("%H:%M %d/%m/%Y"),
                 "d": first.device.name,
-                "m": first.rule.message,
+                "m": both(first.rule.message, first.rule.message_en),
             },
             reverse("iot:school", args=[school_id]),
         )
@@ -220,8 +305,6 @@ def _iot_silent(rule: AlertRule, today) -> Found:
     """Schools with active IoT devices that sent nothing for more than `hours` (never, for
     a device registered longer ago than that): a broken sensor or a lost connection that
     would otherwise hide the very incidents the sensors are there for."""
-    import datetime as dt  # noqa: PLC0415
-
     from django.db.models import Q  # noqa: PLC0415
 
     from edudx.iot.models import Device  # noqa: PLC0415
@@ -235,9 +318,9 @@ def _iot_silent(rule: AlertRule, today) -> Found:
     for school_id, name in silent.order_by("name", "pk").values_list("school_id", "name"):
         by_school.setdefault(school_id, []).append(name)
     return {
-        (school_id, "iot:silent"): (
-            _("%(n)s thiết bị IoT không gửi dữ liệu quá %(h)s giờ: %(d)s")
-            % {"n": len(names), "h": hours, "d": ", ".join(names[:5])},
+        (school_id, "iot:silent"): Raised(
+            MESSAGES["iot_silent"],
+            {"n": len(names), "h": hours, "d": ", ".join(names[:5])},
             reverse("iot:school", args=[school_id]),
         )
         for school_id, names in by_school.items()
@@ -265,17 +348,16 @@ def _dossier_overdue(rule: AlertRule, today) -> Found:
     found: Found = {}
     for r in rows:
         if r["n"] >= least:
-            found[(r["unit_id"], "dossiers")] = (
-                _("%(n)s hồ sơ dịch vụ công quá hạn giải quyết (hạn sớm nhất %(d)s).")
-                % {"n": r["n"], "d": r["oldest"].strftime("%d/%m/%Y")},
-                url,
+            found[(r["unit_id"], "dossiers")] = Raised(
+                MESSAGES["dossier_overdue"], {"n": r["n"], "d": _date(r["oldest"])}, url
             )
     return found
 
 
 @evaluator("indicator_off_track")
 def _off_track(rule: AlertRule, today) -> Found:
-    """Units whose latest value is below `ratio` × the target in force."""
+    """Units whose latest value is below `ratio` × the target in force; the message names
+    the indicator in the reader's language."""
     ratio = rule.params.get("ratio", 0.8)
     kinds = rule.params.get("kinds", ["commune", "province"])
     year = IndicatorValue.objects.order_by("-year").values_list("year", flat=True).first()
@@ -289,16 +371,25 @@ def _off_track(rule: AlertRule, today) -> Found:
     for v in rows:
         target = v.indicator.target_for(year)
         if target is not None and float(v.value) < float(target) * ratio:
-            found[(v.unit_id, f"{v.indicator.code}:{year}")] = (
-                _("%(c)s năm %(y)s: %(v)s%%, mục tiêu %(t)s%%.")
-                % {"c": v.indicator.code, "y": year, "v": v.value, "t": target},
+            found[(v.unit_id, f"{v.indicator.code}:{year}")] = Raised(
+                MESSAGES["off_track"],
+                {
+                    "c": v.indicator.code,
+                    "n": both(v.indicator.name, v.indicator.name_en),
+                    "y": year,
+                    "v": number(v.value, -2),
+                    "t": number(target, -2),
+                },
                 f"{url}?unit={v.unit_id}&year={year}&indicator={v.indicator.code}",
             )
     return found
 
 
 def alerts_evaluate(today=None) -> dict[str, int]:
-    """Run every active rule with an evaluator; returns {rule: open alerts}."""
+    """Run every active rule with an evaluator; returns {rule: open alerts}. An open alert
+    found again with the same msgid, parameters, message and link is not written at all;
+    one whose stored data changed (a count, or only how it is stored: an alert from before
+    msgids) is updated in place and keeps its `raised_at`, the time the situation arose."""
     rules_sync()
     today = today or timezone.localdate()
     now = timezone.now()
@@ -317,13 +408,25 @@ def alerts_evaluate(today=None) -> dict[str, int]:
                 if (unit_id, key) not in found:
                     a.resolved_at = now
                     a.save(update_fields=["resolved_at"])
-            for (unit_id, key), (message, url) in found.items():
+            for (unit_id, key), raised in found.items():
+                fields = {
+                    "msgid": raised.msgid,
+                    "params": raised.params,
+                    "message": _vietnamese(raised),
+                    "url": raised.url,
+                }
+                alert = open_.get((unit_id, key))
+                if alert is not None:
+                    changed = [f for f, value in fields.items() if getattr(alert, f) != value]
+                    for f in changed:
+                        setattr(alert, f, fields[f])
+                    if changed:
+                        alert.save(update_fields=changed)
+                    continue
                 Alert.objects.update_or_create(
                     rule=rule, unit_id=unit_id, key=key,
-                    defaults={"message": message[:500], "url": url, "resolved_at": None},
-                    create_defaults={
-                        "message": message[:500], "url": url, "raised_at": now,
-                    },
+                    defaults={**fields, "resolved_at": None},
+                    create_defaults={**fields, "raised_at": now},
                 )  # fmt: skip
         out[rule.code] = len(found)
     return out
@@ -341,22 +444,22 @@ def absence_alert(payload: dict) -> Alert | None:
     student = Student.objects.select_related("person").filter(pk=payload["student"]).first()
     name = student.person.full_name if student else str(payload["student"])
     if payload["kind"] == "over_limit":
-        message = _("%(n)s nghỉ %(c)s buổi trong năm học (quá 45).") % {
-            "n": name,
-            "c": payload["count"],
-        }
+        msgid, params = MESSAGES["absence_limit"], {"n": name, "c": payload["count"]}
     else:
-        message = _("%(n)s nghỉ %(c)s buổi liên tiếp đến ngày %(d)s.") % {
-            "n": name,
-            "c": payload["count"],
-            "d": payload["date"],
-        }
-    url = reverse("records:student_attendance", args=[payload["student"]])
+        day = _date(dt.date.fromisoformat(payload["date"]))
+        msgid, params = MESSAGES["absence_streak"], {"n": name, "c": payload["count"], "d": day}
+    raised = Raised(msgid, params, reverse("records:student_attendance", args=[payload["student"]]))
     alert, _created = Alert.objects.get_or_create(
         rule=rule,
         unit_id=payload["school"],
         key=f"{payload['student']}:{payload['school_year']}:{payload['kind']}",
-        defaults={"message": message, "url": url, "raised_at": timezone.now()},
+        defaults={
+            "msgid": raised.msgid,
+            "params": raised.params,
+            "message": _vietnamese(raised),
+            "url": raised.url,
+            "raised_at": timezone.now(),
+        },
     )
     return alert
 

@@ -15,7 +15,7 @@ from edudx.org.api import ERRORS, IDEMPOTENT, json_body
 from edudx.org.models import OrgUnit
 
 from . import dx, fact_prefill, reports, selectors
-from .alerts import alerts_for
+from .alerts import alert_text, alerts_for
 from .models import Indicator, YearlyReport
 
 router = Router(tags=["monitoring"])
@@ -313,7 +313,7 @@ class AlertOut(Schema):
     rule: str
     unit_id: int
     unit: str
-    message: str
+    message: str = Field(..., description="In the caller's language (Accept-Language).")
     url: str
     raised_at: dt.datetime
 
@@ -326,7 +326,7 @@ def list_alerts(request):
             "rule": a.rule.code,
             "unit_id": a.unit_id,
             "unit": a.unit.name,
-            "message": a.message,
+            "message": alert_text(a.msgid, a.params, a.message),
             "url": a.url,
             "raised_at": a.raised_at,
         }  # fmt: skip

@@ -358,10 +358,16 @@ class AlertRule(models.Model):
 
 
 class Alert(models.Model):
+    """Shown in the reader's language: `msgid` (Vietnamese source text) and `params` are
+    rendered at read time by `alerts.alert_text`; `message` is the Vietnamese text, kept
+    for search and shown as is by alerts stored before msgids (empty `msgid`)."""
+
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="alerts")
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)  # what it is about, unique per rule and unit
     message = models.CharField(max_length=500)
+    msgid = models.CharField(max_length=300, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     url = models.CharField(max_length=300, blank=True)
     raised_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -30,7 +30,7 @@ from edudx.org.models import OrgUnit
 from edudx.org.selectors import subtree_q
 
 from . import dx, exports, fact_prefill, reports, selectors
-from .alerts import alerts_for
+from .alerts import alert_text, alerts_for
 from .charts import bars_svg, trend_svg
 from .models import DxAssessment, DxStatus, Provenance, ReportStatus, YearlyReport
 from .reports import report_indicators, self_reported_codes
@@ -226,11 +226,12 @@ def dashboard_view(request):
             [(c["unit"].name, c["value"], c["status"]) for c in data["children"]],
             label=data["indicator"].name,
         )
-        data["alerts"] = list(
-            alerts_for(request.user)
+        data["alerts"] = [
+            {**a, "message": alert_text(a["msgid"], a["params"], a["message"])}
+            for a in alerts_for(request.user)
             .filter(subtree_q([unit.path], "unit__path"))
-            .values("url", "message", "unit__name")[:20]
-        )
+            .values("url", "message", "msgid", "params", "unit__name")[:20]
+        ]
         data.update(
             code=code,
             colour=colour,
