@@ -50,6 +50,15 @@ def test_rules_as_data_raise_and_resolve(reform, officer, principal):
     alerts_evaluate(today=dt.date(2025, 12, 11))
     a = Alert.objects.get(rule__code="pupil_teacher", resolved_at__isnull=True)
     assert a.message == "3 học sinh, 2 cán bộ: vượt ngưỡng 1 học sinh/cán bộ."
+    # Resolved when the threshold is loosened; holding again later reopens the same row,
+    # raised anew (it sorts with the new alerts, not from the first time).
+    AlertRule.objects.filter(code="pupil_teacher").update(params={"max": 10})
+    alerts_evaluate(today=dt.date(2025, 12, 11))
+    assert Alert.objects.get(pk=a.pk).resolved_at is not None
+    AlertRule.objects.filter(code="pupil_teacher").update(params={"max": 1})
+    alerts_evaluate(today=dt.date(2025, 12, 11))
+    again = Alert.objects.get(rule__code="pupil_teacher", resolved_at__isnull=True)
+    assert (again.pk, again.raised_at > a.raised_at) == (a.pk, True)
 
     # The school submits: its overdue alert is resolved on the next run.
     from edudx.monitoring import reports

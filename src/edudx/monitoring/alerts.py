@@ -389,7 +389,8 @@ def alerts_evaluate(today=None) -> dict[str, int]:
     """Run every active rule with an evaluator; returns {rule: open alerts}. An open alert
     found again with the same msgid, parameters, message and link is not written at all;
     one whose stored data changed (a count, or only how it is stored: an alert from before
-    msgids) is updated in place and keeps its `raised_at`, the time the situation arose."""
+    msgids) is updated in place and keeps its `raised_at`, the time the situation arose. A
+    resolved alert that holds again is reopened on its row with `raised_at` now."""
     rules_sync()
     today = today or timezone.localdate()
     now = timezone.now()
@@ -423,10 +424,10 @@ def alerts_evaluate(today=None) -> dict[str, int]:
                     if changed:
                         alert.save(update_fields=changed)
                     continue
+                # New, or resolved and holding again: the situation arose (again) now.
                 Alert.objects.update_or_create(
                     rule=rule, unit_id=unit_id, key=key,
-                    defaults={**fields, "resolved_at": None},
-                    create_defaults={**fields, "raised_at": now},
+                    defaults={**fields, "resolved_at": None, "raised_at": now},
                 )  # fmt: skip
         out[rule.code] = len(found)
     return out
