@@ -161,6 +161,7 @@ PERIODIC_JOBS = [
     {"name": "exams.close_expired", "call": "edudx.exams.services.attempts_close_expired"},
     # Deferred audit events (audit_defer, the admissions hot path) into the hash chain.
     {"name": "audit.drain", "call": "edudx.audit.services.audit_drain_all", "every": 5},
+    {"name": "iot.compact", "call": "edudx.iot.services.readings_compact_job", "every": 300},
 ]
 
 AUTH_USER_MODEL = "accounts.User"

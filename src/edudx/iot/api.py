@@ -164,8 +164,16 @@ def create_device(request, payload: DeviceIn):
 
 
 class PointOut(Schema):
-    measured_at: dt.datetime
-    value: float
+    measured_at: dt.datetime = Field(..., description="A rollup's bucket start.")
+    value: float = Field(..., description="A rollup's mean.")
+    rollup: bool = Field(
+        False,
+        description="The readings of this hour, older than the raw retention, were rolled up "
+        "into one point; `count`, `min` and `max` are given for it (docs/iot.md Retention).",
+    )
+    count: int | None = None
+    min: float | None = None
+    max: float | None = None
 
 
 class SeriesOut(Schema):
@@ -186,6 +194,10 @@ class SeriesFilters(Schema):
     "/iot/devices/{int:device_id}/readings",
     response={200: SeriesOut, **ERRORS},
     summary="A device's readings of one metric over a time range (at most 31 days)",
+    description="Raw readings; where they were older than the raw retention (90 days) and "
+    "compacted, one point per hour: its mean at the hour's start, with `rollup: true`, "
+    "`count`, `min`, `max` (keys omitted on raw points).",
+    exclude_none=True,
 )
 def device_readings(request, device_id: int, filters: Query[SeriesFilters]):
     device = selectors.device_get(actor=request.user, device_pk=device_id)
@@ -207,7 +219,19 @@ def device_readings(request, device_id: int, filters: Query[SeriesFilters]):
         "metric": filters.metric,
         "since": since,
         "until": until,
-        "points": [{"measured_at": t, "value": v} for t, v in points],
+        "points": [
+            {
+                "measured_at": p.measured_at,
+                "value": p.value,
+                "rollup": True,
+                "count": p.count,
+                "min": p.min,
+                "max": p.max,
+            }
+            if p.rollup
+            else {"measured_at": p.measured_at, "value": p.value}
+            for p in points
+        ],
     }
 
 

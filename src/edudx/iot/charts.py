@@ -20,7 +20,7 @@ def _num(v: float) -> str:
 
 
 def series_svg(
-    points: list[tuple[dt.datetime, float]],
+    points: list[tuple],  # (measured_at, value, …): selectors.Point
     *,
     since: dt.datetime,
     until: dt.datetime,
@@ -30,7 +30,7 @@ def series_svg(
     label: str = "",
 ) -> str:
     w, h, left, right, top, bottom = 320, 140, 38, 8, 8, 20
-    values = [v for _t, v in points] + [x for x in (threshold, clear_level) if x is not None]
+    values = [p[1] for p in points] + [x for x in (threshold, clear_level) if x is not None]
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     if hi - lo < 1e-9:
         lo, hi = lo - 1, hi + 1
@@ -75,7 +75,7 @@ def series_svg(
                 "</line>"
             )
     runs: list[list[tuple[dt.datetime, float]]] = []
-    for t, v in points:
+    for t, v, *_rollup in points:
         if runs and t - runs[-1][-1][0] <= GAP:
             runs[-1].append((t, v))
         else:
@@ -88,7 +88,7 @@ def series_svg(
         line = " ".join(f"{x_of(t):.1f},{y_of(v):.1f}" for t, v in run)
         parts.append(f'<polyline points="{line}" fill="none" stroke="{LINE}" stroke-width="1.5"/>')
     if points:
-        t, v = points[-1]
+        t, v = points[-1][:2]
         parts.append(
             f'<circle cx="{x_of(t):.1f}" cy="{y_of(v):.1f}" r="3" fill="{LINE}">'
             f"<title>{timezone.localtime(t):%d/%m/%Y %H:%M}: {escape(_num(v))} "

@@ -4,7 +4,8 @@ readings, alert rules and the incidents the rules open.
 A reading is unique on (device, metric, measured_at): an MQTT message redelivered under
 QoS 1, or an HTTP batch sent twice, never stores a value twice. That unique index is also
 the one "latest value of a metric" and "a metric over a time range" read backwards or as a
-range (`iot_reading_key`)."""
+range (`iot_reading_key`). Readings older than the raw retention (90 days) are rolled up
+into hourly `ReadingRollup` rows and deleted (`services.readings_compact`)."""
 
 from django.conf import settings
 from django.db import models
@@ -179,3 +180,35 @@ class Incident(ExchangeModel):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+
+class ReadingRollup(models.Model):
+    """What is kept of a device's readings of one metric in one time bucket once the raw
+    readings are older than the raw retention (`services.readings_compact`, docs/iot.md
+    "Retention"): how many there were, their extremes and their sum (so buckets merge
+    exactly: counts and sums add). `bucket_start` is aligned to `bucket_seconds` since the
+    Unix epoch, in UTC (an hour bucket is a whole local hour too: Asia/Ho_Chi_Minh is UTC+7).
+    `iot_rollup_key` is also the index a time-range read walks, as iot_reading_key is."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="rollups")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    bucket_start = models.DateTimeField()
+    bucket_seconds = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+    min_value = models.FloatField()
+    max_value = models.FloatField()
+    total = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "metric", "bucket_start"], name="iot_rollup_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.metric}@{self.bucket_start:%Y-%m-%d %H:%M}×{self.count}"
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count

@@ -9,6 +9,7 @@ school, an officer for their own unit (`rule_units`), the system for the built-i
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -20,7 +21,7 @@ from edudx.core.scope import Scope, scope_of
 from edudx.org.models import SEGMENT, OrgUnit, path_upper
 
 from . import rules as rule_logic
-from .models import Device, Incident, Reading, Rule
+from .models import Device, Incident, Reading, ReadingRollup, Rule
 
 MANAGE_ROLES = (Role.PRINCIPAL, Role.CLERK)
 RULE_ROLES = (Role.PRINCIPAL, Role.COMMUNE_OFFICER, Role.PROVINCE_OFFICER)
@@ -192,17 +193,45 @@ def incident_get(*, actor, incident_pk: int) -> Incident:
     return incident
 
 
+class Point(NamedTuple):
+    """A reading, or a rollup of an hour's readings (services.readings_compact): its mean
+    at the bucket's start, with how many readings it stands for and their extremes."""
+
+    measured_at: dt.datetime
+    value: float
+    count: int | None = None  # rollups only
+    min: float | None = None
+    max: float | None = None
+
+    @property
+    def rollup(self) -> bool:
+        return self.count is not None
+
+
 def readings_series(
     *, device: Device, metric: str, since: dt.datetime, until: dt.datetime, limit: int = 5000
-) -> list[tuple[dt.datetime, float]]:
-    """(measured_at, value) ascending over [since, until]: a range on `iot_reading_key`."""
-    return list(
-        Reading.objects.filter(
+) -> list[Point]:
+    """Points ascending over [since, until]: the raw readings (a range on iot_reading_key)
+    and, where they were compacted, the rollups whose bucket starts in the range (a range on
+    iot_rollup_key). Compaction deletes the readings of every bucket it rolls up, so the two
+    do not overlap; a range younger than the raw retention has no rollup."""
+    rollups = [
+        Point(start, total / count, count, low, high)
+        for start, count, low, high, total in ReadingRollup.objects.filter(
+            device=device, metric=metric, bucket_start__gte=since, bucket_start__lte=until
+        )
+        .order_by("bucket_start")
+        .values_list("bucket_start", "count", "min_value", "max_value", "total")[:limit]
+    ]
+    raw = [
+        Point(t, v)
+        for t, v in Reading.objects.filter(
             device=device, metric=metric, measured_at__gte=since, measured_at__lte=until
         )
         .order_by("measured_at")
         .values_list("measured_at", "value")[:limit]
-    )
+    ]
+    return sorted(rollups + raw, key=lambda p: p.measured_at)[:limit]
 
 
 # --- rules -------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Every IoT write: device registration, ingest (HTTP and MQTT share `readings_ingest`),
-rule evaluation, incidents, rules. Each public function runs in one transaction; nothing is
-half-written. Ingest is idempotent: a reading is unique on (device, metric, measured_at)."""
+rule evaluation, incidents, rules, and the compaction of old readings into hourly rollups
+(`readings_compact`). Each public function runs in one transaction (compaction: one per
+batch); nothing is half-written. Ingest is idempotent: a reading is unique on (device,
+metric, measured_at)."""
 
 import datetime as dt
 import hashlib
@@ -8,12 +10,17 @@ import hmac
 import json
 import logging
 import math
+import os
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +39,7 @@ from .models import (
     Incident,
     Metric,
     Reading,
+    ReadingRollup,
     Rule,
     Severity,
 )
@@ -350,6 +358,7 @@ def readings_ingest(*, device: Device, items, now: dt.datetime | None = None) ->
 # How far back evaluation looks for the start of a run (beyond the rule's sustained time):
 # a run older than this is taken to begin at the window's edge.
 LOOKBACK = dt.timedelta(hours=24)
+MAX_SUSTAINED_MINUTES = 1440
 
 
 def rules_evaluate(
@@ -575,7 +584,7 @@ def rule_save(
             )
     try:
         minutes = int(sustained_minutes)
-        if not 0 <= minutes <= 1440:
+        if not 0 <= minutes <= MAX_SUSTAINED_MINUTES:
             raise ValueError
     except (TypeError, ValueError):
         errors.add(
@@ -632,6 +641,220 @@ def rule_save(
             changes=changes,
         )
     return rule
+
+
+# --- retention: old readings rolled up ----------------------------------------------------
+
+# Hour buckets (docs/iot.md "Retention" says why not 5 or 15 minutes).
+BUCKET = dt.timedelta(hours=1)
+DEFAULT_RETENTION_DAYS = 90
+# The oldest raw reading rule evaluation may still read: ingest accepts a reading up to
+# MAX_AGE old and replays from up to LOOKBACK plus the longest sustained time before it.
+# Nothing younger is ever compacted, so no incident, open or to come, misses a reading.
+MIN_RETENTION = MAX_AGE + LOOKBACK + dt.timedelta(minutes=MAX_SUSTAINED_MINUTES)
+COMPACT_BATCH = 5000
+# The worker's job starts no batch after this long, so the jobs after it in the round
+# (audit.drain every 5 s) wait at most about this; what is left goes on at the next turn.
+COMPACT_JOB_SECONDS = 20.0
+
+
+def raw_retention() -> dt.timedelta:
+    """How long raw readings are kept: settings.IOT_RAW_RETENTION_DAYS, else the
+    environment's EDUDX_IOT_RAW_RETENTION_DAYS, else 90 days; refused under MIN_RETENTION."""
+    days = getattr(settings, "IOT_RAW_RETENTION_DAYS", None)
+    if days is None:
+        days = os.environ.get("EDUDX_IOT_RAW_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise ImproperlyConfigured(
+            f"IOT_RAW_RETENTION_DAYS={days!r}: a whole number of days"
+        ) from None
+    if dt.timedelta(days=days) < MIN_RETENTION:
+        raise ImproperlyConfigured(
+            f"IOT_RAW_RETENTION_DAYS={days}: at least {MIN_RETENTION.days} days — ingest "
+            f"accepts readings {MAX_AGE.days} days old and rule evaluation reads the raw "
+            "readings up to 48 hours before them"
+        )
+    return dt.timedelta(days=days)
+
+
+def bucket_floor(when: dt.datetime) -> dt.datetime:
+    """The start of `when`'s bucket: the hour, in UTC (a whole local hour too: UTC+7)."""
+    return when.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def compact_cutoff(now: dt.datetime) -> dt.datetime:
+    """Readings before it are compacted: the start of the UTC day (07:00 in Vietnam) of
+    `now - retention`. Whole days, not hours: a series' work then comes once a day as one
+    batch of 24 buckets, not as 24 batches of one (the cost of a batch is mostly per batch)."""
+    return (
+        (now - raw_retention())
+        .astimezone(dt.UTC)
+        .replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+
+
+@dataclass
+class CompactResult:
+    cutoff: dt.datetime  # readings before it are rolled up: a day (and hour) boundary
+    readings: int = 0  # raw readings rolled up and deleted (a dry run: that would be)
+    buckets: int = 0  # rollup rows written (or merged into)
+    series: int = 0  # (device, metric) pairs that had some
+    batches: int = 0
+    done: bool = True  # False: the budget ran out first (readings may be left)
+
+
+def _aggregate(readings) -> dict[dt.datetime, tuple[int, float, float, float]]:
+    """{bucket start: (count, min, max, sum)} of the readings, summed up in SQL (a batch's
+    readings never leave the database). TruncHour: BUCKET is an hour."""
+    rows = (
+        readings.order_by()
+        .annotate(bucket=TruncHour("measured_at", tzinfo=dt.UTC))
+        .values_list("bucket")
+        .annotate(Count("pk"), Min("value"), Max("value"), Sum("value"))
+    )
+    return {start: (n, low, high, total) for start, n, low, high, total in rows}
+
+
+def _compact_batch(
+    device_id: int, metric: str, *, start: dt.datetime | None, cutoff: dt.datetime,
+    size: int, dry_run: bool,
+) -> tuple[int, int, dt.datetime] | None:  # fmt: skip
+    """Roll up the oldest whole buckets (at least one, about `size` readings) of a series
+    before `cutoff`, and delete those readings, in one transaction; (readings, buckets,
+    where the next batch starts), or None when nothing is left. `start`: the dry run's
+    position, as it deletes nothing."""
+    old = Reading.objects.filter(device_id=device_id, metric=metric, measured_at__lt=cutoff)
+    if start is not None:
+        old = old.filter(measured_at__gte=start)
+    times = old.order_by("measured_at").values_list("measured_at", flat=True)
+    first = times.first()
+    if first is None:
+        return None
+    lo = bucket_floor(first)
+    beyond = list(times[size : size + 1])
+    # Whole buckets only: no bucket is ever split between two batches. One holding more
+    # than `size` readings is taken whole.
+    hi = max(bucket_floor(beyond[0]), lo + BUCKET) if beyond else cutoff
+    batch = old.filter(measured_at__gte=lo, measured_at__lt=hi)
+    if dry_run:
+        buckets = _aggregate(batch)
+        return sum(b[0] for b in buckets.values()), len(buckets), hi
+    with transaction.atomic():
+        # One writer per device, as ingest: a second compactor (two workers) waits here,
+        # then sums what the first left — those readings are gone, so nothing is counted
+        # twice. The readings are summed and deleted by the same range in this transaction.
+        list(Device.objects.select_for_update().filter(pk=device_id).values_list("pk"))
+        buckets = _aggregate(batch)
+        readings = sum(b[0] for b in buckets.values())
+        deleted, _by_model = batch.delete()
+        if deleted != readings:  # written meanwhile by something that did not lock
+            raise RuntimeError(f"iot compaction: device {device_id} {metric} changed")
+        # Merge into a rollup already there (a bucket's readings arriving after it was
+        # rolled up: counts, sums, extremes combine exactly).
+        existing = {
+            r.bucket_start: r
+            for r in ReadingRollup.objects.filter(
+                device_id=device_id, metric=metric, bucket_start__gte=lo, bucket_start__lt=hi
+            )
+        }
+        new, merged = [], []
+        for start_at, (count, low, high, total) in buckets.items():
+            r = existing.get(start_at)
+            if r is None:
+                new.append(
+                    ReadingRollup(
+                        device_id=device_id,
+                        metric=metric,
+                        bucket_start=start_at,
+                        bucket_seconds=int(BUCKET.total_seconds()),
+                        count=count,
+                        min_value=low,
+                        max_value=high,
+                        total=total,
+                    )
+                )
+            else:
+                r.count, r.total = r.count + count, r.total + total
+                r.min_value, r.max_value = min(r.min_value, low), max(r.max_value, high)
+                merged.append(r)
+        ReadingRollup.objects.bulk_create(new, batch_size=1000)
+        ReadingRollup.objects.bulk_update(
+            merged, ["count", "min_value", "max_value", "total"], batch_size=1000
+        )
+    return readings, len(buckets), hi
+
+
+def readings_compact(
+    *,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int = COMPACT_BATCH,
+    max_batches: int | None = None,
+    max_seconds: float | None = None,
+) -> CompactResult:
+    """Roll the raw readings older than the raw retention up into hourly rollups (count,
+    min, max, sum per device, metric and hour) and delete them. Only whole UTC days
+    entirely before `now - retention` are compacted (`compact_cutoff`); the day the
+    retention ends in waits for a later run. Batches of about `batch_size` readings of one
+    series, one transaction each, so a large backlog never holds a lock for long; a crash
+    between batches loses nothing and counts nothing twice, and a second run finds nothing
+    to do. `max_batches` / `max_seconds` bound one run (`done` False: stopped by them).
+    `dry_run`: what a run would do, writing nothing."""
+    now = now or timezone.now()
+    cutoff = compact_cutoff(now)
+    result = CompactResult(cutoff=cutoff)
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
+    # The devices with readings before the cutoff, in one query: an EXISTS probe each, a
+    # range on iot_reading_key per metric (`metric IN` keeps the range usable), so a run
+    # with nothing to do costs next to nothing however many devices there are.
+    pending = Device.objects.filter(
+        Exists(
+            Reading.objects.filter(
+                device=OuterRef("pk"), metric__in=Metric.values, measured_at__lt=cutoff
+            )
+        )
+    )
+    for device_id in list(pending.order_by("pk").values_list("pk", flat=True)):
+        for metric in Metric.values:
+            start, seen = None, False
+            while True:
+                if (max_batches is not None and result.batches >= max_batches) or (
+                    deadline is not None and time.monotonic() >= deadline
+                ):
+                    result.done = False
+                    return _compacted(result, dry_run)
+                step = _compact_batch(
+                    device_id, metric, start=start, cutoff=cutoff, size=batch_size,
+                    dry_run=dry_run,
+                )  # fmt: skip
+                if step is None:
+                    break
+                readings, buckets, hi = step
+                if dry_run:
+                    start = hi
+                if not readings:  # another compactor (a second worker) was first
+                    continue
+                result.readings += readings
+                result.buckets += buckets
+                result.batches += 1
+                result.series += not seen
+                seen = True
+    return _compacted(result, dry_run)
+
+
+def _compacted(result: CompactResult, dry_run: bool) -> CompactResult:
+    log.info(
+        "iot.compacted",
+        extra={**vars(result), "cutoff": result.cutoff.isoformat(), "dry_run": dry_run},
+    )
+    return result
+
+
+def readings_compact_job() -> CompactResult:
+    """The worker's periodic job (settings.PERIODIC_JOBS): a run bounded in time."""
+    return readings_compact(max_seconds=COMPACT_JOB_SECONDS)
 
 
 # --- MQTT ---------------------------------------------------------------------------------
