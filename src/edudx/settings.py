@@ -153,6 +153,8 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# IoT: raw readings older than this many days are rolled up into hourly rows (docs/iot.md).
+IOT_RAW_RETENTION_DAYS = env("IOT_RAW_RETENTION_DAYS", "90")
 # Periodic jobs of `edudx worker` (edudx.core.periodic): a dotted callable run every
 # `every` seconds; an app adds its job here as one more line.
 PERIODIC_EVERY = int(env("PERIODIC_EVERY", "60"))

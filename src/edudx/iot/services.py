@@ -10,7 +10,6 @@ import hmac
 import json
 import logging
 import math
-import os
 import re
 import secrets
 import time
@@ -659,11 +658,9 @@ COMPACT_JOB_SECONDS = 20.0
 
 
 def raw_retention() -> dt.timedelta:
-    """How long raw readings are kept: settings.IOT_RAW_RETENTION_DAYS, else the
-    environment's EDUDX_IOT_RAW_RETENTION_DAYS, else 90 days; refused under MIN_RETENTION."""
-    days = getattr(settings, "IOT_RAW_RETENTION_DAYS", None)
-    if days is None:
-        days = os.environ.get("EDUDX_IOT_RAW_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+    """How long raw readings are kept: settings.IOT_RAW_RETENTION_DAYS (the environment's
+    EDUDX_IOT_RAW_RETENTION_DAYS, 90 by default); refused under MIN_RETENTION."""
+    days = getattr(settings, "IOT_RAW_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
     try:
         days = int(days)
     except (TypeError, ValueError):
