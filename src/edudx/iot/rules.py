@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 GT, GTE, LT, LTE = "gt", "gte", "lt", "lte"
 
-# The ORM lookup that selects readings which break a rule, and the one that selects
-# readings back to normal (its negation).
-BREACH_LOOKUP = {GT: "gt", GTE: "gte", LT: "lt", LTE: "lte"}
+# The ORM lookup that selects readings back to normal for a rule without a clear level
+# (the negation of its comparison; `clear_lookup`).
 NORMAL_LOOKUP = {GT: "lte", GTE: "lt", LT: "gte", LTE: "gt"}
 
 
