@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from edudx.core.files import write_once
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("EDUDX_VAR_DIR", PROJECT_DIR / "var"))
@@ -26,11 +28,8 @@ def _secret_key() -> str:
     """From the environment; otherwise generated once per installation into var/."""
     if key := env("SECRET_KEY"):
         return key
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    made = write_once(VAR_DIR / "secret_key", lambda: secrets.token_urlsafe(50).encode())
+    return made.decode().strip()
 
 
 SECRET_KEY = _secret_key()

@@ -52,6 +52,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from .errors import DomainError
+from .files import write_once, write_private
 from .pdf import SignatureBox
 
 ROOT_CA_NAME = "EduDX Demo Root CA"
@@ -61,23 +62,11 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # --- demo PKI --------------------------------------------------------------------------------
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Atomically, readable by the owner only."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
 def pki_passphrase(directory: Path) -> bytes:
     """EDUDX_PKI_PASSPHRASE, or one generated into the PKI folder on first use."""
     if value := _env("PKI_PASSPHRASE"):
         return value.encode()
-    path = directory / "passphrase"
-    if not path.exists():
-        _write_private(path, secrets.token_urlsafe(32).encode())
-    return path.read_bytes().strip()
+    return write_once(directory / "passphrase", lambda: secrets.token_urlsafe(32).encode()).strip()
 
 
 def _env(name: str, default: str = "") -> str:
@@ -176,7 +165,7 @@ class DemoPKI:
                 .sign(ca_key, hashes.SHA256())
             )
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write_private(path, _p12(slug, key, cert, [ca_cert], self.passphrase))
+            write_private(path, _p12(slug, key, cert, [ca_cert], self.passphrase))
         return path
 
     def signer(self, slug: str, **subject) -> "Signer":
@@ -239,7 +228,7 @@ def demo_ca_ensure(directory: Path | str | None = None) -> DemoPKI:
                     )
                     .sign(key, hashes.SHA256())
                 )
-                _write_private(directory / "ca.p12", _p12("ca", key, cert, [], passphrase))
+                write_private(directory / "ca.p12", _p12("ca", key, cert, [], passphrase))
                 # Public: the root is what verifiers (and pdfsig's NSS database) trust.
                 tmp = directory / ".ca.pem.tmp"
                 tmp.write_bytes(cert.public_bytes(serialization.Encoding.PEM))

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from edudx.core.files import write_once
+
 DEFAULT_BACKENDS = {
     "email": "edudx.notify.backends.EmailBackend",
     "webpush": "edudx.notify.backends.WebPushBackend",
@@ -45,21 +47,18 @@ def _private_key_pem() -> bytes:
         getattr(settings, "VAPID_PRIVATE_KEY", "") or os.environ.get("EDUDX_VAPID_PRIVATE_KEY")
     ):
         return pem.encode() if isinstance(pem, str) else pem
-    path = Path(settings.VAR_DIR) / "vapid_private.pem"
-    if not path.exists():
-        from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-        from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    return write_once(Path(settings.VAR_DIR) / "vapid_private.pem", _new_private_key_pem)
 
-        key = ec.generate_private_key(ec.SECP256R1())
-        path.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        path.chmod(0o600)
-    return path.read_bytes()
+
+def _new_private_key_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 def vapid_private_key():
