@@ -7,6 +7,8 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SCALE  ?= district
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install messages demo serve test lint format clean
 
@@ -42,7 +44,7 @@ serve: install
 test: install
 	EDUDX_DATABASE_URL="$${EDUDX_TEST_DATABASE_URL:-sqlite:///$(CURDIR)/var/test.sqlite3}" \
 	EDUDX_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend \
-		$(VENV)/bin/pytest $(PYTEST_ARGS)
+		$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,11 +1,9 @@
 """Demo marks (records/demo.py) at the tiny scale: deterministic, complete, with results;
 `results_recompute_many` writes exactly what `results_recompute` writes class by class."""
 
-import io
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -64,10 +62,9 @@ def results_snapshot():
 
 
 @pytest.fixture
-def tiny(db):
-    out = io.StringIO()
-    call_command("demo", "--scale", "tiny", stdout=out)
-    return out.getvalue()
+def tiny(tiny_demo, db):
+    """The tiny demo, built once for this module (tests/conftest.py)."""
+    return tiny_demo
 
 
 def test_tiny_demo_has_marks_and_results(tiny):

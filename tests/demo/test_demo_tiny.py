@@ -1,0 +1,224 @@
+"""The demo generator at the tiny scale (2 communes, 3 schools, 60 students), built once for
+this module (`tiny_demo` in tests/conftest.py); every test runs in its own savepoint."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from edudx.accounts.models import User
+from edudx.core.validators import validate_moet_id, validate_personal_id
+from edudx.demo import logins
+from edudx.org import selectors
+from edudx.org.models import ClassGroup, OrgUnit, School, UnitKind
+from edudx.people.models import (
+    Enrolment,
+    EnrolmentStatus,
+    GuardianLink,
+    Person,
+    StaffMember,
+    Student,
+    TeachingAssignment,
+)
+from edudx.people.selectors import student_list
+
+BEFORE, AFTER = dt.date(2025, 6, 30), dt.date(2025, 7, 1)
+
+
+@pytest.fixture(autouse=True)
+def _pki_in_tmp(settings, demo_var_dir):
+    """The module's demo was issued its certificates in this VAR_DIR."""
+    settings.VAR_DIR = demo_var_dir
+
+
+@pytest.fixture
+def tiny(tiny_demo, db):
+    return tiny_demo
+
+
+def test_tiny_counts(tiny):
+    assert School.objects.count() == 3
+    assert Student.objects.count() == 60
+    assert Enrolment.objects.filter(status=EnrolmentStatus.ACTIVE).count() == 60
+    assert set(School.objects.values_list("unit__code", flat=True)) == {
+        "67665001",
+        "67665002",
+        "67665003",
+    }
+    # Preschool classes have no grade; primary grades 1–5, lower secondary 6–9.
+    for school in School.objects.select_related("unit"):
+        grades = set(
+            ClassGroup.objects.filter(
+                school=school.unit, school_year__code="2025-2026"
+            ).values_list("grade__number", flat=True)
+        )
+        expected = {"preschool": {None}, "primary": {1, 2, 3, 4, 5}}.get(school.level, {6, 7, 8, 9})
+        assert grades == expected, school
+        assert 12.2 <= float(school.latitude) <= 12.35
+        assert 107.55 <= float(school.longitude) <= 107.8
+
+
+def test_every_id_is_valid(tiny):
+    persons = list(Person.objects.all())
+    assert len(persons) > 150
+    for p in persons:
+        if p.personal_id:
+            validate_personal_id(p.personal_id, date_of_birth=p.date_of_birth, sex=p.sex)
+        if p.moet_id:
+            validate_moet_id(p.moet_id)
+    students = Person.objects.filter(student__isnull=False)
+    with_id = students.filter(personal_id__isnull=False).count()
+    assert with_id / students.count() >= 0.9
+
+
+def test_students_match_student_create(tiny):
+    """The bulk path sets what people.services.student_create sets."""
+    for st in Student.objects.select_related("person", "current_class"):
+        assert st.search_name == st.person.search_name
+        assert st.current_class.school_id == st.current_school_id
+        open_ = st.enrolments.get(status=EnrolmentStatus.ACTIVE)
+        assert (open_.school_id, open_.class_group_id) == (
+            st.current_school_id,
+            st.current_class_id,
+        )
+        assert open_.start_date == dt.date(2025, 9, 5)
+        assert 1 <= st.guardians.count() <= 2
+    assert GuardianLink.objects.filter(relationship__in=["father", "mother"]).count() > 60
+
+
+def test_tree_before_and_after_reform(tiny):
+    ministry = OrgUnit.objects.get(kind=UnitKind.MINISTRY)
+    dak_nong = OrgUnit.objects.get(kind=UnitKind.PROVINCE, code="67")
+    lam_dong = OrgUnit.objects.get(kind=UnitKind.PROVINCE, code="68")
+    district = OrgUnit.objects.get(kind=UnitKind.DISTRICT, code="665")
+    before, after = selectors.as_of(BEFORE), selectors.as_of(AFTER)
+
+    assert [u.name for u in before.children(ministry)] == ["Tỉnh Đắk Nông"]
+    assert [u.name for u in after.children(ministry)] == ["Tỉnh Lâm Đồng"]
+    old_schools = before.subtree(district).filter(kind=UnitKind.SCHOOL)
+    assert old_schools.count() == 3
+    assert before.subtree(dak_nong).filter(kind=UnitKind.SCHOOL).count() == 3
+    assert sorted(u.name for u in before.children(district)) == [
+        "Phòng Giáo dục và Đào tạo huyện Đắk Song",
+        "Thị trấn Đức An",
+        "Xã Thuận Hà",
+    ]
+    assert not after.subtree(district).exists()
+    assert not before.subtree(lam_dong).exists()
+
+    new = {c.name: c for c in after.children(lam_dong) if c.kind == UnitKind.COMMUNE}
+    assert sorted(new) == ["Xã Thuận Hạnh", "Xã Đức An"]
+    assert after.subtree(new["Xã Đức An"]).filter(kind=UnitKind.SCHOOL).count() == 2
+    assert after.subtree(new["Xã Thuận Hạnh"]).filter(kind=UnitKind.SCHOOL).count() == 1
+    assert after.subtree(lam_dong).filter(kind=UnitKind.SCHOOL).count() == 3
+    assert after.subtree(new["Xã Đức An"]).filter(kind=UnitKind.COMMUNE_OFFICE).count() == 1
+    # The current tree (paths) is the new one; the old units are closed on the reform day.
+    for school in OrgUnit.objects.filter(kind=UnitKind.SCHOOL):
+        assert school.path.startswith(lam_dong.path)
+        assert [u.code for u in before.ancestors(school)][:3] == ["BGDDT", "67", "665"]
+        assert [u.code for u in after.ancestors(school)][:2] == ["BGDDT", "68"]
+    closed = OrgUnit.objects.filter(valid_to=AFTER)
+    assert set(closed.values_list("kind", flat=True)) == {
+        "province",
+        "department",
+        "district",
+        "district_office",
+        "commune",
+    }
+    assert closed.filter(kind="commune").count() == 2
+    assert School.objects.filter(commune__in=new.values()).count() == 3
+
+
+def test_if_empty_is_idempotent(tiny):
+    counts = (OrgUnit.objects.count(), Person.objects.count(), User.objects.count())
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert "bỏ qua" in out.getvalue()
+    assert (OrgUnit.objects.count(), Person.objects.count(), User.objects.count()) == counts
+    with pytest.raises(CommandError):
+        call_command("demo", "--scale", "tiny", stdout=io.StringIO())
+
+
+def test_demo_logins_roles_and_scope(tiny):
+    users = {u.username: u for u in User.objects.all()}
+    assert set(users) == {d.username for d in logins.DEMO_LOGINS}
+    assert users["gvcn"].check_password(logins.DEMO_PASSWORD)
+    assert len({u.password for u in users.values()}) == 1  # one hash of the same password
+    for d in logins.DEMO_LOGINS:
+        user = users[d.username]
+        assert user.roles == {d.role}
+        has_totp = user.totpdevice_set.filter(confirmed=True).count() == 1
+        assert has_totp == user.is_staff_role, d.username
+        if has_totp:
+            assert user.staticdevice_set.get().token_set.count() == logins.BACKUP_CODES
+
+    lam_dong = OrgUnit.objects.get(kind=UnitKind.PROVINCE, code="68")
+    assert users["so_gddt"].role_assignments.get().unit == lam_dong
+    assert student_list(actor=users["so_gddt"]).count() == 60
+    assert student_list(actor=users["admin"]).count() == 60
+    commune = users["phong_gddt"].role_assignments.get().unit
+    assert commune.kind == UnitKind.COMMUNE and commune.valid_to is None
+    school = users["hieu_truong"].role_assignments.get().unit
+    assert school.parent == commune
+    assert student_list(actor=users["hieu_truong"]).count() == 20
+    assert StaffMember.objects.get(person=users["hieu_truong"].person).position == "Hiệu trưởng"
+
+    for name in ("giao_vien", "gvcn"):
+        user = users[name]
+        staff = StaffMember.objects.get(person=user.person)
+        taught = set(
+            TeachingAssignment.objects.filter(staff=staff).values_list("class_group", flat=True)
+        )
+        assert taught and user.scope.class_ids == taught
+        assert not user.scope.unit_paths
+    assert not users["giao_vien"].scope.homeroom_class_ids
+    assert len(users["gvcn"].scope.homeroom_class_ids) == 1
+
+    child = Student.objects.get(person=users["hoc_sinh"].person)
+    assert users["hoc_sinh"].scope.student_ids == {child.pk}
+    assert child.current_class_id in users["gvcn"].scope.homeroom_class_ids
+    assert len(users["phu_huynh"].scope.student_ids) == 2
+    assert users["cong_dan"].scope.is_empty
+
+
+def test_demo_logins_command(tiny):
+    out = io.StringIO()
+    call_command("demo_logins", stdout=out)
+    text = out.getvalue()
+    for d in logins.DEMO_LOGINS:
+        assert d.username in text
+    assert logins.DEMO_PASSWORD in text
+    assert logins.backup_codes("gvcn")[0] in text
+    user = User.objects.get(username="gvcn")
+    device = user.totpdevice_set.get()
+    from django_otp.oath import totp
+
+    assert device.verify_token(f"{totp(device.bin_key):06d}")
+
+
+def test_demo_issues_its_own_signing_certificates(tiny, settings):
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from edudx.accounts.models import User
+    from edudx.core import signing
+
+    pki = signing.demo_ca_ensure()
+    assert "Chứng thư số mẫu:" in tiny
+    principal = User.objects.get(username="hieu_truong")
+    path = pki.signer_path(f"user-{principal.pk}")
+    _key, cert, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), pki.passphrase)
+    cn = cert.subject.rfc4514_string()
+    assert principal.person.full_name in cn
+    assert not pki.signer_path(f"user-{User.objects.get(username='phu_huynh').pk}").exists()
+
+
+def test_demo_teachers_have_subject_assignments_for_the_mark_grid(tiny):
+    from edudx.accounts.models import User
+    from edudx.records.models import SubjectAssignment
+
+    teacher = User.objects.get(username="giao_vien")
+    rows = SubjectAssignment.objects.filter(staff__person=teacher.person)
+    assert rows.count() > 0
+    assert set(rows.values_list("class_group_id", flat=True)) == set(teacher.scope.class_ids)
+    assert "Phân công giảng dạy theo môn:" in tiny
