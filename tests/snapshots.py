@@ -23,7 +23,14 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
-_WRITE = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+# The table a statement writes, for the order of the replay (a trigger may read a row
+# inserted before it): INSERT [OR …] INTO, UPDATE, DELETE FROM, COPY at its start. What was
+# written is found by comparing every table before and after the build, so a statement this
+# misses (a CTE) is still recorded, in the end of the order.
+_WRITE = re.compile(
+    r'^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM|COPY)\s+"?(\w+)"?',
+    re.IGNORECASE,
+)
 
 
 def baseline() -> bool:
@@ -106,20 +113,19 @@ def record(build) -> tuple[object, Recording | None]:
     written: list[str] = []
 
     def watch(execute, sql, params, many, context):
-        if m := _WRITE.match(sql):
-            table = m.group(2)
-            if table not in written:
-                written.append(table)
+        if (m := _WRITE.match(sql)) and m.group(1) not in written:
+            written.append(m.group(1))
         return execute(sql, params, many, context)
 
     at, day = timezone.now(), timezone.localdate()
     with connection.execute_wrapper(watch):
         built = build()
     rec = Recording(vendor=connection.vendor, day=day, at=at)
-    for table in written:
-        model = models.get(table)
-        if model is None:
-            return built, None
+    if any(table not in models for table in written):
+        return built, None
+    order = {table: i for i, table in enumerate(written)}
+    for table in sorted(models, key=lambda t: order.get(t, len(order))):
+        model = models[table]
         after = _rows(model)
         old = before[table]
         if set(old) - set(after):
