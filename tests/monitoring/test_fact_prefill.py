@@ -29,20 +29,27 @@ def report(reform, principal):
     return reports.report_get(actor=principal, unit=reform.school_a, year=2025)
 
 
+NEVER_SAVED, CLEARED = {}, {"computers_teaching": None}
+
+
 @pytest.mark.parametrize(
-    ("status", "saved", "editable", "value", "prefilled"),
+    ("status", "facts", "editable", "value", "prefilled"),
     [
-        pytest.param(ReportStatus.DRAFT, None, True, "2", True, id="empty-draft"),
-        pytest.param(ReportStatus.DRAFT, "30", True, "30", False, id="typed-draft"),
-        pytest.param(ReportStatus.RETURNED, None, True, "", False, id="returned"),
-        pytest.param(ReportStatus.DRAFT, None, False, "", False, id="read-only"),
+        pytest.param(ReportStatus.DRAFT, NEVER_SAVED, True, "2", True, id="empty-draft"),
+        pytest.param(
+            ReportStatus.DRAFT, {"computers_teaching": "30"}, True, "30", False, id="typed-draft"
+        ),  # fmt: skip
+        # Saved empty on purpose: not filled in again (the suggestion is still shown).
+        pytest.param(ReportStatus.DRAFT, CLEARED, True, "", False, id="cleared-draft"),
+        pytest.param(ReportStatus.RETURNED, NEVER_SAVED, True, "", False, id="returned"),
+        pytest.param(ReportStatus.DRAFT, NEVER_SAVED, False, "", False, id="read-only"),
     ],
 )
-def test_prefill_only_when_empty_in_an_editable_draft(
-    report, status, saved, editable, value, prefilled
+def test_prefill_only_while_never_saved_in_an_editable_draft(
+    report, status, facts, editable, value, prefilled
 ):
     report.status = status
-    report.facts = {"computers_teaching": saved}
+    report.facts = dict(facts)
     fact = fact_prefill.facts_form(report, editable=editable)[0]
     assert fact["key"] == "computers_teaching"
     assert (fact["value"], fact["prefilled"], fact["suggestion"]) == (value, prefilled, SUGGESTION)
@@ -61,6 +68,26 @@ def test_the_page_prefills_and_the_submitted_value_wins(client, reform, principa
     assert 'name="fact-computers_teaching" value="30"' in html
     assert "Theo sổ tài sản: 2 máy</p>" in html  # still shown, no longer filled in
     assert reports.reported_fact("computers_teaching") == {reform.school_a.pk: (30, 2025)}
+
+
+def test_a_fact_cleared_on_the_page_stays_empty(client, reform, principal, report):
+    """The principal empties the pre-filled input and saves: the next visit shows the
+    suggestion beside an empty input instead of filling it in again."""
+    otp_login(client, principal)
+    url = f"/monitoring/report/?unit={reform.school_a.pk}&year=2025"
+    r = client.post(url, {"fact-computers_teaching": "", "action": "save"}, follow=True)
+    assert r.status_code == 200
+    report.refresh_from_db()
+    # The page saves every fact of the form; the empty ones as None.
+    assert report.facts == {
+        "computers_teaching": None,
+        "internet_fibre": None,
+        "internet_mbps": None,
+    }
+    html = client.get(url).content.decode()
+    assert 'name="fact-computers_teaching" value=""' in html
+    assert "Theo sổ tài sản: 2 máy</p>" in html
+    assert "đã điền sẵn" not in html
 
 
 def test_the_api_gives_the_suggestion_in_english(reform, principal, report):

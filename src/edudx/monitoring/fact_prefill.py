@@ -7,8 +7,9 @@ app that holds the data (monitoring depends on it, never the reverse) and a slot
 module is missing gives no suggestion. Only facts a register really answers are listed:
 the bandwidth and the fibre line are recorded nowhere on the platform.
 
-A suggestion is shown next to the fact; in an editable draft whose fact is still empty it
-is also put in the input ("prefilled"). Nothing is saved by it: the value the school saves
+A suggestion is shown next to the fact; in an editable draft whose fact has never been
+saved it is also put in the input ("prefilled") — a fact the school saved empty on purpose
+stays empty. Nothing is saved by it: the value the school saves
 and submits is what counts (T22 reads the submitted reports)."""
 
 from importlib import import_module
@@ -47,14 +48,15 @@ def suggestions(report: YearlyReport) -> dict[str, dict]:
 def facts_form(report: YearlyReport, *, editable: bool) -> list[dict]:
     """The report's facts for its page: each with its saved `value` ("" when empty), its
     `suggestion` (or None) and `prefilled` — the suggestion put in the input because the
-    report is an editable draft and the fact is still empty."""
+    report is an editable draft and the fact has never been saved (one saved empty, a
+    value the school removed, is not filled in again)."""
     found = suggestions(report)
     draft = editable and report.status == ReportStatus.DRAFT
     out = []
     for fact in report_facts(report.unit, report.template):
         saved = report.facts.get(fact["key"])
         suggestion = found.get(fact["key"])
-        prefilled = draft and saved is None and suggestion is not None
+        prefilled = draft and fact["key"] not in report.facts and suggestion is not None
         value = suggestion["value"] if prefilled else (saved or "")
         out.append({**fact, "value": value, "suggestion": suggestion, "prefilled": prefilled})
     return out
