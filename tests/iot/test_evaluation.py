@@ -2,14 +2,19 @@
 sustained time, closes when readings are back to normal, and is never opened twice."""
 
 import datetime as dt
+import itertools
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from edudx.core import events
 from edudx.core.models import OutboxEvent
 from edudx.iot import services
 from edudx.iot.models import Incident, Rule
-from edudx.iot.rules import builtin_rules_ensure
+from edudx.iot.rules import builtin_rules_ensure, episodes
 from edudx.notify.models import Notification
 
 from .conftest import T0, co2
@@ -23,6 +28,10 @@ def ingest(device, readings):
 
 def minutes(t: dt.datetime) -> float:
     return (t - T0).total_seconds() / 60
+
+
+def at_dt(m: float) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=m)
 
 
 @pytest.mark.django_db
@@ -264,3 +273,64 @@ def test_live_and_backlog_ingest_give_identical_incidents(sensor, batches):
         OutboxEvent.objects.filter(topic__startswith="iot.").values_list("topic", flat=True)
     )
     assert sorted(topics) == ["iot.incident_closed", "iot.incident_opened", "iot.incident_opened"]
+
+
+# --- the calm path: rules whose readings all clear are not evaluated ------------------------
+
+LEVELS = st.sampled_from([900, 1200, 1350, 1500, 1501, 1700])  # clears … breaks (1500/1200)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(LEVELS, min_size=1, max_size=24), cuts=st.sets(st.integers(1, 23)))
+def test_ingest_in_batches_gives_the_incidents_of_the_whole_series(sensor, values, cuts):
+    """Readings 5 minutes apart, in batches cut anywhere: the incidents are the episodes
+    of the whole series (rules.episodes), whichever rules were skipped as calm."""
+    with transaction.atomic():
+        series = [(5 * i, v) for i, v in enumerate(values)]
+        edges = [0, *sorted(c for c in cuts if c < len(series)), len(series)]
+        for a, b in itertools.pairwise(edges):
+            ingest(sensor, co2(*series[a:b]))
+        expected = [
+            (minutes(e.opened_at), e.closed_at and minutes(e.closed_at), e.peak)
+            for e in episodes([(at_dt(m), v) for m, v in series], "gt", 1500, 15, clear=1200)
+        ]
+        got = [
+            (minutes(i.opened_at), i.closed_at and minutes(i.closed_at), i.peak_value)
+            for i in Incident.objects.filter(device=sensor).order_by("opened_at")
+        ]
+        assert got == expected
+        transaction.set_rollback(True)
+
+
+def window_reads(ctx) -> list[str]:
+    """The rule evaluation's reads of stored readings (the duplicate check has no order)."""
+    return [q["sql"] for q in ctx.captured_queries if 'FROM "iot_reading"' in q["sql"]
+            and "ORDER BY" in q["sql"]]  # fmt: skip
+
+
+def test_a_calm_batch_reads_no_window(sensor):
+    """Readings that clear after one that cleared: one query for the open incidents instead
+    of three per rule; a batch after a breaking reading is evaluated in full."""
+    ingest(sensor, co2((0, 900)))
+    with CaptureQueriesContext(connection) as calm:
+        ingest(sensor, co2((5, 950), (10, 1000)))
+    assert window_reads(calm) == []
+    ingest(sensor, co2((15, 1600)))
+    with CaptureQueriesContext(connection) as full:
+        ingest(sensor, co2((20, 950)))
+    assert len(window_reads(full)) == 2  # the rule's anchor, then its window
+    assert not Incident.objects.exists()  # 15 → 20 was not sustained for 15 minutes
+
+
+def test_an_open_incident_is_evaluated_even_when_its_readings_now_clear(sensor):
+    """The rule changed under an open incident so that its readings now clear it: the next
+    calm batch still takes the full evaluation, which closes the incident."""
+    ingest(sensor, co2((0, 1600), (5, 1600), (10, 1600), (15, 1600)))
+    incident = Incident.objects.get(closed_at__isnull=True)
+    Rule.objects.filter(pk=incident.rule_id).update(threshold=2000, clear_level=1700)
+    r = ingest(sensor, co2((20, 1000)))
+    assert r.closed == [incident.pk]
+    incident.refresh_from_db()
+    assert minutes(incident.closed_at) == 20  # no reading after it opened (15) cleared before
