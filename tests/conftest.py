@@ -1,4 +1,3 @@
-import gc
 import io
 
 import pytest
@@ -40,10 +39,6 @@ def _migration_rows() -> str:
 def django_db_setup(django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():
         request.config.stash[_MIGRATION_ROWS] = _migration_rows()
-    yield
-    # A connection a test's own thread opened and never closed is only closed when the
-    # garbage collector frees it; PostgreSQL will not drop the test database while it is open.
-    gc.collect()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ import datetime as dt
 import itertools
 
 import factory
-from django.db import connection
 
 from edudx.accounts.models import Role, RoleAssignment, User
 from edudx.core import events
@@ -62,7 +61,7 @@ class District:
     """Province 67 → district 665 → two communes → one lower-secondary school in each, a
     school year, a class per school, a teacher per class, three students."""
 
-    _recordings: dict = {}  # database vendor -> snapshots.Recording
+    _recording: "snapshots.Recording | None" = None  # this process's first build
 
     @classmethod
     def fresh(cls) -> "District":
@@ -71,14 +70,13 @@ class District:
         services — and recorded, when built from the migrated database."""
         if not snapshots.baseline():
             return cls()
-        rec = cls._recordings.get(connection.vendor)
-        if rec is not None and rec.fits():
+        if cls._recording is not None and cls._recording.fits():
             district = cls.__new__(cls)
-            vars(district).update(rec.replay())
+            vars(district).update(cls._recording.replay())
             return district
         district, rec = snapshots.record(cls)
         if rec is not None:
-            cls._recordings[connection.vendor] = rec
+            cls._recording = rec
         return district
 
     def __init__(self):

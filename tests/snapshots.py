@@ -47,12 +47,10 @@ def _columns(model) -> list:
     return [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
 
 
-def _rows(model, pks=None) -> dict:
+def _rows(model) -> dict:
     cols = [f.attname for f in _columns(model)]
-    qs = model._base_manager.all()
-    if pks is not None:
-        qs = qs.filter(pk__in=pks)
-    return {row[0]: row for row in qs.order_by("pk").values_list("pk", *cols)}
+    rows = model._base_manager.order_by("pk").values_list("pk", *cols)
+    return {row[0]: row for row in rows}
 
 
 @dataclass

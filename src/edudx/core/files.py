@@ -10,13 +10,18 @@ import secrets
 from pathlib import Path
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """`data` into `path` atomically (a temporary name, then a rename), owner-only."""
+def _temporary(path: Path, data: bytes) -> Path:
+    """`data` in a new owner-only file beside `path`, under a name of its own."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
-    os.replace(tmp, path)
+    return tmp
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """`data` into `path` atomically (a temporary name, then a rename), owner-only."""
+    os.replace(_temporary(path, data), path)
 
 
 def write_once(path: Path, make) -> bytes:
@@ -26,15 +31,11 @@ def write_once(path: Path, make) -> bytes:
     fails if another process got there first, and then that process's content is read."""
     path = Path(path)
     if not path.exists():
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = _temporary(path, make())
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(make())
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
         finally:
-            tmp.unlink(missing_ok=True)
+            tmp.unlink()
     return path.read_bytes()

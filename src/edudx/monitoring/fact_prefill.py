@@ -9,8 +9,8 @@ the bandwidth and the fibre line are recorded nowhere on the platform.
 
 A suggestion is shown next to the fact; in an editable draft whose fact has never been
 saved it is also put in the input ("prefilled") — a fact the school saved empty on purpose
-stays empty. Nothing is saved by it: the value the school saves
-and submits is what counts (T22 reads the submitted reports)."""
+stays empty. Nothing is saved by it: the value the school saves and submits is what counts
+(T22 reads the submitted reports)."""
 
 from importlib import import_module
 
