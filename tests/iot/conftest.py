@@ -32,19 +32,10 @@ def officer(district):
     return district.user(Role.COMMUNE_OFFICER, district.district)
 
 
-def builtin_rules() -> None:
-    """The built-in rules migration 0002 loads. A transactional test (the browser tests)
-    flushes the tables after it, migration data included, and pytest-django runs those
-    tests last, so a later one would find no rule; put them back as the migration does."""
-    from edudx.iot.models import Rule
-    from edudx.iot.rules import builtin_rules_ensure
-
-    builtin_rules_ensure(Rule)
-
-
 @pytest.fixture
 def sensor(district, principal):
-    builtin_rules()
+    # The built-in rules are there: tests/conftest.py puts the rows migrations load back
+    # after a transactional test's flush.
     device, secret = services.device_register(
         actor=principal,
         school=district.school_a,
