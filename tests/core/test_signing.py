@@ -15,7 +15,14 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pypdf import PdfReader
 
 from edudx.core.errors import DomainError
-from edudx.core.pdf import DocumentSpec, SignatureSlot, render_document
+from edudx.core.pdf import (
+    DocumentSpec,
+    SignatureBox,
+    SignatureSlot,
+    render_document,
+    seal_appearance,
+    seal_box,
+)
 from edudx.core.signing import (
     demo_ca_ensure,
     pki_passphrase,
@@ -505,3 +512,34 @@ def test_pkcs11_token_signs(rendered, pki, teacher, tmp_path, monkeypatch):
     assert summary(result) == [
         ("homeroom", "Trần Văn Bình", SCHOOL, True, True, True, True, "none"),
     ]
+
+
+def test_seal_box_covers_the_left_third_of_the_signature():
+    slot = SignatureBox(page=1, box=(57, 501, 538, 564))
+    assert seal_box(slot) == SignatureBox(page=1, box=(234, 501, 423, 564))
+    # A narrow slot keeps the seal inside it.
+    assert seal_box(SignatureBox(page=0, box=(10, 0, 100, 60))) == SignatureBox(
+        page=0, box=(10, 0, 100, 60)
+    )
+
+
+def test_seal_appearance_is_one_page_of_the_box_with_its_lines():
+    data = seal_appearance(
+        "Trường THCS Lê Lợi",
+        [
+            "Trường Tiểu học và THCS Nguyễn Bỉnh Khiêm",
+            "Thời gian ký:",
+            "30/11/2026 14:05:09 +07:00",
+        ],
+        189,
+        63,
+    )
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 1
+    assert [float(v) for v in reader.pages[0].mediabox] == [0, 0, 189, 63]
+    # The ring's letters come first, one by one; then the lines beside the seal, a long
+    # name wrapped to the box.
+    text = reader.pages[0].extract_text()
+    assert text.endswith(
+        "Trường Tiểu học và THCS Nguyễn\nBỉnh Khiêm\nThời gian ký:\n30/11/2026 14:05:09 +07:00\n"
+    )

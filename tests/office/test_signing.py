@@ -204,3 +204,123 @@ def test_only_the_head_may_sign_through_the_service(office, doc):
         with pytest.raises(Forbidden):
             services.outgoing_sign(actor=actor, document=doc)
     assert OutgoingDocument.objects.get(pk=doc.pk).signed_at is None
+
+
+# --- the unit's own signature (ký số của cơ quan, tổ chức) -------------------------------------
+
+
+def sealed_events(document) -> int:
+    return AuditEvent.objects.filter(
+        object_type="office.outgoing", object_id=str(document.pk), changes__has_key="sealed"
+    ).count()
+
+
+def test_the_clerk_seals_after_the_head_once(office, head, doc):
+    signed = services.outgoing_sign(actor=head, document=doc)
+    sealed = services.outgoing_seal(actor=office.clerk, document=signed)
+    data = stored(sealed)
+    result = verify_pdf(data)
+    assert (result.verdict, result.message) == ("authentic", AUTHENTIC)
+    assert [(s.field_name, s.signer_name, s.signer_organization) for s in result.signatures] == [
+        ("office_signer", "Nguyễn Văn Hiệu", "Trường THCS Lê Lợi"),
+        ("office_unit", "Trường THCS Lê Lợi", "Xã Nam Bình"),
+    ]
+    assert (sealed.sealed_by_id, sealed.sealed_name) == (office.clerk.pk, "Trường THCS Lê Lợi")
+    assert sealed.sealed_sha256 == sealed.stored_sha256 == hashlib.sha256(data).hexdigest()
+    assert sealed.signed_sha256 != sealed.sealed_sha256  # the head's file is the first revision
+    assert sealed_events(sealed) == 1
+
+    again = services.outgoing_seal(
+        actor=office.principal, document=OutgoingDocument.objects.get(pk=doc.pk)
+    )
+    assert (again.attachment.name, again.sealed_at) == (sealed.attachment.name, sealed.sealed_at)
+    assert len(verify_pdf(stored(again)).signatures) == 2
+    assert sealed_events(again) == 1
+
+
+def test_no_seal_before_the_head_signed_nor_by_others(office, doc):
+    with pytest.raises(Conflict) as exc:
+        services.outgoing_seal(actor=office.clerk, document=doc)
+    assert (exc.value.code, exc.value.field, str(exc.value)) == (
+        "office.not_signed",
+        "attachment",
+        "Văn bản chưa được thủ trưởng ký số: chữ ký số của cơ quan được đóng sau chữ ký của "
+        "người có thẩm quyền.",
+    )
+    for actor in (office.teacher, office.officer):
+        with pytest.raises(Forbidden):
+            services.outgoing_seal(actor=actor, document=doc)
+    assert OutgoingDocument.objects.get(pk=doc.pk).sealed_at is None
+
+
+def test_no_unit_key_is_said_not_a_crash(office, head, doc, monkeypatch):
+    signed = services.outgoing_sign(actor=head, document=doc)
+    monkeypatch.setenv("EDUDX_SIGNING_DEMO_KEYS", "0")
+    with pytest.raises(Conflict) as exc:
+        services.outgoing_seal(actor=office.clerk, document=signed)
+    assert (exc.value.code, str(exc.value)) == (
+        "office.no_unit_key",
+        "Chưa có chứng thư số của đơn vị để ký số của cơ quan: quản trị hệ thống cần cấu hình "
+        f"EDUDX_SIGNER_UNIT_{office.d.school_a.code}_….",
+    )
+    assert OutgoingDocument.objects.get(pk=doc.pk).sealed_at is None
+
+
+def test_api_seals_after_the_head_idempotently(office, head, doc):
+    url = f"{API}/office/outgoing/{doc.pk}/seal"
+    early = token_client(office.clerk).post(url)
+    assert (early.status_code, early.json()["code"], early.json()["field"]) == (
+        409,
+        "office.not_signed",
+        "attachment",
+    )
+    en = token_client(office.clerk, **{"Accept-Language": "en"}).post(url).json()["message"]
+    assert en == (
+        "The head of the unit has not signed the document yet: the unit's digital signature "
+        "comes after the signature of the person with authority."
+    )
+    assert token_client(office.clerk_b).post(url).status_code == 404
+    assert token_client(head).post(f"{API}/office/outgoing/{doc.pk}/sign").status_code == 200
+
+    api = token_client(office.clerk)
+    first = api.post(url, HTTP_IDEMPOTENCY_KEY="seal-1")
+    second = api.post(url, HTTP_IDEMPOTENCY_KEY="seal-2")
+    assert first.status_code == second.status_code == 200
+    body = first.json()
+    assert (body["sealed_name"], body["signed_name"]) == ("Trường THCS Lê Lợi", "Nguyễn Văn Hiệu")
+    assert second.json()["sealed_at"] == body["sealed_at"]
+    assert len(verify_pdf(stored(OutgoingDocument.objects.get(pk=doc.pk))).signatures) == 2
+
+
+def test_page_seals_over_the_heads_signature(client, office, head):
+    document = office.outgoing()
+    page = f"/office/outgoing/{document.pk}/"
+    otp_login(client, office.clerk)
+    assert client.post(page, {"action": "render"}).status_code == 302
+    otp_login(client, head)
+    assert client.post(page, {"action": "sign"}).status_code == 302
+    otp_login(client, office.teacher)
+    assert client.post(page, {"action": "seal"}).status_code == 404  # not the teacher's mail
+
+    otp_login(client, office.clerk)
+    body = client.get(page).content.decode()
+    assert 'value="seal"' in body
+    assert client.post(page, {"action": "seal"}).status_code == 302
+    sealed = OutgoingDocument.objects.get(pk=document.pk)
+    at = timezone.localtime(sealed.sealed_at).strftime("%d/%m/%Y %H:%M")
+    body = client.get(page).content.decode()
+    assert f"Chữ ký số của cơ quan: Trường THCS Lê Lợi, lúc {at}" in body
+    assert f"✓ {AUTHENTIC}" in body and 'value="seal"' not in body
+
+    data = b"".join(client.get(f"{page}file.pdf").streaming_content)
+    assert data == stored(sealed)
+    # The seal lies over the left third of the head's signature slot.
+    annots = [a.get_object() for a in PdfReader(io.BytesIO(data)).pages[0]["/Annots"]]
+    rects = {str(a["/T"]): [round(float(v)) for v in a["/Rect"]] for a in annots}
+    x1, y1, x2, y2 = sealed.signature_box[1:]
+    height = y2 - y1
+    left = (x1 + x2) // 2 - height
+    assert rects == {
+        "office_signer": [x1, y1, x2, y2],
+        "office_unit": [left, y1, left + 3 * height, y2],
+    }

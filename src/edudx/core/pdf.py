@@ -12,6 +12,7 @@ signer's title and name, the signature field lies over the space between them.
 """
 
 import io
+import math
 import os
 import unicodedata
 from collections.abc import Sequence
@@ -26,8 +27,10 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import KeepTogether
 
@@ -294,3 +297,76 @@ def render_document(spec: DocumentSpec) -> RenderedPdf:
 
     doc.build(story)
     return RenderedPdf(data=buf.getvalue(), signature_boxes=boxes)
+
+
+# --- an organisation's seal --------------------------------------------------------------------
+
+SEAL_RED = colors.Color(0.8, 0.07, 0.07)
+
+
+def seal_box(signer_box: SignatureBox) -> SignatureBox:
+    """Where an organisation's signature goes over a signer's slot: a box as high as the
+    slot whose seal (its left square) covers the left third of the middle of the slot, where
+    the signer's own signature sits (Decree 30/2020, Appendix I: the seal covers about a
+    third of the signature, on its left)."""
+    x1, y1, x2, y2 = signer_box.box
+    height = y2 - y1
+    left = max(x1, (x1 + x2) // 2 - height)  # the seal's right edge a third into the signature
+    return SignatureBox(page=signer_box.page, box=(left, y1, min(x2, left + 3 * height), y2))
+
+
+def seal_appearance(name: str, lines: Sequence[str], width: float, height: float) -> bytes:
+    """A one-page PDF of `width` × `height` points: a red round seal with `name` around its
+    ring and a star in the middle, and `lines` in red beside it (who signed, when). What an
+    organisation's digital signature shows (Decree 30/2020, Appendix I: the seal's image in
+    red)."""
+    fonts_register()
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=(width, height))
+    c.setStrokeColor(SEAL_RED)
+    c.setFillColor(SEAL_RED)
+    r = height / 2 - 1
+    cx, cy = r + 1, height / 2
+    c.setLineWidth(1.4)
+    c.circle(cx, cy, r)
+    c.setLineWidth(0.6)
+    c.circle(cx, cy, r * 0.62)
+    _star(c, cx, cy, r * 0.3)
+    # The name around the ring, reading clockwise from the left, centred on the top.
+    text = nfc(name.upper())
+    size = min(6.5, max(3.5, 2 * 3.1416 * r * 0.8 / max(1, len(text)) * 1.6))
+    c.setFont(BOLD, size)
+    radius = r * 0.8 - size / 3
+    step = min(360 * 0.92 / max(1, len(text)), 18)
+    start = 90 + step * (len(text) - 1) / 2
+    for i, ch in enumerate(text):
+        angle = math.radians(start - i * step)
+        c.saveState()
+        c.translate(cx + radius * math.cos(angle), cy + radius * math.sin(angle))
+        c.rotate(math.degrees(angle) - 90)
+        c.drawCentredString(0, 0, ch)
+        c.restoreState()
+    # Beside the seal: who and when.
+    x, y = height + 3, height - 10
+    c.setFont(REGULAR, 7)
+    for line in lines:
+        for part in simpleSplit(nfc(line), REGULAR, 7, width - x - 1):
+            c.drawString(x, y, part)
+            y -= 9
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _star(c, cx: float, cy: float, r: float) -> None:
+    points = []
+    for i in range(10):
+        radius = r if i % 2 == 0 else r * 0.4
+        angle = math.radians(90 + i * 36)
+        points.append((cx + radius * math.cos(angle), cy + radius * math.sin(angle)))
+    path = c.beginPath()
+    path.moveTo(*points[0])
+    for p in points[1:]:
+        path.lineTo(*p)
+    path.close()
+    c.drawPath(path, stroke=0, fill=1)

@@ -42,12 +42,14 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.utils.translation import gettext as _
+from pyhanko.pdf_utils.content import ImportedPdfPage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import SignatureCoverageLevel, async_validate_pdf_signature
-from pyhanko.stamp import NoOpStampStyle
+from pyhanko.stamp import NoOpStampStyle, StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
@@ -411,6 +413,21 @@ def signer_names(actor, unit) -> list[str]:
     return names
 
 
+def _configured(names: Sequence[str]) -> "Signer | None":
+    """The first of EDUDX_SIGNER_<name>_* that is configured, or None."""
+    for name in names:
+        try:
+            return signer_from_env(name)
+        except DomainError as exc:
+            if exc.code != "signing.not_configured":
+                raise
+    return None
+
+
+def _demo_signer(slug: str, **subject) -> "Signer":
+    return _demo_pki(str(Path(settings.VAR_DIR) / "pki")).signer(slug, **subject)
+
+
 def signer_for(actor, unit) -> "Signer":
     """The key `actor` signs with for `unit` (an org unit: `code`, `name`): the first of
     EDUDX_SIGNER_<name>_* configured for `signer_names`, else — on a site with no real
@@ -418,22 +435,39 @@ def signer_for(actor, unit) -> "Signer":
     person's name and the unit's). Every module that signs (transcripts, public-service
     results, training certificates, outgoing documents, report exports) finds keys here."""
     names = signer_names(actor, unit)
-    for name in names:
-        try:
-            return signer_from_env(name)
-        except DomainError as exc:
-            if exc.code != "signing.not_configured":
-                raise
+    if configured := _configured(names):
+        return configured
     if not demo_keys_allowed():
         raise DomainError(
             "signing.not_configured",
             _("Chưa cấu hình chứng thư số cho người ký «%(name)s».") % {"name": " / ".join(names)},
         )
     person = getattr(actor, "person", None)
-    return _demo_pki(str(Path(settings.VAR_DIR) / "pki")).signer(
+    return _demo_signer(
         f"user-{actor.pk}",
         common_name=person.full_name if person else actor.get_username(),
         organization=unit.name,
+    )
+
+
+def unit_signer(unit) -> "Signer":
+    """The organisation's own key for `unit` (chữ ký số của cơ quan, tổ chức — what stands
+    for its seal on an electronic document): EDUDX_SIGNER_UNIT_<code>_* (or SCHOOL_<code>),
+    else — on a site with no real trust root — the demo PKI's certificate `unit-<id>` in the
+    unit's name. Never a person's certificate."""
+    names = [f"UNIT_{unit.code}", f"SCHOOL_{unit.code}"] if getattr(unit, "code", "") else []
+    if configured := _configured(names):
+        return configured
+    if not demo_keys_allowed():
+        raise DomainError(
+            "signing.not_configured",
+            _("Chưa cấu hình chứng thư số của đơn vị «%(name)s».") % {"name": unit.name},
+        )
+    parent = getattr(unit, "parent", None)
+    return _demo_signer(
+        f"unit-{unit.pk}",
+        common_name=unit.name,
+        organization=parent.name if parent is not None else "",
     )
 
 
@@ -477,12 +511,15 @@ def sign_pdf(
     reason: str = "",
     location: str = "",
     box: SignatureBox | None = None,
+    appearance: bytes | None = None,
     tsa_url: str | None = None,
 ) -> bytes:
     """`pdf_bytes` with one more PAdES signature, appended as an incremental update.
 
     `box` (from `core.pdf.render_document`) makes the field visible over the signature
-    slot the document drew; without it the field is invisible. `tsa_url` (default
+    slot the document drew; without it the field is invisible. `appearance`, a one-page PDF
+    (`core.pdf.seal_appearance`: an organisation's seal), is what the field shows; without
+    it the field draws nothing over the slot. `tsa_url` (default
     EDUDX_SIGNING_TSA_URL) adds an RFC 3161 timestamp (PAdES B-T); none by default, so
     signing makes no network call (B-B)."""
     try:
@@ -515,8 +552,9 @@ def sign_pdf(
         meta,
         signer=signer.backend,
         timestamper=timestamper,
-        # The document drew the slot (title, "(Ký số)", name); the widget adds no stamp.
-        stamp_style=NoOpStampStyle(),
+        # The document drew the slot (title, "(Ký số)", name); the widget adds no stamp
+        # unless it is a seal.
+        stamp_style=_appearance_style(appearance) if appearance else NoOpStampStyle(),
         new_field_spec=spec,
     )
     # With a timestamp the container's size depends on the authority's reply: let pyHanko
@@ -525,6 +563,26 @@ def sign_pdf(
     out = io.BytesIO()
     _run(pdf_signer.async_sign_pdf(writer, output=out, bytes_reserved=reserved))
     return out.getvalue()
+
+
+class _PdfPageBytes(ImportedPdfPage):
+    """pyHanko's imported page, read from bytes instead of a file name."""
+
+    def __init__(self, data: bytes):
+        super().__init__(file_name=None)
+        self.data = data
+
+    def render(self) -> bytes:
+        xobj = self._ensure_writer.import_page_as_xobject(PdfFileReader(io.BytesIO(self.data)))
+        name = f"/Appearance{secrets.token_hex(8)}"
+        self.resources.xobject[name] = xobj
+        x1, y1, x2, y2 = xobj.get_object()["/BBox"]
+        self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+        return name.encode("ascii") + b" Do"
+
+
+def _appearance_style(appearance: bytes) -> StaticStampStyle:
+    return StaticStampStyle(background=_PdfPageBytes(appearance), border_width=0)
 
 
 # --- verification ----------------------------------------------------------------------------

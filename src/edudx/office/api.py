@@ -252,6 +252,14 @@ class OfficeOutgoingOut(Schema):
         ..., description="When the unit's head signed the PDF (PAdES); then it is final."
     )
     signed_name: str | None = Field(..., description="The signing certificate's name.")
+    sealed_at: dt.datetime | None = Field(
+        ...,
+        description=(
+            "When the văn thư affixed the unit's own digital signature (ký số của cơ quan, "
+            "tổ chức), after the head's."
+        ),
+    )
+    sealed_name: str | None = Field(..., description="The unit certificate's name.")
     updated_at: dt.datetime
 
 
@@ -277,6 +285,8 @@ def render_outgoing(d) -> dict:
         "dossier_id": d.dossier_id,
         "signed_at": d.signed_at,
         "signed_name": d.signed_name or None,
+        "sealed_at": d.sealed_at,
+        "sealed_name": d.sealed_name or None,
         "updated_at": d.updated_at,
     }
 
@@ -388,6 +398,25 @@ def sign_outgoing(request, document_id: int):
         OfficeOutgoingOut,
         render_outgoing,
         lambda: services.outgoing_sign(actor=request.user, document=doc),
+    )
+
+
+@router.post(
+    "/office/outgoing/{document_id}/seal",
+    response={200: OfficeOutgoingOut, **ERRORS},
+    summary=(
+        "The văn thư affixes the unit's digital signature (its seal) after the head signed; "
+        "again changes nothing"
+    ),
+    openapi_extra=IDEMPOTENT,
+)
+def seal_outgoing(request, document_id: int):
+    doc = selectors.outgoing_get(actor=request.user, document_id=document_id)
+    return _updated(
+        request,
+        OfficeOutgoingOut,
+        render_outgoing,
+        lambda: services.outgoing_seal(actor=request.user, document=doc),
     )
 
 

@@ -174,6 +174,15 @@ class OutgoingDocument(ExchangeModel):
     )
     signed_name = models.CharField(max_length=200, blank=True)
     signed_sha256 = models.CharField(max_length=64, blank=True)
+    # The organisation's digital signature (ký số của cơ quan, tổ chức; services.outgoing_seal),
+    # affixed by the văn thư after the head signed: `attachment` then holds the sealed PDF,
+    # whose SHA-256 is `sealed_sha256`; `sealed_name` is the unit certificate's name.
+    sealed_at = models.DateTimeField(null=True, blank=True)
+    sealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sealed_name = models.CharField(max_length=200, blank=True)
+    sealed_sha256 = models.CharField(max_length=64, blank=True)
     # Where a PDF the platform drew from the fields (services.outgoing_render) left room for
     # the signature: [page, x1, y1, x2, y2]; empty for an uploaded PDF (invisible field).
     signature_box = models.JSONField(default=list, blank=True)
@@ -197,3 +206,12 @@ class OutgoingDocument(ExchangeModel):
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
+
+    @property
+    def is_sealed(self) -> bool:
+        return self.sealed_at is not None
+
+    @property
+    def stored_sha256(self) -> str:
+        """The SHA-256 the stored file must have: the last signature's."""
+        return self.sealed_sha256 if self.is_sealed else self.signed_sha256

@@ -193,7 +193,7 @@ def outgoing_signature(doc: OutgoingDocument) -> SignatureCheck | None:
         data = f.read()
     return SignatureCheck(
         result=verify_pdf(data),
-        unchanged=hashlib.sha256(data).hexdigest() == doc.signed_sha256,
+        unchanged=hashlib.sha256(data).hexdigest() == doc.stored_sha256,
     )
 
 

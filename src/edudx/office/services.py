@@ -24,7 +24,14 @@ from edudx.audit.services import audit_record
 from edudx.core import signing
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, ErrorCollector
-from edudx.core.pdf import DocumentSpec, SignatureBox, SignatureSlot, render_document
+from edudx.core.pdf import (
+    DocumentSpec,
+    SignatureBox,
+    SignatureSlot,
+    render_document,
+    seal_appearance,
+    seal_box,
+)
 from edudx.core.signing import signer_for
 from edudx.core.text import fold
 from edudx.notify.services import notify
@@ -424,8 +431,10 @@ def outgoing_issue(
 
 # --- digital signature ------------------------------------------------------------------------
 
-# The signature field the platform adds to an outgoing document's PDF.
+# The signature fields the platform adds to an outgoing document's PDF: the head's, then
+# the unit's own (its seal).
 SIGNATURE_FIELD = "office_signer"
+UNIT_SIGNATURE_FIELD = "office_unit"
 
 
 def _sha256(data: bytes) -> str:
@@ -465,33 +474,28 @@ def _signing_key(actor, unit: OrgUnit) -> signing.Signer:
         raise Conflict("office.no_signing_key", message % where, field=None) from exc
 
 
-def outgoing_sign(*, actor, document: OutgoingDocument) -> OutgoingDocument:
-    """The unit's head signs the document's PDF (PAdES, field `office_signer`, over the slot
-    of a PDF the platform drew, else invisible). The signed bytes replace the stored file
-    and can no longer be replaced. Signing a signed document returns it unchanged: one
-    signature, however often the request is retried."""
-    _require_signer(actor, document.unit)
-    if document.is_signed:
-        return document
-    if not document.attachment:
-        raise DomainError(
-            "office.no_pdf",
-            _("Văn bản chưa có tệp PDF (attachment): hãy đính kèm tệp PDF trước khi ký số."),
-            field="attachment",
-        )
-    key = _signing_key(actor, document.unit)
+def _pdf_signed(
+    document: OutgoingDocument,
+    *,
+    key: signing.Signer,
+    field_name: str,
+    reason: str,
+    box: SignatureBox | None,
+    appearance: bytes | None = None,
+) -> tuple[str, bytes]:
+    """The stored file's name and its bytes with one more signature."""
     old = document.attachment.name
     with document.attachment.open("rb") as f:
         data = f.read()
-    box = document.signature_box
     try:
         signed = signing.sign_pdf(
             data,
             signer=key,
-            field_name=SIGNATURE_FIELD,
-            reason=f"Ký ban hành văn bản số {document.number_symbol}",
+            field_name=field_name,
+            reason=reason,
             location=document.unit.name,
-            box=SignatureBox(page=box[0], box=tuple(box[1:])) if box else None,
+            box=box,
+            appearance=appearance,
         )
     except DomainError as exc:
         if exc.code not in {"signing.bad_pdf", "signing.field_signed"}:
@@ -501,34 +505,168 @@ def outgoing_sign(*, actor, document: OutgoingDocument) -> OutgoingDocument:
             _("Tệp PDF của văn bản bị hỏng hoặc đã được ký, không ký số thêm được."),
             field="attachment",
         ) from exc
-    digest, now = _sha256(signed), timezone.now()
+    return old, signed
+
+
+def _signed_store(
+    *,
+    actor,
+    document: OutgoingDocument,
+    old: str,
+    signed: bytes,
+    unless: str,
+    fields: dict,
+    changes: dict,
+) -> None:
+    """Store `signed` in place of the file `old` — only if `unless` (a timestamp field) is
+    still empty and the file is still `old`: of two requests signing at once, one writes
+    and the other's file is dropped. Audited with `changes`; the old file is removed after
+    the commit (the signed file holds it as its first revision)."""
     stored = default_storage.save(
         f"office/out/{document.year}/{uuid.uuid4().hex}.pdf", ContentFile(signed)
     )
     with _file_dropped_on_failure(stored), transaction.atomic():
-        # Conditional: of two requests signing at once, one writes; the other keeps theirs.
         won = OutgoingDocument.objects.filter(
-            pk=document.pk, signed_at__isnull=True, attachment=old
-        ).update(
-            attachment=stored,
-            signed_at=now,
-            signed_by=actor,
-            signed_name=key.common_name,
-            signed_sha256=digest,
-            updated_at=now,
-        )
+            pk=document.pk, attachment=old, **{f"{unless}__isnull": True}
+        ).update(attachment=stored, updated_at=fields[unless], **fields)
         if won:
-            _audit(
-                actor,
-                "update",
-                "outgoing",
-                document,
-                {"signed": [None, now.isoformat()], "signer": key.common_name, "sha256": digest},
-            )
-            # The signed file holds the unsigned one as its first revision.
+            _audit(actor, "update", "outgoing", document, changes)
             transaction.on_commit(lambda: default_storage.delete(old))
     if not won:
         default_storage.delete(stored)
+
+
+def _require_pdf(document: OutgoingDocument) -> None:
+    if not document.attachment:
+        raise DomainError(
+            "office.no_pdf",
+            _("Văn bản chưa có tệp PDF (attachment): hãy đính kèm tệp PDF trước khi ký số."),
+            field="attachment",
+        )
+
+
+def outgoing_sign(*, actor, document: OutgoingDocument) -> OutgoingDocument:
+    """The unit's head signs the document's PDF (PAdES, field `office_signer`, over the slot
+    of a PDF the platform drew, else invisible). The signed bytes replace the stored file
+    and can no longer be replaced. Signing a signed document returns it unchanged: one
+    signature, however often the request is retried."""
+    _require_signer(actor, document.unit)
+    if document.is_signed:
+        return document
+    _require_pdf(document)
+    key = _signing_key(actor, document.unit)
+    box = document.signature_box
+    old, signed = _pdf_signed(
+        document,
+        key=key,
+        field_name=SIGNATURE_FIELD,
+        reason=f"Ký ban hành văn bản số {document.number_symbol}",
+        box=SignatureBox(page=box[0], box=tuple(box[1:])) if box else None,
+    )
+    now, digest = timezone.now(), _sha256(signed)
+    _signed_store(
+        actor=actor,
+        document=document,
+        old=old,
+        signed=signed,
+        unless="signed_at",
+        fields={
+            "signed_at": now,
+            "signed_by": actor,
+            "signed_name": key.common_name,
+            "signed_sha256": digest,
+        },
+        changes={"signed": [None, now.isoformat()], "signer": key.common_name, "sha256": digest},
+    )
+    document.refresh_from_db()
+    return document
+
+
+def _unit_key(unit: OrgUnit) -> signing.Signer:
+    try:
+        return signing.unit_signer(unit)
+    except DomainError as exc:
+        if exc.code != "signing.not_configured":
+            raise
+        raise Conflict(
+            "office.no_unit_key",
+            _(
+                "Chưa có chứng thư số của đơn vị để ký số của cơ quan: quản trị hệ thống cần "
+                "cấu hình EDUDX_SIGNER_UNIT_%(code)s_…."
+            )
+            % {"code": unit.code or unit.pk},
+            field=None,
+        ) from exc
+
+
+def _vn_time(moment: dt.datetime) -> str:
+    """30/11/2026 14:05:09 +07:00: the signing time as Decree 30's Appendix I writes it
+    (date, hours, minutes, seconds, the time zone)."""
+    local = timezone.localtime(moment)
+    zone = local.strftime("%z")
+    return local.strftime("%d/%m/%Y %H:%M:%S ") + f"{zone[:3]}:{zone[3:]}"
+
+
+def outgoing_seal(*, actor, document: OutgoingDocument) -> OutgoingDocument:
+    """The văn thư affixes the unit's own digital signature — ký số của cơ quan, tổ chức, what
+    stands for the seal on an electronic document (Decree 30/2020, Art. 18 and Appendix I)
+    — once the head has signed: PAdES with the unit's certificate (`core.signing.
+    unit_signer`), field `office_unit`; on a PDF the platform drew it shows the seal in red
+    over the left third of the head's signature, with the unit's name and the signing time.
+    Once: sealing a sealed document returns it unchanged."""
+    _require_manager(actor, document.unit)
+    if document.is_sealed:
+        return document
+    _require_pdf(document)
+    if not document.is_signed:
+        raise Conflict(
+            "office.not_signed",
+            _(
+                "Văn bản chưa được thủ trưởng ký số: chữ ký số của cơ quan được đóng sau chữ "
+                "ký của người có thẩm quyền."
+            ),
+            field="attachment",
+        )
+    key = _unit_key(document.unit)
+    now = timezone.now()
+    box = appearance = None
+    if document.signature_box:
+        page, *slot = document.signature_box
+        box = seal_box(SignatureBox(page=page, box=tuple(slot)))
+        x1, y1, x2, y2 = box.box
+        appearance = seal_appearance(
+            key.common_name,
+            [key.common_name, "Thời gian ký:", _vn_time(now)],
+            x2 - x1,
+            y2 - y1,
+        )
+    old, signed = _pdf_signed(
+        document,
+        key=key,
+        field_name=UNIT_SIGNATURE_FIELD,
+        reason=f"Ký số của cơ quan, tổ chức: văn bản số {document.number_symbol}",
+        box=box,
+        appearance=appearance,
+    )
+    digest = _sha256(signed)
+    _signed_store(
+        actor=actor,
+        document=document,
+        old=old,
+        signed=signed,
+        unless="sealed_at",
+        fields={
+            "sealed_at": now,
+            "sealed_by": actor,
+            "sealed_name": key.common_name,
+            "sealed_sha256": digest,
+        },
+        changes={
+            "sealed": [None, now.isoformat()],
+            "unit_signer": key.common_name,
+            "sha256": digest,
+        },
+    )
     document.refresh_from_db()
     return document
 

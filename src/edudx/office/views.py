@@ -390,6 +390,9 @@ def outgoing_detail_view(request, document_id: int):
             if action == "sign":
                 services.outgoing_sign(actor=user, document=doc)
                 messages.success(request, _("Đã ký số văn bản."))
+            elif action == "seal":
+                services.outgoing_seal(actor=user, document=doc)
+                messages.success(request, _("Đã ký số của cơ quan lên văn bản."))
             elif action == "render":
                 services.outgoing_render(actor=user, document=doc)
                 messages.success(request, _("Đã tạo tệp PDF của văn bản."))
@@ -410,6 +413,7 @@ def outgoing_detail_view(request, document_id: int):
         "doc": doc,
         "dossiers": selectors.dossier_list(actor=user, unit=doc.unit, status=DossierStatus.OPEN),
         "may_sign": selectors.may_sign(user, doc.unit),
+        "may_seal": selectors.may_manage(user, doc.unit),
         "signature": selectors.outgoing_signature(doc),
         "errors": errors,
     }
