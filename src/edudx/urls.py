@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/v1/", include("edudx.api_urls")),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon),
     path("i18n/setlang/", account_views.language_view, name="set_language"),
     path("accounts/", include("edudx.accounts.urls")),
     path("org/", include("edudx.org.urls")),

@@ -162,3 +162,10 @@ def test_unread_notices_count_for_each_child_they_reach(district):
         d.student_a1.pk: {"notices": 1, "messages": 0},
         d.student_b1.pk: {"notices": 1, "messages": 0},
     }
+
+
+def test_favicon_points_at_the_site_icon(client):
+    # Asked for by browsers on a PDF or JSON document; a 404 there is noise in the log.
+    response = client.get("/favicon.ico")
+    assert (response.status_code, response["Location"]) == (301, "/static/edudx/icon.svg")
+    assert client.get(response["Location"]).status_code == 200

@@ -2,7 +2,8 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.shortcuts import render
 
 from edudx.contact.selectors import unread_by_student
@@ -83,3 +84,9 @@ def home(request):
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on documents without a <link rel=icon> (a PDF, a JSON
+    file): the site's icon, not a 404 in the log."""
+    return HttpResponsePermanentRedirect(static("edudx/icon.svg"))
