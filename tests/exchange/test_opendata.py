@@ -5,6 +5,7 @@ import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.conf import settings
 
 from edudx.core import opendata
@@ -180,3 +181,44 @@ def test_api_lists_datasets_and_names_an_unknown_one(district, client):
         1,
         ["67000102"],
     )
+
+
+def test_modified_is_when_the_data_changed_not_when_they_were_built(district, client):
+    def staff_dataset():
+        listed = client.get("/api/v1/open-data/datasets").json()
+        return next(d for d in listed if d["slug"] == "staff-by-school")
+
+    def catalogue_modified():
+        doc = client.get("/open-data/catalog.jsonld").json()
+        entry = next(d for d in doc["dcat:dataset"] if d["dct:identifier"] == "staff-by-school")
+        return entry["dct:modified"]["@value"]
+
+    first = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+    with time_machine.travel(first, tick=False):
+        built = staff_dataset()
+    assert built["generated_at"] == built["modified_at"] == "2026-03-02T08:00:00Z"
+
+    # Rebuilt a day later with the same rows: built anew, not modified.
+    with time_machine.travel(first + dt.timedelta(days=1), tick=False):
+        again = staff_dataset()
+        assert (again["generated_at"], again["modified_at"]) == (
+            "2026-03-03T08:00:00Z",
+            "2026-03-02T08:00:00Z",
+        )
+        assert catalogue_modified() == "2026-03-02T08:00:00+00:00"
+        download = client.get("/open-data/edudx-staff-by-school.csv")
+        assert download["Last-Modified"] == "Mon, 02 Mar 2026 08:00:00 GMT"
+
+    # A new manager changes the rows: modified now.
+    people_services.staff_create(
+        actor=None,
+        data=person_data("Đỗ Văn Quản", dt.date(1975, 2, 3), "M"),
+        unit=district.school_b,
+        kind="manager",
+    )
+    with time_machine.travel(first + dt.timedelta(days=2), tick=False):
+        changed = staff_dataset()
+        assert changed["modified_at"] == "2026-03-04T08:00:00Z"
+        assert catalogue_modified() == "2026-03-04T08:00:00+00:00"
+        rows = client.get("/api/v1/open-data/datasets/staff-by-school/rows").json()
+        assert rows["modified_at"] == "2026-03-04T08:00:00Z"

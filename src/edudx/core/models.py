@@ -79,3 +79,16 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.name}"
+
+
+class OpenDatasetVersion(models.Model):
+    """When an open dataset's rows last changed (`core.opendata.built`): a digest of the rows
+    and the time of the first build that gave them, so the catalogue's `dct:modified` and a
+    file's Last-Modified say when the data changed, not when a cache was last filled."""
+
+    slug = models.CharField(max_length=60, primary_key=True)
+    digest = models.CharField(max_length=64)
+    modified_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.slug

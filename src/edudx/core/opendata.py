@@ -12,14 +12,18 @@ default), so a download costs one aggregate query per dataset per period, whatev
 traffic."""
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import autodiscover_modules
+
+from .models import OpenDatasetVersion
 
 # Counts of people from 1 to SMALL_COUNT are withheld (primary suppression), and so is a
 # part whose complement in its total is that small (secondary: total − part would give it).
@@ -53,7 +57,8 @@ class Dataset:
 class Built:
     dataset: Dataset
     rows: list[tuple]
-    generated_at: dt.datetime
+    generated_at: dt.datetime  # when these rows were built
+    modified_at: dt.datetime  # when the rows last changed (the first build that gave them)
     extra: dict = field(default_factory=dict)
 
 
@@ -105,20 +110,43 @@ def get(slug: str) -> Dataset | None:
 
 
 def built(ds: Dataset) -> Built:
-    """The dataset's rows, from the cache when they are younger than the cache period."""
+    """The dataset's rows, from the cache when they are younger than the cache period, with
+    the time they last changed."""
     seconds = settings.OPENDATA_CACHE_SECONDS
-    key = f"opendata:{ds.slug}"
+    key = f"opendata:v2:{ds.slug}"
     if seconds > 0:
         hit = cache.get(key)
         if hit is not None:
-            rows, generated_at = hit
-            return Built(ds, rows, generated_at)
+            return Built(ds, *hit)
     with translation.override("vi"):  # values (labels, names) are Vietnamese data
         rows = [tuple(r) for r in ds.build()]
-    out = Built(ds, rows, timezone.now())
+    now = timezone.now()
+    out = Built(ds, rows, now, _modified(ds.slug, _digest(rows), now))
     if seconds > 0:
-        cache.set(key, (rows, out.generated_at), seconds)
+        cache.set(key, (rows, out.generated_at, out.modified_at), seconds)
     return out
+
+
+def _digest(rows: list[tuple]) -> str:
+    # repr is exact for the cell types datasets return (str, int, Decimal, date, None).
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def _modified(slug: str, digest: str, now: dt.datetime) -> dt.datetime:
+    """The time the rows with `digest` were first built: the recorded one while they are
+    unchanged, else `now`, recorded. Two processes recording the same change at once both
+    write about `now`; the later write stands."""
+    current = OpenDatasetVersion.objects.filter(slug=slug).values_list("digest", "modified_at")
+    if (row := current.first()) and row[0] == digest:
+        return row[1]
+    try:
+        with transaction.atomic():
+            OpenDatasetVersion.objects.update_or_create(
+                slug=slug, defaults={"digest": digest, "modified_at": now}
+            )
+    except IntegrityError:  # another process recorded the first version at the same moment
+        pass
+    return now
 
 
 def suppress(part: int | None, total: int | None) -> int | None:

@@ -3,8 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpResponse, HttpResponsePermanentRedirect
-from django.templatetags.static import static
 from django.shortcuts import render
+from django.templatetags.static import static
 
 from edudx.contact.selectors import unread_by_student
 from edudx.core.scope import scope_of

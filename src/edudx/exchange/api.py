@@ -30,7 +30,10 @@ class DatasetOut(Schema):
     description: str
     keywords: list[str]
     rows: int
-    generated_at: dt.datetime
+    generated_at: dt.datetime = Field(..., description="When these rows were built.")
+    modified_at: dt.datetime = Field(
+        ..., description="When the data last changed (the first build that gave these rows)."
+    )
     columns: list[ColumnOut]
     downloads: dict[str, str]
     page: str
@@ -46,6 +49,7 @@ class RowsOut(Schema):
     count: int
     offset: int
     generated_at: dt.datetime
+    modified_at: dt.datetime
     rows: list[dict[str, Any]]
 
 
@@ -91,6 +95,7 @@ def dataset_rows(request, slug: str, params: Query[RowsParams]):
         "count": len(built.rows),
         "offset": params.offset,
         "generated_at": built.generated_at,
+        "modified_at": built.modified_at,
         "rows": [
             {c.id: opendata.json_value(v) for c, v in zip(cols, row, strict=True)} for row in page
         ],

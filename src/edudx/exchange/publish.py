@@ -64,6 +64,7 @@ def json_document(built: opendata.Built) -> dict:
         "license": settings.OPENDATA_LICENSE_URL,
         "publisher": publisher(),
         "generated_at": built.generated_at.isoformat(),
+        "modified_at": built.modified_at.isoformat(),
         "columns": columns_meta(ds),
         "rows": [
             {c.id: opendata.json_value(v) for c, v in zip(ds.columns, row, strict=True)}
@@ -79,12 +80,13 @@ def json_bytes(built: opendata.Built) -> bytes:
 def file_response(request: HttpRequest, fmt: str, built: opendata.Built) -> HttpResponse:
     """The file with ETag/Last-Modified/Cache-Control; 304 when If-None-Match matches. The
     ETag is a hash of the data (the CSV bytes), not of the file, whose JSON carries the
-    time it was built: unchanged data keep their ETag across rebuilds."""
+    time it was built: unchanged data keep their ETag across rebuilds. Last-Modified is when
+    the data last changed."""
     data = csv_bytes(built)
     etag = '"' + fmt + "-" + hashlib.sha256(data).hexdigest()[:32] + '"'
     headers = {
         "ETag": etag,
-        "Last-Modified": http_date(built.generated_at.timestamp()),
+        "Last-Modified": http_date(built.modified_at.timestamp()),
         "Cache-Control": f"public, max-age={settings.OPENDATA_CACHE_SECONDS}",
         "Access-Control-Allow-Origin": "*",
     }
@@ -115,6 +117,7 @@ def summary(built: opendata.Built) -> dict:
         "keywords": list(ds.keywords),
         "rows": len(built.rows),
         "generated_at": built.generated_at,
+        "modified_at": built.modified_at,
         "columns": columns_meta(ds),
         "downloads": {fmt: f"{base}/open-data/{filename(ds, fmt)}" for fmt in ("csv", "json")},
         "page": f"{base}/open-data/{ds.slug}/",
@@ -150,7 +153,7 @@ def catalogue() -> dict:
                 "dct:publisher": {"@type": "foaf:Organization", "foaf:name": name},
                 "dct:license": license_ref,
                 "dct:modified": {
-                    "@value": built.generated_at.isoformat(),
+                    "@value": built.modified_at.isoformat(),
                     "@type": "xsd:dateTime",
                 },
                 "dcat:landingPage": {"@id": f"{base}/open-data/{ds.slug}/"},
