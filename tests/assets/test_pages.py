@@ -232,6 +232,11 @@ def test_officer_summary_by_school_year(district, register, officer):
     # 3 items; MT-01 found (complete: T11 counts it), MT-02 not found, MC-01 not checked.
     assert '<td class="num" data-label="Đã kiểm kê">33%</td>' in checked
     assert '<td class="num" data-label="Hồ sơ số đầy đủ">33%</td>' in checked
-    assert '<td class="num" data-label="Máy tính dạy học (tốt)">2</td>' in checked
+    assert '<td class="num" data-label="Máy tính dạy học dùng được">2</td>' in checked
+    # A computer needing repair is still usable (the yearly report's rule); a broken one not.
+    for condition, usable in (("needs_repair", 2), ("broken", 1)):
+        AssetItem.objects.filter(pk=register.mt2.pk).update(condition=condition)
+        row = row_of_a({"year": 2025})
+        assert f'<td class="num" data-label="Máy tính dạy học dùng được">{usable}</td>' in row
     later = row_of_a({"year": 2026})
     assert '<td class="num" data-label="Đã kiểm kê">0%</td>' in later

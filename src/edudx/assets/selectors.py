@@ -275,8 +275,8 @@ def complete_q() -> Q:
 def register_counts(school_ids, *, start: dt.date, end: dt.date) -> dict[int, dict]:
     """Per school with items on its register during [start, end]: {items, complete,
     checked (found in a closed stock-take dated in the window), recorded (complete and
-    checked: T11's numerator), value (đồng), computers (teaching computers in good
-    condition)}. An item is on the register when it came into use by `end` (or its date is
+    checked: T11's numerator), value (đồng), computers (usable teaching computers: good or
+    needing repair, the yearly report's rule)}. An item is on the register when it came into use by `end` (or its date is
     unknown) and was not disposed by `end`. One GROUP BY for every school."""
     seen = InventoryResult.objects.filter(
         item=OuterRef("pk"),
@@ -300,7 +300,7 @@ def register_counts(school_ids, *, start: dt.date, end: dt.date) -> dict[int, di
             value=Sum("value"),
             computers=Count(
                 "id",
-                filter=Q(category__teaching_computer=True, condition=Condition.GOOD),
+                filter=Q(category__teaching_computer=True, condition__in=USABLE_CONDITIONS),
             ),
         )
     )
