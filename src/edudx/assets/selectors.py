@@ -276,8 +276,9 @@ def register_counts(school_ids, *, start: dt.date, end: dt.date) -> dict[int, di
     """Per school with items on its register during [start, end]: {items, complete,
     checked (found in a closed stock-take dated in the window), recorded (complete and
     checked: T11's numerator), value (đồng), computers (usable teaching computers: good or
-    needing repair, the yearly report's rule)}. An item is on the register when it came into use by `end` (or its date is
-    unknown) and was not disposed by `end`. One GROUP BY for every school."""
+    needing repair, the yearly report's rule)}. An item is on the register when it came into
+    use by `end` (or its date is unknown) and was not disposed by `end`. One GROUP BY for
+    every school."""
     seen = InventoryResult.objects.filter(
         item=OuterRef("pk"),
         found=True,
