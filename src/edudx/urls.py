@@ -16,6 +16,8 @@ urlpatterns = [
     path("records/", include("edudx.records.urls")),
     path("import/", include("edudx.exchange.urls")),
     path("open-data/", include("edudx.exchange.opendata_urls")),
+    # Before verify/<reference>/ (transcripts), which would take "documents" for a reference.
+    path("verify/documents/", include("edudx.office.verify_urls")),
     path("verify/", include("edudx.records.transcripts_urls")),
     path("notifications/", include("edudx.notify.urls")),
     path("contact/", include("edudx.contact.urls")),

@@ -150,6 +150,7 @@ def test_schema_documents_every_resource():
         "/api/v1/office/outgoing/{document_id}/pdf",
         "/api/v1/office/outgoing/{document_id}/sign",
         "/api/v1/office/outgoing/{document_id}/seal",
+        "/api/v1/office/verify",
         "/api/v1/office/summary",
         "/api/v1/online-classes",
         "/api/v1/online-classes/{class_id}/assignments",

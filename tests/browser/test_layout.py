@@ -81,6 +81,8 @@ def test_pages_fit_and_load_cleanly(browser, live_server, client, district, widt
         "not-found": "/people/students/999999/",
         "open-data": "/open-data/",
         "open-data-dataset": "/open-data/students-by-grade/",
+        "verify-transcript": "/verify/",
+        "verify-document": "/verify/documents/",
     }
     for name, path in pages.items():
         page.goto(live_server.url + path)

@@ -52,6 +52,10 @@ class Conflict(DomainError):
     status = 409
 
 
+class RateLimited(DomainError):
+    status = 429
+
+
 class DomainErrors(DomainError):
     """Several errors at once (an import with many bad rows); the first is the headline."""
 

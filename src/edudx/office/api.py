@@ -13,10 +13,12 @@ from edudx.accounts.tokens import actor_key
 from edudx.core.api_errors import api_fields
 from edudx.core.errors import DomainError
 from edudx.core.idempotency import idempotent
+from edudx.core.signing_api import SignatureOut
 from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, json_body, paginate
 
 from . import selectors, services
 from .models import DocumentType, DossierStatus, IncomingStatus, Medium, Urgency
+from .views_verify import upload_error
 
 # Schema names carry the app (OpenAPI components are global: eservices has a DossierIn).
 router = Router(tags=["office"])
@@ -418,6 +420,53 @@ def seal_outgoing(request, document_id: int):
         render_outgoing,
         lambda: services.outgoing_seal(actor=request.user, document=doc),
     )
+
+
+class PublicDocumentOut(Schema):
+    unit: str
+    number_symbol: str
+    doc_type: DocumentType
+    doc_type_label: str
+    issued_on: dt.date
+    signed_name: str = Field(..., description="The head's certificate name.")
+    signed_at: dt.datetime
+    sealed_name: str | None = Field(..., description="The unit certificate's name.")
+    sealed_at: dt.datetime | None
+    sha256: str = Field(..., description="SHA-256 of the document as the unit issued it.")
+
+
+class DocumentVerificationOut(Schema):
+    verdict: str = Field(
+        ..., description="authentic | tampered | invalid | untrusted | incomplete | unsigned"
+    )
+    message: str
+    signatures: list[SignatureOut]
+    sha256: str = Field(..., description="SHA-256 of the uploaded file.")
+    version: str | None = Field(
+        ...,
+        description=(
+            "issued: byte for byte the document as issued; head_signed: its head-signed "
+            "file, before the unit's own signature; null: no document of the platform."
+        ),
+    )
+    document: PublicDocumentOut | None
+
+
+@router.post(
+    "/office/verify",
+    response={200: DocumentVerificationOut, **ERRORS},
+    auth=None,
+    summary="Check a signed outgoing document's PDF (public: no authentication)",
+    description=(
+        "Multipart upload (field `file`, at most 20 MB). The verdict covers the signatures "
+        "the document carries on the platform (the head's, then the unit's); `version` says "
+        "whether the file is byte for byte an outgoing document a unit signed here."
+    ),
+)
+def verify_document(request, file: File[UploadedFile]):
+    if problem := upload_error(request, file):
+        raise problem
+    return selectors.outgoing_verify(file.read()).as_dict()
 
 
 # --- dossiers ---------------------------------------------------------------------------------

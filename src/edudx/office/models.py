@@ -140,6 +140,12 @@ class IncomingDocument(ExchangeModel):
         return f"{self.number}/{self.year} {self.symbol}"
 
 
+# The signature fields the platform adds to an outgoing document's PDF: the head's, then
+# the unit's own (its seal).
+SIGNATURE_FIELD = "office_signer"
+UNIT_SIGNATURE_FIELD = "office_unit"
+
+
 class OutgoingDocument(ExchangeModel):
     """A document the unit issues (văn bản đi), numbered in its outgoing register; its
     "số và ký hiệu" is `number/symbol` ("125/SGDĐT-VP")."""
@@ -193,7 +199,12 @@ class OutgoingDocument(ExchangeModel):
                 fields=["unit", "year", "number"], name="uniq_office_out_number"
             )
         ]
-        indexes = [models.Index(fields=["unit", "year"], name="office_out_unit_year")]
+        indexes = [
+            models.Index(fields=["unit", "year"], name="office_out_unit_year"),
+            # The public check of an uploaded file finds its document by the file's hash.
+            models.Index(fields=["signed_sha256"], name="office_out_signed_sha"),
+            models.Index(fields=["sealed_sha256"], name="office_out_sealed_sha"),
+        ]
         ordering = ["-year", "-number", "-id"]
 
     def __str__(self) -> str:

@@ -23,6 +23,8 @@ from edudx.org.models import OrgUnit, UnitKind, path_upper
 
 from .models import (
     OPEN_INCOMING,
+    SIGNATURE_FIELD,
+    UNIT_SIGNATURE_FIELD,
     DossierStatus,
     IncomingDocument,
     IncomingStatus,
@@ -177,7 +179,7 @@ class SignatureCheck:
     """A signed outgoing document's PDF as it is stored now, checked."""
 
     result: VerificationResult
-    unchanged: bool  # byte for byte the file the platform signed (signed_sha256)
+    unchanged: bool  # byte for byte the file the platform signed last (stored_sha256)
 
     @property
     def ok(self) -> bool:
@@ -195,6 +197,91 @@ def outgoing_signature(doc: OutgoingDocument) -> SignatureCheck | None:
         result=verify_pdf(data),
         unchanged=hashlib.sha256(data).hexdigest() == doc.stored_sha256,
     )
+
+
+# --- the public check of a signed document (no sign-in) ------------------------------------
+
+# The largest file the public check reads (an outgoing document's PDF is at most 20 MB).
+VERIFY_MAX = 20 * 1024 * 1024
+ISSUED, HEAD_SIGNED = "issued", "head_signed"
+
+
+def _expected_fields(doc: OutgoingDocument, version: str) -> list[str]:
+    if version == ISSUED and doc.is_sealed:
+        return [SIGNATURE_FIELD, UNIT_SIGNATURE_FIELD]
+    return [SIGNATURE_FIELD]
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """An uploaded PDF checked: its signatures, and the outgoing document it is byte for
+    byte — `version` "issued" (the file as the unit holds it now, after its last
+    signature), "head_signed" (the head's signed file, before the unit's own signature was
+    added), "" (no document of the platform)."""
+
+    result: VerificationResult
+    sha256: str
+    document: OutgoingDocument | None
+    version: str
+
+    def as_dict(self) -> dict:
+        return {
+            **self.result.as_dict(),
+            "sha256": self.sha256,
+            "version": self.version or None,
+            "document": public_dict(self.document) if self.document else None,
+        }
+
+
+def outgoing_verify(data: bytes) -> DocumentCheck:
+    """Anyone may check a PDF they hold: whether it is an outgoing document a unit signed on
+    the platform (by the file's SHA-256: the holder already has the document, so its
+    register facts tell them nothing new) and what its signatures are worth. Not a PDF →
+    DomainError("signing.bad_pdf"). Two indexed look-ups."""
+    digest = hashlib.sha256(data).hexdigest()
+    doc = (
+        OutgoingDocument.objects.select_related("unit")
+        .filter(Q(sealed_sha256=digest) | Q(signed_sha256=digest), signed_at__isnull=False)
+        .first()
+    )
+    version = "" if doc is None else ISSUED if doc.stored_sha256 == digest else HEAD_SIGNED
+    expected = _expected_fields(doc, version) if doc is not None else None
+    return DocumentCheck(
+        result=verify_pdf(data, expected_fields=expected),
+        sha256=digest,
+        document=doc,
+        version=version,
+    )
+
+
+def outgoing_public(source_id) -> OutgoingDocument:
+    """A signed outgoing document by the identifier printed in its QR code (a UUID, so only
+    whoever holds the document finds it); 404 for any other."""
+    doc = (
+        OutgoingDocument.objects.select_related("unit")
+        .filter(source_id=source_id, signed_at__isnull=False)
+        .first()
+    )
+    if doc is None:
+        raise NotFound("office.outgoing_not_found", _("Không tìm thấy văn bản đi."))
+    return doc
+
+
+def public_dict(doc: OutgoingDocument) -> dict:
+    """What the public check shows of a signed document: who issued it under which number,
+    and who signed when — not its summary nor its recipients."""
+    return {
+        "unit": doc.unit.name,
+        "number_symbol": doc.number_symbol,
+        "doc_type": doc.doc_type,
+        "doc_type_label": str(doc.get_doc_type_display()),
+        "issued_on": doc.issued_on,
+        "signed_name": doc.signed_name,
+        "signed_at": doc.signed_at,
+        "sealed_name": doc.sealed_name or None,
+        "sealed_at": doc.sealed_at,
+        "sha256": doc.stored_sha256,
+    }
 
 
 def dossier_list(

@@ -12,6 +12,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -40,6 +41,8 @@ from edudx.org.models import OrgUnit, UnitKind
 from . import selectors
 from .models import (
     OPEN_INCOMING,
+    SIGNATURE_FIELD,
+    UNIT_SIGNATURE_FIELD,
     DocumentType,
     DossierStatus,
     IncomingDocument,
@@ -431,11 +434,6 @@ def outgoing_issue(
 
 # --- digital signature ------------------------------------------------------------------------
 
-# The signature fields the platform adds to an outgoing document's PDF: the head's, then
-# the unit's own (its seal).
-SIGNATURE_FIELD = "office_signer"
-UNIT_SIGNATURE_FIELD = "office_unit"
-
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -692,6 +690,12 @@ def _date_line(place: str, day: dt.date) -> str:
     return f"{place}, ngày {d} tháng {m} năm {day.year}"
 
 
+def verify_url(document: OutgoingDocument) -> str:
+    """The public check of the document (printed as a QR code on a PDF the platform draws)."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    return f"{base}/verify/documents/{document.source_id}/"
+
+
 def outgoing_pdf(document: OutgoingDocument):
     """The document drawn from its fields: national heading, issuing unit and number,
     place and date, type and summary, recipients, the signer's slot."""
@@ -709,6 +713,7 @@ def outgoing_pdf(document: OutgoingDocument):
             paragraphs=["Nơi nhận:", *(f"- {r}" for r in recipients)],
             signatures=[SignatureSlot(SIGNATURE_FIELD, head, document.signer)],
             reference=document.number_symbol,
+            verify_url=verify_url(document),
             author=unit.name,
         )
     )

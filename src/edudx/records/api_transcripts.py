@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from edudx.core.errors import DomainError
+from edudx.core.errors import DomainError, RateLimited
+from edudx.core.signing_api import SignatureOut
 from edudx.org.api import ERRORS
 from edudx.org.models import SchoolYear
 from edudx.people.selectors import student_get
@@ -27,10 +28,6 @@ from .models_transcripts import TranscriptStatus
 from .views_transcripts import rate_limited, twin
 
 router = Router(tags=["transcripts"])
-
-
-class RateLimited(DomainError):
-    status = 429
 
 
 class SignedByOut(Schema):
@@ -71,20 +68,6 @@ class CountersignIn(Schema):
 
 class CountersignOut(Schema):
     signed: int = Field(..., description="Transcripts signed now (others were not waiting).")
-
-
-class SignatureOut(Schema):
-    field_name: str
-    signer_name: str
-    signer_organization: str
-    signing_time: dt.datetime | None
-    intact: bool
-    valid: bool
-    trusted: bool
-    covers_whole_document: bool
-    modified_after: str
-    modifications_allowed: bool
-    error: str
 
 
 class PublicDocumentOut(Schema):

@@ -11,13 +11,13 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.ratelimit import client_key, over_limit
 from edudx.org.models import SchoolYear
 from edudx.people.models import Enrolment
 from edudx.people.selectors import student_get
@@ -26,6 +26,7 @@ from . import selectors as records_selectors
 from . import transcripts_selectors as selectors
 from . import transcripts_services as services
 from .models_transcripts import TranscriptStatus
+from .transcripts import FIELDS
 
 # Uploads checked per client address per minute (each costs a signature validation).
 VERIFY_RATE = 30
@@ -153,12 +154,7 @@ def twin(t) -> dict:
 
 
 def rate_limited(request) -> bool:
-    key = f"transcript-verify:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, timeout=60)
-    try:
-        return cache.incr(key) > VERIFY_RATE
-    except ValueError:  # expired between add and incr
-        return False
+    return over_limit(client_key(request, "transcript-verify"), VERIFY_RATE)
 
 
 @require_http_methods(["GET", "POST"])
@@ -193,4 +189,9 @@ def verify_view(request, reference: str | None = None):
             except DomainError as exc:
                 context["error"] = _messages(exc)[0]
                 status = 400
+    if context["check"] is not None:
+        labels = {FIELDS[0]: _("Giáo viên chủ nhiệm"), FIELDS[1]: _("Hiệu trưởng")}
+        context["signature_rows"] = [
+            (labels.get(s.field_name, s.field_name), s) for s in context["check"].result.signatures
+        ]
     return render(request, "records/verify.html", context, status=status)
