@@ -16,6 +16,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from edudx.audit.services import audit_record
+from edudx.core import ratelimit
 from edudx.core.errors import DomainError
 from edudx.core.text import fold
 
@@ -32,17 +33,12 @@ def _keys(username: str, ip: str | None) -> list[str]:
 def _locked(keys: list[str]) -> bool:
     limit = settings.LOGIN_MAX_FAILURES
     # Per IP the limit is wider: a school shares one address behind NAT.
-    return any((cache.get(k) or 0) >= (limit if ":user:" in k else limit * 10) for k in keys)
+    return any(ratelimit.hits(k) >= (limit if ":user:" in k else limit * 10) for k in keys)
 
 
 def _fail(keys: list[str]) -> None:
     for k in keys:
-        if cache.add(k, 1, settings.LOGIN_LOCKOUT_SECONDS):
-            continue
-        try:
-            cache.incr(k)
-        except ValueError:
-            cache.set(k, 1, settings.LOGIN_LOCKOUT_SECONDS)
+        ratelimit.count(k, settings.LOGIN_LOCKOUT_SECONDS)
 
 
 def login_check(*, request, username: str, password: str) -> User:

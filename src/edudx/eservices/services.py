@@ -14,14 +14,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import Entry, audit_record, audit_record_many
-from edudx.core import events, filetypes, signing
+from edudx.core import events, filetypes, ratelimit, signing
 from edudx.core.api_errors import Forbidden
 from edudx.core.codes import new_code
 from edudx.core.errors import Conflict, DomainError, ErrorCollector, NotFound
@@ -1148,17 +1147,11 @@ def dossier_rate(*, actor, dossier: Dossier, score: int, comment: str = "", phon
 
 def lookup_allowed(client_key: str) -> bool:
     """At most LOOKUP_MAX_FAILURES wrong look-ups per client per LOOKUP_WINDOW seconds."""
-    return cache.get(f"eservices:lookup:{client_key}", 0) < setting("LOOKUP_MAX_FAILURES", 5)
+    return ratelimit.hits(f"eservices:lookup:{client_key}") < setting("LOOKUP_MAX_FAILURES", 5)
 
 
 def lookup_failed(client_key: str) -> None:
-    key = f"eservices:lookup:{client_key}"
-    window = setting("LOOKUP_WINDOW", 900)
-    if not cache.add(key, 1, window):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, window)
+    ratelimit.count(f"eservices:lookup:{client_key}", setting("LOOKUP_WINDOW", 900))
 
 
 def dossier_by_code_and_phone(*, code: str, phone: str, client_key: str) -> Dossier:
