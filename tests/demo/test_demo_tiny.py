@@ -213,6 +213,27 @@ def test_demo_issues_its_own_signing_certificates(tiny, settings):
     assert not pki.signer_path(f"user-{User.objects.get(username='phu_huynh').pk}").exists()
 
 
+def test_demo_school_has_signed_and_sealed_outgoing_documents(tiny):
+    from edudx.core.signing import verify_pdf
+    from edudx.office.models import OutgoingDocument
+
+    clerk = User.objects.get(username="van_thu")
+    school = clerk.role_assignments.get().unit
+    sealed = OutgoingDocument.objects.filter(sealed_at__isnull=False)
+    assert sorted({d.unit_id for d in sealed}) == [school.pk]
+    assert len(sealed) == 2
+    assert "office.demo: 2 outgoing documents signed and sealed" in tiny
+    principal = User.objects.get(username="hieu_truong")
+    for document in sealed:
+        with document.attachment.open("rb") as f:
+            result = verify_pdf(f.read())
+        assert result.verdict == "authentic"
+        assert [(s.field_name, s.signer_name) for s in result.signatures] == [
+            ("office_signer", principal.person.full_name),
+            ("office_unit", school.name),
+        ]
+
+
 def test_demo_teachers_have_subject_assignments_for_the_mark_grid(tiny):
     from edudx.accounts.models import User
     from edudx.records.models import SubjectAssignment

@@ -15,10 +15,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from edudx.accounts.models import User
+from edudx.core.errors import DomainError
 from edudx.core.text import fold
 from edudx.org.models import OrgUnit, UnitKind
 from edudx.people.models import StaffMember
 
+from . import services
 from .models import (
     DocumentType,
     DossierStatus,
@@ -32,6 +34,7 @@ from .models import (
 
 START, END = dt.date(2025, 9, 3), dt.date(2026, 5, 29)
 OTHER_SCHOOLS = 4
+SIGNED_EXAMPLES = 2
 BATCH = 1000
 
 TOPICS = [
@@ -277,3 +280,25 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
     )
     summary.counts["office_documents"] = len(incoming) + len(outgoing)
     summary.counts["office_dossiers"] = len(dossiers)
+    _signed_examples(school, principal, clerk, log)
+
+
+def _signed_examples(school: OrgUnit, principal: User, clerk: User, log) -> None:
+    """The demo school's SIGNED_EXAMPLES latest electronic outgoing documents drawn as PDFs,
+    signed by the principal and carrying the school's own signature, so the register shows
+    finished documents and their public check (/verify/documents/) can be tried at once.
+    Skipped where demo keys are not allowed (a real trust root is configured)."""
+    latest = OutgoingDocument.objects.filter(unit=school, electronic=True, attachment="").order_by(
+        "-issued_on", "-number"
+    )[:SIGNED_EXAMPLES]
+    done = 0
+    for document in latest:
+        try:
+            document = services.outgoing_render(actor=clerk, document=document)
+            document = services.outgoing_sign(actor=principal, document=document)
+            services.outgoing_seal(actor=clerk, document=document)
+        except DomainError as exc:
+            log(f"office.demo: signed examples skipped ({exc.code})")
+            return
+        done += 1
+    log(f"office.demo: {done} outgoing documents signed and sealed")
