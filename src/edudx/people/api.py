@@ -245,6 +245,86 @@ def list_students(request, filters: Query[StudentFilters]):
     return page_body(page, render_student_row)
 
 
+# --- change feeds: incremental sync by other systems (before /students/{student_id}) --------
+
+
+class ChangesParams(Schema):
+    since: dt.datetime | None = Field(
+        None,
+        description=(
+            "Changes after this instant: the `cursor.since` of the previous call. Leave out "
+            "for everything from the beginning."
+        ),
+    )
+    after_id: int = Field(
+        0, ge=0, description="With `since`: the `cursor.after_id` of the previous call."
+    )
+    limit: int = Field(500, ge=1, le=selectors.CHANGES_MAX)
+
+
+class ChangesCursor(Schema):
+    since: str | None = Field(
+        ...,
+        description=(
+            "Pass back as `since` (with `after_id`) to continue: an ISO 8601 instant to the "
+            "microsecond (timestamps elsewhere in the API are rounded to the millisecond, "
+            "too coarse to resume from)."
+        ),
+    )
+    after_id: int
+
+
+def _exact(moment: dt.datetime | None) -> str | None:
+    # "Z", not "+00:00": a "+" typed into a query string arrives as a space.
+    if moment is None:
+        return None
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _changes(rows: list[dict], render, params: ChangesParams) -> dict:
+    """A feed's answer: the items, where to continue (the last row, else where this call
+    began) and whether the page was full."""
+    if rows:
+        cursor = {"since": _exact(rows[-1]["updated_at"]), "after_id": rows[-1]["id"]}
+    else:
+        cursor = {"since": _exact(params.since), "after_id": params.after_id}
+    return {
+        "items": [render(r) for r in rows],
+        "cursor": cursor,
+        "more": len(rows) == params.limit,
+    }
+
+
+class StudentChanges(Schema):
+    items: list[StudentOut] = Field(..., description="Oldest change first; every status.")
+    cursor: ChangesCursor
+    more: bool = Field(..., description="True when this call was full: call again at once.")
+
+
+@router.get(
+    "/students/changes",
+    response={200: StudentChanges, **ERRORS},
+    summary="Students changed since a cursor (incremental sync)",
+    description=(
+        "A keyset feed for systems that keep a copy (the province's or the ministry's "
+        "database): students the caller may see, of every status, changed after the cursor "
+        "(the student's or the person's data), oldest first. Start without `since`, then "
+        "pass back `cursor` until `more` is false; later, from the last cursor again. A "
+        "student who moved out of the caller's schools is still reported with the new "
+        "status and school. Each non-empty call is one audit event."
+    ),
+)
+def student_changes(request, params: Query[ChangesParams]):
+    rows = selectors.student_changes(
+        actor=request.user,
+        since=params.since,
+        after_id=params.after_id,
+        limit=params.limit,
+        columns=_STUDENT_ROW,
+    )
+    return _changes(rows, render_student_row, params)
+
+
 @router.get("/students/{student_id}", response={200: StudentOut, **ERRORS}, summary="One student")
 def get_student(request, student_id: int):
     # The full record: the read is written to the audit trail (DESIGN.md).
@@ -397,6 +477,61 @@ def list_staff(request, filters: Query[StaffFilters]):
         actor=request.user, q=filters.q, unit_id=filters.unit_id, kind=filters.kind
     )
     return paginate(qs, filters, render_staff)
+
+
+# The columns a staff feed item is rendered from (`render_staff_row`).
+_STAFF_ROW = (
+    "id",
+    "source_id",
+    "unit_id",
+    "kind",
+    "position",
+    "qualification",
+    "main_subject",
+    "start_date",
+    "end_date",
+    "person__source_id",
+    *(f"person__{k}" for k in _PERSON_KEYS),
+    "person__updated_at",
+)
+
+
+def render_staff_row(r: dict) -> dict:
+    """`render_staff` from a `_STAFF_ROW` dict."""
+    return {
+        "id": r["id"],
+        "source_id": r["source_id"],
+        "person_source_id": r["person__source_id"],
+        **{k: r[f"person__{k}"] for k in _PERSON_KEYS},
+        **{k: r[k] for k in _STAFF_ROW[2:9]},
+        "updated_at": latest(r["updated_at"], r["person__updated_at"]),
+    }
+
+
+class StaffChanges(Schema):
+    items: list[StaffOut] = Field(..., description="Oldest change first; ended roles too.")
+    cursor: ChangesCursor
+    more: bool = Field(..., description="True when this call was full: call again at once.")
+
+
+@router.get(
+    "/staff/changes",
+    response={200: StaffChanges, **ERRORS},
+    summary="Staff changed since a cursor (incremental sync)",
+    description=(
+        "As `/students/changes`: staff roles the caller may see, ended ones included "
+        "(`end_date`), changed after the cursor, oldest first."
+    ),
+)
+def staff_changes(request, params: Query[ChangesParams]):
+    rows = selectors.staff_changes(
+        actor=request.user,
+        since=params.since,
+        after_id=params.after_id,
+        limit=params.limit,
+        columns=_STAFF_ROW,
+    )
+    return _changes(rows, render_staff_row, params)
 
 
 @router.get("/staff/{staff_id}", response={200: StaffOut, **ERRORS}, summary="One staff member")

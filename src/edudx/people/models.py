@@ -92,6 +92,9 @@ class Student(ExchangeModel):
         indexes = [
             models.Index(fields=["current_school", "search_name"], name="student_school_name"),
             models.Index(fields=["search_name"], name="student_search_name"),
+            # The change feed (selectors.student_changes) walks this in order; services keep
+            # `updated_at` at or after the person's (a change of either moves it).
+            models.Index(fields=["updated_at", "id"], name="student_changed"),
         ]
 
     def __str__(self) -> str:
@@ -150,7 +153,10 @@ class StaffMember(ExchangeModel):
     search_name = models.CharField(max_length=200)
 
     class Meta:
-        indexes = [models.Index(fields=["unit", "search_name"], name="staff_unit_name")]
+        indexes = [
+            models.Index(fields=["unit", "search_name"], name="staff_unit_name"),
+            models.Index(fields=["updated_at", "id"], name="staff_changed"),  # as Student's
+        ]
 
     def __str__(self) -> str:
         return f"{self.person.full_name} ({self.get_kind_display()})"

@@ -4,7 +4,7 @@ forbidden, so its existence does not leak."""
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import CharField, F, Func, Q, QuerySet
+from django.db.models import CharField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Contains, In
 from django.utils.translation import gettext as _
@@ -281,6 +281,77 @@ def staff_scope_q(scope: Scope) -> Q | None:
     if scope.person_id:
         q |= Q(person_id=scope.person_id)
     return q
+
+
+# --- change feeds (incremental sync by other systems) --------------------------------------
+
+# The most rows one call of a change feed returns.
+CHANGES_MAX = 1000
+
+
+def _changed_after(
+    qs: QuerySet, *, actor, kind: str, since, after_id: int, limit: int, columns
+) -> list[dict]:
+    """The keyset page of `qs` after (`since`, `after_id`) in (`updated_at`, id) order, at
+    most `limit` rows as dicts of `columns` (with `updated_at` and `id`, the row's own:
+    the cursor): index `*_changed`
+    is walked in order and the walk stops after the page, so a call costs the same at the
+    first page as at the last. A page of personal data leaving the platform is one audit
+    event ("export": how many rows, from which cursor)."""
+    if since is not None:
+        qs = qs.filter(Q(updated_at__gt=since) | Q(updated_at=since, pk__gt=after_id))
+    names = [*columns, *(c for c in ("updated_at", "id") if c not in columns)]
+    rows = list(qs.order_by("updated_at", "pk").values(*names)[: min(limit, CHANGES_MAX)])
+    if rows:
+        audit_record(
+            actor=actor,
+            action="export",
+            object_type=f"people.{kind}",
+            object_id="changes",
+            object_repr=f"{len(rows)} {kind} changes",
+            changes={
+                "rows": len(rows),
+                "since": since.isoformat() if since is not None else None,
+                "after_id": after_id,
+                "first_id": rows[0]["id"],
+                "last_id": rows[-1]["id"],
+            },
+        )
+    return rows
+
+
+def student_changes(*, actor, since=None, after_id: int = 0, limit: int, columns) -> list[dict]:
+    """Students changed after (`since`, `after_id`) that `actor` may see, of every status,
+    oldest change first: the feed another system (the province's or the ministry's database)
+    syncs from. A change of the person (name, identifiers…) counts: the services move the
+    student's `updated_at` with the person's. For a unit's officers and staff the feed also
+    keeps the students who were ever enrolled at one of its schools, so a student who moved
+    to a school outside (or left) is still reported there, with the new status and school."""
+    scope = scope_of(actor)
+    sq = student_scope_q(scope)
+    if sq is not None and scope.unit_paths:
+        schools = _unit_ids(scope.unit_paths)
+        sq |= Q(Exists(Enrolment.objects.filter(student=OuterRef("pk"), school_id__in=schools)))
+    qs = Student.objects.filter(sq) if sq is not None else Student.objects.all()
+    return _changed_after(
+        qs,
+        actor=actor,
+        kind="student",
+        since=since,
+        after_id=after_id,
+        limit=limit,
+        columns=columns,
+    )
+
+
+def staff_changes(*, actor, since=None, after_id: int = 0, limit: int, columns) -> list[dict]:
+    """Staff roles changed after (`since`, `after_id`) that `actor` may see, ended ones
+    included (a role that ended is a change: `end_date`), oldest change first."""
+    sq = staff_scope_q(scope_of(actor))
+    qs = StaffMember.objects.filter(sq) if sq is not None else StaffMember.objects.all()
+    return _changed_after(
+        qs, actor=actor, kind="staff", since=since, after_id=after_id, limit=limit, columns=columns
+    )
 
 
 def staff_list(

@@ -305,7 +305,9 @@ def person_update(*, actor, person: Person, data: PersonData, reason: str = "") 
         Student.objects.filter(person=person).update(
             search_name=data.search_name, updated_at=timezone.now()
         )
-        StaffMember.objects.filter(person=person).update(search_name=data.search_name)
+        StaffMember.objects.filter(person=person).update(
+            search_name=data.search_name, updated_at=timezone.now()
+        )
         changes = diff(before, _person_snapshot(person))
         if changes:
             audit_record(
@@ -334,6 +336,15 @@ def _check_class(class_group: ClassGroup | None, school: OrgUnit, year: SchoolYe
         )
 
 
+def _touched(person_id: int, fields: dict) -> None:
+    """Write `fields` on a person and move its student and staff rows' `updated_at` with it,
+    as every person change does, so the change feeds (selectors.student_changes) see it."""
+    now = timezone.now()
+    Person.objects.filter(pk=person_id).update(**fields, updated_at=now)
+    Student.objects.filter(person_id=person_id).update(updated_at=now)
+    StaffMember.objects.filter(person_id=person_id).update(updated_at=now)
+
+
 def _fill_identifiers(*, actor, person: Person, data: PersonData) -> Person:
     """A person found again (as a new student or staff member) gains the identifiers the new
     record brings and it lacked; identifiers it already has are never overwritten."""
@@ -343,7 +354,7 @@ def _fill_identifiers(*, actor, person: Person, data: PersonData) -> Person:
         if getattr(data, f) and not getattr(person, f)
     }
     if fill:
-        Person.objects.filter(pk=person.pk).update(**fill, updated_at=timezone.now())
+        _touched(person.pk, fill)
         for f, v in fill.items():
             setattr(person, f, v)
         audit_record(
@@ -776,7 +787,7 @@ def person_merge(*, actor, keep: Person, drop: Person, reason: str = "") -> Pers
             merged_into=keep, personal_id=None, moet_id=None, updated_at=timezone.now()
         )
         if fill:
-            Person.objects.filter(pk=keep.pk).update(**fill, updated_at=timezone.now())
+            _touched(keep.pk, fill)
         audit_record_many(
             actor=actor,
             entries=[
