@@ -83,6 +83,7 @@ def test_pages_fit_and_load_cleanly(browser, live_server, client, district, widt
         "open-data-dataset": "/open-data/students-by-grade/",
         "verify-transcript": "/verify/",
         "verify-document": "/verify/documents/",
+        "api-tokens": "/accounts/tokens/",
     }
     for name, path in pages.items():
         page.goto(live_server.url + path)
@@ -131,15 +132,15 @@ def test_menu_collapses_on_phones(browser, live_server, client, district):
     links = nav.locator("a")
     summary = nav.locator("summary")
     assert summary.inner_text() == "Danh mục · Học sinh"
-    assert links.count() == 24
-    assert [links.nth(i).is_visible() for i in range(24)] == [False] * 24
+    assert links.count() == 25
+    assert [links.nth(i).is_visible() for i in range(25)] == [False] * 25
     assert not nav.locator(".logout-form button").is_visible()
     assert page.locator("main h1").bounding_box()["y"] < 200  # header: 3 rows of 44 px or less
     assert no_horizontal_overflow(page)
     screenshot(page, "menu-closed-360")
 
     summary.click()
-    assert [links.nth(i).is_visible() for i in range(24)] == [True] * 24
+    assert [links.nth(i).is_visible() for i in range(25)] == [True] * 25
     assert nav.locator(".nav-group-label").all_inner_texts() == [
         "HỌC SINH & LỚP",  # text-transform: uppercase
         "HỌC TẬP",
@@ -170,8 +171,8 @@ def test_menu_is_open_on_wide_screens(browser, live_server, client, district):
     nav = page.locator("nav.main-nav")
     links = nav.locator("a")
     assert not nav.locator("summary").is_visible()
-    assert links.count() == 24
-    assert [links.nth(i).is_visible() for i in range(24)] == [True] * 24
+    assert links.count() == 25
+    assert [links.nth(i).is_visible() for i in range(25)] == [True] * 25
     assert nav.locator(".logout-form button").is_visible()
     assert nav.locator("a[aria-current=page]").all_inner_texts() == ["Học sinh"]
     assert no_horizontal_overflow(page)

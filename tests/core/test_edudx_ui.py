@@ -39,6 +39,7 @@ CLERK = [
             "Trung tâm điều hành",
             "Báo cáo năm",
             "Chỉ số chuyển đổi số",
+            "Mã truy cập API",
         ],
     ),
 ]
@@ -103,7 +104,7 @@ def test_menu_groups_by_role(roles, expected):
 
 def test_flat_up_to_the_limit_grouped_beyond():
     assert len(nav_items(context({"teacher"}))) == NAV_FLAT_MAX
-    assert len(nav_items(context({"clerk"}))) == 21
+    assert len(nav_items(context({"clerk"}))) == 22
 
 
 def test_group_labels_in_english():

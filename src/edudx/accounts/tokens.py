@@ -17,12 +17,12 @@ from ninja.utils import check_csrf
 
 from edudx.audit.services import audit_record
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError
+from edudx.core.errors import DomainError, NotFound
 from edudx.core.scope import scope_of
 from edudx.org.models import OrgUnit
 from edudx.people.selectors import unit_visible
 
-from .models import ApiToken, User
+from .models import UNIT_WIDE_ROLES, ApiToken, RoleAssignment, User
 
 SCOPES = ("read", "write")
 TOKEN_PREFIX = "edx"  # noqa: S105 — the public marker of our tokens, not a secret
@@ -82,6 +82,29 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
                 changes={"revoked_at": [None, token.revoked_at.isoformat()]},
             )
     return token
+
+
+def may_hold_tokens(user) -> bool:
+    """Tokens act for a system that reads or writes a unit's data: a unit-wide role (officer,
+    principal, clerk, administrator) may issue its own."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return RoleAssignment.objects.filter(user=user, role__in=UNIT_WIDE_ROLES).exists()
+
+
+def tokens_of(user) -> list[ApiToken]:
+    """The user's tokens, newest first (revoked ones too, marked)."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+
+
+def token_revoke_own(*, actor, token_id: int) -> ApiToken:
+    """Revoke one of the actor's own tokens; another's is 404, as if it did not exist."""
+    token = ApiToken.objects.filter(pk=token_id, user=actor).first()
+    if token is None:
+        raise NotFound("token.not_found", _("Không tìm thấy mã truy cập."))
+    return token_revoke(actor=actor, token=token)
 
 
 def token_authenticate(raw: str) -> ApiToken | None:

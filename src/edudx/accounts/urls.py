@@ -7,4 +7,5 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("otp/", views.otp_view, name="otp"),
+    path("tokens/", views.tokens_view, name="tokens"),
 ]

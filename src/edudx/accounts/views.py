@@ -1,16 +1,21 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language
 from django_otp import login as otp_login
 
-from edudx.core.errors import DomainError
+from edudx.core.errors import DomainError, NotFound
 
-from . import services
+from . import services, tokens
 
 
 def _next(request, default="home"):
@@ -112,3 +117,48 @@ def otp_view(request):
         {"error": error, "enrolment": enrolment, "next": _next(request, "")},
         status=400 if error else 200,
     )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens_view(request):
+    """The user's API tokens for systems that sync with the platform: issue one (shown once,
+    on this answer only), see when each was last used, revoke."""
+    user = request.user
+    if not tokens.may_hold_tokens(user):
+        raise PermissionDenied(
+            _("Chỉ cán bộ quản lý (Sở, phòng/xã, trường) mới cấp mã truy cập API.")
+        )
+    created = error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                token = tokens.token_revoke_own(
+                    actor=user, token_id=_int(request.POST.get("token_id"))
+                )
+                messages.success(request, _("Đã thu hồi mã truy cập %(p)s.") % {"p": token.prefix})
+                return redirect("accounts:tokens")
+            scopes = ["read", "write"] if request.POST.get("scope") == "write" else ["read"]
+            token, raw = tokens.token_create(
+                actor=user, user=user, name=request.POST.get("name", ""), scopes=scopes
+            )
+            created = {"token": token, "raw": raw}
+        except NotFound as exc:
+            raise Http404(str(exc)) from exc
+        except DomainError as exc:
+            error, status = exc, 400
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"tokens": tokens.tokens_of(user), "created": created, "error": error},
+        status=status,
+    )
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -135,6 +135,9 @@ def nav_items(context) -> list[dict]:
         app_entries = getattr(config, "nav_entries", None)
         if app_entries is not None:
             entries.extend(app_entries(roles))
+    if roles & UNIT_WIDE_ROLES:
+        # Last: a setting of one's own account (tokens for systems that sync).
+        entries.append(("accounts", _("Mã truy cập API"), "accounts:tokens"))
     items = []
     for key, label, name in entries:
         url = _import_url() if name == IMPORT_NAME else _url(name)
