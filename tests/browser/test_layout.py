@@ -200,3 +200,18 @@ def test_guardian_home_fits_a_phone(browser, live_server, client, district):
     assert no_horizontal_overflow(page)
     assert errors == []
     context.close()
+
+
+def test_a_new_api_token_fits_a_phone(browser, live_server, client, district):
+    """The token shown once (56 characters without a space) wraps inside a 360 px screen."""
+    officer = district.user(Role.COMMUNE_OFFICER, district.commune_a)
+    context = signed_in(browser, live_server, client, officer, 360)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/tokens/")
+    page.fill("#t-name", "CSDL ngành tỉnh")
+    page.click("main button[type=submit]")
+    raw = page.locator("#raw-token").inner_text()
+    assert raw.startswith("edx_") and len(raw) > 50
+    screenshot(page, "api-token-new-360")
+    assert no_horizontal_overflow(page)
+    context.close()

@@ -119,12 +119,15 @@ def otp_view(request):
     )
 
 
+NEW_TOKEN_KEY = "accounts.new_token"  # noqa: S105 — a session key, not a secret
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens_view(request):
     """The user's API tokens for systems that sync with the platform: issue one (shown once,
-    on this answer only), see when each was last used, revoke."""
+    on the page the issuing redirects to), see when each was last used, revoke."""
     user = request.user
     if not tokens.may_hold_tokens(user):
         raise PermissionDenied(
@@ -132,6 +135,9 @@ def tokens_view(request):
         )
     created = error = None
     status = 200
+    if request.method == "GET" and (new := request.session.pop(NEW_TOKEN_KEY, None)):
+        token = next((t for t in tokens.tokens_of(user) if t.pk == new["id"]), None)
+        created = {"token": token, "raw": new["raw"]} if token is not None else None
     if request.method == "POST":
         try:
             if request.POST.get("action") == "revoke":
@@ -144,7 +150,10 @@ def tokens_view(request):
             token, raw = tokens.token_create(
                 actor=user, user=user, name=request.POST.get("name", ""), scopes=scopes
             )
-            created = {"token": token, "raw": raw}
+            # Post/redirect/get: reloading the page must not issue a second token. The raw
+            # value waits in the session for the one answer that shows it.
+            request.session[NEW_TOKEN_KEY] = {"id": token.pk, "raw": raw}
+            return redirect("accounts:tokens")
         except NotFound as exc:
             raise Http404(str(exc)) from exc
         except DomainError as exc:
