@@ -140,3 +140,36 @@ def test_bad_cursor_is_a_field_error(district, officer):
     response = officer.get(f"{API}/students/changes", {"since": "hôm qua"})
     assert response.status_code in (400, 422)
     assert response.json()["field"] == "since"
+
+
+def test_enrolment_feed_tells_who_left_and_joined_where(district, officer):
+    # After the district was built (now): only the transfer's two rows are newer.
+    with time_machine.travel(dt.datetime(2027, 1, 4, 1, 0, tzinfo=dt.UTC), tick=False):
+        people_services.student_transfer(
+            actor=None,
+            student=district.student_a1,
+            to_school=district.school_b,
+            school_year=district.year,
+            class_group=district.class_b,
+            effective=dt.date(2027, 1, 4),
+        )
+
+    def moves(client):
+        body = feed(client, "enrolments", since="2027-01-01T00:00:00Z")
+        return [
+            (i["student_id"], i["school_id"], i["class_id"], i["status"], i["end_date"])
+            for i in body["items"]
+        ]
+
+    a1, school_a, school_b = district.student_a1.pk, district.school_a.pk, district.school_b.pk
+    left = (a1, school_a, district.class_a.pk, "transferred_out", "2027-01-04")
+    joined = (a1, school_b, district.class_b.pk, "active", None)
+    province = token_client(district.user(Role.PROVINCE_OFFICER, district.province))
+    assert moves(province) == [left, joined]
+    assert moves(officer) == [left]  # school B is another commune's
+    assert moves(token_client(district.user(Role.PRINCIPAL, district.school_b))) == [joined]
+    everything = feed(officer, "enrolments")["items"]
+    assert {i["school_year"] for i in everything} == {"2025-2026"}
+    assert sorted(i["student_id"] for i in everything) == sorted(
+        [district.student_a1.pk, district.student_a2.pk]
+    )

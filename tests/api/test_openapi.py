@@ -70,6 +70,7 @@ def test_schema_documents_every_resource():
         "/api/v1/dossiers/{code}/rating",
         "/api/v1/dossiers/{code}/transitions",
         "/api/v1/duplicates",
+        "/api/v1/enrolments/changes",
         "/api/v1/exams/answers/{answer_id}/grade",
         "/api/v1/exams/attempts/{attempt_id}/answers/{question_version_id}",
         "/api/v1/exams/attempts/{attempt_id}/device-reset",

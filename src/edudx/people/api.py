@@ -28,7 +28,7 @@ from edudx.org.api import (
 from edudx.org.models import OrgUnit, SchoolYear, UnitKind
 
 from . import selectors, services
-from .models import Sex, StaffKind, StudentStatus
+from .models import EnrolmentStatus, Sex, StaffKind, StudentStatus
 
 router = Router(tags=["people"])
 
@@ -281,9 +281,16 @@ def _exact(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def _changes(rows: list[dict], render, params: ChangesParams) -> dict:
+def _changes(request, params: ChangesParams, selector, columns, render) -> dict:
     """A feed's answer: the items, where to continue (the last row, else where this call
     began) and whether the page was full."""
+    rows = selector(
+        actor=request.user,
+        since=params.since,
+        after_id=params.after_id,
+        limit=params.limit,
+        columns=columns,
+    )
     if rows:
         cursor = {"since": _exact(rows[-1]["updated_at"]), "after_id": rows[-1]["id"]}
     else:
@@ -315,14 +322,68 @@ class StudentChanges(Schema):
     ),
 )
 def student_changes(request, params: Query[ChangesParams]):
-    rows = selectors.student_changes(
-        actor=request.user,
-        since=params.since,
-        after_id=params.after_id,
-        limit=params.limit,
-        columns=_STUDENT_ROW,
+    return _changes(request, params, selectors.student_changes, _STUDENT_ROW, render_student_row)
+
+
+class EnrolmentOut(Schema):
+    id: int
+    source_id: UUID
+    student_id: int
+    student_source_id: UUID
+    school_id: int
+    school_year: str = Field(..., description='e.g. "2025-2026".')
+    class_id: int | None
+    start_date: dt.date
+    end_date: dt.date | None
+    status: EnrolmentStatus
+    updated_at: dt.datetime
+
+
+_ENROLMENT_ROW = (
+    "id",
+    "source_id",
+    "student_id",
+    "student__source_id",
+    "school_id",
+    "school_year__code",
+    "class_group_id",
+    "start_date",
+    "end_date",
+    "status",
+    "updated_at",
+)
+
+
+def render_enrolment_row(r: dict) -> dict:
+    return {
+        **{k: r[k] for k in ("id", "source_id", "student_id", "school_id")},
+        "student_source_id": r["student__source_id"],
+        "school_year": r["school_year__code"],
+        "class_id": r["class_group_id"],
+        **{k: r[k] for k in ("start_date", "end_date", "status", "updated_at")},
+    }
+
+
+class EnrolmentChanges(Schema):
+    items: list[EnrolmentOut] = Field(..., description="Oldest change first.")
+    cursor: ChangesCursor
+    more: bool = Field(..., description="True when this call was full: call again at once.")
+
+
+@router.get(
+    "/enrolments/changes",
+    response={200: EnrolmentChanges, **ERRORS},
+    summary="Enrolments changed since a cursor (incremental sync)",
+    description=(
+        "As `/students/changes`: the enrolment history (who joined or left which school and "
+        "class, when) at the caller's schools, in the classes they teach, of the students "
+        "they may see. A transfer closes one enrolment (end_date, status) and opens another."
+    ),
+)
+def enrolment_changes(request, params: Query[ChangesParams]):
+    return _changes(
+        request, params, selectors.enrolment_changes, _ENROLMENT_ROW, render_enrolment_row
     )
-    return _changes(rows, render_student_row, params)
 
 
 @router.get("/students/{student_id}", response={200: StudentOut, **ERRORS}, summary="One student")
@@ -524,14 +585,7 @@ class StaffChanges(Schema):
     ),
 )
 def staff_changes(request, params: Query[ChangesParams]):
-    rows = selectors.staff_changes(
-        actor=request.user,
-        since=params.since,
-        after_id=params.after_id,
-        limit=params.limit,
-        columns=_STAFF_ROW,
-    )
-    return _changes(rows, render_staff_row, params)
+    return _changes(request, params, selectors.staff_changes, _STAFF_ROW, render_staff_row)
 
 
 @router.get("/staff/{staff_id}", response={200: StaffOut, **ERRORS}, summary="One staff member")

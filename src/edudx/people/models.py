@@ -129,7 +129,10 @@ class Enrolment(ExchangeModel):
 
     class Meta:
         ordering = ["start_date", "id"]
-        indexes = [models.Index(fields=["class_group", "status"], name="enrol_class_status")]
+        indexes = [
+            models.Index(fields=["class_group", "status"], name="enrol_class_status"),
+            models.Index(fields=["updated_at", "id"], name="enrol_changed"),  # the change feed
+        ]
 
     def __str__(self) -> str:
         return f"{self.student_id}@{self.school_id}"

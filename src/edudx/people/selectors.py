@@ -344,6 +344,34 @@ def student_changes(*, actor, since=None, after_id: int = 0, limit: int, columns
     )
 
 
+def enrolment_changes(*, actor, since=None, after_id: int = 0, limit: int, columns) -> list[dict]:
+    """Enrolments changed after (`since`, `after_id`) that `actor` may see, oldest change
+    first: the history that tells another system who joined or left which school and class
+    when (a transfer closes one enrolment and opens another; a duplicate merge moves them to
+    the surviving student). Scope: enrolments at a school of the actor's units, in the
+    classes they teach, of the students they may see."""
+    scope = scope_of(actor)
+    qs = Enrolment.objects.all()
+    if not scope.everything:
+        q = Q(pk__in=[])
+        if scope.unit_paths:
+            q |= Q(school_id__in=_unit_ids(scope.unit_paths))
+        if scope.class_ids:
+            q |= Q(class_group_id__in=scope.class_ids)
+        if scope.student_ids:
+            q |= Q(student_id__in=scope.student_ids)
+        qs = qs.filter(q)
+    return _changed_after(
+        qs,
+        actor=actor,
+        kind="enrolment",
+        since=since,
+        after_id=after_id,
+        limit=limit,
+        columns=columns,
+    )
+
+
 def staff_changes(*, actor, since=None, after_id: int = 0, limit: int, columns) -> list[dict]:
     """Staff roles changed after (`since`, `after_id`) that `actor` may see, ended ones
     included (a role that ended is a change: `end_date`), oldest change first."""
