@@ -173,3 +173,21 @@ def test_enrolment_feed_tells_who_left_and_joined_where(district, officer):
     assert sorted(i["student_id"] for i in everything) == sorted(
         [district.student_a1.pk, district.student_a2.pk]
     )
+
+
+@pytest.mark.parametrize("path", ["students", "staff", "enrolments"])
+def test_queries_do_not_grow_with_the_page(district, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = token_client(district.user(Role.PROVINCE_OFFICER, district.province))
+    feed(client, path, limit=1)  # warm: token look-up and the like settle
+
+    def queries(limit: int) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            rows = len(feed(client, path, limit=limit)["items"])
+        return rows, len(captured)
+
+    one, many = queries(1), queries(50)
+    assert one[0] == 1 and many[0] > 1
+    assert many[1] == one[1]
