@@ -324,3 +324,33 @@ def test_page_seals_over_the_heads_signature(client, office, head):
         "office_signer": [x1, y1, x2, y2],
         "office_unit": [left, y1, left + 3 * height, y2],
     }
+
+
+def test_the_register_shows_and_filters_where_signing_stands(client, office, head, doc):
+    drawn = services.outgoing_render(actor=office.clerk, document=office.outgoing())
+    bare = office.outgoing(symbol="KH-THCSLL", doc_type="plan")
+    paper = office.outgoing(symbol="GM-THCSLL", doc_type="invitation", electronic=False)
+    services.outgoing_sign(actor=head, document=drawn)
+    assert [d.signing_stage for d in (doc, drawn, bare, paper)] == [
+        "awaiting_head",
+        "awaiting_unit",
+        "no_pdf",
+        None,
+    ]
+
+    otp_login(client, office.clerk)
+    page = "/office/outgoing/"
+    waiting = client.get(page, {"signing": "awaiting_unit"}).content.decode()
+    assert drawn.number_symbol in waiting and doc.number_symbol not in waiting
+    assert "Chờ ký số của cơ quan" in waiting
+    everything = client.get(page).content.decode()
+    for d in (doc, drawn, bare, paper):
+        assert f">{d.number_symbol}</a>" in everything
+
+    api = token_client(office.clerk)
+    listed = api.get(f"{API}/office/outgoing", {"signing": "awaiting_head"}).json()["items"]
+    assert [(i["id"], i["signing_stage"]) for i in listed] == [(doc.pk, "awaiting_head")]
+    services.outgoing_seal(actor=office.clerk, document=OutgoingDocument.objects.get(pk=drawn.pk))
+    sealed = api.get(f"{API}/office/outgoing", {"signing": "sealed"}).json()["items"]
+    assert [i["id"] for i in sealed] == [drawn.pk]
+    assert api.get(f"{API}/office/outgoing", {"signing": "nope"}).status_code in (400, 422)

@@ -17,7 +17,7 @@ from edudx.core.signing_api import SignatureOut
 from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, json_body, paginate
 
 from . import selectors, services
-from .models import DocumentType, DossierStatus, IncomingStatus, Medium, Urgency
+from .models import DocumentType, DossierStatus, IncomingStatus, Medium, SigningStage, Urgency
 from .views_verify import upload_error
 
 # Schema names carry the app (OpenAPI components are global: eservices has a DossierIn).
@@ -262,6 +262,13 @@ class OfficeOutgoingOut(Schema):
         ),
     )
     sealed_name: str | None = Field(..., description="The unit certificate's name.")
+    signing_stage: SigningStage | None = Field(
+        ...,
+        description=(
+            "no_pdf, awaiting_head, awaiting_unit (the văn thư's signature), sealed; null for "
+            "a paper document."
+        ),
+    )
     updated_at: dt.datetime
 
 
@@ -289,6 +296,7 @@ def render_outgoing(d) -> dict:
         "signed_name": d.signed_name or None,
         "sealed_at": d.sealed_at,
         "sealed_name": d.sealed_name or None,
+        "signing_stage": d.signing_stage,
         "updated_at": d.updated_at,
     }
 
@@ -304,6 +312,9 @@ class OfficeOutgoingFilters(PageParams):
     unit_id: int | None = None
     q: str = Field("", max_length=100)
     year: int | None = None
+    signing: SigningStage | None = Field(
+        None, description="Electronic documents at this signing stage only."
+    )
 
 
 @router.get(
@@ -313,7 +324,9 @@ class OfficeOutgoingFilters(PageParams):
 )
 def list_outgoing(request, filters: Query[OfficeOutgoingFilters]):
     unit = _filter_unit(request, filters.unit_id)
-    qs = selectors.outgoing_list(actor=request.user, unit=unit, q=filters.q, year=filters.year)
+    qs = selectors.outgoing_list(
+        actor=request.user, unit=unit, q=filters.q, year=filters.year, signing=filters.signing
+    )
     return paginate(qs, filters, render_outgoing)
 
 

@@ -51,6 +51,16 @@ class Medium(models.TextChoices):
     PAPER = "paper", _("Giấy")
 
 
+class SigningStage(models.TextChoices):
+    """Where an electronic outgoing document stands in its signing (the head, then the
+    unit's own signature: services.outgoing_sign, outgoing_seal)."""
+
+    NO_PDF = "no_pdf", _("Chưa có tệp PDF")
+    AWAITING_HEAD = "awaiting_head", _("Chờ thủ trưởng ký số")
+    AWAITING_UNIT = "awaiting_unit", _("Chờ ký số của cơ quan")
+    SEALED = "sealed", _("Đã ký số đủ")
+
+
 class DossierStatus(models.TextChoices):
     OPEN = "open", _("Đang giải quyết")
     CLOSED = "closed", _("Đã kết thúc")
@@ -221,6 +231,17 @@ class OutgoingDocument(ExchangeModel):
     @property
     def is_sealed(self) -> bool:
         return self.sealed_at is not None
+
+    @property
+    def signing_stage(self) -> str | None:
+        """The document's `SigningStage`; None for a paper document (signed by hand)."""
+        if not self.electronic:
+            return None
+        if self.is_sealed:
+            return SigningStage.SEALED
+        if self.is_signed:
+            return SigningStage.AWAITING_UNIT
+        return SigningStage.AWAITING_HEAD if self.attachment else SigningStage.NO_PDF
 
     @property
     def stored_sha256(self) -> str:

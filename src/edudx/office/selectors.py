@@ -29,6 +29,7 @@ from .models import (
     IncomingDocument,
     IncomingStatus,
     OutgoingDocument,
+    SigningStage,
     WorkDossier,
 )
 
@@ -152,9 +153,25 @@ def incoming_get(*, actor, document_id: int) -> IncomingDocument:
     return doc
 
 
+# The outgoing register filtered on where electronic documents stand in their signing.
+_STAGE_Q = {
+    SigningStage.NO_PDF: Q(electronic=True, attachment=""),
+    SigningStage.AWAITING_HEAD: Q(electronic=True, signed_at__isnull=True) & ~Q(attachment=""),
+    SigningStage.AWAITING_UNIT: Q(electronic=True, signed_at__isnull=False, sealed_at__isnull=True),
+    SigningStage.SEALED: Q(electronic=True, sealed_at__isnull=False),
+}
+
+
 def outgoing_list(
-    *, actor, unit: OrgUnit | None = None, q: str = "", year: int | None = None
+    *,
+    actor,
+    unit: OrgUnit | None = None,
+    q: str = "",
+    year: int | None = None,
+    signing: str | None = None,
 ) -> QuerySet[OutgoingDocument]:
+    """The outgoing registers of the actor's units; `signing` keeps the electronic documents
+    at one `SigningStage` (what waits for the head's signature, what for the văn thư's)."""
     qs = OutgoingDocument.objects.select_related("unit", "reply_to", "dossier").filter(
         unit__in=[u.pk for u in register_units(actor)]
     )
@@ -164,6 +181,8 @@ def outgoing_list(
         qs = qs.filter(search_text__contains=fold(q))
     if year:
         qs = qs.filter(year=year)
+    if signing in _STAGE_Q:
+        qs = qs.filter(_STAGE_Q[signing])
     return qs
 
 

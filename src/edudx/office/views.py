@@ -19,7 +19,7 @@ from edudx.core.errors import DomainError, DomainErrors, NotFound
 from edudx.core.tables import table_download
 
 from . import selectors, services
-from .models import DocumentType, DossierStatus, IncomingStatus, Medium, Urgency
+from .models import DocumentType, DossierStatus, IncomingStatus, Medium, SigningStage, Urgency
 
 PAGE = 30
 
@@ -308,7 +308,10 @@ def outgoing_view(request):
         raise PermissionDenied(_("Bạn không giữ sổ văn bản của đơn vị nào."))
     q = (request.GET.get("q") or "").strip()[:100]
     year = _int(request.GET.get("year"))
-    qs = selectors.outgoing_list(actor=request.user, unit=unit, q=q, year=year)
+    signing = request.GET.get("signing") or ""
+    qs = selectors.outgoing_list(
+        actor=request.user, unit=unit, q=q, year=year, signing=signing or None
+    )
     page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -321,6 +324,8 @@ def outgoing_view(request):
             "page": page,
             "q": q,
             "year": year,
+            "signing": signing,
+            "stages": SigningStage.choices,
             "query": query.urlencode(),
         },
     )
