@@ -354,3 +354,28 @@ def test_the_register_shows_and_filters_where_signing_stands(client, office, hea
     sealed = api.get(f"{API}/office/outgoing", {"signing": "sealed"}).json()["items"]
     assert [i["id"] for i in sealed] == [drawn.pk]
     assert api.get(f"{API}/office/outgoing", {"signing": "nope"}).status_code in (400, 422)
+
+
+def test_home_says_what_waits_for_each_signature(client, office, head, doc, settings):
+    def waiting(user) -> list[str]:
+        otp_login(client, user)
+        body = client.get("/").content.decode()
+        if 'id="h-waiting"' not in body:
+            return []
+        block = body.split('id="h-waiting"')[1].split("</section>")[0]
+        return [line.split(">")[-1] for line in block.split("</a>")[:-1] if "signing=" in line]
+
+    assert waiting(head) == ["1 văn bản chờ thủ trưởng ký số"]
+    assert waiting(office.clerk) == []  # the clerk does not sign for the head
+    services.outgoing_sign(actor=head, document=doc)
+    assert waiting(office.clerk) == ["1 văn bản chờ ký số của cơ quan"]
+    assert waiting(head) == ["1 văn bản chờ ký số của cơ quan"]  # the principal keeps it too
+    assert waiting(office.teacher) == []
+    services.outgoing_seal(actor=office.clerk, document=OutgoingDocument.objects.get(pk=doc.pk))
+    assert waiting(office.clerk) == []
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    services.outgoing_sign(
+        actor=head,
+        document=services.outgoing_render(actor=office.clerk, document=office.outgoing()),
+    )
+    assert waiting(office.clerk) == ["1 document awaiting the unit's signature"]

@@ -10,6 +10,7 @@ from edudx.contact.selectors import unread_by_student
 from edudx.core.scope import scope_of
 from edudx.fees.selectors import owed_by_student
 from edudx.monitoring.selectors import headcount_totals
+from edudx.office.selectors import signing_waiting as office_signing_waiting
 from edudx.org.models import SEGMENT, ClassGroup, OrgUnit
 from edudx.people.selectors import student_list
 from edudx.records.selectors import absences_by_student
@@ -72,6 +73,9 @@ def home(request):
     context: dict = {"scope_empty": scope.is_empty}
     if scope.everything or scope.unit_paths:
         context["unit_wide"] = _unit_wide_block(user, scope)
+    if scope.unit_paths:
+        # What waits for this user's signature in the outgoing registers they keep.
+        context["signing_waiting"] = office_signing_waiting(user)
     if scope.class_ids:
         context["classes"] = _classes_block(user, scope)
     if scope.student_ids:

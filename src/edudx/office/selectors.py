@@ -186,6 +186,27 @@ def outgoing_list(
     return qs
 
 
+def signing_waiting(actor) -> dict[str, int]:
+    """What waits for the actor's signature in the outgoing registers they keep: documents
+    awaiting the head's signature in the units they lead (`may_sign`), and awaiting the
+    unit's own signature in every register they keep (the văn thư's step). Two queries."""
+    units = register_units(actor)
+    if not units:
+        return {}
+    led = set(
+        RoleAssignment.objects.filter(
+            user=actor, unit__in=units, role__in=SIGNER_ROLES
+        ).values_list("unit_id", flat=True)
+    )
+    counts = OutgoingDocument.objects.filter(unit__in=units).aggregate(
+        awaiting_head=Count(
+            "id", filter=_STAGE_Q[SigningStage.AWAITING_HEAD] & Q(unit__in=led or [0])
+        ),
+        awaiting_unit=Count("id", filter=_STAGE_Q[SigningStage.AWAITING_UNIT]),
+    )
+    return {k: v for k, v in counts.items() if v}
+
+
 def outgoing_get(*, actor, document_id: int) -> OutgoingDocument:
     doc = outgoing_list(actor=actor).filter(pk=document_id).first()
     if doc is None:
