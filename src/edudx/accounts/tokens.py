@@ -22,7 +22,7 @@ from edudx.core.scope import scope_of
 from edudx.org.models import OrgUnit
 from edudx.people.selectors import unit_visible
 
-from .models import UNIT_WIDE_ROLES, ApiToken, RoleAssignment, User
+from .models import ApiToken, User
 
 SCOPES = ("read", "write")
 TOKEN_PREFIX = "edx"  # noqa: S105 — the public marker of our tokens, not a secret
@@ -85,13 +85,12 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
 
 
 def may_hold_tokens(user) -> bool:
-    """Tokens act for a system that reads or writes a unit's data: a unit-wide role (officer,
-    principal, clerk, administrator) may issue its own."""
+    """Tokens act for a system that reads or writes a unit's data: whoever sees whole units
+    (a unit-wide role: officer, principal, clerk, administrator) may issue its own."""
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_superuser:
-        return True
-    return RoleAssignment.objects.filter(user=user, role__in=UNIT_WIDE_ROLES).exists()
+    scope = scope_of(user)
+    return scope.everything or bool(scope.unit_paths)
 
 
 def tokens_of(user) -> list[ApiToken]:

@@ -14,6 +14,7 @@ from django.views.i18n import set_language
 from django_otp import login as otp_login
 
 from edudx.core.errors import DomainError, NotFound
+from edudx.core.params import int_param
 
 from . import services, tokens
 
@@ -135,14 +136,11 @@ def tokens_view(request):
         )
     created = error = None
     status = 200
-    if request.method == "GET" and (new := request.session.pop(NEW_TOKEN_KEY, None)):
-        token = next((t for t in tokens.tokens_of(user) if t.pk == new["id"]), None)
-        created = {"token": token, "raw": new["raw"]} if token is not None else None
     if request.method == "POST":
         try:
             if request.POST.get("action") == "revoke":
                 token = tokens.token_revoke_own(
-                    actor=user, token_id=_int(request.POST.get("token_id"))
+                    actor=user, token_id=int_param(request.POST.get("token_id"))
                 )
                 messages.success(request, _("Đã thu hồi mã truy cập %(p)s.") % {"p": token.prefix})
                 return redirect("accounts:tokens")
@@ -158,16 +156,13 @@ def tokens_view(request):
             raise Http404(str(exc)) from exc
         except DomainError as exc:
             error, status = exc, 400
+    mine = tokens.tokens_of(user)
+    if request.method == "GET" and (new := request.session.pop(NEW_TOKEN_KEY, None)):
+        token = next((t for t in mine if t.pk == new["id"]), None)
+        created = {"token": token, "raw": new["raw"]} if token is not None else None
     return render(
         request,
         "accounts/tokens.html",
-        {"tokens": tokens.tokens_of(user), "created": created, "error": error},
+        {"tokens": mine, "created": created, "error": error},
         status=status,
     )
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors, ErrorItem
+from edudx.core.params import int_param
 from edudx.core.tables import table_download
 from edudx.core.validators import parse_date
 
@@ -41,13 +42,6 @@ LABELS = {
     "reason": gettext_lazy("Lý do"),
     "check_date": gettext_lazy("Ngày kiểm kê"),
 }
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _errors(request, exc: DomainError) -> None:
@@ -80,7 +74,7 @@ def _school_context(request) -> dict:
     schools = selectors.schools_for(request.user)
     if not schools:
         raise PermissionDenied(_("Trang này dành cho cán bộ trường và cán bộ quản lý."))
-    school_id = _int(request.GET.get("school") or request.POST.get("school"))
+    school_id = int_param(request.GET.get("school") or request.POST.get("school"))
     school = next((s for s in schools if s.pk == school_id), schools[0])
     return {
         "schools": schools,
@@ -109,8 +103,8 @@ def _item_form(post) -> dict:
     data = {
         "tag": post.get("tag", ""),
         "name": post.get("name", ""),
-        "category_id": _int(post.get("category")),
-        "room_id": _int(post.get("room")),
+        "category_id": int_param(post.get("category")),
+        "room_id": int_param(post.get("room")),
         "location": post.get("location", ""),
         "serial": post.get("serial", ""),
         "funding": post.get("funding", ""),
@@ -173,7 +167,7 @@ def index_view(request):
 def summary_view(request):
     """Per school in scope, for a school year (?year=2025: 2025-2026; default the current)."""
     current = selectors.school_year_bounds(timezone.localdate())[0].year
-    year = _int(request.GET.get("year"))
+    year = int_param(request.GET.get("year"))
     # Any past school year by its link; the menu offers the last five.
     year = year if year is not None and 2000 <= year <= current else current
     rows = selectors.summary(actor=request.user, day=dt.date(year, 9, 1))
@@ -196,8 +190,8 @@ def items_view(request):
     school = ctx["school"]
     filters = selectors.ItemFilters(
         school_id=school.pk,
-        room_id=_int(request.GET.get("room")),
-        category_id=_int(request.GET.get("category")),
+        room_id=int_param(request.GET.get("room")),
+        category_id=int_param(request.GET.get("category")),
         condition=request.GET.get("condition", ""),
         q=request.GET.get("q", "")[:100],
     )
@@ -227,8 +221,8 @@ def export_view(request):
     school = ctx["school"]
     filters = selectors.ItemFilters(
         school_id=school.pk,
-        room_id=_int(request.GET.get("room")),
-        category_id=_int(request.GET.get("category")),
+        room_id=int_param(request.GET.get("room")),
+        category_id=int_param(request.GET.get("category")),
         condition=request.GET.get("condition", "") or "all",
         q=request.GET.get("q", "")[:100],
     )
@@ -461,7 +455,7 @@ def _room_of_key(check, room_key: str):
     """The room of a walk step ("none": items without a room), 404 outside the school."""
     if room_key == "none":
         return None, None
-    room_id = _int(room_key)
+    room_id = int_param(room_key)
     rooms = {r.pk: r for r in selectors.rooms_of(check.school)}
     if room_id not in rooms:
         raise Http404

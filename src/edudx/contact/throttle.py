@@ -5,12 +5,8 @@ local memory, or Redis when EDUDX_CACHE_URL is set). Signed-in senders are not l
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from edudx.core.errors import DomainError
+from edudx.core.errors import RateLimited
 from edudx.core.ratelimit import client_key, over_limit
-
-
-class TooMany(DomainError):
-    status = 429
 
 
 def feedback_allowed(request) -> None:
@@ -18,7 +14,7 @@ def feedback_allowed(request) -> None:
         return
     limit = int(getattr(settings, "CONTACT_FEEDBACK_PER_HOUR", 10))
     if over_limit(client_key(request, "contact-feedback"), limit, window=3600):
-        raise TooMany(
+        raise RateLimited(
             "feedback.rate_limited",
             _("Bạn đã gửi quá nhiều phản hồi trong một giờ; hãy thử lại sau."),
             field=None,

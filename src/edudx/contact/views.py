@@ -21,19 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from edudx.accounts.models import User
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.params import int_param
 from edudx.org.models import ClassGroup, Grade, OrgUnit
 from edudx.people.models import Student
 from edudx.records.selectors import roster
 
 from . import selectors, services, throttle
 from .models import Audience, FeedbackKind, FeedbackStatus
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _day(value) -> dt.date | None:
@@ -183,12 +177,12 @@ def notice_new_view(request):
             if audience == Audience.CLASS:
                 cls = (
                     ClassGroup.objects.select_related("school", "school_year")
-                    .filter(pk=_int(form.get("class_id")) or 0)
+                    .filter(pk=int_param(form.get("class_id")) or 0)
                     .first()
                 )
             else:
-                school = OrgUnit.objects.filter(pk=_int(form.get("school_id")) or 0).first()
-                grade = Grade.objects.filter(number=_int(form.get("grade")) or 0).first()
+                school = OrgUnit.objects.filter(pk=int_param(form.get("school_id")) or 0).first()
+                grade = Grade.objects.filter(number=int_param(form.get("grade")) or 0).first()
             notice = services.notice_post(
                 actor=user,
                 audience=audience,
@@ -250,12 +244,12 @@ def thread_start_view(request):
     # Unscoped on purpose: a teacher of another class is refused with its reason (403).
     student = (
         Student.objects.select_related("person", "current_school")
-        .filter(pk=_int(request.POST.get("student")) or 0)
+        .filter(pk=int_param(request.POST.get("student")) or 0)
         .first()
     )
     if student is None:
         raise Http404(_("Không tìm thấy học sinh."))
-    other = User.objects.filter(pk=_int(request.POST.get("to")) or 0).first()
+    other = User.objects.filter(pk=int_param(request.POST.get("to")) or 0).first()
     try:
         thread = services.thread_open(actor=user, student=student, other=other)
         if request.POST.get("body", "").strip():
@@ -293,7 +287,7 @@ def feedback_new_view(request):
     if q:
         units = list(selectors.feedback_units(q))
     unit = OrgUnit.objects.filter(
-        pk=_int(request.GET.get("unit") or request.POST.get("unit")) or 0
+        pk=int_param(request.GET.get("unit") or request.POST.get("unit")) or 0
     ).first()
     if request.method == "POST":
         form = request.POST
@@ -331,8 +325,10 @@ def feedback_track_view(request):
     fb = None
     mine = list(selectors.feedback_mine(actor=request.user)[:50])
     try:
-        if _int(data.get("id")):
-            fb = selectors.feedback_sender_get(actor=request.user, feedback_id=_int(data.get("id")))
+        if int_param(data.get("id")):
+            fb = selectors.feedback_sender_get(
+                actor=request.user, feedback_id=int_param(data.get("id"))
+            )
         elif code and phone:
             fb = selectors.feedback_track(code=code, phone=phone)
     except NotFound as exc:
@@ -340,7 +336,9 @@ def feedback_track_view(request):
     if fb is not None and request.method == "POST" and data.get("action") == "rate":
         try:
             services.feedback_rate(
-                feedback=fb, rating=_int(data.get("rating")) or 0, comment=data.get("comment", "")
+                feedback=fb,
+                rating=int_param(data.get("rating")) or 0,
+                comment=data.get("comment", ""),
             )
             messages.success(request, _("Cảm ơn bạn đã đánh giá."))
         except DomainError as exc:
@@ -409,7 +407,7 @@ def settings_view(request):
     if not units:
         raise PermissionDenied(_("Bạn không quản lý đơn vị nào."))
     if request.method == "POST":
-        unit = next((u for u in units if u.pk == _int(request.POST.get("unit"))), None)
+        unit = next((u for u in units if u.pk == int_param(request.POST.get("unit"))), None)
         try:
             if unit is None:
                 raise DomainError("contact.unit", _("Hãy chọn đơn vị."), field="unit")
@@ -420,7 +418,7 @@ def settings_view(request):
                 unit=unit,
                 quiet_from=quiet_from,
                 quiet_to=quiet_to,
-                feedback_response_hours=_int(request.POST.get("hours")) or 0,
+                feedback_response_hours=int_param(request.POST.get("hours")) or 0,
             )
             messages.success(request, _("Đã lưu cài đặt."))
             return redirect("contact:settings")

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, DomainErrors, field_messages
+from edudx.core.params import int_param
 from edudx.records.models import CurriculumSubject, Subject
 
 from . import coverage as coverage_mod
@@ -49,13 +50,6 @@ SIM_CSP = (
 PREVIEW_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'self'"
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _errors(request, exc: DomainError) -> None:
     items = exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]
     for i in items:
@@ -75,14 +69,14 @@ def _choices() -> dict:
 @login_required
 def search_view(request):
     g = request.GET
-    grade = _int(g.get("grade"))
-    subject_id = _int(g.get("subject"))
+    grade = int_param(g.get("grade"))
+    subject_id = int_param(g.get("subject"))
     filters = {
         "q": (g.get("q") or "").strip()[:200],
         "grade": grade,
         "subject_id": subject_id,
         "type": g.get("type") if g.get("type") in ResourceType.values else None,
-        "topic_id": _int(g.get("topic")),
+        "topic_id": int_param(g.get("topic")),
     }
     qs = selectors.resource_search(actor=request.user, **filters)
     page = Paginator(qs, 20).get_page(g.get("page"))
@@ -110,15 +104,15 @@ def _form_data(post) -> services.ResourceData:
     return services.ResourceData(
         title=post.get("title", ""),
         type=post.get("type", ""),
-        subject_id=_int(post.get("subject")) or 0,
-        grade=_int(post.get("grade")) or 0,
+        subject_id=int_param(post.get("subject")) or 0,
+        grade=int_param(post.get("grade")) or 0,
         licence=post.get("licence", ""),
         author=post.get("author", ""),
         description=post.get("description", ""),
         body=post.get("body", ""),
         language=post.get("language") or Language.VIETNAMESE,
-        topic_ids=[i for i in (_int(x) for x in post.getlist("topics")) if i],
-        outcome_ids=[i for i in (_int(x) for x in post.getlist("outcomes")) if i],
+        topic_ids=[i for i in (int_param(x) for x in post.getlist("topics")) if i],
+        outcome_ids=[i for i in (int_param(x) for x in post.getlist("outcomes")) if i],
         external_url=post.get("external_url", ""),
     )
 
@@ -156,8 +150,8 @@ def _save(request, save) -> tuple[Resource | None, dict[str, list[str]]]:
 def _form_page(request, template: str, data, **extra):
     """The upload/edit form: the subjects of the chosen grade and the topics (with their
     outcomes) of the chosen subject, to tick."""
-    grade = _int(data.get("grade")) or 6
-    subject_id = _int(data.get("subject"))
+    grade = int_param(data.get("grade")) or 6
+    subject_id = int_param(data.get("subject"))
     subjects = [
         c.subject for c in CurriculumSubject.objects.filter(grade=grade).select_related("subject")
     ]
@@ -175,8 +169,8 @@ def _form_page(request, template: str, data, **extra):
             "subject_id": subject_id,
             "subjects": subjects,
             "topics": topics,
-            "chosen_topics": {_int(x) for x in data.getlist("topics")},
-            "chosen_outcomes": {_int(x) for x in data.getlist("outcomes")},
+            "chosen_topics": {int_param(x) for x in data.getlist("topics")},
+            "chosen_outcomes": {int_param(x) for x in data.getlist("outcomes")},
             "max_mb": files.MAX_UPLOAD_BYTES // files.MB,
             "errors": {},
             **_choices(),
@@ -286,7 +280,7 @@ def detail_view(request, resource_id: int):
                 messages.success(request, _("Đã xuất bản học liệu."))
             elif action == "rate":
                 services.resource_rate(
-                    actor=request.user, resource=r, stars=_int(request.POST.get("stars")) or 0
+                    actor=request.user, resource=r, stars=int_param(request.POST.get("stars")) or 0
                 )
                 messages.success(request, _("Cảm ơn bạn đã đánh giá."))
             elif action == "comment":
@@ -396,8 +390,8 @@ def mine_view(request):
 
 @login_required
 def curriculum_view(request):
-    grade = _int(request.GET.get("grade")) or 1
-    subject_id = _int(request.GET.get("subject"))
+    grade = int_param(request.GET.get("grade")) or 1
+    subject_id = int_param(request.GET.get("subject"))
     return render(
         request,
         "content/curriculum.html",
@@ -414,8 +408,8 @@ def curriculum_view(request):
 @login_required
 def coverage_view(request):
     units = selectors.coverage_units(actor=request.user)
-    unit_id = _int(request.GET.get("unit")) or (units[0].pk if units else None)
-    grade = _int(request.GET.get("grade"))
+    unit_id = int_param(request.GET.get("unit")) or (units[0].pk if units else None)
+    grade = int_param(request.GET.get("grade"))
     result = None
     if unit_id:
         try:

@@ -334,7 +334,7 @@ def seal_appearance(name: str, lines: Sequence[str], width: float, height: float
     _star(c, cx, cy, r * 0.3)
     # The name around the ring, reading clockwise from the left, centred on the top.
     text = nfc(name.upper())
-    size = min(6.5, max(3.5, 2 * 3.1416 * r * 0.8 / max(1, len(text)) * 1.6))
+    size = min(6.5, max(3.5, 2 * math.pi * r * 0.8 / max(1, len(text)) * 1.6))
     c.setFont(BOLD, size)
     radius = r * 0.8 - size / 3
     step = min(360 * 0.92 / max(1, len(text)), 18)

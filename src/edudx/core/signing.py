@@ -404,13 +404,17 @@ def _demo_pki(directory: str) -> DemoPKI:
     return demo_ca_ensure(directory)
 
 
+def unit_signer_names(unit) -> list[str]:
+    """The unit's own certificate: UNIT_<unit code>, then SCHOOL_<unit code> (the name
+    transcripts used first); none for a unit without a code."""
+    code = getattr(unit, "code", "")
+    return [f"UNIT_{code}", f"SCHOOL_{code}"] if code else []
+
+
 def signer_names(actor, unit) -> list[str]:
     """Where `signer_for` looks, in order: the person's certificate USER_<user id>, then the
-    unit's UNIT_<unit code>, then SCHOOL_<unit code> (the name transcripts used first)."""
-    names = [f"USER_{actor.pk}"]
-    if getattr(unit, "code", ""):
-        names += [f"UNIT_{unit.code}", f"SCHOOL_{unit.code}"]
-    return names
+    unit's (`unit_signer_names`)."""
+    return [f"USER_{actor.pk}", *unit_signer_names(unit)]
 
 
 def _configured(names: Sequence[str]) -> "Signer | None":
@@ -455,8 +459,7 @@ def unit_signer(unit) -> "Signer":
     for its seal on an electronic document): EDUDX_SIGNER_UNIT_<code>_* (or SCHOOL_<code>),
     else — on a site with no real trust root — the demo PKI's certificate `unit-<id>` in the
     unit's name. Never a person's certificate."""
-    names = [f"UNIT_{unit.code}", f"SCHOOL_{unit.code}"] if getattr(unit, "code", "") else []
-    if configured := _configured(names):
+    if configured := _configured(unit_signer_names(unit)):
         return configured
     if not demo_keys_allowed():
         raise DomainError(

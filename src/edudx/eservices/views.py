@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from edudx.core.errors import DomainError, DomainErrors, ErrorItem
+from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.fees import selectors as fees_selectors
 from edudx.org.models import OrgUnit, School, SchoolYear, UnitKind
@@ -56,13 +57,6 @@ def _remember(request, key: str, code: str) -> None:
 
 def _user(request):
     return request.user if request.user.is_authenticated else None
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # --- catalogue and dossier form --------------------------------------------------------------
@@ -140,7 +134,7 @@ def dossier_new(request, code: str):
                 actor=_user(request),
                 procedure=procedure,
                 raw=values,
-                unit_id=_int(request.POST.get("unit")),
+                unit_id=int_param(request.POST.get("unit")),
                 submit=False,
             )
         except DomainError as exc:
@@ -169,7 +163,7 @@ def dossier_new(request, code: str):
             "procedure": procedure,
             "fields": _form_fields(procedure, values, errors),
             "units": units,
-            "unit_value": _int(request.POST.get("unit")) if request.method == "POST" else None,
+            "unit_value": int_param(request.POST.get("unit")) if request.method == "POST" else None,
         },
     )
 
@@ -223,7 +217,7 @@ def dossier_detail(request, code: str):
                 services.dossier_rate(
                     actor=_user(request),
                     dossier=d,
-                    score=_int(request.POST.get("score")) or 0,
+                    score=int_param(request.POST.get("score")) or 0,
                     comment=request.POST.get("comment", ""),
                     phone=phone,
                 )
@@ -539,7 +533,9 @@ def round_edit(request, round_id: int | None = None):
         data = request.POST if request.method == "POST" else request.GET
         try:
             procedure = selectors.procedure_get(data.get("procedure", ""))
-            unit = selectors.officer_unit_get(actor=request.user, unit_id=_int(data.get("unit")))
+            unit = selectors.officer_unit_get(
+                actor=request.user, unit_id=int_param(data.get("unit"))
+            )
             year = selectors.school_year_get(data.get("school_year", ""))
         except DomainError as exc:
             _flash(request, exc)
@@ -663,7 +659,9 @@ def calendar_manage(request):
         unit = None
         try:
             if form["unit"]:
-                unit = selectors.officer_unit_get(actor=request.user, unit_id=_int(form["unit"]))
+                unit = selectors.officer_unit_get(
+                    actor=request.user, unit_id=int_param(form["unit"])
+                )
             if request.POST.get("action") == "delete":
                 change = services.calendar_day_delete(
                     actor=request.user, date=form["date"], unit=unit

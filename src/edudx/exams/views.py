@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from edudx.core.errors import DomainError, DomainErrors
+from edudx.core.params import int_param
 from edudx.org.models import Term
 from edudx.records.models import MarkKind, Subject
 
@@ -33,13 +34,6 @@ def _errors(request, exc: DomainError) -> None:
         messages.error(request, prefix + i["message"])
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _staff(request) -> None:
     if not selectors.is_bank_user(request.user):
         raise PermissionDenied
@@ -53,8 +47,8 @@ def index_view(request):
     qs = selectors.question_search(
         actor=request.user,
         text=data.get("q", ""),
-        subject_id=_int(data.get("subject")),
-        grade=_int(data.get("grade")),
+        subject_id=int_param(data.get("subject")),
+        grade=int_param(data.get("grade")),
         level=data.get("level", ""),
         kind=data.get("kind", ""),
     )
@@ -93,8 +87,8 @@ def import_view(request):
         report = services.questions_import(
             actor=request.user,
             parsed=parsed,
-            subject_id=_int(request.POST.get("subject")) or 0,
-            grade=_int(request.POST.get("grade")) or 0,
+            subject_id=int_param(request.POST.get("subject")) or 0,
+            grade=int_param(request.POST.get("grade")) or 0,
             level=request.POST.get("level") or Level.RECALL,
             topic_code=request.POST.get("topic", "").strip(),
             sharing=request.POST.get("sharing") or Sharing.SCHOOL,
@@ -231,21 +225,21 @@ def papers_view(request):
                 m = services.matrix_create(
                     actor=request.user,
                     name=request.POST.get("name", ""),
-                    subject_id=_int(request.POST.get("subject")) or 0,
-                    grade=_int(request.POST.get("grade")) or 0,
+                    subject_id=int_param(request.POST.get("subject")) or 0,
+                    grade=int_param(request.POST.get("grade")) or 0,
                     cells=_cells(request.POST.get("cells", "")),
                 )
                 messages.success(request, _("Đã lưu ma trận “%s”.") % m.name)
             else:
                 matrix = selectors.matrix_get(
-                    actor=request.user, matrix_id=_int(request.POST.get("matrix")) or 0
+                    actor=request.user, matrix_id=int_param(request.POST.get("matrix")) or 0
                 )
                 p = services.paper_generate(
                     actor=request.user,
                     matrix=matrix,
                     title=request.POST.get("title", ""),
-                    versions=_int(request.POST.get("versions")) or 4,
-                    duration_minutes=_int(request.POST.get("duration")) or 45,
+                    versions=int_param(request.POST.get("versions")) or 4,
+                    duration_minutes=int_param(request.POST.get("duration")) or 45,
                 )
                 messages.success(
                     request,
@@ -281,11 +275,11 @@ def tests_view(request):
     if request.method == "POST":
         try:
             paper = selectors.paper_get(
-                actor=request.user, paper_id=_int(request.POST.get("paper")) or 0
+                actor=request.user, paper_id=int_param(request.POST.get("paper")) or 0
             )
             cls = (
                 selectors.classes_for_tests(request.user)
-                .filter(pk=_int(request.POST.get("class")))
+                .filter(pk=int_param(request.POST.get("class")))
                 .first()
             )
             if cls is None:
@@ -298,7 +292,7 @@ def tests_view(request):
                 raise DomainError(
                     "exams.test.window", _("Nhập giờ mở và giờ đóng."), field="opens_at"
                 )
-            term_no = _int(request.POST.get("term"))
+            term_no = int_param(request.POST.get("term"))
             term = (
                 Term.objects.filter(school_year_id=cls.school_year_id, number=term_no).first()
                 if term_no
@@ -310,7 +304,7 @@ def tests_view(request):
                 class_group=cls,
                 opens_at=opens,
                 closes_at=closes,
-                duration_minutes=_int(request.POST.get("duration")) or paper.duration_minutes,
+                duration_minutes=int_param(request.POST.get("duration")) or paper.duration_minutes,
                 title=request.POST.get("title", ""),
                 mark_kind=request.POST.get("mark_kind", ""),
                 term=term,
@@ -345,7 +339,7 @@ def test_view(request, test_id: int):
         try:
             if action == "grade":
                 answer = selectors.answer_get(
-                    actor=request.user, answer_id=_int(request.POST.get("answer")) or 0
+                    actor=request.user, answer_id=int_param(request.POST.get("answer")) or 0
                 )
                 try:
                     points = Decimal(request.POST.get("points", "").replace(",", "."))
@@ -370,7 +364,7 @@ def test_view(request, test_id: int):
                 messages.success(request, _("Đã phân tích câu hỏi."))
             elif action == "reset":
                 a = selectors.attempt_for_teacher(
-                    actor=request.user, attempt_id=_int(request.POST.get("attempt")) or 0
+                    actor=request.user, attempt_id=int_param(request.POST.get("attempt")) or 0
                 )
                 services.attempt_device_reset(actor=request.user, attempt=a)
                 messages.success(request, _("Học sinh có thể tiếp tục trên thiết bị khác."))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.core.tables import table_download
 from edudx.org.models import SchoolYear, UnitKind
@@ -28,13 +29,6 @@ from .models import (
     Reduction,
     ReductionReason,
 )
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _errors(request, exc: DomainError) -> None:
@@ -59,7 +53,7 @@ def _staff_context(request):
     units = fee_units + selectors.schools_for(request.user)
     if not units:
         raise PermissionDenied(_("Trang này dành cho cán bộ trường."))
-    unit_id = _int(request.GET.get("school") or request.POST.get("school"))
+    unit_id = int_param(request.GET.get("school") or request.POST.get("school"))
     unit = next((u for u in units if u.pk == unit_id), units[0])
     return {
         "schools": units,
@@ -113,7 +107,7 @@ def items_view(request):
     if request.method == "POST":
         _require_school_write(ctx)
         try:
-            year = SchoolYear.objects.get(pk=_int(request.POST.get("school_year")))
+            year = SchoolYear.objects.get(pk=int_param(request.POST.get("school_year")))
         except SchoolYear.DoesNotExist:
             messages.error(request, _("Chọn năm học."))
         else:
@@ -126,9 +120,9 @@ def items_view(request):
                     school_year=year,
                     kind=request.POST.get("kind", ""),
                     name=request.POST.get("name", ""),
-                    amount=_int(request.POST.get("amount", "").replace(".", "")) or 0,
+                    amount=int_param(request.POST.get("amount", "").replace(".", "")) or 0,
                     area=request.POST.get("area", ""),
-                    grade_number=_int(request.POST.get("grade")),
+                    grade_number=int_param(request.POST.get("grade")),
                 )
             except DomainError as exc:
                 _errors(request, exc)
@@ -157,15 +151,15 @@ def _reduction_post(request, school, year):
         (
             st
             for st in selectors.students_of(school=school, school_year=year)
-            if st.pk == _int(request.POST.get("student"))
+            if st.pk == int_param(request.POST.get("student"))
         ),
         None,
     )
     try:
         if student is None:
             raise DomainError("reduction.student", _("Chọn học sinh."), field="student")
-        percent = _int(request.POST.get("percent"))
-        amount = _int((request.POST.get("amount") or "").replace(".", ""))
+        percent = int_param(request.POST.get("percent"))
+        amount = int_param((request.POST.get("amount") or "").replace(".", ""))
         services.reduction_create(
             actor=request.user,
             student=student,
@@ -198,7 +192,7 @@ def invoices_view(request):
     classes = selectors.classes_of(school, year.pk if year else None)
     if request.method == "POST":
         _require_school_write(ctx)
-        cls = next((c for c in classes if c.pk == _int(request.POST.get("class"))), None)
+        cls = next((c for c in classes if c.pk == int_param(request.POST.get("class"))), None)
         try:
             if year is None:
                 raise DomainError("invoice.year", _("Chưa có năm học."))
@@ -220,7 +214,7 @@ def invoices_view(request):
                 % {"n": result.created, "s": result.skipped},
             )
             return redirect(f"{reverse('fees:invoices')}?school={school.pk}")
-    class_id = _int(request.GET.get("class"))
+    class_id = int_param(request.GET.get("class"))
     status = request.GET.get("status") or ""
     qs = selectors.invoice_list(
         actor=request.user,
@@ -253,7 +247,7 @@ def invoice_detail_view(request, invoice_id: int):
                 payment = services.payment_record_cash(
                     actor=request.user,
                     invoice=invoice,
-                    amount=_int(request.POST.get("amount", "").replace(".", "")) or 0,
+                    amount=int_param(request.POST.get("amount", "").replace(".", "")) or 0,
                     note=request.POST.get("note", ""),
                 )
                 messages.success(
@@ -265,7 +259,7 @@ def invoice_detail_view(request, invoice_id: int):
                 services.refund_record(
                     actor=request.user,
                     invoice=invoice,
-                    amount=_int(request.POST.get("amount", "").replace(".", "")) or 0,
+                    amount=int_param(request.POST.get("amount", "").replace(".", "")) or 0,
                     reason=request.POST.get("reason", ""),
                     method=request.POST.get("method", PaymentMethod.TRANSFER),
                 )
@@ -382,7 +376,9 @@ def unmatched_view(request):
     ctx = _staff_context(request)
     school = ctx["school"]
     if request.method == "POST":
-        line = selectors.line_get(actor=request.user, line_id=_int(request.POST.get("line")) or 0)
+        line = selectors.line_get(
+            actor=request.user, line_id=int_param(request.POST.get("line")) or 0
+        )
         selectors.require_write(request.user, line.bank_account.school)
         try:
             if request.POST.get("action") == "ignore":
@@ -431,7 +427,7 @@ def _report_context(request) -> dict:
     ctx = _staff_context(request)
     year = ctx["year"]
     years = list(SchoolYear.objects.order_by("-start_date")[:5])
-    year_id = _int(request.GET.get("year")) or (year.pk if year else None)
+    year_id = int_param(request.GET.get("year")) or (year.pk if year else None)
     all_schools = request.GET.get("scope") == "all"
     ctx.update(
         years=years,
@@ -517,7 +513,7 @@ def accounts_view(request):
                     (
                         a
                         for a in selectors.bank_accounts_of(school=school)
-                        if a.pk == _int(request.POST.get("account"))
+                        if a.pk == int_param(request.POST.get("account"))
                     ),
                     None,
                 )
@@ -543,7 +539,11 @@ def accounts_view(request):
         except DomainError as exc:
             _errors(request, exc)
             ctx.update(accounts=selectors.bank_accounts_of(school=school), banks=BANKS)
-            ctx["form"] = {"action": action, "account": _int(request.POST.get("account")), **fields}
+            ctx["form"] = {
+                "action": action,
+                "account": int_param(request.POST.get("account")),
+                **fields,
+            }
             return render(request, "fees/accounts.html", ctx, status=400)
         return redirect(back)
     ctx.update(accounts=selectors.bank_accounts_of(school=school), banks=BANKS, form={})

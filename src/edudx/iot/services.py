@@ -425,11 +425,14 @@ def _settled(rule: Rule, calm: Calm | None) -> bool:
     """Whether the newest earlier reading (if any) and every new one clear `rule`."""
     if calm is None:
         return False
+    return (calm.previous is None or _clears(rule, calm.previous)) and all(
+        _clears(rule, v) for v in calm.values
+    )
 
-    def clears(value: float) -> bool:
-        return rule_logic.clears(rule.comparison, value, rule.threshold, rule.clear_level)
 
-    return (calm.previous is None or clears(calm.previous)) and all(map(clears, calm.values))
+def _clears(rule: Rule, value: float) -> bool:
+    """Whether `value` clears `rule` (ends a run; `rules.clears`)."""
+    return rule_logic.clears(rule.comparison, value, rule.threshold, rule.clear_level)
 
 
 def _event_payload(incident: Incident, rule: Rule, device: Device) -> dict:
@@ -498,15 +501,12 @@ def _evaluate_rule(device: Device, rule: Rule, since: dt.datetime, result: Inges
     # An open incident no episode continues (the rule changed, or its run ended before the
     # window) closes at the first reading after it opened that clears the rule, or the
     # newest reading; it stays open while the newest reading does not clear it.
-    def clears(value: float) -> bool:
-        return rule_logic.clears(rule.comparison, value, rule.threshold, rule.clear_level)
-
     for inc in known:
         if inc.closed_at is None and inc not in plan:
-            if not clears(window[-1][1]):
+            if not _clears(rule, window[-1][1]):
                 continue
             inc.closed_at = next(
-                (t for t, v in window if t > inc.opened_at and clears(v)), window[-1][0]
+                (t for t, v in window if t > inc.opened_at and _clears(rule, v)), window[-1][0]
             )
             inc.save(update_fields=["closed_at", "updated_at"])
             events.emit(INCIDENT_CLOSED, _event_payload(inc, rule, device))

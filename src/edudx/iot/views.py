@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.params import int_param
 
 from . import selectors, services
 from .charts import series_svg
@@ -29,13 +30,6 @@ STATUS_LABELS = {
     "silent": gettext_lazy("Mất tín hiệu > 1 giờ"),
     "inactive": gettext_lazy("Ngừng hoạt động"),
 }
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _errors(request, exc: DomainError) -> None:
@@ -197,13 +191,13 @@ def incidents_view(request):
     _require_reader(request)
     open_only = request.GET.get("all") != "1"
     qs = selectors.incident_list(
-        actor=request.user, school_id=_int(request.GET.get("school")), open_only=open_only
+        actor=request.user, school_id=int_param(request.GET.get("school")), open_only=open_only
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "iot/incidents.html",
-        {"page": page, "open_only": open_only, "school_id": _int(request.GET.get("school"))},
+        {"page": page, "open_only": open_only, "school_id": int_param(request.GET.get("school"))},
     )
 
 
@@ -253,11 +247,11 @@ def _rule_post(request) -> dict:
 def rules_view(request):
     _require_reader(request)
     units = selectors.rule_units(request.user)
-    unit = next((u for u in units if u.pk == _int(request.GET.get("unit"))), None)
+    unit = next((u for u in units if u.pk == int_param(request.GET.get("unit"))), None)
     unit = unit or (units[0] if units else None)
     form = {"active": True, "sustained_minutes": "15"}
     if request.method == "POST":
-        unit = next((u for u in units if u.pk == _int(request.POST.get("unit"))), None)
+        unit = next((u for u in units if u.pk == int_param(request.POST.get("unit"))), None)
         if unit is None:
             raise PermissionDenied(_("Bạn không đặt quy tắc cho đơn vị này."))
         form = _rule_post(request)

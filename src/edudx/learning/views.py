@@ -19,18 +19,12 @@ from edudx.content import selectors as content_selectors
 from edudx.content.models import ResourceStatus
 from edudx.content.services import Upload
 from edudx.core.errors import DomainError, DomainErrors, NotFound, field_messages
+from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.records import selectors as records_selectors
 
 from . import cartridge, selectors, services, training
 from .models import Attachment, CompetenceLevel, CourseEnrolment, TrainingProfile
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _errors(request, exc: DomainError) -> None:
@@ -49,10 +43,10 @@ def index_view(request):
     if request.method == "POST":
         try:
             cls = records_selectors.class_get(
-                actor=request.user, class_id=_int(request.POST.get("class")) or 0
+                actor=request.user, class_id=int_param(request.POST.get("class")) or 0
             )
             subject = records_selectors.subject_get(
-                subject_id=_int(request.POST.get("subject")) or 0
+                subject_id=int_param(request.POST.get("subject")) or 0
             )
             oc = services.online_class_create(actor=request.user, class_group=cls, subject=subject)
         except DomainError as exc:
@@ -100,7 +94,7 @@ def class_view(request, class_id: int):
                     online_class=oc,
                     title=p.get("title", ""),
                     text=p.get("text", ""),
-                    resource_ids=[i for i in map(_int, p.getlist("resources")) if i],
+                    resource_ids=[i for i in map(int_param, p.getlist("resources")) if i],
                 )
                 messages.success(request, _("Đã đăng bài học."))
             elif action == "assignment":
@@ -110,7 +104,7 @@ def class_view(request, class_id: int):
                     title=p.get("title", ""),
                     instructions=p.get("instructions", ""),
                     due_at=_due(p),
-                    resource_ids=[i for i in map(_int, p.getlist("resources")) if i],
+                    resource_ids=[i for i in map(int_param, p.getlist("resources")) if i],
                     attachments=[_upload(f) for f in request.FILES.getlist("attachments")],
                 )
                 messages.success(request, _("Đã giao bài tập."))
@@ -120,8 +114,8 @@ def class_view(request, class_id: int):
                     online_class=oc,
                     url=p.get("url", ""),
                     date=parse_date(p.get("date") or ""),
-                    periods=_int(p.get("periods")) or 0,
-                    attendee_ids=[i for i in map(_int, p.getlist("attendees")) if i],
+                    periods=int_param(p.get("periods")) or 0,
+                    attendee_ids=[i for i in map(int_param, p.getlist("attendees")) if i],
                 )
                 messages.success(request, _("Đã ghi buổi học trực tuyến."))
             elif action == "cartridge":
@@ -191,7 +185,7 @@ def lesson_edit_view(request, lesson_id: int):
                 lesson=lesson,
                 title=p.get("title", ""),
                 text=p.get("text", ""),
-                resource_ids=[i for i in map(_int, p.getlist("resources")) if i],
+                resource_ids=[i for i in map(int_param, p.getlist("resources")) if i],
             )
             messages.success(request, _("Đã lưu bài học."))
             return redirect("learning:class", class_id=oc.pk)
@@ -237,7 +231,7 @@ def assignment_view(request, assignment_id: int):
                     messages.success(request, _("Đã nộp bài."))
             elif action == "grade":
                 s = selectors.submission_get(
-                    actor=request.user, submission_id=_int(p.get("submission")) or 0
+                    actor=request.user, submission_id=int_param(p.get("submission")) or 0
                 )
                 services.submission_grade(
                     actor=request.user,
@@ -262,7 +256,7 @@ def assignment_view(request, assignment_id: int):
                 r = services.assignment_send_to_gradebook(
                     actor=request.user,
                     assignment=a,
-                    term_number=_int(p.get("term")) or 1,
+                    term_number=int_param(p.get("term")) or 1,
                     kind=p.get("kind", ""),
                 )
                 messages.success(request, _("Đã gửi %(n)s điểm vào sổ điểm.") % {"n": r.sent})
@@ -347,10 +341,10 @@ def training_view(request):
                 messages.success(request, _("Đã lưu hồ sơ bồi dưỡng."))
             elif p.get("action") == "attempt":
                 course = training.course_get(
-                    actor=request.user, course_id=_int(p.get("course")) or 0
+                    actor=request.user, course_id=int_param(p.get("course")) or 0
                 )
                 e = training.enrol(actor=request.user, course=course)
-                answers = [_int(p.get(f"q{i}")) for i in range(len(course.questions))]
+                answers = [int_param(p.get(f"q{i}")) for i in range(len(course.questions))]
                 e = training.attempt(
                     actor=request.user,
                     enrolment=e,
@@ -420,10 +414,10 @@ def _questions(post) -> list[dict]:
     """The filled question blocks, in order (blank ones dropped, so the service's question
     numbers are the numbers shown when the form comes back)."""
     out = []
-    for i in range(1, min(_int(post.get("count")) or QUESTION_BLOCKS, 50) + 1):
+    for i in range(1, min(int_param(post.get("count")) or QUESTION_BLOCKS, 50) + 1):
         text = (post.get(f"q{i}-text") or "").strip()
         options = [o.strip() for o in (post.get(f"q{i}-options") or "").splitlines() if o.strip()]
-        answer = _int(post.get(f"q{i}-answer"))
+        answer = int_param(post.get(f"q{i}-answer"))
         if text or options:
             out.append({"text": text, "options": options, "answer": (answer or 0) - 1})
     return out
@@ -440,7 +434,7 @@ def course_create_view(request):
     questions = _questions(p) if request.method == "POST" else []
     errors: dict[str, list[str]] = {}
     if request.method == "POST" and p.get("action") == "save":
-        provider = next((u for u in units if u.pk == _int(p.get("provider"))), None)
+        provider = next((u for u in units if u.pk == int_param(p.get("provider"))), None)
         try:
             if provider is None:
                 raise DomainError(
@@ -464,9 +458,9 @@ def course_create_view(request):
         form=p,
         questions=questions,
         errors=errors,
-        chosen={_int(x) for x in p.getlist("resources")},
+        chosen={int_param(x) for x in p.getlist("resources")},
         units=units,
-        provider_id=_int(p.get("provider")) or units[0].pk,
+        provider_id=int_param(p.get("provider")) or units[0].pk,
     )
 
 
@@ -486,7 +480,7 @@ def course_edit_view(request, course_id: int):
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form, questions = p, _questions(p)
-        chosen = {_int(x) for x in p.getlist("resources")}
+        chosen = {int_param(x) for x in p.getlist("resources")}
     else:
         form = {
             "title": course.title,
@@ -545,7 +539,7 @@ def _course_fields(post) -> dict:
     return {
         "title": post.get("title", ""),
         "description": post.get("description", ""),
-        "resource_ids": [i for i in map(_int, post.getlist("resources")) if i],
+        "resource_ids": [i for i in map(int_param, post.getlist("resources")) if i],
         "pass_percent": post.get("pass_percent"),
         "digital_competence": post.get("digital_competence") == "1",
     }
@@ -565,7 +559,7 @@ def _course_form(request, *, form, questions, errors, chosen, locked=False, curr
     if locked:
         blocks = len(questions)
     else:
-        shown = max(QUESTION_BLOCKS, len(questions), min(_int(p.get("count")) or 0, 50))
+        shown = max(QUESTION_BLOCKS, len(questions), min(int_param(p.get("count")) or 0, 50))
         blocks = shown + (p.get("action") == "more")
     questions = [
         *questions,

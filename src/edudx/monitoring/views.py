@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors
+from edudx.core.params import int_param
 from edudx.core.tables import table_download
 from edudx.org.models import OrgUnit
 from edudx.org.selectors import subtree_q
@@ -37,20 +38,13 @@ from .reports import report_indicators, self_reported_codes
 from .services import cache_generation, indicators_sync
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _errors(exc: DomainError) -> list[str]:
     items = exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]
     return [i["message"] for i in items]
 
 
 def _year(request, unit=None) -> int:
-    return _int(request.GET.get("year") or request.POST.get("year")) or _default_year(unit)
+    return int_param(request.GET.get("year") or request.POST.get("year")) or _default_year(unit)
 
 
 def _default_year(unit=None) -> int:
@@ -59,7 +53,7 @@ def _default_year(unit=None) -> int:
 
 
 def _unit(request) -> OrgUnit:
-    uid = _int(request.GET.get("unit") or request.POST.get("unit"))
+    uid = int_param(request.GET.get("unit") or request.POST.get("unit"))
     unit = OrgUnit.objects.filter(pk=uid).first() if uid else selectors.default_unit(request.user)
     if unit is None:
         raise Http404(_("Không tìm thấy đơn vị."))
@@ -486,7 +480,7 @@ def consolidated_view(request):
         response["Content-Disposition"] = f'attachment; filename="bao-cao-{unit.pk}-{year}.pdf"'
         return response
     if request.method == "POST":
-        report = get_object_or_404(YearlyReport, pk=_int(request.POST.get("report")))
+        report = get_object_or_404(YearlyReport, pk=int_param(request.POST.get("report")))
         try:
             reports.report_review(
                 actor=request.user, report=report,
@@ -523,7 +517,9 @@ def consolidated_view(request):
 @_guard
 def dx_view(request):
     unit = _unit(request)
-    year = _int(request.GET.get("year") or request.POST.get("year")) or timezone.localdate().year
+    year = (
+        int_param(request.GET.get("year") or request.POST.get("year")) or timezone.localdate().year
+    )
     if request.method == "GET" and _not_started(
         request.user, unit, DxAssessment.objects.filter(unit=unit, year=year)
     ):
@@ -594,7 +590,7 @@ def dx_view(request):
 @require_GET
 def dx_public_view(request):
     """Public: published DX levels by unit (no sign-in)."""
-    year = _int(request.GET.get("year"))
+    year = int_param(request.GET.get("year"))
     rows = dx.published(year)
     years = sorted(
         set(DxAssessment.objects.filter(status=DxStatus.PUBLISHED).values_list("year", flat=True)),

@@ -18,7 +18,7 @@ from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, create_response, json_
 
 from . import selectors, services
 from .models import DocumentType, DossierStatus, IncomingStatus, Medium, SigningStage, Urgency
-from .views_verify import upload_error
+from .views_verify import upload_problem
 
 # Schema names carry the app (OpenAPI components are global: eservices has a DossierIn).
 router = Router(tags=["office"])
@@ -477,7 +477,7 @@ class DocumentVerificationOut(Schema):
     ),
 )
 def verify_document(request, file: File[UploadedFile]):
-    if problem := upload_error(request, file):
+    if problem := upload_problem(request, file):
         raise problem
     return selectors.outgoing_verify(file.read()).as_dict()
 

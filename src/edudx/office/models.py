@@ -10,6 +10,7 @@ services assign them. `search_text` is the folded summary, sender/recipients and
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from edudx.core.models import ExchangeModel
@@ -234,7 +235,8 @@ class OutgoingDocument(ExchangeModel):
 
     @property
     def signing_stage(self) -> str | None:
-        """The document's `SigningStage`; None for a paper document (signed by hand)."""
+        """The document's `SigningStage` (the rule `SIGNING_STAGE_Q` writes as filters);
+        None for a paper document (signed by hand)."""
         if not self.electronic:
             return None
         if self.is_sealed:
@@ -244,6 +246,20 @@ class OutgoingDocument(ExchangeModel):
         return SigningStage.AWAITING_HEAD if self.attachment else SigningStage.NO_PDF
 
     @property
+    def signing_stage_label(self) -> str:
+        stage = self.signing_stage
+        return SigningStage(stage).label if stage else ""
+
+    @property
     def stored_sha256(self) -> str:
         """The SHA-256 the stored file must have: the last signature's."""
         return self.sealed_sha256 if self.is_sealed else self.signed_sha256
+
+
+# `OutgoingDocument.signing_stage` as filters (the registers, the home page's counts).
+SIGNING_STAGE_Q = {
+    SigningStage.NO_PDF: Q(electronic=True, attachment=""),
+    SigningStage.AWAITING_HEAD: Q(electronic=True, signed_at__isnull=True) & ~Q(attachment=""),
+    SigningStage.AWAITING_UNIT: Q(electronic=True, signed_at__isnull=False, sealed_at__isnull=True),
+    SigningStage.SEALED: Q(electronic=True, sealed_at__isnull=False),
+}

@@ -24,6 +24,7 @@ from edudx.org.models import OrgUnit, UnitKind, path_upper
 from .models import (
     OPEN_INCOMING,
     SIGNATURE_FIELD,
+    SIGNING_STAGE_Q,
     UNIT_SIGNATURE_FIELD,
     DossierStatus,
     IncomingDocument,
@@ -68,13 +69,20 @@ def may_manage(actor, unit: OrgUnit) -> bool:
     return any(u.pk == unit.pk for u in register_units(actor))
 
 
-def may_sign(actor, unit: OrgUnit) -> bool:
-    """The actor leads `unit` (a signer role at that very unit), so may sign its documents."""
+def units_led(actor, units) -> set[int]:
+    """Which of `units` the actor leads (a signer role at that very unit): one query."""
     if not getattr(actor, "is_authenticated", False):
-        return False
-    return RoleAssignment.objects.filter(
-        user=actor, unit=unit, role__in=SIGNER_ROLES, unit__valid_to__isnull=True
-    ).exists()
+        return set()
+    return set(
+        RoleAssignment.objects.filter(
+            user=actor, unit__in=units, role__in=SIGNER_ROLES, unit__valid_to__isnull=True
+        ).values_list("unit_id", flat=True)
+    )
+
+
+def may_sign(actor, unit: OrgUnit) -> bool:
+    """The actor leads `unit`, so may sign its documents."""
+    return unit.pk in units_led(actor, [unit])
 
 
 def register_unit_get(*, actor, unit_id: int | None) -> OrgUnit:
@@ -153,15 +161,6 @@ def incoming_get(*, actor, document_id: int) -> IncomingDocument:
     return doc
 
 
-# The outgoing register filtered on where electronic documents stand in their signing.
-_STAGE_Q = {
-    SigningStage.NO_PDF: Q(electronic=True, attachment=""),
-    SigningStage.AWAITING_HEAD: Q(electronic=True, signed_at__isnull=True) & ~Q(attachment=""),
-    SigningStage.AWAITING_UNIT: Q(electronic=True, signed_at__isnull=False, sealed_at__isnull=True),
-    SigningStage.SEALED: Q(electronic=True, sealed_at__isnull=False),
-}
-
-
 def outgoing_list(
     *,
     actor,
@@ -181,8 +180,8 @@ def outgoing_list(
         qs = qs.filter(search_text__contains=fold(q))
     if year:
         qs = qs.filter(year=year)
-    if signing in _STAGE_Q:
-        qs = qs.filter(_STAGE_Q[signing])
+    if signing in SIGNING_STAGE_Q:
+        qs = qs.filter(SIGNING_STAGE_Q[signing])
     return qs
 
 
@@ -193,16 +192,12 @@ def signing_waiting(actor) -> dict[str, int]:
     units = register_units(actor)
     if not units:
         return {}
-    led = set(
-        RoleAssignment.objects.filter(
-            user=actor, unit__in=units, role__in=SIGNER_ROLES
-        ).values_list("unit_id", flat=True)
-    )
+    led = units_led(actor, units)
     counts = OutgoingDocument.objects.filter(unit__in=units).aggregate(
         awaiting_head=Count(
-            "id", filter=_STAGE_Q[SigningStage.AWAITING_HEAD] & Q(unit__in=led or [0])
+            "id", filter=SIGNING_STAGE_Q[SigningStage.AWAITING_HEAD] & Q(unit__in=led or [0])
         ),
-        awaiting_unit=Count("id", filter=_STAGE_Q[SigningStage.AWAITING_UNIT]),
+        awaiting_unit=Count("id", filter=SIGNING_STAGE_Q[SigningStage.AWAITING_UNIT]),
     )
     return {k: v for k, v in counts.items() if v}
 

@@ -692,8 +692,7 @@ def _date_line(place: str, day: dt.date) -> str:
 
 def verify_url(document: OutgoingDocument) -> str:
     """The public check of the document (printed as a QR code on a PDF the platform draws)."""
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
-    return f"{base}/verify/documents/{document.source_id}/"
+    return settings.PUBLIC_BASE_URL + reverse("document_verify_id", args=[document.source_id])
 
 
 def outgoing_pdf(document: OutgoingDocument):

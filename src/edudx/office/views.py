@@ -16,19 +16,13 @@ from django.views.decorators.http import require_http_methods
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.params import int_param
 from edudx.core.tables import table_download
 
 from . import selectors, services
 from .models import DocumentType, DossierStatus, IncomingStatus, Medium, SigningStage, Urgency
 
 PAGE = 30
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _day(value) -> dt.date | None:
@@ -102,12 +96,12 @@ def _unit(request, source=None):
     units = selectors.register_units(request.user)
     if not units:
         return None, units
-    unit_id = _int((source or request.GET).get("unit"))
+    unit_id = int_param((source or request.GET).get("unit"))
     return selectors.register_unit_get(actor=request.user, unit_id=unit_id), units
 
 
 def _year(request) -> int:
-    return _int(request.GET.get("year")) or timezone.localdate().year
+    return int_param(request.GET.get("year")) or timezone.localdate().year
 
 
 # --- incoming ---------------------------------------------------------------------------------
@@ -121,7 +115,7 @@ def _incoming_filters(request, unit):
         if request.GET.get("status") in IncomingStatus.values
         else None,
         "overdue": request.GET.get("overdue") == "1",
-        "year": _int(request.GET.get("year")),
+        "year": int_param(request.GET.get("year")),
     }
 
 
@@ -206,7 +200,7 @@ def incoming_detail_view(request, document_id: int):
             if action == "assign" and manager:
                 handler = (
                     selectors.handlers(doc.unit)
-                    .filter(pk=_int(request.POST.get("handler_id")))
+                    .filter(pk=int_param(request.POST.get("handler_id")))
                     .first()
                 )
                 services.incoming_assign(
@@ -223,7 +217,7 @@ def incoming_detail_view(request, document_id: int):
                 messages.success(request, _("Đã đánh dấu xử lý xong."))
             elif action == "file" and manager:
                 dossier = selectors.dossier_get(
-                    actor=user, dossier_id=_int(request.POST.get("dossier_id")) or 0
+                    actor=user, dossier_id=int_param(request.POST.get("dossier_id")) or 0
                 )
                 services.dossier_file(actor=user, dossier=dossier, incoming=doc)
                 messages.success(
@@ -307,7 +301,7 @@ def outgoing_view(request):
     if unit is None:
         raise PermissionDenied(_("Bạn không giữ sổ văn bản của đơn vị nào."))
     q = (request.GET.get("q") or "").strip()[:100]
-    year = _int(request.GET.get("year"))
+    year = int_param(request.GET.get("year"))
     signing = request.GET.get("signing") or ""
     qs = selectors.outgoing_list(
         actor=request.user, unit=unit, q=q, year=year, signing=signing or None
@@ -353,7 +347,7 @@ def outgoing_new_view(request):
             summary=form.get("summary", ""),
             urgency=form.get("urgency", Urgency.NORMAL),
             electronic=form.get("electronic") == "1",
-            reply_to_id=_int(form.get("reply_to_id")),
+            reply_to_id=int_param(form.get("reply_to_id")),
         )
         try:
             doc = services.outgoing_issue(
@@ -403,7 +397,7 @@ def outgoing_detail_view(request, document_id: int):
                 messages.success(request, _("Đã tạo tệp PDF của văn bản."))
             else:
                 dossier = selectors.dossier_get(
-                    actor=user, dossier_id=_int(request.POST.get("dossier_id")) or 0
+                    actor=user, dossier_id=int_param(request.POST.get("dossier_id")) or 0
                 )
                 services.dossier_file(actor=user, dossier=dossier, outgoing=doc)
                 messages.success(
@@ -472,7 +466,7 @@ def dossiers_view(request):
         if unit is None:
             raise PermissionDenied(_("Bạn không giữ sổ văn bản của đơn vị nào."))
         form = request.POST.dict()
-        handler = selectors.handlers(unit).filter(pk=_int(form.get("handler_id"))).first()
+        handler = selectors.handlers(unit).filter(pk=int_param(form.get("handler_id"))).first()
         try:
             dossier = services.dossier_open(
                 actor=user,
@@ -530,10 +524,10 @@ def dossier_detail_view(request, dossier_id: int):
             elif action == "file":
                 kind, _sep, pk = (request.POST.get("document") or "").partition(":")
                 if kind == "in":
-                    doc = selectors.incoming_get(actor=user, document_id=_int(pk) or 0)
+                    doc = selectors.incoming_get(actor=user, document_id=int_param(pk) or 0)
                     services.dossier_file(actor=user, dossier=dossier, incoming=doc)
                 elif kind == "out":
-                    doc = selectors.outgoing_get(actor=user, document_id=_int(pk) or 0)
+                    doc = selectors.outgoing_get(actor=user, document_id=int_param(pk) or 0)
                     services.dossier_file(actor=user, dossier=dossier, outgoing=doc)
                 else:
                     raise DomainError("office.document", _("Hãy chọn văn bản."), field="document")

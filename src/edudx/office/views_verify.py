@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from edudx.core.errors import DomainError, NotFound, RateLimited
-from edudx.core.ratelimit import client_key, over_limit
+from edudx.core import pdfcheck
+from edudx.core.errors import DomainError, NotFound
 
 from . import selectors
 from .models import SIGNATURE_FIELD, UNIT_SIGNATURE_FIELD
@@ -18,32 +18,16 @@ from .models import SIGNATURE_FIELD, UNIT_SIGNATURE_FIELD
 VERIFY_RATE = 30
 
 
-def signature_rows(result) -> list[tuple[str, object]]:
-    labels = {
-        SIGNATURE_FIELD: _("Thủ trưởng đơn vị"),
-        UNIT_SIGNATURE_FIELD: _("Chữ ký số của cơ quan"),
-    }
-    return [(labels.get(s.field_name, s.field_name), s) for s in result.signatures]
-
-
-def upload_error(request, upload) -> DomainError | None:
-    """Why an upload is not checked (page and API alike), or None."""
-    if over_limit(client_key(request, "document-verify"), VERIFY_RATE):
-        return RateLimited(
-            "office.verify_rate_limited",
-            _("Bạn đã kiểm tra quá nhiều tệp; hãy thử lại sau một phút."),
-        )
-    if upload is None:
-        return DomainError(
-            "office.verify_no_file", _("Hãy chọn tệp PDF cần kiểm tra."), field="file"
-        )
-    if upload.size > selectors.VERIFY_MAX:
-        return DomainError(
-            "office.verify_too_large",
-            _("Tệp quá lớn (tối đa %(n)s MB).") % {"n": selectors.VERIFY_MAX // (1024 * 1024)},
-            field="file",
-        )
-    return None
+def upload_problem(request, upload) -> DomainError | None:
+    """The guards of the public check (page and API): rate, a file, its size."""
+    return pdfcheck.upload_problem(
+        request,
+        upload,
+        scope="document-verify",
+        limit=VERIFY_RATE,
+        max_bytes=selectors.VERIFY_MAX,
+        code="office.verify_",
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -59,7 +43,7 @@ def verify_view(request, source_id=None):
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if problem := upload_error(request, upload):
+        if problem := upload_problem(request, upload):
             context["error"], status = str(problem), problem.status
         else:
             try:
@@ -68,7 +52,11 @@ def verify_view(request, source_id=None):
                 context["error"], status = str(exc), 400
             else:
                 context["check"] = check
-                context["signature_rows"] = signature_rows(check.result)
+                labels = {
+                    SIGNATURE_FIELD: _("Thủ trưởng đơn vị"),
+                    UNIT_SIGNATURE_FIELD: _("Chữ ký số của cơ quan"),
+                }
+                context["signature_rows"] = pdfcheck.signature_rows(check.result, labels)
                 context["other"] = (
                     document is not None
                     and check.document is not None

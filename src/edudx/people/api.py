@@ -541,9 +541,7 @@ def list_staff(request, filters: Query[StaffFilters]):
 
 
 # The columns a staff feed item is rendered from (`render_staff_row`).
-_STAFF_ROW = (
-    "id",
-    "source_id",
+_STAFF_FIELDS = (
     "unit_id",
     "kind",
     "position",
@@ -551,6 +549,11 @@ _STAFF_ROW = (
     "main_subject",
     "start_date",
     "end_date",
+)
+_STAFF_ROW = (
+    "id",
+    "source_id",
+    *_STAFF_FIELDS,
     "person__source_id",
     *(f"person__{k}" for k in _PERSON_KEYS),
     "person__updated_at",
@@ -564,7 +567,7 @@ def render_staff_row(r: dict) -> dict:
         "source_id": r["source_id"],
         "person_source_id": r["person__source_id"],
         **{k: r[f"person__{k}"] for k in _PERSON_KEYS},
-        **{k: r[k] for k in _STAFF_ROW[2:9]},
+        **{k: r[k] for k in _STAFF_FIELDS},
         "updated_at": latest(r["updated_at"], r["person__updated_at"]),
     }
 

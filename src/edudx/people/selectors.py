@@ -51,6 +51,21 @@ def student_scope_q(scope: Scope, *, school=None) -> Q | None:
     return q
 
 
+def enrolment_scope_q(scope: Scope) -> Q | None:
+    """As `student_scope_q`, for enrolment rows: at a school of the scope's units, in its
+    classes, of its students. None means everything."""
+    if scope.everything:
+        return None
+    q = Q(pk__in=[])
+    if scope.unit_paths:
+        q |= Q(school_id__in=_unit_ids(scope.unit_paths))
+    if scope.class_ids:
+        q |= Q(class_group_id__in=scope.class_ids)
+    if scope.student_ids:
+        q |= Q(student_id__in=scope.student_ids)
+    return q
+
+
 def search_terms(text: str | None) -> str:
     return fold(text)
 
@@ -350,17 +365,8 @@ def enrolment_changes(*, actor, since=None, after_id: int = 0, limit: int, colum
     when (a transfer closes one enrolment and opens another; a duplicate merge moves them to
     the surviving student). Scope: enrolments at a school of the actor's units, in the
     classes they teach, of the students they may see."""
-    scope = scope_of(actor)
-    qs = Enrolment.objects.all()
-    if not scope.everything:
-        q = Q(pk__in=[])
-        if scope.unit_paths:
-            q |= Q(school_id__in=_unit_ids(scope.unit_paths))
-        if scope.class_ids:
-            q |= Q(class_group_id__in=scope.class_ids)
-        if scope.student_ids:
-            q |= Q(student_id__in=scope.student_ids)
-        qs = qs.filter(q)
+    sq = enrolment_scope_q(scope_of(actor))
+    qs = Enrolment.objects.filter(sq) if sq is not None else Enrolment.objects.all()
     return _changed_after(
         qs,
         actor=actor,

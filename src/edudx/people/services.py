@@ -302,12 +302,7 @@ def person_update(*, actor, person: Person, data: PersonData, reason: str = "") 
         person.personal_id, person.moet_id = data.personal_id, data.moet_id
         person.phone, person.email = data.phone, data.email
         person.save()
-        Student.objects.filter(person=person).update(
-            search_name=data.search_name, updated_at=timezone.now()
-        )
-        StaffMember.objects.filter(person=person).update(
-            search_name=data.search_name, updated_at=timezone.now()
-        )
+        _roles_follow(person.pk, search_name=data.search_name)
         changes = diff(before, _person_snapshot(person))
         if changes:
             audit_record(
@@ -336,13 +331,19 @@ def _check_class(class_group: ClassGroup | None, school: OrgUnit, year: SchoolYe
         )
 
 
-def _touched(person_id: int, fields: dict) -> None:
-    """Write `fields` on a person and move its student and staff rows' `updated_at` with it,
-    as every person change does, so the change feeds (selectors.student_changes) see it."""
+def _roles_follow(person_id: int, **fields) -> None:
+    """A person changed: its student and staff rows take `fields` (their copy of the folded
+    name) and a new `updated_at`, so the change feeds, which order by the role row
+    (selectors.student_changes), report the person's change."""
     now = timezone.now()
-    Person.objects.filter(pk=person_id).update(**fields, updated_at=now)
-    Student.objects.filter(person_id=person_id).update(updated_at=now)
-    StaffMember.objects.filter(person_id=person_id).update(updated_at=now)
+    Student.objects.filter(person_id=person_id).update(**fields, updated_at=now)
+    StaffMember.objects.filter(person_id=person_id).update(**fields, updated_at=now)
+
+
+def _touched(person_id: int, fields: dict) -> None:
+    """Write `fields` on a person; its role rows follow (`_roles_follow`)."""
+    Person.objects.filter(pk=person_id).update(**fields, updated_at=timezone.now())
+    _roles_follow(person_id)
 
 
 def _fill_identifiers(*, actor, person: Person, data: PersonData) -> Person:

@@ -11,16 +11,10 @@ from django.utils.cache import patch_vary_headers
 
 from edudx.core.errors import NotFound
 from edudx.core.ethnicity import ETHNICITY_BY_CODE
+from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.org.models import ClassGroup, OrgUnit
 from edudx.people import selectors
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _render_list(request, page_template: str, partial_template: str, context: dict):
@@ -34,14 +28,14 @@ def _render_list(request, page_template: str, partial_template: str, context: di
 @login_required
 def student_list_view(request):
     q = request.GET.get("q", "").strip()[:100]
-    school_id = _int(request.GET.get("school"))
-    class_id = _int(request.GET.get("class"))
+    school_id = int_param(request.GET.get("school"))
+    class_id = int_param(request.GET.get("class"))
     page = selectors.student_page(
         actor=request.user,
         q=q,
         school_id=school_id,
         class_id=class_id,
-        page=_int(request.GET.get("page")) or 1,
+        page=int_param(request.GET.get("page")) or 1,
         page_size=settings.PAGE_SIZE,
         clamp=True,
     )
@@ -87,7 +81,7 @@ def student_detail(request, student_id: int):
 @login_required
 def staff_list_view(request):
     q = request.GET.get("q", "").strip()[:100]
-    unit_id = _int(request.GET.get("unit"))
+    unit_id = int_param(request.GET.get("unit"))
     qs = selectors.staff_list(actor=request.user, q=q, unit_id=unit_id)
     page = Paginator(qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     unit = OrgUnit.objects.filter(pk=unit_id).only("name").first() if unit_id else None

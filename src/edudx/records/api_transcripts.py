@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from edudx.core.errors import DomainError, RateLimited
+from edudx.core.errors import DomainError
 from edudx.core.signing_api import SignatureOut
 from edudx.org.api import ERRORS
 from edudx.org.models import SchoolYear
@@ -25,7 +25,7 @@ from . import selectors as records_selectors
 from . import transcripts_selectors as selectors
 from . import transcripts_services as services
 from .models_transcripts import TranscriptStatus
-from .views_transcripts import rate_limited, twin
+from .views_transcripts import twin, upload_problem
 
 router = Router(tags=["transcripts"])
 
@@ -160,17 +160,8 @@ def issue_transcript(request, student_id: int, payload: IssueIn):
     ),
 )
 def verify_transcript(request, file: File[UploadedFile]):
-    if rate_limited(request):
-        raise RateLimited(
-            "transcript.rate_limited",
-            _("Bạn đã kiểm tra quá nhiều tệp; hãy thử lại sau một phút."),
-        )
-    if file.size > selectors.MAX_UPLOAD:
-        raise DomainError(
-            "transcript.too_large",
-            _("Tệp quá lớn (tối đa %(n)s MB).") % {"n": selectors.MAX_UPLOAD // (1024 * 1024)},
-            field="file",
-        )
+    if problem := upload_problem(request, file):
+        raise problem
     return selectors.transcript_verify(file.read()).as_dict()
 
 

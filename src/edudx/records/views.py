@@ -21,19 +21,13 @@ from django.views.decorators.http import require_http_methods
 
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.people.selectors import student_get, student_list
 
 from . import marks_xlsx, primary, rules, selectors, services
 from .models import AttendanceStatus, LeaveStatus, MarkKind, QualityCheckpoint
 from .sessions import month_range, parse_session, session_choices, session_label
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _day(value) -> dt.date | None:
@@ -64,7 +58,7 @@ def _status_short():
 @require_http_methods(["GET", "POST"])
 def attendance_view(request):
     data = request.POST if request.method == "POST" else request.GET
-    class_id = _int(data.get("class"))
+    class_id = int_param(data.get("class"))
     day = _day(data.get("date")) or timezone.localdate()
     try:
         session = parse_session(data.get("session") or "am")
@@ -83,7 +77,7 @@ def attendance_view(request):
     try:
         if request.method == "POST":
             cls = selectors.class_for_attendance(actor=request.user, class_id=class_id)
-            ids = [s for s in (_int(v) for v in request.POST.getlist("student")) if s]
+            ids = [s for s in (int_param(v) for v in request.POST.getlist("student")) if s]
             marks = [
                 services.MarkIn(
                     sid,
@@ -141,7 +135,7 @@ def _flag_text(flag: dict) -> str:
 @login_required
 def summary_view(request, class_id: int):
     month = (request.GET.get("month") or "").strip()
-    term = _int(request.GET.get("term"))
+    term = int_param(request.GET.get("term"))
     try:
         cls = selectors.class_get(actor=request.user, class_id=class_id)
     except NotFound as exc:
@@ -201,7 +195,7 @@ def leave_view(request):
         try:
             if action == "create":
                 form = request.POST
-                student = student_get(actor=user, student_id=_int(form.get("student")) or 0)
+                student = student_get(actor=user, student_id=int_param(form.get("student")) or 0)
                 from_date, to_date = _day(form.get("from_date")), _day(form.get("to_date"))
                 if from_date is None or to_date is None:
                     raise DomainError(
@@ -218,7 +212,7 @@ def leave_view(request):
                 return redirect("records:leave")
             if action in {"accept", "refuse"}:
                 leave = selectors.leave_get(
-                    actor=user, leave_id=_int(request.POST.get("leave")) or 0
+                    actor=user, leave_id=int_param(request.POST.get("leave")) or 0
                 )
                 services.leave_request_decide(
                     actor=user,
@@ -291,8 +285,8 @@ def marks_view(request):
     """Pick a class, subject and term; the grid; Save. A bad cell keeps what the teacher
     typed in the grid with its error under it; nothing is saved until every cell is valid."""
     data = request.POST if request.method == "POST" else request.GET
-    class_id, subject_id = _int(data.get("class")), _int(data.get("subject"))
-    term_no = _int(data.get("term")) or 1
+    class_id, subject_id = int_param(data.get("class")), int_param(data.get("subject"))
+    term_no = int_param(data.get("term")) or 1
     context = {
         "choices": selectors.marks_classes(actor=request.user),
         "class_id": class_id,
@@ -381,8 +375,11 @@ def marks_view(request):
 
 @login_required
 def marks_export_view(request):
-    class_id, subject_id = _int(request.GET.get("class")), _int(request.GET.get("subject"))
-    term_no = _int(request.GET.get("term")) or 1
+    class_id, subject_id = (
+        int_param(request.GET.get("class")),
+        int_param(request.GET.get("subject")),
+    )
+    term_no = int_param(request.GET.get("term")) or 1
     try:
         sheet = selectors.mark_sheet(
             actor=request.user,
@@ -419,14 +416,14 @@ def marks_lock_view(request, class_id: int, term: int):
                     messages.success(request, _("Đã xác nhận điểm học kỳ."))
                 elif action == "change":
                     subject = selectors.subject_get(
-                        subject_id=_int(request.POST.get("subject")) or 0
+                        subject_id=int_param(request.POST.get("subject")) or 0
                     )
                     services.mark_change_request(
                         actor=user,
                         class_group=cls,
                         subject=subject,
                         term=term_row,
-                        student_id=_int(request.POST.get("student")) or 0,
+                        student_id=int_param(request.POST.get("student")) or 0,
                         kind=request.POST.get("kind", ""),
                         text=request.POST.get("value", ""),
                         reason=request.POST.get("reason", ""),
@@ -434,7 +431,7 @@ def marks_lock_view(request, class_id: int, term: int):
                     messages.success(request, _("Đã gửi đề nghị sửa điểm cho hiệu trưởng."))
                 elif action in {"approve", "refuse"}:
                     change = selectors.mark_changes(actor=user, class_id=cls.pk).get(
-                        pk=_int(request.POST.get("change")) or 0
+                        pk=int_param(request.POST.get("change")) or 0
                     )
                     services.mark_change_decide(
                         actor=user, change=change, approve=action == "approve"
@@ -527,7 +524,7 @@ def _student_result_lines(data: dict) -> dict:
 def class_results_view(request, class_id: int):
     """A class's results for a term or the year; the homeroom teacher records the term's
     conduct here (the year's is computed by the rules)."""
-    period = _int(request.GET.get("period") or request.POST.get("period"))
+    period = int_param(request.GET.get("period") or request.POST.get("period"))
     period = period if period in (0, 1, 2) else 0
     try:
         cls = selectors.class_get(actor=request.user, class_id=class_id)
@@ -535,7 +532,7 @@ def class_results_view(request, class_id: int):
         if request.method == "POST":
             levels = {
                 sid: request.POST.get(f"conduct-{sid}", "")
-                for sid in (_int(v) for v in request.POST.getlist("student"))
+                for sid in (int_param(v) for v in request.POST.getlist("student"))
                 if sid and request.POST.get(f"conduct-{sid}")
             }
             try:
@@ -607,7 +604,7 @@ def qualities_view(request, class_id: int, term: int):
             fill = request.POST.get("fill") == "d"
             final = term == 2 and checkpoint == QualityCheckpoint.END
             entries = []
-            for sid in (_int(v) for v in request.POST.getlist("student")):
+            for sid in (int_param(v) for v in request.POST.getlist("student")):
                 if not sid:
                     continue
                 ratings = {}

@@ -16,8 +16,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from edudx.core import pdfcheck
 from edudx.core.errors import DomainError, DomainErrors, NotFound
-from edudx.core.ratelimit import client_key, over_limit
+from edudx.core.params import int_param
 from edudx.org.models import SchoolYear
 from edudx.people.models import Enrolment
 from edudx.people.selectors import student_get
@@ -30,13 +31,6 @@ from .transcripts import FIELDS
 
 # Uploads checked per client address per minute (each costs a signature validation).
 VERIFY_RATE = 30
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _messages(exc: DomainError) -> list[str]:
@@ -83,7 +77,7 @@ def _post(request, student):
     action = request.POST.get("action")
     try:
         if action == "issue":
-            year = SchoolYear.objects.filter(pk=_int(request.POST.get("school_year"))).first()
+            year = SchoolYear.objects.filter(pk=int_param(request.POST.get("school_year"))).first()
             if year is None:
                 raise DomainError(
                     "transcript.school_year", _("Hãy chọn năm học."), field="school_year"
@@ -99,7 +93,7 @@ def _post(request, student):
             )
         elif action == "issue_class":
             cls = records_selectors.class_get(
-                actor=user, class_id=_int(request.POST.get("class")) or 0
+                actor=user, class_id=int_param(request.POST.get("class")) or 0
             )
             created = services.transcript_issue_class(actor=user, class_group=cls)
             messages.success(
@@ -108,7 +102,7 @@ def _post(request, student):
             )
         elif action == "countersign":
             transcript = selectors.transcript_get(
-                actor=user, transcript_id=_int(request.POST.get("transcript")) or 0
+                actor=user, transcript_id=int_param(request.POST.get("transcript")) or 0
             )
             services.transcript_countersign(actor=user, transcript=transcript)
             messages.success(
@@ -153,8 +147,16 @@ def twin(t) -> dict:
 # --- the public verification page ----------------------------------------------------------
 
 
-def rate_limited(request) -> bool:
-    return over_limit(client_key(request, "transcript-verify"), VERIFY_RATE)
+def upload_problem(request, upload) -> DomainError | None:
+    """The guards of the public check (page and API): rate, a file, its size."""
+    return pdfcheck.upload_problem(
+        request,
+        upload,
+        scope="transcript-verify",
+        limit=VERIFY_RATE,
+        max_bytes=selectors.MAX_UPLOAD,
+        code="transcript.",
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -170,17 +172,8 @@ def verify_view(request, reference: str | None = None):
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if rate_limited(request):
-            context["error"] = _("Bạn đã kiểm tra quá nhiều tệp; hãy thử lại sau một phút.")
-            status = 429
-        elif upload is None:
-            context["error"] = _("Hãy chọn tệp PDF cần kiểm tra.")
-            status = 400
-        elif upload.size > selectors.MAX_UPLOAD:
-            context["error"] = _("Tệp quá lớn (tối đa %(n)s MB).") % {
-                "n": selectors.MAX_UPLOAD // (1024 * 1024)
-            }
-            status = 400
+        if problem := upload_problem(request, upload):
+            context["error"], status = str(problem), problem.status
         else:
             try:
                 context["check"] = selectors.transcript_verify(
@@ -191,7 +184,5 @@ def verify_view(request, reference: str | None = None):
                 status = 400
     if context["check"] is not None:
         labels = {FIELDS[0]: _("Giáo viên chủ nhiệm"), FIELDS[1]: _("Hiệu trưởng")}
-        context["signature_rows"] = [
-            (labels.get(s.field_name, s.field_name), s) for s in context["check"].result.signatures
-        ]
+        context["signature_rows"] = pdfcheck.signature_rows(context["check"].result, labels)
     return render(request, "records/verify.html", context, status=status)
