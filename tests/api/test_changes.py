@@ -93,6 +93,34 @@ def test_a_student_who_moved_away_is_still_reported_to_the_old_schools(district,
     assert district.student_a1.pk not in ids
 
 
+def test_a_duplicate_merged_away_is_reported_with_its_survivor(district, officer):
+    """A merge moves the duplicate's enrolments to the surviving student, so the duplicate
+    is enrolled nowhere: it is still reported where it had been, once, as transferred,
+    naming the student that replaces it (a copy can drop it and keep the survivor)."""
+    keep, drop = district.student_a1, district.student_a2
+    Student.objects.update(updated_at=T0)
+    cursor = feed(officer)["cursor"]
+    with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):
+        people_services.person_merge(actor=None, keep=keep.person, drop=drop.person)
+    after = feed(officer, **cursor)
+    items = {i["id"]: i for i in after["items"]}
+    assert drop.pk in items, after
+    gone = items[drop.pk]
+    assert (gone["status"], gone["school_id"], gone["class_id"]) == ("transferred", None, None)
+    assert gone["merged_into_source_id"] == str(keep.source_id)
+    assert gone["updated_at"] == "2026-11-02T02:00:00Z"
+    if keep.pk in items:
+        assert items[keep.pk]["merged_into_source_id"] is None
+    # Once: from its cursor the feed has nothing more.
+    assert feed(officer, **after["cursor"])["items"] == []
+    # The surviving student carries the duplicate's enrolment history.
+    enrolments = feed(officer, "enrolments", since="2026-11-02T01:30:00Z")["items"]
+    assert {e["student_source_id"] for e in enrolments} == {str(keep.source_id)}
+    # Not another commune's, which never had either student.
+    other = token_client(district.user(Role.COMMUNE_OFFICER, district.commune_b))
+    assert drop.pk not in [i["id"] for i in feed(other)["items"]]
+
+
 def test_scope_teacher_and_other_unit(district):
     teacher = token_client(district.teacher_user())
     assert sorted(names(feed(teacher))) == ["Nguyễn Văn An", "Trần Thị Bình"]

@@ -302,8 +302,28 @@ def _changes(request, params: ChangesParams, selector, columns, render) -> dict:
     }
 
 
+class StudentChangeOut(StudentOut):
+    merged_into_source_id: UUID | None = Field(
+        ...,
+        description=(
+            "Set when this student was a duplicate merged into another: the survivor's "
+            "`source_id` (which now holds its enrolments). Drop this record from a copy."
+        ),
+    )
+
+
+_STUDENT_CHANGE_ROW = (*_STUDENT_ROW, "person__merged_into__student__source_id")
+
+
+def render_student_change(r: dict) -> dict:
+    return {
+        **render_student_row(r),
+        "merged_into_source_id": r["person__merged_into__student__source_id"],
+    }
+
+
 class StudentChanges(Schema):
-    items: list[StudentOut] = Field(..., description="Oldest change first; every status.")
+    items: list[StudentChangeOut] = Field(..., description="Oldest change first; every status.")
     cursor: ChangesCursor
     more: bool = Field(..., description="True when this call was full: call again at once.")
 
@@ -318,11 +338,14 @@ class StudentChanges(Schema):
         "(the student's or the person's data), oldest first. Start without `since`, then "
         "pass back `cursor` until `more` is false; later, from the last cursor again. A "
         "student who moved out of the caller's schools is still reported with the new "
-        "status and school. Each non-empty call is one audit event."
+        "status and school; a duplicate merged into another student, as transferred with "
+        "`merged_into_source_id`. Each non-empty call is one audit event."
     ),
 )
 def student_changes(request, params: Query[ChangesParams]):
-    return _changes(request, params, selectors.student_changes, _STUDENT_ROW, render_student_row)
+    return _changes(
+        request, params, selectors.student_changes, _STUDENT_CHANGE_ROW, render_student_change
+    )
 
 
 class EnrolmentOut(Schema):

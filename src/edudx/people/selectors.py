@@ -341,12 +341,18 @@ def student_changes(*, actor, since=None, after_id: int = 0, limit: int, columns
     syncs from. A change of the person (name, identifiers…) counts: the services move the
     student's `updated_at` with the person's. For a unit's officers and staff the feed also
     keeps the students who were ever enrolled at one of its schools, so a student who moved
-    to a school outside (or left) is still reported there, with the new status and school."""
+    to a school outside (or left) is still reported there, with the new status and school;
+    and a duplicate merged into another student (`services.person_merge` moves its
+    enrolments to the survivor) is reported wherever the survivor was ever enrolled."""
     scope = scope_of(actor)
     sq = student_scope_q(scope)
     if sq is not None and scope.unit_paths:
         schools = _unit_ids(scope.unit_paths)
         sq |= Q(Exists(Enrolment.objects.filter(student=OuterRef("pk"), school_id__in=schools)))
+        survivor_here = Enrolment.objects.filter(
+            student__person_id=OuterRef("person__merged_into_id"), school_id__in=schools
+        )
+        sq |= Q(person__merged_into__isnull=False) & Q(Exists(survivor_here))
     qs = Student.objects.filter(sq) if sq is not None else Student.objects.all()
     return _changed_after(
         qs,
