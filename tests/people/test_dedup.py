@@ -1,10 +1,11 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 
 from edudx.accounts.models import Role
 from edudx.core.errors import DomainError, NotFound
-from edudx.people import dedup, services
+from edudx.people import dedup, selectors, services
 from edudx.people.models import Person, Student
 from tests.factories import person_data
 from tests.pages.conftest import otp_login
@@ -142,3 +143,60 @@ def test_duplicates_and_merge_through_the_api(client, district, twin):
     )
     assert again.status_code == 400
     assert again.json()["code"] == "merge.tombstone"
+
+
+def test_the_duplicate_s_old_link_leads_to_the_survivor(client, district, twin):
+    """After a merge the duplicate's record page (a bookmark, a link in an old message)
+    takes whoever may see the survivor there; others still get 404; an administrator, who
+    sees the duplicate itself, is told where it went."""
+    keep = district.student_a1
+    services.person_merge(actor=None, keep=keep.person, drop=twin.person)
+    otp_login(client, district.user(Role.CLERK, district.school_a))
+    response = client.get(f"/people/students/{twin.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/people/students/{keep.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Hồ sơ bạn mở là hồ sơ trùng, đã được gộp vào hồ sơ này (Nguyễn Văn An)." in page
+
+    client.logout()
+    otp_login(client, district.user(Role.PRINCIPAL, district.school_b))
+    assert client.get(f"/people/students/{twin.pk}/").status_code == 404
+
+    client.logout()
+    otp_login(client, district.user(Role.SYSTEM_ADMIN, district.ministry))
+    page = client.get(f"/people/students/{twin.pk}/")
+    assert page.status_code == 200
+    html = " ".join(page.content.decode().split())
+    assert (
+        "Hồ sơ trùng: đã được gộp vào hồ sơ của "
+        f'<a href="/people/students/{keep.pk}/">Nguyễn Văn An</a>'
+    ) in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = " ".join(client.get(f"/people/students/{twin.pk}/").content.decode().split())
+    assert (
+        "Duplicate record: merged into the record of "
+        f'<a href="/people/students/{keep.pk}/">Nguyễn Văn An</a>'
+    ) in html
+
+
+def test_a_merge_of_a_merge_leads_to_the_last_survivor(district, twin):
+    third = services.student_create(
+        actor=None,
+        data=person_data(
+            "Nguyễn Văn An",
+            dt.date(2013, 5, 4),
+            "M",
+            with_id=False,
+            commune_id=district.commune_b.pk,  # entered elsewhere: not caught at entry
+        ),
+        school=district.school_a,
+        school_year=district.year,
+        class_group=district.class_a,
+    )
+    services.person_merge(actor=None, keep=twin.person, drop=third.person)
+    services.person_merge(actor=None, keep=district.student_a1.person, drop=twin.person)
+    clerk = district.user(Role.CLERK, district.school_a)
+    assert selectors.student_survivor(actor=clerk, student_id=third.pk) == district.student_a1
+    assert selectors.student_survivor(actor=clerk, student_id=district.student_a1.pk) is None
+    other = district.user(Role.CLERK, district.school_b)
+    assert selectors.student_survivor(actor=other, student_id=third.pk) is None

@@ -15,7 +15,7 @@ from edudx.core.scope import Scope, scope_of
 from edudx.core.text import fold
 from edudx.org.models import SEGMENT, OrgUnit, path_upper
 
-from .models import Enrolment, GuardianLink, StaffMember, Student, StudentStatus
+from .models import Enrolment, GuardianLink, Person, StaffMember, Student, StudentStatus
 
 
 def _units_q(scope: Scope, field: str) -> Q:
@@ -261,6 +261,27 @@ def student_get(*, actor, student_id: int) -> Student:
     if student is None:
         raise NotFound("student.not_found", _("Không tìm thấy học sinh."))
     return student
+
+
+def student_survivor(*, actor, student_id: int) -> Student | None:
+    """The student a merged-away duplicate `student_id` became (`services.person_merge`),
+    if `actor` may see it; None when `student_id` is no such duplicate or the survivor is
+    outside the actor's scope (the caller answers 404 as for any unknown student)."""
+    person_id = (
+        Student.objects.filter(pk=student_id).values_list("person__merged_into", flat=True).first()
+    )
+    if person_id is None:
+        return None
+    for _hop in range(10):  # a merge of a merge: follow it (a merge never makes a cycle)
+        onward = Person.objects.filter(pk=person_id).values_list("merged_into", flat=True)
+        if (onward := onward.first()) is None:
+            break
+        person_id = onward
+    survivor = Student.objects.filter(person_id=person_id)
+    scoped = student_scope_q(scope_of(actor))
+    if scoped is not None:
+        survivor = survivor.filter(scoped)
+    return survivor.select_related("person").first()
 
 
 def student_record(*, actor, student_id: int, reason: str = "") -> dict:

@@ -3,11 +3,13 @@ pages return only the results partial to htmx (search as you type) and the full 
 otherwise, so everything works without JavaScript."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from edudx.core.errors import NotFound
 from edudx.core.ethnicity import ETHNICITY_BY_CODE
@@ -68,12 +70,26 @@ def student_detail(request, student_id: int):
     try:
         record = selectors.student_record(actor=request.user, student_id=student_id)
     except NotFound as exc:
-        raise Http404(str(exc)) from exc
+        # A duplicate merged away (an old link, a bookmark): its history is the survivor's.
+        survivor = selectors.student_survivor(actor=request.user, student_id=student_id)
+        if survivor is None:
+            raise Http404(str(exc)) from exc
+        messages.info(
+            request,
+            _("Hồ sơ bạn mở là hồ sơ trùng, đã được gộp vào hồ sơ này (%(n)s).")
+            % {"n": survivor.person.full_name},
+        )
+        return redirect("people:student_detail", student_id=survivor.pk)
     person = record["person"]
     context = {
         **record,
         "ethnicity": ETHNICITY_BY_CODE.get(person.ethnicity, person.ethnicity),
         "full_id": _may_see_full_id(request.user, record["student"]),
+        "survivor": (
+            selectors.student_survivor(actor=request.user, student_id=student_id)
+            if person.merged_into_id
+            else None
+        ),
     }
     return render(request, "people/student_detail.html", context)
 
