@@ -1,10 +1,13 @@
 """The home page: a guardian's card per child says what needs them (fees owed, absences this
-school year, what is unread in the contact book), each line a link; other homes unchanged."""
+school year, what is unread in the contact book), each line a link; a teacher's card per
+class leads to today's attendance and to their subjects' marks."""
 
+import datetime as dt
 import re
 
 import lxml.html
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,6 +18,8 @@ from edudx.fees import selectors as fees_selectors
 from edudx.org.models import Grade
 from edudx.people import services as people_services
 from edudx.records import selectors as records_selectors
+from edudx.records import services as records_services
+from edudx.records.models import Subject
 from tests.core.guardians import guardian_world, parent
 from tests.pages.conftest import otp_login
 
@@ -169,3 +174,55 @@ def test_favicon_points_at_the_site_icon(client):
     response = client.get("/favicon.ico")
     assert (response.status_code, response["Location"]) == (301, "/static/edudx/icon.svg")
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_teacher_s_class_cards_link_today_s_attendance_and_their_marks(client, district):
+    """Each class card of a teacher's home leads, in one tap, to today's attendance (and
+    says which sessions are already taken) and to the marks of each subject they teach
+    there, in the term of the day (term II from 15/01)."""
+    d = district
+    maths = Subject.objects.get(code="toan")
+    literature = Subject.objects.get(code="ngu_van")
+    for subject in (literature, maths):
+        records_services.subject_assign(
+            actor=None, staff=d.teacher_a, subject=subject, class_group=d.class_a
+        )
+    teacher = d.teacher_user()
+    with time_machine.travel(dt.datetime(2026, 2, 3, 2, 0, tzinfo=dt.UTC), tick=False):
+        records_services.attendance_save(
+            actor=teacher, class_group=d.class_a, day=dt.date(2026, 2, 3), session="am", marks=[]
+        )
+        page = otp_login(client, teacher).get("/")
+    doc = lxml.html.fromstring(page.content)
+    (links,) = doc.xpath('//p[@class="card-links"]')
+    text = " ".join(links.text_content().split())
+    assert text == (
+        "Điểm danh hôm nay Đã điểm danh: Buổi sáng · Nhập điểm Ngữ văn · Nhập điểm Toán"
+    )
+    c = d.class_a.pk
+    assert links.xpath("a/@href") == [
+        f"/records/attendance/?class={c}",
+        f"/records/marks/?class={c}&subject={literature.pk}&term=2",
+        f"/records/marks/?class={c}&subject={maths.pk}&term=2",
+    ]
+
+
+def test_teaching_on_before_any_term_and_for_another_teacher(district):
+    d = district
+
+    records_services.subject_assign(
+        actor=None,
+        staff=d.teacher_a,
+        subject=Subject.objects.get(code="toan"),
+        class_group=d.class_a,
+    )
+    summer = records_selectors.teaching_on(
+        actor=d.teacher_user(), class_ids=[d.class_a.pk], day=dt.date(2025, 8, 20)
+    )
+    assert summer == {
+        d.class_a.pk: {"subjects": [Subject.objects.get(code="toan")], "term": 1, "taken": []}
+    }
+    clerk = d.user(Role.CLERK, d.school_a)  # no person: assigned nothing
+    assert records_selectors.teaching_on(
+        actor=clerk, class_ids=[d.class_a.pk], day=dt.date(2025, 10, 1)
+    ) == {d.class_a.pk: {"subjects": [], "term": 1, "taken": []}}

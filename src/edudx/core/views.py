@@ -5,6 +5,7 @@ from django.db.models import Count
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import timezone
 
 from edudx.contact.selectors import unread_by_student
 from edudx.core.scope import scope_of
@@ -13,7 +14,7 @@ from edudx.monitoring.selectors import headcount_totals
 from edudx.office.selectors import signing_waiting as office_signing_waiting
 from edudx.org.models import SEGMENT, ClassGroup, OrgUnit
 from edudx.people.selectors import student_list
-from edudx.records.selectors import absences_by_student
+from edudx.records.selectors import absences_by_student, teaching_on
 
 
 def _unit_wide_block(user, scope) -> dict:
@@ -38,11 +39,13 @@ def _classes_block(user, scope) -> list[dict]:
         .annotate(n=Count("id"))
         .values_list("current_class_id", "n")
     )
+    today = teaching_on(actor=user, class_ids=[c.pk for c in classes], day=timezone.localdate())
     return [
         {
             "class": c,
             "students": counts.get(c.pk, 0),
             "homeroom": c.pk in scope.homeroom_class_ids,
+            **today[c.pk],  # subjects, term (marks links), taken (today's attendance)
         }
         for c in classes
     ]
