@@ -8,6 +8,7 @@ import re
 import lxml.html
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -226,3 +227,68 @@ def test_teaching_on_before_any_term_and_for_another_teacher(district):
     assert records_selectors.teaching_on(
         actor=clerk, class_ids=[d.class_a.pk], day=dt.date(2025, 10, 1)
     ) == {d.class_a.pk: {"subjects": [], "term": 1, "taken": []}}
+
+
+def tasks(client, user, language: str = "vi") -> list[tuple[str, str]]:
+    """The home page's "Việc cần xử lý" lines as (text, link)."""
+    client.logout()
+    otp_login(client, user)
+    client.cookies["django_language"] = language
+    doc = lxml.html.fromstring(client.get("/").content)
+    return [(a.text_content(), a.get("href")) for a in doc.xpath('//ul[@class="glance tasks"]//a')]
+
+
+def test_leave_requests_wait_for_the_homeroom_teacher_and_the_school(client, district):
+    d = district
+    mai = parent(d, "Đỗ Thị Mai", d.student_a1, d.student_b1)
+    for student in (d.student_a1, d.student_b1):
+        records_services.leave_request_create(
+            actor=mai,
+            student=student,
+            from_date=dt.date(2026, 12, 1),
+            to_date=dt.date(2026, 12, 2),
+            reason="Ốm",
+            today=dt.date(2026, 11, 30),
+        )
+    line = [("1 đơn xin nghỉ chờ duyệt", "/records/leave/")]
+    homeroom = d.teacher_user()  # Lê Thị Hoa, homeroom teacher of 6A1
+    assert tasks(client, homeroom) == line
+    assert tasks(client, d.user(Role.PRINCIPAL, d.school_a)) == line
+    assert tasks(client, d.user(Role.CLERK, d.school_b)) == line
+    assert tasks(client, d.teacher_user(d.teacher_b)) == []  # not 6B1's homeroom teacher
+    assert tasks(client, mai) == []
+    assert tasks(client, homeroom, "en") == [
+        ("1 leave request waiting for a decision", "/records/leave/")
+    ]
+    leave = records_selectors.leave_list(actor=homeroom).get()
+    records_services.leave_request_decide(actor=homeroom, leave=leave, accept=True)
+    assert tasks(client, homeroom) == []
+
+
+def test_feedback_waits_for_the_unit_s_officers_overdue_first(client, district):
+    d = district
+
+    def send(subject, now):
+        return contact_services.feedback_submit(
+            actor=AnonymousUser(),
+            unit=d.school_a,
+            kind="feedback",
+            subject=subject,
+            body="…",
+            phone="0912345678",
+            now=now,
+        )
+
+    send("Cũ", dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.UTC))  # due long ago
+    send("Mới", dt.datetime(2099, 1, 5, 1, 0, tzinfo=dt.UTC))
+    inbox = "/contact/feedback/inbox/"
+    assert tasks(client, d.user(Role.PRINCIPAL, d.school_a)) == [
+        ("1 phản ánh, kiến nghị quá hạn trả lời", f"{inbox}?overdue=1"),
+        ("2 phản ánh, kiến nghị chờ trả lời", inbox),
+    ]
+    assert tasks(client, d.user(Role.PRINCIPAL, d.school_b)) == []
+    assert tasks(client, d.teacher_user()) == []  # not an officer
+    assert [t for t, _ in tasks(client, d.user(Role.CLERK, d.school_a), "en")] == [
+        "1 piece of feedback past its answer deadline",
+        "2 pieces of feedback waiting for an answer",
+    ]

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import lxml.html
 import pytest
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from edudx.eservices.models import Attachment, Dossier, DossierEvent, Rating
 from edudx.eservices.services import Throttled
 from edudx.eservices.workdays import shipped_calendar
 from edudx.notify.models import Notification
+from tests.pages.conftest import otp_login
 
 from .conftest import JPEG, PDF, PNG
 
@@ -335,3 +337,29 @@ def test_catalogue_load_is_idempotent(world):
     assert catalogue_load() == 9
     assert Procedure.objects.count() == 9
     assert Procedure.objects.get(code="transfer_upper_secondary").unit_kind == "province"
+
+
+def test_home_tells_the_officer_what_waits_in_the_queue(world, client):
+    """The officer's home page: dossiers to receive or process, and those overdue (first,
+    linking to the overdue filter); a supplement request waits for the applicant, not for
+    them; another commune's officer has nothing."""
+
+    def tasks(user) -> list[tuple[str, str]]:
+        otp_login(client, user)
+        doc = lxml.html.fromstring(client.get("/").content)
+        return [
+            (a.text_content(), a.get("href")) for a in doc.xpath('//ul[@class="glance tasks"]//a')
+        ]
+
+    bring_to(world, "submitted")
+    late = bring_to(world, "processing")
+    bring_to(world, "supplement")
+    bring_to(world, "returned")
+    Dossier.objects.filter(pk=late.pk).update(due_date=dt.date(2020, 1, 2))
+    assert tasks(world.officer_a) == [
+        ("1 hồ sơ dịch vụ công quá hạn", "/services/officer/?overdue=1"),
+        ("2 hồ sơ dịch vụ công chờ xử lý", "/services/officer/"),
+    ]
+    client.logout()
+    assert tasks(world.officer_b) == []
+    assert selectors.queue_waiting(actor=world.officer_a) == {"waiting": 2, "overdue": 1}

@@ -4,6 +4,7 @@ school's document), the CSV register and the subtree summary."""
 
 import datetime as dt
 
+import lxml.html
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -201,3 +202,38 @@ def test_register_in_english(client, office, docs):
     body = client.get("/office/").content.decode()
     assert "Incoming register · Trường THCS Lê Lợi" in body
     assert "Overdue" in body and "Assigned" in body
+
+
+def test_home_tells_each_what_waits_for_them(client, office, docs):
+    """The home page's tasks: the teacher handed a document (linking to what is handed to
+    them and not done); the register keepers the overdue ones (first) and, for the
+    principal who was also handed one, that too; the other school's clerk nothing."""
+    late, fresh, _other = docs
+    services.incoming_assign(
+        actor=office.principal, document=fresh, handler=office.principal, due_on=dt.date(2099, 1, 2)
+    )
+
+    def tasks(user) -> list[tuple[str, str]]:
+        client.logout()
+        otp_login(client, user)
+        doc = lxml.html.fromstring(client.get("/").content)
+        return [
+            (a.text_content(), a.get("href")) for a in doc.xpath('//ul[@class="glance tasks"]//a')
+        ]
+
+    mine = "/office/?status=open&mine=1"
+    assert tasks(office.teacher) == [("1 văn bản đến giao bạn xử lý", mine)]
+    handed = client.get(mine).content.decode()
+    assert "kiểm tra nề nếp" in handed and "sốt xuất huyết" not in handed
+    assert tasks(office.principal) == [
+        ("1 văn bản đến quá hạn xử lý", "/office/?overdue=1"),
+        ("1 văn bản đến giao bạn xử lý", mine),
+    ]
+    # The principal's register, handed to them: the other document only.
+    handed = client.get(mine).content.decode()
+    assert "sốt xuất huyết" in handed and "kiểm tra nề nếp" not in handed
+    assert tasks(office.clerk) == [("1 văn bản đến quá hạn xử lý", "/office/?overdue=1")]
+    assert tasks(office.clerk_b) == []
+    services.incoming_done(actor=office.teacher, document=IncomingDocument.objects.get(pk=late.pk))
+    assert tasks(office.teacher) == []
+    assert selectors.tasks_of(office.clerk) == {}

@@ -4,6 +4,7 @@ signed PDF is what is downloaded and can no longer be replaced."""
 
 import datetime as dt
 import hashlib
+import html
 import io
 
 import pytest
@@ -360,10 +361,14 @@ def test_home_says_what_waits_for_each_signature(client, office, head, doc, sett
     def waiting(user) -> list[str]:
         otp_login(client, user)
         body = client.get("/").content.decode()
-        if 'id="h-waiting"' not in body:
+        if 'id="h-tasks"' not in body:
             return []
-        block = body.split('id="h-waiting"')[1].split("</section>")[0]
-        return [line.split(">")[-1] for line in block.split("</a>")[:-1] if "signing=" in line]
+        block = body.split('id="h-tasks"')[1].split("</section>")[0]
+        return [
+            html.unescape(line.split(">")[-1])
+            for line in block.split("</a>")[:-1]
+            if "signing=" in line
+        ]
 
     assert waiting(head) == ["1 văn bản chờ thủ trưởng ký số"]
     assert waiting(office.clerk) == []  # the clerk does not sign for the head

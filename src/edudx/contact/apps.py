@@ -1,5 +1,7 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 CONTACT_ROLES = {
     "guardian",
@@ -32,3 +34,27 @@ class ContactConfig(AppConfig):
         elif not roles & CONTACT_ROLES:
             items.append(("contact", _("Phản hồi"), "contact:feedback_new"))
         return items
+
+    def home_tasks(self, user, roles: set[str]) -> list:
+        """Feedback waiting for an answer, and that overdue (core.home)."""
+        from edudx.core.home import HomeTask  # noqa: PLC0415
+
+        from .selectors import feedback_waiting  # noqa: PLC0415
+
+        if not roles & OFFICER_ROLES:
+            return []
+        counts, inbox = feedback_waiting(actor=user), reverse("contact:feedback_inbox")
+        tasks = []
+        if n := counts["overdue"]:
+            text = ngettext(
+                "%(n)s phản ánh, kiến nghị quá hạn trả lời",
+                "%(n)s phản ánh, kiến nghị quá hạn trả lời",
+                n,
+            )
+            tasks.append(HomeTask(text % {"n": n}, f"{inbox}?overdue=1", overdue=True))
+        if n := counts["waiting"]:
+            text = ngettext(
+                "%(n)s phản ánh, kiến nghị chờ trả lời", "%(n)s phản ánh, kiến nghị chờ trả lời", n
+            )
+            tasks.append(HomeTask(text % {"n": n}, inbox))
+        return tasks

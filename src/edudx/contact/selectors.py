@@ -449,6 +449,19 @@ def feedback_inbox(
     return qs.order_by("due_at", "id")
 
 
+def feedback_waiting(*, actor, now: dt.datetime | None = None) -> dict[str, int]:
+    """For the officer's home page: feedback to their units not answered yet (`waiting`)
+    and, among it, past its due time (`overdue`). One query."""
+    return (
+        feedback_inbox(actor=actor)
+        .filter(status__in=OPEN_FEEDBACK)
+        .order_by()
+        .aggregate(
+            waiting=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now or timezone.now()))
+        )
+    )
+
+
 def feedback_get_officer(*, actor, feedback_id: int) -> Feedback:
     fb = feedback_inbox(actor=actor).filter(pk=feedback_id).first()
     if fb is None:

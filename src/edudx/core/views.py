@@ -8,10 +8,10 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from edudx.contact.selectors import unread_by_student
+from edudx.core.home import home_tasks
 from edudx.core.scope import scope_of
 from edudx.fees.selectors import owed_by_student
 from edudx.monitoring.selectors import headcount_totals
-from edudx.office.selectors import signing_waiting as office_signing_waiting
 from edudx.org.models import SEGMENT, ClassGroup, OrgUnit
 from edudx.people.selectors import student_list
 from edudx.records.selectors import absences_by_student, teaching_on
@@ -76,9 +76,9 @@ def home(request):
     context: dict = {"scope_empty": scope.is_empty}
     if scope.everything or scope.unit_paths:
         context["unit_wide"] = _unit_wide_block(user, scope)
-    if scope.unit_paths:
-        # What waits for this user's signature in the outgoing registers they keep.
-        context["signing_waiting"] = office_signing_waiting(user)
+    # What waits for this user, from every app (core.home): dossiers, feedback, leave
+    # requests, documents to handle or sign.
+    context["tasks"] = home_tasks(user, user.roles)
     if scope.class_ids:
         context["classes"] = _classes_block(user, scope)
     if scope.student_ids:

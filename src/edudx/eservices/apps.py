@@ -1,5 +1,7 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 OFFICER_ROLES = {"system_admin", "province_officer", "commune_officer", "principal", "clerk"}
 
@@ -22,3 +24,25 @@ class EservicesConfig(AppConfig):
         if roles & OFFICER_ROLES:
             entries.append(("eservices", _("Hồ sơ dịch vụ công"), "eservices:queue"))
         return entries
+
+    def home_tasks(self, user, roles: set[str]) -> list:
+        """Dossiers waiting in the officer's queue, and those overdue (core.home)."""
+        from edudx.core.home import HomeTask  # noqa: PLC0415
+
+        from .selectors import queue_waiting  # noqa: PLC0415
+
+        if not roles & (OFFICER_ROLES - {"system_admin"}):
+            return []
+        counts, queue = queue_waiting(actor=user), reverse("eservices:queue")
+        tasks = []
+        if n := counts["overdue"]:
+            text = ngettext(
+                "%(n)s hồ sơ dịch vụ công quá hạn", "%(n)s hồ sơ dịch vụ công quá hạn", n
+            )
+            tasks.append(HomeTask(text % {"n": n}, f"{queue}?overdue=1", overdue=True))
+        if n := counts["waiting"]:
+            text = ngettext(
+                "%(n)s hồ sơ dịch vụ công chờ xử lý", "%(n)s hồ sơ dịch vụ công chờ xử lý", n
+            )
+            tasks.append(HomeTask(text % {"n": n}, queue))
+        return tasks

@@ -4,7 +4,7 @@ indicators (numerator, denominator) per unit and everything under it."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,6 +173,23 @@ def officer_queue(*, actor, status: str | None = None, overdue: bool = False) ->
     if overdue:
         qs = qs.filter(status__in=RUNNING, due_date__lt=timezone.localdate())
     return qs
+
+
+# What an officer acts on next: receive a submitted dossier, process a received one.
+WAITING = (S.SUBMITTED, S.RECEIVED, S.PROCESSING)
+
+
+def queue_waiting(*, actor, today: dt.date | None = None) -> dict[str, int]:
+    """For the officer's home page: dossiers of their queue waiting for them (`waiting`)
+    and, among those, past their due date (`overdue`). One query."""
+    q = officer_units_q(actor)
+    if q is None:
+        return {"waiting": 0, "overdue": 0}
+    today = today or timezone.localdate()
+    return Dossier.objects.filter(q, status__in=WAITING).aggregate(
+        waiting=Count("id"),
+        overdue=Count("id", filter=Q(status__in=RUNNING, due_date__lt=today)),
+    )
 
 
 def my_dossiers(*, actor) -> QuerySet:

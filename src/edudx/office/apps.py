@@ -1,5 +1,7 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 # Who keeps a unit's registers (văn thư, lãnh đạo): the pages check the unit again.
 REGISTER_MENU_ROLES = {"principal", "clerk", "commune_officer", "province_officer"}
@@ -25,3 +27,36 @@ class OfficeConfig(AppConfig):
         # Teachers have no entry (their menu is full): a document handed to them reaches
         # them by notification, linking to it, and /office/ lists what they were handed.
         return []
+
+    def home_tasks(self, user, roles: set[str]) -> list:
+        """What waits for the user (core.home): documents awaiting their signature or
+        the unit's, incoming documents handed to them and not done, and the register's
+        overdue ones."""
+        from edudx.core.home import HomeTask  # noqa: PLC0415
+
+        from . import selectors  # noqa: PLC0415
+
+        if not roles & (REGISTER_MENU_ROLES | HANDLER_MENU_ROLES):
+            return []
+        waiting = selectors.tasks_of(user)
+        outgoing, incoming = reverse("office:outgoing"), reverse("office:incoming")
+        tasks = []
+        if n := waiting.get("overdue"):
+            text = ngettext("%(n)s văn bản đến quá hạn xử lý", "%(n)s văn bản đến quá hạn xử lý", n)
+            tasks.append(HomeTask(text % {"n": n}, f"{incoming}?overdue=1", overdue=True))
+        if n := waiting.get("handed"):
+            text = ngettext(
+                "%(n)s văn bản đến giao bạn xử lý", "%(n)s văn bản đến giao bạn xử lý", n
+            )
+            tasks.append(HomeTask(text % {"n": n}, f"{incoming}?status=open&mine=1"))
+        if n := waiting.get("awaiting_head"):
+            text = ngettext(
+                "%(n)s văn bản chờ thủ trưởng ký số", "%(n)s văn bản chờ thủ trưởng ký số", n
+            )
+            tasks.append(HomeTask(text % {"n": n}, f"{outgoing}?signing=awaiting_head"))
+        if n := waiting.get("awaiting_unit"):
+            text = ngettext(
+                "%(n)s văn bản chờ ký số của cơ quan", "%(n)s văn bản chờ ký số của cơ quan", n
+            )
+            tasks.append(HomeTask(text % {"n": n}, f"{outgoing}?signing=awaiting_unit"))
+        return tasks

@@ -118,6 +118,10 @@ def user_label(user) -> str:
     return user.get_full_name() or user.username
 
 
+# The incoming list's status filter for "not done yet": any of OPEN_INCOMING.
+OPEN = "open"
+
+
 def _visible_q(actor) -> Q:
     q = Q(unit__in=[u.pk for u in register_units(actor)])
     if getattr(actor, "is_authenticated", False):
@@ -132,11 +136,13 @@ def incoming_list(
     q: str = "",
     status: str | None = None,
     overdue: bool = False,
+    mine: bool = False,
     year: int | None = None,
     today: dt.date | None = None,
 ) -> QuerySet[IncomingDocument]:
     """The incoming register of `unit` (one of the actor's), or every document the actor may
-    read (their units' and those handed to them); newest number first."""
+    read (their units' and those handed to them); newest number first. `status` OPEN: not
+    done yet (received, assigned, in progress); `mine`: handed to the actor."""
     if not getattr(actor, "is_authenticated", False):
         return IncomingDocument.objects.none()
     qs = IncomingDocument.objects.select_related("unit", "handler__person", "dossier")
@@ -145,8 +151,12 @@ def incoming_list(
         qs = qs.filter(unit=unit)
     if q:
         qs = qs.filter(search_text__contains=fold(q))
-    if status:
+    if status == OPEN:
+        qs = qs.filter(status__in=OPEN_INCOMING)
+    elif status:
         qs = qs.filter(status=status)
+    if mine:
+        qs = qs.filter(handler=actor)
     if overdue:
         qs = qs.filter(status__in=OPEN_INCOMING, due_on__lt=today or timezone.localdate())
     if year:
@@ -185,20 +195,30 @@ def outgoing_list(
     return qs
 
 
-def signing_waiting(actor) -> dict[str, int]:
-    """What waits for the actor's signature in the outgoing registers they keep: documents
-    awaiting the head's signature in the units they lead (`may_sign`), and awaiting the
-    unit's own signature in every register they keep (the văn thư's step). Two queries."""
-    units = register_units(actor)
-    if not units:
+def tasks_of(actor, today: dt.date | None = None) -> dict[str, int]:
+    """What waits for the actor (the home page's tasks), non-zero counts only: incoming
+    documents handed to them and not done (`handed`); in the registers they keep, incoming
+    documents past their deadline (`overdue`), outgoing documents awaiting the head's
+    signature in the units they lead (`awaiting_head`, `may_sign`) and awaiting the unit's
+    own signature (`awaiting_unit`, the văn thư's step). At most four queries."""
+    if not getattr(actor, "is_authenticated", False):
         return {}
-    led = units_led(actor, units)
-    counts = OutgoingDocument.objects.filter(unit__in=units).aggregate(
-        awaiting_head=Count(
-            "id", filter=SIGNING_STAGE_Q[SigningStage.AWAITING_HEAD] & Q(unit__in=led or [0])
-        ),
-        awaiting_unit=Count("id", filter=SIGNING_STAGE_Q[SigningStage.AWAITING_UNIT]),
+    today = today or timezone.localdate()
+    units = register_units(actor)
+    handed = Q(handler=actor)  # index office_in_handler
+    overdue = Q(unit__in=units or [0], due_on__lt=today)  # index office_in_unit_status
+    counts = IncomingDocument.objects.filter(handed | overdue, status__in=OPEN_INCOMING).aggregate(
+        handed=Count("id", filter=handed), overdue=Count("id", filter=overdue)
     )
+    if units:
+        led = units_led(actor, units)
+        stage = SIGNING_STAGE_Q
+        counts |= OutgoingDocument.objects.filter(unit__in=units).aggregate(
+            awaiting_head=Count(
+                "id", filter=stage[SigningStage.AWAITING_HEAD] & Q(unit__in=led or [0])
+            ),
+            awaiting_unit=Count("id", filter=stage[SigningStage.AWAITING_UNIT]),
+        )
     return {k: v for k, v in counts.items() if v}
 
 

@@ -112,9 +112,10 @@ def _incoming_filters(request, unit):
         "unit": unit,
         "q": (request.GET.get("q") or "").strip()[:100],
         "status": request.GET.get("status")
-        if request.GET.get("status") in IncomingStatus.values
+        if request.GET.get("status") in {*IncomingStatus.values, selectors.OPEN}
         else None,
         "overdue": request.GET.get("overdue") == "1",
+        "mine": request.GET.get("mine") == "1",
         "year": int_param(request.GET.get("year")),
     }
 
@@ -139,7 +140,7 @@ def incoming_view(request):
             "units": units,
             "page": page,
             "rows": rows,
-            "statuses": IncomingStatus.choices,
+            "statuses": [(selectors.OPEN, _("Chưa xử lý xong")), *IncomingStatus.choices],
             "query": query.urlencode(),
             "summary_scope": bool(request.user.scope.unit_paths or request.user.scope.everything),
             **filters,

@@ -1,4 +1,10 @@
 from django.apps import AppConfig
+from django.urls import reverse
+from django.utils.translation import ngettext
+
+# Who may decide leave requests: the class's homeroom teacher (a teacher whose assignment
+# says so, whatever the role's name), the school's principal or clerk.
+LEAVE_DECIDER_ROLES = {"teacher", "homeroom_teacher", "principal", "clerk"}
 
 
 class RecordsConfig(AppConfig):
@@ -10,3 +16,16 @@ class RecordsConfig(AppConfig):
 
     def ready(self):
         from . import handlers  # noqa: F401, PLC0415 — registers the outbox handlers
+
+    def home_tasks(self, user, roles: set[str]) -> list:
+        """Leave requests waiting for the user's decision (core.home)."""
+        from edudx.core.home import HomeTask  # noqa: PLC0415
+
+        from .selectors import leave_waiting  # noqa: PLC0415
+
+        if not roles & LEAVE_DECIDER_ROLES:
+            return []
+        if not (n := leave_waiting(actor=user)):
+            return []
+        text = ngettext("%(n)s đơn xin nghỉ chờ duyệt", "%(n)s đơn xin nghỉ chờ duyệt", n)
+        return [HomeTask(text % {"n": n}, reverse("records:leave"))]

@@ -75,10 +75,10 @@ def class_get(*, actor, class_id: int) -> ClassGroup:
     return cls
 
 
-def _school_staff(actor, school) -> bool:
-    """The actor is principal or clerk at the school or a unit above it."""
+def _staff_paths(actor) -> tuple[str, ...]:
+    """Paths of the units where the actor is principal or clerk."""
     if not getattr(actor, "is_authenticated", False):
-        return False
+        return ()
     # Remembered on the user object for the request (a list page asks once per row).
     paths = actor.__dict__.get("_records_staff_paths")
     if paths is None:
@@ -87,7 +87,12 @@ def _school_staff(actor, school) -> bool:
                 user=actor, role__in=SCHOOL_STAFF_ROLES, unit__valid_to__isnull=True
             ).values_list("unit__path", flat=True)
         )
-    return any(school.path.startswith(p) for p in paths)
+    return paths
+
+
+def _school_staff(actor, school) -> bool:
+    """The actor is principal or clerk at the school or a unit above it."""
+    return any(school.path.startswith(p) for p in _staff_paths(actor))
 
 
 def may_take_attendance(actor, cls: ClassGroup) -> bool:
@@ -358,6 +363,21 @@ def leave_get(*, actor, leave_id: int) -> LeaveRequest:
     if leave is None:
         raise NotFound("leave.not_found", _("Không tìm thấy đơn xin nghỉ."))
     return leave
+
+
+def leave_waiting(*, actor) -> int:
+    """Leave requests waiting for the actor's decision (the home page): pending ones of
+    the classes they are homeroom teacher of and of the schools where they are principal
+    or clerk (`may_decide_leave`). One query, two without a cached scope."""
+    scope, paths = scope_of(actor), _staff_paths(actor)
+    if not (scope.homeroom_class_ids or paths):
+        return 0
+    q = Q(student__current_class_id__in=scope.homeroom_class_ids)
+    for p in paths:
+        q |= Q(
+            student__current_school__path__gte=p, student__current_school__path__lt=path_upper(p)
+        )
+    return LeaveRequest.objects.filter(q, status=LeaveStatus.PENDING).count()
 
 
 def may_decide_leave(actor, leave: LeaveRequest) -> bool:
