@@ -1,18 +1,21 @@
 """Turn a user's role assignments into a `Scope` (DESIGN.md "Access")."""
 
-from edudx.core.scope import Scope
+from edudx.core.scope import RoleUnit, Scope
 from edudx.people.models import GuardianLink, StaffMember, Student, TeachingAssignment
 
 from .models import UNIT_WIDE_ROLES, Role, RoleAssignment
 
 
 def build_scope(user) -> Scope:
-    if user.is_superuser:
-        return Scope(everything=True, person_id=user.person_id)
     assignments = list(RoleAssignment.objects.filter(user=user).select_related("unit"))
+    role_units = tuple(
+        RoleUnit(a.role, a.unit_id, a.unit.path)
+        for a in assignments
+        if a.unit is not None and a.unit.valid_to is None
+    )
     roles = {a.role for a in assignments}
-    if Role.SYSTEM_ADMIN in roles:
-        return Scope(everything=True, person_id=user.person_id)
+    if user.is_superuser or Role.SYSTEM_ADMIN in roles:
+        return Scope(everything=True, person_id=user.person_id, role_units=role_units)
     paths = tuple(
         sorted(
             {
@@ -50,4 +53,5 @@ def build_scope(user) -> Scope:
         homeroom_class_ids=frozenset(homeroom),
         student_ids=frozenset(student_ids),
         person_id=user.person_id,
+        role_units=role_units,
     )

@@ -13,7 +13,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edudx.accounts.models import Role, RoleAssignment, User
+from edudx.accounts.models import Role, User
 from edudx.audit.services import audit_record
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import NotFound
@@ -49,18 +49,8 @@ def _paths_q(paths, field: str) -> Q:
 
 
 def staff_paths(actor, roles=SCHOOL_STAFF) -> tuple[str, ...]:
-    """Paths of the units where the actor holds one of `roles` (remembered per request)."""
-    if not getattr(actor, "is_authenticated", False):
-        return ()
-    cache = actor.__dict__.setdefault("_contact_paths", {})
-    key = tuple(sorted(roles))
-    if key not in cache:
-        cache[key] = tuple(
-            RoleAssignment.objects.filter(
-                user=actor, role__in=roles, unit__valid_to__isnull=True
-            ).values_list("unit__path", flat=True)
-        )
-    return cache[key]
+    """Paths of the units where the actor holds one of `roles` (read with the scope)."""
+    return scope_of(actor).paths_where(roles)
 
 
 def is_school_staff(actor, school: OrgUnit) -> bool:

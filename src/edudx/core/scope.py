@@ -5,6 +5,15 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class RoleUnit:
+    """One role the user holds at a unit that still exists."""
+
+    role: str
+    unit_id: int
+    path: str
+
+
+@dataclass(frozen=True)
 class Scope:
     everything: bool = False
     unit_paths: tuple[str, ...] = ()  # whole subtrees (officers, principals, clerks)
@@ -12,10 +21,21 @@ class Scope:
     homeroom_class_ids: frozenset[int] = field(default_factory=frozenset)
     student_ids: frozenset[int] = field(default_factory=frozenset)  # self, or children
     person_id: int | None = None
+    # Every role at a live unit, for the apps' own rules ("the principal or clerk of this
+    # school", "the head who signs for this unit") without a query of their own.
+    role_units: tuple[RoleUnit, ...] = ()
 
     @property
     def is_empty(self) -> bool:
         return not (self.everything or self.unit_paths or self.class_ids or self.student_ids)
+
+    def paths_where(self, roles) -> tuple[str, ...]:
+        """Paths of the units where one of `roles` is held."""
+        return tuple(r.path for r in self.role_units if r.role in roles)
+
+    def units_where(self, roles) -> frozenset[int]:
+        """Ids of the units where one of `roles` is held."""
+        return frozenset(r.unit_id for r in self.role_units if r.role in roles)
 
 
 EMPTY = Scope()

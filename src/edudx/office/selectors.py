@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edudx.accounts.models import Role, RoleAssignment, User
+from edudx.accounts.models import Role, User
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
 from edudx.core.signing import VerificationResult, verify_pdf
@@ -70,14 +70,9 @@ def may_manage(actor, unit: OrgUnit) -> bool:
 
 
 def units_led(actor, units) -> set[int]:
-    """Which of `units` the actor leads (a signer role at that very unit): one query."""
-    if not getattr(actor, "is_authenticated", False):
-        return set()
-    return set(
-        RoleAssignment.objects.filter(
-            user=actor, unit__in=units, role__in=SIGNER_ROLES, unit__valid_to__isnull=True
-        ).values_list("unit_id", flat=True)
-    )
+    """Which of `units` the actor leads (a signer role at that very unit; read with the
+    scope)."""
+    return {u.pk for u in units} & scope_of(actor).units_where(SIGNER_ROLES)
 
 
 def may_sign(actor, unit: OrgUnit) -> bool:

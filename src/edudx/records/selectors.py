@@ -76,18 +76,8 @@ def class_get(*, actor, class_id: int) -> ClassGroup:
 
 
 def _staff_paths(actor) -> tuple[str, ...]:
-    """Paths of the units where the actor is principal or clerk."""
-    if not getattr(actor, "is_authenticated", False):
-        return ()
-    # Remembered on the user object for the request (a list page asks once per row).
-    paths = actor.__dict__.get("_records_staff_paths")
-    if paths is None:
-        paths = actor.__dict__["_records_staff_paths"] = tuple(
-            RoleAssignment.objects.filter(
-                user=actor, role__in=SCHOOL_STAFF_ROLES, unit__valid_to__isnull=True
-            ).values_list("unit__path", flat=True)
-        )
-    return paths
+    """Paths of the units where the actor is principal or clerk (read with the scope)."""
+    return scope_of(actor).paths_where(SCHOOL_STAFF_ROLES)
 
 
 def _school_staff(actor, school) -> bool:
