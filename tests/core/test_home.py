@@ -281,10 +281,18 @@ def test_feedback_waits_for_the_unit_s_officers_overdue_first(client, district):
 
     send("Cũ", dt.datetime(2026, 1, 5, 1, 0, tzinfo=dt.UTC))  # due long ago
     send("Mới", dt.datetime(2099, 1, 5, 1, 0, tzinfo=dt.UTC))
+    answered = send("Đã trả lời", dt.datetime(2099, 1, 6, 1, 0, tzinfo=dt.UTC))
+    principal = d.user(Role.PRINCIPAL, d.school_a)
+    contact_services.feedback_answer(actor=principal, feedback=answered, answer="Đã xử lý.")
     inbox = "/contact/feedback/inbox/"
-    assert tasks(client, d.user(Role.PRINCIPAL, d.school_a)) == [
+    assert tasks(client, principal) == [
         ("1 phản ánh, kiến nghị quá hạn trả lời", f"{inbox}?overdue=1"),
-        ("2 phản ánh, kiến nghị chờ trả lời", inbox),
+        ("2 phản ánh, kiến nghị chờ trả lời", f"{inbox}?status=open"),
+    ]
+    listed = lxml.html.fromstring(client.get(f"{inbox}?status=open").content)
+    assert [s.text_content() for s in listed.xpath("//ul[@class='cards']/li/a/strong")] == [
+        "Cũ",
+        "Mới",
     ]
     assert tasks(client, d.user(Role.PRINCIPAL, d.school_b)) == []
     assert tasks(client, d.teacher_user()) == []  # not an officer

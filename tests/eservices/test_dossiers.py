@@ -351,15 +351,19 @@ def test_home_tells_the_officer_what_waits_in_the_queue(world, client):
             (a.text_content(), a.get("href")) for a in doc.xpath('//ul[@class="glance tasks"]//a')
         ]
 
-    bring_to(world, "submitted")
+    new = bring_to(world, "submitted")
     late = bring_to(world, "processing")
-    bring_to(world, "supplement")
-    bring_to(world, "returned")
+    waits_for_applicant = bring_to(world, "supplement")
+    done = bring_to(world, "returned")
     Dossier.objects.filter(pk=late.pk).update(due_date=dt.date(2020, 1, 2))
     assert tasks(world.officer_a) == [
         ("1 hồ sơ dịch vụ công quá hạn", "/services/officer/?overdue=1"),
-        ("2 hồ sơ dịch vụ công chờ xử lý", "/services/officer/"),
+        ("2 hồ sơ dịch vụ công chờ xử lý", "/services/officer/?status=waiting"),
     ]
+    page = client.get("/services/officer/?status=waiting").content.decode()
+    assert new.code in page and late.code in page
+    assert waits_for_applicant.code not in page and done.code not in page
+    assert '<option value="waiting" selected>' in page
     client.logout()
     assert tasks(world.officer_b) == []
     assert selectors.queue_waiting(actor=world.officer_a) == {"waiting": 2, "overdue": 1}

@@ -56,5 +56,5 @@ class ContactConfig(AppConfig):
             text = ngettext(
                 "%(n)s phản ánh, kiến nghị chờ trả lời", "%(n)s phản ánh, kiến nghị chờ trả lời", n
             )
-            tasks.append(HomeTask(text % {"n": n}, inbox))
+            tasks.append(HomeTask(text % {"n": n}, f"{inbox}?status=open"))
         return tasks

@@ -424,15 +424,22 @@ def _officer_q(actor) -> Q | None:
     return _paths_q(staff_paths(actor, OFFICER_ROLES), "unit")
 
 
+# The inbox's status filter for "not answered yet": any of OPEN_FEEDBACK.
+OPEN = "open"
+
+
 def feedback_inbox(
     *, actor, status: str | None = None, overdue: bool = False, now: dt.datetime | None = None
 ) -> QuerySet[Feedback]:
-    """Feedback to the units the actor handles (and those below), oldest due first."""
+    """Feedback to the units the actor handles (and those below), oldest due first.
+    `status` OPEN: not answered yet (new or in progress)."""
     qs = Feedback.objects.select_related("unit")
     q = _officer_q(actor)
     if q is not None:
         qs = qs.filter(q)
-    if status:
+    if status == OPEN:
+        qs = qs.filter(status__in=OPEN_FEEDBACK)
+    elif status:
         qs = qs.filter(status=status)
     if overdue:
         qs = qs.filter(status__in=OPEN_FEEDBACK, due_at__lt=now or timezone.now())
@@ -443,8 +450,7 @@ def feedback_waiting(*, actor, now: dt.datetime | None = None) -> dict[str, int]
     """For the officer's home page: feedback to their units not answered yet (`waiting`)
     and, among it, past its due time (`overdue`). One query."""
     return (
-        feedback_inbox(actor=actor)
-        .filter(status__in=OPEN_FEEDBACK)
+        feedback_inbox(actor=actor, status=OPEN)
         .order_by()
         .aggregate(
             waiting=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now or timezone.now()))

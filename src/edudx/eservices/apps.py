@@ -44,5 +44,5 @@ class EservicesConfig(AppConfig):
             text = ngettext(
                 "%(n)s hồ sơ dịch vụ công chờ xử lý", "%(n)s hồ sơ dịch vụ công chờ xử lý", n
             )
-            tasks.append(HomeTask(text % {"n": n}, queue))
+            tasks.append(HomeTask(text % {"n": n}, f"{queue}?status=waiting"))
         return tasks

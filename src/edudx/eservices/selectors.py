@@ -157,6 +157,12 @@ def is_overdue(d: Dossier, today: dt.date | None = None) -> bool:
     return d.status in RUNNING and d.due_date is not None and d.due_date < today
 
 
+# What an officer acts on next: receive a submitted dossier, process a received one; the
+# queue's status filter WAITING_FILTER shows them.
+WAITING = (S.SUBMITTED, S.RECEIVED, S.PROCESSING)
+WAITING_FILTER = "waiting"
+
+
 def officer_queue(*, actor, status: str | None = None, overdue: bool = False) -> QuerySet:
     q = officer_units_q(actor)
     if q is None:
@@ -168,15 +174,13 @@ def officer_queue(*, actor, status: str | None = None, overdue: bool = False) ->
         .defer("result_pdf")
         .order_by("due_date", "submitted_at", "id")
     )
-    if status:
+    if status == WAITING_FILTER:
+        qs = qs.filter(status__in=WAITING)
+    elif status:
         qs = qs.filter(status=status)
     if overdue:
         qs = qs.filter(status__in=RUNNING, due_date__lt=timezone.localdate())
     return qs
-
-
-# What an officer acts on next: receive a submitted dossier, process a received one.
-WAITING = (S.SUBMITTED, S.RECEIVED, S.PROCESSING)
 
 
 def queue_waiting(*, actor, today: dt.date | None = None) -> dict[str, int]:

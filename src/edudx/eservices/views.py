@@ -342,7 +342,10 @@ def officer_queue(request):
             ],
             "status": status or "",
             "overdue": overdue,
-            "statuses": [s for s in Dossier._meta.get_field("status").choices if s[0] != "draft"],
+            "statuses": [
+                (selectors.WAITING_FILTER, _("Chờ xử lý (đã nộp, đã tiếp nhận, đang xử lý)")),
+                *(s for s in Dossier._meta.get_field("status").choices if s[0] != "draft"),
+            ],
             "rounds": selectors.officer_rounds(actor=request.user)[:10],
             # Officers of a commune/province declare where its dossiers' fees are paid.
             # … and keep its fees desk: invoices, statements, unmatched lines, refunds.
