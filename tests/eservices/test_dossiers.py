@@ -13,6 +13,7 @@ from edudx.eservices.models import Attachment, Dossier, DossierEvent, Rating
 from edudx.eservices.services import Throttled
 from edudx.eservices.workdays import shipped_calendar
 from edudx.notify.models import Notification
+from tests.factories import UserFactory
 from tests.pages.conftest import otp_login
 
 from .conftest import JPEG, PDF, PNG
@@ -58,7 +59,11 @@ def copy_dossier(world, actor=None, **kw):
 
 
 def bring_to(world, state):
-    d = copy_dossier(world)
+    return bring_to_as(world, None, state)
+
+
+def bring_to_as(world, applicant, state):
+    d = copy_dossier(world, actor=applicant)
     officer = world.officer_a
     path = {
         "submitted": [],
@@ -367,3 +372,33 @@ def test_home_tells_the_officer_what_waits_in_the_queue(world, client):
     client.logout()
     assert tasks(world.officer_b) == []
     assert selectors.queue_waiting(actor=world.officer_a) == {"waiting": 2, "overdue": 1}
+
+
+def test_a_citizen_s_home_shows_what_they_can_do_and_what_waits_for_them(world, client):
+    """A citizen has a role but sees nobody's records: no "ask for a role" notice; the
+    menu's entries as shortcuts; a dossier sent back for a supplement, as a task."""
+    otp_login(client, world.citizen)
+    doc = lxml.html.fromstring(client.get("/").content)
+    assert "chưa được gán vai trò" not in doc.text_content()
+    shortcuts = doc.xpath('//ul[@class="cards shortcuts"]//a')
+    assert [(a.text_content(), a.get("href")) for a in shortcuts] == [
+        ("Phản hồi", "/contact/feedback/"),
+        ("Dịch vụ công", "/services/"),
+        ("Hồ sơ của tôi", "/services/mine/"),
+        ("Học liệu", "/content/"),  # the open repository: lifelong learning (T26)
+    ]
+    assert doc.xpath('//ul[@class="glance tasks"]') == []
+
+    sent_back = bring_to_as(world, world.citizen, "supplement")
+    doc = lxml.html.fromstring(client.get("/").content)
+    tasks = doc.xpath('//ul[@class="glance tasks"]//a')
+    assert [(a.text_content(), a.get("href")) for a in tasks] == [
+        ("1 hồ sơ của bạn cần bổ sung giấy tờ", "/services/mine/")
+    ]
+    assert sent_back.code in client.get("/services/mine/").content.decode()
+
+    client.logout()
+    nobody = UserFactory(username="chua_co_vai_tro")
+    otp_login(client, nobody)
+    page = client.get("/").content.decode()
+    assert "Tài khoản của bạn chưa được gán vai trò hoặc đơn vị nào." in page

@@ -51,7 +51,9 @@ class User(AbstractUser):
 
     @cached_property
     def roles(self) -> set[str]:
-        return set(self.role_assignments.values_list("role", flat=True))
+        # Read with the scope (one query for both, on every page: the menu needs the roles,
+        # the selectors the scope).
+        return set(self.scope.roles)
 
     @property
     def is_staff_role(self) -> bool:

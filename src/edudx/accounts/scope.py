@@ -15,7 +15,12 @@ def build_scope(user) -> Scope:
     )
     roles = {a.role for a in assignments}
     if user.is_superuser or Role.SYSTEM_ADMIN in roles:
-        return Scope(everything=True, person_id=user.person_id, role_units=role_units)
+        return Scope(
+            everything=True,
+            person_id=user.person_id,
+            role_units=role_units,
+            roles=frozenset(roles),
+        )
     paths = tuple(
         sorted(
             {
@@ -54,4 +59,5 @@ def build_scope(user) -> Scope:
         student_ids=frozenset(student_ids),
         person_id=user.person_id,
         role_units=role_units,
+        roles=frozenset(roles),
     )

@@ -24,6 +24,7 @@ class Scope:
     # Every role at a live unit, for the apps' own rules ("the principal or clerk of this
     # school", "the head who signs for this unit") without a query of their own.
     role_units: tuple[RoleUnit, ...] = ()
+    roles: frozenset[str] = field(default_factory=frozenset)  # every role held, anywhere
 
     @property
     def is_empty(self) -> bool:

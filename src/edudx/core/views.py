@@ -73,7 +73,9 @@ def _children_block(user, children) -> list[dict]:
 def home(request):
     user = request.user
     scope = scope_of(user)
-    context: dict = {"scope_empty": scope.is_empty}
+    # A citizen sees no one's records, yet has a role: only a user without any role is told
+    # to ask for one.
+    context: dict = {"scope_empty": scope.is_empty and not user.roles and not user.is_superuser}
     if scope.everything or scope.unit_paths:
         context["unit_wide"] = _unit_wide_block(user, scope)
     # What waits for this user, from every app (core.home): dossiers, feedback, leave

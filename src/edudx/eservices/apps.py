@@ -26,15 +26,23 @@ class EservicesConfig(AppConfig):
         return entries
 
     def home_tasks(self, user, roles: set[str]) -> list:
-        """Dossiers waiting in the officer's queue, and those overdue (core.home)."""
+        """Dossiers waiting in the officer's queue, and those overdue; an applicant's
+        dossiers waiting for a supplement (core.home)."""
         from edudx.core.home import HomeTask  # noqa: PLC0415
 
-        from .selectors import queue_waiting  # noqa: PLC0415
+        from .selectors import my_dossiers_waiting, queue_waiting  # noqa: PLC0415
 
-        if not roles & (OFFICER_ROLES - {"system_admin"}):
-            return []
-        counts, queue = queue_waiting(actor=user), reverse("eservices:queue")
         tasks = []
+        if roles & {"citizen", "guardian"} and (n := my_dossiers_waiting(actor=user)):
+            text = ngettext(
+                "%(n)s hồ sơ của bạn cần bổ sung giấy tờ",
+                "%(n)s hồ sơ của bạn cần bổ sung giấy tờ",
+                n,
+            )
+            tasks.append(HomeTask(text % {"n": n}, reverse("eservices:mine")))
+        if not roles & (OFFICER_ROLES - {"system_admin"}):
+            return tasks
+        counts, queue = queue_waiting(actor=user), reverse("eservices:queue")
         if n := counts["overdue"]:
             text = ngettext(
                 "%(n)s hồ sơ dịch vụ công quá hạn", "%(n)s hồ sơ dịch vụ công quá hạn", n

@@ -207,6 +207,14 @@ def my_dossiers(*, actor) -> QuerySet:
     )
 
 
+def my_dossiers_waiting(*, actor) -> int:
+    """The applicant's dossiers waiting for them: a supplement requested (the home page).
+    One query."""
+    if not getattr(actor, "is_authenticated", False):
+        return 0
+    return Dossier.objects.filter(applicant=actor, status=S.SUPPLEMENT).count()
+
+
 def dossier_get(*, actor, code: str) -> Dossier:
     """A dossier its applicant or a responsible officer may open (404 otherwise). An
     officer's read of someone's dossier is audited (personal data)."""
