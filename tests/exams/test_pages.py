@@ -155,3 +155,23 @@ def test_teacher_adds_an_image_to_a_question(client, teacher, maths):
     page = r.content.decode()
     assert f'<img class="q-img" src="/exams/assets/{sha}/" alt="Ba tam giác"' in page
     assert client.get(f"/exams/assets/{sha}/").content == PNG_1X1
+
+
+def test_student_home_says_which_tests_are_open(client, student_user, scheduled):
+    """The student's home: "1 bài kiểm tra đang mở" while the test is open and their
+    attempt not submitted; nothing once it is submitted."""
+    import lxml.html
+
+    def tasks():
+        doc = lxml.html.fromstring(client.get("/").content)
+        return [
+            (a.text_content(), a.get("href")) for a in doc.xpath('//ul[@class="glance tasks"]//a')
+        ]
+
+    client.force_login(student_user)
+    assert tasks() == [("1 bài kiểm tra đang mở", "/exams/my/")]
+    attempt = scheduled.attempts.get(person_id=student_user.person_id)
+    services.attempt_start(actor=student_user, attempt_id=attempt.pk, device_token="phone-123")
+    assert tasks() == [("1 bài kiểm tra đang mở", "/exams/my/")]  # started, not submitted
+    services.attempt_submit(actor=student_user, attempt_id=attempt.pk, device_token="phone-123")
+    assert tasks() == []

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 BANK_ROLES = {
     "system_admin",
@@ -26,3 +28,14 @@ class ExamsConfig(AppConfig):
         if "student" in roles:
             return [("exams", _("Bài kiểm tra"), "exams:my_tests")]
         return []
+
+    def home_tasks(self, user, roles: set[str]) -> list:
+        """A student's tests open now and not yet submitted (core.home)."""
+        from edudx.core.home import HomeTask  # noqa: PLC0415
+
+        from .selectors import open_to_take  # noqa: PLC0415
+
+        if "student" not in roles or not (n := open_to_take(user)):
+            return []
+        text = ngettext("%(n)s bài kiểm tra đang mở", "%(n)s bài kiểm tra đang mở", n)
+        return [HomeTask(text % {"n": n}, reverse("exams:my_tests"))]

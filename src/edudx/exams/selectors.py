@@ -6,6 +6,7 @@ teacher at a school of that commune, an officer of that province). Unit-wide rol
 the shared questions of the units under them. Students see no bank at all."""
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role, RoleAssignment
@@ -19,6 +20,7 @@ from edudx.records import selectors as records_selectors
 from .models import (
     Attempt,
     AttemptAnswer,
+    AttemptStatus,
     ExamTest,
     Matrix,
     Paper,
@@ -232,6 +234,17 @@ def my_attempts(actor) -> QuerySet[Attempt]:
         Attempt.objects.filter(person_id=actor.person_id)
         .select_related("test", "test__paper__subject", "version")
         .order_by("-test__opens_at", "-id")
+    )
+
+
+def open_to_take(actor, now=None) -> int:
+    """The student's tests open now and not yet submitted (the home page). One query."""
+    now = now or timezone.now()
+    return (
+        my_attempts(actor)
+        .filter(test__opens_at__lte=now, test__closes_at__gt=now)
+        .exclude(status=AttemptStatus.SUBMITTED)
+        .count()
     )
 
 
