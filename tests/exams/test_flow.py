@@ -3,13 +3,15 @@
 import datetime as dt
 from decimal import Decimal
 
+import lxml.html
 import pytest
 
 from edudx.core.errors import Conflict, DomainError, DomainErrors
-from edudx.exams import grading, services
+from edudx.exams import grading, selectors, services
 from edudx.exams.models import Attempt, AttemptAnswer, AttemptStatus, QuestionVersion
 from edudx.org.models import Term
 from edudx.records.models import Mark, TermLock
+from tests.pages.conftest import otp_login
 
 from .conftest import T0, bank
 
@@ -320,7 +322,7 @@ def test_timing_rules(test, student_user, student2_user):
     )
 
 
-def test_essay_grading_and_results_to_the_gradebook(test, student_user, teacher, district):
+def test_essay_grading_and_results_to_the_gradebook(test, student_user, teacher, district, client):
     a = attempt_of(test, student_user)
     services.attempt_start(actor=student_user, attempt_id=a.pk, device_token="dev-one-123", now=T0)
     qvs = QuestionVersion.objects.in_bulk([i["qv"] for i in a.version.items])
@@ -345,6 +347,13 @@ def test_essay_grading_and_results_to_the_gradebook(test, student_user, teacher,
         now=T0 + dt.timedelta(minutes=5),
     )
     assert (result["score"], result["needs_grading"]) == ("0.50", True)
+    # The teacher's home page says an essay waits for them.
+    assert selectors.to_grade(teacher) == 1
+    otp_login(client, teacher)
+    home = lxml.html.fromstring(client.get("/").content)
+    assert [
+        (t.text_content(), t.get("href")) for t in home.xpath('//ul[@class="glance tasks"]//a')
+    ] == [("1 bài kiểm tra chờ chấm tự luận", "/exams/tests/")]
     with pytest.raises(DomainError) as exc:
         services.results_push(actor=teacher, test=test)
     assert exc.value.code == "exams.results.ungraded" and "Nguyễn Văn An" in str(exc.value)
@@ -353,6 +362,7 @@ def test_essay_grading_and_results_to_the_gradebook(test, student_user, teacher,
         services.answer_grade(actor=teacher, answer=answer, points=Decimal("2.5"))
     a = services.answer_grade(actor=teacher, answer=answer, points=Decimal("1.5"), comment="Đúng ý")
     assert (a.score, a.needs_grading) == (Decimal("2.00"), False)
+    assert selectors.to_grade(teacher) == 0
     out = services.results_push(actor=teacher, test=test)
     assert (out["pushed"], out["skipped"]) == (1, ["Trần Thị Bình"])
     # 2 of 7 points → 2.9 on the 10-point scale.

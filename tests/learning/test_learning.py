@@ -115,8 +115,10 @@ def test_teacher_cannot_submit_and_student_cannot_grade(assignment, teacher, stu
 def test_grade_then_send_to_gradebook(assignment, teacher, student_a1, student_a2, district, toan):
     s1 = services.submission_submit(actor=student_a1, assignment=assignment, text="a")
     s2 = services.submission_submit(actor=student_a2, assignment=assignment, text="b")
+    assert selectors.to_grade(actor=teacher) == 2  # the teacher's home page: "2 bài nộp chờ chấm"
     services.submission_grade(actor=teacher, submission=s1, score="8,5", comment="Tốt")
     services.submission_grade(actor=teacher, submission=s2, score=7)
+    assert selectors.to_grade(actor=teacher) == 0
     with pytest.raises(DomainError):
         services.submission_grade(actor=teacher, submission=s2, score="10.25")
     with pytest.raises(Conflict):  # graded work is not replaced
@@ -336,3 +338,12 @@ def test_students_are_told_of_a_new_assignment_and_a_moved_due_time(
         )
     ]
     assert not Notification.objects.filter(recipient__in=[student_b1, other_guardian]).exists()
+
+
+def test_the_teacher_s_home_says_what_to_grade(client, assignment, teacher, student_a1):
+    services.submission_submit(actor=student_a1, assignment=assignment, text="a")
+    otp_login(client, teacher)
+    page = client.get("/").content.decode()
+    assert '<a href="/learning/">1 bài nộp chờ chấm</a>' in page
+    otp_login(client, student_a1)
+    assert "chờ chấm" not in client.get("/").content.decode()

@@ -30,12 +30,19 @@ class ExamsConfig(AppConfig):
         return []
 
     def home_tasks(self, user, roles: set[str]) -> list:
-        """A student's tests open now and not yet submitted (core.home)."""
+        """A student's tests open now and not yet submitted; a teacher's submitted tests
+        with answers to grade (core.home)."""
         from edudx.core.home import HomeTask  # noqa: PLC0415
 
-        from .selectors import open_to_take  # noqa: PLC0415
+        from .selectors import open_to_take, to_grade  # noqa: PLC0415
 
-        if "student" not in roles or not (n := open_to_take(user)):
-            return []
-        text = ngettext("%(n)s bài kiểm tra đang mở", "%(n)s bài kiểm tra đang mở", n)
-        return [HomeTask(text % {"n": n}, reverse("exams:my_tests"))]
+        tasks = []
+        if "student" in roles and (n := open_to_take(user)):
+            text = ngettext("%(n)s bài kiểm tra đang mở", "%(n)s bài kiểm tra đang mở", n)
+            tasks.append(HomeTask(text % {"n": n}, reverse("exams:my_tests")))
+        if roles & BANK_ROLES and (n := to_grade(user)):
+            text = ngettext(
+                "%(n)s bài kiểm tra chờ chấm tự luận", "%(n)s bài kiểm tra chờ chấm tự luận", n
+            )
+            tasks.append(HomeTask(text % {"n": n}, reverse("exams:tests")))
+        return tasks

@@ -248,6 +248,16 @@ def open_to_take(actor, now=None) -> int:
     )
 
 
+def to_grade(actor) -> int:
+    """Submitted attempts with answers waiting for the actor's grading (essays, in the
+    tests they scheduled; the home page). One query."""
+    if not getattr(actor, "is_authenticated", False):
+        return 0
+    return Attempt.objects.filter(
+        test__created_by=actor, status=AttemptStatus.SUBMITTED, needs_grading=True
+    ).count()
+
+
 def attempt_for_student(*, actor, attempt_id: int) -> Attempt:
     a = my_attempts(actor).filter(pk=attempt_id).first()
     if a is None:

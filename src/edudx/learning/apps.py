@@ -25,3 +25,17 @@ class LearningConfig(AppConfig):
         }:
             entries.append(("learning_training", _("Bồi dưỡng"), "learning:training"))
         return entries
+
+    def home_tasks(self, user, roles: set[str]) -> list:
+        """Submissions waiting for the teacher's grade (core.home)."""
+        from django.urls import reverse  # noqa: PLC0415
+        from django.utils.translation import ngettext  # noqa: PLC0415
+
+        from edudx.core.home import HomeTask  # noqa: PLC0415
+
+        from .selectors import to_grade  # noqa: PLC0415
+
+        if not roles & {"teacher", "homeroom_teacher"} or not (n := to_grade(actor=user)):
+            return []
+        text = ngettext("%(n)s bài nộp chờ chấm", "%(n)s bài nộp chờ chấm", n)
+        return [HomeTask(text % {"n": n}, reverse("learning:index"))]

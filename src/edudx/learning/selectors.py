@@ -47,6 +47,16 @@ def _class_q(actor) -> Q | None:
     return q
 
 
+def to_grade(*, actor) -> int:
+    """Submissions not graded yet in the online classes the actor teaches (the home page).
+    One query."""
+    if not getattr(actor, "person_id", None):
+        return 0
+    return Submission.objects.filter(
+        assignment__online_class__teacher__person_id=actor.person_id, graded_at__isnull=True
+    ).count()
+
+
 def online_classes(*, actor) -> QuerySet[OnlineClass]:
     qs = OnlineClass.objects.select_related("class_group", "subject", "teacher__person")
     q = _class_q(actor)
