@@ -3,7 +3,8 @@ page by page (1,000 per page) with the cursor. Side A is the platform's path thr
 django.test.Client with a read-only API token (auth, scope, keyset selector, the audit event
 each page writes, JSON). Side B is the keyset SQL a DBA would write for the same pages on
 the same indexes (student_changed; the scope as current school or any enrolment in the
-unit's subtree), rows fetched as tuples. Both sides must return the same ids in the same
+unit's subtree, or a merged-away duplicate whose survivor was enrolled there), rows fetched
+as tuples. Both sides must return the same ids in the same
 order. Prints the median and max ms per page for each and the ratio A/B of the medians.
 
     .venv/bin/python benchmarks/change_feed.py                      # var/edudx.sqlite3 (make demo)
@@ -42,11 +43,17 @@ def prepare(url: str) -> None:
 SQL = """
 SELECT s.id, s.updated_at, s.source_id, s.student_code, s.status, s.current_school_id,
        s.current_class_id, p.source_id, p.full_name, p.date_of_birth, p.sex, p.ethnicity,
-       p.commune_id, p.address, p.personal_id, p.moet_id, p.phone, p.email, p.updated_at
+       p.commune_id, p.address, p.personal_id, p.moet_id, p.phone, p.email, p.updated_at,
+       survivor.source_id
 FROM people_student s JOIN people_person p ON p.id = s.person_id
+LEFT JOIN people_student survivor ON survivor.person_id = p.merged_into_id
 WHERE (s.current_school_id IN (SELECT id FROM org_orgunit WHERE path >= %s AND path < %s)
        OR EXISTS (SELECT 1 FROM people_enrolment e WHERE e.student_id = s.id AND e.school_id IN
-                  (SELECT id FROM org_orgunit WHERE path >= %s AND path < %s)))
+                  (SELECT id FROM org_orgunit WHERE path >= %s AND path < %s))
+       OR (p.merged_into_id IS NOT NULL AND EXISTS (
+             SELECT 1 FROM people_enrolment e JOIN people_student es ON es.id = e.student_id
+             WHERE es.person_id = p.merged_into_id AND e.school_id IN
+                   (SELECT id FROM org_orgunit WHERE path >= %s AND path < %s))))
   AND (s.updated_at > %s OR (s.updated_at = %s AND s.id > %s))
 ORDER BY s.updated_at, s.id
 LIMIT %s
@@ -100,7 +107,7 @@ def main() -> None:
                 with connection.cursor() as c:
                     c.execute(
                         SQL,
-                        [path, path_upper(path), path, path_upper(path), since, since, after, PAGE],
+                        [*(path, path_upper(path)) * 3, since, since, after, PAGE],
                     )
                     rows = c.fetchall()
                 b_times.append((time.perf_counter() - t) * 1000)
