@@ -115,10 +115,11 @@ def test_teacher_cannot_submit_and_student_cannot_grade(assignment, teacher, stu
 def test_grade_then_send_to_gradebook(assignment, teacher, student_a1, student_a2, district, toan):
     s1 = services.submission_submit(actor=student_a1, assignment=assignment, text="a")
     s2 = services.submission_submit(actor=student_a2, assignment=assignment, text="b")
-    assert selectors.to_grade(actor=teacher) == 2  # the teacher's home page: "2 bài nộp chờ chấm"
+    # The teacher's home page: "2 bài nộp chờ chấm".
+    assert selectors.to_grade(actor=teacher) == {assignment.pk: 2}
     services.submission_grade(actor=teacher, submission=s1, score="8,5", comment="Tốt")
     services.submission_grade(actor=teacher, submission=s2, score=7)
-    assert selectors.to_grade(actor=teacher) == 0
+    assert selectors.to_grade(actor=teacher) == {}
     with pytest.raises(DomainError):
         services.submission_grade(actor=teacher, submission=s2, score="10.25")
     with pytest.raises(Conflict):  # graded work is not replaced
@@ -344,6 +345,19 @@ def test_the_teacher_s_home_says_what_to_grade(client, assignment, teacher, stud
     services.submission_submit(actor=student_a1, assignment=assignment, text="a")
     otp_login(client, teacher)
     page = client.get("/").content.decode()
-    assert '<a href="/learning/">1 bài nộp chờ chấm</a>' in page
+    # One assignment to grade: the line leads to it.
+    assert f'<a href="/learning/a/{assignment.pk}/">1 bài nộp chờ chấm</a>' in page
     otp_login(client, student_a1)
     assert "chờ chấm" not in client.get("/").content.decode()
+    second = services.assignment_create(
+        actor=teacher,
+        online_class=assignment.online_class,
+        title="Bài tập hỗn số",
+        instructions="Bài 6–8.",
+        due_at=DUE,
+        attachments=[],
+    )
+    services.submission_submit(actor=student_a1, assignment=second, text="b")
+    otp_login(client, teacher)
+    # Two assignments: the teacher's online classes.
+    assert '<a href="/learning/">2 bài nộp chờ chấm</a>' in client.get("/").content.decode()

@@ -35,7 +35,13 @@ class LearningConfig(AppConfig):
 
         from .selectors import to_grade  # noqa: PLC0415
 
-        if not roles & {"teacher", "homeroom_teacher"} or not (n := to_grade(actor=user)):
+        if not roles & {"teacher", "homeroom_teacher"} or not (waiting := to_grade(actor=user)):
             return []
+        n = sum(waiting.values())
         text = ngettext("%(n)s bài nộp chờ chấm", "%(n)s bài nộp chờ chấm", n)
-        return [HomeTask(text % {"n": n}, reverse("learning:index"))]
+        # All in one assignment: straight to it; else the teacher's online classes.
+        if len(waiting) == 1:
+            url = reverse("learning:assignment", args=[next(iter(waiting))])
+        else:
+            url = reverse("learning:index")
+        return [HomeTask(text % {"n": n}, url)]

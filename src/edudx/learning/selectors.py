@@ -11,7 +11,7 @@ For the monitoring helper (docs/content.md, "Selectors for monitoring"):
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,14 +47,20 @@ def _class_q(actor) -> Q | None:
     return q
 
 
-def to_grade(*, actor) -> int:
-    """Submissions not graded yet in the online classes the actor teaches (the home page).
-    One query."""
+def to_grade(*, actor) -> dict[int, int]:
+    """Submissions not graded yet in the online classes the actor teaches, per assignment
+    ({assignment id: count}; the home page). One query."""
     if not getattr(actor, "person_id", None):
-        return 0
-    return Submission.objects.filter(
-        assignment__online_class__teacher__person_id=actor.person_id, graded_at__isnull=True
-    ).count()
+        return {}
+    rows = (
+        Submission.objects.filter(
+            assignment__online_class__teacher__person_id=actor.person_id, graded_at__isnull=True
+        )
+        .order_by()
+        .values_list("assignment_id")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
 
 
 def online_classes(*, actor) -> QuerySet[OnlineClass]:
