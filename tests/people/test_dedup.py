@@ -11,23 +11,25 @@ from tests.factories import person_data
 from tests.pages.conftest import otp_login
 
 
-@pytest.fixture
-def twin(district):
-    """The same child entered a second time at school A, without an ID and with the commune
-    filled in (so entry-time detection, which compares communes too, let it through)."""
+def another_an(district, commune):
+    """Nguyễn Văn An (born 04/05/2013) entered once more at school A, without an ID, living
+    in `commune`."""
     return services.student_create(
         actor=None,
         data=person_data(
-            "Nguyễn Văn An",
-            dt.date(2013, 5, 4),
-            "M",
-            with_id=False,
-            commune_id=district.commune_a.pk,
+            "Nguyễn Văn An", dt.date(2013, 5, 4), "M", with_id=False, commune_id=commune.pk
         ),
         school=district.school_a,
         school_year=district.year,
         class_group=district.class_a,
     )
+
+
+@pytest.fixture
+def twin(district):
+    """The same child entered a second time at school A, without an ID and with the commune
+    filled in (so entry-time detection, which compares communes too, let it through)."""
+    return another_an(district, district.commune_a)
 
 
 def names(groups):
@@ -180,19 +182,7 @@ def test_the_duplicate_s_old_link_leads_to_the_survivor(client, district, twin):
 
 
 def test_a_merge_of_a_merge_leads_to_the_last_survivor(district, twin):
-    third = services.student_create(
-        actor=None,
-        data=person_data(
-            "Nguyễn Văn An",
-            dt.date(2013, 5, 4),
-            "M",
-            with_id=False,
-            commune_id=district.commune_b.pk,  # entered elsewhere: not caught at entry
-        ),
-        school=district.school_a,
-        school_year=district.year,
-        class_group=district.class_a,
-    )
+    third = another_an(district, district.commune_b)  # another commune: not caught at entry
     services.person_merge(actor=None, keep=twin.person, drop=third.person)
     services.person_merge(actor=None, keep=district.student_a1.person, drop=twin.person)
     clerk = district.user(Role.CLERK, district.school_a)

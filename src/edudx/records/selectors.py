@@ -16,7 +16,8 @@ from edudx.accounts.models import Role, RoleAssignment
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, NotFound
 from edudx.core.scope import Scope, scope_of
-from edudx.org.models import ClassGroup, Term, path_upper
+from edudx.org.models import ClassGroup, Term
+from edudx.org.selectors import subtree_q
 from edudx.people import selectors as people_selectors
 from edudx.people.models import Student, StudentStatus
 
@@ -47,10 +48,8 @@ SCHOOL_STAFF_ROLES = (Role.PRINCIPAL, Role.CLERK)
 
 
 def _paths_q(scope: Scope, field: str) -> Q:
-    q = Q(pk__in=[])
-    for p in scope.unit_paths:
-        q |= Q(**{f"{field}__path__gte": p, f"{field}__path__lt": path_upper(p)})
-    return q
+    """Rows whose unit (`field`) lies under one of the scope's subtrees."""
+    return subtree_q(scope.unit_paths, f"{field}__path")
 
 
 def class_scope_q(scope: Scope) -> Q | None:
@@ -363,10 +362,7 @@ def leave_waiting(*, actor) -> int:
     if not (scope.homeroom_class_ids or paths):
         return 0
     q = Q(student__current_class_id__in=scope.homeroom_class_ids)
-    for p in paths:
-        q |= Q(
-            student__current_school__path__gte=p, student__current_school__path__lt=path_upper(p)
-        )
+    q |= subtree_q(paths, "student__current_school__path")
     return LeaveRequest.objects.filter(q, status=LeaveStatus.PENDING).count()
 
 
@@ -397,15 +393,21 @@ def teacher_subjects(*, actor, class_id: int, day: dt.date | None = None) -> lis
         if cls.grade_id is None:
             return list(Subject.objects.all())
         return [c.subject for c in curriculum(cls.grade.number)]
-    if not actor.person_id:
-        return []
+    ids = _assigned(actor, day).filter(class_group=cls).values("subject_id")
+    return list(Subject.objects.filter(pk__in=ids))
+
+
+def _assigned(actor, day: dt.date | None = None) -> QuerySet[SubjectAssignment]:
+    """The actor's subject assignments (through their current staff rows): for the whole
+    year, or, with `day`, for a term containing it too; none without a person."""
+    if not getattr(actor, "person_id", None):
+        return SubjectAssignment.objects.none()
     qs = SubjectAssignment.objects.filter(
-        class_group=cls, staff__person_id=actor.person_id, staff__end_date__isnull=True
+        staff__person_id=actor.person_id, staff__end_date__isnull=True
     )
     if day is not None:
         qs = qs.filter(Q(term__isnull=True) | Q(term__start_date__lte=day, term__end_date__gte=day))
-    ids = qs.values("subject_id")
-    return list(Subject.objects.filter(pk__in=ids))
+    return qs
 
 
 def may_enter_marks(*, actor, class_id: int, subject_id: int, day: dt.date | None = None) -> bool:
@@ -484,21 +486,16 @@ def teaching_on(*, actor, class_ids, day: dt.date) -> dict[int, dict]:
     out = {cid: {"subjects": [], "term": 1, "taken": []} for cid in class_ids}
     if not class_ids:
         return out
-    if actor.person_id:
-        assigned = (
-            SubjectAssignment.objects.filter(
-                class_group_id__in=class_ids,
-                staff__person_id=actor.person_id,
-                staff__end_date__isnull=True,
-            )
-            .filter(Q(term__isnull=True) | Q(term__start_date__lte=day, term__end_date__gte=day))
-            .select_related("subject")
-            .order_by("subject__name", "subject_id")
-        )
-        for a in assigned:
-            subjects = out[a.class_group_id]["subjects"]
-            if a.subject not in subjects:
-                subjects.append(a.subject)
+    assigned = (
+        _assigned(actor, day)
+        .filter(class_group_id__in=class_ids)
+        .select_related("subject")
+        .order_by("subject__name", "subject_id")
+    )
+    for a in assigned:
+        subjects = out[a.class_group_id]["subjects"]
+        if a.subject not in subjects:  # one subject may be assigned for two terms
+            subjects.append(a.subject)
     years = dict(ClassGroup.objects.filter(pk__in=class_ids).values_list("pk", "school_year_id"))
     started = Term.objects.filter(school_year_id__in=set(years.values()), start_date__lte=day)
     term_of_year = dict(
