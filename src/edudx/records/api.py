@@ -770,6 +770,30 @@ def render_change(c) -> dict:
     }
 
 
+class MarkChangePage(Schema):
+    items: list[MarkChangeOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class MarkChangeFilters(PageParams):
+    status: Literal["pending", "approved", "refused"] | None = None
+
+
+@router.get(
+    "/marks/change-requests",
+    response={200: MarkChangePage, **ERRORS},
+    summary=(
+        "Change requests across classes: those of the schools where the caller is principal "
+        "(to decide) and the caller's own"
+    ),
+)
+def list_mark_changes(request, filters: Query[MarkChangeFilters]):
+    qs = selectors.mark_change_list(actor=request.user, status=filters.status)
+    return paginate(qs, filters, render_change)
+
+
 @router.post(
     "/marks/change-requests",
     response={201: MarkChangeOut, **ERRORS},

@@ -18,14 +18,20 @@ class RecordsConfig(AppConfig):
         from . import handlers  # noqa: F401, PLC0415 — registers the outbox handlers
 
     def home_tasks(self, user, roles: set[str]) -> list:
-        """Leave requests waiting for the user's decision (core.home)."""
+        """Leave requests and mark-change requests waiting for the user's decision
+        (core.home)."""
         from edudx.core.home import HomeTask  # noqa: PLC0415
 
-        from .selectors import leave_waiting  # noqa: PLC0415
+        from .selectors import leave_waiting, mark_changes_waiting  # noqa: PLC0415
 
-        if not roles & LEAVE_DECIDER_ROLES:
-            return []
-        if not (n := leave_waiting(actor=user)):
-            return []
-        text = ngettext("%(n)s đơn xin nghỉ chờ duyệt", "%(n)s đơn xin nghỉ chờ duyệt", n)
-        return [HomeTask(text % {"n": n}, reverse("records:leave"))]
+        tasks = []
+        if roles & LEAVE_DECIDER_ROLES and (n := leave_waiting(actor=user)):
+            text = ngettext("%(n)s đơn xin nghỉ chờ duyệt", "%(n)s đơn xin nghỉ chờ duyệt", n)
+            tasks.append(HomeTask(text % {"n": n}, reverse("records:leave")))
+        if "principal" in roles and (n := mark_changes_waiting(actor=user)):
+            text = ngettext(
+                "%(n)s đề nghị sửa điểm chờ duyệt", "%(n)s đề nghị sửa điểm chờ duyệt", n
+            )
+            url = reverse("records:mark_changes") + "?status=pending"
+            tasks.append(HomeTask(text % {"n": n}, url))
+        return tasks

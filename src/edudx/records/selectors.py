@@ -12,7 +12,7 @@ from collections import defaultdict
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from edudx.accounts.models import Role, RoleAssignment
+from edudx.accounts.models import Role
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, NotFound
 from edudx.core.scope import Scope, scope_of
@@ -28,6 +28,7 @@ from .models import (
     AttendanceMark,
     AttendanceSession,
     AttendanceStatus,
+    ChangeStatus,
     CurriculumSubject,
     LeaveRequest,
     LeaveStatus,
@@ -430,18 +431,16 @@ def class_assignments(*, actor, class_id: int) -> QuerySet[SubjectAssignment]:
 # --- marks and results ---------------------------------------------------------------------
 
 
+def _principal_paths(actor) -> tuple[str, ...]:
+    """Paths of the units where the actor is principal (read with the scope)."""
+    return scope_of(actor).paths_where({Role.PRINCIPAL})
+
+
 def is_principal(actor, school) -> bool:
     """The actor is the school's principal (or the system): approves and locks marks."""
     if scope_of(actor).everything:
         return True
-    if not getattr(actor, "is_authenticated", False):
-        return False
-    return any(
-        school.path.startswith(p)
-        for p in RoleAssignment.objects.filter(
-            user=actor, role=Role.PRINCIPAL, unit__valid_to__isnull=True
-        ).values_list("unit__path", flat=True)
-    )
+    return any(school.path.startswith(p) for p in _principal_paths(actor))
 
 
 def is_homeroom(actor, cls: ClassGroup) -> bool:
@@ -748,10 +747,50 @@ def student_qualities(student: Student, school_year_id: int) -> dict[int, dict]:
 
 
 def mark_changes(*, actor, class_id: int):
-
+    """The change requests of one class the actor may read (its lock page)."""
     cls = class_get(actor=actor, class_id=class_id)
     return (
         MarkChangeRequest.objects.filter(class_group=cls)
         .select_related("student__person", "subject", "term", "requested_by", "decided_by")
         .order_by("-created_at", "-id")
     )
+
+
+def mark_change_list(*, actor, status: str | None = None) -> QuerySet[MarkChangeRequest]:
+    """Change requests across classes, newest first: those of the schools where the actor
+    is principal (to decide; the system: all) and those the actor made (to follow).
+    `status` filters (ChangeStatus)."""
+    scope = scope_of(actor)
+    qs = MarkChangeRequest.objects.select_related(
+        "class_group__school",
+        "student__person",
+        "subject",
+        "term",
+        "requested_by__person",
+        "decided_by__person",
+    )
+    if not scope.everything:
+        q = subtree_q(_principal_paths(actor), "class_group__school__path")
+        if getattr(actor, "is_authenticated", False):
+            q |= Q(requested_by=actor)
+        qs = qs.filter(q)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def mark_change_get(*, actor, change_id: int) -> MarkChangeRequest:
+    change = mark_change_list(actor=actor).filter(pk=change_id).first()
+    if change is None:
+        raise NotFound("records.change.not_found", _("Không tìm thấy đề nghị sửa điểm."))
+    return change
+
+
+def mark_changes_waiting(*, actor) -> int:
+    """Pending change requests of the schools where the actor is principal (the home
+    page). One query; none when the actor is nowhere principal."""
+    paths = _principal_paths(actor)
+    if not paths:
+        return 0
+    q = subtree_q(paths, "class_group__school__path")
+    return MarkChangeRequest.objects.filter(q, status=ChangeStatus.PENDING).count()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("leave/", views.leave_view, name="leave"),
     path("marks/", views.marks_view, name="marks"),
     path("marks/export/", views.marks_export_view, name="marks_export"),
+    path("marks/changes/", views.mark_changes_view, name="mark_changes"),
     path("marks/lock/<int:class_id>/<int:term>/", views.marks_lock_view, name="marks_lock"),
     path("students/<int:student_id>/marks/", views.student_marks_view, name="student_marks"),
     path("marks/results/<int:class_id>/", views.class_results_view, name="class_results"),

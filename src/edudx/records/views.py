@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +27,8 @@ from edudx.core.scope import scope_of
 from edudx.people.selectors import student_get, student_list
 
 from . import marks_xlsx, primary, rules, selectors, services
-from .models import AttendanceStatus, LeaveStatus, MarkKind, QualityCheckpoint
+from .marks import shown
+from .models import AttendanceStatus, ChangeStatus, LeaveStatus, MarkKind, QualityCheckpoint
 from .sessions import month_range, parse_session, session_choices, session_label
 
 
@@ -458,6 +460,65 @@ def marks_lock_view(request, class_id: int, term: int):
         "kinds": MarkKind.choices,
     }
     return render(request, "records/marks_lock.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mark_changes_view(request):
+    """Change requests of locked marks across classes: the principal decides them here
+    (the home page links to the pending ones), a teacher follows their own."""
+    user = request.user
+    status = request.GET.get("status", "")
+    if status not in ChangeStatus.values:
+        status = ""
+    query = urlencode({"status": status}) if status else ""
+    here = reverse("records:mark_changes") + (f"?{query}" if query else "")
+    code = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            change = selectors.mark_change_get(
+                actor=user, change_id=int_param(request.POST.get("change")) or 0
+            )
+            if action not in {"approve", "refuse"}:
+                raise DomainError("records.change.action", _("Hãy chọn Duyệt hoặc Không duyệt."))
+            services.mark_change_decide(actor=user, change=change, approve=action == "approve")
+            done = (
+                _("Đã duyệt đề nghị sửa điểm: %(name)s, %(subject)s.")
+                if action == "approve"
+                else _("Đã không duyệt đề nghị sửa điểm: %(name)s, %(subject)s.")
+            )
+            names = {"name": change.student.person.full_name, "subject": change.subject.name}
+            messages.success(request, done % names)
+            return redirect(here)
+        except NotFound as exc:
+            raise Http404(str(exc)) from exc
+        except DomainError as exc:  # Forbidden included: shown as a message, nothing written
+            code = 403 if isinstance(exc, Forbidden) else 409
+            for text in _error_text(exc):
+                messages.error(request, text)
+    page = Paginator(selectors.mark_change_list(actor=user, status=status), 50).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {
+            "change": ch,
+            "old": shown(ch.old_value, ch.old_comment) or "—",
+            "new": shown(ch.new_value, ch.new_comment) or "—",
+            "may_decide": ch.status == ChangeStatus.PENDING
+            and selectors.is_principal(user, ch.class_group.school),
+        }
+        for ch in page.object_list
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "status": status,
+        "statuses": ChangeStatus.choices,
+        "query": query,
+        "here": here,
+    }
+    return render(request, "records/mark_changes.html", context, status=code)
 
 
 @login_required
