@@ -243,3 +243,25 @@ def test_demo_teachers_have_subject_assignments_for_the_mark_grid(tiny):
     assert rows.count() > 0
     assert set(rows.values_list("class_group_id", flat=True)) == set(teacher.scope.class_ids)
     assert "Phân công giảng dạy theo môn:" in tiny
+
+
+def test_demo_principal_has_a_mark_change_request_to_decide(tiny):
+    from edudx.records.models import ChangeStatus, MarkChangeRequest, TermLock
+    from edudx.records.selectors import mark_changes_waiting
+
+    homeroom = User.objects.get(username="gvcn")
+    teacher = User.objects.get(username="giao_vien")
+    principal = User.objects.get(username="hieu_truong")
+    change = MarkChangeRequest.objects.select_related("class_group", "term").get()
+    assert (change.status, change.requested_by, change.kind) == (
+        ChangeStatus.PENDING,
+        teacher,
+        "ck",
+    )
+    assert change.class_group_id == min(homeroom.scope.homeroom_class_ids)
+    assert change.new_value == min(change.old_value + 1, 10)
+    lock = TermLock.objects.get(class_group=change.class_group, term=change.term)
+    assert (lock.locked, change.term.number) == (True, 1)
+    assert (lock.homeroom_approved_by, lock.principal_approved_by) == (homeroom, principal)
+    assert mark_changes_waiting(actor=principal) == 1
+    assert f"Điểm mẫu: lớp {change.class_group.name} đã khoá học kỳ I" in tiny

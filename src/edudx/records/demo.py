@@ -22,11 +22,12 @@ from collections import defaultdict
 from django.db import connection
 from django.utils import timezone
 
+from edudx.accounts.models import User
 from edudx.org.models import ClassGroup, Term
 from edudx.people.models import Student, StudentStatus
 
 from . import marks as marks_layout
-from . import services
+from . import selectors, services
 from .models import ConductRating, CurriculumSubject, Mark, QualityRating, SubjectKind
 from .services import QUALITY_CODES
 
@@ -268,3 +269,42 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         f"kết quả {len(classes)} lớp ({time.monotonic() - t1:.1f}s; CPU tổng "
         f"{time.process_time() - c0:.1f}s)."
     )
+    _locked_term_with_request(users, log)
+
+
+def _locked_term_with_request(users, log) -> None:
+    """The demo school's homeroom class (gvcn's) has term I approved and locked, and the
+    maths teacher (giao_vien) has asked to change one final mark after a re-marking, so the
+    principal's home page shows a request waiting and the lock workflow can be tried."""
+    # Fresh objects: a user's scope is cached, and may predate the teaching assignments.
+    by_name = {u.username: u for u in User.objects.filter(pk__in=[u.pk for u in users])}
+    homeroom, teacher = by_name.get("gvcn"), by_name.get("giao_vien")
+    principal = by_name.get("hieu_truong")
+    if not (homeroom and teacher and principal and homeroom.scope.homeroom_class_ids):
+        return
+    cls = ClassGroup.objects.select_related("school").get(pk=min(homeroom.scope.homeroom_class_ids))
+    subjects = selectors.teacher_subjects(actor=teacher, class_id=cls.pk)
+    if not subjects:
+        return
+    subject, term = subjects[0], selectors.term_get(cls, 1)
+    services.term_approve(actor=homeroom, class_group=cls, term=term, as_role="homeroom")
+    services.term_approve(actor=principal, class_group=cls, term=term, as_role="principal")
+    mark = (
+        Mark.objects.filter(class_group=cls, subject=subject, term=term, kind="ck")
+        .exclude(value=None)
+        .order_by("value", "student__search_name", "student_id")
+        .first()
+    )
+    if mark is None:
+        return
+    services.mark_change_request(
+        actor=teacher,
+        class_group=cls,
+        subject=subject,
+        term=term,
+        student_id=mark.student_id,
+        kind="ck",
+        text=marks_layout.shown(min(mark.value + 1, 10), ""),
+        reason="Phúc khảo bài kiểm tra cuối học kỳ I: chấm lại được thêm 1 điểm",
+    )
+    log(f"Điểm mẫu: lớp {cls.name} đã khoá học kỳ I; 1 đề nghị sửa điểm chờ hiệu trưởng duyệt.")
