@@ -127,6 +127,7 @@ def test_group_labels_in_english():
         ({"teacher"}, "/people/students/", "Học sinh"),
         ({"clerk"}, "/people/staff/", "Cán bộ"),
         ({"teacher"}, "/records/marks/", "Nhập điểm"),
+        ({"principal"}, "/records/marks/changes/", "Nhập điểm"),
         ({"clerk"}, "/fees/accounts/", "Tài khoản nhận tiền"),
         ({"clerk"}, "/fees/invoices/", "Thu phí"),
         ({"clerk"}, "/monitoring/report/", "Báo cáo năm"),

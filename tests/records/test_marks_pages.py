@@ -182,6 +182,11 @@ def test_lock_pages(district, tc, maths, teacher):
         },
     )
     change = MarkChangeRequest.objects.get()
+    page = principal.get(lock_url).content.decode()
+    assert "Nguyễn Văn An · Toán · HK1 · ĐĐGtx1:\n    8 → 9" in page  # as teachers write marks
+    assert "· Lê Thị Hoa</dd>" in page  # the homeroom teacher's name, not a username
+    assert 'name="action" value="approve"' in page
+    assert 'name="action" value="approve"' not in tc.get(lock_url).content.decode()
     assert principal.post(lock_url, {"action": "approve", "change": change.pk}).status_code == 302
     assert Mark.objects.get().value == Decimal("9.0")
 

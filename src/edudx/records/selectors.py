@@ -540,10 +540,9 @@ def subject_layout(cls: ClassGroup, subject: Subject, term_number: int):
 
 
 def term_lock(cls: ClassGroup, term: Term):
-
     return (
         TermLock.objects.filter(class_group=cls, term=term)
-        .select_related("homeroom_approved_by", "principal_approved_by")
+        .select_related("homeroom_approved_by__person", "principal_approved_by__person")
         .first()
     )
 

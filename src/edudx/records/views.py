@@ -448,18 +448,33 @@ def marks_lock_view(request, class_id: int, term: int):
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     lock = selectors.term_lock(cls, term_row)
+    is_principal = selectors.is_principal(user, cls.school)
     context = {
         "cls": cls,
         "term": term_row,
         "lock": lock,
-        "changes": list(selectors.mark_changes(actor=user, class_id=cls.pk)[:100]),
+        "changes": [
+            _change_row(ch, may_decide=is_principal)
+            for ch in selectors.mark_changes(actor=user, class_id=cls.pk)[:100]
+        ],
         "is_homeroom": selectors.is_homeroom(user, cls),
-        "is_principal": selectors.is_principal(user, cls.school),
+        "is_principal": is_principal,
         "subjects": selectors.teacher_subjects(actor=user, class_id=cls.pk),
         "students": list(selectors.roster(cls)),
         "kinds": MarkKind.choices,
     }
     return render(request, "records/marks_lock.html", context)
+
+
+def _change_row(change, *, may_decide: bool) -> dict:
+    """A change request as the pages list it: marks as teachers write them ("7,5", "Đ"),
+    and whether the reader may decide it now (the school's principal, while pending)."""
+    return {
+        "change": change,
+        "old": shown(change.old_value, change.old_comment) or "—",
+        "new": shown(change.new_value, change.new_comment) or "—",
+        "may_decide": may_decide and change.status == ChangeStatus.PENDING,
+    }
 
 
 @login_required
@@ -501,13 +516,7 @@ def mark_changes_view(request):
         request.GET.get("page")
     )
     rows = [
-        {
-            "change": ch,
-            "old": shown(ch.old_value, ch.old_comment) or "—",
-            "new": shown(ch.new_value, ch.new_comment) or "—",
-            "may_decide": ch.status == ChangeStatus.PENDING
-            and selectors.is_principal(user, ch.class_group.school),
-        }
+        _change_row(ch, may_decide=selectors.is_principal(user, ch.class_group.school))
         for ch in page.object_list
     ]
     context = {

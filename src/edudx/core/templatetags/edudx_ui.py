@@ -105,7 +105,7 @@ def _section(match) -> str:
         name = match.url_name
         if name == "leave":
             return "leave"
-        return "marks" if name.startswith(("marks", "class_results")) else "attendance"
+        return "marks" if name.startswith(("mark", "class_results")) else "attendance"
     return section
 
 
