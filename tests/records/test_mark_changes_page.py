@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from edudx.accounts.models import Role
+from edudx.notify.models import Notification
 from edudx.people import services as people_services
 from edudx.records import selectors, services
 from edudx.records.models import ChangeStatus, Mark, MarkChangeRequest, Subject
@@ -186,3 +187,32 @@ def test_api_lists_the_same_requests(district, two_schools):
     assert token_client(principal_a).get(url, {"status": "approved"}).json()["count"] == 0
     bad = token_client(principal_a).get(url, {"status": "done"})
     assert bad.status_code == 422
+
+
+def test_the_principal_is_told_of_a_request_and_the_teacher_of_the_decision(district, two_schools):
+    teacher_a, principal_a, teacher_b, principal_b = two_schools
+    change = MarkChangeRequest.objects.get(class_group=district.class_a)
+
+    def told(user):
+        return list(Notification.objects.filter(recipient=user).values_list("title", "url"))
+
+    assert told(principal_a) == [
+        (
+            "Đề nghị sửa điểm: Nguyễn Văn An, môn Toán, lớp 6A1",
+            "/records/marks/changes/?status=pending",
+        )
+    ]
+    assert told(principal_b) == [
+        (
+            "Đề nghị sửa điểm: Nguyễn Văn Cường, môn Toán, lớp 6B1",
+            "/records/marks/changes/?status=pending",
+        )
+    ]
+    assert told(teacher_a) == []
+    teacher_a.language = "en"
+    teacher_a.save(update_fields=["language"])
+    services.mark_change_decide(actor=principal_a, change=change, approve=False)
+    assert told(teacher_a) == [
+        ("The principal refused the mark change: Nguyễn Văn An, Toán", "/records/marks/changes/")
+    ]
+    assert told(teacher_b) == []

@@ -12,11 +12,11 @@ from collections import defaultdict
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from edudx.accounts.models import Role
+from edudx.accounts.models import Role, User
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, NotFound
 from edudx.core.scope import Scope, scope_of
-from edudx.org.models import ClassGroup, Term
+from edudx.org.models import SEGMENT, ClassGroup, Term
 from edudx.org.selectors import subtree_q
 from edudx.people import selectors as people_selectors
 from edudx.people.models import Student, StudentStatus
@@ -441,6 +441,18 @@ def is_principal(actor, school) -> bool:
     if scope_of(actor).everything:
         return True
     return any(school.path.startswith(p) for p in _principal_paths(actor))
+
+
+def school_principals(school) -> QuerySet[User]:
+    """Active users who are principal of `school` (or of a unit above it, still in place):
+    whom a mark-change request is for."""
+    above = [school.path[:i] for i in range(SEGMENT, len(school.path) + 1, SEGMENT)]
+    return User.objects.filter(
+        is_active=True,
+        role_assignments__role=Role.PRINCIPAL,
+        role_assignments__unit__path__in=above,
+        role_assignments__unit__valid_to__isnull=True,
+    ).distinct()
 
 
 def is_homeroom(actor, cls: ClassGroup) -> bool:

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import Conflict, DomainError, ErrorCollector
 from edudx.core.scope import scope_of
+from edudx.notify.services import notify
 from edudx.org.models import ClassGroup, Term
 from edudx.people import services as people_services
 from edudx.people.models import (
@@ -830,7 +832,52 @@ def mark_change_request(
             },
             reason=reason,
         )
+        _notify_principals(change)
     return change
+
+
+def _notify_principals(change: MarkChangeRequest) -> None:
+    """Each principal of the school learns of a new request (in-app and their channels),
+    linked to the pending list; stored in the request's transaction, once per request."""
+    name, subject = change.student.person.full_name, change.subject.name
+    cls = change.class_group
+    url = reverse("records:mark_changes") + "?status=pending"
+    for user in selectors.school_principals(cls.school):
+        notify(
+            user,
+            "records.mark_change_requested",
+            {"change": change.pk},
+            key=f"records.mark_change:{change.pk}:requested:user:{user.pk}",
+            title=lambda: (
+                _("Đề nghị sửa điểm: %(s)s, môn %(m)s, lớp %(c)s")
+                % {"s": name, "m": subject, "c": cls.name}
+            ),
+            body=change.reason,
+            url=url,
+        )
+
+
+def _notify_requester(change: MarkChangeRequest) -> None:
+    """The teacher who asked learns the principal's decision."""
+    if change.requested_by is None:
+        return
+    approved = change.status == ChangeStatus.APPROVED
+    names = {"s": change.student.person.full_name, "m": change.subject.name}
+    notify(
+        change.requested_by,
+        "records.mark_change_decided",
+        {"change": change.pk, "status": change.status},
+        key=f"records.mark_change:{change.pk}:decided",
+        title=lambda: (
+            (
+                _("Hiệu trưởng đã duyệt đề nghị sửa điểm: %(s)s, môn %(m)s")
+                if approved
+                else _("Hiệu trưởng không duyệt đề nghị sửa điểm: %(s)s, môn %(m)s")
+            )
+            % names
+        ),
+        url=reverse("records:mark_changes"),
+    )
 
 
 def mark_change_decide(*, actor, change: MarkChangeRequest, approve: bool) -> MarkChangeRequest:
@@ -892,6 +939,7 @@ def mark_change_decide(*, actor, change: MarkChangeRequest, approve: bool) -> Ma
             },
             reason=change.reason,
         )
+        _notify_requester(change)
     return change
 
 
