@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 
 from edudx.accounts.models import User
 from edudx.core.validators import validate_moet_id, validate_personal_id
@@ -265,3 +266,30 @@ def test_demo_principal_has_a_mark_change_request_to_decide(tiny):
     assert (lock.homeroom_approved_by, lock.principal_approved_by) == (homeroom, principal)
     assert mark_changes_waiting(actor=principal) == 1
     assert f"Điểm mẫu: lớp {change.class_group.name} đã khoá học kỳ I" in tiny
+
+
+def test_demo_takes_morning_attendance_in_the_weeks_before_the_report(tiny):
+    from edudx.records.demo import ATTENDANCE_FROM, ATTENDANCE_TO
+    from edudx.records.models import AttendanceMark, AttendanceSession
+
+    sessions = AttendanceSession.objects.all()
+    days = sorted(set(sessions.values_list("date", flat=True)))
+    assert (days[0], days[-1], len(days)) == (ATTENDANCE_FROM, ATTENDANCE_TO, 18)
+    assert all(d.weekday() < 5 for d in days)
+    assert set(sessions.values_list("session", flat=True)) == {"am"}
+    per_class = {
+        cls: sessions.filter(class_group_id=cls).count()
+        for cls in set(sessions.values_list("class_group_id", flat=True))
+    }
+    assert set(per_class.values()) == {18}
+    # Every class of the year (preschool ones too), but in about one school in ten.
+    from edudx.demo.generator import DEFAULT_SEED
+    from edudx.records.demo import _h
+
+    year = ClassGroup.objects.filter(school_year__code="2025-2026")
+    expected = {c.pk for c in year if _h(DEFAULT_SEED, c.school_id, 77) % 10}
+    assert set(per_class) == expected
+    absences = AttendanceMark.objects.filter(session__in=sessions)
+    assert set(absences.values_list("status", flat=True)) == {"excused", "unexcused"}
+    # Every absence is of a pupil of that session's class.
+    assert not absences.exclude(student__current_class=F("session__class_group")).exists()

@@ -61,6 +61,35 @@ def test_t08_needs_attendance_and_marks(reform):
     assert value("T08", reform.school_a, 2025)[:2] == (0, 1)
 
 
+def test_t08_a_preschool_counts_with_attendance_alone(reform):
+    """Secondary school A: attendance without marks does not count; a preschool (no mark
+    book) counts once it takes attendance, not before."""
+    from edudx.org import services as org_services
+    from edudx.records import services as records_services
+
+    d = reform
+    kindergarten = org_services.school_create(
+        actor=None,
+        name="Trường Mầm non Hoa Sen",
+        code="67000103",
+        parent=d.commune_b,
+        level="preschool",
+    ).unit
+    chồi = org_services.class_create(
+        actor=None, school=kindergarten, school_year_code="2025-2026", name="Chồi 1"
+    )
+    indicators_recompute(year=2025)
+    assert value("T08", kindergarten, 2025)[:2] == (0, 1)
+    day = dt.date(2025, 12, 1)
+    for cls in (chồi, d.class_a):
+        records_services.attendance_save(
+            actor=None, class_group=cls, day=day, session="am", marks=[]
+        )
+    indicators_recompute(year=2025)
+    assert value("T08", kindergarten, 2025)[:2] == (1, 1)
+    assert value("T08", d.school_a, 2025)[:2] == (0, 1)  # a mark book is still expected
+
+
 def test_t22_enough_computers_for_the_largest_class_from_grade_3(reform, principal):
     """T22 from the computers of the school's yearly report (latest up to the year) against
     its largest class of grade 3 or above: school A's grade-6 class has 3 pupils, school

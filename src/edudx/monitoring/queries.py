@@ -3,6 +3,7 @@ queries per indicator for all schools at once."""
 
 from django.db.models import Count, Q
 
+from edudx.org.models import School, SchoolLevel
 from edudx.people.models import Enrolment, EnrolmentStatus, StaffKind, StaffMember
 from edudx.records.models import AttendanceSession, Mark
 
@@ -18,7 +19,8 @@ def _flags(ctx: QueryContext, hits: set[int]) -> dict:
 @indicator("T08")
 def t08(ctx: QueryContext) -> dict:
     """A school manages on data when, in the school year, its classes have attendance taken
-    on the platform and marks entered in the electronic mark book (records)."""
+    on the platform and marks entered in the electronic mark book (records). A preschool
+    keeps no mark book (children are not marked), so attendance alone counts there."""
     sy = ctx.school_year
     if sy is None:
         return {}
@@ -34,7 +36,12 @@ def t08(ctx: QueryContext) -> dict:
         .values_list("class_group__school_id", flat=True)
         .distinct()
     )
-    return _flags(ctx, attendance & marks)
+    preschools = set(
+        School.objects.filter(unit_id__in=ctx.school_ids, level=SchoolLevel.PRESCHOOL).values_list(
+            "unit_id", flat=True
+        )
+    )
+    return _flags(ctx, attendance & (marks | preschools))
 
 
 @indicator("T09")

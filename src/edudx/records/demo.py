@@ -13,6 +13,7 @@ the order rows are made in. Fast: rows are written with plain multi-row statemen
 marks) takes about 20 s, most of it the results. The previous school year's classes get no
 marks: its pupils have moved on to this year's classes, and results are per current roster."""
 
+import datetime as dt
 import json
 import sqlite3
 import time
@@ -28,8 +29,18 @@ from edudx.people.models import Student, StudentStatus
 
 from . import marks as marks_layout
 from . import selectors, services
-from .models import ConductRating, CurriculumSubject, Mark, QualityRating, SubjectKind
+from .models import (
+    AttendanceMark,
+    AttendanceSession,
+    AttendanceStatus,
+    ConductRating,
+    CurriculumSubject,
+    Mark,
+    QualityRating,
+    SubjectKind,
+)
 from .services import QUALITY_CODES
+from .sessions import AM
 
 
 def _h(*parts: int) -> int:
@@ -242,6 +253,66 @@ def generate(classes: list[ClassGroup], *, seed: int) -> dict[str, int]:
     return {"marks": mark_w.count, "conduct": conduct_w.count, "qualities": quality_w.count}
 
 
+# The weeks of morning attendance the demo has taken: the four before the yearly report's
+# date (monitoring: 10 December of the report year), so the operations centre's "schools
+# managing on data" (T08) and the dropout-risk model's absences have something to count.
+ATTENDANCE_FROM, ATTENDANCE_TO = dt.date(2025, 11, 17), dt.date(2025, 12, 10)
+STREAK_DAYS = 3  # the weakest pupils' last mornings: a run of unexcused absences
+
+
+def attendance(classes: list[ClassGroup], *, seed: int) -> dict[str, int]:
+    """Morning attendance (buổi sáng) of every school day from ATTENDANCE_FROM to
+    ATTENDANCE_TO for the classes whose school year covers them, except in about one school
+    in ten (a school that does not take attendance on the platform yet). Absences: a pupil
+    misses a morning now and then, the weaker more often and more often without leave;
+    the weakest (about 1 in 150) miss the last STREAK_DAYS mornings without leave."""
+    years = {
+        c.school_year_id
+        for c in classes
+        if c.school_year.start_date <= ATTENDANCE_FROM and ATTENDANCE_TO <= c.school_year.end_date
+    }
+    taking = [c for c in classes if c.school_year_id in years and _h(seed, c.school_id, 77) % 10]
+    span = (ATTENDANCE_TO - ATTENDANCE_FROM).days + 1
+    days = [ATTENDANCE_FROM + dt.timedelta(n) for n in range(span)]
+    days = [d for d in days if d.weekday() < 5]
+    tz = timezone.get_default_timezone()
+    sessions = AttendanceSession.objects.bulk_create(
+        [
+            AttendanceSession(
+                class_group_id=c.pk,
+                date=day,
+                session=AM,
+                taken_at=dt.datetime.combine(day, dt.time(7, 15), tzinfo=tz),
+            )
+            for c in taking
+            for day in days
+        ],
+        batch_size=2000,
+    )
+    roster: dict[int, list[int]] = defaultdict(list)
+    for pk, cls_id in Student.objects.filter(
+        current_class__in=[c.pk for c in taking], status=StudentStatus.STUDYING
+    ).values_list("id", "current_class_id"):
+        roster[cls_id].append(pk)
+    last = set(days[-STREAK_DAYS:])
+    marks = []
+    for row in sessions:
+        n = row.date.toordinal()
+        for student in roster[row.class_group_id]:
+            level = ability(seed, student)
+            if level < 4.8 and row.date in last:
+                status = AttendanceStatus.UNEXCUSED
+            elif _h(seed, student, n, 91) % 10_000 < 50 + 120 * max(0.0, 7.5 - level):
+                weak = level < 6.0
+                excused = _h(seed, student, n, 92) % 10 >= (7 if weak else 3)
+                status = AttendanceStatus.EXCUSED if excused else AttendanceStatus.UNEXCUSED
+            else:
+                continue
+            marks.append(AttendanceMark(session_id=row.pk, student_id=student, status=status))
+    AttendanceMark.objects.bulk_create(marks, batch_size=5000)
+    return {"sessions": len(sessions), "absences": len(marks)}
+
+
 def build_demo(summary, users, *, seed: int, log=print) -> None:
     """Marks, conduct, qualities and results for the current school year's classes."""
     if summary.scale == "province":
@@ -260,12 +331,22 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         .order_by("id")
     )
     counts = generate(classes, seed=seed)
+    # Attendance in every class, preschool ones (no grade, no marks) included.
+    taken = attendance(
+        list(
+            ClassGroup.objects.filter(school_year_id=latest["school_year_id"])
+            .select_related("school_year")
+            .order_by("id")
+        ),
+        seed=seed,
+    )
     t1 = time.monotonic()
     for i in range(0, len(classes), 40):
         services.results_recompute_many(classes[i : i + 40])
     log(
         f"Điểm mẫu: {counts['marks']:,} điểm, {counts['conduct']:,} đánh giá rèn luyện, "
-        f"{counts['qualities']:,} đánh giá phẩm chất, năng lực ({t1 - t0:.1f}s); "
+        f"{counts['qualities']:,} đánh giá phẩm chất, năng lực, {taken['sessions']:,} buổi "
+        f"điểm danh với {taken['absences']:,} lượt vắng ({t1 - t0:.1f}s); "
         f"kết quả {len(classes)} lớp ({time.monotonic() - t1:.1f}s; CPU tổng "
         f"{time.process_time() - c0:.1f}s)."
     )
