@@ -293,3 +293,23 @@ def test_demo_takes_morning_attendance_in_the_weeks_before_the_report(tiny):
     assert set(absences.values_list("status", flat=True)) == {"excused", "unexcused"}
     # Every absence is of a pupil of that session's class.
     assert not absences.exclude(student__current_class=F("session__class_group")).exists()
+
+
+def test_demo_has_online_teaching_in_the_autumn_term(tiny):
+    from edudx.learning.demo import ONLINE_FROM, ONLINE_TO, PERIODS_PER_SESSION
+    from edudx.learning.models import LiveSession
+
+    simulated = LiveSession.objects.filter(url="https://meet.example.edu.vn/demo").exclude(
+        online_class__lessons__isnull=False  # gvcn's own online class, built by the services
+    )
+    assert simulated.count() > 0
+    assert set(simulated.values_list("periods", flat=True)) == {PERIODS_PER_SESSION}
+    dates = set(simulated.values_list("date", flat=True))
+    assert min(dates) >= ONLINE_FROM and max(dates) <= ONLINE_TO
+    assert all(d.weekday() < 5 for d in dates)
+    through = LiveSession.attendees.through.objects.filter(livesession__in=simulated)
+    assert through.exists()
+    # Only pupils of the session's class join it.
+    assert not through.exclude(
+        student__current_class=F("livesession__online_class__class_group")
+    ).exists()
