@@ -1,6 +1,8 @@
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -164,3 +166,30 @@ def test_leave_page_refuses_a_month_already_over(district, guardian):
     assert r.status_code == 400
     assert f"Không thể xin nghỉ cho tháng đã qua (ngày {past:%d/%m/%Y})" in r.content.decode()
     assert LeaveRequest.objects.count() == 0
+
+
+def test_a_day_outside_the_school_year_is_refused_before_filling_in(district, tc):
+    """Summer after the 2025-2026 year: the sheet says why, offers no Save, and the class
+    opens on its year's last day by default; a future day is refused the same way."""
+    cls = district.class_a
+    with time_machine.travel(dt.datetime(2026, 7, 15, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))):
+        html = tc.get(f"{URL}?class={cls.pk}&date=2026-07-15").content.decode()
+        assert "Ngày 15/07/2026 nằm ngoài năm học 2025-2026 (05/09/2025 – 31/05/2026)." in html
+        assert "Lưu điểm danh" not in html
+        assert "Chưa điểm danh." in html
+        default = tc.get(f"{URL}?class={cls.pk}").content.decode()
+        assert "Lớp 6A1 · Buổi sáng · 31/05/2026" in default
+        assert "Lưu điểm danh" in default and "nằm ngoài năm học" not in default
+        tc.cookies["django_language"] = "en"
+        english = tc.get(f"{URL}?class={cls.pk}&date=2026-07-15").content.decode()
+        assert "15/07/2026 is outside the school year 2025-2026 (05/09/2025 – 31/05/2026)." in (
+            english
+        )
+    with time_machine.travel(dt.datetime(2025, 10, 6, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))):
+        tc.cookies["django_language"] = "vi"
+        future = tc.get(f"{URL}?class={cls.pk}&date=2025-10-07").content.decode()
+        assert "Không thể điểm danh cho ngày trong tương lai." in future
+        assert "Lưu điểm danh" not in future
+        today = tc.get(f"{URL}?class={cls.pk}").content.decode()
+        assert "Lớp 6A1 · Buổi sáng · 06/10/2025" in today and "Lưu điểm danh" in today
+    assert AttendanceSession.objects.count() == 0

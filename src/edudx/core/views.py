@@ -39,12 +39,16 @@ def _classes_block(user, scope) -> list[dict]:
         .annotate(n=Count("id"))
         .values_list("current_class_id", "n")
     )
-    today = teaching_on(actor=user, class_ids=[c.pk for c in classes], day=timezone.localdate())
+    day = timezone.localdate()
+    today = teaching_on(actor=user, class_ids=[c.pk for c in classes], day=day)
     return [
         {
             "class": c,
             "students": counts.get(c.pk, 0),
             "homeroom": c.pk in scope.homeroom_class_ids,
+            # Today within the class's school year: "today's attendance"; else the link
+            # opens the year's nearest day (a year that has ended: its last day).
+            "in_year": c.school_year.start_date <= day <= c.school_year.end_date,
             **today[c.pk],  # subjects, term (marks links), taken (today's attendance)
         }
         for c in classes

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role, User
@@ -134,10 +135,40 @@ def accepted_leave(student_ids, day: dt.date) -> dict[int, int]:
     )
 
 
-def attendance_sheet(*, actor, class_id: int, day: dt.date, session: str) -> dict:
+def attendance_day_refusal(cls: ClassGroup, day: dt.date) -> DomainError | None:
+    """Why attendance cannot be taken for `cls` on `day`, or None: a day outside the
+    class's school year, or in the future. The service refuses such a save; the page says
+    so before the teacher fills anything in."""
+    year = cls.school_year
+    if not (year.start_date <= day <= year.end_date):
+        return DomainError(
+            "attendance.date_outside_year",
+            _("Ngày %(d)s nằm ngoài năm học %(y)s (%(a)s – %(b)s).")
+            % {
+                "d": day.strftime("%d/%m/%Y"),
+                "y": year.code,
+                "a": year.start_date.strftime("%d/%m/%Y"),
+                "b": year.end_date.strftime("%d/%m/%Y"),
+            },
+            field="date",
+        )
+    if day > timezone.localdate():
+        return DomainError(
+            "attendance.future", _("Không thể điểm danh cho ngày trong tương lai."), field="date"
+        )
+    return None
+
+
+def attendance_sheet(*, actor, class_id: int, day: dt.date | None, session: str) -> dict:
     """What a teacher sees before saving: every student with the stored status, or the
-    default (present; excused when an accepted leave covers the day)."""
+    default (present; excused when an accepted leave covers the day). Without `day`: today,
+    or the nearest day of the class's school year when today lies outside it (a class of
+    a year that has ended opens on its last day)."""
     cls = class_get(actor=actor, class_id=class_id)
+    if day is None:
+        year = cls.school_year
+        day = min(max(timezone.localdate(), year.start_date), year.end_date)
+    refusal = attendance_day_refusal(cls, day)
     students = list(roster(cls))
     taken = (
         AttendanceSession.objects.filter(class_group=cls, date=day, session=session)
@@ -164,7 +195,8 @@ def attendance_sheet(*, actor, class_id: int, day: dt.date, session: str) -> dic
         "session": session,
         "taken": taken,
         "rows": rows,
-        "may_write": may_take_attendance(actor, cls),
+        "may_write": refusal is None and may_take_attendance(actor, cls),
+        "refusal": str(refusal) if refusal is not None else "",
     }
 
 

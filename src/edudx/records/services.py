@@ -183,18 +183,8 @@ class AttendanceResult:
 
 
 def _check_day(class_group: ClassGroup, day: dt.date) -> None:
-    year = class_group.school_year
-    if not (year.start_date <= day <= year.end_date):
-        raise DomainError(
-            "attendance.date_outside_year",
-            _("Ngày %(d)s nằm ngoài năm học %(y)s.")
-            % {"d": day.strftime("%d/%m/%Y"), "y": year.code},
-            field="date",
-        )
-    if day > timezone.localdate():
-        raise DomainError(
-            "attendance.future", _("Không thể điểm danh cho ngày trong tương lai."), field="date"
-        )
+    if (refusal := selectors.attendance_day_refusal(class_group, day)) is not None:
+        raise refusal
 
 
 def _clean_marks(marks: Iterable[MarkIn], roster_ids: set[int]) -> dict[int, MarkIn]:

@@ -61,7 +61,7 @@ def _status_short():
 def attendance_view(request):
     data = request.POST if request.method == "POST" else request.GET
     class_id = int_param(data.get("class"))
-    day = _day(data.get("date")) or timezone.localdate()
+    day = _day(data.get("date"))  # None: today, or the nearest day of the class's year
     try:
         session = parse_session(data.get("session") or "am")
     except DomainError:
@@ -69,7 +69,7 @@ def attendance_view(request):
     context = {
         "classes": selectors.attendance_classes(actor=request.user),
         "class_id": class_id,
-        "day": day,
+        "day": day or timezone.localdate(),
         "session": session,
         "sessions": session_choices(),
         "statuses": _status_short(),
@@ -89,6 +89,10 @@ def attendance_view(request):
                 for sid in ids
             ]
             try:
+                if day is None:
+                    raise DomainError(
+                        "attendance.date", _("Hãy chọn ngày điểm danh."), field="date"
+                    )
                 result = services.attendance_save(
                     actor=request.user, class_group=cls, day=day, session=session, marks=marks
                 )
@@ -118,7 +122,9 @@ def attendance_view(request):
         raise Http404(str(exc)) from exc
     except Forbidden as exc:
         raise PermissionDenied(str(exc)) from exc
-    context.update(sheet=sheet, cls=sheet["class"], session_name=session_label(session))
+    context.update(
+        sheet=sheet, cls=sheet["class"], day=sheet["date"], session_name=session_label(session)
+    )
     return render(request, "records/attendance.html", context)
 
 
