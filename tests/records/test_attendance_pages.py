@@ -97,6 +97,24 @@ def test_summary_page_shows_flags(district, tc, teacher, settings):
     assert "Từ 01/10/2025 đến 31/10/2025: 2 buổi đã điểm danh." in html
 
 
+@pytest.mark.parametrize("month", ["10/2025", "2025-10", " 10/2025 "])
+def test_summary_month_as_people_write_it(district, tc, teacher, month):
+    take(teacher, district.class_a, DAY, "am")
+    html = tc.get(
+        reverse("records:summary", args=[district.class_a.pk]), {"month": month}
+    ).content.decode()
+    assert "Từ 01/10/2025 đến 31/10/2025: 1 buổi đã điểm danh." in html
+    assert 'placeholder="10/2025"' in html
+
+
+@pytest.mark.parametrize("month", ["13/2025", "10-2025", "tháng 10", "10/25/2025"])
+def test_summary_bad_month_says_how_to_write_it(district, tc, month):
+    html = tc.get(
+        reverse("records:summary", args=[district.class_a.pk]), {"month": month}
+    ).content.decode()
+    assert "Tháng không hợp lệ; dùng định dạng mm/yyyy (ví dụ 10/2025)." in html
+
+
 def test_summary_in_english(district, tc, settings):
     tc.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = tc.get(reverse("records:summary", args=[district.class_a.pk]))

@@ -192,7 +192,7 @@ class SummaryOut(Schema):
 
 
 class SummaryFilters(Schema):
-    month: str | None = Field(None, description="yyyy-mm", examples=["2025-10"])
+    month: str | None = Field(None, description="yyyy-mm or mm/yyyy", examples=["2025-10"])
     term: int | None = Field(None, ge=1, le=2)
 
 

@@ -67,13 +67,19 @@ def absence_streak() -> int:
 
 
 def month_range(month: str, field: str = "month") -> tuple[dt.date, dt.date]:
-    """'2025-10' → (2025-10-01, 2025-10-31)."""
+    """'10/2025' (mm/yyyy, as people write it) or '2025-10' (ISO) → (2025-10-01, 2025-10-31)."""
+    text = (month or "").strip() if isinstance(month, str) else ""
     try:
-        year, mon = (int(p) for p in month.split("-"))
+        if "/" in text:
+            mon, year = (int(p) for p in text.split("/"))
+        else:
+            year, mon = (int(p) for p in text.split("-"))
         start = dt.date(year, mon, 1)
-    except (AttributeError, ValueError):
+    except ValueError:
         raise DomainError(
-            "attendance.month", _("Tháng không hợp lệ; dùng định dạng yyyy-mm."), field=field
+            "attendance.month",
+            _("Tháng không hợp lệ; dùng định dạng mm/yyyy (ví dụ 10/2025)."),
+            field=field,
         ) from None
     nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
     return start, nxt - dt.timedelta(days=1)
