@@ -54,6 +54,7 @@ def test_guardian_sees_a_card_per_child_with_what_needs_them(client, world):
     assert cards(page.content) == {
         "Nguyễn Văn An": [
             ("Còn phải nộp 540.900\u00a0đ", "/fees/"),
+            ("Điểm và kết quả học tập", f"/records/students/{an}/marks/"),
             (
                 "Vắng 2 buổi trong năm học (1 có phép, 1 không phép)",
                 f"/contact/students/{an}/#h-att",
@@ -63,6 +64,7 @@ def test_guardian_sees_a_card_per_child_with_what_needs_them(client, world):
         ],
         "Nguyễn Văn Cường": [
             ("Đã nộp đủ", "/fees/"),
+            ("Điểm và kết quả học tập", f"/records/students/{cuong}/marks/"),
             ("Chưa vắng buổi nào trong năm học", f"/contact/students/{cuong}/#h-att"),
             ("Sổ liên lạc: không có gì mới", "/contact/"),
         ],
@@ -82,10 +84,12 @@ def test_guardian_cards_in_english(client, world):
     lines = [line for rows in cards(client.get("/").content).values() for line, _ in rows]
     assert lines == [
         "Still due: 540.900\u00a0đ",
+        "Marks and results",
         "Absent 2 half-days this school year (1 excused, 1 unexcused)",
         "1 unread notice",
         "1 unread message",
         "Paid in full",
+        "Marks and results",
         "No absences this school year",
         "Contact book: nothing new",
     ]
@@ -95,6 +99,7 @@ def test_a_child_without_invoice_has_no_fees_line(client, district):
     mai = parent(district, "Đỗ Thị Mai", district.student_a1)
     page = otp_login(client, mai).get("/")
     assert [line for line, _ in cards(page.content)["Nguyễn Văn An"]] == [
+        "Điểm và kết quả học tập",
         "Chưa vắng buổi nào trong năm học",
         "Sổ liên lạc: không có gì mới",
     ]
@@ -300,3 +305,23 @@ def test_feedback_waits_for_the_unit_s_officers_overdue_first(client, district):
         "1 piece of feedback past its answer deadline",
         "2 pieces of feedback waiting for an answer",
     ]
+
+
+def test_a_student_s_own_card_links_their_marks_and_attendance(client, district):
+    from edudx.accounts.models import Role
+
+    an = district.student_a1
+    student = district.user(Role.STUDENT, district.school_a, person=an.person)
+    client.force_login(student)
+    doc = lxml.html.fromstring(client.get("/").content)
+    card = doc.xpath('//section[@aria-labelledby="h-own"]//li[@class="card"]')
+    assert len(card) == 1
+    links = [(a.text_content(), a.get("href")) for a in card[0].xpath(".//a")]
+    assert links == [
+        ("Nguyễn Văn An", f"/people/students/{an.pk}/"),
+        ("Điểm và kết quả học tập", f"/records/students/{an.pk}/marks/"),
+        ("Chuyên cần", f"/records/students/{an.pk}/attendance/"),
+    ]
+    assert [client.get(href).status_code for _, href in links[1:]] == [200, 200]
+    other = district.student_a2.pk
+    assert client.get(f"/records/students/{other}/marks/").status_code == 404
