@@ -25,11 +25,13 @@ from edudx.fees.models import FeeKind, LineSource
 from edudx.fees.statements import LineIn
 from edudx.learning import services as learning_services
 from edudx.learning import training
+from edudx.learning.selectors import active_students
 from edudx.monitoring import dx
 from edudx.monitoring.alerts import alerts_evaluate
 from edudx.monitoring.indicators import registered
 from edudx.monitoring.models import Alert, DxCriterion, IndicatorValue, Provenance
 from edudx.monitoring.services import indicators_recompute
+from edudx.org import services as org_services
 from edudx.records import services as records_services
 from edudx.records.models import Subject
 from tests.eservices.conftest import PDF, World
@@ -95,6 +97,20 @@ def test_t04_t06_t07_online_learning(district, teacher):
     assert value("T04", district.school_a, 2025) == (1, 2, C)
     assert value("T04", district.school_b, 2025) == (0, 1, C)
     assert value("T04", district.province, 2025) == (1, 3, C)
+    # A kindergarten's children are not counted: no T04 for it, none added above it.
+    kindergarten = org_services.school_create(
+        actor=None, name="Trường Mầm non Hoa Sen", code="67000103",
+        parent=district.commune_b, level="preschool",
+    ).unit  # fmt: skip
+    district.student("Lò Thị Mai", kindergarten, None, sex="F", dob=dt.date(2021, 3, 3))
+    indicators_recompute(year=2025)
+    assert not IndicatorValue.objects.filter(
+        indicator__code="T04", unit=kindergarten, year=2025, numerator__isnull=False
+    ).exists()
+    assert value("T04", district.province, 2025) == (1, 3, C)
+    assert active_students(
+        unit=district.province, start=dt.date(2025, 9, 1), end=dt.date(2026, 8, 31)
+    ) == (1, 3)
     # T07: 2 live periods of 6A1; each grade-6 class plans 1015 compulsory periods.
     assert value("T07", district.school_a, 2025) == (2, 1015, C)
     assert value("T07", district.school_b, 2025) == (0, 1015, C)

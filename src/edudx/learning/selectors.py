@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from edudx.content.models import Resource, ResourceStatus
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
-from edudx.org.models import ClassGroup, OrgUnit, SchoolYear, path_upper
+from edudx.org.models import ClassGroup, OrgUnit, SchoolLevel, SchoolYear, path_upper
 from edudx.people.models import Student, StudentStatus
 from edudx.records import selectors as records_selectors
 from edudx.records.models import CurriculumSubject, SubjectKind
@@ -182,12 +182,12 @@ def online_periods(*, unit: OrgUnit, school_year: SchoolYear, grades=SECONDARY) 
 
 def active_students(*, unit: OrgUnit, start: dt.date, end: dt.date) -> tuple[int, int]:
     """(students who submitted work or attended a live session between `start` and `end`,
-    students studying under `unit`): T04."""
+    students studying under `unit`, preschool children left out): T04."""
     students = Student.objects.filter(
         status=StudentStatus.STUDYING,
         current_school__path__gte=unit.path,
         current_school__path__lt=path_upper(unit.path),
-    )
+    ).exclude(current_school__school__level=SchoolLevel.PRESCHOOL)
     submitted = Submission.objects.filter(
         student_id=OuterRef("pk"),
         submitted_at__date__gte=start,

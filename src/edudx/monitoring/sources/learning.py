@@ -10,7 +10,7 @@ from edudx.accounts.models import User
 from edudx.learning.models import CourseEnrolment, LiveSession, Submission, TrainingProfile
 from edudx.learning.selectors import PRIMARY, SECONDARY
 from edudx.monitoring.indicators import QueryContext, indicator
-from edudx.org.models import ClassGroup
+from edudx.org.models import ClassGroup, SchoolLevel
 from edudx.people.models import StaffKind, StaffMember, Student, StudentStatus
 from edudx.records.models import CurriculumSubject, SubjectKind
 
@@ -18,7 +18,8 @@ from edudx.records.models import CurriculumSubject, SubjectKind
 @indicator("T04")
 def t04(ctx: QueryContext) -> dict:
     """Students studying at the school who submitted work or attended a live session in
-    the school year, over the students studying at the school."""
+    the school year, over the students studying at the school. Preschool children are not
+    "học sinh" and do not study online: a preschool has no T04."""
     lo, hi = ctx.window()
     submitted = Submission.objects.filter(
         student_id=OuterRef("pk"), submitted_at__gte=lo, submitted_at__lt=hi
@@ -30,6 +31,7 @@ def t04(ctx: QueryContext) -> dict:
     )
     rows = (
         Student.objects.filter(status=StudentStatus.STUDYING, current_school_id__in=ctx.school_ids)
+        .exclude(current_school__school__level=SchoolLevel.PRESCHOOL)
         .annotate(active=Exists(submitted) | Exists(attended))
         .order_by()
         .values("current_school_id")
