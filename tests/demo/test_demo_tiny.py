@@ -313,3 +313,14 @@ def test_demo_has_online_teaching_in_the_autumn_term(tiny):
     assert not through.exclude(
         student__current_class=F("livesession__online_class__class_group")
     ).exists()
+
+
+def test_office_accounts_have_a_display_name(tiny, client):
+    from edudx.demo.logins import OFFICE_NAMES
+
+    names = {u.username: u.get_full_name() for u in User.objects.filter(person__isnull=True)}
+    assert {k: v for k, v in names.items() if k in OFFICE_NAMES} == OFFICE_NAMES
+    from tests.pages.conftest import otp_login
+
+    otp_login(client, User.objects.get(username="phong_gddt"))
+    assert "Xin chào, Trần Văn Minh" in client.get("/").content.decode()

@@ -35,6 +35,14 @@ class DemoLogin:
     sees: str  # what the user sees, for the printed table
 
 
+# Accounts of the offices have no Person in the demo (the district's people are its schools'
+# staff, students and guardians): a display name, so pages greet and credit someone.
+OFFICE_NAMES = {
+    "admin": "Quản trị hệ thống",
+    "so_gddt": "Nguyễn Thị Thu Hà",
+    "phong_gddt": "Trần Văn Minh",
+}
+
 DEMO_LOGINS = [
     DemoLogin("admin", Role.SYSTEM_ADMIN, "Toàn hệ thống (quản trị, Bộ GDĐT)"),
     DemoLogin("so_gddt", Role.PROVINCE_OFFICER, "Mọi trường thuộc tỉnh Lâm Đồng (cây mới)"),
@@ -160,7 +168,13 @@ def create_demo_users(summary=None) -> list[User]:
                 users.append(User.objects.get(username=login.username))
                 continue
             unit, person = targets[login.username]
-            user = User(username=login.username, person=person, language="vi", password=encoded)
+            user = User(
+                username=login.username,
+                person=person,
+                first_name="" if person else OFFICE_NAMES.get(login.username, ""),
+                language="vi",
+                password=encoded,
+            )
             user.save()
             role_grant(actor=None, user=user, role=login.role, unit=unit)
             if login.role in STAFF_ROLES:
