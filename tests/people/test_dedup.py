@@ -190,3 +190,29 @@ def test_a_merge_of_a_merge_leads_to_the_last_survivor(district, twin):
     assert selectors.student_survivor(actor=clerk, student_id=district.student_a1.pk) is None
     other = district.user(Role.CLERK, district.school_b)
     assert selectors.student_survivor(actor=other, student_id=third.pk) is None
+
+
+def test_the_api_redirects_a_merged_duplicate_to_the_survivor(client, district, twin):
+    """GET /api/v1/students/{duplicate}: 308 to the record it became for a caller who may
+    see that one (a system following `merged_into_source_id`, or an old id); 404 for
+    others, as for any student outside their scope."""
+    from edudx.accounts.tokens import token_create
+
+    keep = district.student_a1
+    services.person_merge(actor=None, keep=keep.person, drop=twin.person)
+    clerk = district.user(Role.CLERK, district.school_a)
+    _t, raw = token_create(actor=None, user=clerk, name="t", scopes=["read"])
+    auth = {"Authorization": f"Bearer {raw}"}
+    moved = client.get(f"/api/v1/students/{twin.pk}", headers=auth)
+    assert moved.status_code == 308
+    assert moved["Location"] == f"http://testserver/api/v1/students/{keep.pk}"
+    followed = client.get(f"/api/v1/students/{twin.pk}", headers=auth, follow=True)
+    assert (followed.status_code, followed.json()["id"]) == (200, keep.pk)
+    other = district.user(Role.CLERK, district.school_b)
+    _t, raw_b = token_create(actor=None, user=other, name="t", scopes=["read"])
+    stranger = client.get(
+        f"/api/v1/students/{twin.pk}", headers={"Authorization": f"Bearer {raw_b}"}
+    )
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "student.not_found")
+    unknown = client.get("/api/v1/students/999999", headers=auth)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "student.not_found")

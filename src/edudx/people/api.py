@@ -7,13 +7,14 @@ people services."""
 import datetime as dt
 from uuid import UUID
 
+from django.http import HttpResponsePermanentRedirect
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import BaseModel
 
 from edudx.accounts.tokens import require_unit_access
 from edudx.core.api_errors import api_fields
-from edudx.core.errors import ErrorCollector
+from edudx.core.errors import ErrorCollector, NotFound
 from edudx.org.api import (
     ERRORS,
     IDEMPOTENT,
@@ -409,10 +410,27 @@ def enrolment_changes(request, params: Query[ChangesParams]):
     )
 
 
-@router.get("/students/{student_id}", response={200: StudentOut, **ERRORS}, summary="One student")
+@router.get(
+    "/students/{student_id}",
+    response={200: StudentOut, 308: None, **ERRORS},
+    summary="One student",
+    description=(
+        "A duplicate merged into another record (`merged_into_source_id` in the change "
+        "feed) answers 308 Permanent Redirect to the record it became, when the caller may "
+        "see that one; otherwise 404."
+    ),
+)
 def get_student(request, student_id: int):
     # The full record: the read is written to the audit trail (DESIGN.md).
-    record = selectors.student_record(actor=request.user, student_id=student_id, reason="api")
+    try:
+        record = selectors.student_record(actor=request.user, student_id=student_id, reason="api")
+    except NotFound:
+        survivor = selectors.student_survivor(actor=request.user, student_id=student_id)
+        if survivor is None:
+            raise
+        # 308: permanent, and a client repeats the same request there.
+        url = request.build_absolute_uri(str(survivor.pk))  # a sibling of this path
+        return HttpResponsePermanentRedirect(url, preserve_request=True)
     return render_student(record["student"])
 
 
