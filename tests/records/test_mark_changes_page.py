@@ -115,6 +115,11 @@ def test_principal_finds_pending_requests_from_home_and_approves_them(district, 
     assert "Đã duyệt đề nghị sửa điểm: Nguyễn Văn An, Toán." in after
     assert "Không có đề nghị sửa điểm nào chờ duyệt." in after
     assert line not in home_tasks(client)
+    twice = client.post(f"{URL}?status=pending", {"change": change.pk, "action": "refuse"})
+    assert twice.status_code == 409  # a second click, or another principal: nothing changes
+    assert "Đề nghị này đã được xử lý." in twice.content.decode()
+    change.refresh_from_db()
+    assert change.status == ChangeStatus.APPROVED
     decided = cards(client.get(f"{URL}?status=approved"))
     assert len(decided) == 1 and decided[0]["decide"] is False
     assert "Đã duyệt" in decided[0]["text"] and "xử lý bởi " in decided[0]["text"]
