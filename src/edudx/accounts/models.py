@@ -43,6 +43,14 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
+    @property
+    def display_name(self) -> str:
+        """How pages name the user: their person's full name, else the account's own name
+        (office accounts without a person), else the username."""
+        if self.person_id:
+            return self.person.full_name
+        return self.get_full_name() or self.username
+
     @cached_property
     def scope(self):
         from .scope import build_scope  # noqa: PLC0415 — scope imports people models

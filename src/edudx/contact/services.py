@@ -46,12 +46,6 @@ def _clean(text: str) -> str:
     return (text or "").strip()
 
 
-def _name(user) -> str:
-    if user.person_id:
-        return user.person.full_name
-    return user.get_full_name() or user.username
-
-
 # --- quiet hours ------------------------------------------------------------------------------
 
 
@@ -280,7 +274,7 @@ def message_send(*, actor, thread: Thread, body: str, now: dt.datetime | None = 
             key=f"contact.message:{msg.pk}",
             title=lambda: (
                 _("Tin nhắn mới từ %(n)s về %(s)s")
-                % {"n": _name(actor), "s": student.person.full_name}
+                % {"n": actor.display_name, "s": student.person.full_name}
             ),
             body=body[:300],
             url=reverse("contact:thread", args=[thread.pk]),
@@ -414,7 +408,7 @@ def feedback_submit(
     now = now or timezone.now()
     hours = selectors.unit_settings(unit).feedback_response_hours
     if signed_in and not sender_name:
-        sender_name = _name(actor)
+        sender_name = actor.display_name
     with transaction.atomic():
         fb = Feedback.objects.create(
             tracking_code=tracking_code or new_code("PH"),

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from edudx.org.models import OrgUnit, path_upper
+from edudx.org.models import OrgUnit, ancestor_paths, path_upper
 from edudx.records.models import CurriculumSubject, SubjectKind
 
 from .models import Resource, ResourceStatus, Topic
-from .selectors import ancestors
 
 LEVEL_GRADES = {
     "primary": range(1, 6),
@@ -74,7 +73,7 @@ def grades_for(unit: OrgUnit) -> list[int]:
 
 def available_q(unit: OrgUnit) -> Q:
     return Q(status=ResourceStatus.PUBLISHED) & (
-        Q(scope_unit__path__in=ancestors(unit.path))
+        Q(scope_unit__path__in=ancestor_paths(unit.path))
         | Q(scope_unit__path__gte=unit.path, scope_unit__path__lt=path_upper(unit.path))
     )
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from edudx.accounts.models import Role, RoleAssignment
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
-from edudx.org.models import SEGMENT, ClassGroup, OrgUnit, path_upper
+from edudx.org.models import ClassGroup, OrgUnit, ancestor_paths, path_upper
 from edudx.people.models import StaffMember, Student
 from edudx.records.models import CurriculumSubject, Subject
 
@@ -55,10 +55,6 @@ def subject_get(subject_id: int) -> Subject:
 
 
 # --- who is where ----------------------------------------------------------------------------
-
-
-def ancestors(path: str) -> list[str]:
-    return [path[:i] for i in range(SEGMENT, len(path) + 1, SEGMENT)]
 
 
 def anchor_paths(actor) -> set[str]:
@@ -115,7 +111,7 @@ def _visible_units(actor) -> tuple[list[int], list[int]] | None:
     scope = scope_of(actor)
     if scope.everything:
         return None
-    up = sorted({a for p in anchor_paths(actor) for a in ancestors(p)})
+    up = sorted({a for p in anchor_paths(actor) for a in ancestor_paths(p)})
     ups = list(OrgUnit.objects.filter(path__in=up).values_list("pk", flat=True))
     tops = list(OrgUnit.objects.filter(path__in=scope.unit_paths).values_list("pk", flat=True))
     return ups, tops

@@ -28,7 +28,7 @@ from edudx.core.errors import Conflict, DomainError, ErrorCollector
 from edudx.core.filetypes import PDF
 from edudx.core.scope import scope_of
 from edudx.core.text import fold
-from edudx.org.models import OrgUnit, UnitKind
+from edudx.org.models import OrgUnit, UnitKind, ancestor_paths
 from edudx.people.models import StaffMember
 from edudx.records.models import CurriculumSubject, Subject
 
@@ -106,7 +106,7 @@ def search_facets(r: Resource, topic_ids) -> str:
         tokens += [
             f"a{pk}"
             for pk in OrgUnit.objects.filter(
-                path__in=selectors.ancestors(r.scope_unit.path)
+                path__in=ancestor_paths(r.scope_unit.path)
             ).values_list("pk", flat=True)
         ]
     return " ".join(tokens).replace("-", "_")
@@ -430,7 +430,7 @@ def scope_unit_for(school: OrgUnit, scope: str) -> OrgUnit:
         return school
     kind = UnitKind.COMMUNE if scope == PublishScope.COMMUNE else UnitKind.PROVINCE
     unit = (
-        OrgUnit.objects.filter(kind=kind, path__in=selectors.ancestors(school.path))
+        OrgUnit.objects.filter(kind=kind, path__in=ancestor_paths(school.path))
         .order_by("-depth")
         .first()
     )

@@ -13,7 +13,7 @@ from edudx.accounts.models import Role, RoleAssignment
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
 from edudx.core.text import fold
-from edudx.org.models import SEGMENT, ClassGroup, path_upper
+from edudx.org.models import ClassGroup, ancestor_paths, path_upper
 from edudx.people.models import StaffMember
 from edudx.records import selectors as records_selectors
 
@@ -84,17 +84,13 @@ def is_bank_user(actor) -> bool:
     return actor.is_superuser or bool(actor.roles & STAFF_BANK_ROLES)
 
 
-def _prefixes(path: str) -> list[str]:
-    return [path[:i] for i in range(SEGMENT, len(path) + 1, SEGMENT)]
-
-
 def question_visible_q(actor) -> Q | None:
     """None = everything."""
     scope = scope_of(actor)
     if scope.everything:
         return None
     q = Q(author=actor)
-    prefixes = sorted({p for m in member_paths(actor) for p in _prefixes(m)})
+    prefixes = sorted({p for m in member_paths(actor) for p in ancestor_paths(m)})
     if prefixes:
         q |= Q(shared_path__in=prefixes)
     for p in scope.unit_paths:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from edudx.accounts.models import Role, RoleAssignment
 from edudx.core.errors import NotFound
 from edudx.core.scope import Scope, scope_of
-from edudx.org.models import SEGMENT, OrgUnit, path_upper
+from edudx.org.models import OrgUnit, ancestor_paths, path_upper
 
 from . import rules as rule_logic
 from .models import Device, Incident, Reading, ReadingRollup, Rule
@@ -237,14 +237,10 @@ def readings_series(
 # --- rules -------------------------------------------------------------------------------
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    return [path[:i] for i in range(SEGMENT, len(path) + 1, SEGMENT)]
-
-
 def rules_around(unit: OrgUnit) -> QuerySet[Rule]:
     """Built-in rules and the rules of `unit` and every unit above it."""
     return Rule.objects.filter(
-        Q(unit__isnull=True) | Q(unit__path__in=_ancestor_paths(unit.path))
+        Q(unit__isnull=True) | Q(unit__path__in=ancestor_paths(unit.path))
     ).select_related("unit")
 
 
@@ -301,6 +297,6 @@ def rules_visible(*, actor, unit: OrgUnit | None) -> QuerySet[Rule]:
         return Rule.objects.filter(unit__isnull=True).select_related("unit")
     return Rule.objects.filter(
         Q(unit__isnull=True)
-        | Q(unit__path__in=_ancestor_paths(unit.path))
+        | Q(unit__path__in=ancestor_paths(unit.path))
         | Q(unit__path__gte=unit.path, unit__path__lt=path_upper(unit.path))
     ).select_related("unit")

@@ -106,11 +106,7 @@ def handlers(unit: OrgUnit) -> QuerySet[User]:
 
 
 def user_label(user) -> str:
-    if user is None:
-        return ""
-    if user.person_id:
-        return user.person.full_name
-    return user.get_full_name() or user.username
+    return "" if user is None else user.display_name
 
 
 # The incoming list's status filter for "not done yet": any of OPEN_INCOMING.

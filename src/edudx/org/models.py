@@ -20,6 +20,12 @@ def path_upper(path: str) -> str:
     return str(int(path) + 1).zfill(len(path))
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of the unit at `path` and of every unit above it, root first: a
+    `path__in` filter for "this unit or any above it"."""
+    return [path[:i] for i in range(SEGMENT, len(path) + 1, SEGMENT)]
+
+
 class UnitKind(models.TextChoices):
     MINISTRY = "ministry", _("Bộ")
     PROVINCE = "province", _("Tỉnh/Thành phố")

@@ -17,7 +17,7 @@ from edudx.accounts.models import Role, User
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, NotFound
 from edudx.core.scope import Scope, scope_of
-from edudx.org.models import SEGMENT, ClassGroup, Term
+from edudx.org.models import ClassGroup, Term, ancestor_paths
 from edudx.org.selectors import subtree_q
 from edudx.people import selectors as people_selectors
 from edudx.people.models import Student, StudentStatus
@@ -478,11 +478,10 @@ def is_principal(actor, school) -> bool:
 def school_principals(school) -> QuerySet[User]:
     """Active users who are principal of `school` (or of a unit above it, still in place):
     whom a mark-change request is for."""
-    above = [school.path[:i] for i in range(SEGMENT, len(school.path) + 1, SEGMENT)]
     return User.objects.filter(
         is_active=True,
         role_assignments__role=Role.PRINCIPAL,
-        role_assignments__unit__path__in=above,
+        role_assignments__unit__path__in=ancestor_paths(school.path),
         role_assignments__unit__valid_to__isnull=True,
     ).distinct()
 

@@ -182,11 +182,6 @@ class AttendanceResult:
     flagged: list[dict] = field(default_factory=list)
 
 
-def _check_day(class_group: ClassGroup, day: dt.date) -> None:
-    if (refusal := selectors.attendance_day_refusal(class_group, day)) is not None:
-        raise refusal
-
-
 def _clean_marks(marks: Iterable[MarkIn], roster_ids: set[int]) -> dict[int, MarkIn]:
     """Validated marks by student; every bad row reported at once (row = position)."""
     errors = ErrorCollector()
@@ -249,7 +244,8 @@ def attendance_save(
     absence into an excused one. One transaction; the query count does not depend on the
     class size (bulk writes, one audit append)."""
     session = parse_session(session)
-    _check_day(class_group, day)
+    if (refusal := selectors.attendance_day_refusal(class_group, day)) is not None:
+        raise refusal  # outside the class's school year, or in the future
     actor = actor if getattr(actor, "is_authenticated", False) else None
     now = timezone.now()
     roster_ids = set(Student.objects.filter(current_class=class_group).values_list("id", flat=True))

@@ -68,7 +68,7 @@ def absence_streak() -> int:
 
 def month_range(month: str, field: str = "month") -> tuple[dt.date, dt.date]:
     """'10/2025' (mm/yyyy, as people write it) or '2025-10' (ISO) → (2025-10-01, 2025-10-31)."""
-    text = (month or "").strip() if isinstance(month, str) else ""
+    text = month.strip() if isinstance(month, str) else ""
     try:
         if "/" in text:
             mon, year = (int(p) for p in text.split("/"))

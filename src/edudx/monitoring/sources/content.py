@@ -10,9 +10,8 @@ from collections import defaultdict
 
 from edudx.content.coverage import LEVEL_GRADES
 from edudx.content.models import Resource, ResourceStatus, Topic
-from edudx.content.selectors import ancestors
 from edudx.monitoring.indicators import QueryContext, indicator
-from edudx.org.models import School
+from edudx.org.models import School, ancestor_paths
 from edudx.records.models import CurriculumSubject, SubjectKind
 
 
@@ -43,7 +42,7 @@ def t05(ctx: QueryContext) -> dict:
         path = ctx.units.get(sid, ("", ""))[0]
         grades = LEVEL_GRADES.get(levels.get(sid), range(1, 13))
         covered: set[int] = set()
-        for p in ancestors(path):
+        for p in ancestor_paths(path):
             covered |= by_scope.get(p, set())
         for p, tids in by_scope.items():
             if p.startswith(path) and p != path:
