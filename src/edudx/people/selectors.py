@@ -196,6 +196,119 @@ class CountedPaginator(Paginator):
         self.capped = capped
 
 
+def _student_where(
+    scope: Scope,
+    *,
+    q: str | None,
+    school_id: int | None,
+    class_id: int | None,
+    unit_path: str | None,
+    status: str | None,
+    plan: str = "",
+) -> tuple[str, list] | None:
+    """`_student_rows` written as SQL over `people_student s`: the WHERE clause and its
+    parameters, or None when nothing can match. `student_page` runs it directly: building
+    and compiling the ORM query cost two to three times what the database spends on a
+    school's page (docs/benchmarks.md, "Scoped list"). The rows are those of
+    `_student_rows` for every scope and filter (tests/people/test_student_page_sql.py
+    compares the two); a change to one is a change to both."""
+    if unit_path == "" or scope.is_empty:
+        return None
+    sqlite = connection.vendor == "sqlite"
+    school = "s.current_school_id + 0" if plan == "walk" and sqlite else "s.current_school_id"
+    conds: list[str] = []
+    params: list = []
+
+    def units(paths) -> str:
+        params.extend(v for p in paths for v in (p, path_upper(p)))
+        ranges = " OR ".join("(path >= %s AND path < %s)" for _ in paths)
+        return f"{school} IN (SELECT id FROM org_orgunit WHERE {ranges})"
+
+    def members(column: str, ids) -> str:
+        ids = sorted(ids)
+        params.extend(ids)
+        return f"{column} IN ({', '.join(['%s'] * len(ids))})"
+
+    if not scope.everything:
+        seen = []
+        if scope.unit_paths:
+            seen.append(units(scope.unit_paths))
+        if scope.class_ids:
+            seen.append(members("s.current_class_id", scope.class_ids))
+        if scope.student_ids:
+            seen.append(members("s.id", scope.student_ids))
+        conds.append(f"({' OR '.join(seen)})")
+    if status:
+        conds.append("s.status = %s")
+        params.append(status)
+    if school_id:
+        conds.append("s.current_school_id = %s")
+        params.append(school_id)
+    if class_id:
+        conds.append("s.current_class_id = %s")
+        params.append(class_id)
+    if unit_path:
+        conds.append(units([unit_path]))
+    term = search_terms(q)
+    if term.isdigit():
+        conds.append(
+            "(s.person_id IN (SELECT id FROM people_person WHERE personal_id = %s "
+            "OR moet_id = %s) OR s.student_code = %s)"
+        )
+        params.extend([term, term, term])
+    elif term:
+        wide = _is_wide(scope, school_id=school_id, class_id=class_id, unit_path=unit_path)
+        name = "s.search_name" if wide or sqlite else "(s.search_name || '')"  # as above
+        conds.append(f"{name} {connection.operators['contains'] % '%s'}")
+        params.append(f"%{connection.ops.prep_for_like_query(term)}%")
+        if sqlite and wide and plan in ("count", "sort") and len(term) >= TRIGRAM_MIN:
+            conds.append(
+                "s.id IN (SELECT rowid FROM student_name_fts WHERE student_name_fts MATCH %s)"
+            )
+            params.append('"' + term.replace('"', '""') + '"')
+    return " AND ".join(conds) or "1 = 1", params
+
+
+def _db_fields(columns: tuple[str, ...]) -> list[tuple[str, object]]:
+    """(SQL column of `people_student s` / `people_person p`, model field) of `values()`
+    names: a student field, or `person__<field>`."""
+    out = []
+    for name in columns:
+        model, alias = Student, "s"
+        if name.startswith("person__"):
+            model, alias, name = Person, "p", name.removeprefix("person__")
+        field = model._meta.get_field(name)
+        out.append((f"{alias}.{field.column}", field))
+    return out
+
+
+def _fetch_dicts(sql: str, params: list, columns: tuple[str, ...]) -> list[dict]:
+    """Run `sql`, whose select list is `columns` in order, into `values()`-like dicts: the
+    backend's and the fields' converters applied as the ORM would (SQLite's text dates and
+    UUIDs; aware datetimes)."""
+    fields = _db_fields(columns)
+    converters = []
+    for i, (column, field) in enumerate(fields):
+        col = field.get_col(column.split(".")[0])
+        funcs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        if funcs:
+            converters.append((i, col, funcs))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    out = []
+    for row in rows:
+        if converters:
+            row = list(row)
+            for i, col, funcs in converters:
+                value = row[i]
+                for func in funcs:
+                    value = func(value, col, connection)
+                row[i] = value
+        out.append(dict(zip(columns, row, strict=True)))
+    return out
+
+
 def student_page(
     *,
     actor,
@@ -211,23 +324,36 @@ def student_page(
 ) -> Page:
     """One page of `student_list` in two queries: a COUNT of at most COUNT_CAP + 1 matches,
     then the page (ids found first, in a subquery; people_person joined for those only).
-    Rows are dicts of `columns` (`values()` names) when given, else students with their
-    person, school and class. `clamp` turns a page past the end into the last page (web
-    pages); the API answers such a page with no items."""
+    Rows are dicts of `columns` (`values()` names of the student and its person) when
+    given, else students with their person, school and class. `clamp` turns a page past the
+    end into the last page (web pages); the API answers such a page with no items."""
+    scope = scope_of(actor)
     filters = {
-        "actor": actor,
         "q": q,
         "school_id": school_id,
         "class_id": class_id,
         "unit_path": _unit_path(unit_id),
         "status": status,
     }
-    count = _student_rows(**filters, plan="count").values("pk")[: COUNT_CAP + 1].count()
+    counted = _student_where(scope, **filters, plan="count")
+    if counted is None:
+        count = 0
+    else:
+        where, params = counted
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM people_student s "
+                f"WHERE {where} LIMIT {COUNT_CAP + 1}) m",
+                params,
+            )
+            count = cur.fetchone()[0]
     capped = count > COUNT_CAP
     count = min(count, COUNT_CAP)
     paginator = CountedPaginator(count=count, capped=capped, per_page=page_size)
     if clamp:
         page = min(max(page, 1), paginator.num_pages)
+    if count == 0:
+        return Page([], page, paginator)
     start = (page - 1) * page_size
     # Many matches: they are dense in name order, the ordered walk stops early. Few: sort
     # them all (on PostgreSQL, ordering by an expression rather than the column keeps the
@@ -235,18 +361,25 @@ def student_page(
     # makes it sort the bitmap scan of student_name_trgm instead: "nguyen van", 10,000 of
     # 300,000, 30 ms instead of 250 ms).
     plan = "walk" if capped else "sort" if search_terms(q) else ""
-    ids = _student_rows(**filters, plan=plan)
+    where, params = _student_where(scope, **filters, plan=plan)
+    order = "s.search_name"
     if plan == "sort" and connection.vendor == "postgresql":
-        ids = ids.order_by(_name_unindexed(), "id")
-    else:
-        ids = ids.order_by("search_name", "id")
-    rows = Student.objects.filter(pk__in=ids.values("pk")[start : start + page_size])
-    rows = rows.order_by("search_name", "id")
-    if columns is not None:
-        rows = rows.values(*columns)
-    else:
+        order = "(s.search_name || '')"
+    ids = (
+        f"SELECT s.id FROM people_student s WHERE {where} "
+        f"ORDER BY {order}, s.id LIMIT {int(page_size)} OFFSET {int(start)}"
+    )
+    if columns is None:
+        rows = Student.objects.filter(pk__in=RawSQL(ids, params))  # noqa: S611 — built above
         rows = rows.select_related("person", "current_school", "current_class")
-    return Page(list(rows), page, paginator)
+        return Page(list(rows.order_by("search_name", "id")), page, paginator)
+    select = ", ".join(column for column, _field in _db_fields(columns))
+    sql = (
+        f"WITH ids AS ({ids}) SELECT {select} FROM ids "
+        "JOIN people_student s ON s.id = ids.id JOIN people_person p ON p.id = s.person_id "
+        "ORDER BY s.search_name, s.id"
+    )
+    return Page(_fetch_dicts(sql, params, columns), page, paginator)
 
 
 def student_get(*, actor, student_id: int) -> Student:
