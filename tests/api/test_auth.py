@@ -5,9 +5,12 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from edudx.accounts.models import ApiToken, Role
+from edudx.accounts.models import ApiToken, Role, User
+from edudx.accounts.scope import build_scope
 from edudx.accounts.tokens import token_authenticate, token_create, token_revoke
 from edudx.core.errors import DomainError
+from edudx.org.models import OrgUnit
+from tests.factories import UserFactory, grant
 
 from .conftest import API, session_client, token_client
 
@@ -157,3 +160,41 @@ def test_token_requests_need_no_csrf(district):
     client = Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {raw}"})
     body = {**NEW_STUDENT, "school_id": district.school_a.pk, "class_id": district.class_a.pk}
     assert client.post(f"{API}/students", body, content_type="application/json").status_code == 201
+
+
+def test_token_reads_token_user_and_scope_in_one_query(district, django_assert_num_queries):
+    """The token, its user and the user's role assignments come in one query, and the scope
+    built from them is the one the user's own query builds: several roles, a unit that no
+    longer exists (a merged commune), taught classes (one more query, as for a session)."""
+    user = district.teacher_user()
+    grant(user, Role.CLERK, district.school_b)
+    grant(user, Role.COMMUNE_OFFICER, district.commune_a)
+    OrgUnit.objects.filter(pk=district.commune_a.pk).update(valid_to=dt.date(2025, 7, 1))
+    token, raw = token_create(actor=None, user=user, name="x", scopes=["read"])
+    token_authenticate(raw)  # stamps last_used_at: the next call writes nothing
+    with django_assert_num_queries(2):  # the token with all of it; the taught classes
+        found = token_authenticate(raw)
+        scope = found.user.scope
+    assert (found.pk, found.user.pk, found.user.person_id, found.scopes) == (
+        token.pk,
+        user.pk,
+        district.teacher_a.person_id,
+        ["read"],
+    )
+    fresh = build_scope(User.objects.get(pk=user.pk))
+    assert scope == fresh
+    assert scope.unit_paths == (district.school_b.path,)
+    assert scope.class_ids == frozenset({district.class_a.pk})
+    assert scope.roles == frozenset({Role.TEACHER, Role.CLERK, Role.COMMUNE_OFFICER})
+
+
+def test_token_of_a_user_without_roles_sees_nothing(district, django_assert_num_queries):
+    user = UserFactory()
+    _token, raw = token_create(actor=None, user=user, name="x", scopes=["read"])
+    token_authenticate(raw)
+    with django_assert_num_queries(1):
+        scope = token_authenticate(raw).user.scope
+    assert scope.is_empty
+    assert scope.roles == frozenset()
+    response = Client(headers={"Authorization": f"Bearer {raw}"}).get(f"{API}/students")
+    assert (response.status_code, response.json()["count"]) == (200, 0)

@@ -16,6 +16,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from edudx.audit.services import audit_record
+from edudx.core import rows
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, NotFound
 from edudx.core.scope import scope_of
@@ -23,6 +24,7 @@ from edudx.org.models import OrgUnit
 from edudx.people.selectors import unit_visible
 
 from .models import ApiToken, User
+from .scope import ASSIGNMENT_COLUMNS, assignments_join, build_scope
 
 SCOPES = ("read", "write")
 TOKEN_PREFIX = "edx"  # noqa: S105 — the public marker of our tokens, not a secret
@@ -106,17 +108,35 @@ def token_revoke_own(*, actor, token_id: int) -> ApiToken:
     return token_revoke(actor=actor, token=token)
 
 
+_TOKEN_FIELDS = ApiToken._meta.concrete_fields
+_USER_FIELDS = User._meta.concrete_fields
+
+
 def token_authenticate(raw: str) -> ApiToken | None:
-    """The live token for `raw`, or None (unknown, malformed or revoked)."""
+    """The live token for `raw`, or None (unknown, malformed or revoked). One query reads
+    the token, its user and the user's role assignments, and the user's scope is built from
+    them: every API call by a system starts here."""
     if _parse(raw) is None:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=ApiToken.hash(raw.strip()), revoked_at__isnull=True)
-        .first()
+    sql = (
+        f"SELECT {rows.columns('t', _TOKEN_FIELDS)}, {rows.columns('u', _USER_FIELDS)}, "
+        f"{ASSIGNMENT_COLUMNS} FROM {ApiToken._meta.db_table} t "
+        f"JOIN {User._meta.db_table} u ON u.id = t.user_id "
+        f"{assignments_join('u.id')} "
+        "WHERE t.token_hash = %s AND t.revoked_at IS NULL"
     )
-    if token is None or not token.user.is_active:
+    found = rows.fetch(
+        sql, [ApiToken.hash(raw.strip())], [*_TOKEN_FIELDS, *_USER_FIELDS, None, None, None, None]
+    )
+    if not found:
         return None
+    first, n = found[0], len(_TOKEN_FIELDS)
+    token = ApiToken.from_db("default", [f.attname for f in _TOKEN_FIELDS], first[:n])
+    user = User.from_db("default", [f.attname for f in _USER_FIELDS], first[n:-4])
+    if not user.is_active:
+        return None
+    token.user = user
+    user.__dict__["scope"] = build_scope(user, [row[-4:] for row in found])
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

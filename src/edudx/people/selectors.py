@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
 from edudx.core.errors import NotFound
+from edudx.core.rows import fetch as rows_fetch
 from edudx.core.scope import Scope, scope_of
 from edudx.core.text import fold
 from edudx.org.models import SEGMENT, OrgUnit, path_upper
@@ -282,33 +283,6 @@ def _db_fields(columns: tuple[str, ...]) -> list[tuple[str, object]]:
     return out
 
 
-def _fetch_dicts(sql: str, params: list, columns: tuple[str, ...]) -> list[dict]:
-    """Run `sql`, whose select list is `columns` in order, into `values()`-like dicts: the
-    backend's and the fields' converters applied as the ORM would (SQLite's text dates and
-    UUIDs; aware datetimes)."""
-    fields = _db_fields(columns)
-    converters = []
-    for i, (column, field) in enumerate(fields):
-        col = field.get_col(column.split(".")[0])
-        funcs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-        if funcs:
-            converters.append((i, col, funcs))
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    out = []
-    for row in rows:
-        if converters:
-            row = list(row)
-            for i, col, funcs in converters:
-                value = row[i]
-                for func in funcs:
-                    value = func(value, col, connection)
-                row[i] = value
-        out.append(dict(zip(columns, row, strict=True)))
-    return out
-
-
 def student_page(
     *,
     actor,
@@ -379,7 +353,8 @@ def student_page(
         "JOIN people_student s ON s.id = ids.id JOIN people_person p ON p.id = s.person_id "
         "ORDER BY s.search_name, s.id"
     )
-    return Page(_fetch_dicts(sql, params, columns), page, paginator)
+    found = rows_fetch(sql, params, [field for _column, field in _db_fields(columns)])
+    return Page([dict(zip(columns, row, strict=True)) for row in found], page, paginator)
 
 
 def student_get(*, actor, student_id: int) -> Student:
