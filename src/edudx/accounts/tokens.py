@@ -9,7 +9,7 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
@@ -131,8 +131,8 @@ def token_authenticate(raw: str) -> ApiToken | None:
     if not found:
         return None
     first, n = found[0], len(_TOKEN_FIELDS)
-    token = ApiToken.from_db("default", [f.attname for f in _TOKEN_FIELDS], first[:n])
-    user = User.from_db("default", [f.attname for f in _USER_FIELDS], first[n:-4])
+    token = ApiToken.from_db(DEFAULT_DB_ALIAS, [f.attname for f in _TOKEN_FIELDS], first[:n])
+    user = User.from_db(DEFAULT_DB_ALIAS, [f.attname for f in _USER_FIELDS], first[n:-4])
     if not user.is_active:
         return None
     token.user = user
