@@ -327,3 +327,39 @@ def test_a_student_s_own_card_links_their_marks_and_attendance(client, district)
     assert [client.get(href).status_code for _, href in links[1:]] == [200, 200]
     other = district.student_a2.pk
     assert client.get(f"/records/students/{other}/marks/").status_code == 404
+
+
+def test_a_preschool_child_has_no_marks_line(client, district):
+    """A preschool class has no grade and no subjects: no mark book to point to. The marks
+    page, opened anyway (a bookmark), says why and leads to the contact book."""
+    from edudx.org import services as org_services  # noqa: PLC0415
+
+    kindergarten = org_services.school_create(
+        actor=None,
+        name="Trường Mầm non Hoa Mai",
+        code="67000199",
+        parent=district.commune_a,
+        level="preschool",
+    ).unit
+    group = org_services.class_create(
+        actor=None, school=kindergarten, school_year_code="2025-2026", name="Mầm 1"
+    )
+    child = district.student("Lò Văn Tí", kindergarten, group, dob=dt.date(2021, 3, 4))
+    mai = parent(district, "Đỗ Thị Mai", district.student_a1, child)
+    client = otp_login(client, mai)
+    found = cards(client.get("/").content)
+    assert [line for line, _ in found["Lò Văn Tí"]] == [
+        "Chưa vắng buổi nào trong năm học",
+        "Sổ liên lạc: không có gì mới",
+    ]
+    assert found["Nguyễn Văn An"][0] == (
+        "Điểm và kết quả học tập",
+        f"/records/students/{district.student_a1.pk}/marks/",
+    )
+    doc = lxml.html.fromstring(client.get(f"/records/students/{child.pk}/marks/").content)
+    assert doc.xpath("//table") == []
+    assert " ".join(doc.xpath('//p[@class="empty"]')[0].text_content().split()) == (
+        "Trẻ mầm non không học theo môn nên không có bảng điểm. Việc học và sinh hoạt của "
+        "trẻ được trao đổi qua sổ liên lạc; ngày đi học, ngày nghỉ xem ở mục chuyên cần."
+    )
+    assert f"/contact/students/{child.pk}/" in doc.xpath("//main//a/@href")
