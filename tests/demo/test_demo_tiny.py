@@ -324,3 +324,16 @@ def test_office_accounts_have_a_display_name(tiny, client):
 
     otp_login(client, User.objects.get(username="phong_gddt"))
     assert "Xin chào, Trần Văn Minh" in client.get("/").content.decode()
+
+
+def test_demo_scores_the_current_pupils_dropout_risk(tiny):
+    """The operations centre's risk page has scores to show: every pupil of 2025-2026 (the
+    admissions demo's later year has none), each a probability."""
+    from edudx.monitoring.models import RiskScore
+
+    scores = RiskScore.objects.all()
+    year = Enrolment.objects.filter(school_year__code="2025-2026")
+    assert set(scores.values_list("year", flat=True)) == {2025}
+    assert scores.count() == year.values("student_id").distinct().count() == 60
+    assert all(0 < s < 1 for s in scores.values_list("score", flat=True))
+    assert "giám sát: điểm nguy cơ bỏ học (mô hình trên lịch sử giả lập): 60 học sinh" in tiny

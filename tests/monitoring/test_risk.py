@@ -54,3 +54,21 @@ def test_risk_page_lists_scores_and_audits_the_read(client, reform, principal):
     assert "Nguyễn Văn An" in html and "Lớn tuổi hơn độ tuổi của khối" in html
     assert "Nguyễn Văn Cường" not in html  # school B
     assert AuditEvent.objects.filter(object_type="monitoring.risk", action="view").count() == 1
+
+
+def test_the_year_scored_is_the_latest_with_pupils(reform):
+    """A year opened ahead for admissions (no enrolment yet) is not the one scored: the
+    command scored its 0 pupils instead of the current year's."""
+    from edudx.org import services as org_services  # noqa: PLC0415
+
+    assert risk.year_to_score() == reform.year
+    org_services.school_year_create(
+        actor=None,
+        code="2026-2027",
+        start_date=dt.date(2026, 9, 5),
+        end_date=dt.date(2027, 5, 31),
+    )
+    assert risk.year_to_score() == reform.year
+    model = risk.fit(risk.synthetic_history(n=1500), synthetic=True)
+    assert risk.score_year(model, risk.year_to_score()) == 4
+    assert set(RiskScore.objects.values_list("year", flat=True)) == {2025}

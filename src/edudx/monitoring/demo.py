@@ -12,7 +12,9 @@
   gives the school's computers for teaching and bandwidth (the computer–pupil alert).
 * DX self-assessments 2025, pre-filled from data, claims drawn from the seed; about half
   published by the office.
-* Indicators recomputed for 2024 (old tree) and 2025 (new tree); alerts evaluated."""
+* Indicators recomputed for 2024 (old tree) and 2025 (new tree); alerts evaluated.
+* Dropout-risk scores of the current pupils (district scale), from the model fitted on
+  the stated synthetic history (monitoring.risk), so the risk page has something to show."""
 
 import datetime as dt
 import random
@@ -23,7 +25,7 @@ from django.utils import timezone
 from edudx.audit.services import Entry, audit_record_many
 from edudx.org.models import OrgUnit, UnitKind
 
-from . import dx
+from . import dx, risk
 from .alerts import alerts_evaluate, rules_sync
 from .forecast import grade_counts_refresh
 from .models import (
@@ -168,6 +170,18 @@ def _dx(year: int, schools: list[OrgUnit], rng: random.Random) -> int:
     return n
 
 
+def _risk() -> str:
+    """Dropout-risk scores for the demo's current pupils, from the model fitted on the
+    STATED synthetic history (the demo has no year of real dropouts to learn from), as
+    `edudx monitoring_risk --synthetic-history` does."""
+    year = risk.year_to_score()
+    if year is None:
+        return "chưa có năm học nào có học sinh"
+    model = risk.fit(risk.synthetic_history(), synthetic=True)
+    n = risk.score_year(model, year)
+    return f"điểm nguy cơ bỏ học (mô hình trên lịch sử giả lập): {n} học sinh năm {year.code}"
+
+
 def build_demo(summary, users, *, seed: int, log=print) -> None:
     rng = random.Random(f"{seed}:monitoring")  # noqa: S311 — deterministic demo data
     indicators_sync()
@@ -185,6 +199,8 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         log(f"  giám sát: chỉ tiêu {year}: {indicators_recompute(year=year)} giá trị")
     alerts = alerts_evaluate()
     log(f"  giám sát: cảnh báo đang mở: {sum(alerts.values())}")
+    if summary.scale != "province":  # ~300,000 pupils to score: benchmarks do not need it
+        log(f"  giám sát: {_risk()}")
     audit_record_many(
         actor=None,
         entries=[

@@ -23,7 +23,7 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -89,7 +89,9 @@ def features_for(school_year: SchoolYear, school_ids=None) -> list[Sample]:
             "student_id", "class_group__grade__number", "student__person__date_of_birth"
         ).distinct()
     )
-    ids = [r[0] for r in rows]
+    # The year's students as a subquery, not a list: 16,000 ids bound into three IN lists
+    # took SQLite 33 s of the demo's scoring (now ~1 s).
+    ids = enrol.values("student_id")
     att = {
         r["student_id"]: r
         for r in AttendanceMark.objects.filter(
@@ -245,6 +247,13 @@ def score_year(model: RiskModel, school_year: SchoolYear) -> int:
         RiskScore.objects.filter(year=school_year.start_date.year).delete()
         RiskScore.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+def year_to_score() -> SchoolYear | None:
+    """The school year whose students are scored: the latest one anybody is enrolled in
+    (a year opened ahead for admissions has no pupils yet and is skipped)."""
+    enrolled = Enrolment.objects.filter(school_year=OuterRef("pk"))
+    return SchoolYear.objects.filter(Exists(enrolled)).order_by("-start_date").first()
 
 
 def training_samples() -> list[Sample]:

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
 from edudx.monitoring import risk
-from edudx.org.models import SchoolYear
 
 
 class Command(BaseCommand):
@@ -27,7 +26,7 @@ class Command(BaseCommand):
                 return
             model = risk.fit(samples)
         self.stdout.write(model.report())
-        current = SchoolYear.objects.order_by("-start_date").first()
+        current = risk.year_to_score()
         if current is not None:
             n = risk.score_year(model, current)
             self.stdout.write(f"Đã chấm điểm nguy cơ cho {n} học sinh năm học {current.code}.")
