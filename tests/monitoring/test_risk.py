@@ -52,6 +52,9 @@ def test_risk_page_lists_scores_and_audits_the_read(client, reform, principal):
     otp_login(client, principal)
     html = client.get(f"/monitoring/risk/?unit={reform.school_a.pk}").content.decode()
     assert "Nguyễn Văn An" in html and "Lớn tuổi hơn độ tuổi của khối" in html
+    # Each name opens the student's record; on a phone each value carries its label.
+    assert f'href="/people/students/{reform.student_a1.pk}/"' in html
+    assert 'data-label="Lý do chính"' in html
     assert "Nguyễn Văn Cường" not in html  # school B
     assert AuditEvent.objects.filter(object_type="monitoring.risk", action="view").count() == 1
 
