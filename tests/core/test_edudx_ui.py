@@ -137,6 +137,10 @@ def test_group_labels_in_english():
         ({"clerk"}, "/office/outgoing/", "Văn bản, hồ sơ"),
         ({"guardian"}, "/services/admissions/", "Tuyển sinh"),
         ({"guardian"}, "/notifications/", None),
+        ({"principal"}, "/accounts/tokens/", "Mã truy cập API"),
+        # Signing in is no page of the menu (it said "Mã truy cập API": same app).
+        ({"principal"}, "/accounts/otp/", None),
+        ({"principal"}, "/accounts/login/", None),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )

@@ -106,6 +106,8 @@ def _section(match) -> str:
         if name == "leave":
             return "leave"
         return "marks" if name.startswith(("mark", "class_results")) else "attendance"
+    if section == "accounts":  # signing in (login, OTP) is no entry of the menu
+        return "accounts" if match.url_name == "tokens" else ""
     return section
 
 
