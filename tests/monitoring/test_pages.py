@@ -2,6 +2,7 @@ import csv
 import io
 import re
 
+import lxml.html
 import pytest
 from openpyxl import load_workbook
 
@@ -164,6 +165,12 @@ def test_forecast_page(client, reform, officer):
     assert "2026–2027" in html and "Trường THCS Lê Lợi" in html
     # Backtest: 2025 forecast from 2023–2024 is 2 (carried forward), actual 3: 33%.
     assert "33%" in html
+    # On a phone the table stacks: each figure says which school year it is.
+    doc = lxml.html.fromstring(r.content)
+    (school_a,) = doc.xpath('//table[@id="forecast-schools"]//tr[td[1]="Trường THCS Lê Lợi"]')
+    labels = school_a.xpath("td/@data-label")
+    assert labels[0] == "2026–2027" and labels[-1] == "Sai số kiểm định"
+    assert school_a.xpath('td[@data-label="2026–2027"]/text()') == ["3"]
 
 
 def test_the_cached_dashboard_follows_a_recompute(client, reform, officer, principal):

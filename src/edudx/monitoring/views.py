@@ -652,6 +652,10 @@ def forecast_view(request):
         {"name": commune_names.get(c, "—"), "totals": [round(v) for v in vals]}
         for c, vals in sorted(by_commune.items(), key=lambda kv: commune_names.get(kv[0], ""))
     ]
+    # Each figure with its school year, which labels it when a phone stacks the table.
+    labels = [f"{y}–{y + 1}" for y in years]
+    for row in [*rows, *commune_rows]:
+        row["cells"] = list(zip(labels, row["totals"], strict=True))
     mape = sum(errors) / len(errors) * 100 if errors else None
     return render(
         request,
