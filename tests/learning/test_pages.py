@@ -3,10 +3,12 @@ teacher grades; another class's student gets 404."""
 
 import datetime as dt
 
+import lxml.html
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from edudx.accounts.models import Role
 from edudx.learning import services
 from edudx.learning.models import Assignment, Submission
 from tests.pages.conftest import otp_login
@@ -74,3 +76,39 @@ def test_student_submits_and_teacher_grades(client, teacher, online_class, stude
     assert (str(s.score), s.teacher_comment) == ("8.5", "Khá")
     f = client.get(reverse("learning:submission_file", args=[s.pk]))
     assert f.status_code == 200 and f["Content-Type"] == "image/jpeg"
+
+
+def test_a_teachers_own_online_classes_come_first(client, teacher, district, toan):
+    """A class's other subjects (another teacher's) follow the teacher's own, under their
+    own heading; a student sees one list."""
+    from edudx.people import services as people_services  # noqa: PLC0415
+    from edudx.records import services as records_services  # noqa: PLC0415
+    from edudx.records.models import Subject  # noqa: PLC0415
+    from tests.factories import person_data  # noqa: PLC0415
+
+    van = Subject.objects.get(code="ngu_van")
+    colleague = people_services.staff_create(
+        actor=None,
+        data=person_data("Hà Thị Thu", dt.date(1988, 4, 4), "F"),
+        unit=district.school_a,
+        kind="teacher",
+    )
+    records_services.subject_assign(
+        actor=None, staff=colleague, subject=van, class_group=district.class_a
+    )
+    services.online_class_create(
+        actor=district.teacher_user(colleague), class_group=district.class_a, subject=van
+    )
+    services.online_class_create(actor=teacher, class_group=district.class_a, subject=toan)
+    otp_login(client, teacher)
+    doc = lxml.html.fromstring(client.get(reverse("learning:index")).content)
+    assert [h.text_content() for h in doc.xpath("//main//h2")] == [
+        "Lớp tôi dạy",
+        "Các môn khác ở lớp của tôi",
+    ]
+    assert doc.xpath('//ul[@id="mine"]//a/text()') == ["Toán – 6A1"]
+    assert doc.xpath('//ul[@id="others"]//a/text()') == ["Ngữ văn – 6A1"]
+    client.force_login(district.user(Role.STUDENT, None, person=district.student_a1.person))
+    doc = lxml.html.fromstring(client.get(reverse("learning:index")).content)
+    assert doc.xpath('//ul[@id="mine"]') == []
+    assert doc.xpath('//ul[@id="others"]//h2/a/text()') == ["Toán – 6A1", "Ngữ văn – 6A1"]

@@ -55,6 +55,10 @@ def index_view(request):
         return redirect("learning:class", class_id=oc.pk)
     classes = list(selectors.online_classes(actor=request.user)[:200])
     existing = {(oc.class_group_id, oc.subject_id) for oc in classes}
+    # A teacher's own online classes first; their classes' other subjects after.
+    person_id = request.user.person_id
+    mine = [oc for oc in classes if person_id and oc.teacher.person_id == person_id]
+    others = [oc for oc in classes if not (person_id and oc.teacher.person_id == person_id)]
     openable = []
     if request.user.is_staff_role:
         openable = [
@@ -63,7 +67,11 @@ def index_view(request):
             for s in row["subjects"]
             if (row["class"].pk, s.pk) not in existing
         ]
-    return render(request, "learning/index.html", {"classes": classes, "openable": openable[:100]})
+    return render(
+        request,
+        "learning/index.html",
+        {"classes": classes, "mine": mine, "others": others, "openable": openable[:100]},
+    )
 
 
 def _due(post) -> dt.datetime | None:
