@@ -146,3 +146,30 @@ def test_404_page_uses_the_layout(teacher_client):
     response = teacher_client.get("/people/students/999999/")
     assert response.status_code == 404
     assert "Không tìm thấy trang" in response.content.decode()
+
+
+def test_403_page_uses_the_layout_and_says_why(client, district):
+    """A page refused to a role says so in Vietnamese within the layout (Django's bare
+    English "403 Forbidden" before), with the view's reason when it gives one."""
+    import lxml.html  # noqa: PLC0415
+
+    student = district.user(Role.STUDENT, None, person=district.student_a1.person)
+    client.force_login(student)
+    response = client.get("/exams/tests/")  # the question bank's tests: staff only
+    doc = lxml.html.fromstring(response.content)
+    assert response.status_code == 403
+    assert doc.xpath("//title/text()")[0].startswith("Không có quyền truy cập")
+    assert " ".join(doc.xpath('//div[@class="error-page"]/p[2]')[0].text_content().split()) == (
+        "Trang này không dành cho vai trò của bạn. Nếu bạn cần dùng, hãy đề nghị quản trị "
+        "viên của đơn vị cấp quyền."
+    )
+    assert doc.xpath('//a[@class="btn"]/@href') == ["/"]
+    response = client.get("/fees/invoices/")  # the view's own reason
+    doc = lxml.html.fromstring(response.content)
+    assert response.status_code == 403
+    assert doc.xpath('//div[@class="error-page"]/p[2]/text()') == [
+        "Trang này dành cho cán bộ trường."
+    ]
+    client.cookies["django_language"] = "en"
+    doc = lxml.html.fromstring(client.get("/exams/tests/").content)
+    assert doc.xpath('//div[@class="error-page"]/h1/text()') == ["Access denied"]
