@@ -44,6 +44,7 @@ OPENDATA_LICENSE_URL = env("OPENDATA_LICENSE_URL", "https://creativecommons.org/
 OPENDATA_LICENSE_NAME = env("OPENDATA_LICENSE_NAME", "CC BY 4.0")
 OPENDATA_PUBLISHER = env("OPENDATA_PUBLISHER")
 CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_FAILURE_VIEW = "edudx.core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -173,3 +173,25 @@ def test_403_page_uses_the_layout_and_says_why(client, district):
     client.cookies["django_language"] = "en"
     doc = lxml.html.fromstring(client.get("/exams/tests/").content)
     assert doc.xpath('//div[@class="error-page"]/h1/text()') == ["Access denied"]
+
+
+def test_a_form_refused_by_the_csrf_check_says_what_to_do(district):
+    """A parent's leave request posted without a valid CSRF token (a page left open past
+    the session, cookies cleared): the platform's page, in Vietnamese; nothing saved."""
+    import lxml.html  # noqa: PLC0415
+    from django.test import Client  # noqa: PLC0415
+
+    from edudx.records.models import LeaveRequest  # noqa: PLC0415
+    from tests.core.guardians import parent  # noqa: PLC0415
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(parent(district, "Đỗ Thị Mai", district.student_a1))
+    response = client.post(
+        "/records/leave/",
+        {"student": district.student_a1.pk, "start": "06/10/2025", "reason": "Ốm"},
+    )
+    doc = lxml.html.fromstring(response.content)
+    assert response.status_code == 403
+    assert doc.xpath('//div[@class="error-page"]/h1/text()') == ["Không gửi được biểu mẫu"]
+    assert "chưa có gì được lưu" in doc.xpath('//div[@class="error-page"]/p[2]/text()')[0]
+    assert not LeaveRequest.objects.exists()

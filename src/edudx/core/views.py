@@ -103,3 +103,10 @@ def favicon(request):
     """Browsers ask for /favicon.ico on documents without a <link rel=icon> (a PDF, a JSON
     file): the site's icon, not a 404 in the log."""
     return HttpResponsePermanentRedirect(static("edudx/icon.svg"))
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check (settings.CSRF_FAILURE_VIEW) — most often a page
+    left open until the session expired, or cookies cleared — explained in the platform's
+    layout and language instead of Django's English developer page."""
+    return render(request, "403_csrf.html", status=403)
