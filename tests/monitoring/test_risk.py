@@ -75,3 +75,19 @@ def test_the_year_scored_is_the_latest_with_pupils(reform):
     model = risk.fit(risk.synthetic_history(n=1500), synthetic=True)
     assert risk.score_year(model, risk.year_to_score()) == 4
     assert set(RiskScore.objects.values_list("year", flat=True)) == {2025}
+
+
+def test_risk_top_is_scoped_to_the_actors_units(reform, principal):
+    """A principal reads their school's scores; another school's unit is refused."""
+    import pytest  # noqa: PLC0415
+
+    from edudx.core.api_errors import Forbidden  # noqa: PLC0415
+    from edudx.monitoring import selectors  # noqa: PLC0415
+
+    risk.score_year(risk.fit(risk.synthetic_history(n=1500), synthetic=True), reform.year)
+    year, rows = selectors.risk_top(actor=principal, unit=reform.school_a)
+    assert year == 2025
+    assert {r.school_id for r in rows} == {reform.school_a.pk}
+    assert len(rows) == 3
+    with pytest.raises(Forbidden):
+        selectors.risk_top(actor=principal, unit=reform.school_b)

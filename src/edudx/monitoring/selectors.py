@@ -18,6 +18,7 @@ from .models import (
     IndicatorValue,
     Provenance,
     ReportStatus,
+    RiskScore,
     SchoolHeadcount,
     YearlyReport,
 )
@@ -452,3 +453,16 @@ def subtree_schools(unit: OrgUnit):
     return OrgUnit.objects.filter(
         subtree_q([unit.path]), kind=UnitKind.SCHOOL, valid_to__isnull=True
     ).values("id")
+
+
+def risk_top(*, actor, unit: OrgUnit, limit: int = 50) -> tuple[int | None, list]:
+    """(year, the `limit` highest dropout-risk scores of the latest scored year under
+    `unit`, with student, person and school). The caller audits the read (personal data)."""
+    _check_scope(actor, unit)
+    year = RiskScore.objects.order_by("-year").values_list("year", flat=True).first()
+    rows = list(
+        RiskScore.objects.filter(year=year, school__in=subtree_schools(unit))
+        .select_related("student__person", "school")
+        .order_by("-score")[:limit]
+    )
+    return year, rows

@@ -675,17 +675,10 @@ def risk_view(request):
     RiskScore) and their top reasons. Personal data: the read is audited."""
     from edudx.audit.services import audit_record  # noqa: PLC0415
 
-    from .models import RiskScore  # noqa: PLC0415
     from .risk import FEATURE_LABELS  # noqa: PLC0415
 
     unit = _unit(request)
-    selectors._check_scope(request.user, unit)
-    year = RiskScore.objects.order_by("-year").values_list("year", flat=True).first()
-    rows = list(
-        RiskScore.objects.filter(year=year, school__in=selectors.subtree_schools(unit))
-        .select_related("student__person", "school")
-        .order_by("-score")[:50]
-    )
+    year, rows = selectors.risk_top(actor=request.user, unit=unit)
     for r in rows:
         r.reason_labels = [_(FEATURE_LABELS[f]) for f in r.reasons]
     audit_record(
