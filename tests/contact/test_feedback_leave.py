@@ -249,3 +249,21 @@ def test_accepted_leave_excuses_the_absence_and_both_sides_are_notified(
     ) == [(guardian.pk, "Đơn xin nghỉ của Nguyễn Văn An đã được chấp thuận")]
     mark = AttendanceMark.objects.get(student=district.student_a1)
     assert (mark.status, mark.leave_request_id) == ("excused", leave.pk)
+
+
+def test_contact_book_tabs_only_for_those_who_have_one(district, client):
+    """A citizen or a visitor sending feedback sees no contact-book tabs (notices,
+    messages: nothing of theirs); a parent does."""
+    import lxml.html  # noqa: PLC0415
+
+    from tests.core.guardians import parent  # noqa: PLC0415
+
+    def tabs():
+        doc = lxml.html.fromstring(client.get("/contact/feedback/").content)
+        return doc.xpath('//nav[@class="contact-tabs"]/a/text()')
+
+    assert tabs() == []  # a visitor
+    client.force_login(district.user(Role.CITIZEN))
+    assert tabs() == []
+    client.force_login(parent(district, "Đỗ Thị Mai", district.student_a1))
+    assert tabs() == ["Sổ liên lạc", "Thông báo", "Tin nhắn", "Phản hồi"]
