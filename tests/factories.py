@@ -111,20 +111,8 @@ class District:
             code="24736",
             parent=self.district,
         )
-        self.school_a = org_services.school_create(
-            actor=None,
-            name="Trường THCS Lê Lợi",
-            code="67000101",
-            parent=self.commune_a,
-            level="lower_secondary",
-        ).unit
-        self.school_b = org_services.school_create(
-            actor=None,
-            name="Trường THCS Nguyễn Du",
-            code="67000102",
-            parent=self.commune_b,
-            level="lower_secondary",
-        ).unit
+        self.school_a = self.school("Trường THCS Lê Lợi", "67000101", self.commune_a)
+        self.school_b = self.school("Trường THCS Nguyễn Du", "67000102", self.commune_b)
         self.year = org_services.school_year_create(
             actor=None,
             code="2025-2026",
@@ -173,6 +161,13 @@ class District:
         # The worker's sweep: deliver the outbox (summary tables) as production would after
         # commit; the test transaction never commits, so on_commit delivery does not run.
         events.deliver_pending()
+
+    @staticmethod
+    def school(name: str, code: str, commune, level: str = "lower_secondary"):
+        """A school's org unit under `commune`, through the service."""
+        return org_services.school_create(
+            actor=None, name=name, code=code, parent=commune, level=level
+        ).unit
 
     def student(self, name, school, cls, sex="M", dob=dt.date(2013, 5, 4)):
         return people_services.student_create(

@@ -334,13 +334,9 @@ def test_a_preschool_child_has_no_marks_line(client, district):
     page, opened anyway (a bookmark), says why and leads to the contact book."""
     from edudx.org import services as org_services  # noqa: PLC0415
 
-    kindergarten = org_services.school_create(
-        actor=None,
-        name="Trường Mầm non Hoa Mai",
-        code="67000199",
-        parent=district.commune_a,
-        level="preschool",
-    ).unit
+    kindergarten = district.school(
+        "Trường Mầm non Hoa Mai", "67000199", district.commune_a, level="preschool"
+    )
     group = org_services.class_create(
         actor=None, school=kindergarten, school_year_code="2025-2026", name="Mầm 1"
     )

@@ -68,13 +68,7 @@ def test_t08_a_preschool_counts_with_attendance_alone(reform):
     from edudx.records import services as records_services
 
     d = reform
-    kindergarten = org_services.school_create(
-        actor=None,
-        name="Trường Mầm non Hoa Sen",
-        code="67000103",
-        parent=d.commune_b,
-        level="preschool",
-    ).unit
+    kindergarten = d.school("Trường Mầm non Hoa Sen", "67000103", d.commune_b, level="preschool")
     chồi = org_services.class_create(
         actor=None, school=kindergarten, school_year_code="2025-2026", name="Chồi 1"
     )

@@ -11,7 +11,7 @@ from .models import UNIT_WIDE_ROLES, Role, RoleAssignment, User
 # The user's role assignments, read on every request: written as SQL (building the ORM
 # query cost more than running it). Each row: role, unit id, unit path, unit valid_to; a
 # user without any gives one row of NULLs (outer joins), which build_scope skips.
-ASSIGNMENT_COLUMNS = "ra.role, ra.unit_id, o.path, o.valid_to"
+ASSIGNMENT_COLUMNS = ("ra.role", "ra.unit_id", "o.path", "o.valid_to")
 
 
 def assignments_join(user_id_column: str) -> str:
@@ -25,7 +25,7 @@ def assignments_join(user_id_column: str) -> str:
 def assignments_of(user_id: int) -> list[tuple]:
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT {ASSIGNMENT_COLUMNS} FROM {User._meta.db_table} u "
+            f"SELECT {', '.join(ASSIGNMENT_COLUMNS)} FROM {User._meta.db_table} u "
             f"{assignments_join('u.id')} WHERE u.id = %s",
             [user_id],
         )

@@ -120,23 +120,24 @@ def token_authenticate(raw: str) -> ApiToken | None:
         return None
     sql = (
         f"SELECT {rows.columns('t', _TOKEN_FIELDS)}, {rows.columns('u', _USER_FIELDS)}, "
-        f"{ASSIGNMENT_COLUMNS} FROM {ApiToken._meta.db_table} t "
+        f"{', '.join(ASSIGNMENT_COLUMNS)} FROM {ApiToken._meta.db_table} t "
         f"JOIN {User._meta.db_table} u ON u.id = t.user_id "
         f"{assignments_join('u.id')} "
         "WHERE t.token_hash = %s AND t.revoked_at IS NULL"
     )
+    k = len(ASSIGNMENT_COLUMNS)  # the last k columns, as the driver returns them
     found = rows.fetch(
-        sql, [ApiToken.hash(raw.strip())], [*_TOKEN_FIELDS, *_USER_FIELDS, None, None, None, None]
+        sql, [ApiToken.hash(raw.strip())], [*_TOKEN_FIELDS, *_USER_FIELDS, *[None] * k]
     )
     if not found:
         return None
     first, n = found[0], len(_TOKEN_FIELDS)
     token = ApiToken.from_db(DEFAULT_DB_ALIAS, [f.attname for f in _TOKEN_FIELDS], first[:n])
-    user = User.from_db(DEFAULT_DB_ALIAS, [f.attname for f in _USER_FIELDS], first[n:-4])
+    user = User.from_db(DEFAULT_DB_ALIAS, [f.attname for f in _USER_FIELDS], first[n:-k])
     if not user.is_active:
         return None
     token.user = user
-    user.__dict__["scope"] = build_scope(user, [row[-4:] for row in found])
+    user.__dict__["scope"] = build_scope(user, [row[-k:] for row in found])
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

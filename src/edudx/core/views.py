@@ -48,7 +48,7 @@ def _classes_block(user, scope) -> list[dict]:
             "homeroom": c.pk in scope.homeroom_class_ids,
             # Today within the class's school year: "today's attendance"; else the link
             # opens the year's nearest day (a year that has ended: its last day).
-            "in_year": c.school_year.start_date <= day <= c.school_year.end_date,
+            "in_year": c.school_year.contains(day),
             **today[c.pk],  # subjects, term (marks links), taken (today's attendance)
         }
         for c in classes

@@ -368,7 +368,7 @@ def live_session_record(
     if not isinstance(periods, int) or not 1 <= periods <= 10:
         raise DomainError("learning.periods", _("Số tiết phải từ 1 đến 10."), field="periods")
     year = online_class.class_group.school_year
-    if date is None or not year.start_date <= date <= year.end_date:
+    if date is None or not year.contains(date):
         raise DomainError(
             "learning.date",
             _("Ngày phải nằm trong năm học %(y)s.") % {"y": year.code},

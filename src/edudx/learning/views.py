@@ -56,9 +56,9 @@ def index_view(request):
     classes = list(selectors.online_classes(actor=request.user)[:200])
     existing = {(oc.class_group_id, oc.subject_id) for oc in classes}
     # A teacher's own online classes first; their classes' other subjects after.
-    person_id = request.user.person_id
-    mine = [oc for oc in classes if person_id and oc.teacher.person_id == person_id]
-    others = [oc for oc in classes if not (person_id and oc.teacher.person_id == person_id)]
+    me = request.user.person_id
+    mine = [oc for oc in classes if me and oc.teacher.person_id == me]
+    others = [oc for oc in classes if oc not in mine]
     openable = []
     if request.user.is_staff_role:
         openable = [

@@ -140,6 +140,13 @@ class SchoolYear(ExchangeModel):
     def __str__(self) -> str:
         return self.code
 
+    def contains(self, day) -> bool:
+        return self.start_date <= day <= self.end_date
+
+    def nearest(self, day):
+        """`day` if the year contains it, else the year's first or last day."""
+        return min(max(day, self.start_date), self.end_date)
+
 
 class Term(models.Model):
     school_year = models.ForeignKey(SchoolYear, on_delete=models.CASCADE, related_name="terms")
@@ -189,3 +196,9 @@ class ClassGroup(ExchangeModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.school_year})"
+
+    @property
+    def has_mark_book(self) -> bool:
+        """Whether the class is marked by subject: a class of a grade. Preschool age groups
+        have no grade (Grade), no subjects and no marks."""
+        return self.grade_id is not None

@@ -140,7 +140,7 @@ def attendance_day_refusal(cls: ClassGroup, day: dt.date) -> DomainError | None:
     class's school year, or in the future. The service refuses such a save; the page says
     so before the teacher fills anything in."""
     year = cls.school_year
-    if not (year.start_date <= day <= year.end_date):
+    if not year.contains(day):
         return DomainError(
             "attendance.date_outside_year",
             _("Ngày %(d)s nằm ngoài năm học %(y)s (%(a)s – %(b)s).")
@@ -166,8 +166,7 @@ def attendance_sheet(*, actor, class_id: int, day: dt.date | None, session: str)
     a year that has ended opens on its last day)."""
     cls = class_get(actor=actor, class_id=class_id)
     if day is None:
-        year = cls.school_year
-        day = min(max(timezone.localdate(), year.start_date), year.end_date)
+        day = cls.school_year.nearest(timezone.localdate())
     refusal = attendance_day_refusal(cls, day)
     students = list(roster(cls))
     taken = (
