@@ -10,6 +10,12 @@ Loads the same N students (default 100,000)
   (ii') for reference, not the target: the same fastest load into the platform's real
         people_person table (16 columns, all its indexes and constraints, no validation, no
         audit, no student or enrolment rows), to show what the table alone costs;
+  (ii'') for reference, not the target (PostgreSQL): the very rows the service stored in
+        its run — people_person, people_student, people_enrolment and the audit events,
+        read back with COPY TO — loaded again with COPY FROM in one transaction into the
+        same tables (same indexes, same deferred foreign-key checks): the database's own
+        cost of what one import stores, with no Python work at all, i.e. the ceiling of any
+        service that stores the same rows;
   (iii) (with --file) through exchange.services.import_upload from the CSV bytes, i.e.
         (i) plus decoding and parsing the file;
 each --repeat times on a fresh throwaway database (a temporary SQLite file, or a
@@ -257,8 +263,64 @@ def person_table_load(data: list[tuple]) -> float:
     return elapsed
 
 
-CPU: dict[str, list[float]] = {"service": [], "raw": [], "person_table": [], "file": []}
-SERVER_CPU: dict[str, list[float]] = {"service": [], "raw": [], "person_table": [], "file": []}
+KINDS = ("service", "raw", "person_table", "same_rows", "file")
+CPU: dict[str, list[float]] = {k: [] for k in KINDS}
+SERVER_CPU: dict[str, list[float]] = {k: [] for k in KINDS}
+STORED_TABLES = ("people_person", "people_student", "people_enrolment", "audit_auditevent")
+
+
+def capture_stored(audit_from: int) -> dict[str, bytes]:
+    """What the service just stored, as COPY text per table (audit: this run's events)."""
+    from django.db import connection
+
+    out = {}
+    with connection.cursor() as c:
+        for table in STORED_TABLES:
+            where = f" WHERE id > {audit_from}" if table == "audit_auditevent" else ""
+            buf = bytearray()
+            query = f"COPY (SELECT * FROM {table}{where} ORDER BY id) TO STDOUT"  # noqa: S608
+            with c.cursor.copy(query) as copy:
+                for block in copy:
+                    buf += block
+            out[table] = bytes(buf)
+    return out
+
+
+def audit_top() -> int:
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("SELECT COALESCE(MAX(id), 0) FROM audit_auditevent")
+        return c.fetchone()[0]
+
+
+def drop_audit_after(audit_from: int) -> None:
+    """The bench's own clean-up of its audit rows (the app never deletes them)."""
+    from django.db import connection
+
+    with connection.cursor() as c:
+        c.execute("DELETE FROM audit_auditevent WHERE id > %s", [audit_from])
+
+
+def same_rows_load(stored: dict[str, bytes]) -> float:
+    """Reference (ii''): the service's stored rows, COPYed back in one transaction."""
+    from django.db import connection, transaction
+
+    c0 = _cpu()
+    t0 = time.perf_counter()
+    phases = {}
+    with transaction.atomic(), connection.cursor() as c:
+        for table in STORED_TABLES:
+            t = time.perf_counter()
+            with c.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                copy.write(stored[table])
+            phases[table] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+    phases["commit (deferred foreign-key checks)"] = round(time.perf_counter() - t, 2)
+    elapsed = time.perf_counter() - t0
+    _cpu_done("same_rows", c0)
+    print(f"    same rows, seconds per table: {phases}")
+    return elapsed
 
 
 def _backend_cpu() -> float | None:
@@ -380,7 +442,7 @@ def main() -> None:
             pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
             pstats.Stats(prof).sort_stats("tottime").print_stats(25)
             return
-        times = {"service": [], "raw": [], "person_table": [], "file": []}
+        times = {k: [] for k in KINDS}
         load_start = os.getloadavg()
         for _ in range(args.repeat):
             reset_people()
@@ -388,7 +450,14 @@ def main() -> None:
             reset_people()
             times["person_table"].append(person_table_load(data))
             reset_people()
+            audit_from = audit_top()
             times["service"].append(service_load(rows, school, year))
+            if args.db == "postgres":
+                stored = capture_stored(audit_from)
+                reset_people()
+                drop_audit_after(audit_from)
+                times["same_rows"].append(same_rows_load(stored))
+                del stored
             if args.file:
                 reset_people()
                 from edudx.exchange.models import ImportBatch
@@ -407,6 +476,11 @@ def main() -> None:
             f"  reference, not the target: same load into people_person (all indexes):"
             f" {rate['person_table']:>10,.0f} rows/s  ({med['person_table']:.2f} s)"
         )
+        if "same_rows" in rate:
+            print(
+                f"  reference, not the target: the service's stored rows (4 tables, audit)"
+                f" COPYed back: {rate['same_rows']:>10,.0f} rows/s  ({med['same_rows']:.2f} s)"
+            )
         print(
             f"  import service (validation, duplicates, 3 tables, audit):"
             f" {rate['service']:>10,.0f} rows/s  ({med['service']:.2f} s)"
@@ -417,6 +491,12 @@ def main() -> None:
                 f" {rate['file']:>10,.0f} rows/s  ({med['file']:.2f} s)"
             )
         print(f"  ratio service / raw: {rate['service'] / rate['raw']:.1%}")
+        if "same_rows" in rate:
+            print(
+                f"  ratio service / the same rows COPYed back:"
+                f" {rate['service'] / rate['same_rows']:.1%};"
+                f" same rows / raw: {rate['same_rows'] / rate['raw']:.1%}"
+            )
         for k, v in times.items():
             if v:
                 print(

@@ -87,6 +87,8 @@ class Student(ExchangeModel):
         ClassGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     search_name = models.CharField(max_length=200)
+    # ExchangeModel's own index on updated_at would repeat the start of student_changed.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
@@ -126,6 +128,7 @@ class Enrolment(ExchangeModel):
     status = models.CharField(
         max_length=20, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE
     )
+    updated_at = models.DateTimeField(auto_now=True)  # indexed by enrol_changed
 
     class Meta:
         ordering = ["start_date", "id"]
@@ -154,6 +157,7 @@ class StaffMember(ExchangeModel):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     search_name = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)  # indexed by staff_changed
 
     class Meta:
         indexes = [
