@@ -18,6 +18,20 @@ pytestmark = pytest.mark.django_db
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 50
 
 
+@pytest.fixture
+def colleague(district):
+    """Another teacher of school A (Ngữ văn in the tests that use her)."""
+    from edudx.people import services as people_services  # noqa: PLC0415
+    from tests.factories import person_data  # noqa: PLC0415
+
+    return people_services.staff_create(
+        actor=None,
+        data=person_data("Hà Thị Thu", dt.date(1988, 4, 4), "F"),
+        unit=district.school_a,
+        kind="teacher",
+    )
+
+
 def test_teacher_opens_class_and_sets_work(client, teacher, district, toan):
     otp_login(client, teacher)
     index = client.get(reverse("learning:index")).content.decode()
@@ -78,21 +92,13 @@ def test_student_submits_and_teacher_grades(client, teacher, online_class, stude
     assert f.status_code == 200 and f["Content-Type"] == "image/jpeg"
 
 
-def test_a_teachers_own_online_classes_come_first(client, teacher, district, toan):
+def test_a_teachers_own_online_classes_come_first(client, teacher, district, toan, colleague):
     """A class's other subjects (another teacher's) follow the teacher's own, under their
     own heading; a student sees one list."""
-    from edudx.people import services as people_services  # noqa: PLC0415
     from edudx.records import services as records_services  # noqa: PLC0415
     from edudx.records.models import Subject  # noqa: PLC0415
-    from tests.factories import person_data  # noqa: PLC0415
 
     van = Subject.objects.get(code="ngu_van")
-    colleague = people_services.staff_create(
-        actor=None,
-        data=person_data("Hà Thị Thu", dt.date(1988, 4, 4), "F"),
-        unit=district.school_a,
-        kind="teacher",
-    )
     records_services.subject_assign(
         actor=None, staff=colleague, subject=van, class_group=district.class_a
     )
@@ -112,3 +118,75 @@ def test_a_teachers_own_online_classes_come_first(client, teacher, district, toa
     doc = lxml.html.fromstring(client.get(reverse("learning:index")).content)
     assert doc.xpath('//ul[@id="mine"]') == []
     assert doc.xpath('//ul[@id="others"]//h2/a/text()') == ["Toán – 6A1", "Ngữ văn – 6A1"]
+
+
+def _titles(doc) -> list[str]:
+    return [a.text_content() for a in doc.xpath('//ul[@id="others"]//a')]
+
+
+def test_a_principal_pages_and_searches_every_online_class(
+    client, teacher, district, toan, colleague
+):
+    """60 online classes (30 classes × Toán, Ngữ văn): the principal gets 50 and a second
+    page, and finds them by class, subject or teacher typed without diacritics; a teacher
+    sees all of their own and the colleague's in one page, with no search box."""
+    from edudx.org import services as org_services  # noqa: PLC0415
+    from edudx.records import services as records_services  # noqa: PLC0415
+    from edudx.records.models import Subject  # noqa: PLC0415
+
+    van = Subject.objects.get(code="ngu_van")
+    colleague_user = district.teacher_user(colleague)
+    classes = [district.class_a] + [
+        org_services.class_create(
+            actor=None,
+            school=district.school_a,
+            school_year_code="2025-2026",
+            name=f"6A{i}",
+            grade_number=6,
+        )
+        for i in range(2, 31)
+    ]
+    pairs = ((district.teacher_a, teacher, toan), (colleague, colleague_user, van))
+    for c in classes:
+        for staff, _user, subject in pairs:
+            records_services.subject_assign(actor=None, staff=staff, subject=subject, class_group=c)
+    for c in classes:
+        for _staff, user, subject in pairs:
+            # A fresh user object: the scope read before the assignments is cached on it.
+            fresh = type(user).objects.get(pk=user.pk)
+            services.online_class_create(actor=fresh, class_group=c, subject=subject)
+    every = [f"{s} – {c}" for c in sorted(c.name for c in classes) for s in ("Toán", "Ngữ văn")]
+
+    otp_login(client, district.user(Role.PRINCIPAL, district.school_a))
+    url = reverse("learning:index")
+    first = lxml.html.fromstring(client.get(url).content)
+    second = lxml.html.fromstring(client.get(url, {"page": 2}).content)
+    assert _titles(first) + _titles(second) == every
+    assert len(_titles(first)) == 50
+    assert (
+        " ".join(first.xpath('//p[@class="count-line"]/text()')[0].split()) == "60 lớp · trang 1/2"
+    )
+    assert first.xpath('//input[@name="q"]')  # more than one page: a search box
+
+    def found(q):
+        return _titles(lxml.html.fromstring(client.get(url, {"q": q}).content))
+
+    assert found("ngu van") == [t for t in every if t.startswith("Ngữ văn")]
+    assert found("HA THI") == [t for t in every if t.startswith("Ngữ văn")]  # the teacher
+    assert found("6a2") == [t for t in every if t.split(" – ")[1].startswith("6A2")]
+    assert len(found("6a2")) == 22  # 6A2, 6A20–6A29
+    empty = lxml.html.fromstring(client.get(url, {"q": "zzz"}).content)
+    assert _titles(empty) == []
+    assert "Không có lớp trực tuyến nào khớp với “zzz”." in empty.text_content()
+    client.cookies["django_language"] = "en"
+    english = lxml.html.fromstring(client.get(url, {"q": "zzz"}).content).text_content()
+    assert "No online class matches “zzz”." in english
+    assert "Search by class, subject or teacher" in english
+    del client.cookies["django_language"]
+
+    otp_login(client, teacher)
+    doc = lxml.html.fromstring(client.get(url).content)
+    assert len(doc.xpath('//ul[@id="mine"]//a')) == 30
+    assert _titles(doc) == [t for t in every if t.startswith("Ngữ văn")]
+    assert doc.xpath('//input[@name="q"]') == []  # one page: nothing to search
+    assert "Mở lớp trực tuyến" not in doc.text_content()  # every class of theirs is open

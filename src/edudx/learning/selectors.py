@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from edudx.content.models import Resource, ResourceStatus
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
+from edudx.core.text import fold
 from edudx.org.models import ClassGroup, OrgUnit, SchoolLevel, SchoolYear, path_upper
 from edudx.people.models import Student, StudentStatus
 from edudx.records import selectors as records_selectors
-from edudx.records.models import CurriculumSubject, SubjectKind
+from edudx.records.models import CurriculumSubject, Subject, SubjectKind
 
 from .models import Assignment, Lesson, LiveSession, OnlineClass, Status, Submission
 
@@ -67,6 +68,30 @@ def online_classes(*, actor) -> QuerySet[OnlineClass]:
     qs = OnlineClass.objects.select_related("class_group", "subject", "teacher__person")
     q = _class_q(actor)
     return qs if q is None else qs.filter(q)
+
+
+def online_class_search(*, actor, q: str = "", exclude_person_id: int | None = None):
+    """The actor's online classes matching `q` (without diacritics, any case) in the class
+    name, the subject or the teacher's name; without those taught by `exclude_person_id`
+    (the page lists a teacher's own classes apart)."""
+    qs = online_classes(actor=actor)
+    if exclude_person_id:
+        qs = qs.exclude(teacher__person_id=exclude_person_id)
+    term = fold(q).strip()
+    if term:
+        subjects = [s.pk for s in Subject.objects.only("name") if term in fold(s.name)]
+        qs = qs.filter(
+            Q(class_group__name__icontains=q.strip())
+            | Q(class_group__name__icontains=term)
+            | Q(teacher__search_name__contains=term)
+            | Q(subject_id__in=subjects)
+        )
+    return qs
+
+
+def online_class_pairs(*, actor) -> set[tuple[int, int]]:
+    """(class, subject) of every online class the actor sees: what is already open."""
+    return set(online_classes(actor=actor).values_list("class_group_id", "subject_id"))
 
 
 def online_class_get(*, actor, class_id: int) -> OnlineClass:

@@ -7,6 +7,7 @@ from itertools import chain
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,6 +26,8 @@ from edudx.records import selectors as records_selectors
 
 from . import cartridge, selectors, services, training
 from .models import Attachment, CompetenceLevel, CourseEnrolment, TrainingProfile
+
+PAGE_SIZE = 50  # online classes per page
 
 
 def _errors(request, exc: DomainError) -> None:
@@ -53,14 +56,21 @@ def index_view(request):
             _errors(request, exc)
             return redirect("learning:index")
         return redirect("learning:class", class_id=oc.pk)
-    classes = list(selectors.online_classes(actor=request.user)[:200])
-    existing = {(oc.class_group_id, oc.subject_id) for oc in classes}
-    # A teacher's own online classes first; their classes' other subjects after.
+    # A teacher's own online classes first, all of them; the rest (their classes' other
+    # subjects, or every class of a school or a province for a manager) searched and paged.
     me = request.user.person_id
-    mine = [oc for oc in classes if me and oc.teacher.person_id == me]
-    others = [oc for oc in classes if oc not in mine]
+    mine = (
+        list(selectors.online_classes(actor=request.user).filter(teacher__person_id=me))
+        if me
+        else []
+    )
+    q = (request.GET.get("q") or "").strip()[:100]
+    others = Paginator(
+        selectors.online_class_search(actor=request.user, q=q, exclude_person_id=me), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     openable = []
     if request.user.is_staff_role:
+        existing = selectors.online_class_pairs(actor=request.user)
         openable = [
             (row["class"], s)
             for row in records_selectors.marks_classes(actor=request.user)
@@ -70,7 +80,7 @@ def index_view(request):
     return render(
         request,
         "learning/index.html",
-        {"classes": classes, "mine": mine, "others": others, "openable": openable[:100]},
+        {"mine": mine, "others": others, "q": q, "openable": openable[:100]},
     )
 
 
