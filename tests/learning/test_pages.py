@@ -190,3 +190,34 @@ def test_a_principal_pages_and_searches_every_online_class(
     assert _titles(doc) == [t for t in every if t.startswith("Ngữ văn")]
     assert doc.xpath('//input[@name="q"]') == []  # one page: nothing to search
     assert "Mở lớp trực tuyến" not in doc.text_content()  # every class of theirs is open
+
+
+def test_an_officer_sees_each_online_class_with_its_school(client, teacher, district, toan):
+    """Above one school the list names each class's school, orders by school, and finds a
+    school by its name without diacritics; a principal's list names none."""
+    from edudx.records import services as records_services  # noqa: PLC0415
+
+    records_services.subject_assign(
+        actor=None, staff=district.teacher_b, subject=toan, class_group=district.class_b
+    )
+    services.online_class_create(
+        actor=district.teacher_user(district.teacher_b), class_group=district.class_b, subject=toan
+    )
+    services.online_class_create(actor=teacher, class_group=district.class_a, subject=toan)
+    url = reverse("learning:index")
+
+    def cards(**params):
+        doc = lxml.html.fromstring(client.get(url, params).content)
+        return [
+            (li.xpath(".//a")[0].text_content(), li.xpath('.//p[@class="muted"]')[0].text_content())
+            for li in doc.xpath('//ul[@id="others"]/li')
+        ]
+
+    otp_login(client, district.user(Role.PROVINCE_OFFICER, district.province))
+    assert cards() == [
+        ("Toán – 6A1", "Trường THCS Lê Lợi · Lê Thị Hoa"),
+        ("Toán – 6B1", "Trường THCS Nguyễn Du · Phạm Văn Nam"),
+    ]
+    assert cards(q="nguyen du") == [("Toán – 6B1", "Trường THCS Nguyễn Du · Phạm Văn Nam")]
+    otp_login(client, district.user(Role.PRINCIPAL, district.school_a))
+    assert cards() == [("Toán – 6A1", "Lê Thị Hoa")]

@@ -72,9 +72,10 @@ def online_classes(*, actor) -> QuerySet[OnlineClass]:
 
 def online_class_search(*, actor, q: str = "", exclude_person_id: int | None = None):
     """The actor's online classes matching `q` (without diacritics, any case) in the class
-    name, the subject or the teacher's name; without those taught by `exclude_person_id`
-    (the page lists a teacher's own classes apart)."""
-    qs = online_classes(actor=actor)
+    name, the subject, the teacher's or the school's name, by school, class and subject;
+    without those taught by `exclude_person_id` (the page lists a teacher's own apart)."""
+    qs = online_classes(actor=actor).select_related("class_group__school")
+    qs = qs.order_by("class_group__school__name", "class_group__name", "subject__sort_order")
     if exclude_person_id:
         qs = qs.exclude(teacher__person_id=exclude_person_id)
     term = fold(q).strip()
@@ -84,9 +85,17 @@ def online_class_search(*, actor, q: str = "", exclude_person_id: int | None = N
             Q(class_group__name__icontains=q.strip())
             | Q(class_group__name__icontains=term)
             | Q(teacher__search_name__contains=term)
+            | Q(class_group__school__search_name__contains=term)
             | Q(subject_id__in=subjects)
         )
     return qs
+
+
+def online_classes_span_schools(*, actor) -> bool:
+    """Whether the actor's online classes belong to more than one school (a commune or
+    province officer): the list then names each class's school."""
+    schools = online_classes(actor=actor).order_by().values("class_group__school_id")
+    return len(schools.distinct()[:2]) > 1
 
 
 def online_class_pairs(*, actor) -> set[tuple[int, int]]:

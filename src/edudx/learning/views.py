@@ -80,7 +80,13 @@ def index_view(request):
     return render(
         request,
         "learning/index.html",
-        {"mine": mine, "others": others, "q": q, "openable": openable[:100]},
+        {
+            "mine": mine,
+            "others": others,
+            "q": q,
+            "openable": openable[:100],
+            "show_school": selectors.online_classes_span_schools(actor=request.user),
+        },
     )
 
 
