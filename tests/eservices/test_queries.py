@@ -4,6 +4,7 @@ procedure, unit and both schools in the one list query."""
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 from django.db import connection
@@ -76,3 +77,21 @@ def test_officer_queue_shows_every_dossier_and_flags_the_overdue(client, world):
     # Past due: i = 1, 4, …, 28; of those, "received" (i % 6 == 1) are overdue: 1, 7, 13, 19, 25.
     assert html.count('<li class="card is-overdue') == 5
     assert queue_queries(client)[0] == n
+
+
+def test_officer_queue_pages_with_open_dossiers_first(client, world):
+    """60 dossiers: 50 on the first page, 10 on the second; the 30 waiting for an officer
+    (submitted, received, processing) come before every finished or returned one."""
+    officer = world.d.user("commune_officer", world.d.district)
+    otp_login(client, officer)
+    add_dossiers(world, 60)
+    first = client.get("/services/officer/").content.decode()
+    second = client.get("/services/officer/", {"page": 2}).content.decode()
+    assert (first.count('<li class="card'), second.count('<li class="card')) == (50, 10)
+    assert "60 hồ sơ · trang 1/2" in " ".join(first.split())
+    statuses = re.findall(r'<span class="badge status-(\w+)">', first + second)
+    assert len(statuses) == 60
+    assert set(statuses[:30]) == {"submitted", "received", "processing"}
+    assert set(statuses[30:]) == {"supplement", "approved", "returned"}
+    overdue = client.get("/services/officer/", {"overdue": 1, "page": 1}).content.decode()
+    assert "10 hồ sơ · trang 1/1" in " ".join(overdue.split())  # received/processing past due

@@ -4,7 +4,7 @@ indicators (numerator, denominator) per unit and everything under it."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,6 +164,8 @@ WAITING_FILTER = "waiting"
 
 
 def officer_queue(*, actor, status: str | None = None, overdue: bool = False) -> QuerySet:
+    """The dossiers of the actor's units, those waiting for an officer first, each group by
+    due date (the most urgent on top, finished ones after every open one)."""
     q = officer_units_q(actor)
     if q is None:
         return Dossier.objects.none()
@@ -172,7 +174,8 @@ def officer_queue(*, actor, status: str | None = None, overdue: bool = False) ->
         .exclude(status=S.DRAFT)
         .select_related("procedure", "unit", "from_school", "to_school", "invoice")
         .defer("result_pdf")
-        .order_by("due_date", "submitted_at", "id")
+        .alias(done=Case(When(status__in=WAITING, then=Value(0)), default=Value(1)))
+        .order_by("done", "due_date", "submitted_at", "id")
     )
     if status == WAITING_FILTER:
         qs = qs.filter(status__in=WAITING)

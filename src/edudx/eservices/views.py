@@ -9,6 +9,7 @@ import os
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -38,6 +39,7 @@ from .models import (
 
 SESSION_DOSSIERS = "eservices_dossiers"
 SESSION_APPLICATIONS = "eservices_applications"
+QUEUE_PAGE = 50  # dossiers per page of the officer queue
 
 
 def _errors(exc: DomainError) -> list[dict]:
@@ -325,7 +327,9 @@ def mine(request):
 def officer_queue(request):
     status = request.GET.get("status") or None
     overdue = request.GET.get("overdue") == "1"
-    rows = list(selectors.officer_queue(actor=request.user, status=status, overdue=overdue)[:100])
+    page = Paginator(
+        selectors.officer_queue(actor=request.user, status=status, overdue=overdue), QUEUE_PAGE
+    ).get_page(request.GET.get("page"))
     labels = services.action_labels()
     today = timezone.localdate()
     return render(
@@ -338,8 +342,9 @@ def officer_queue(request):
                     "overdue": selectors.is_overdue(d, today),
                     "actions": [(a, labels[a]) for a in services.allowed_actions(request.user, d)],
                 }
-                for d in rows
+                for d in page
             ],
+            "page": page,
             "status": status or "",
             "overdue": overdue,
             "statuses": [
