@@ -202,3 +202,31 @@ def test_clerk_records_a_reduction_used_by_the_next_invoices(district, items, ac
     )
     inv = Invoice.objects.get(student=district.student_a1)
     assert inv.total == 680_400  # tuition exempted, insurance due
+
+
+def test_unmatched_queue_pages_and_counts(invoices, clerk):
+    """A statement with 60 lines that match no invoice: the queue says 60 and pages them
+    50 + 10, oldest first (it showed the first 200 with no count)."""
+    a1, _ = invoices
+    client = otp_login(Client(), clerk)
+    rows = "".join(
+        f"{6 + i // 30:02d}/10/2025,FT{i:03d},chuyen tien lan {i:03d},{10_000 + i}\n"
+        for i in range(60)
+    )
+    client.post(
+        "/fees/statements/",
+        {
+            "school": a1.school_id,
+            "file": SimpleUploadedFile(
+                "s.csv", ("Ngày giao dịch,Mã giao dịch,Nội dung,Số tiền\n" + rows).encode()
+            ),
+        },
+    )
+    assert BankLine.objects.filter(status="unmatched").count() == 60
+    url = f"/fees/unmatched/?school={a1.school_id}"
+    first = client.get(url).content.decode()
+    second = client.get(url + "&page=2").content.decode()
+    assert "60 giao dịch chưa khớp · trang 1/2" in " ".join(first.split())
+    shown = [f"chuyen tien lan {i:03d}" for i in range(60)]
+    assert [t for t in shown if t in first] == shown[:50]
+    assert [t for t in shown if t in second] == shown[50:]

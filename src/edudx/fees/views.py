@@ -416,10 +416,12 @@ def unmatched_view(request):
         except DomainError as exc:
             _errors(request, exc)
         return redirect(f"{reverse('fees:unmatched')}?school={school.pk}")
-    lines = list(selectors.unmatched_lines(actor=request.user, school_id=school.pk)[:200])
-    for ln in lines:
+    page = Paginator(
+        selectors.unmatched_lines(actor=request.user, school_id=school.pk), 50
+    ).get_page(request.GET.get("page"))
+    for ln in page:
         ln.reason_text = services.reason_text(ln.reason)
-    ctx["lines"] = lines
+    ctx["lines"] = page
     return render(request, "fees/unmatched.html", ctx)
 
 
