@@ -213,3 +213,17 @@ def test_returned_resource_is_corrected_and_resubmitted(
     late = client.get(edit, follow=True)
     assert late.redirect_chain == [(reverse("content:detail", args=[r.pk]), 302)]
     assert "Học liệu đã thẩm định hoặc đã xuất bản, không sửa được." in late.content.decode()
+
+
+def test_review_queue_pages_and_counts(client, principal, make_resource):
+    """55 resources waiting: 50 on the first page, oldest first, 5 on the second, and the
+    count (the queue showed the oldest 200 and no count)."""
+    for i in range(55):
+        make_resource(title=f"Học liệu số {i:02d}")
+    otp_login(client, principal)
+    first = client.get(reverse("content:review")).content.decode()
+    second = client.get(reverse("content:review"), {"page": 2}).content.decode()
+    assert "55 học liệu chờ duyệt · trang 1/2" in " ".join(first.split())
+    titles = [f"Học liệu số {i:02d}" for i in range(55)]
+    assert [t for t in titles if t in first] == titles[:50]
+    assert [t for t in titles if t in second] == titles[50:]

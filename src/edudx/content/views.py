@@ -378,7 +378,11 @@ def review_view(request):
     return render(
         request,
         "content/review.html",
-        {"queue": list(selectors.review_queue(actor=request.user)[:200])},
+        {
+            "queue": Paginator(selectors.review_queue(actor=request.user), 50).get_page(
+                request.GET.get("page")
+            )
+        },
     )
 
 
