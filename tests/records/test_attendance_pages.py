@@ -211,3 +211,28 @@ def test_a_day_outside_the_school_year_is_refused_before_filling_in(district, tc
         today = tc.get(f"{URL}?class={cls.pk}").content.decode()
         assert "Lớp 6A1 · Buổi sáng · 06/10/2025" in today and "Lưu điểm danh" in today
     assert AttendanceSession.objects.count() == 0
+
+
+def test_leave_page_puts_waiting_requests_first_and_pages(district, teacher, client):
+    """55 requests: the one still waiting (the oldest) heads the list with its buttons,
+    the decided ones follow latest first, 50 to a page (a waiting request sank below the
+    decided ones, and past 100 out of sight)."""
+    start = dt.date(2025, 9, 8)
+    for i in range(55):
+        day = start + dt.timedelta(days=i)
+        LeaveRequest.objects.create(
+            student=district.student_a1,
+            from_date=day,
+            to_date=day,
+            reason=f"Lý do {i:02d}",
+            status="pending" if i == 0 else "accepted",
+        )
+    otp_login(client, teacher)
+    first = client.get(reverse("records:leave")).content.decode()
+    second = client.get(reverse("records:leave"), {"page": 2}).content.decode()
+    reasons = [f"Lý do {i:02d}" for i in (0, *range(54, 0, -1))]
+    assert [r for r in reasons if r in first] == reasons[:50]
+    assert [r for r in reasons if r in second] == reasons[50:]
+    assert first.count('value="accept"') == 1
+    assert first.index("Lý do 00") < first.index("Lý do 54")
+    assert "55 đơn · trang 1/2" in " ".join(first.split())

@@ -9,7 +9,7 @@ attendance through `student_attendance`, which applies people's student scope.""
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -377,6 +377,13 @@ def leave_list(*, actor, status: str | None = None) -> QuerySet[LeaveRequest]:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-from_date", "-id")
+
+
+def leave_page(*, actor) -> QuerySet[LeaveRequest]:
+    """The leave page's list: requests still waiting for a decision first, the latest
+    first within each group (a pending request must not sink below decided ones)."""
+    waiting = Case(When(status=LeaveStatus.PENDING, then=Value(0)), default=Value(1))
+    return leave_list(actor=actor).alias(waiting=waiting).order_by("waiting", "-from_date", "-id")
 
 
 def leave_get(*, actor, leave_id: int) -> LeaveRequest:

@@ -241,7 +241,7 @@ def leave_view(request):
             status = 403 if isinstance(exc, Forbidden) else 400
             for text in _error_text(exc):
                 messages.error(request, text)
-    leaves = list(selectors.leave_list(actor=user)[:100])
+    leaves = Paginator(selectors.leave_page(actor=user), 50).get_page(request.GET.get("page"))
     rows = [
         {
             "leave": lv,
@@ -249,7 +249,7 @@ def leave_view(request):
         }
         for lv in leaves
     ]
-    context = {"children": children, "rows": rows, "form": form}
+    context = {"children": children, "rows": rows, "page": leaves, "form": form}
     return render(request, "records/leave.html", context, status=status)
 
 
