@@ -230,3 +230,6 @@ def test_unmatched_queue_pages_and_counts(invoices, clerk):
     shown = [f"chuyen tien lan {i:03d}" for i in range(60)]
     assert [t for t in shown if t in first] == shown[:50]
     assert [t for t in shown if t in second] == shown[50:]
+    # The links keep the school: the page is per school.
+    assert f'<a href="?school={a1.school_id}&amp;page=2">Trang sau</a>' in first
+    assert f'<a href="?school={a1.school_id}&amp;page=1">Trang trước</a>' in second

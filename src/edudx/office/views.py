@@ -130,8 +130,6 @@ def incoming_view(request):
     page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = [{"doc": d, "overdue": selectors.is_overdue(d, today)} for d in page.object_list]
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "office/incoming.html",
@@ -141,7 +139,6 @@ def incoming_view(request):
             "page": page,
             "rows": rows,
             "statuses": [(selectors.OPEN, _("Chưa xử lý xong")), *IncomingStatus.choices],
-            "query": query.urlencode(),
             "summary_scope": bool(request.user.scope.unit_paths or request.user.scope.everything),
             **filters,
         },
@@ -308,8 +305,6 @@ def outgoing_view(request):
         actor=request.user, unit=unit, q=q, year=year, signing=signing or None
     )
     page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "office/outgoing.html",
@@ -321,7 +316,6 @@ def outgoing_view(request):
             "year": year,
             "signing": signing,
             "stages": SigningStage.choices,
-            "query": query.urlencode(),
         },
     )
 
@@ -490,8 +484,6 @@ def dossiers_view(request):
     q = (request.GET.get("q") or "").strip()[:100]
     qs = selectors.dossier_list(actor=user, unit=unit, status=status, q=q)
     page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     ctx = {
         "unit": unit,
         "units": units,
@@ -499,7 +491,6 @@ def dossiers_view(request):
         "status": status,
         "statuses": DossierStatus.choices,
         "q": q,
-        "query": query.urlencode(),
         "form": form,
         "errors": errors,
         "media": Medium.choices,

@@ -530,7 +530,6 @@ def mark_changes_view(request):
         "rows": rows,
         "status": status,
         "statuses": ChangeStatus.choices,
-        "query": query,
         "here": here,
     }
     return render(request, "records/mark_changes.html", context, status=code)
