@@ -98,9 +98,11 @@ def online_classes_span_schools(*, actor) -> bool:
     return len(schools.distinct()[:2]) > 1
 
 
-def online_class_pairs(*, actor) -> set[tuple[int, int]]:
-    """(class, subject) of every online class the actor sees: what is already open."""
-    return set(online_classes(actor=actor).values_list("class_group_id", "subject_id"))
+def online_class_pairs(*, actor, class_ids: list[int]) -> set[tuple[int, int]]:
+    """(class, subject) of the online classes the actor sees in `class_ids`: what is
+    already open there."""
+    qs = online_classes(actor=actor).filter(class_group_id__in=class_ids)
+    return set(qs.values_list("class_group_id", "subject_id"))
 
 
 def online_class_get(*, actor, class_id: int) -> OnlineClass:

@@ -69,11 +69,16 @@ def index_view(request):
         selectors.online_class_search(actor=request.user, q=q, exclude_person_id=me), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     openable = []
-    if request.user.is_staff_role:
-        existing = selectors.online_class_pairs(actor=request.user)
+    teaching = (
+        records_selectors.marks_classes(actor=request.user) if request.user.is_staff_role else []
+    )
+    if teaching:
+        existing = selectors.online_class_pairs(
+            actor=request.user, class_ids=[row["class"].pk for row in teaching]
+        )
         openable = [
             (row["class"], s)
-            for row in records_selectors.marks_classes(actor=request.user)
+            for row in teaching
             for s in row["subjects"]
             if (row["class"].pk, s.pk) not in existing
         ]
