@@ -80,18 +80,31 @@ def test_officer_queue_shows_every_dossier_and_flags_the_overdue(client, world):
 
 
 def test_officer_queue_pages_with_open_dossiers_first(client, world):
-    """60 dossiers: 50 on the first page, 10 on the second; the 30 waiting for an officer
-    (submitted, received, processing) come before every finished or returned one."""
+    """61 dossiers: 50 on the first page, 11 on the second; the 31 waiting for an officer
+    (submitted, received, processing) come before every finished or returned one, and a
+    dossier not yet received (no due date) heads them on both engines."""
     officer = world.d.user("commune_officer", world.d.district)
     otp_login(client, officer)
     add_dossiers(world, 60)
+    fresh = Dossier.objects.create(
+        code=new_code("HS"),
+        procedure=world.procedure("diploma_copy"),
+        unit=world.d.commune_a,
+        applicant_name="Người nộp mới",
+        phone="0912345678",
+        status="submitted",
+        submitted_at=timezone.now(),
+        due_date=None,
+    )
     first = client.get("/services/officer/").content.decode()
     second = client.get("/services/officer/", {"page": 2}).content.decode()
-    assert (first.count('<li class="card'), second.count('<li class="card')) == (50, 10)
-    assert "60 hồ sơ · trang 1/2" in " ".join(first.split())
+    assert (first.count('<li class="card'), second.count('<li class="card')) == (50, 11)
+    assert "61 hồ sơ · trang 1/2" in " ".join(first.split())
+    codes = re.findall(r'<h3><a href="/services/dossiers/(\w+)/">', first + second)
+    assert codes[0] == fresh.code
     statuses = re.findall(r'<span class="badge status-(\w+)">', first + second)
-    assert len(statuses) == 60
-    assert set(statuses[:30]) == {"submitted", "received", "processing"}
-    assert set(statuses[30:]) == {"supplement", "approved", "returned"}
-    overdue = client.get("/services/officer/", {"overdue": 1, "page": 1}).content.decode()
+    assert len(statuses) == 61
+    assert set(statuses[:31]) == {"submitted", "received", "processing"}
+    assert set(statuses[31:]) == {"supplement", "approved", "returned"}
+    overdue = client.get("/services/officer/", {"overdue": 1}).content.decode()
     assert "10 hồ sơ · trang 1/1" in " ".join(overdue.split())  # received/processing past due

@@ -4,7 +4,7 @@ indicators (numerator, denominator) per unit and everything under it."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -165,7 +165,9 @@ WAITING_FILTER = "waiting"
 
 def officer_queue(*, actor, status: str | None = None, overdue: bool = False) -> QuerySet:
     """The dossiers of the actor's units, those waiting for an officer first, each group by
-    due date (the most urgent on top, finished ones after every open one)."""
+    due date (the most urgent on top, finished ones after every open one); a dossier not
+    yet received has no due date and comes first, on both engines (SQLite sorts NULL
+    first, PostgreSQL last)."""
     q = officer_units_q(actor)
     if q is None:
         return Dossier.objects.none()
@@ -175,7 +177,7 @@ def officer_queue(*, actor, status: str | None = None, overdue: bool = False) ->
         .select_related("procedure", "unit", "from_school", "to_school", "invoice")
         .defer("result_pdf")
         .alias(done=Case(When(status__in=WAITING, then=Value(0)), default=Value(1)))
-        .order_by("done", "due_date", "submitted_at", "id")
+        .order_by("done", F("due_date").asc(nulls_first=True), "submitted_at", "id")
     )
     if status == WAITING_FILTER:
         qs = qs.filter(status__in=WAITING)
