@@ -1,7 +1,9 @@
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from edudx.accounts.models import User
 from edudx.eservices import selectors
@@ -26,6 +28,11 @@ def test_demo_has_catalogue_dossiers_and_an_open_round():
     assert bytes(returned.result_pdf).startswith(b"%PDF") and returned.rating.score == 5
     r = AdmissionRound.objects.get()
     assert r.grade == 1 and r.status == "open" and r.zones.count() >= 1
+    # Office hours in Vietnam, opened yesterday, closing in two weeks.
+    today = timezone.localdate()
+    opens, closes = timezone.localtime(r.opens_at), timezone.localtime(r.closes_at)
+    assert (opens.date(), opens.time()) == (today - dt.timedelta(days=1), dt.time(7, 30))
+    assert (closes.date(), closes.time()) == (today + dt.timedelta(days=14), dt.time(17, 0))
     officer = User.objects.get(username="phong_gddt")
     assert list(selectors.officer_rounds(actor=officer)) == [r]
     assert selectors.officer_queue(actor=officer).count() == 4

@@ -66,16 +66,20 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
     zones = [z for z in zones if z[1] is not None]
     if primaries and not any(c == commune for _s, c, _v in zones):
         zones.append((primaries[0], commune, ""))
-    now = timezone.now()
+    # The round is open now, as a commune would set it: from 07:30 yesterday to 17:00 in
+    # two weeks (office hours, not the minute the demo was built).
+    today, tz = timezone.localdate(), timezone.get_current_timezone()
+    opens_at = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(7, 30), tzinfo=tz)
+    closes_at = dt.datetime.combine(today + dt.timedelta(days=14), dt.time(17, 0), tzinfo=tz)
     if primaries:
         r = admissions.round_create(
             actor=None,
             procedure=proc["admission_grade1"],
             unit=commune,
-            school_year=_next_year(timezone.localdate()),
+            school_year=_next_year(today),
             name=f"Tuyển sinh lớp 1 — {commune.name}",
-            opens_at=now - dt.timedelta(days=1),
-            closes_at=now + dt.timedelta(days=14),
+            opens_at=opens_at,
+            closes_at=closes_at,
             seed=f"demo-{seed}-{rng.randrange(10**6):06d}",
             schools=[(s, 70) for s in primaries],
             zones=zones,
