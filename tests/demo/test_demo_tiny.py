@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
+from django.utils import timezone
 
 from edudx.accounts.models import User
 from edudx.core.validators import validate_moet_id, validate_personal_id
@@ -337,3 +338,24 @@ def test_demo_scores_the_current_pupils_dropout_risk(tiny):
     assert scores.count() == year.values("student_id").distinct().count() == 60
     assert all(0 < s < 1 for s in scores.values_list("score", flat=True))
     assert "giám sát: điểm nguy cơ bỏ học (mô hình trên lịch sử giả lập): 60 học sinh" in tiny
+
+
+def test_demo_shares_a_repository_that_t05_counts(tiny):
+    """The Sở's shared resources are published province-wide in the autumn term, before the
+    2025 report's date, so T05 (curriculum periods with a resource) is not 0 for them."""
+    from edudx.content.demo import SHARED_FROM, SHARED_TO
+    from edudx.content.models import Resource, Topic
+    from edudx.monitoring.models import IndicatorValue
+
+    shared = Resource.objects.filter(scope="province", description__startswith="Bài giảng và")
+    assert shared.count() > 0
+    days = {timezone.localtime(r.published_at).date() for r in shared}
+    assert min(days) >= SHARED_FROM and max(days) <= SHARED_TO
+    assert all(d.weekday() < 5 for d in days)
+    # Each covers one topic no hand-picked resource covers; together at most every topic.
+    through = Resource.topics.through.objects.filter(resource__in=shared)
+    topics = list(through.values_list("topic_id", flat=True))
+    assert len(topics) == len(set(topics)) == shared.count() < Topic.objects.count()
+    province = OrgUnit.objects.get(kind=UnitKind.PROVINCE, valid_to__isnull=True)
+    t05 = IndicatorValue.objects.get(indicator__code="T05", unit=province, year=2025)
+    assert 0 < t05.numerator < t05.denominator

@@ -1,14 +1,27 @@
 """Demo repository: topic trees (already loaded by the migration; reloaded if missing), and a
 handful of resources uploaded by the demo teacher `giao_vien` — most published by the
 principal `hieu_truong` at school scope, one by `so_gddt` at province scope, one left
-waiting in the review queue. Deterministic; runs in well under a second."""
+waiting in the review queue. Then the Sở's shared repository of the autumn term: a
+resource for about two in three of the other curriculum topics (the sample framework:
+grades 1 and 6), published province-wide by `so_gddt` between 15/09 and 28/11/2025, so the
+operations centre's T05 for 2025 counts them (published at build time, they fell after the
+report's date and T05 read 0 %). Deterministic; runs in about a second."""
 
+import datetime as dt
 import io
+import random
+
+from django.utils import timezone
 
 from edudx.content import services
 from edudx.content.curriculum import load_files
-from edudx.content.models import Resource, Topic
+from edudx.content.models import Resource, ResourceReview, Topic
 from edudx.records.models import Subject
+
+# The shared repository: the autumn term's publication window, the share of the remaining
+# sample topics that get a resource.
+SHARED_FROM, SHARED_TO = dt.date(2025, 9, 15), dt.date(2025, 11, 28)
+SHARED = 2 / 3
 
 
 def _pdf(title: str) -> bytes:
@@ -80,5 +93,54 @@ def build_demo(summary, users, *, seed: int, log) -> None:
                 actor=reviewer, resource=r, scope=publish if reviewer is officer else "school"
             )
         made += 1
-    summary.counts["resources"] = made
-    log(f"Học liệu số: {made} học liệu mẫu.")
+    rng = random.Random(f"{seed}:content")  # noqa: S311 — a reproducible demo, not secrets
+    shared = _shared_repository(teacher, officer, rng) if officer else 0
+    summary.counts["resources"] = made + shared
+    log(f"Học liệu số: {made} học liệu mẫu, {shared} học liệu dùng chung của Sở (HK1 2025-2026).")
+
+
+def _shared_repository(teacher, officer, rng: random.Random) -> int:
+    """Resources for the sample topics no hand-picked resource covers, through the services,
+    then dated in the autumn term: created three days before publication, reviewed and
+    published on a weekday between SHARED_FROM and SHARED_TO at 08:00-16:00."""
+    covered = set(Resource.topics.through.objects.values_list("topic_id", flat=True))
+    topics = [
+        t
+        for t in Topic.objects.select_related("subject").order_by(
+            "grade", "subject__sort_order", "code"
+        )
+        if t.pk not in covered and rng.random() < SHARED
+    ]
+    days = [
+        SHARED_FROM + dt.timedelta(days=i)
+        for i in range((SHARED_TO - SHARED_FROM).days + 1)
+        if (SHARED_FROM + dt.timedelta(days=i)).weekday() < 5
+    ]
+    tz = timezone.get_default_timezone()
+    for t in topics:
+        title = f"{t.subject.name} {t.grade} – {t.title}"[:200]
+        pdf = _pdf(f"{t.subject.code}-{t.grade}-{t.code}")
+        r = services.resource_create(
+            actor=teacher,
+            data=services.ResourceData(
+                title=title,
+                type="document",
+                subject_id=t.subject_id,
+                grade=t.grade,
+                licence="cc-by-sa",
+                author=teacher.person.full_name if teacher.person_id else "Giáo viên",
+                description=f"Bài giảng và phiếu học tập: {t.title}.",
+                topic_ids=[t.pk],
+            ),
+            upload=services.Upload(io.BytesIO(pdf), len(pdf), f"{t.subject.code}-{t.code}.pdf"),
+        )
+        services.resource_review(actor=officer, resource=r, approve=True)
+        services.resource_publish(actor=officer, resource=r, scope="province")
+        at = dt.datetime.combine(
+            rng.choice(days), dt.time(rng.randint(8, 15), rng.randrange(60)), tzinfo=tz
+        )
+        Resource.objects.filter(pk=r.pk).update(
+            published_at=at, created_at=at - dt.timedelta(days=3), updated_at=at
+        )
+        ResourceReview.objects.filter(resource=r).update(created_at=at)
+    return len(topics)
