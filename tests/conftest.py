@@ -42,11 +42,23 @@ def django_db_setup(django_db_setup, django_db_blocker, request):
 
 
 @pytest.fixture(scope="session")
-def live_server(django_db_setup, live_server):
+def live_server(django_db_setup, live_server, django_db_blocker):
     """pytest-django's, started after the test database exists so that it stops before the
     database is dropped: a test process whose first test is a browser test would otherwise
-    drop the database while the server's thread still holds a connection to it."""
-    return live_server
+    drop the database while the server's thread still holds a connection to it.
+
+    On PostgreSQL (CONN_MAX_AGE 60) the server's keep-alive request threads are daemon
+    threads that stopping the server does not join; the last one's idle connection kept the
+    test database from being dropped ("is being accessed by other users"). At the end of the
+    session those leftover connections are ended from the server side."""
+    yield live_server
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as c:
+        c.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 def _transactional(item) -> bool:
