@@ -56,7 +56,8 @@ def live_server(django_db_setup, live_server, django_db_blocker):
         return
     with django_db_blocker.unblock(), connection.cursor() as c:
         c.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            # With a timeout (ms) it waits for each backend to exit, not only signals it.
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
 
