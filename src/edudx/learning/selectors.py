@@ -70,6 +70,14 @@ def online_classes(*, actor) -> QuerySet[OnlineClass]:
     return qs if q is None else qs.filter(q)
 
 
+def online_classes_taught(*, actor) -> QuerySet[OnlineClass]:
+    """The actor's own online classes (those they teach), none for someone with no person."""
+    person_id = getattr(actor, "person_id", None)
+    if not person_id:
+        return OnlineClass.objects.none()
+    return online_classes(actor=actor).filter(teacher__person_id=person_id)
+
+
 def online_class_search(*, actor, q: str = "", exclude_person_id: int | None = None):
     """The actor's online classes matching `q` (without diacritics, any case) in the class
     name, the subject, the teacher's or the school's name, by school, class and subject;

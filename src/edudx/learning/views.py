@@ -59,11 +59,7 @@ def index_view(request):
     # A teacher's own online classes first, all of them; the rest (their classes' other
     # subjects, or every class of a school or a province for a manager) searched and paged.
     me = request.user.person_id
-    mine = (
-        list(selectors.online_classes(actor=request.user).filter(teacher__person_id=me))
-        if me
-        else []
-    )
+    mine = list(selectors.online_classes_taught(actor=request.user))
     q = (request.GET.get("q") or "").strip()[:100]
     others = Paginator(
         selectors.online_class_search(actor=request.user, q=q, exclude_person_id=me), PAGE_SIZE
