@@ -4,7 +4,7 @@ import pytest
 from django.apps import apps
 from django.core import serializers
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.test import override_settings
 from django.utils import translation
 
@@ -42,24 +42,17 @@ def django_db_setup(django_db_setup, django_db_blocker, request):
 
 
 @pytest.fixture(scope="session")
-def live_server(django_db_setup, live_server, django_db_blocker):
+def live_server(django_db_setup, live_server):
     """pytest-django's, started after the test database exists so that it stops before the
     database is dropped: a test process whose first test is a browser test would otherwise
     drop the database while the server's thread still holds a connection to it.
 
-    On PostgreSQL (CONN_MAX_AGE 60) the server's keep-alive request threads are daemon
-    threads that stopping the server does not join; the last one's idle connection kept the
-    test database from being dropped ("is being accessed by other users"). At the end of the
-    session those leftover connections are ended from the server side."""
-    yield live_server
-    if connection.vendor != "postgresql":
-        return
-    with django_db_blocker.unblock(), connection.cursor() as c:
-        c.execute(
-            # With a timeout (ms) it waits for each backend to exit, not only signals it.
-            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    The server's requests close their database connection when they end (CONN_MAX_AGE 0, as
+    on SQLite): with PostgreSQL's 60 s, a keep-alive request thread — a daemon thread that
+    stopping the server does not join — kept an idle connection to the test database, which
+    then could not be dropped ("is being accessed by other users")."""
+    connections.settings[DEFAULT_DB_ALIAS]["CONN_MAX_AGE"] = 0
+    return live_server
 
 
 def _transactional(item) -> bool:
