@@ -1,11 +1,14 @@
 """Fee pages: what a guardian and the clerks see, scoping (404 outside), writes by clerks."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from edudx.accounts.models import Role
 from edudx.fees.models import BankLine, FeeItem, Invoice, Payment
+from edudx.org import services as org_services
 from tests.pages.conftest import otp_login
 
 pytestmark = pytest.mark.django_db
@@ -143,6 +146,21 @@ def test_reports_page(invoices, clerk):
         in html
     )
     assert "6A1" in html
+
+
+def test_next_years_admissions_do_not_empty_the_clerk_pages(district, invoices, clerk):
+    """Admissions create the next school year months before it starts (the e-services demo
+    built on 30/11/2026 made 2027-2028). Between two years the clerk's pages keep the year
+    that ended last: they showed the empty next one (no class, no invoice)."""
+    a1, _ = invoices
+    org_services.school_year_create(
+        actor=None, code="2098-2099", start_date=dt.date(2098, 9, 5), end_date=dt.date(2099, 5, 31)
+    )
+    client = otp_login(Client(), clerk)
+    html = client.get(f"/fees/reports/?school={a1.school_id}").content.decode()
+    assert "2 hóa đơn · phải thu 3.860.800\u00a0đ" in html
+    page = client.get(f"/fees/invoices/?school={a1.school_id}").content.decode()
+    assert f'<option value="{district.class_a.pk}">6A1</option>' in page
 
 
 def test_menu_entries(invoices, clerk, guardian):

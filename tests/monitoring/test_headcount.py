@@ -11,6 +11,7 @@ from edudx.monitoring.selectors import (
     students_in,
     students_under,
 )
+from edudx.monitoring.services import headcount_refresh
 from edudx.org import selectors as org_selectors
 from edudx.org import services as org_services
 from edudx.org.models import UnitKind
@@ -42,6 +43,19 @@ def test_headcounts_follow_the_outbox(district):
     assert counts() == [
         ("Trường THCS Lê Lợi", 1, 1, 1),
         ("Trường THCS Nguyễn Du", 2, 1, 1),
+    ]
+
+
+def test_class_counts_are_the_current_years_not_next_years(district):
+    """Next year's school year exists months early (admissions) with no class: the
+    headcount kept counting its classes (0 per school) instead of the year under way."""
+    org_services.school_year_create(
+        actor=None, code="2098-2099", start_date=dt.date(2098, 9, 5), end_date=dt.date(2099, 5, 31)
+    )
+    headcount_refresh()
+    assert counts() == [
+        ("Trường THCS Lê Lợi", 2, 1, 1),
+        ("Trường THCS Nguyễn Du", 1, 1, 1),
     ]
 
 

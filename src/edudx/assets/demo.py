@@ -15,11 +15,10 @@ import datetime as dt
 import random
 import time
 
-from django.utils import timezone
-
 from edudx.accounts.models import RoleAssignment
 from edudx.core.text import fold
-from edudx.org.models import ClassGroup, School, SchoolYear
+from edudx.org.models import ClassGroup, School
+from edudx.org.selectors import school_year_current
 
 from . import selectors
 from .models import (
@@ -35,19 +34,6 @@ from .models import (
 SECONDARY = {"lower_secondary", "upper_secondary", "multi_level"}
 NO_REGISTER = 0.07
 CHECK_DAYS = {2024: dt.date(2024, 12, 20), 2025: dt.date(2025, 12, 19)}
-
-
-def _current_year() -> SchoolYear | None:
-    """The latest school year with classes that has started (a later year may already exist
-    for next year's admissions, with no class yet)."""
-    today = timezone.localdate()
-    year_id = (
-        ClassGroup.objects.filter(school_year__start_date__lte=today)
-        .order_by("-school_year__start_date")
-        .values_list("school_year_id", flat=True)
-        .first()
-    )
-    return SchoolYear.objects.filter(pk=year_id).first()
 
 
 def _day(rng: random.Random, first: int, last: int) -> dt.date:
@@ -176,7 +162,7 @@ class _School:
 
 def build_demo(summary, users, *, seed: int, log=print) -> None:
     t0 = time.monotonic()
-    year = _current_year()
+    year = school_year_current()
     cats = {c.code: c for c in selectors.categories()}
     schools = list(
         School.objects.filter(unit__valid_to__isnull=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from edudx.accounts.models import User
 from edudx.core.codes import CODE_ALPHABET
 from edudx.org.models import OrgUnit, UnitKind
+from edudx.org.selectors import school_year_current
 from edudx.people import services as people_services
 from edudx.people.models import GuardianLink, StaffMember, Student, TeachingAssignment
 
@@ -38,7 +39,7 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
             "feedback_response_hours": 48,
         },
     )
-    year = services.current_school_year()
+    year = school_year_current()
     # One school-wide notice per other school of the district (no notifications: nobody
     # there has an account in the demo).
     others = OrgUnit.objects.filter(kind=UnitKind.SCHOOL, valid_to__isnull=True).exclude(

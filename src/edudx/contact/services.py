@@ -19,7 +19,8 @@ from edudx.core.errors import DomainError, ErrorCollector
 from edudx.core.phones import normalise_phone
 from edudx.core.scope import scope_of
 from edudx.notify.services import Address, mark_read, notify, notify_many
-from edudx.org.models import ClassGroup, Grade, OrgUnit, SchoolYear, UnitKind
+from edudx.org.models import ClassGroup, Grade, OrgUnit, UnitKind
+from edudx.org.selectors import school_year_current
 from edudx.people.models import Student
 from edudx.records import services as records_services
 
@@ -77,14 +78,6 @@ def quiet_until(unit: OrgUnit | None, now: dt.datetime | None = None) -> dt.date
 # --- notices ----------------------------------------------------------------------------------
 
 
-def current_school_year(day: dt.date | None = None) -> SchoolYear | None:
-    day = day or timezone.localdate()
-    return (
-        SchoolYear.objects.filter(start_date__lte=day, end_date__gte=day).first()
-        or SchoolYear.objects.order_by("-start_date").first()
-    )
-
-
 def notice_post(
     *,
     actor,
@@ -137,7 +130,7 @@ def notice_post(
                 _("Chỉ hiệu trưởng hoặc văn thư gửi được thông báo cho cả khối hoặc toàn trường."),
                 field="audience",
             )
-        year = current_school_year()
+        year = school_year_current()
         if year is None:
             raise DomainError("notice.year", _("Chưa có năm học."), field=None)
         class_group = None

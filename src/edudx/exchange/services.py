@@ -13,11 +13,11 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.core.errors import DomainError, DomainErrors, ErrorItem
 from edudx.org.models import OrgUnit, SchoolYear
+from edudx.org.selectors import school_year_current
 from edudx.people import bulk
 from edudx.people.selectors import unit_visible
 
@@ -33,15 +33,6 @@ MAX_UPLOAD_BYTES = 30 * 1024 * 1024
 class ImportOutcome:
     batch: ImportBatch
     reused: bool = False  # the same file had already been imported
-
-
-def current_school_year(today=None) -> SchoolYear | None:
-    """The school year containing today, else the latest one."""
-    today = today or timezone.localdate()
-    return (
-        SchoolYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
-        or SchoolYear.objects.order_by("-start_date").first()
-    )
 
 
 def _error_rows(items: list[ErrorItem], sheet: parsers.Sheet | None) -> list[dict]:
@@ -118,7 +109,7 @@ def import_upload(
                     actor=actor,
                     rows=sheet.rows,
                     school=school,
-                    school_year=school_year or current_school_year(today),
+                    school_year=school_year or school_year_current(today),
                     today=today,
                     school_allowed=lambda u: unit_visible(actor=actor, unit=u),
                     event_payload=payload,

@@ -13,7 +13,8 @@ import time
 
 from django.utils import timezone
 
-from edudx.org.models import SEGMENT, ClassGroup, OrgUnit, School, SchoolYear, UnitKind
+from edudx.org.models import SEGMENT, ClassGroup, OrgUnit, School, UnitKind
+from edudx.org.selectors import school_year_current
 from edudx.people.models import GuardianLink, Student, StudentStatus
 
 from . import references, services
@@ -50,14 +51,6 @@ BANKS = [("970436", "Vietcombank"), ("970405", "Agribank"), ("970418", "BIDV")]
 PERIOD = "HK1"
 
 
-def _current_year() -> SchoolYear | None:
-    today = timezone.localdate()
-    return (
-        SchoolYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
-        or SchoolYear.objects.order_by("-start_date").first()
-    )
-
-
 def _unit_accounts(schools, rng) -> list[BankAccount]:
     """A receiving account for every commune and province above the demo's schools: they
     resolve public-service dossiers, whose fees (eservices) are paid into them."""
@@ -86,7 +79,7 @@ def _unit_accounts(schools, rng) -> list[BankAccount]:
 
 def build_demo(summary, users, *, seed: int, log=print) -> None:
     t0 = time.monotonic()
-    year = _current_year()
+    year = school_year_current()
     if year is None:
         return
     rng = random.Random(f"{seed}:fees")  # noqa: S311 — a reproducible demo, not secrets

@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -19,6 +18,7 @@ from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.core.tables import table_download
 from edudx.org.models import SchoolYear, UnitKind
+from edudx.org.selectors import school_year_current
 
 from . import selectors, services
 from .models import (
@@ -35,14 +35,6 @@ def _errors(request, exc: DomainError) -> None:
     items = exc.items if isinstance(exc, DomainErrors) else [exc.item]
     for item in items:
         messages.error(request, str(item.message))
-
-
-def _current_year() -> SchoolYear | None:
-    today = timezone.localdate()
-    return (
-        SchoolYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
-        or SchoolYear.objects.order_by("-start_date").first()
-    )
 
 
 def _staff_context(request):
@@ -62,7 +54,7 @@ def _staff_context(request):
         # A commune or province collects public-service fees: no fee items, no class runs.
         "fee_unit": unit.kind in selectors.FEE_UNIT_KINDS,
         "fee_units": bool(fee_units),
-        "year": _current_year(),
+        "year": school_year_current(),
     }
 
 

@@ -13,7 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from edudx.org import selectors as org_selectors
-from edudx.org.models import SEGMENT, ClassGroup, OrgUnit, SchoolYear, UnitKind
+from edudx.org.models import SEGMENT, ClassGroup, OrgUnit, UnitKind
 from edudx.people.models import StaffMember, Student, StudentStatus
 
 from .indicators import QueryContext, query_for
@@ -45,7 +45,7 @@ def headcount_refresh(*, school_ids: Iterable[int] | None = None) -> int:
         "current_school_id",
     )
     staff = _grouped(StaffMember.objects.filter(unit_id__in=ids, end_date__isnull=True), "unit_id")
-    year = SchoolYear.objects.order_by("-start_date").first()
+    year = org_selectors.school_year_current()
     classes = (
         _grouped(ClassGroup.objects.filter(school_id__in=ids, school_year=year), "school_id")
         if year

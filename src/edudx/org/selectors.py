@@ -5,11 +5,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.core.errors import NotFound
 
-from .models import SEGMENT, OrgPlacement, OrgUnit, School, UnitKind, path_upper
+from .models import SEGMENT, OrgPlacement, OrgUnit, School, SchoolYear, UnitKind, path_upper
 from .services import active_q
 
 
@@ -99,3 +100,14 @@ def schools_under(unit: OrgUnit) -> QuerySet[School]:
     return School.objects.filter(
         unit__in=subtree(unit).filter(kind=UnitKind.SCHOOL)
     ).select_related("unit")
+
+
+def school_year_current(day: dt.date | None = None) -> SchoolYear | None:
+    """The school year `day` (default today) falls in. Between two years, the one that ended
+    last — not next year's, which admissions create months before it starts and which has no
+    class yet; before any year has started, the first. One query."""
+    day = day or timezone.localdate()
+    return (
+        SchoolYear.objects.filter(start_date__lte=day).order_by("-start_date").first()
+        or SchoolYear.objects.order_by("start_date").first()
+    )

@@ -13,7 +13,7 @@ from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
 from edudx.monitoring.selectors import students_under
 from edudx.org import selectors
-from edudx.org.models import ClassGroup, OrgUnit, SchoolYear, UnitKind
+from edudx.org.models import ClassGroup, OrgUnit, UnitKind
 from edudx.people.selectors import school_counts, unit_visible
 
 # Shortcuts under the date picker: the day before and the day of the 2025 reform.
@@ -59,14 +59,9 @@ def index(request):
     return render(request, "org/index.html", ctx)
 
 
-def _current_year(today: dt.date) -> SchoolYear | None:
-    year = SchoolYear.objects.filter(start_date__lte=today, end_date__gte=today).first()
-    return year or SchoolYear.objects.filter(start_date__lte=today).first()
-
-
 def _school_context(request, unit: OrgUnit, today: dt.date) -> dict:
     school = getattr(unit, "school", None)
-    year = _current_year(today)
+    year = selectors.school_year_current(today)
     classes = []
     if year is not None:
         classes = list(
