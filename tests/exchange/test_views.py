@@ -1,5 +1,6 @@
 """The import pages through the Django test client."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -8,6 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from edudx.exchange.models import ImportBatch
+from edudx.org import services as org_services
 from edudx.people.models import Student
 
 from .helpers import GOOD, HEADER, csv_bytes, with_row
@@ -37,6 +39,24 @@ def test_upload_page_lists_only_schools_in_scope(clerk_client, district):
     assert response.status_code == 200
     schools = list(response.context["form"].fields["school"].queryset)
     assert schools == [district.school_a]
+
+
+def test_upload_form_starts_on_the_clerks_school_and_the_year_under_way(clerk_client, district):
+    """A school's clerk has one school to pick; the year is the one under way (not next
+    year's, which admissions create early)."""
+    org_services.school_year_create(
+        actor=None, code="2098-2099", start_date=dt.date(2098, 9, 5), end_date=dt.date(2099, 5, 31)
+    )
+    html = clerk_client.get(reverse("exchange:upload")).content.decode()
+    assert f'<option value="{district.school_a.pk}" selected>' in html
+    assert f'<option value="{district.year.pk}" selected>2025-2026</option>' in html
+
+
+def test_an_officer_picks_among_several_schools(client, district):
+    client.force_login(district.user("province_officer", district.province))
+    form = client.get(reverse("exchange:upload")).context["form"]
+    assert list(form.fields["school"].queryset) == [district.school_a, district.school_b]
+    assert form.fields["school"].initial is None
 
 
 def test_post_a_good_file_shows_the_counts(clerk_client, district):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from edudx.core.errors import DomainError
 from edudx.core.scope import scope_of
 from edudx.org.models import OrgUnit, SchoolYear, UnitKind
-from edudx.org.selectors import subtree_q
+from edudx.org.selectors import school_year_current, subtree_q
 from edudx.people.selectors import unit_visible
 
 from . import parsers, services
@@ -79,7 +79,15 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = _schools_for(actor)
+        schools = _schools_for(actor)
+        self.fields["school"].queryset = schools
+        # What a school's clerk would pick anyway: their school, the year under way.
+        only = list(schools[:2])
+        if len(only) == 1:
+            self.fields["school"].initial = only[0].pk
+        year = school_year_current()
+        if year is not None:
+            self.fields["school_year"].initial = year.pk
 
 
 def _may_import(actor) -> bool:
