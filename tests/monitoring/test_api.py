@@ -85,7 +85,10 @@ def test_report_put_submit_idempotent_review(reform, principal, officer):
 
     office = token_client(officer)
     listing = office.get(f"{API}/monitoring/reports?unit={reform.lam_dong.pk}&year=2025").json()
-    assert listing["counts"] == {"schools": 1, "submitted": 1, "accepted": 0, "late": 1}
+    assert listing["counts"] == {
+        "schools": 1, "submitted": 1, "accepted": 0, "late": 1, "overdue": 0
+    }  # fmt: skip
+    assert listing["schools"][0]["overdue"] is False
     # The schools' facts and their totals (a yes/no counts the schools answering yes).
     assert [(s["facts"], s["facts_year"]) for s in listing["schools"]] == [
         ({"computers_teaching": "20", "internet_mbps": None, "internet_fibre": "1"}, [2025])

@@ -4,6 +4,7 @@ import re
 
 import lxml.html
 import pytest
+from django.test import Client
 from openpyxl import load_workbook
 
 from edudx.core import events
@@ -69,6 +70,15 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     url = f"/monitoring/report/?unit={reform.school_a.pk}&year=2025"
     r = client.get(url)
     assert r.status_code == 200 and "Hạn nộp: 10/12/2025" in r.content.decode()
+    # Today is after 10/12/2025 and nothing is submitted yet: the school is told, and so is
+    # the office that consolidates.
+    assert 'Đang soạn – <span class="flagged">quá hạn</span>' in r.content.decode()
+    office = otp_login(Client(), officer)
+    before = office.get(f"/monitoring/consolidated/?unit={reform.lam_dong.pk}&year=2025")
+    assert "1 trường chưa nộp, quá hạn 10/12/2025" in before.content.decode()
+    office.cookies["django_language"] = "en"
+    before = office.get(f"/monitoring/consolidated/?unit={reform.lam_dong.pk}&year=2025")
+    assert "1 school has not submitted, due 10/12/2025" in before.content.decode()
     r = client.post(url, {"T02-num": "130", "T02-den": "100", "action": "submit"}, follow=True)
     assert "T02: tử số 130 lớn hơn mẫu số 100." in r.content.decode()
     assert YearlyReport.objects.get(unit=reform.school_a).version == 0
@@ -95,6 +105,7 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     otp_login(client, officer)
     page = client.get(f"/monitoring/consolidated/?unit={reform.lam_dong.pk}&year=2025")
     assert "Trường THCS Lê Lợi" in page.content.decode()
+    assert "chưa nộp, quá hạn" not in page.content.decode()  # submitted, late
     facts_table = page.content.decode().split('id="school-facts"')[1].split("</table>")[0]
     assert [
         re.sub(r"<[^>]+>", "|", row).replace("||", "|").strip("|")

@@ -115,7 +115,9 @@ def test_submit_review_resubmit_versions_and_late_flag(report, principal, office
     assert t02.provenance == Provenance.SELF_REPORTED
 
     data = consolidated(actor=officer, unit=reform.lam_dong, year=2025)
-    assert data["counts"] == {"schools": 1, "submitted": 1, "accepted": 1, "late": 1}
+    assert data["counts"] == {
+        "schools": 1, "submitted": 1, "accepted": 1, "late": 1, "overdue": 0
+    }  # fmt: skip
     assert [s["name"] for s in data["schools"]] == ["Trường THCS Lê Lợi"]
 
     wb = load_workbook(
@@ -197,6 +199,27 @@ def test_facts_of_a_school_are_checked_and_frozen_with_the_version(report, princ
     }
     # An office's report asks no facts.
     assert reports.report_facts(reform.lam_dong, report.template) == []
+
+
+def test_schools_without_a_report_by_the_due_date_are_overdue(reform, principal):
+    """The office chases the schools that have not submitted by 10/12: from the 11th they
+    are overdue (a draft or no report at all); one submitted, even late, is not."""
+    from edudx.accounts.models import User
+
+    admin = User.objects.create_superuser("qtv_due", password="x")  # noqa: S106
+    r = reports.report_get(actor=principal, unit=reform.school_a, year=2025)
+    reports.report_submit(actor=principal, report=r, now=on(dt.date(2025, 12, 12)))
+
+    def overdue(day):
+        data = consolidated(actor=admin, unit=reform.ministry, year=2025, day=day)
+        return data["counts"]["overdue"], [(s["name"], s["overdue"]) for s in data["schools"]]
+
+    assert overdue(dt.date(2025, 12, 10)) == (
+        0, [("Trường THCS Lê Lợi", False), ("Trường THCS Nguyễn Du", False)]
+    )  # fmt: skip
+    assert overdue(dt.date(2025, 12, 11)) == (
+        1, [("Trường THCS Lê Lợi", False), ("Trường THCS Nguyễn Du", True)]
+    )  # fmt: skip
 
 
 def test_consolidated_report_carries_the_schools_facts_and_totals(reform, principal, officer):

@@ -95,6 +95,7 @@ class SchoolReportOut(Schema):
     version: int
     submitted_at: dt.datetime | None
     late: bool
+    overdue: bool = Field(..., description="not submitted and past the schools' due date")
     facts: dict[str, Decimal | None] = Field(
         ..., description="the school's latest reported facts up to the year (yes/no: 1/0)"
     )

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from django.db.models import Q, Sum
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.core.api_errors import Forbidden
@@ -154,13 +155,16 @@ def schools_under_on(unit: OrgUnit, day: dt.date) -> list[tuple[int, str]]:
     )
 
 
-def consolidated(*, actor, unit: OrgUnit, year: int) -> dict:
+def consolidated(*, actor, unit: OrgUnit, year: int, day: dt.date | None = None) -> dict:
     """What an office sees when it consolidates: its values, each school's report status
-    (schools under it on the report's day) and facts, their totals, its own report."""
+    (schools under it on the report's day) and facts, their totals, its own report. A school
+    that has not submitted by its due date (as of `day`, default today) is `overdue`: the
+    office chases it."""
     from .reports import template_ensure  # noqa: PLC0415
 
     _check_scope(actor, unit)
     template = template_ensure(year)
+    past_due = (day or timezone.localdate()) > template.school_due
     schools = schools_under_on(unit, template.as_of)
     ids = [sid for sid, _p in schools]
     reports = {
@@ -180,6 +184,7 @@ def consolidated(*, actor, unit: OrgUnit, year: int) -> dict:
                 "version": r.version if r else 0,
                 "submitted_at": r.submitted_at if r else None,
                 "late": r.late if r else False,
+                "overdue": past_due and not (r and r.version),
             }
         )
     facts, totals = school_facts(template, rows)
@@ -196,6 +201,7 @@ def consolidated(*, actor, unit: OrgUnit, year: int) -> dict:
             "submitted": len(submitted),
             "accepted": sum(1 for r in rows if r["status"] == ReportStatus.ACCEPTED),
             "late": sum(1 for r in rows if r["late"]),
+            "overdue": sum(1 for r in rows if r["overdue"]),
         },
         "own": YearlyReport.objects.filter(template=template, unit=unit).first(),
         "facts": facts,

@@ -439,12 +439,14 @@ def report_view(request):
         }
         for ind in report_indicators(unit)
     ]
+    due = reports.due_date(report)
     return render(
         request,
         "monitoring/report.html",
         {
             "unit": unit, "year": year, "report": report, "rows": rows, "editable": editable,
-            "due": reports.due_date(report), "files": report.files.all(),
+            "due": due, "overdue": not report.version and timezone.localdate() > due,
+            "files": report.files.all(),
             "versions": report.versions.all(),
             "sections": [
                 {**s, "text": report.sections.get(s["key"], "")}
