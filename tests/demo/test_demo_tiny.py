@@ -12,6 +12,7 @@ from django.utils import timezone
 from edudx.accounts.models import User
 from edudx.core.validators import validate_moet_id, validate_personal_id
 from edudx.demo import logins
+from edudx.exams.models import ExamTest
 from edudx.org import selectors
 from edudx.org.models import ClassGroup, OrgUnit, School, UnitKind
 from edudx.people.models import (
@@ -359,3 +360,13 @@ def test_demo_shares_a_repository_that_t05_counts(tiny):
     province = OrgUnit.objects.get(kind=UnitKind.PROVINCE, valid_to__isnull=True)
     t05 = IndicatorValue.objects.get(indicator__code="T05", unit=province, year=2025)
     assert 0 < t05.numerator < t05.denominator
+
+
+def test_demo_online_test_is_for_the_students_class_and_grade(tiny):
+    """The demo student's online maths test is built for their grade (a grade-6 paper was
+    given to class 8A2)."""
+    pupil = Student.objects.get(person=User.objects.get(username="hoc_sinh").person)
+    test = ExamTest.objects.select_related("paper", "class_group__grade").get()
+    grade = pupil.current_class.grade.number
+    assert (test.class_group, test.paper.grade) == (pupil.current_class, grade)
+    assert test.title == f"Kiểm tra giữa kì I – Toán {grade} (trực tuyến)"

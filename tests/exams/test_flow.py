@@ -8,7 +8,8 @@ import pytest
 
 from edudx.core.errors import Conflict, DomainError, DomainErrors
 from edudx.exams import grading, selectors, services
-from edudx.exams.models import Attempt, AttemptAnswer, AttemptStatus, QuestionVersion
+from edudx.exams.models import Attempt, AttemptAnswer, AttemptStatus, ExamTest, QuestionVersion
+from edudx.org import services as org_services
 from edudx.org.models import Term
 from edudx.records.models import Mark, TermLock
 from tests.pages.conftest import otp_login
@@ -103,6 +104,33 @@ def test_a_matrix_the_bank_cannot_satisfy_names_the_cell(teacher, maths):
             "row": 1,
         }
     ]
+
+
+def test_a_paper_goes_only_to_classes_of_its_grade(district, paper):
+    """A grade-6 paper scheduled for a grade-7 class (or a preschool group, which has no
+    grade) is refused, naming the class; nothing is created."""
+    seventh = org_services.class_create(
+        actor=None, school=district.school_a, school_year_code="2025-2026", name="7A1",
+        grade_number=7,
+    )  # fmt: skip
+    group = org_services.class_create(
+        actor=None, school=district.school_a, school_year_code="2025-2026", name="Chồi 1"
+    )
+    principal = district.user("principal", district.school_a)
+    for cls in (seventh, group):
+        with pytest.raises(DomainErrors) as exc:
+            services.test_schedule(
+                actor=principal, paper=paper, class_group=cls, opens_at=T0,
+                closes_at=T0 + dt.timedelta(hours=2), duration_minutes=45,
+            )  # fmt: skip
+        assert [(e.code, e.field, e.message) for e in exc.value.items] == [
+            (
+                "exams.test.grade",
+                "class",
+                f"Đề dành cho khối 6; lớp {cls.name} không phải lớp khối 6.",
+            )
+        ]
+    assert ExamTest.objects.count() == 0
 
 
 def test_editing_a_used_question_makes_a_new_version(teacher, paper):

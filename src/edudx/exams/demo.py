@@ -1,6 +1,6 @@
-"""Demo: a bank of grade-6 maths questions (every kind, three topics, four levels), a
-matrix, a paper in four versions and an online test open for the demo student's class
-(`hoc_sinh` can take it; `gvcn` runs it). Deterministic from `seed`."""
+"""Demo: a bank of maths questions for the demo student's grade (every kind, three topics,
+four levels), a matrix, a paper in four versions and an online test open for the demo
+student's class (`hoc_sinh` can take it; `gvcn` runs it). Deterministic from `seed`."""
 
 import datetime as dt
 import random
@@ -89,6 +89,12 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
     if pupil is None or pupil.current_class is None:
         log("exams: the demo student has no class; skipped")
         return
+    # The bank and the test are for the demo student's grade: a paper only goes to classes
+    # of its grade.
+    grade = pupil.current_class.grade.number if pupil.current_class.grade_id else None
+    if grade is None:
+        log("exams: the demo student's class has no grade; skipped")
+        return
     rng = random.Random(seed)  # noqa: S311 — demo data, not a secret
     n = 0
     for topic in TOPICS:
@@ -96,18 +102,18 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
             for _i in range(3 if level in ("nb", "th") else 2):
                 n += 1
                 data = _single(rng, topic, level, n)
-                data.subject_id, data.grade, data.points = maths.pk, 6, Decimal("0.25")
+                data.subject_id, data.grade, data.points = maths.pk, grade, Decimal("0.25")
                 services.question_create(actor=teacher, data=data, allow_duplicate=True)
         for maker in (_tf4, _short):
             n += 1
             data = maker(rng, topic, n)
-            data.subject_id, data.grade = maths.pk, 6
+            data.subject_id, data.grade = maths.pk, grade
             services.question_create(actor=teacher, data=data, allow_duplicate=True)
     essay = QuestionIn(
         kind="essay",
         stem="Trình bày cách so sánh hai phân số khác mẫu, cho một ví dụ.",
         subject_id=maths.pk,
-        grade=6,
+        grade=grade,
         topic_code="phan-so",
         level="vdc",
         points=Decimal(2),
@@ -123,10 +129,18 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         {"topic": "phan-so", "level": "vdc", "count": 1, "points": "2", "kind": "essay"},
     ]
     matrix = services.matrix_create(
-        actor=teacher, name="Kiểm tra giữa kì I – Toán 6", subject_id=maths.pk, grade=6, cells=cells
+        actor=teacher,
+        name=f"Kiểm tra giữa kì I – Toán {grade}",
+        subject_id=maths.pk,
+        grade=grade,
+        cells=cells,
     )
     paper = services.paper_generate(
-        actor=teacher, matrix=matrix, title="Kiểm tra giữa kì I – Toán 6", versions=4, seed=seed
+        actor=teacher,
+        matrix=matrix,
+        title=f"Kiểm tra giữa kì I – Toán {grade}",
+        versions=4,
+        seed=seed,
     )
     now = timezone.now().replace(second=0, microsecond=0)
     test = services.test_schedule(
@@ -136,7 +150,7 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         opens_at=now - dt.timedelta(hours=1),
         closes_at=now + dt.timedelta(days=30),
         duration_minutes=45,
-        title="Kiểm tra giữa kì I – Toán 6 (trực tuyến)",
+        title=f"Kiểm tra giữa kì I – Toán {grade} (trực tuyến)",
     )
     cls = pupil.current_class.name
     log(f"exams: {n + 1} questions, paper {paper.pk} (4 versions), test {test.pk} for {cls}")

@@ -720,6 +720,14 @@ def test_schedule(
         errors.add("exams.test.mark_kind", _("Cột điểm không hợp lệ."), "mark_kind")
     if term is not None and term.school_year_id != class_group.school_year_id:
         errors.add("exams.test.term", _("Học kỳ không thuộc năm học của lớp."), "term")
+    grade = class_group.grade.number if class_group.grade_id else None
+    if grade != paper.grade:
+        errors.add(
+            "exams.test.grade",
+            _("Đề dành cho khối %(p)s; lớp %(c)s không phải lớp khối %(p)s.")
+            % {"p": paper.grade, "c": class_group.name},
+            "class",
+        )
     errors.raise_if_any()
     versions = list(paper.versions.order_by("code"))
     if not versions:
