@@ -342,14 +342,20 @@ def test_demo_scores_the_current_pupils_dropout_risk(tiny):
 
 
 def test_demo_shares_a_repository_that_t05_counts(tiny):
-    """The Sở's shared resources are published province-wide in the autumn term, before the
-    2025 report's date, so T05 (curriculum periods with a resource) is not 0 for them."""
+    """The Sở's shared resources are published in the autumn term, before the 2025 report's
+    date — every other one open to everyone, the rest province-wide — so T05 (curriculum
+    periods with a resource) and T26 (the same, open to everyone) are not 0 for them."""
     from edudx.content.demo import SHARED_FROM, SHARED_TO
     from edudx.content.models import Resource, Topic
     from edudx.monitoring.models import IndicatorValue
 
-    shared = Resource.objects.filter(scope="province", description__startswith="Bài giảng và")
+    shared = Resource.objects.filter(
+        scope__in=["province", "public"], description__startswith="Bài giảng và"
+    )
     assert shared.count() > 0
+    public = shared.filter(scope="public")
+    assert public.count() == (shared.count() + 1) // 2
+    assert set(public.values_list("licence", flat=True)) == {"cc-by-sa"}
     days = {timezone.localtime(r.published_at).date() for r in shared}
     assert min(days) >= SHARED_FROM and max(days) <= SHARED_TO
     assert all(d.weekday() < 5 for d in days)
@@ -360,6 +366,9 @@ def test_demo_shares_a_repository_that_t05_counts(tiny):
     province = OrgUnit.objects.get(kind=UnitKind.PROVINCE, valid_to__isnull=True)
     t05 = IndicatorValue.objects.get(indicator__code="T05", unit=province, year=2025)
     assert 0 < t05.numerator < t05.denominator
+    t26 = IndicatorValue.objects.get(indicator__code="T26", unit=province, year=2025)
+    assert 0 < t26.numerator < t05.numerator and t26.denominator == t05.denominator
+    assert t26.provenance == "computed"
 
 
 def test_demo_online_test_is_for_the_students_class_and_grade(tiny):

@@ -31,8 +31,8 @@ def report(principal, reform):
 
 def test_a_school_reports_only_what_is_not_computed(report):
     codes = reports.self_reported_codes(report.unit)
-    assert "T02" in codes and "T26" in codes  # no platform data: self-reported
-    assert not {"T08", "T09", "T10", "T18", "T25"} & codes  # computed
+    assert codes == {"T01", "T02", "T03", "T24"}  # no platform data: self-reported
+    assert not {"T08", "T09", "T10", "T18", "T25", "T26"} & codes  # computed
     assert "T12" not in codes  # an office-level indicator
 
 

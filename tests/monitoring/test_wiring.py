@@ -1,4 +1,4 @@
-"""The indicator slots the apps fill for monitoring (T04–T07, T14–T17, T19–T21), a DX
+"""The indicator slots the apps fill for monitoring (T04–T07, T14–T17, T19–T21, T26), a DX
 pre-fill and the overdue-dossier alert, each on a small hand-checked example built with the
 District of tests/factories.py and the apps' own services.
 
@@ -62,7 +62,7 @@ def test_every_slot_is_registered():
     import edudx.monitoring.sources.fees  # noqa: F401, PLC0415
     import edudx.monitoring.sources.learning  # noqa: F401, PLC0415
 
-    wired = {"T04", "T05", "T06", "T07", "T14", "T15", "T16", "T17", "T19", "T20", "T21"}
+    wired = {"T04", "T05", "T06", "T07", "T14", "T15", "T16", "T17", "T19", "T20", "T21", "T26"}
     assert wired <= set(registered())
     assert registered()["T14"].rollup is False
 
@@ -196,6 +196,9 @@ def test_t05_curriculum_coverage(district, settings, tmp_path):
     # Published after the 2024 school year ended: nothing covered then.
     indicators_recompute(year=THIS_YEAR - 2)
     assert value("T05", district.school_a, THIS_YEAR - 2) == (0, 4094, C)
+    # T26: none of these is open to everyone.
+    assert value("T26", district.province, THIS_YEAR - 2) == (0, 8188, C)
+    assert value("T26", district.province, THIS_YEAR) == (0, 8188, C)
     # DX pre-fill of the school's "digital learning resources" criterion: the same ratio.
     dx.frameworks_sync()
     crit = DxCriterion.objects.get(prefill="edudx.content.dx_prefill.resources")
@@ -203,6 +206,37 @@ def test_t05_curriculum_coverage(district, settings, tmp_path):
     assert note == "45/4094 tiết có học liệu số"
     share = Decimal(str(round(45 / 4094, 4)))
     assert points == (share * crit.max_points).quantize(Decimal("0.5"))
+
+
+def test_t26_the_curriculum_open_to_everyone(district, settings, tmp_path):
+    """T26 is T05 over the resources published for everyone: Toán 6 phanso (20) public,
+    songuyen (20) province-wide, xacsuat (5) public, thongke (10) at school A. Each school
+    of the province: 20 + 5 of its 4094 periods; T05 of school A 20 + 20 + 5 + 10."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    toan = Subject.objects.get(code="toan")
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    officer = district.user(Role.PROVINCE_OFFICER, district.province)
+    teacher = district.teacher_user()
+    for code, scope in (
+        ("6.phanso", "public"), ("6.songuyen", "province"), ("6.xacsuat", "public"),
+        ("6.thongke", "school"),
+    ):  # fmt: skip
+        r = content_services.resource_create(
+            actor=teacher,
+            data=ResourceData(
+                title="Bài giảng", type="document", subject_id=toan.pk, grade=6,
+                licence="cc-by", author="Lê Thị Hoa",
+                topic_ids=[Topic.objects.get(subject=toan, grade=6, code=code).pk],
+            ),
+            upload=Upload(file=io.BytesIO(pdf), size=len(pdf), name="bai.pdf"),
+        )  # fmt: skip
+        content_services.resource_review(actor=officer, resource=r, approve=True)
+        content_services.resource_publish(actor=officer, resource=r, scope=scope)
+    indicators_recompute(year=THIS_YEAR)
+    assert value("T26", district.school_a, THIS_YEAR) == (25, 4094, C)
+    assert value("T26", district.school_b, THIS_YEAR) == (25, 4094, C)
+    assert value("T26", district.province, THIS_YEAR) == (50, 8188, C)
+    assert value("T05", district.school_a, THIS_YEAR) == (55, 4094, C)
 
 
 # --- fees: T19 and the DX pre-fill ------------------------------------------------------------

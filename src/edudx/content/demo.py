@@ -3,9 +3,10 @@ handful of resources uploaded by the demo teacher `giao_vien` — most published
 principal `hieu_truong` at school scope, one by `so_gddt` at province scope, one left
 waiting in the review queue. Then the Sở's shared repository of the autumn term: a
 resource for about two in three of the other curriculum topics (the sample framework:
-grades 1 and 6), published province-wide by `so_gddt` between 15/09 and 28/11/2025, so the
-operations centre's T05 for 2025 counts them (published at build time, they fell after the
-report's date and T05 read 0 %). Deterministic; runs in about a second."""
+grades 1 and 6), published by `so_gddt` between 15/09 and 28/11/2025 — every other one open to
+everyone (public, for T26), the rest province-wide — so the operations centre's T05 and T26
+for 2025 count them (published at build time, they fell after the report's date and T05 read
+0 %). Deterministic; runs in about a second."""
 
 import datetime as dt
 import io
@@ -94,15 +95,19 @@ def build_demo(summary, users, *, seed: int, log) -> None:
             )
         made += 1
     rng = random.Random(f"{seed}:content")  # noqa: S311 — a reproducible demo, not secrets
-    shared = _shared_repository(teacher, officer, rng) if officer else 0
+    shared, public = _shared_repository(teacher, officer, rng) if officer else (0, 0)
     summary.counts["resources"] = made + shared
-    log(f"Học liệu số: {made} học liệu mẫu, {shared} học liệu dùng chung của Sở (HK1 2025-2026).")
+    log(
+        f"Học liệu số: {made} học liệu mẫu, {shared} học liệu dùng chung của Sở"
+        f" ({public} công khai cho mọi người; HK1 2025-2026)."
+    )
 
 
-def _shared_repository(teacher, officer, rng: random.Random) -> int:
+def _shared_repository(teacher, officer, rng: random.Random) -> tuple[int, int]:
     """Resources for the sample topics no hand-picked resource covers, through the services,
     then dated in the autumn term: created three days before publication, reviewed and
-    published on a weekday between SHARED_FROM and SHARED_TO at 08:00-16:00."""
+    published on a weekday between SHARED_FROM and SHARED_TO at 08:00-16:00; every other one
+    open to everyone (T26), the rest province-wide. Returns (resources, public ones)."""
     covered = set(Resource.topics.through.objects.values_list("topic_id", flat=True))
     topics = [
         t
@@ -117,7 +122,8 @@ def _shared_repository(teacher, officer, rng: random.Random) -> int:
         if (SHARED_FROM + dt.timedelta(days=i)).weekday() < 5
     ]
     tz = timezone.get_default_timezone()
-    for t in topics:
+    public = 0
+    for i, t in enumerate(topics):
         title = f"{t.subject.name} {t.grade} – {t.title}"[:200]
         pdf = _pdf(f"{t.subject.code}-{t.grade}-{t.code}")
         r = services.resource_create(
@@ -135,7 +141,9 @@ def _shared_repository(teacher, officer, rng: random.Random) -> int:
             upload=services.Upload(io.BytesIO(pdf), len(pdf), f"{t.subject.code}-{t.code}.pdf"),
         )
         services.resource_review(actor=officer, resource=r, approve=True)
-        services.resource_publish(actor=officer, resource=r, scope="province")
+        scope = "public" if i % 2 == 0 else "province"
+        public += scope == "public"
+        services.resource_publish(actor=officer, resource=r, scope=scope)
         at = dt.datetime.combine(
             rng.choice(days), dt.time(rng.randint(8, 15), rng.randrange(60)), tzinfo=tz
         )
@@ -143,4 +151,4 @@ def _shared_repository(teacher, officer, rng: random.Random) -> int:
             published_at=at, created_at=at - dt.timedelta(days=3), updated_at=at
         )
         ResourceReview.objects.filter(resource=r).update(created_at=at)
-    return len(topics)
+    return len(topics), public

@@ -93,6 +93,9 @@ class Licence(models.TextChoices):
     ALL_RIGHTS_RESERVED = "all-rights-reserved", _("Bảo lưu mọi quyền")
 
 
+OPEN_LICENCES = frozenset(Licence.values) - {Licence.ALL_RIGHTS_RESERVED}
+
+
 class ResourceStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Chờ duyệt")
     REVIEWED = "reviewed", _("Đã thẩm định")
@@ -104,6 +107,9 @@ class PublishScope(models.TextChoices):
     SCHOOL = "school", _("Trong trường")
     COMMUNE = "commune", _("Trong xã/phường")
     PROVINCE = "province", _("Toàn tỉnh")
+    # Open to everyone, signed in or not (the plan's lifelong learning, T26): published by
+    # the province, under an open licence.
+    PUBLIC = "public", _("Công khai cho mọi người")
 
 
 class Resource(ExchangeModel):

@@ -20,7 +20,7 @@ from edudx.people.models import StaffMember, Student
 from edudx.records.models import CurriculumSubject, Subject
 
 from . import search
-from .models import Outcome, Resource, ResourceStatus, Topic
+from .models import Outcome, PublishScope, Resource, ResourceStatus, Topic
 
 REVIEWER_ROLES = (Role.SYSTEM_ADMIN, Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER, Role.PRINCIPAL)
 
@@ -119,13 +119,14 @@ def _visible_units(actor) -> tuple[list[int], list[int]] | None:
 
 def published_q(actor, units=False) -> Q | None:
     """Published resources the actor may see; None = all published. A filter on the
-    resource row itself (`scope_unit_id IN …`), not a join, so a row probed from the search
-    index is judged by its own columns."""
+    resource row itself (`scope_unit_id IN …`, `scope`), not a join, so a row probed from
+    the search index is judged by its own columns. Public resources are everyone's, signed in
+    or not."""
     seen = _visible_units(actor) if units is False else units
     if seen is None:
         return None
     ups, tops = seen
-    q = Q(scope_unit_id__in=ups)
+    q = Q(scope=PublishScope.PUBLIC) | Q(scope_unit_id__in=ups)
     if tops:
         # Officers and principals also see what is published below them.
         scope = scope_of(actor)

@@ -34,6 +34,7 @@ from edudx.records.models import CurriculumSubject, Subject
 
 from . import extract, files, selectors
 from .models import (
+    OPEN_LICENCES,
     Language,
     Licence,
     Outcome,
@@ -425,7 +426,8 @@ def resource_review(*, actor, resource: Resource, approve: bool, comment: str = 
 
 
 def scope_unit_for(school: OrgUnit, scope: str) -> OrgUnit:
-    """The unit a publication at `scope` covers: the school, its commune, its province."""
+    """The unit a publication at `scope` covers: the school, its commune, its province (a
+    public one is the province's, open to everyone besides)."""
     if scope == PublishScope.SCHOOL:
         return school
     kind = UnitKind.COMMUNE if scope == PublishScope.COMMUNE else UnitKind.PROVINCE
@@ -444,11 +446,22 @@ def scope_unit_for(school: OrgUnit, scope: str) -> OrgUnit:
 
 
 def resource_publish(*, actor, resource: Resource, scope: str, comment: str = "") -> Resource:
-    """Publish a reviewed resource at school, commune or province scope; the actor must
-    moderate the whole scope unit."""
+    """Publish a reviewed resource at school, commune or province scope, or to everyone
+    (public: the province's, under an open licence); the actor must moderate the whole scope
+    unit."""
     if scope not in PublishScope.values:
         raise DomainError(
             "content.publish.scope", _("Phạm vi xuất bản không hợp lệ."), field="scope"
+        )
+    if scope == PublishScope.PUBLIC and resource.licence not in OPEN_LICENCES:
+        raise DomainError(
+            "content.publish.licence",
+            _(
+                "Học liệu công khai cho mọi người cần giấy phép mở (Creative Commons); "
+                "học liệu này: %(l)s."
+            )
+            % {"l": resource.get_licence_display()},
+            field="scope",
         )
     _require_reviewer(actor, resource)
     if resource.status != ResourceStatus.REVIEWED:

@@ -13,6 +13,7 @@ from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -66,8 +67,8 @@ def _choices() -> dict:
     }
 
 
-@login_required
 def search_view(request):
+    """The repository: what the reader may see; without signing in, the public resources."""
     g = request.GET
     grade = int_param(g.get("grade"))
     subject_id = int_param(g.get("subject"))
@@ -255,9 +256,12 @@ def _preview_kind(r) -> str:
     return ""
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
 def detail_view(request, resource_id: int):
+    """A resource; a public one also without signing in (reviewing, rating and commenting
+    need an account)."""
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     try:
         r = selectors.resource_get(actor=request.user, resource_id=resource_id)
     except DomainError:
@@ -325,7 +329,6 @@ def _file_response(r, *, attachment: bool) -> FileResponse:
     return response
 
 
-@login_required
 @xframe_options_sameorigin
 def file_view(request, resource_id: int):
     """The file inline, for the preview frame (PDF) or tag (image, audio, video)."""
@@ -338,7 +341,6 @@ def file_view(request, resource_id: int):
     return _file_response(r, attachment=False)
 
 
-@login_required
 def download_view(request, resource_id: int):
     try:
         r = selectors.resource_get(actor=request.user, resource_id=resource_id)
@@ -392,8 +394,8 @@ def mine_view(request):
     return render(request, "content/mine.html", {"rows": rows})
 
 
-@login_required
 def curriculum_view(request):
+    """The curriculum's topics (public: the Ministry's programme)."""
     grade = int_param(request.GET.get("grade")) or 1
     subject_id = int_param(request.GET.get("subject"))
     return render(

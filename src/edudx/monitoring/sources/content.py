@@ -1,5 +1,6 @@
-"""Monitoring's slot for T05 (curriculum covered by the digital repository), registered with
-monitoring's indicator registry. Per school, as `coverage.coverage_ratio(school)`: for each
+"""Monitoring's slots for T05 (curriculum covered by the digital repository) and T26 (the
+same over the resources open to everyone), registered with monitoring's indicator
+registry. Per school, as `coverage.coverage_ratio(school)`: for each
 compulsory or elective (grade, subject) of the school's level, the periods of its topics
 with at least one published resource available at the school (published at the school, at
 a unit above it or below it), capped at the subject's periods per year, over those periods.
@@ -9,7 +10,7 @@ end of the report's school year."""
 from collections import defaultdict
 
 from edudx.content.coverage import LEVEL_GRADES
-from edudx.content.models import Resource, ResourceStatus, Topic
+from edudx.content.models import PublishScope, Resource, ResourceStatus, Topic
 from edudx.monitoring.indicators import QueryContext, indicator
 from edudx.org.models import School, ancestor_paths
 from edudx.records.models import CurriculumSubject, SubjectKind
@@ -17,6 +18,18 @@ from edudx.records.models import CurriculumSubject, SubjectKind
 
 @indicator("T05")
 def t05(ctx: QueryContext) -> dict:
+    return _coverage(ctx, public=False)
+
+
+@indicator("T26")
+def t26(ctx: QueryContext) -> dict:
+    """T26 (learning materials for the people's lifelong learning): T05 counted over the
+    resources published for everyone (`PublishScope.PUBLIC`, open without an account, under an
+    open licence) — the share of the curriculum a citizen can learn from openly."""
+    return _coverage(ctx, public=True)
+
+
+def _coverage(ctx: QueryContext, *, public: bool) -> dict:
     _lo, hi = ctx.window()
     levels = dict(School.objects.filter(unit_id__in=ctx.school_ids).values_list("unit_id", "level"))
     periods: dict[int, list[tuple[int, int]]] = defaultdict(list)  # grade -> [(subject, n)]
@@ -31,11 +44,14 @@ def t05(ctx: QueryContext) -> dict:
         )
     }
     by_scope: dict[str, set[int]] = defaultdict(set)
-    for path, tid in Resource.topics.through.objects.filter(
+    published = Resource.topics.through.objects.filter(
         resource__status=ResourceStatus.PUBLISHED,
         resource__scope_unit__isnull=False,
         resource__published_at__lt=hi,
-    ).values_list("resource__scope_unit__path", "topic_id"):
+    )
+    if public:
+        published = published.filter(resource__scope=PublishScope.PUBLIC)
+    for path, tid in published.values_list("resource__scope_unit__path", "topic_id"):
         by_scope[path].add(tid)
     out = {}
     for sid in ctx.school_ids:
