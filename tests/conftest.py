@@ -1,4 +1,7 @@
+import gc
 import io
+import time
+import warnings
 
 import pytest
 from django.apps import apps
@@ -39,6 +42,31 @@ def _migration_rows() -> str:
 def django_db_setup(django_db_setup, django_db_blocker, request):
     with django_db_blocker.unblock():
         request.config.stash[_MIGRATION_ROWS] = _migration_rows()
+    yield
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock():
+            _wait_for_other_sessions()
+
+
+def _wait_for_other_sessions(timeout: float = 5.0) -> None:
+    """Before the test database is dropped: a connection a test thread opened and did not
+    close (the ORM inside a browser test's worker thread, say) closes only when its object is
+    collected, and until then the drop fails ("is being accessed by other users"). Collect
+    them, then wait for their server sessions to end; name any that stays."""
+    gc.collect()
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as c:
+        while True:
+            c.execute(
+                "SELECT pid, state, left(query, 120) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            others = c.fetchall()
+            if not others or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    if others:
+        warnings.warn(f"sessions left on the test database: {others}", stacklevel=1)
 
 
 @pytest.fixture(scope="session")
