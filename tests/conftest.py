@@ -2,12 +2,14 @@ import gc
 import io
 import time
 import warnings
+import weakref
 
 import pytest
 from django.apps import apps
 from django.core import serializers
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.signals import connection_created
 from django.test import override_settings
 from django.utils import translation
 
@@ -48,11 +50,30 @@ def django_db_setup(django_db_setup, django_db_blocker, request):
             _wait_for_other_sessions()
 
 
+# Every database connection the test process opens, to close what is left before the
+# PostgreSQL test database is dropped (see _wait_for_other_sessions).
+_OPENED: weakref.WeakSet = weakref.WeakSet()
+
+
+def _track_connection(sender, connection, **kwargs) -> None:
+    _OPENED.add(connection)
+
+
+connection_created.connect(_track_connection, weak=False)
+
+
 def _wait_for_other_sessions(timeout: float = 5.0) -> None:
-    """Before the test database is dropped: a connection a test thread opened and did not
-    close (the ORM inside a browser test's worker thread, say) closes only when its object is
-    collected, and until then the drop fails ("is being accessed by other users"). Collect
-    them, then wait for their server sessions to end; name any that stays."""
+    """Before the test database is dropped, close every other connection the tests opened,
+    then wait for their server sessions to end; name any that stays. Django keeps one
+    connection per thread *and per context*: test code run after Playwright's sync API has
+    started runs in another context (greenlets) and opens a second connection in the main
+    thread, which nothing closes; a test thread's connection lives until its object is
+    collected. Either kept the drop from working ("is being accessed by other users")."""
+    current = connections[DEFAULT_DB_ALIAS]
+    for wrapper in list(_OPENED):
+        raw = wrapper.connection
+        if wrapper is not current and raw is not None and not raw.closed:
+            raw.close()  # the raw connection: Django's close() checks the opening thread
     gc.collect()
     deadline = time.monotonic() + timeout
     with connection.cursor() as c:
