@@ -256,16 +256,26 @@ def _preview_kind(r) -> str:
     return ""
 
 
+def _visible_or_login(request, resource_id: int) -> Resource | HttpResponse:
+    """The resource the reader may see; one a visitor may not see sends them to the login
+    (a link to a school's resource, opened signed out); a signed-in reader gets a 404."""
+    try:
+        return selectors.resource_get(actor=request.user, resource_id=resource_id)
+    except DomainError:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise Http404 from None
+
+
 @require_http_methods(["GET", "POST"])
 def detail_view(request, resource_id: int):
     """A resource; a public one also without signing in (reviewing, rating and commenting
     need an account)."""
     if request.method == "POST" and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    try:
-        r = selectors.resource_get(actor=request.user, resource_id=resource_id)
-    except DomainError:
-        raise Http404 from None
+    r = _visible_or_login(request, resource_id)
+    if isinstance(r, HttpResponse):
+        return r
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -332,20 +342,18 @@ def _file_response(r, *, attachment: bool) -> FileResponse:
 @xframe_options_sameorigin
 def file_view(request, resource_id: int):
     """The file inline, for the preview frame (PDF) or tag (image, audio, video)."""
-    try:
-        r = selectors.resource_get(actor=request.user, resource_id=resource_id)
-    except DomainError:
-        raise Http404 from None
+    r = _visible_or_login(request, resource_id)
+    if isinstance(r, HttpResponse):
+        return r
     if not r.file or r.type == ResourceType.SIMULATION:
         raise Http404
     return _file_response(r, attachment=False)
 
 
 def download_view(request, resource_id: int):
-    try:
-        r = selectors.resource_get(actor=request.user, resource_id=resource_id)
-    except DomainError:
-        raise Http404 from None
+    r = _visible_or_login(request, resource_id)
+    if isinstance(r, HttpResponse):
+        return r
     if not r.file:
         raise Http404
     services.resource_downloaded(r)
