@@ -55,7 +55,7 @@ from edudx.content import search, selectors  # noqa: E402
 from edudx.content.models import Resource, ResourceType  # noqa: E402
 from edudx.core.text import fold  # noqa: E402
 from edudx.org import services as org_services  # noqa: E402
-from edudx.org.models import OrgUnit, UnitKind  # noqa: E402
+from edudx.org.models import OrgUnit, UnitKind, ancestor_paths  # noqa: E402
 from edudx.records.models import CurriculumSubject  # noqa: E402
 
 WORDS = (
@@ -125,7 +125,7 @@ def build(n: int, rng: random.Random) -> tuple[User, list[int]]:
     ]
     for unit in [province, *schools]:
         ANCESTORS[unit.pk] = list(
-            OrgUnit.objects.filter(path__in=selectors.ancestors(unit.path)).values_list(
+            OrgUnit.objects.filter(path__in=ancestor_paths(unit.path)).values_list(
                 "pk", flat=True
             )
         )
