@@ -125,9 +125,7 @@ def build(n: int, rng: random.Random) -> tuple[User, list[int]]:
     ]
     for unit in [province, *schools]:
         ANCESTORS[unit.pk] = list(
-            OrgUnit.objects.filter(path__in=ancestor_paths(unit.path)).values_list(
-                "pk", flat=True
-            )
+            OrgUnit.objects.filter(path__in=ancestor_paths(unit.path)).values_list("pk", flat=True)
         )
     reader = User.objects.create(username="reader")
     RoleAssignment.objects.create(user=reader, role=Role.PRINCIPAL, unit=schools[0])
