@@ -26,6 +26,12 @@ def test_a_public_resource_is_found_and_opened_without_an_account(
     page = client.get(reverse("content:search"), {"q": "so nguyen"}).content.decode()
     assert "Số nguyên âm" in page and "Số nguyên tố" not in page
     assert "Đăng nhập để xem thêm học liệu của trường, xã, tỉnh." in page
+    # The header offers the login too (not on the login page itself).
+    assert (
+        f'class="login-link" href="{reverse("accounts:login")}?next=/content/%3Fq%3Dso%2Bnguyen"'
+        in page
+    )
+    assert 'class="login-link"' not in client.get(reverse("accounts:login")).content.decode()
     detail = client.get(reverse("content:detail", args=[public.pk]))
     html = detail.content.decode()
     assert detail.status_code == 200
