@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from edudx.exams import services
+from edudx.org import services as org_services
 from tests.pages.conftest import otp_login
 
 from .conftest import bank
@@ -52,6 +53,25 @@ def test_teacher_pages(client, teacher, scheduled):
 
     qid = QuestionVersion.objects.get(pk=q).question_id
     assert client.get(f"/exams/questions/{qid}/").status_code == 200
+
+
+def test_the_schedule_form_names_grades_and_offers_this_years_classes(client, district, scheduled):
+    """Each paper and class says its grade (a paper goes only to classes of its grade);
+    last year's 6A1 is not offered beside this year's."""
+    org_services.school_year_create(
+        actor=None, code="2024-2025", start_date=dt.date(2024, 9, 5), end_date=dt.date(2025, 5, 31)
+    )
+    last_year = org_services.class_create(
+        actor=None, school=district.school_a, school_year_code="2024-2025", name="6A1",
+        grade_number=6,
+    )  # fmt: skip
+    otp_login(client, district.user("principal", district.school_a))
+    page = client.get("/exams/tests/").content.decode()
+    assert ">Đề 15 phút · khối 6</option>" in page
+    assert f'<option value="{district.class_a.pk}">6A1 · khối 6 · Trường THCS Lê Lợi</option>' in (
+        page
+    )
+    assert f'value="{last_year.pk}"' not in page
 
 
 def test_student_sees_their_test_and_the_page(client, student_user, scheduled):

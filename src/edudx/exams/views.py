@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from edudx.core.errors import DomainError, DomainErrors
 from edudx.core.params import int_param
 from edudx.org.models import Term
+from edudx.org.selectors import school_year_current
 from edudx.records.models import MarkKind, Subject
 
 from . import live, selectors, services
@@ -320,7 +321,10 @@ def tests_view(request):
         {
             "tests": selectors.tests(request.user)[:50],
             "papers": selectors.papers(request.user)[:50],
-            "classes": selectors.classes_for_tests(request.user)[:200],
+            # The year under way only (last year's 6A1 is not a class to test now).
+            "classes": selectors.classes_for_tests(request.user).filter(
+                school_year=school_year_current()
+            )[:200],
             "mark_kinds": [c for c in MarkKind.choices if c[0] != MarkKind.RATING],
         },
     )
