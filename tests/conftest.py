@@ -1,4 +1,3 @@
-import gc
 import io
 import time
 import warnings
@@ -74,7 +73,6 @@ def _wait_for_other_sessions(timeout: float = 5.0) -> None:
         raw = wrapper.connection
         if wrapper is not current and raw is not None and not raw.closed:
             raw.close()  # the raw connection: Django's close() checks the opening thread
-    gc.collect()
     deadline = time.monotonic() + timeout
     with connection.cursor() as c:
         while True:
@@ -94,13 +92,8 @@ def _wait_for_other_sessions(timeout: float = 5.0) -> None:
 def live_server(django_db_setup, live_server):
     """pytest-django's, started after the test database exists so that it stops before the
     database is dropped: a test process whose first test is a browser test would otherwise
-    drop the database while the server's thread still holds a connection to it.
-
-    The server's requests close their database connection when they end (CONN_MAX_AGE 0, as
-    on SQLite): with PostgreSQL's 60 s, a keep-alive request thread — a daemon thread that
-    stopping the server does not join — kept an idle connection to the test database, which
-    then could not be dropped ("is being accessed by other users")."""
-    connections.settings[DEFAULT_DB_ALIAS]["CONN_MAX_AGE"] = 0
+    drop the database while the server's thread still holds a connection to it (what its
+    request threads leave open is closed with the rest, `_wait_for_other_sessions`)."""
     return live_server
 
 

@@ -33,7 +33,17 @@ def run(script: str, args: list[str], both_sides: str, tmp_path: Path) -> None:
     assert both_sides in done.stdout, done.stdout[-2000:]
 
 
-ONCE = pytest.mark.skipif(
-    os.environ.get("EDUDX_TEST_DATABASE_URL", "").startswith("postgres"),
-    reason="the benchmarks use their own scratch databases: run once, on the SQLite pass",
-)
+def benchmark_test(runs: list[tuple[str, list[str], str]]):
+    """The test of a module's `runs` (script, arguments, the line showing both sides): one
+    case each, skipped on the PostgreSQL pass — the scripts use their own scratch
+    databases, so once is enough. Split over modules so that test processes share them."""
+
+    @pytest.mark.skipif(
+        os.environ.get("EDUDX_TEST_DATABASE_URL", "").startswith("postgres"),
+        reason="the benchmarks use their own scratch databases: run once, on the SQLite pass",
+    )
+    @pytest.mark.parametrize(("script", "args", "both_sides"), runs, ids=[r[0] for r in runs])
+    def test_benchmark_runs(script, args, both_sides, tmp_path):
+        run(script, args, both_sides, tmp_path)
+
+    return test_benchmark_runs

@@ -1,8 +1,6 @@
 """Benchmarks of IoT, fees and signed documents run (tests/benchmarks/runner.py)."""
 
-import pytest
-
-from .runner import ONCE, run
+from .runner import benchmark_test
 
 RUNS = [
     (
@@ -16,7 +14,4 @@ RUNS = [
 ]
 
 
-@ONCE
-@pytest.mark.parametrize(("script", "args", "both_sides"), RUNS, ids=[r[0] for r in RUNS])
-def test_benchmark_runs(script, args, both_sides, tmp_path):
-    run(script, args, both_sides, tmp_path)
+test_benchmark_runs = benchmark_test(RUNS)

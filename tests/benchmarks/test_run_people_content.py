@@ -1,8 +1,6 @@
 """Benchmarks of people, search and the contact book run (tests/benchmarks/runner.py)."""
 
-import pytest
-
-from .runner import ONCE, run
+from .runner import benchmark_test
 
 RUNS = [
     ("bulk_import.py", ["--rows", "300", "--repeat", "1"], "ratio service / raw"),
@@ -12,7 +10,4 @@ RUNS = [
 ]
 
 
-@ONCE
-@pytest.mark.parametrize(("script", "args", "both_sides"), RUNS, ids=[r[0] for r in RUNS])
-def test_benchmark_runs(script, args, both_sides, tmp_path):
-    run(script, args, both_sides, tmp_path)
+test_benchmark_runs = benchmark_test(RUNS)

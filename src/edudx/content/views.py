@@ -9,6 +9,7 @@ scripts cannot read our cookies, call our API with the session, or reach the par
 The path carries a short-lived signed token instead of the session, so nothing in it
 depends on who is signed in."""
 
+from functools import wraps
 from itertools import chain
 
 from django.contrib import messages
@@ -256,26 +257,32 @@ def _preview_kind(r) -> str:
     return ""
 
 
-def _visible_or_login(request, resource_id: int) -> Resource | HttpResponse:
-    """The resource the reader may see; one a visitor may not see sends them to the login
-    (a link to a school's resource, opened signed out); a signed-in reader gets a 404."""
-    try:
-        return selectors.resource_get(actor=request.user, resource_id=resource_id)
-    except DomainError:
-        if not request.user.is_authenticated:
+def _resource_view(view):
+    """Call `view(request, resource)` with the resource the reader may see. One a visitor
+    may not see (a link to a school's resource, opened signed out), or a visitor's POST,
+    sends them to the login; a signed-in reader gets a 404."""
+
+    @wraps(view)
+    def wrapper(request, resource_id: int):
+        anonymous = not request.user.is_authenticated
+        if anonymous and request.method == "POST":
             return redirect_to_login(request.get_full_path())
-        raise Http404 from None
+        try:
+            r = selectors.resource_get(actor=request.user, resource_id=resource_id)
+        except DomainError:
+            if anonymous:
+                return redirect_to_login(request.get_full_path())
+            raise Http404 from None
+        return view(request, r)
+
+    return wrapper
 
 
 @require_http_methods(["GET", "POST"])
-def detail_view(request, resource_id: int):
+@_resource_view
+def detail_view(request, r: Resource):
     """A resource; a public one also without signing in (reviewing, rating and commenting
     need an account)."""
-    if request.method == "POST" and not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    r = _visible_or_login(request, resource_id)
-    if isinstance(r, HttpResponse):
-        return r
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -340,20 +347,16 @@ def _file_response(r, *, attachment: bool) -> FileResponse:
 
 
 @xframe_options_sameorigin
-def file_view(request, resource_id: int):
+@_resource_view
+def file_view(request, r: Resource):
     """The file inline, for the preview frame (PDF) or tag (image, audio, video)."""
-    r = _visible_or_login(request, resource_id)
-    if isinstance(r, HttpResponse):
-        return r
     if not r.file or r.type == ResourceType.SIMULATION:
         raise Http404
     return _file_response(r, attachment=False)
 
 
-def download_view(request, resource_id: int):
-    r = _visible_or_login(request, resource_id)
-    if isinstance(r, HttpResponse):
-        return r
+@_resource_view
+def download_view(request, r: Resource):
     if not r.file:
         raise Http404
     services.resource_downloaded(r)

@@ -194,10 +194,13 @@ def paper_version_get(*, actor, paper_id: int, code: str) -> PaperVersion:
     return v
 
 
-def classes_for_tests(actor) -> QuerySet[ClassGroup]:
-    """Classes the actor may schedule a test for: those taught, or under a unit-wide role."""
+def classes_for_tests(actor, *, school_year=None) -> QuerySet[ClassGroup]:
+    """Classes the actor may schedule a test for: those taught, or under a unit-wide role;
+    of `school_year` only when given."""
     scope = scope_of(actor)
     qs = ClassGroup.objects.select_related("school", "grade", "school_year").order_by("name")
+    if school_year is not None:
+        qs = qs.filter(school_year=school_year)
     q = records_selectors.class_scope_q(scope)
     return qs if q is None else qs.filter(q)
 

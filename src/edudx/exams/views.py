@@ -322,9 +322,9 @@ def tests_view(request):
             "tests": selectors.tests(request.user)[:50],
             "papers": selectors.papers(request.user)[:50],
             # The year under way only (last year's 6A1 is not a class to test now).
-            "classes": selectors.classes_for_tests(request.user).filter(
-                school_year=school_year_current()
-            )[:200],
+            "classes": selectors.classes_for_tests(request.user, school_year=school_year_current())[
+                :200
+            ],
             "mark_kinds": [c for c in MarkKind.choices if c[0] != MarkKind.RATING],
         },
     )

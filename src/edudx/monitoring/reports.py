@@ -78,6 +78,12 @@ def due_date(report: YearlyReport) -> dt.date:
     return t.school_due if is_school(report.unit) else t.office_due
 
 
+def overdue(report: YearlyReport | None, due: dt.date, day: dt.date | None = None) -> bool:
+    """Nothing submitted (no report, or a report never sent) and `day` (default today) is
+    past the due date: the unit is chased. One submitted late is `late`, not overdue."""
+    return not (report and report.version) and (day or timezone.localdate()) > due
+
+
 def report_indicators(unit: OrgUnit) -> list[Indicator]:
     """The indicators a unit's report shows: for a school those with the school level, for
     an office every indicator (school-level ones consolidated, office-level ones its own)."""

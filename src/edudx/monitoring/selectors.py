@@ -6,7 +6,6 @@ from typing import NamedTuple
 
 from django.db.models import Q, Sum
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.core.api_errors import Forbidden
@@ -160,11 +159,10 @@ def consolidated(*, actor, unit: OrgUnit, year: int, day: dt.date | None = None)
     (schools under it on the report's day) and facts, their totals, its own report. A school
     that has not submitted by its due date (as of `day`, default today) is `overdue`: the
     office chases it."""
-    from .reports import template_ensure  # noqa: PLC0415
+    from .reports import overdue, template_ensure  # noqa: PLC0415
 
     _check_scope(actor, unit)
     template = template_ensure(year)
-    past_due = (day or timezone.localdate()) > template.school_due
     schools = schools_under_on(unit, template.as_of)
     ids = [sid for sid, _p in schools]
     reports = {
@@ -184,7 +182,7 @@ def consolidated(*, actor, unit: OrgUnit, year: int, day: dt.date | None = None)
                 "version": r.version if r else 0,
                 "submitted_at": r.submitted_at if r else None,
                 "late": r.late if r else False,
-                "overdue": past_due and not (r and r.version),
+                "overdue": overdue(r, template.school_due, day),
             }
         )
     facts, totals = school_facts(template, rows)

@@ -445,7 +445,7 @@ def report_view(request):
         "monitoring/report.html",
         {
             "unit": unit, "year": year, "report": report, "rows": rows, "editable": editable,
-            "due": due, "overdue": not report.version and timezone.localdate() > due,
+            "due": due, "overdue": reports.overdue(report, due),
             "files": report.files.all(),
             "versions": report.versions.all(),
             "sections": [
