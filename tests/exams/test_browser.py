@@ -46,6 +46,17 @@ def drive(base, username, plan) -> dict:
         page.click("text=Làm bài")
         page.wait_for_url(re.compile(r"/exams/attempts/\d+/"))
         page.wait_for_selector("fieldset.q-box >> nth=5")
+        # The same attempt opened on a second device (its own storage, so its own device
+        # token) is refused: the reason shows and there is no "Nộp bài" button to press.
+        other = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+        second = other.new_page()
+        login(second, base, username)
+        second.goto(page.url)
+        second.wait_for_selector("#exam-error:not([hidden])")
+        seen["other_device"] = second.inner_text("#exam-error")
+        seen["other_device_submit"] = second.is_visible("#exam-submit")
+        seen["first_device_submit"] = page.is_visible("#exam-submit")
+        other.close()
 
         def pick(qv, value):
             page.check(f"input[name=q{qv}][value={value}]")
@@ -135,6 +146,11 @@ def test_student_takes_a_test_offline_for_a_while_and_the_score_is_right(
         Decimal("6.00"),
     )
     assert seen["result"] == "Đã nộp bài. Điểm: 4,50 / 6,00."
+    assert seen["other_device"] == (
+        "Bài làm này đang mở trên một thiết bị khác. Hãy tiếp tục trên thiết bị đó, hoặc "
+        "nhờ giáo viên cho phép đổi thiết bị."
+    )
+    assert (seen["other_device_submit"], seen["first_device_submit"]) == (False, True)
     assert "Mất mạng" in seen["offline_text"]
     answers = {a.position: a.response for a in AttemptAnswer.objects.filter(attempt=attempt)}
     position = {i["qv"]: n for n, i in enumerate(items)}
