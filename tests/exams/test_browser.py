@@ -12,9 +12,12 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from edudx.exams import services
 from edudx.exams.models import Attempt, AttemptAnswer, QuestionVersion
+from edudx.org import services as org_services
+from edudx.records import services as records_services
 from edudx.records.curriculum import curriculum_load, read_curriculum
 from edudx.records.models import CurriculumSubject, Subject
 from tests.browser.conftest import (
@@ -224,3 +227,65 @@ def test_the_page_waits_for_the_window_on_the_server_clock_and_starts_by_itself(
     assert re.fullmatch(r"Còn lại (30:00|29:5\d)", seen["timer_after"])
     assert seen["error_hidden"] is True
     assert attempt.status == "started" and attempt.started_at >= test.opens_at
+
+
+def schedule_form(base, username, device) -> dict:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 360, "height": 740}, locale="vi-VN")
+        login(page, base, username, device)
+        page.goto(f"{base}/exams/tests/")
+        offered = page.eval_on_selector_all(
+            "#t-class option", "os => os.filter(o => !o.disabled).map(o => o.textContent)"
+        )
+        seen = {
+            "offered": offered,
+            "chosen": page.eval_on_selector("#t-class", "s => s.selectedOptions[0].textContent"),
+            "none_shown": page.is_visible("#t-class-none"),
+            "no_overflow": no_horizontal_overflow(page),
+        }
+        browser.close()
+    return seen
+
+
+def test_the_schedule_form_offers_only_classes_of_the_papers_grade(live_server, district):
+    """A teacher of 7A1 (grade 7) and 6A1 (grade 6) picks a grade-6 paper: 7A1 is not
+    offered, 6A1 is chosen (the service would refuse a paper of another grade)."""
+    require_chromium()
+    if not Subject.objects.filter(code="toan").exists():
+        curriculum_load(
+            read_curriculum(), subject_model=Subject, curriculum_model=CurriculumSubject
+        )
+    maths = Subject.objects.get(code="toan")
+    seventh = org_services.class_create(
+        actor=None, school=district.school_a, school_year_code="2025-2026", name="7A1",
+        grade_number=7,
+    )  # fmt: skip
+    for cls in (seventh, district.class_a):  # 7A1 first: it comes first unfiltered too
+        records_services.subject_assign(
+            actor=None, staff=district.teacher_a, subject=maths, class_group=cls
+        )
+    teacher = district.teacher_user()
+    teacher.save(update_fields=["password"])
+    device = TOTPDevice.objects.create(user=teacher, name="phone", confirmed=True)
+    bank(teacher, maths)
+    matrix = services.matrix_create(
+        actor=teacher,
+        name="M",
+        subject_id=maths.pk,
+        grade=6,
+        cells=[{"topic": "phan-so", "level": "nb", "count": 2, "points": "1"}],
+    )
+    services.paper_generate(actor=teacher, matrix=matrix, title="Đề 15 phút", versions=1, seed=1)
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(schedule_form, live_server.url, teacher.username, device).result(
+            timeout=120
+        )
+    assert seen == {
+        "offered": ["6A1 · khối 6 · Trường THCS Lê Lợi"],
+        "chosen": "6A1 · khối 6 · Trường THCS Lê Lợi",
+        "none_shown": False,
+        "no_overflow": True,
+    }
