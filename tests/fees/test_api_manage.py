@@ -19,7 +19,7 @@ from edudx.fees.models import (
     Refund,
 )
 from tests.api.conftest import API, token_client
-from tests.fees.conftest import line
+from tests.fees.conftest import WHEN, line
 
 pytestmark = pytest.mark.django_db
 
@@ -287,7 +287,8 @@ def test_clerk_assigns_a_queued_line(invoices, account, clerk):
     queued = _queued(account)
     client = token_client(clerk, **{"Idempotency-Key": "gan-1"})
     listed = client.get(f"{API}/fees/unmatched").json()
-    assert [(ln["id"], ln["reason"]) for ln in listed] == [(queued.pk, "no_reference")]
+    assert [(ln["id"], ln["reason"]) for ln in listed["items"]] == [(queued.pk, "no_reference")]
+    assert (listed["count"], listed["page"]) == (1, 1)
     url = f"{API}/fees/unmatched/{queued.pk}/assign"
     body = {"reference": a1.reference.lower(), "note": "Phụ huynh gọi điện"}
     first = post(client, url, body)
@@ -300,7 +301,7 @@ def test_clerk_assigns_a_queued_line(invoices, account, clerk):
     assert (a1.paid, a1.status) == (1_930_400, "paid")
     done = post(token_client(clerk), url, {"invoice_id": a1.pk})
     assert error(done) == (409, "line.done", "line_id", "Giao dịch này đã được xử lý.")
-    assert client.get(f"{API}/fees/unmatched").json() == []
+    assert client.get(f"{API}/fees/unmatched").json()["items"] == []
 
 
 def test_clerk_ignores_a_queued_line(invoices, account, clerk):
@@ -340,9 +341,25 @@ def test_queue_bad_input_and_forbidden(district, invoices, account, clerk, clerk
             post(other, f"{API}/fees/unmatched/{queued.pk}/ignore", {"note": "x"}).status_code
             == 404
         )
-        assert other.get(f"{API}/fees/unmatched").json() == []
+        assert other.get(f"{API}/fees/unmatched").json()["count"] == 0
     queued.refresh_from_db()
     assert (queued.status, Payment.objects.count()) == (LineStatus.UNMATCHED, 0)
+
+
+def test_the_queue_comes_a_page_at_a_time_oldest_first(account, clerk):
+    """Every waiting line is reachable (the list stopped at 500 before), oldest first."""
+    for n, (txn, hour) in enumerate((("FT903", 9), ("FT901", 7), ("FT902", 8))):
+        services.reconcile(
+            bank_account=account,
+            lines=[line(txn, 10_000 + n, "khong ro", when=WHEN.replace(hour=hour))],
+            source=LineSource.WEBHOOK,
+        )
+    client = token_client(clerk)
+    first = client.get(f"{API}/fees/unmatched", {"page_size": 2}).json()
+    second = client.get(f"{API}/fees/unmatched", {"page_size": 2, "page": 2}).json()
+    assert [x["transaction_id"] for x in first["items"]] == ["FT901", "FT902"]
+    assert [x["transaction_id"] for x in second["items"]] == ["FT903"]
+    assert (first["count"], second["count"], second["page"], second["page_size"]) == (3, 3, 2, 2)
 
 
 # --- bank accounts --------------------------------------------------------------------------

@@ -197,8 +197,8 @@ def test_api_unmatched_assign_and_refund_for_the_unit(district, desk):
     line = BankLine.objects.get(transaction_id="FTA2")
     a, b = token_client(desk.officer_a), token_client(desk.officer_b)
     listed = a.get(f"{API}/fees/unmatched", {"school_id": district.commune_a.pk}).json()
-    assert [(x["transaction_id"], x["amount"]) for x in listed] == [("FTA2", 15_000)]
-    assert b.get(f"{API}/fees/unmatched").json() == []
+    assert [(x["transaction_id"], x["amount"]) for x in listed["items"]] == [("FTA2", 15_000)]
+    assert b.get(f"{API}/fees/unmatched").json()["items"] == []
     url = f"{API}/fees/unmatched/{line.pk}/assign"
     body = {"reference": desk.inv_a2.reference}
     assert error(b.post(url, body, content_type="application/json"))[:2] == (

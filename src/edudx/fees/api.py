@@ -239,31 +239,38 @@ class UnmatchedOut(Schema):
     flagged: bool
 
 
-class UnmatchedFilters(Schema):
+class UnmatchedPage(Schema):
+    items: list[UnmatchedOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class UnmatchedFilters(PageParams):
     school_id: int | None = None
+
+
+def render_unmatched(ln) -> dict:
+    return {
+        "id": ln.pk,
+        "transaction_id": ln.transaction_id,
+        "booked_at": ln.booked_at,
+        "amount": ln.amount,
+        "content": ln.content,
+        "reason": ln.reason,
+        "candidates": ln.candidates,
+        "flagged": ln.flagged,
+    }
 
 
 @router.get(
     "/fees/unmatched",
-    response={200: list[UnmatchedOut], **ERRORS},
-    summary="Bank lines waiting for the clerk (first 500)",
+    response={200: UnmatchedPage, **ERRORS},
+    summary="Bank lines waiting for the clerk, oldest first",
 )
 def list_unmatched(request, filters: Query[UnmatchedFilters]):
-    lines = selectors.unmatched_lines(actor=request.user, school_id=filters.school_id)[:500]
-    return [
-        {
-            "id": ln.pk,
-            "transaction_id": ln.transaction_id,
-            "booked_at": ln.booked_at,
-            "amount": ln.amount,
-            "content": ln.content,
-            "reason": ln.reason,
-            "candidates": ln.candidates,
-            "flagged": ln.flagged,
-        }
-        for ln in lines
-        if ln.status == LineStatus.UNMATCHED
-    ]
+    qs = selectors.unmatched_lines(actor=request.user, school_id=filters.school_id)
+    return paginate(qs, filters, render_unmatched)
 
 
 class WebhookIn(Schema):
