@@ -63,6 +63,12 @@ def test_message_post_is_idempotent_and_refuses_another_class(
     )
     assert token_client(teacher_b).get(f"{API}/contact/threads/{thread_id}").status_code == 404
     assert Message.objects.count() == 1
+    listed = token_client(teacher).get(f"{API}/contact/threads").json()
+    assert [(t["id"], t["student"], t["unread"]) for t in listed["items"]] == [
+        (thread_id, "Nguyễn Văn An", 0)  # read: the teacher opened it above
+    ]
+    assert listed["count"] == 1
+    assert token_client(teacher_b).get(f"{API}/contact/threads").json()["count"] == 0
 
 
 def test_notice_api_with_receipts(district, guardian, teacher):

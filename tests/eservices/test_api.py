@@ -147,7 +147,7 @@ def test_officer_transitions_through_the_api(world):
     )
     assert bad.status_code == 409
     queue = officer.get(f"{API}/dossiers").json()
-    assert [d["code"] for d in queue] == [code]
+    assert ([d["code"] for d in queue["items"]], queue["count"]) == ([code], 1)
 
 
 def application(world, **kw):
@@ -323,3 +323,33 @@ def test_application_retry_replays_after_the_window_closes_and_is_audited_once(w
         {"round": [None, r.pk], "school": [None, world.primary_a.pk]},
     )
     assert app.code == first.json()["code"] and chain_verify().ok
+
+
+def test_dossier_list_is_the_queue_or_my_own_a_page_at_a_time(world):
+    """An officer gets their queue (mine=true: their own applications instead); a citizen
+    their own dossiers; both in pages with a count."""
+    citizen = token_client(world.citizen)
+    codes = []
+    for n in range(3):
+        token = upload(citizen).json()["token"]
+        body = {
+            "procedure": "diploma_copy",
+            "unit_id": world.d.commune_a.pk,
+            "data": COPY,
+            "attachments": [token],
+        }
+        made = citizen.post(
+            f"{API}/dossiers", body, content_type="application/json",
+            headers={"Idempotency-Key": f"list-{n}"},
+        )  # fmt: skip
+        assert made.status_code == 201, made.content
+        codes.append(made.json()["code"])
+    mine = citizen.get(f"{API}/dossiers", {"page_size": 2}).json()
+    rest = citizen.get(f"{API}/dossiers", {"page_size": 2, "page": 2}).json()
+    assert [d["code"] for d in mine["items"] + rest["items"]] == codes[::-1]  # newest first
+    assert (mine["count"], rest["page"]) == (3, 2)
+    officer = token_client(world.officer_a)
+    queue = officer.get(f"{API}/dossiers").json()
+    assert (sorted(d["code"] for d in queue["items"]), queue["count"]) == (sorted(codes), 3)
+    assert officer.get(f"{API}/dossiers", {"mine": "true"}).json()["count"] == 0
+    assert token_client(world.officer_b).get(f"{API}/dossiers").json()["count"] == 0

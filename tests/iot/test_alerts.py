@@ -26,7 +26,7 @@ def open_iot_alerts():
 
 
 def incident_messages(api) -> list[str]:
-    rows = api.get(f"{API}/monitoring/alerts").json()
+    rows = api.get(f"{API}/monitoring/alerts").json()["items"]
     return [r["message"] for r in rows if r["rule"] == "iot_incident"]
 
 

@@ -52,7 +52,10 @@ def test_class_assignment_submission_flow(district, teacher, toan, student_a1, s
     assert other.get(f"{API}/assignments/{aid}").status_code == 404
     assert other.post(f"{API}/assignments/{aid}/submissions", {"text": "x"}).status_code == 404
     assert other.get(f"{API}/online-classes/{oc_id}/assignments").status_code == 404
-    assert other.get(f"{API}/online-classes").json() == []
+    assert other.get(f"{API}/online-classes").json()["count"] == 0
+    listed = s.get(f"{API}/online-classes", {"q": "toan"}).json()
+    assert ([c["id"] for c in listed["items"]], listed["count"]) == ([oc_id], 1)
+    assert s.get(f"{API}/online-classes", {"q": "ngu van"}).json()["items"] == []
 
     sid = sub.json()["id"]
     g = t.post(

@@ -205,7 +205,7 @@ def test_alerts_are_read_in_the_readers_language(client, reform, officer, langua
     assert stored.message == OFF_TRACK["vi"]
 
     api = token_client(officer, **{"Accept-Language": language})
-    rows = api.get(f"{API}/monitoring/alerts").json()
+    rows = api.get(f"{API}/monitoring/alerts").json()["items"]
     got = {(r["rule"], r["unit"], r["url"].split("indicator=")[-1]): r["message"] for r in rows}
     school = f"/monitoring/report/?unit={reform.school_a.pk}&year=2025"
     assert got[("report_overdue", "Trường THCS Lê Lợi", school)] == OVERDUE[language]
@@ -232,7 +232,9 @@ def test_an_alert_stored_before_msgids_shows_its_text_and_keeps_raised_at(reform
         raised_at=raised,
     )
     api = token_client(officer, **{"Accept-Language": "en"})
-    assert [r["message"] for r in api.get(f"{API}/monitoring/alerts").json()] == [OVERDUE["vi"]]
+    assert [r["message"] for r in api.get(f"{API}/monitoring/alerts").json()["items"]] == [
+        OVERDUE["vi"]
+    ]
 
     # Re-evaluated, the situation unchanged: stored the new way, raised when it was.
     alerts_evaluate(today=dt.date(2025, 12, 12))
@@ -240,7 +242,9 @@ def test_an_alert_stored_before_msgids_shows_its_text_and_keeps_raised_at(reform
     assert (old.msgid, old.params, old.message, old.raised_at) == (
         MESSAGES["report_overdue"], {"y": 2025, "d": "10/12/2025"}, OVERDUE["vi"], raised,
     )  # fmt: skip
-    assert [r["message"] for r in api.get(f"{API}/monitoring/alerts").json()] == [OVERDUE["en"]]
+    assert [r["message"] for r in api.get(f"{API}/monitoring/alerts").json()["items"]] == [
+        OVERDUE["en"]
+    ]
     # Once more: nothing is written.
     with CaptureQueriesContext(connection) as queries:
         alerts_evaluate(today=dt.date(2025, 12, 12))

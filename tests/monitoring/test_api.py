@@ -125,7 +125,14 @@ def test_alerts_api_is_scoped(reform, officer):
 
     template_ensure(2025)
     alerts_evaluate(today=dt.date(2025, 12, 11))
-    rows = token_client(officer).get(f"{API}/monitoring/alerts").json()
+    rows = token_client(officer).get(f"{API}/monitoring/alerts").json()["items"]
     overdue = [r for r in rows if r["rule"] == "report_overdue"]
     assert [r["unit"] for r in overdue] == ["Trường THCS Lê Lợi"]  # not school B
     assert overdue[0]["url"] == f"/monitoring/report/?unit={reform.school_a.pk}&year=2025"
+    only = token_client(officer).get(
+        f"{API}/monitoring/alerts", {"rule": "report_overdue", "page_size": 1}
+    )
+    assert [(r["rule"], r["unit"]) for r in only.json()["items"]] == [
+        ("report_overdue", "Trường THCS Lê Lợi")
+    ]
+    assert (only.json()["count"], only.json()["page_size"]) == (1, 1)

@@ -420,13 +420,20 @@ def render_message(m) -> dict:
     }
 
 
+class ThreadPage(Schema):
+    items: list[ThreadOut]
+    count: int
+    page: int
+    page_size: int
+
+
 @router.get(
     "/contact/threads",
-    response={200: list[ThreadOut], **ERRORS},
+    response={200: ThreadPage, **ERRORS},
     summary="The caller's conversations, latest first",
 )
-def list_threads(request):
-    return [render_thread(t) for t in selectors.threads(request.user)[:200]]
+def list_threads(request, filters: Query[PageParams]):
+    return paginate(selectors.threads(request.user), filters, render_thread)
 
 
 class ThreadDetail(ThreadOut):

@@ -9,7 +9,7 @@ session or token, when present, is still checked — CSRF and TOTP included)."""
 import datetime as dt
 
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from edudx.accounts.tokens import TokenAuth, VerifiedSessionAuth, actor_key
@@ -19,7 +19,7 @@ from edudx.core.idempotency import idempotent
 from edudx.core.phones import normalise_phone
 from edudx.core.scope import scope_of
 from edudx.fees.models import InvoiceStatus
-from edudx.org.api import ERRORS, IDEMPOTENT, json_body
+from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, json_body, paginate
 
 from . import admissions, selectors, services
 from .gate import submission_gate
@@ -253,16 +253,33 @@ def dossier_status(request, code: str, phone: str):
     return render_dossier(d)
 
 
+class DossierPage(Schema):
+    items: list[DossierOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class DossierFilters(PageParams):
+    mine: bool = Field(
+        False, description="My own dossiers as applicant, even for an officer (a parent too)."
+    )
+    status: str | None = Field(None, description="An officer's queue: one status, or 'waiting'.")
+    overdue: bool = Field(False, description="An officer's queue: past their due date only.")
+
+
 @router.get(
     "/dossiers",
-    response={200: list[DossierOut], **ERRORS},
-    summary="My dossiers (citizen, parent), or the officer's queue",
+    response={200: DossierPage, **ERRORS},
+    summary="The officer's queue (most urgent first), or else my own dossiers (newest first)",
 )
-def list_dossiers(request, status: str | None = None, overdue: bool = False):
+def list_dossiers(request, filters: Query[DossierFilters]):
     user = _require_user(request)
-    mine = list(selectors.my_dossiers(actor=user))
-    queue = list(selectors.officer_queue(actor=user, status=status, overdue=overdue)[:200])
-    return [render_dossier(d, with_events=False) for d in (queue or mine)]
+    if filters.mine or selectors.officer_units_q(user) is None:
+        qs = selectors.my_dossiers(actor=user)
+    else:
+        qs = selectors.officer_queue(actor=user, status=filters.status, overdue=filters.overdue)
+    return paginate(qs, filters, lambda d: render_dossier(d, with_events=False))
 
 
 class TransitionIn(Schema):

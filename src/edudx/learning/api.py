@@ -14,7 +14,7 @@ from uuid import UUID
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema
 from ninja import Status as Reply
 from ninja.files import UploadedFile
 
@@ -24,7 +24,15 @@ from edudx.content.services import Upload
 from edudx.core.api_errors import api_fields
 from edudx.core.errors import DomainError
 from edudx.core.idempotency import idempotent
-from edudx.org.api import ERRORS, IDEMPOTENT, create_response, json_body, unit_or_error
+from edudx.org.api import (
+    ERRORS,
+    IDEMPOTENT,
+    PageParams,
+    create_response,
+    json_body,
+    paginate,
+    unit_or_error,
+)
 from edudx.records import selectors as records_selectors
 
 from . import cartridge, selectors, services, training
@@ -62,13 +70,27 @@ def render_class(oc) -> dict:
     }
 
 
+class OnlineClassPage(Schema):
+    items: list[OnlineClassOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class OnlineClassFilters(PageParams):
+    q: str = Field(
+        "", max_length=100, description="Class, subject, teacher or school; diacritics optional."
+    )
+
+
 @router.get(
     "/online-classes",
-    response={200: list[OnlineClassOut], **ERRORS},
-    summary="Online classes the caller teaches, studies in, or supervises",
+    response={200: OnlineClassPage, **ERRORS},
+    summary="Online classes the caller teaches, studies in, or supervises (by school and class)",
 )
-def list_classes(request):
-    return [render_class(oc) for oc in selectors.online_classes(actor=request.user)[:500]]
+def list_classes(request, filters: Query[OnlineClassFilters]):
+    qs = selectors.online_class_search(actor=request.user, q=filters.q)
+    return paginate(qs, filters, render_class)
 
 
 class OnlineClassIn(Schema):

@@ -83,7 +83,7 @@ def online_class_search(*, actor, q: str = "", exclude_person_id: int | None = N
     name, the subject, the teacher's or the school's name, by school, class and subject;
     without those taught by `exclude_person_id` (the page lists a teacher's own apart)."""
     qs = online_classes(actor=actor).select_related("class_group__school")
-    qs = qs.order_by("class_group__school__name", "class_group__name", "subject__sort_order")
+    qs = qs.order_by("class_group__school__name", "class_group__name", "subject__sort_order", "id")
     if exclude_person_id:
         qs = qs.exclude(teacher__person_id=exclude_person_id)
     term = fold(q).strip()

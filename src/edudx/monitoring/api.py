@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from edudx.accounts.tokens import actor_key
 from edudx.core.idempotency import idempotent
-from edudx.org.api import ERRORS, IDEMPOTENT, json_body
+from edudx.org.api import ERRORS, IDEMPOTENT, PageParams, json_body, paginate
 from edudx.org.models import OrgUnit
 
 from . import dx, fact_prefill, reports, selectors
@@ -319,17 +319,36 @@ class AlertOut(Schema):
     raised_at: dt.datetime
 
 
-@router.get("/monitoring/alerts", response={200: list[AlertOut], **ERRORS})
-def list_alerts(request):
-    return [
-        {
-            "id": a.pk,
-            "rule": a.rule.code,
-            "unit_id": a.unit_id,
-            "unit": a.unit.name,
-            "message": alert_text(a.msgid, a.params, a.message),
-            "url": a.url,
-            "raised_at": a.raised_at,
-        }  # fmt: skip
-        for a in alerts_for(request.user)[:500]
-    ]
+class AlertPage(Schema):
+    items: list[AlertOut]
+    count: int
+    page: int
+    page_size: int
+
+
+class AlertFilters(PageParams):
+    rule: str | None = Field(None, description="One rule's alerts (e.g. report_overdue).")
+
+
+def render_alert(a) -> dict:
+    return {
+        "id": a.pk,
+        "rule": a.rule.code,
+        "unit_id": a.unit_id,
+        "unit": a.unit.name,
+        "message": alert_text(a.msgid, a.params, a.message),
+        "url": a.url,
+        "raised_at": a.raised_at,
+    }
+
+
+@router.get(
+    "/monitoring/alerts",
+    response={200: AlertPage, **ERRORS},
+    summary="Open alerts on the caller's units and below, newest first",
+)
+def list_alerts(request, filters: Query[AlertFilters]):
+    qs = alerts_for(request.user).order_by("-raised_at", "-id")
+    if filters.rule:
+        qs = qs.filter(rule__code=filters.rule)
+    return paginate(qs, filters, render_alert)
