@@ -127,7 +127,9 @@ def test_principal_sets_quiet_hours_and_response_time(district, principal, teach
 def test_lists_show_only_ones_own(district, guardian, guardian_b, teacher, teacher_b, as_user):
     mine = services.thread_open(actor=guardian, student=district.student_a1, other=teacher)
     services.message_send(actor=guardian, thread=mine, body="Chào cô")
-    assert "Lê Thị Hoa" in as_user(guardian).get("/contact/messages/").content.decode()
+    listed = as_user(guardian).get("/contact/messages/").content.decode()
+    assert "Lê Thị Hoa" in listed
+    assert '<p class="count-line">1 mục · trang 1/1</p>' in listed
     other_list = as_user(guardian_b).get("/contact/messages/").content.decode()
     assert f"/contact/messages/{mine.pk}/" not in other_list
     assert as_user(teacher_b).get(f"/contact/messages/{mine.pk}/").status_code == 404

@@ -67,10 +67,11 @@ def test_the_schedule_form_names_grades_and_offers_this_years_classes(client, di
     )  # fmt: skip
     otp_login(client, district.user("principal", district.school_a))
     page = client.get("/exams/tests/").content.decode()
-    assert ">Đề 15 phút · khối 6</option>" in page
-    assert f'<option value="{district.class_a.pk}">6A1 · khối 6 · Trường THCS Lê Lợi</option>' in (
-        page
-    )
+    assert '" data-grade="6">Đề 15 phút · khối 6</option>' in page
+    assert (
+        f'<option value="{district.class_a.pk}" data-grade="6">6A1 · khối 6 · Trường THCS Lê Lợi'
+        "</option>"
+    ) in page
     assert f'value="{last_year.pk}"' not in page
 
 
@@ -195,3 +196,24 @@ def test_student_home_says_which_tests_are_open(client, student_user, scheduled)
     assert tasks() == [("1 bài kiểm tra đang mở", "/exams/my/")]  # started, not submitted
     services.attempt_submit(actor=student_user, attempt_id=attempt.pk, device_token="phone-123")
     assert tasks() == []
+
+
+def test_the_tests_page_comes_twenty_at_a_time_latest_first(client, district, teacher, scheduled):
+    now = timezone.now()
+    for n in range(1, 21):  # 20 more, each opening a day later than the one before
+        services.test_schedule(
+            actor=teacher,
+            paper=scheduled.paper,
+            class_group=district.class_a,
+            opens_at=now + dt.timedelta(days=n),
+            closes_at=now + dt.timedelta(days=n, hours=1),
+            duration_minutes=15,
+            title=f"Bài {n:02d}",
+        )
+    otp_login(client, teacher)
+    first = client.get("/exams/tests/").content.decode()
+    second = client.get("/exams/tests/?page=2").content.decode()
+    assert "Bài 20</a>" in first and "Bài 01</a>" in first
+    assert scheduled.title + "</a>" not in first
+    assert scheduled.title + "</a>" in second and "Bài 01</a>" not in second
+    assert '<p class="count-line">21 mục · trang 2/2</p>' in second

@@ -208,9 +208,8 @@ def notice_new_view(request):
 
 @login_required
 def threads_view(request):
-    return _page(
-        request, "contact/threads.html", {"threads": list(selectors.threads(request.user)[:100])}
-    )
+    page = Paginator(selectors.threads(request.user), 30).get_page(request.GET.get("page"))
+    return _page(request, "contact/threads.html", {"threads": page})
 
 
 @login_required

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -319,7 +320,7 @@ def tests_view(request):
         request,
         "exams/tests.html",
         {
-            "tests": selectors.tests(request.user)[:50],
+            "tests": Paginator(selectors.tests(request.user), 20).get_page(request.GET.get("page")),
             "papers": selectors.papers(request.user)[:50],
             # The year under way only (last year's 6A1 is not a class to test now).
             "classes": selectors.classes_for_tests(request.user, school_year=school_year_current())[
