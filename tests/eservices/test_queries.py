@@ -100,7 +100,7 @@ def test_officer_queue_pages_with_open_dossiers_first(client, world):
     second = client.get("/services/officer/", {"page": 2}).content.decode()
     assert (first.count('<li class="card'), second.count('<li class="card')) == (50, 11)
     assert "61 hồ sơ · trang 1/2" in " ".join(first.split())
-    codes = re.findall(r'<h3><a href="/services/dossiers/(\w+)/">', first + second)
+    codes = re.findall(r'<h2><a href="/services/dossiers/(\w+)/">', first + second)
     assert codes[0] == fresh.code
     statuses = re.findall(r'<span class="badge status-(\w+)">', first + second)
     assert len(statuses) == 61
