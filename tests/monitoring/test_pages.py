@@ -399,3 +399,41 @@ def test_an_officer_follows_the_dashboard_link_of_a_school_that_has_not_started(
     assert message in r.content.decode()
     otp_login(client, district.user(Role.PRINCIPAL, district.school_b))
     assert client.get(url).status_code == 403
+
+
+def test_chart_tooltips_use_the_languages_decimal_comma():
+    """The charts' <title>s (tooltips, screen readers) read 66,67% in Vietnamese, as the
+    tables beside them do; 66.67% in English."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from edudx.iot.charts import series_svg
+    from edudx.monitoring.charts import bars_svg, trend_svg
+
+    t0 = dt.datetime(2025, 10, 6, 1, 0, tzinfo=dt.UTC)
+    seen = {}
+    for lang in ("vi", "en"):
+        with translation.override(lang):
+            trend = trend_svg([(2024, Decimal("40")), (2025, Decimal("66.67"))], Decimal("62.5"))
+            bars = bars_svg([("Xã Đức An", Decimal("96.36"), "ok")])
+            series = series_svg(
+                [(t0, 21.5)], since=t0, until=t0 + dt.timedelta(hours=1), threshold=30.5,
+                unit="°C",
+            )  # fmt: skip
+        seen[lang] = (
+            re.findall(r"<title>([^<]*)</title>", trend),
+            re.findall(r"<title>([^<]*)</title>", bars),
+            re.findall(r"<title>([^<]*)</title>", series),
+        )
+    assert seen["vi"] == (
+        ["62,5%", "2024: 40%", "2025: 66,67%"],
+        ["Xã Đức An: 96,36%"],
+        ["30,5 °C", "06/10/2025 08:00: 21,5 °C"],
+    )
+    assert seen["en"] == (
+        ["62.5%", "2024: 40%", "2025: 66.67%"],
+        ["Xã Đức An: 96.36%"],
+        ["30.5 °C", "06/10/2025 08:00: 21.5 °C"],
+    )

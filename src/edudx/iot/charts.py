@@ -8,6 +8,7 @@ green one."""
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -16,7 +17,8 @@ LINE, LIMIT, CLEAR, AXIS = "#1f4e9c", "#c53030", "#2f7d32", "#888"
 
 
 def _num(v: float) -> str:
-    return f"{v:.1f}".rstrip("0").rstrip(".")
+    """At most one decimal, with the language's separator (21,5 in Vietnamese)."""
+    return f"{v:.1f}".rstrip("0").rstrip(".").replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def series_svg(

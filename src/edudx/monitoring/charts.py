@@ -4,6 +4,7 @@ tooltips, a viewBox so they scale from a phone to a projector wall."""
 
 from decimal import Decimal
 
+from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -11,7 +12,9 @@ COLOURS = {"ok": "#1a7f37", "warn": "#b7791f", "bad": "#c53030", "none": "#9aa0a
 
 
 def _num(v) -> str:
-    return f"{float(v):.2f}".rstrip("0").rstrip(".")
+    """At most two decimals, with the language's separator (95,9 in Vietnamese)."""
+    text = f"{float(v):.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def trend_svg(points: list[tuple[int, Decimal | None]], target=None, *, label: str = "") -> str:
