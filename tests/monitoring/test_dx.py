@@ -270,7 +270,11 @@ def test_an_office_is_prefilled_from_its_schools_published_results(district):
     school(district.school_b, DxStatus.SUBMITTED, 100.0, 100.0)  # not published: counts 0
     assert schools_teaching(district.district, 2026) == (
         Decimal("0.4"),
-        "1/2 trường đã công bố; bình quân nhóm dạy, học 40.0/100",
+        "1/2 trường đã công bố; bình quân nhóm dạy, học 40/100",
+    )
+    assert schools_management(district.district, 2026) == (
+        Decimal("0.3075"),
+        "1/2 trường đã công bố; bình quân nhóm quản trị 30,8/100",  # the decimal comma
     )
     assert schools_management(district.school_a, 2026) is None  # a school: not its criterion
     assert schools_online_admissions(district.district, 2026) == (

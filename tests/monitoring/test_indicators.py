@@ -114,7 +114,7 @@ def test_t22_enough_computers_for_the_largest_class_from_grade_3(reform, princip
     # The DX criterion 1.7.2 (Informatics) of the 2026 self-assessment is pre-filled from it.
     from edudx.monitoring.dx_prefill import informatics
 
-    assert informatics(reform.school_a, 2026) == (Decimal(1), "T22 năm 2025: 100.00%")
+    assert informatics(reform.school_a, 2026) == (Decimal(1), "T22 năm 2025: 100%")
     assert informatics(reform.school_a, 2025) is None
 
 

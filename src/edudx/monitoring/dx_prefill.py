@@ -24,6 +24,14 @@ def _school_year(year: int) -> SchoolYear | None:
     return SchoolYear.objects.filter(code=f"{year - 1}-{year}").first()
 
 
+def _vi(value: Decimal) -> str:
+    """A number as the (Vietnamese) note writes it: decimal comma, no trailing zeros."""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
 def _share(num: int, den: int) -> Decimal:
     return (Decimal(num) / Decimal(den)).quantize(Decimal("0.0001")) if den else Decimal(0)
 
@@ -98,7 +106,7 @@ def _indicator(unit, year: int, code: str):
     row = IndicatorValue.objects.filter(unit=unit, year=year - 1, indicator__code=code).first()
     if row is None or row.value is None:
         return None
-    return row.value / 100, f"{code} năm {year - 1}: {row.value}%"
+    return row.value / 100, f"{code} năm {year - 1}: {_vi(row.value)}%"
 
 
 def office_records(unit, year: int):
@@ -120,7 +128,7 @@ def office_reports(unit, year: int):
     if row is None or row.value is None:
         submitted = ReportVersion.objects.filter(report__unit=unit).exists()
         return (Decimal(1) if submitted else Decimal(0)), "báo cáo của đơn vị"
-    return row.value / 100, f"T18 năm {year - 1}: {row.value}%"
+    return row.value / 100, f"T18 năm {year - 1}: {_vi(row.value)}%"
 
 
 def schools_on(unit, year: int) -> list[int]:
@@ -151,7 +159,7 @@ def _schools_group(unit, year: int, group: str, label: str):
     share = (mean / 100).quantize(Decimal("0.0001"))
     return share, (
         f"{len(points)}/{len(schools)} trường đã công bố; bình quân nhóm {label} "
-        f"{mean.quantize(Decimal('0.1'))}/100"
+        f"{_vi(mean.quantize(Decimal('0.1')))}/100"
     )
 
 
