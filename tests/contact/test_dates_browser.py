@@ -1,0 +1,84 @@
+"""Dates in dd/mm/yyyy whatever the browser's language (core/static/edudx/dates.js). A
+US-English browser shows a native date field month first, so there the field is a text box
+in dd/mm/yyyy that sends the ISO date the server always got; a Vietnamese browser keeps its
+native, day-first field. Driven by a guardian's leave request on a phone."""
+
+import datetime as dt
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from edudx.records.models import LeaveRequest
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.test_teacher_flow import PASSWORD
+from tests.records.test_marks_browser import require_chromium
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def drive(base, guardian, student_id, locale) -> dict:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
+
+    seen: dict = {"errors": []}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+        page.goto(f"{base}/accounts/login/")
+        page.fill("input[name=username]", guardian)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.form button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        page.goto(f"{base}/contact/students/{student_id}/")
+        page.click("text=Gửi đơn xin nghỉ")
+        field = page.locator("#l-from")
+        seen["type"] = field.get_attribute("type")
+        seen["placeholder"] = field.get_attribute("placeholder")
+        if seen["type"] == "text":
+            page.fill("#l-from", "31/02/2026")  # no such day
+            seen["invalid"] = field.evaluate("e => e.validationMessage")
+            seen["invalid_iso"] = page.locator("input[name=from_date]").input_value()
+            page.fill("#l-from", "7/12/2026")
+            page.fill("#l-to", "08/12/2026")
+        else:
+            page.fill("#l-from", "2026-12-07")
+            page.fill("#l-to", "2026-12-08")
+        seen["iso"] = page.locator("input[name=from_date]").input_value()
+        page.fill("#l-reason", "Đi khám răng")
+        page.click("form:has(#l-reason) button[type=submit]")
+        page.wait_for_url(re.compile(rf"/contact/students/{student_id}/$"))
+        seen["message"] = page.locator(".messages").inner_text()
+        seen["listed"] = page.locator("#h-leave + .mini-list").inner_text()
+        browser.close()
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("locale", "kind", "placeholder"), [("en-US", "text", "dd/mm/yyyy"), ("vi-VN", "date", None)]
+)
+def test_a_leave_request_is_dated_day_first_in_any_browser(
+    live_server, district, guardian, locale, kind, placeholder
+):
+    require_chromium()
+    guardian.set_password(PASSWORD)
+    guardian.save()
+    student = district.student_a1
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(drive, live_server.url, guardian.username, student.pk, locale).result(
+            timeout=120
+        )
+    assert seen["message"] == "Đã gửi đơn xin nghỉ cho giáo viên chủ nhiệm."
+    leave = LeaveRequest.objects.get(student=student)
+    assert (leave.from_date, leave.to_date, leave.reason) == (
+        dt.date(2026, 12, 7),
+        dt.date(2026, 12, 8),
+        "Đi khám răng",
+    )
+    assert (seen["type"], seen["placeholder"], seen["iso"]) == (kind, placeholder, "2026-12-07")
+    assert seen["listed"].startswith("07/12/2026–08/12/2026: Đi khám răng")
+    if kind == "text":
+        assert seen["invalid"] == "Nhập ngày theo dạng dd/mm/yyyy, ví dụ 05/09/2026."
+        assert seen["invalid_iso"] == ""
+    assert seen["errors"] == []
