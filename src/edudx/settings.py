@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "edudx.core.formonce.FormOnceMiddleware",
 ]
 
 ROOT_URLCONF = "edudx.urls"
@@ -164,6 +165,12 @@ PERIODIC_JOBS = [
     # Deferred audit events (audit_defer, the admissions hot path) into the hash chain.
     {"name": "audit.drain", "call": "edudx.audit.services.audit_drain_all", "every": 5},
     {"name": "iot.compact", "call": "edudx.iot.services.readings_compact_job", "every": 300},
+    # Idempotency keys (API and page forms) older than 30 days.
+    {
+        "name": "core.idempotency_purge",
+        "call": "edudx.core.idempotency.purge_expired",
+        "every": 3600,
+    },
 ]
 
 AUTH_USER_MODEL = "accounts.User"

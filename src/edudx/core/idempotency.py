@@ -20,6 +20,7 @@ duplicates anything and gets the same body. The handler may run again on a retry
 being rolled back: it must only write to the database (on_commit hooks, tasks enqueued
 in the database), never send anything itself."""
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -27,6 +28,7 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .errors import Conflict, DomainError
@@ -36,6 +38,7 @@ from .models import IdempotencyRecord
 log = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
+KEEP_DAYS = 30  # how long a key (API or page form) is remembered: retries come within hours
 REPLAY_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 200
 
@@ -155,3 +158,13 @@ def _run_then_record(request, actor_key, key, path, digest, run, status) -> Json
         log.info("idempotency.replay", extra={"actor_key": actor_key, "path": path})
         return _replay(existing, path=path, digest=digest)
     return _response(status, body, replayed=False)
+
+
+def purge_expired(now=None) -> int:
+    """Forget keys older than KEEP_DAYS (a periodic job, settings.PERIODIC_JOBS): without
+    it every API POST with a key and every page form sent would be kept for ever."""
+    now = now or timezone.now()
+    deleted, _per_model = IdempotencyRecord.objects.filter(
+        created_at__lt=now - dt.timedelta(days=KEEP_DAYS)
+    ).delete()
+    return deleted

@@ -1,7 +1,10 @@
-"""Dates in dd/mm/yyyy whatever the browser's language (core/static/edudx/dates.js). A
+"""Forms in any browser, driven by a guardian on a phone.
+
+Dates in dd/mm/yyyy whatever the browser's language (core/static/edudx/dates.js): a
 US-English browser shows a native date field month first, so there the field is a text box
 in dd/mm/yyyy that sends the ISO date the server always got; a Vietnamese browser keeps its
-native, day-first field. Driven by a guardian's leave request on a phone."""
+native, day-first field (a leave request). A form sent twice as a browser resends it writes
+once (core/static/edudx/once.js and core/formonce.py; a message to the teacher)."""
 
 import datetime as dt
 import re
@@ -9,12 +12,23 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from edudx.contact.models import Message
 from edudx.records.models import LeaveRequest
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_teacher_flow import PASSWORD
 from tests.records.test_marks_browser import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def open_child(page, base, guardian, student_id) -> None:
+    """Sign in as the guardian and open the child's contact-book page."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", guardian)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/contact/students/{student_id}/")
 
 
 def drive(base, guardian, student_id, locale) -> dict:
@@ -26,12 +40,7 @@ def drive(base, guardian, student_id, locale) -> dict:
         context = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale)
         page = context.new_page()
         page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-        page.goto(f"{base}/accounts/login/")
-        page.fill("input[name=username]", guardian)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form.form button[type=submit]")
-        page.wait_for_url(f"{base}/")
-        page.goto(f"{base}/contact/students/{student_id}/")
+        open_child(page, base, guardian, student_id)
         page.click("text=Gửi đơn xin nghỉ")
         field = page.locator("#l-from")
         seen["type"] = field.get_attribute("type")
@@ -82,3 +91,40 @@ def test_a_leave_request_is_dated_day_first_in_any_browser(
         assert seen["invalid"] == "Nhập ngày theo dạng dd/mm/yyyy, ví dụ 05/09/2026."
         assert seen["invalid_iso"] == ""
     assert seen["errors"] == []
+
+
+def resend(base, guardian, student_id) -> dict:
+    """The message form sent twice as the browser would resend it: the same fields, the
+    same `_once` that once.js stamped on the form."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 360, "height": 740}, locale="vi-VN")
+        open_child(page, base, guardian, student_id)
+        page.fill("#m-body", "Cháu An xin nghỉ sáng mai.")
+        seen = page.eval_on_selector(
+            "form:has(#m-body)",
+            """async form => {
+                const once = form.querySelector("input[name=_once]").value;
+                const send = () => fetch(form.action, {method: "POST", body: new FormData(form)})
+                    .then(r => r.url);
+                const urls = [await send(), await send()];
+                return {once, urls};
+            }""",
+        )
+        browser.close()
+    return seen
+
+
+def test_a_form_resent_by_the_browser_writes_once(live_server, district, guardian, teacher):
+    require_chromium()
+    guardian.set_password(PASSWORD)
+    guardian.save()
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(resend, live_server.url, guardian.username, district.student_a1.pk)
+        seen = seen.result(timeout=120)
+    assert re.fullmatch(r"[0-9a-f]{32}", seen["once"])
+    assert seen["urls"][0] == seen["urls"][1]
+    assert re.search(r"/contact/messages/\d+/$", seen["urls"][0])
+    assert list(Message.objects.values_list("body", flat=True)) == ["Cháu An xin nghỉ sáng mai."]
