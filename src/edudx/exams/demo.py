@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from edudx.content.models import Topic
+from edudx.core.text import fold
 from edudx.records.models import Subject
 
 from . import services
@@ -18,6 +20,21 @@ TOPICS = {
     "phan-so": "Phân số",
     "hinh-hoc": "Hình học trực quan",
 }
+
+
+def curriculum_codes(subject, grade: int) -> dict[str, str]:
+    """Each demo topic's code in the curriculum of the grade (content.Topic) when it has a
+    topic of that name or strand ("Phân số" → 6.phanso), so the bank and the matrix name
+    topics as the framework does; otherwise the demo's own code."""
+    topics = list(Topic.objects.filter(subject=subject, grade=grade).order_by("sort_order"))
+    out = {}
+    for slug, title in TOPICS.items():
+        want = fold(title)
+        match = next((t for t in topics if fold(t.title) == want), None) or next(
+            (t for t in topics if fold(t.strand) == want), None
+        )
+        out[slug] = match.code if match else slug
+    return out
 
 
 def _single(rng, topic, level, n) -> QuestionIn:
@@ -96,6 +113,7 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         log("exams: the demo student's class has no grade; skipped")
         return
     rng = random.Random(seed)  # noqa: S311 — demo data, not a secret
+    codes = curriculum_codes(maths, grade)
     n = 0
     for topic in TOPICS:
         for level in ("nb", "th", "vd", "vdc"):
@@ -103,30 +121,31 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
                 n += 1
                 data = _single(rng, topic, level, n)
                 data.subject_id, data.grade, data.points = maths.pk, grade, Decimal("0.25")
+                data.topic_code = codes[topic]
                 services.question_create(actor=teacher, data=data, allow_duplicate=True)
         for maker in (_tf4, _short):
             n += 1
             data = maker(rng, topic, n)
-            data.subject_id, data.grade = maths.pk, grade
+            data.subject_id, data.grade, data.topic_code = maths.pk, grade, codes[topic]
             services.question_create(actor=teacher, data=data, allow_duplicate=True)
     essay = QuestionIn(
         kind="essay",
         stem="Trình bày cách so sánh hai phân số khác mẫu, cho một ví dụ.",
         subject_id=maths.pk,
         grade=grade,
-        topic_code="phan-so",
+        topic_code=codes["phan-so"],
         level="vdc",
         points=Decimal(2),
     )
     services.question_create(actor=teacher, data=essay, allow_duplicate=True)
     cells = [
-        {"topic": t, "level": lv, "count": 2, "points": "0.5", "kind": "single"}
+        {"topic": codes[t], "level": lv, "count": 2, "points": "0.5", "kind": "single"}
         for t in TOPICS
         for lv in ("nb", "th")
     ] + [
-        {"topic": "phan-so", "level": "vd", "count": 1, "points": "1", "kind": "tf4"},
-        {"topic": "so-tu-nhien", "level": "vd", "count": 1, "points": "1", "kind": "short"},
-        {"topic": "phan-so", "level": "vdc", "count": 1, "points": "2", "kind": "essay"},
+        {"topic": codes["phan-so"], "level": "vd", "count": 1, "points": "1", "kind": "tf4"},
+        {"topic": codes["so-tu-nhien"], "level": "vd", "count": 1, "points": "1", "kind": "short"},
+        {"topic": codes["phan-so"], "level": "vdc", "count": 1, "points": "2", "kind": "essay"},
     ]
     matrix = services.matrix_create(
         actor=teacher,

@@ -5,11 +5,14 @@ Question bank visibility: the author always; otherwise a question is shared with
 teacher at a school of that commune, an officer of that province). Unit-wide roles also see
 the shared questions of the units under them. Students see no bank at all."""
 
-from django.db.models import Q, QuerySet
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from edudx.accounts.models import Role, RoleAssignment
+from edudx.content.models import Topic
 from edudx.core.errors import NotFound
 from edudx.core.scope import scope_of
 from edudx.core.text import fold
@@ -22,6 +25,8 @@ from .models import (
     AttemptAnswer,
     AttemptStatus,
     ExamTest,
+    Kind,
+    Level,
     Matrix,
     Paper,
     PaperVersion,
@@ -130,6 +135,97 @@ def question_search(
     for word in fold(text).split():
         qs = qs.filter(search_text__contains=word)
     return qs
+
+
+def curriculum_topics(*, subject_id: int | None = None, grade: int | None = None):
+    """The framework's topics (content.Topic, CT GDPT 2018) a question or a matrix cell
+    can name by code, in the curriculum's order; all of them, or one subject and grade's."""
+    qs = Topic.objects.select_related("subject").order_by(
+        "subject__sort_order", "grade", "sort_order"
+    )
+    if subject_id:
+        qs = qs.filter(subject_id=subject_id)
+    if grade:
+        qs = qs.filter(grade=grade)
+    return qs
+
+
+def topic_titles(keys) -> dict[tuple[int, int, str], str]:
+    """Titles of (subject id, grade, topic code) keys that are curriculum topics; a code a
+    school made up itself has none (one query)."""
+    keys = {k for k in keys if k[2]}
+    if not keys:
+        return {}
+    rows = Topic.objects.filter(
+        subject_id__in={k[0] for k in keys},
+        grade__in={k[1] for k in keys},
+        code__in={k[2] for k in keys},
+    ).values_list("subject_id", "grade", "code", "title")
+    return {(s, g, c): t for s, g, c, t in rows if (s, g, c) in keys}
+
+
+def bank_counts(*, actor, subject_id: int, grade: int) -> dict[tuple[str, str, str], int]:
+    """How many questions the actor's bank has per (topic code, level, kind) for a subject
+    and grade: what a matrix cell can draw from (one query)."""
+    rows = (
+        questions(actor)
+        .filter(subject_id=subject_id, grade=grade, current__isnull=False)
+        .order_by()
+        .values_list("topic_code", "level", "kind")
+        .annotate(n=Count("id"))
+    )
+    return {(t, lv, k): n for t, lv, k, n in rows}
+
+
+def _plain(d: Decimal) -> Decimal:
+    """4 rather than 4.0 or 4.00; 0.25 as it is."""
+    return d.quantize(Decimal(1)) if d == d.to_integral_value() else d.normalize()
+
+
+def matrix_overview(*, actor, matrices) -> list[dict]:
+    """Each matrix with its cells as a teacher reads them: the topic's curriculum title, the
+    level and kind by name, the points, and how many questions the actor's bank has for the
+    cell (`short` when fewer than the cell needs: a paper cannot be generated yet)."""
+    matrices = list(matrices)
+    titles = topic_titles(
+        (m.subject_id, m.grade, c.get("topic", "")) for m in matrices for c in m.cells
+    )
+    counts: dict[tuple[int, int], dict] = {}
+    out = []
+    for m in matrices:
+        key = (m.subject_id, m.grade)
+        if key not in counts:
+            counts[key] = bank_counts(actor=actor, subject_id=m.subject_id, grade=m.grade)
+        have = counts[key]
+        cells, total = [], Decimal(0)
+        for c in m.cells:
+            topic, level, kind = c.get("topic", ""), c.get("level", ""), c.get("kind", "")
+            n = sum(
+                v for (t, lv, k), v in have.items() if (t, lv) == (topic, level) and kind in ("", k)
+            )
+            points = _plain(Decimal(str(c.get("points", "0"))))
+            total += points * int(c.get("count", 0))
+            cells.append(
+                {
+                    "topic": topic,
+                    "title": titles.get((m.subject_id, m.grade, topic), ""),
+                    "level": Level(level).label if level in Level.values else level,
+                    "kind": Kind(kind).label if kind in Kind.values else "",
+                    "count": int(c.get("count", 0)),
+                    "points": points,
+                    "have": n,
+                    "short": n < int(c.get("count", 0)),
+                }
+            )
+        out.append(
+            {
+                "m": m,
+                "cells": cells,
+                "total": _plain(total),
+                "short": any(c["short"] for c in cells),
+            }
+        )
+    return out
 
 
 def question_get(*, actor, question_id: int) -> Question:

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from edudx.audit.services import audit_record
@@ -485,33 +485,56 @@ def parse_upload(*, fmt: str, data: bytes):
 # --- matrices and papers ---------------------------------------------------------------------
 
 
+def _choice(value, choices) -> str | None:
+    """A level or kind as its code ("nb") or its name in Vietnamese or the page's language,
+    with or without diacritics ("Nhận biết", "nhan biet"); None when it is neither."""
+    folded = fold(str(value or ""))
+    for code, label in choices:
+        with translation.override("vi"):
+            vi = fold(str(label))
+        if folded in (code, vi, fold(str(label))):
+            return code
+    return None
+
+
 def _clean_cells(cells) -> list[dict]:
+    """Each cell checked; an error names the cell's `row` (the line the teacher typed it
+    on) or else its position."""
     errors = ErrorCollector()
     out = []
     if not cells:
         errors.add("exams.matrix.cells", _("Ma trận cần ít nhất một ô."), "cells")
     for i, c in enumerate(cells or [], start=1):
-        errors.row = i
-        level = c.get("level")
+        errors.row = c.get("row") or i
+        level = _choice(c.get("level"), Level.choices)
+        kind = _choice(c.get("kind"), Kind.choices) if c.get("kind") else ""
         try:
             count = int(c.get("count", 0))
-            pts = Decimal(str(c.get("points", "0")))
+            pts = Decimal(str(c.get("points", "0")).replace(",", "."))
         except (ValueError, ArithmeticError):
             errors.add("exams.matrix.cell", _("Số câu hoặc điểm không hợp lệ."), "count")
             continue
-        if level not in Level.values:
-            errors.add("exams.matrix.level", _("Mức độ nhận thức không hợp lệ."), "level")
+        if level is None:
+            errors.add(
+                "exams.matrix.level",
+                _("Mức độ nhận thức không hợp lệ (nb, th, vd hoặc vdc)."),
+                "level",
+            )
+        if kind is None:
+            errors.add("exams.matrix.kind", _("Loại câu hỏi không hợp lệ."), "kind")
         if count < 1:
             errors.add("exams.matrix.count", _("Số câu phải lớn hơn 0."), "count")
-        if pts <= 0:
-            errors.add("exams.matrix.points", _("Điểm mỗi câu phải lớn hơn 0."), "points")
+        if not pts.is_finite() or not 0 < pts <= 10:  # noqa: PLR2004 — a test is out of 10
+            errors.add(
+                "exams.matrix.points", _("Điểm mỗi câu phải lớn hơn 0 và không quá 10."), "points"
+            )
         out.append(
             {
                 "topic": str(c.get("topic", "")).strip()[:60],
                 "level": level,
                 "count": count,
                 "points": str(pts),
-                "kind": str(c.get("kind", "") or ""),
+                "kind": kind or "",
             }
         )
     errors.raise_if_any()
@@ -522,6 +545,8 @@ def matrix_create(*, actor, name: str, subject_id: int, grade: int, cells: list[
     _require_bank(actor)
     if not Subject.objects.filter(pk=subject_id).exists():
         raise DomainError("exams.matrix.subject", _("Chọn môn học."), field="subject")
+    if not 1 <= (grade or 0) <= 12:
+        raise DomainError("exams.matrix.grade", _("Khối phải từ 1 đến 12."), field="grade")
     clean = _clean_cells(cells)
     with transaction.atomic():
         m = Matrix.objects.create(

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from edudx.core.errors import DomainError, DomainErrors
+from edudx.content.models import Outcome
+from edudx.core.errors import DomainError, DomainErrors, ErrorCollector
 from edudx.core.params import int_param
 from edudx.org.models import Term
 from edudx.org.selectors import school_year_current
@@ -36,6 +37,10 @@ def _errors(request, exc: DomainError) -> None:
         messages.error(request, prefix + i["message"])
 
 
+BANK_PAGE = 30  # questions per page of the bank
+MATRICES_SHOWN = 10  # the latest matrices, with their cells, on the papers page
+
+
 def _staff(request) -> None:
     if not selectors.is_bank_user(request.user):
         raise PermissionDenied
@@ -51,17 +56,27 @@ def index_view(request):
         text=data.get("q", ""),
         subject_id=int_param(data.get("subject")),
         grade=int_param(data.get("grade")),
+        topic=data.get("topic", "").strip(),
         level=data.get("level", ""),
         kind=data.get("kind", ""),
     )
-    rows = list(qs[:50])
+    page = Paginator(qs, BANK_PAGE).get_page(data.get("page"))
+    titles = selectors.topic_titles((q.subject_id, q.grade, q.topic_code) for q in page)
     return render(
         request,
         "exams/bank.html",
         {
-            "rows": [{"q": q, "html": to_html(q.current.stem[:400])} for q in rows],
-            "count": qs.count(),
+            "rows": [
+                {
+                    "q": q,
+                    "html": to_html(q.current.stem[:400]),
+                    "topic": titles.get((q.subject_id, q.grade, q.topic_code), ""),
+                }
+                for q in page
+            ],
+            "page": page,
             "subjects": Subject.objects.all(),
+            "topics": selectors.curriculum_topics(),
             "levels": Level.choices,
             "kinds": Kind.choices,
             "sharings": Sharing.choices,
@@ -160,6 +175,10 @@ def question_view(request, question_id: int):
 
     exported = gift.export([q.current])
     versions = QuestionVersion.objects.filter(question=q).order_by("-number")
+    topics = list(selectors.curriculum_topics(subject_id=q.subject_id, grade=q.grade))
+    outcomes = list(
+        Outcome.objects.filter(topic__in=topics).order_by("topic__sort_order", "sort_order")
+    )
     return render(
         request,
         "exams/question.html",
@@ -179,6 +198,10 @@ def question_view(request, question_id: int):
                 for v in versions
             ],
             "gift_text": "" if exported.unsupported else exported.text.strip(),
+            "topics": topics,
+            "topic_title": next((t.title for t in topics if t.code == q.topic_code), ""),
+            "outcomes": outcomes,
+            "outcome_text": next((o.text for o in outcomes if o.code == q.outcome_code), ""),
             "levels": Level.choices,
             "sharings": Sharing.choices,
         },
@@ -199,28 +222,42 @@ def asset_view(request, sha: str):
 
 
 def _cells(text: str) -> list[dict]:
-    """One cell per line: topic; level (nb/th/vd/vdc); count; points[; kind]."""
-    cells = []
-    for line in text.splitlines():
+    """One cell per line: topic; level (nb/th/vd/vdc); count; points[; kind]. Each cell keeps
+    its line number, which the errors name; a line without its four parts is an error."""
+    cells, errors = [], ErrorCollector()
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
         parts = [p.strip() for p in line.split(";")]
-        if len(parts) < 4 or not any(parts):
+        if len(parts) < 4:  # noqa: PLR2004 — topic, level, count, points
+            errors.row = n
+            errors.add(
+                "exams.matrix.line",
+                _("Cần đủ: mã chủ đề; mức độ; số câu; điểm mỗi câu (cách nhau bằng dấu ;)."),
+                "cells",
+            )
             continue
         cells.append(
             {
+                "row": n,
                 "topic": parts[0],
                 "level": parts[1],
                 "count": parts[2],
-                "points": parts[3].replace(",", "."),
-                "kind": parts[4] if len(parts) > 4 else "",
+                "points": parts[3],
+                "kind": parts[4] if len(parts) > 4 else "",  # noqa: PLR2004
             }
         )
+    errors.raise_if_any()
     return cells
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def papers_view(request):
+    """Matrices (with what the bank has for each cell) and papers. A refused form comes back
+    with what was typed in it and its errors (status 400), never emptied."""
     _staff(request)
+    sent = None
     if request.method == "POST":
         try:
             if request.POST.get("action") == "matrix":
@@ -232,6 +269,17 @@ def papers_view(request):
                     cells=_cells(request.POST.get("cells", "")),
                 )
                 messages.success(request, _("Đã lưu ma trận “%s”.") % m.name)
+                overview = selectors.matrix_overview(actor=request.user, matrices=[m])[0]
+                short = sum(1 for c in overview["cells"] if c["short"])
+                if short:
+                    messages.warning(
+                        request,
+                        _(
+                            "Ngân hàng chưa đủ câu hỏi cho %(n)s ô của ma trận; "
+                            "xem bảng “Ma trận đã lưu”."
+                        )
+                        % {"n": short},
+                    )
             else:
                 matrix = selectors.matrix_get(
                     actor=request.user, matrix_id=int_param(request.POST.get("matrix")) or 0
@@ -250,16 +298,27 @@ def papers_view(request):
                 )
         except DomainError as exc:
             _errors(request, exc)
-        return redirect("exams:papers")
-    return render(
+            sent = request.POST
+        else:
+            return redirect("exams:papers")
+    response = render(
         request,
         "exams/papers.html",
         {
             "matrices": selectors.matrices(request.user)[:50],
+            "overview": selectors.matrix_overview(
+                actor=request.user, matrices=selectors.matrices(request.user)[:MATRICES_SHOWN]
+            ),
             "papers": selectors.papers(request.user)[:50],
             "subjects": Subject.objects.all(),
+            "topics": selectors.curriculum_topics(),
+            "kinds": Kind.choices,
+            "sent": sent or {},
         },
     )
+    if sent is not None:
+        response.status_code = 400
+    return response
 
 
 def _when(value: str) -> dt.datetime | None:
