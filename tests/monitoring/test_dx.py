@@ -3,6 +3,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from edudx.accounts.models import Role
 from edudx.core import events
@@ -276,6 +277,10 @@ def test_an_office_is_prefilled_from_its_schools_published_results(district):
         Decimal("0.3075"),
         "1/2 trường đã công bố; bình quân nhóm quản trị 30,8/100",  # the decimal comma
     )
+    with translation.override("en"):  # the same note in English: the decimal point
+        assert str(schools_management(district.district, 2026)[1]) == (
+            "1/2 schools published; management group average 30.8/100"
+        )
     assert schools_management(district.school_a, 2026) is None  # a school: not its criterion
     assert schools_online_admissions(district.district, 2026) == (
         0.0,
@@ -287,6 +292,11 @@ def test_an_office_is_prefilled_from_its_schools_published_results(district):
     }
     # 2.3 (20 points) × 0.4 = 8; 2.4 (10 points) × 61.5/2/100 = 3.075 → 3.1.
     assert got["2.3"] == (Decimal("8.0"), Decimal("8.0"))
+    stored = a.answers.get(criterion__code="2.4")
+    assert (stored.data_note, stored.data_note_en) == (
+        "1/2 trường đã công bố; bình quân nhóm quản trị 30,8/100",
+        "1/2 schools published; management group average 30.8/100",
+    )
     assert got["2.4"] == (Decimal("3.1"), Decimal("3.1"))
     assert got["2.2"] == (Decimal("0.0"), Decimal("0.0"))
     assert got["2.1"] == (None, Decimal(0))  # the sector database's API links: not on the platform

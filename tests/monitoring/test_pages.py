@@ -148,6 +148,17 @@ def test_dx_pages_and_the_public_list(client, reform, principal, officer):
     assert "Mức 1 – chưa đáp ứng" in public.content.decode()
 
 
+def test_the_dx_page_says_what_the_data_shows_in_the_pages_language(client, reform, principal):
+    otp_login(client, principal)
+    url = f"/monitoring/dx/?unit={reform.school_a.pk}&year=2026"
+    vi = client.get(url).content.decode()
+    assert ">0 — 0/3 học sinh học trực tuyến năm học 2025-2026</td>" in vi
+    client.cookies["django_language"] = "en"
+    en = client.get(url).content.decode()
+    assert ">0 — 0/3 students learning online in school year 2025-2026</td>" in en
+    assert "học trực tuyến năm học" not in en
+
+
 def test_an_office_dx_page_shows_the_total_its_level_is_taken_on(client, reform, officer):
     otp_login(client, officer)
     url = f"/monitoring/dx/?unit={reform.lam_dong.pk}&year=2026"

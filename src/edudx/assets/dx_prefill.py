@@ -5,6 +5,10 @@ assessment year (school year (year-1)-year, 1/9 to 31/8)."""
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
+from edudx.core.notes import note
+
 from .selectors import register_counts
 
 
@@ -19,5 +23,10 @@ def facilities(unit, year: int):
     share = round(Decimal(c["recorded"]) / c["items"], 4)
     return (
         share,
-        f"{c['recorded']}/{c['items']} tài sản có hồ sơ số, đã kiểm kê năm học {year - 1}-{year}",
+        note(
+            _("{k}/{n} tài sản có hồ sơ số, đã kiểm kê năm học {sy}"),
+            k=c["recorded"],
+            n=c["items"],
+            sy=f"{year - 1}-{year}",
+        ),
     )

@@ -1,6 +1,9 @@
 """Monitoring's DX pre-fill slot for the electronic contact book: `(unit, year) -> (share
 0..1, note) | None`, `year` the assessment year (school year (year-1)-year)."""
 
+from django.utils.translation import gettext_lazy as _
+
+from edudx.core.notes import note
 from edudx.org.models import ClassGroup, SchoolYear, UnitKind
 
 from .models import Audience, Notice, TeacherComment
@@ -34,6 +37,6 @@ def parent_book(unit, year: int):
             )
         )
     n = len(reached & set(classes))
-    return round(
-        n / len(classes), 4
-    ), f"{n}/{len(classes)} lớp dùng sổ liên lạc điện tử năm học {sy}"
+    return round(n / len(classes), 4), note(
+        _("{k}/{n} lớp dùng sổ liên lạc điện tử năm học {sy}"), k=n, n=len(classes), sy=sy.code
+    )

@@ -1,6 +1,9 @@
 """Monitoring's DX pre-fill slots for public services (criteria of data/dx_frameworks.json
 in monitoring): `(unit, year) -> (share 0..1, note) | None`, `year` the assessment year."""
 
+from django.utils.translation import gettext_lazy as _
+
+from edudx.core.notes import note
 from edudx.org.models import SchoolYear, UnitKind
 
 from .models import AdmissionSchool
@@ -27,8 +30,12 @@ def online_admissions(unit, year: int):
         .count()
     )
     if rounds:
-        return 1, f"{rounds} đợt tuyển sinh trực tuyến (năm học {' / '.join(codes)})"
-    return 0, "chưa có đợt tuyển sinh trực tuyến trên nền tảng"
+        return 1, note(
+            _("{rounds} đợt tuyển sinh trực tuyến (năm học {years})"),
+            rounds=rounds,
+            years=" / ".join(codes),
+        )
+    return 0, _("chưa có đợt tuyển sinh trực tuyến trên nền tảng")
 
 
 def office_online_services(unit, year: int):
@@ -38,7 +45,9 @@ def office_online_services(unit, year: int):
     num, den = indicator_counts(unit=unit, target="T14")
     if not den:
         return None
-    return round(num / den, 4), f"{num}/{den} thủ tục cung cấp trực tuyến toàn trình"
+    return round(num / den, 4), note(
+        _("{k}/{n} thủ tục cung cấp trực tuyến toàn trình"), k=num, n=den
+    )
 
 
 def schools_online_admissions(unit, year: int):
@@ -59,5 +68,9 @@ def schools_online_admissions(unit, year: int):
         .count()
     )
     return round(online / len(schools), 4), (
-        f"{online}/{len(schools)} trường tuyển sinh đầu cấp trực tuyến trên nền tảng"
+        note(
+            _("{k}/{n} trường tuyển sinh đầu cấp trực tuyến trên nền tảng"),
+            k=online,
+            n=len(schools),
+        )
     )

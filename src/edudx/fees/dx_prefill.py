@@ -5,7 +5,9 @@ import datetime as dt
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from edudx.core.notes import note
 from edudx.org.models import path_upper
 
 from .models import Payment, PaymentMethod
@@ -26,4 +28,9 @@ def cashless(unit, year: int):
     n, k = agg["n"], agg["transfer"]
     if not n:
         return None
-    return round(k / n, 4), f"{k}/{n} khoản thu qua chuyển khoản năm học {year - 1}-{year}"
+    return round(k / n, 4), note(
+        _("{k}/{n} khoản thu qua chuyển khoản năm học {sy}"),
+        k=k,
+        n=n,
+        sy=f"{year - 1}-{year}",
+    )

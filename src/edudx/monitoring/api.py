@@ -266,7 +266,8 @@ def _dx_out(a) -> dict:
             {
                 "criterion": x.criterion.code, "points": str(x.points), "met": x.met,
                 "data_points": None if x.data_points is None else str(x.data_points),
-                "data_note": x.data_note, "flagged": x.flagged, "link": x.link,
+                "data_note": x.data_note, "data_note_en": x.data_note_en,
+                "flagged": x.flagged, "link": x.link,
             }
             for x in a.answers.select_related("criterion")
         ],

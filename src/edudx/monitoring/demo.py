@@ -155,7 +155,7 @@ def _dx(year: int, schools: list[OrgUnit], rng: random.Random) -> int:
                     points=claim,
                     met=claim > 0,
                     data_points=data_points,
-                    data_note=note,
+                    **dx.note_fields(note),
                     flagged=data_points is not None and claim > data_points,
                 )  # fmt: skip
             )

@@ -24,6 +24,7 @@ from edudx.audit.services import audit_record
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, ErrorCollector
+from edudx.core.notes import in_languages
 from edudx.org.models import OrgUnit, UnitKind
 
 from .models import DxAnswer, DxAssessment, DxCriterion, DxEvidence, DxFramework, DxGroup, DxStatus
@@ -166,7 +167,9 @@ def _prefill_function(dotted: str):
 
 
 def prefill(criterion: DxCriterion, unit: OrgUnit, year: int):
-    """(points the data supports, note) or (None, "") when the platform cannot tell yet."""
+    """(points the data supports, note) or (None, "") when the platform cannot tell yet.
+    The note is lazy (core.notes): it reads in the active language; `note_fields` stores it
+    in each."""
     func = _prefill_function(criterion.prefill)
     if func is None:
         return None, ""
@@ -176,6 +179,12 @@ def prefill(criterion: DxCriterion, unit: OrgUnit, year: int):
     share, note = result
     points = (Decimal(str(share)) * criterion.max_points).quantize(Decimal("0.5"))
     return min(points, criterion.max_points), note
+
+
+def note_fields(note) -> dict[str, str]:
+    """A pre-fill note as DxAnswer's columns: Vietnamese and English."""
+    text = in_languages(note)
+    return {"data_note": text["vi"][:255], "data_note_en": text["en"][:255]}
 
 
 def assessment_get(*, actor, unit: OrgUnit, year: int) -> DxAssessment:
@@ -200,7 +209,7 @@ def assessment_get(*, actor, unit: OrgUnit, year: int) -> DxAssessment:
                         criterion=crit,
                         points=points or 0,
                         data_points=points,
-                        data_note=note,
+                        **note_fields(note),
                     )  # fmt: skip
                 )
             DxAnswer.objects.bulk_create(answers)

@@ -11,7 +11,9 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
+from edudx.core.notes import note, number
 from edudx.org.models import SchoolYear, UnitKind
 from edudx.people.models import Enrolment, StaffMember
 from edudx.records.models import AttendanceSession, Mark
@@ -22,14 +24,6 @@ from .models import IndicatorValue, ReportVersion
 
 def _school_year(year: int) -> SchoolYear | None:
     return SchoolYear.objects.filter(code=f"{year - 1}-{year}").first()
-
-
-def _vi(value: Decimal) -> str:
-    """A number as the (Vietnamese) note writes it: decimal comma, no trailing zeros."""
-    text = f"{value:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", ",")
 
 
 def _share(num: int, den: int) -> Decimal:
@@ -53,7 +47,12 @@ def transcripts(unit, year: int):
         .distinct()
         .count()
     )
-    return _share(issued, students), f"{issued}/{students} học sinh có học bạ số năm học {sy}"
+    return _share(issued, students), note(
+        _("{issued}/{students} học sinh có học bạ số năm học {sy}"),
+        issued=issued,
+        students=students,
+        sy=sy.code,
+    )
 
 
 def mark_book(unit, year: int):
@@ -63,7 +62,7 @@ def mark_book(unit, year: int):
         return None
     classes = set(unit.class_groups.filter(school_year=sy).values_list("id", flat=True))
     if not classes:
-        return Decimal(0), f"0 lớp năm học {sy}"
+        return Decimal(0), note(_("0 lớp năm học {sy}"), sy=sy.code)
     with_marks = set(
         Mark.objects.filter(class_group_id__in=classes).values_list("class_group_id", flat=True)
     )
@@ -74,7 +73,12 @@ def mark_book(unit, year: int):
     )
     both = len(classes & with_marks & with_att)
     return _share(both, len(classes)), (
-        f"{both}/{len(classes)} lớp có sổ điểm và điểm danh điện tử năm học {sy}"
+        note(
+            _("{k}/{n} lớp có sổ điểm và điểm danh điện tử năm học {sy}"),
+            k=both,
+            n=len(classes),
+            sy=sy.code,
+        )
     )
 
 
@@ -97,7 +101,7 @@ def school_records(unit, year: int):
         ok=Count("id", filter=Q(person__personal_id__isnull=False) & ~Q(person__personal_id="")),
     )
     num, den = s["ok"] + t["ok"], s["n"] + t["n"]
-    return _share(num, den), f"{num}/{den} hồ sơ học sinh, cán bộ có mã định danh"
+    return _share(num, den), note(_("{k}/{n} hồ sơ học sinh, cán bộ có mã định danh"), k=num, n=den)
 
 
 def _indicator(unit, year: int, code: str):
@@ -106,7 +110,9 @@ def _indicator(unit, year: int, code: str):
     row = IndicatorValue.objects.filter(unit=unit, year=year - 1, indicator__code=code).first()
     if row is None or row.value is None:
         return None
-    return row.value / 100, f"{code} năm {year - 1}: {_vi(row.value)}%"
+    return row.value / 100, note(
+        _("{code} năm {year}: {value}%"), code=code, year=year - 1, value=number(row.value)
+    )
 
 
 def office_records(unit, year: int):
@@ -127,8 +133,10 @@ def office_reports(unit, year: int):
     row = IndicatorValue.objects.filter(unit=unit, year=year - 1, indicator__code="T18").first()
     if row is None or row.value is None:
         submitted = ReportVersion.objects.filter(report__unit=unit).exists()
-        return (Decimal(1) if submitted else Decimal(0)), "báo cáo của đơn vị"
-    return row.value / 100, f"T18 năm {year - 1}: {_vi(row.value)}%"
+        return (Decimal(1) if submitted else Decimal(0)), _("báo cáo của đơn vị")
+    return row.value / 100, note(
+        _("{code} năm {year}: {value}%"), code="T18", year=year - 1, value=number(row.value)
+    )
 
 
 def schools_on(unit, year: int) -> list[int]:
@@ -158,16 +166,21 @@ def _schools_group(unit, year: int, group: str, label: str):
     mean = sum(points, Decimal(0)) / len(schools)
     share = (mean / 100).quantize(Decimal("0.0001"))
     return share, (
-        f"{len(points)}/{len(schools)} trường đã công bố; bình quân nhóm {label} "
-        f"{_vi(mean.quantize(Decimal('0.1')))}/100"
+        note(
+            _("{k}/{n} trường đã công bố; bình quân nhóm {group} {mean}/100"),
+            k=len(points),
+            n=len(schools),
+            group=label,
+            mean=number(mean.quantize(Decimal("0.1"))),
+        )
     )
 
 
 def schools_teaching(unit, year: int):
     """QĐ 3806 (2024), results at the schools: their teaching group (DH) of QĐ 4725."""
-    return _schools_group(unit, year, "DH", "dạy, học")
+    return _schools_group(unit, year, "DH", _("dạy, học"))
 
 
 def schools_management(unit, year: int):
     """QĐ 3806 (2024), results at the schools: their management group (QT) of QĐ 4725."""
-    return _schools_group(unit, year, "QT", "quản trị")
+    return _schools_group(unit, year, "QT", _("quản trị"))

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from edudx.org.models import OrgUnit
@@ -315,7 +316,11 @@ class DxAnswer(models.Model):
     points = models.DecimalField(max_digits=6, decimal_places=2, default=0)
     met = models.BooleanField(default=False)
     data_points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # What the platform's data says, written by dx.prefill in Vietnamese (data_note) and in
+    # English (data_note_en, blank on answers pre-filled before it existed); `note` is the
+    # one for the page's language.
     data_note = models.CharField(max_length=255, blank=True)
+    data_note_en = models.CharField(max_length=255, blank=True)
     flagged = models.BooleanField(default=False)
     link = models.URLField(blank=True)
 
@@ -326,6 +331,11 @@ class DxAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assessment_id}:{self.criterion_id}"
+
+    @property
+    def note(self) -> str:
+        english = (get_language() or "").startswith("en")
+        return self.data_note_en if english and self.data_note_en else self.data_note
 
 
 class DxEvidence(models.Model):

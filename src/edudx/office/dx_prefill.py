@@ -5,6 +5,10 @@ trường số" (3.1): `(unit, year) -> (share 0..1, note) | None`, `year` the a
 import datetime as dt
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
+from edudx.core.notes import note
+
 from .selectors import closed_counts
 
 
@@ -16,5 +20,10 @@ def dossiers(unit, year: int):
         return None
     digital, n = counts[unit.pk]
     share = round(Decimal(digital) / n, 4)
-    note = f"{digital}/{n} hồ sơ công việc xử lý trên môi trường số năm học {year - 1}-{year}"
-    return share, note
+    text = note(
+        _("{digital}/{n} hồ sơ công việc xử lý trên môi trường số năm học {sy}"),
+        digital=digital,
+        n=n,
+        sy=f"{year - 1}-{year}",
+    )
+    return share, text
