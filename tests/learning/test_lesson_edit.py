@@ -154,7 +154,7 @@ def test_edit_page_saves_and_deletes(lesson, teacher, student_a1, student_b1):
     assert f'href="/learning/lessons/{lesson.pk}/edit/"' in oc_page
     page = client.get(f"/learning/lessons/{lesson.pk}/edit/").content.decode()
     assert 'value="Bài 3. Phân số &lt;bằng nhau&gt;"' in page
-    assert page.count(" selected>") == 2
+    assert page.count('" checked>') == 2  # the lesson's two resources, ticked
     pdf = min(r.pk for r in lesson.resources.all())
     r = client.post(
         f"/learning/lessons/{lesson.pk}/edit/",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index_view, name="index"),
     path("c/<int:class_id>/", views.class_view, name="class"),
     path("c/<int:class_id>/cartridge/", views.class_cartridge_view, name="class_cartridge"),
+    path("c/<int:class_id>/resources/", views.resource_picker_view, name="resource_picker"),
     path("lessons/<int:lesson_id>/edit/", views.lesson_edit_view, name="lesson_edit"),
     path("a/<int:assignment_id>/", views.assignment_view, name="assignment"),
     path(

@@ -164,13 +164,7 @@ def class_view(request, class_id: int):
         (a, selectors.student_status(request.user, a))
         for a in oc.assignments.prefetch_related("attachments")
     ]
-    resources = []
-    if teacher:
-        resources = list(
-            content_selectors.resource_search(actor=request.user, subject_id=oc.subject_id).filter(
-                status=ResourceStatus.PUBLISHED
-            )[:50]
-        )
+    resources = _picker_found(request.user, oc) if teacher else []
     return render(
         request,
         "learning/class.html",
@@ -198,8 +192,11 @@ def lesson_edit_view(request, lesson_id: int):
     oc = lesson.online_class
     if not selectors.is_teacher(request.user, oc):
         raise PermissionDenied
+    attached = list(selectors.lessons(request.user, oc).get(pk=lesson.pk).resources.all())
+    form, status = {"title": lesson.title, "text": lesson.text}, 200
     if request.method == "POST":
         p = request.POST
+        ids = [i for i in map(int_param, p.getlist("resources")) if i]
         try:
             if p.get("action") == "delete":
                 services.lesson_delete(actor=request.user, lesson=lesson)
@@ -210,23 +207,61 @@ def lesson_edit_view(request, lesson_id: int):
                 lesson=lesson,
                 title=p.get("title", ""),
                 text=p.get("text", ""),
-                resource_ids=[i for i in map(int_param, p.getlist("resources")) if i],
+                resource_ids=ids,
             )
             messages.success(request, _("Đã lưu bài học."))
             return redirect("learning:class", class_id=oc.pk)
         except DomainError as exc:
+            # The page comes back with what was typed and ticked, and why it was refused.
             _errors(request, exc)
-            return redirect("learning:lesson_edit", lesson_id=lesson.pk)
-    attached = list(selectors.lessons(request.user, oc).get(pk=lesson.pk).resources.all())
-    published = content_selectors.resource_search(
-        actor=request.user, subject_id=oc.subject_id
-    ).filter(status=ResourceStatus.PUBLISHED)[:50]
-    chosen = {r.pk for r in attached}
-    resources = attached + [r for r in published if r.pk not in chosen]
+            form, status = {"title": p.get("title", ""), "text": p.get("text", "")}, 400
+            mine = {r.pk: r for r in attached}
+            others = content_selectors.resources(request.user).filter(pk__in=ids)
+            mine |= {r.pk: r for r in others}
+            attached = [mine[i] for i in dict.fromkeys(ids) if i in mine]
     return render(
         request,
         "learning/lesson_form.html",
-        {"oc": oc, "lesson": lesson, "resources": resources, "chosen": chosen},
+        {
+            "oc": oc,
+            "lesson": lesson,
+            "form": form,
+            "chosen": attached,
+            "resources": _picker_found(request.user, oc, exclude={r.pk for r in attached}),
+        },
+        status=status,
+    )
+
+
+PICKER_SIZE = 20  # resources a picker lists at a time; the search box finds the others
+
+
+def _picker_found(actor, oc, *, q: str = "", exclude=frozenset()) -> list:
+    """Published resources of the class's subject the teacher may see and attach: the best
+    matches of `q` (diacritic-insensitive, content.selectors.resource_search), or the
+    newest; none of `exclude` (those already chosen)."""
+    found = content_selectors.resource_search(actor=actor, q=q, subject_id=oc.subject_id)
+    rows = found[: PICKER_SIZE + len(exclude)]  # newest first, or ranked by the words
+    return [r for r in rows if r.pk not in exclude][:PICKER_SIZE]
+
+
+@login_required
+@require_http_methods(["GET"])
+def resource_picker_view(request, class_id: int):
+    """The picker's results (htmx): resources matching `rq`, without those already chosen
+    (`have`), as checkboxes named `resources` for the form around them."""
+    try:
+        oc = selectors.online_class_get(actor=request.user, class_id=class_id)
+    except DomainError:
+        raise Http404 from None
+    if not selectors.is_teacher(request.user, oc):
+        raise PermissionDenied
+    have = {i for i in map(int_param, request.GET.getlist("have")) if i}
+    q = request.GET.get("rq", "").strip()[:100]
+    return render(
+        request,
+        "learning/_resource_found.html",
+        {"resources": _picker_found(request.user, oc, q=q, exclude=have), "rq": q},
     )
 
 

@@ -1,0 +1,143 @@
+"""A teacher attaches resources to a lesson or an assignment from the whole repository of
+the subject, not only its newest: the picker lists the newest 20 and finds the others by a
+search without diacritics (learning:resource_picker, htmx), leaving out those already
+chosen. On a phone (browser test): a found resource ticked stays chosen through the next
+search and is attached when the lesson is posted. A refused edit keeps what was typed."""
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from edudx.accounts.models import Role
+from edudx.content import services as content_services
+from edudx.learning.models import Lesson
+from edudx.learning.views import PICKER_SIZE
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, login, no_horizontal_overflow
+from tests.pages.conftest import otp_login
+from tests.records.test_marks_browser import require_chromium
+
+pytestmark = pytest.mark.django_db
+
+
+def more_resources(district, teacher, toan, n):
+    """`n` published links of the subject, newer than the lesson fixture's two."""
+    principal = district.user(Role.PRINCIPAL, district.school_a)
+    for i in range(n):
+        r = content_services.resource_create(
+            actor=teacher,
+            data=content_services.ResourceData(
+                title=f"Bài đọc thêm {i:02d}", type="link", licence="cc-by", subject_id=toan.pk,
+                grade=6, author="Lê Thị Hoa", language="vi",
+                external_url=f"https://example.edu.vn/doc/{i}",
+            ),
+        )  # fmt: skip
+        content_services.resource_review(actor=principal, resource=r, approve=True)
+        content_services.resource_publish(actor=principal, resource=r, scope="school")
+
+
+def found(html: str) -> list[str]:
+    return [" ".join(t.split()) for t in re.findall(r'value="\d+"(?: checked)?> ([^<]+)', html)]
+
+
+def test_the_picker_finds_older_resources_without_diacritics(lesson, district, teacher, toan):
+    more_resources(district, teacher, toan, PICKER_SIZE)
+    client = otp_login(Client(), teacher)
+    oc = lesson.online_class_id
+    page = client.get(f"/learning/c/{oc}/").content.decode()
+    newest = found(page.split('id="ls-found"')[1].split("</div>")[0])
+    assert newest == [f"Bài đọc thêm {i:02d}" for i in range(PICKER_SIZE - 1, -1, -1)]
+    url = f"/learning/c/{oc}/resources/"
+    assert sorted(found(client.get(url, {"rq": "phan so"}).content.decode())) == [
+        "Phân số – bài giảng",
+        "Video phân số",
+    ]  # both older than the 20 listed (the order is the search's ranking)
+    pdf = min(r.pk for r in lesson.resources.all())
+    assert found(client.get(url, {"rq": "phan so", "have": pdf}).content.decode()) == [
+        "Video phân số"
+    ]
+    none = client.get(url, {"rq": "lich su"}).content.decode()
+    assert "Không có học liệu đã duyệt nào khớp “lich su”." in none
+    # The lesson's edit page: its two resources ticked, the others offered unticked.
+    edit = client.get(f"/learning/lessons/{lesson.pk}/edit/").content.decode()
+    assert edit.count('" checked>') == 2
+    assert "Phân số – bài giảng" not in edit.split('id="ls-found"')[1]
+
+
+def test_only_the_classs_teacher_may_search_it(lesson, district, student_a1):
+    url = f"/learning/c/{lesson.online_class_id}/resources/"
+    s = Client()
+    s.force_login(student_a1)
+    assert s.get(url, {"rq": "phan"}).status_code == 403
+    other = otp_login(Client(), district.user(Role.TEACHER, district.school_b))
+    assert other.get(url, {"rq": "phan"}).status_code == 404
+
+
+def test_a_refused_edit_keeps_what_was_typed_and_ticked(lesson, teacher):
+    client = otp_login(Client(), teacher)
+    link = max(r.pk for r in lesson.resources.all())
+    r = client.post(
+        f"/learning/lessons/{lesson.pk}/edit/",
+        {"action": "save", "title": "  ", "text": "Làm bài 5 trang 14.", "resources": [link]},
+    )
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert "Thiếu tiêu đề." in page
+    assert ">Làm bài 5 trang 14.</textarea>" in page
+    chosen = page.split("data-chosen>")[1].split("</div>")[0]
+    assert found(chosen) == ["Video phân số"]
+    assert Lesson.objects.get(pk=lesson.pk).text == "Đọc SGK trang 10 & làm bài 1."
+
+
+def drive(base, username, device, class_id) -> dict:
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
+
+    seen: dict = {"errors": []}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_context(
+            viewport={"width": 360, "height": 740}, locale="vi-VN"
+        ).new_page()
+        page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+        login(page, base, username, device)
+        page.goto(f"{base}/learning/c/{class_id}/")
+        page.click("text=Đăng bài học")
+        page.fill("#ls-title", "Bài 4. So sánh phân số")
+        with page.expect_response(re.compile(r"/resources/\?")):
+            page.fill("#ls-rq", "phan so bai giang")
+        page.wait_for_selector("#ls-found >> text=Phân số – bài giảng")
+        page.check("#ls-found >> label:has-text('Phân số – bài giảng') >> input")
+        with page.expect_response(re.compile(r"/resources/\?")):
+            page.fill("#ls-rq", "video")
+        page.wait_for_selector("#ls-found >> text=Video phân số")
+        page.press("#ls-rq", "Enter")  # searches; does not send the lesson
+        page.check("#ls-found >> label:has-text('Video phân số') >> input")
+        seen["chosen"] = page.locator("[data-picker]:has(#ls-rq) [data-chosen]").inner_text()
+        seen["no_overflow"] = no_horizontal_overflow(page)
+        page.click("form:has(#ls-rq) button[type=submit]")
+        page.wait_for_selector(".messages")
+        seen["message"] = page.locator(".messages").inner_text()
+        browser.close()
+    return seen
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_teacher_finds_and_attaches_older_resources_on_a_phone(
+    live_server, lesson, district, teacher, toan
+):
+    require_chromium()
+    more_resources(district, teacher, toan, PICKER_SIZE + 2)
+    teacher.save(update_fields=["password"])  # the factory does not persist it
+    device = TOTPDevice.objects.create(user=teacher, name="phone", confirmed=True)
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(
+            drive, live_server.url, teacher.username, device, lesson.online_class_id
+        ).result(timeout=180)
+    assert seen["errors"] == []
+    assert seen["no_overflow"]
+    assert " ".join(seen["chosen"].split()) == "Phân số – bài giảng · Khối 6 Video phân số · Khối 6"
+    new = Lesson.objects.get(title="Bài 4. So sánh phân số")
+    assert sorted(r.title for r in new.resources.all()) == ["Phân số – bài giảng", "Video phân số"]
