@@ -39,7 +39,9 @@ def more_resources(district, teacher, toan, n):
 
 
 def found(html: str) -> list[str]:
-    return [" ".join(t.split()) for t in re.findall(r'value="\d+"(?: checked)?> ([^<]+)', html)]
+    return [
+        " ".join(t.split()) for t in re.findall(r'value="\d+"(?: checked)?> <span>([^<]+)', html)
+    ]
 
 
 def test_the_picker_finds_older_resources_without_diacritics(lesson, district, teacher, toan):
