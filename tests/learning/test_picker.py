@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from edudx.accounts.models import Role
 from edudx.content import services as content_services
+from edudx.learning import training
 from edudx.learning.models import Lesson
 from edudx.learning.views import PICKER_SIZE
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, login, no_horizontal_overflow
@@ -143,3 +144,36 @@ def test_a_teacher_finds_and_attaches_older_resources_on_a_phone(
     assert " ".join(seen["chosen"].split()) == "Phân số – bài giảng · Khối 6 Video phân số · Khối 6"
     new = Lesson.objects.get(title="Bài 4. So sánh phân số")
     assert sorted(r.title for r in new.resources.all()) == ["Phân số – bài giảng", "Video phân số"]
+
+
+def test_a_training_course_picks_from_every_subject(lesson, district, teacher, toan):
+    """The course form's picker: the course's resources ticked, a search over every subject
+    (each result naming its subject and grade); only who may create courses may search."""
+    officer = district.user(Role.COMMUNE_OFFICER, district.district)
+    pdf, link = sorted(lesson.resources.all(), key=lambda r: r.pk)
+    course = training.course_create(
+        actor=officer,
+        provider=district.district,
+        title="Dạy phân số bằng học liệu số",
+        questions=[{"text": "1/2 + 1/2 = ?", "options": ["1", "2"], "answer": 1}],
+        resource_ids=[pdf.pk],
+    )
+    client = otp_login(Client(), officer)
+    page = client.get(f"/learning/training/courses/{course.pk}/edit/").content.decode()
+    chosen = page.split("data-chosen>")[1].split("</div>")[0]
+    assert found(chosen) == ["Phân số – bài giảng"]
+    assert found(page.split('id="co-found"')[1].split("</div>")[0]) == ["Video phân số"]
+    results = client.get("/learning/training/resources/", {"rq": "phan so", "have": pdf.pk})
+    assert found(results.content.decode()) == ["Video phân số"]
+    assert "<small>· Toán 6</small>" in results.content.decode()
+    # A refused save keeps the resources ticked in the form.
+    r = client.post(
+        f"/learning/training/courses/{course.pk}/edit/",
+        {"action": "save", "title": "", "pass_percent": "70", "resources": [pdf.pk, link.pk]},
+    )
+    chosen = r.content.decode().split("data-chosen>")[1].split("</div>")[0]
+    assert sorted(found(chosen)) == ["Phân số – bài giảng", "Video phân số"]
+    assert client.get("/learning/training/resources/").status_code == 200
+    student = Client()
+    student.force_login(district.user(Role.STUDENT, None, person=district.student_a1.person))
+    assert student.get("/learning/training/resources/", {"rq": "phan"}).status_code == 403

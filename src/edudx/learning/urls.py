@@ -18,6 +18,7 @@ urlpatterns = [
     path("s/<int:submission_id>/file/", views.submission_file_view, name="submission_file"),
     path("training/", views.training_view, name="training"),
     path("training/courses/new/", views.course_create_view, name="course_create"),
+    path("training/resources/", views.course_resource_picker_view, name="course_resource_picker"),
     path("training/courses/<int:course_id>/edit/", views.course_edit_view, name="course_edit"),
     path(
         "training/certificates/<int:enrolment_id>/",

@@ -237,12 +237,33 @@ PICKER_SIZE = 20  # resources a picker lists at a time; the search box finds the
 
 
 def _picker_found(actor, oc, *, q: str = "", exclude=frozenset()) -> list:
-    """Published resources of the class's subject the teacher may see and attach: the best
-    matches of `q` (diacritic-insensitive, content.selectors.resource_search), or the
-    newest; none of `exclude` (those already chosen)."""
-    found = content_selectors.resource_search(actor=actor, q=q, subject_id=oc.subject_id)
+    """Published resources the actor may see and attach — of the class's subject, or of
+    every subject with no class (a training course): the best matches of `q`
+    (diacritic-insensitive, content.selectors.resource_search), or the newest; none of
+    `exclude` (those already chosen)."""
+    subject = oc.subject_id if oc is not None else None
+    found = content_selectors.resource_search(actor=actor, q=q, subject_id=subject)
     rows = found[: PICKER_SIZE + len(exclude)]  # newest first, or ranked by the words
     return [r for r in rows if r.pk not in exclude][:PICKER_SIZE]
+
+
+@login_required
+@require_http_methods(["GET"])
+def course_resource_picker_view(request):
+    """The training course form's picker (htmx): published resources of every subject."""
+    if not training.course_provider_units(actor=request.user):
+        raise PermissionDenied
+    have = {i for i in map(int_param, request.GET.getlist("have")) if i}
+    q = request.GET.get("rq", "").strip()[:100]
+    return render(
+        request,
+        "learning/_resource_found.html",
+        {
+            "resources": _picker_found(request.user, None, q=q, exclude=have),
+            "rq": q,
+            "all_subjects": True,
+        },
+    )
 
 
 @login_required
@@ -625,15 +646,21 @@ def _course_form(request, *, form, questions, errors, chosen, locked=False, curr
         *questions,
         *[{"text": "", "options": [], "answer": -1}] * (blocks - len(questions)),
     ]
-    published = content_selectors.resources(request.user).filter(status=ResourceStatus.PUBLISHED)
-    resources = list(published.select_related("subject").order_by("-id")[:100])
-    resources += [r for r in current if r not in resources]
+    # The resources ticked (the course's, or those sent), then the newest others to pick.
+    chosen = {i for i in chosen if i}
+    ticked = [r for r in current if r.pk in chosen]
+    ticked += list(
+        content_selectors.resources(request.user)
+        .filter(status=ResourceStatus.PUBLISHED, pk__in=chosen - {r.pk for r in ticked})
+        .select_related("subject")
+    )
+    resources = _picker_found(request.user, None, exclude={r.pk for r in ticked})
     return render(
         request,
         "learning/course_form.html",
         {
             "form": form,
-            "chosen": chosen,
+            "chosen": ticked,
             "resources": resources,
             "questions": [
                 (n, q, errors.get(f"questions-{n}", []), "\n".join(q["options"]))
