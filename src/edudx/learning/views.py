@@ -247,43 +247,42 @@ def _picker_found(actor, oc, *, q: str = "", exclude=frozenset()) -> list:
     return [r for r in rows if r.pk not in exclude][:PICKER_SIZE]
 
 
-@login_required
-@require_http_methods(["GET"])
-def course_resource_picker_view(request):
-    """The training course form's picker (htmx): published resources of every subject."""
-    if not training.course_provider_units(actor=request.user):
-        raise PermissionDenied
+def _picker_results(request, oc):
+    """The picker's results (htmx): resources matching `rq`, without those already chosen
+    (`have`), as checkboxes named `resources` for the form around them."""
     have = {i for i in map(int_param, request.GET.getlist("have")) if i}
     q = request.GET.get("rq", "").strip()[:100]
     return render(
         request,
         "learning/_resource_found.html",
         {
-            "resources": _picker_found(request.user, None, q=q, exclude=have),
+            "resources": _picker_found(request.user, oc, q=q, exclude=have),
             "rq": q,
-            "all_subjects": True,
+            "all_subjects": oc is None,
         },
     )
 
 
 @login_required
 @require_http_methods(["GET"])
+def course_resource_picker_view(request):
+    """The training course form's picker: published resources of every subject."""
+    if not training.course_provider_units(actor=request.user):
+        raise PermissionDenied
+    return _picker_results(request, None)
+
+
+@login_required
+@require_http_methods(["GET"])
 def resource_picker_view(request, class_id: int):
-    """The picker's results (htmx): resources matching `rq`, without those already chosen
-    (`have`), as checkboxes named `resources` for the form around them."""
+    """A lesson's or an assignment's picker: the class's subject, for its teacher."""
     try:
         oc = selectors.online_class_get(actor=request.user, class_id=class_id)
     except DomainError:
         raise Http404 from None
     if not selectors.is_teacher(request.user, oc):
         raise PermissionDenied
-    have = {i for i in map(int_param, request.GET.getlist("have")) if i}
-    q = request.GET.get("rq", "").strip()[:100]
-    return render(
-        request,
-        "learning/_resource_found.html",
-        {"resources": _picker_found(request.user, oc, q=q, exclude=have), "rq": q},
-    )
+    return _picker_results(request, oc)
 
 
 @login_required
