@@ -217,3 +217,41 @@ def test_the_tests_page_comes_twenty_at_a_time_latest_first(client, district, te
     assert scheduled.title + "</a>" not in first
     assert scheduled.title + "</a>" in second and "Bài 01</a>" not in second
     assert '<p class="count-line">21 mục · trang 2/2</p>' in second
+
+
+def test_typed_questions_refused_come_back_as_typed(client, teacher, maths):
+    """An import or an edit refused for a typing slip shows the text again (400) with why,
+    never an emptied box; nothing is written."""
+    from edudx.exams.models import Question  # noqa: PLC0415
+
+    otp_login(client, teacher)
+    typed = "::Một::$1+1$ bằng? {=2 ~3}\n\n::Hai::$2+2$ bằng? {=4 ~5"
+    r = client.post(
+        "/exams/import/",
+        {"gift_text": typed, "format": "gift", "subject": maths.pk, "grade": 6, "level": "th",
+         "topic": "6.phanso", "sharing": "commune"},
+    )  # fmt: skip
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert f">{typed}</textarea>" in page
+    assert "Dòng 3: thiếu dấu “}” đóng đáp án." in page
+    assert 'value="6.phanso"' in page and '<option value="th" selected>' in page
+    assert '<option value="commune" selected>' in page
+    assert Question.objects.count() == 0
+    client.post(
+        "/exams/import/",
+        {"gift_text": "::Một::$1+1$ bằng? {=2 ~3}", "format": "gift", "subject": maths.pk,
+         "grade": 6, "level": "nb", "sharing": "school"},
+    )  # fmt: skip
+    q = Question.objects.get()
+    edited = "::Một::$1+2$ bằng? {=3 ~4"
+    r = client.post(
+        f"/exams/questions/{q.pk}/",
+        {"gift_text": edited, "level": "vd", "topic": "", "outcome": "", "sharing": "school"},
+    )
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert f">{edited}</textarea>" in page
+    assert '<option value="vd" selected>' in page
+    q.refresh_from_db()
+    assert (q.current.number, q.current.stem, q.level) == (1, "$1+1$ bằng?", "nb")

@@ -2,7 +2,8 @@
 the subject, not only its newest: the picker lists the newest 20 and finds the others by a
 search without diacritics (learning:resource_picker, htmx), leaving out those already
 chosen. On a phone (browser test): a found resource ticked stays chosen through the next
-search and is attached when the lesson is posted. A refused edit keeps what was typed."""
+search and is attached when the lesson is posted. A refused form — the lesson edit, the
+class page's lesson and live-session forms — comes back with what was typed and ticked."""
 
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -177,3 +178,38 @@ def test_a_training_course_picks_from_every_subject(lesson, district, teacher, t
     student = Client()
     student.force_login(district.user(Role.STUDENT, None, person=district.student_a1.person))
     assert student.get("/learning/training/resources/", {"rq": "phan"}).status_code == 403
+
+
+def test_a_refused_class_form_comes_back_open_with_what_was_typed(
+    lesson, district, teacher, student_a1
+):
+    """A lesson without a title, a live session with a bad link: the class page again (400),
+    that form open with its text, its ticked resources and attendees; nothing written."""
+    client = otp_login(Client(), teacher)
+    url = f"/learning/c/{lesson.online_class_id}/"
+    link = max(r.pk for r in lesson.resources.all())
+    r = client.post(
+        url,
+        {"action": "lesson", "title": " ", "text": "Ôn tập chương 2.", "resources": [link]},
+    )
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert "Thiếu tiêu đề." in page
+    assert ">Ôn tập chương 2.</textarea>" in page
+    lesson_form = page.split('<details class="teacher-form" open><summary>Đăng bài học')[1]
+    chosen = lesson_form.split("data-chosen>")[1].split("</div>")[0]
+    assert found(chosen) == ["Video phân số"]
+    assert page.count('<details class="teacher-form" open>') == 1
+    assert Lesson.objects.filter(online_class_id=lesson.online_class_id).count() == 1
+    pupil = district.student_a1
+    r = client.post(
+        url,
+        {"action": "live", "url": "zoom.us/j/1", "date": "2025-10-06", "periods": "2",
+         "attendees": [pupil.pk]},
+    )  # fmt: skip
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert "Liên kết phải là địa chỉ http(s):// hợp lệ." in page
+    assert 'value="zoom.us/j/1"' in page and 'value="2025-10-06"' in page
+    assert f'name="attendees" value="{pupil.pk}" checked>' in page
+    assert 'name="periods" min="1" max="10" value="2"' in page

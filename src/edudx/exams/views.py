@@ -38,6 +38,7 @@ def _errors(request, exc: DomainError) -> None:
 
 
 BANK_PAGE = 30  # questions per page of the bank
+IMPORT_FORMATS = [("gift", "GIFT"), ("moodle", "Moodle XML"), ("qti", "QTI 2.1 (.zip)")]
 MATRICES_SHOWN = 10  # the latest matrices, with their cells, on the papers page
 
 
@@ -50,6 +51,12 @@ def _staff(request) -> None:
 def index_view(request):
     if not selectors.is_bank_user(request.user):
         return my_tests_view(request)
+    return _bank_page(request)
+
+
+def _bank_page(request, *, sent=None, status: int = 200):
+    """The bank: the questions found (GET filters), and the import form — filled with what
+    was sent when an import was refused (`sent`), so typed questions are never lost."""
     data = request.GET
     qs = selectors.question_search(
         actor=request.user,
@@ -80,8 +87,11 @@ def index_view(request):
             "levels": Level.choices,
             "kinds": Kind.choices,
             "sharings": Sharing.choices,
+            "formats": IMPORT_FORMATS,
             "filters": data,
+            "sent": sent or {},
         },
+        status=status,
     )
 
 
@@ -112,7 +122,7 @@ def import_view(request):
         )
     except DomainError as exc:
         _errors(request, exc)
-        return redirect("exams:index")
+        return _bank_page(request, sent=request.POST, status=400)
     messages.success(request, _("Đã nhập %(n)s câu hỏi.") % {"n": len(report.created)})
     for d in report.duplicates:
         messages.warning(
@@ -155,6 +165,7 @@ def question_view(request, question_id: int):
         else:
             messages.success(request, _("Đã thêm ảnh vào câu hỏi."))
         return redirect("exams:question", question_id=q.pk)
+    sent, status = None, 200
     if request.method == "POST":
         try:
             version = services.question_edit_gift(
@@ -167,10 +178,13 @@ def question_view(request, question_id: int):
                 sharing=request.POST.get("sharing") or q.sharing,
             )
         except DomainError as exc:
+            # The page again with the text as typed and why it was refused.
             _errors(request, exc)
+            sent, status = request.POST, 400
+            q = selectors.question_get(actor=request.user, question_id=question_id)
         else:
             messages.success(request, _("Đã lưu phiên bản %s.") % version.number)
-        return redirect("exams:question", question_id=q.pk)
+            return redirect("exams:question", question_id=q.pk)
     from .formats import gift  # noqa: PLC0415
 
     exported = gift.export([q.current])
@@ -198,6 +212,14 @@ def question_view(request, question_id: int):
                 for v in versions
             ],
             "gift_text": "" if exported.unsupported else exported.text.strip(),
+            "form": sent
+            or {
+                "gift_text": "" if exported.unsupported else exported.text.strip(),
+                "level": q.level,
+                "topic": q.topic_code,
+                "outcome": q.outcome_code,
+                "sharing": q.sharing,
+            },
             "topics": topics,
             "topic_title": next((t.title for t in topics if t.code == q.topic_code), ""),
             "outcomes": outcomes,
@@ -205,6 +227,7 @@ def question_view(request, question_id: int):
             "levels": Level.choices,
             "sharings": Sharing.choices,
         },
+        status=status,
     )
 
 

@@ -109,6 +109,7 @@ def class_view(request, class_id: int):
     except DomainError:
         raise Http404 from None
     teacher = selectors.is_teacher(request.user, oc)
+    sent, status = {}, 200
     if request.method == "POST":
         p = request.POST
         action = p.get("action")
@@ -158,13 +159,23 @@ def class_view(request, class_id: int):
                     % {"n": len(done), "r": sum(len(created) for _l, created in done)},
                 )
         except DomainError as exc:
+            # The page again, the refused form open with what was typed and ticked.
             _errors(request, exc)
-        return redirect("learning:class", class_id=oc.pk)
+            sent, status = p, 400
+        else:
+            return redirect("learning:class", class_id=oc.pk)
     assignments = [
         (a, selectors.student_status(request.user, a))
         for a in oc.assignments.prefetch_related("attachments")
     ]
-    resources = _picker_found(request.user, oc) if teacher else []
+    ticked = [i for i in map(int_param, sent.getlist("resources")) if i] if sent else []
+    chosen = list(
+        content_selectors.resources(request.user).filter(
+            status=ResourceStatus.PUBLISHED, pk__in=ticked
+        )
+    )
+    resources = _picker_found(request.user, oc, exclude=set(ticked)) if teacher else []
+    forms = {name: sent if sent.get("action") == name else {} for name in FORMS}
     return render(
         request,
         "learning/class.html",
@@ -176,9 +187,16 @@ def class_view(request, class_id: int):
             "sessions": list(oc.live_sessions.prefetch_related("attendees")),
             "roster": list(selectors.roster(oc)) if teacher else [],
             "resources": resources,
+            "forms": forms,
+            "chosen": chosen,
+            "attendees": {str(i) for i in sent.getlist("attendees")} if sent else set(),
             "today": timezone.localdate(),
         },
+        status=status,
     )
+
+
+FORMS = ("assignment", "lesson", "live", "cartridge")  # the class page's teacher forms
 
 
 @login_required
