@@ -255,3 +255,20 @@ def test_typed_questions_refused_come_back_as_typed(client, teacher, maths):
     assert '<option value="vd" selected>' in page
     q.refresh_from_db()
     assert (q.current.number, q.current.stem, q.level) == (1, "$1+1$ bằng?", "nb")
+
+
+def test_the_papers_page_comes_ten_papers_at_a_time(client, teacher, maths):
+    bank(teacher, maths)
+    matrix = services.matrix_create(
+        actor=teacher, name="M", subject_id=maths.pk, grade=6,
+        cells=[{"topic": "phan-so", "level": "nb", "count": 1, "points": "1"}],
+    )  # fmt: skip
+    for n in range(1, 12):
+        services.paper_generate(actor=teacher, matrix=matrix, title=f"Đề {n:02d}", versions=1)
+    otp_login(client, teacher)
+    first = client.get("/exams/papers/").content.decode()
+    second = client.get("/exams/papers/?page=2").content.decode()
+    assert "<strong>Đề 11</strong>" in first and "<strong>Đề 02</strong>" in first
+    assert "<strong>Đề 01</strong>" not in first
+    assert "<strong>Đề 01</strong>" in second and "<strong>Đề 02</strong>" not in second
+    assert '<p class="count-line">11 đề · trang 2/2</p>' in second

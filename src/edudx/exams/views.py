@@ -40,6 +40,7 @@ def _errors(request, exc: DomainError) -> None:
 BANK_PAGE = 30  # questions per page of the bank
 IMPORT_FORMATS = [("gift", "GIFT"), ("moodle", "Moodle XML"), ("qti", "QTI 2.1 (.zip)")]
 MATRICES_SHOWN = 10  # the latest matrices, with their cells, on the papers page
+PAPERS_PAGE = 10  # papers per page of the papers page
 
 
 def _staff(request) -> None:
@@ -332,7 +333,9 @@ def papers_view(request):
             "overview": selectors.matrix_overview(
                 actor=request.user, matrices=selectors.matrices(request.user)[:MATRICES_SHOWN]
             ),
-            "papers": selectors.papers(request.user)[:50],
+            "papers": Paginator(selectors.papers(request.user), PAPERS_PAGE).get_page(
+                request.GET.get("page")
+            ),
             "subjects": Subject.objects.all(),
             "topics": selectors.curriculum_topics(),
             "kinds": Kind.choices,
