@@ -39,6 +39,9 @@ def test_the_bank_pages_filters_and_names_topics(client, teacher, maths, topics)
     second = client.get("/exams/?page=2").content.decode()
     assert '<p class="count-line">33 câu hỏi · trang 1/2</p>' in first
     assert (len(cards(first)), len(cards(second))) == (30, 3)
+    # A pager above and below the cards, each with its own name (axe: landmark-unique).
+    assert first.count('<nav class="pager" aria-label="Trang">') == 1
+    assert first.count('<nav class="pager" aria-label="Trang, cuối danh sách">') == 1
     assert set(cards(first)).isdisjoint(cards(second))
     assert ' · <span title="6.phanso">Phân số</span> · ' in first + second
     assert " · tu-dat · " in first + second  # a code of the school's own: shown as typed
