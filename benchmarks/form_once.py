@@ -3,9 +3,9 @@ POST — a guardian's reply in a contact-book conversation (message, audit entry
 notification), answered by a redirect — sent with a `_once` value, as every browser form
 now is (side A: the middleware records the form in the view's transaction), and without
 one (side B: the middleware only looks), alternating post by post in rounds through
-django.test.Client in one process, on a copy of the district demo's SQLite database (`make demo`'s, or
---source). Prints the median ms per POST of each side and the ratio A/B, and checks that a
-resent form wrote nothing.
+django.test.Client in one process, on a copy of the district demo's SQLite database
+(`make demo`'s, or --source). Prints the median ms per POST of each side and the ratio
+A/B, and checks that a resent form wrote nothing.
 
     .venv/bin/python benchmarks/form_once.py --posts 200 --rounds 5
 """
