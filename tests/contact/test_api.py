@@ -50,6 +50,9 @@ def test_message_post_is_idempotent_and_refuses_another_class(
     thread_id = first.json()["thread_id"]
     t = token_client(teacher).get(f"{API}/contact/threads/{thread_id}").json()
     assert [m["body"] for m in t["messages"]] == ["Chào cô"]
+    assert t["unread"] == 1  # counted before this read marked it read
+    again = token_client(teacher).get(f"{API}/contact/threads/{thread_id}").json()
+    assert again["unread"] == 0
     # A teacher of another class writing to this guardian: refused, with its reason.
     refused = token_client(teacher_b, **{"Accept-Language": "en"}).post(
         f"{API}/contact/messages",

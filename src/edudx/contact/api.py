@@ -446,7 +446,7 @@ class ThreadDetail(ThreadOut):
     summary="A conversation with its messages (marks those to the caller read)",
 )
 def get_thread(request, thread_id: int):
-    t = selectors.thread_get(actor=request.user, thread_id=thread_id)
+    t = selectors.thread_get(actor=request.user, thread_id=thread_id, unread=True)
     services.thread_mark_read(actor=request.user, thread=t)
     return {**render_thread(t), "messages": [render_message(m) for m in t.messages.all()]}
 

@@ -272,12 +272,17 @@ def _unit_path_q(paths) -> Q:
 # --- messages --------------------------------------------------------------------------------
 
 
+def _mine(actor) -> QuerySet[Thread]:
+    return Thread.objects.filter(Q(guardian=actor) | Q(teacher=actor)).select_related(
+        "student__person", "guardian__person", "teacher__person"
+    )
+
+
 def threads(actor) -> QuerySet[Thread]:
     """The actor's conversations (as guardian or as teacher), latest first, with the count
     of messages to them not read yet."""
     return (
-        Thread.objects.filter(Q(guardian=actor) | Q(teacher=actor))
-        .select_related("student__person", "guardian__person", "teacher__person")
+        _mine(actor)
         .annotate(
             unread=Count(
                 "messages",
@@ -288,8 +293,11 @@ def threads(actor) -> QuerySet[Thread]:
     )
 
 
-def thread_get(*, actor, thread_id: int) -> Thread:
-    thread = threads(actor).filter(pk=thread_id).first()
+def thread_get(*, actor, thread_id: int, unread: bool = False) -> Thread:
+    """One of the actor's conversations; with `unread`, its count of messages to the actor
+    not read yet (a join over all its messages: only the API's detail reports it, not a
+    reply or the page, which shows the messages themselves)."""
+    thread = (threads(actor) if unread else _mine(actor)).filter(pk=thread_id).first()
     if thread is None:
         raise NotFound("thread.not_found", _("Không tìm thấy cuộc trao đổi."))
     return thread
