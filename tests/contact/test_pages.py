@@ -153,3 +153,18 @@ def test_lists_show_only_ones_own(district, guardian, guardian_b, teacher, teach
     assert "Không tìm thấy phản hồi" in (
         as_user(guardian).get(f"/contact/feedback/track/?id={fb.pk}").content.decode()
     )
+
+
+def test_a_refused_reply_comes_back_as_typed(district, guardian, teacher, as_user):
+    thread = services.thread_open(actor=guardian, student=district.student_a1, other=teacher)
+    client = as_user(guardian)
+    long = "Cô ơi, " + "x" * 2000  # past the 2,000 characters a message may hold
+    r = client.post(f"/contact/messages/{thread.pk}/", {"body": long})
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert "Tin nhắn dài tối đa 2000 ký tự." in page
+    assert f">{long}</textarea>" in page
+    assert not Message.objects.filter(thread=thread).exists()
+    ok = client.post(f"/contact/messages/{thread.pk}/", {"body": "Cô ơi, cháu xin nghỉ."})
+    assert ok.status_code == 302
+    assert list(Message.objects.values_list("body", flat=True)) == ["Cô ơi, cháu xin nghỉ."]

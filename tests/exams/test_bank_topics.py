@@ -113,6 +113,15 @@ def test_saved_matrices_show_each_cell_and_what_the_bank_has(client, teacher, ma
     ]
     assert "Toán · Khối 6 · tổng 4 điểm · " in table.group(1)
     assert "ngân hàng chưa đủ câu để tạo đề" in table.group(1)
+    assert "Tạo đề từ ma trận này" not in table.group(1)  # short: no paper can be made yet
+    full = services.matrix_create(
+        actor=teacher, name="Đủ câu", subject_id=maths.pk, grade=6,
+        cells=[{"topic": "6.phanso", "level": "nb", "count": 2, "points": "1"}],
+    )  # fmt: skip
+    page = client.get(f"/exams/papers/?matrix={full.pk}").content.decode()
+    assert f'<a href="?matrix={full.pk}#h-gen">Tạo đề từ ma trận này</a>' in page
+    assert f'<option value="{full.pk}" selected>Đủ câu (Toán 6)</option>' in page
+    assert f'<option value="{m.pk}">Giữa kì (Toán 6)</option>' in page
 
 
 def test_a_matrix_typed_wrong_comes_back_with_its_text(client, teacher, maths, topics):

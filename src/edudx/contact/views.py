@@ -219,6 +219,7 @@ def thread_view(request, thread_id: int):
         thread = selectors.thread_get(actor=request.user, thread_id=thread_id)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+    refused = None
     if request.method == "POST":
         try:
             services.message_send(
@@ -228,10 +229,16 @@ def thread_view(request, thread_id: int):
         except Forbidden as exc:
             return _refused(request, exc)
         except DomainError as exc:
-            _errors(request, exc)
+            _errors(request, exc)  # the page again, the reply as typed (400)
+            refused = request.POST.get("body", "")
     services.thread_mark_read(actor=request.user, thread=thread)
     msgs = list(thread.messages.select_related("sender__person"))
-    return _page(request, "contact/thread.html", {"thread": thread, "msgs": msgs})
+    response = _page(
+        request, "contact/thread.html", {"thread": thread, "msgs": msgs, "body": refused}
+    )
+    if refused is not None:
+        response.status_code = 400
+    return response
 
 
 @login_required

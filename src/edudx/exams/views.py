@@ -340,6 +340,7 @@ def papers_view(request):
             "topics": selectors.curriculum_topics(),
             "kinds": Kind.choices,
             "sent": sent or {},
+            "pick": int_param(request.GET.get("matrix")),
         },
     )
     if sent is not None:
