@@ -15,14 +15,16 @@ from django.utils.functional import lazy
 from django.utils.text import format_lazy
 
 
-def _number(value) -> str:
-    text = f"{Decimal(str(value)):f}"
+def plain_number(value, places: int | None = None) -> str:
+    """A number as the active language writes it, without trailing zeros (100, 68,89,
+    30,8): exact, or rounded to `places` decimals (the charts' labels)."""
+    text = f"{float(value):.{places}f}" if places is not None else f"{Decimal(str(value)):f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
-number = lazy(_number, str)  # no trailing zeros: 100, 68,89, 30,8
+number = lazy(plain_number, str)  # rendered in the language active when it is read
 
 
 def note(message, **params):

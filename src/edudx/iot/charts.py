@@ -8,17 +8,18 @@ green one."""
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from edudx.core.notes import plain_number
 
 GAP = dt.timedelta(minutes=45)
 LINE, LIMIT, CLEAR, AXIS = "#1f4e9c", "#c53030", "#2f7d32", "#888"
 
 
-def _num(v: float) -> str:
-    """At most one decimal, with the language's separator (21,5 in Vietnamese)."""
-    return f"{v:.1f}".rstrip("0").rstrip(".").replace(".", get_format("DECIMAL_SEPARATOR"))
+def _num(v) -> str:
+    """At most 1 decimal, with the language's separator."""
+    return plain_number(v, 1)
 
 
 def series_svg(

@@ -4,17 +4,17 @@ tooltips, a viewBox so they scale from a phone to a projector wall."""
 
 from decimal import Decimal
 
-from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from edudx.core.notes import plain_number
 
 COLOURS = {"ok": "#1a7f37", "warn": "#b7791f", "bad": "#c53030", "none": "#9aa0a6"}
 
 
 def _num(v) -> str:
-    """At most two decimals, with the language's separator (95,9 in Vietnamese)."""
-    text = f"{float(v):.2f}".rstrip("0").rstrip(".")
-    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
+    """At most 2 decimals, with the language's separator."""
+    return plain_number(v, 2)
 
 
 def trend_svg(points: list[tuple[int, Decimal | None]], target=None, *, label: str = "") -> str:
