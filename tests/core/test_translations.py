@@ -15,7 +15,7 @@ from django.utils.translation import trans_real
 import edudx
 
 ROOT = Path(edudx.__file__).parent
-GETTEXT = {"_", "gettext", "gettext_lazy", "_lazy", "ngettext", "ngettext_lazy"}
+GETTEXT = {"_", "gettext", "gettext_lazy", "gettext_noop", "_lazy", "ngettext", "ngettext_lazy"}
 PGETTEXT = {"pgettext", "pgettext_lazy"}
 # {% translate "…" %} / {% trans '…' %}, optionally with `context "…"`; not `noop`.
 TRANSLATE = re.compile(

@@ -115,6 +115,12 @@ def test_dx_api(reform, principal):
     r = api.put(url, {"answers": {"2.3.5": {"points": 11}}}, content_type="application/json")
     assert r.status_code == 400 and r.json()["code"] == "monitoring.dx_points"
     assert a["scores"]["QT"]["points"] == 3.6  # pre-filled 2.3.2 only
+    # The pre-fill note in both languages, whatever the request's (rendered when read).
+    note = next(x for x in a["answers"] if x["criterion"] == "2.3.2")
+    assert (note["data_note"], note["data_note_en"]) == (
+        "3/5 hồ sơ học sinh, cán bộ có mã định danh",
+        "3/5 student and staff records with a personal ID number",
+    )
 
 
 def test_alerts_api_is_scoped(reform, officer):

@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 from decimal import Decimal
+from importlib import import_module
 
 import pytest
 from django.utils import translation
@@ -13,6 +14,7 @@ from edudx.eservices.dx_prefill import schools_online_admissions
 from edudx.monitoring import dx
 from edudx.monitoring.dx_prefill import schools_management, schools_teaching
 from edudx.monitoring.models import (
+    DxAnswer,
     DxAssessment,
     DxCriterion,
     DxFramework,
@@ -293,10 +295,18 @@ def test_an_office_is_prefilled_from_its_schools_published_results(district):
     # 2.3 (20 points) × 0.4 = 8; 2.4 (10 points) × 61.5/2/100 = 3.075 → 3.1.
     assert got["2.3"] == (Decimal("8.0"), Decimal("8.0"))
     stored = a.answers.get(criterion__code="2.4")
-    assert (stored.data_note, stored.data_note_en) == (
-        "1/2 trường đã công bố; bình quân nhóm quản trị 30,8/100",
-        "1/2 schools published; management group average 30.8/100",
+    # Stored as a msgid and parameters, read in the reader's language; data_note keeps the
+    # Vietnamese text.
+    assert (stored.data_msgid, stored.data_params) == (
+        "%(k)s/%(n)s trường đã công bố; bình quân nhóm %(group)s %(mean)s/100",
+        {"k": 1, "n": 2, "group": {"term": "quản trị"}, "mean": {"num": "30.8", "places": None}},
     )
+    assert (stored.data_note, stored.note) == (
+        "1/2 trường đã công bố; bình quân nhóm quản trị 30,8/100",
+        "1/2 trường đã công bố; bình quân nhóm quản trị 30,8/100",
+    )
+    with translation.override("en"):
+        assert stored.note == "1/2 schools published; management group average 30.8/100"
     assert got["2.4"] == (Decimal("3.1"), Decimal("3.1"))
     assert got["2.2"] == (Decimal("0.0"), Decimal("0.0"))
     assert got["2.1"] == (None, Decimal(0))  # the sector database's API links: not on the platform
@@ -308,3 +318,40 @@ def test_an_office_is_prefilled_from_its_schools_published_results(district):
     }
     # Province Đắk Nông: the same two schools on 31/5/2026.
     assert schools_teaching(district.province, 2026)[0] == Decimal("0.4")
+
+
+def test_answers_prefilled_before_msgids_get_theirs_back(reform, principal):
+    """Migration 0009 reads the msgid and parameters back from an answer's stored Vietnamese
+    note, so an answer pre-filled before then reads in English too; a text it does not
+    know stays as stored."""
+    from django.apps import apps
+
+    recover = import_module("edudx.monitoring.migrations.0009_dxanswer_msgid_params").recover
+    a = dx.assessment_get(actor=principal, unit=reform.school_a, year=2026)
+    old, odd = a.answers.order_by("criterion__code")[:2]
+    DxAnswer.objects.filter(pk=old.pk).update(
+        data_note="1/2 trường đã công bố; bình quân nhóm quản trị 30,8/100",
+        data_msgid="",
+        data_params={},
+    )
+    DxAnswer.objects.filter(pk=odd.pk).update(
+        data_note="ghi chú tự viết", data_msgid="", data_params={}
+    )
+    recover(apps, None)
+    old.refresh_from_db()
+    odd.refresh_from_db()
+    assert (old.data_msgid, old.data_params) == (
+        "%(k)s/%(n)s trường đã công bố; bình quân nhóm %(group)s %(mean)s/100",
+        {
+            "k": "1",
+            "n": "2",
+            "group": {"term": "quản trị"},
+            "mean": {"num": "30.8", "places": None},
+        },
+    )
+    assert (odd.data_msgid, odd.data_params) == ("", {})
+    with translation.override("en"):
+        assert (old.note, odd.note) == (
+            "1/2 schools published; management group average 30.8/100",
+            "ghi chú tự viết",
+        )

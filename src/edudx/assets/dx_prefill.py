@@ -5,9 +5,9 @@ assessment year (school year (year-1)-year, 1/9 to 31/8)."""
 import datetime as dt
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from edudx.core.notes import note
+from edudx.core.notes import Note
 
 from .selectors import register_counts
 
@@ -23,8 +23,8 @@ def facilities(unit, year: int):
     share = round(Decimal(c["recorded"]) / c["items"], 4)
     return (
         share,
-        note(
-            _("{k}/{n} tài sản có hồ sơ số, đã kiểm kê năm học {sy}"),
+        Note(
+            gettext_noop("%(k)s/%(n)s tài sản có hồ sơ số, đã kiểm kê năm học %(sy)s"),
             k=c["recorded"],
             n=c["items"],
             sy=f"{year - 1}-{year}",

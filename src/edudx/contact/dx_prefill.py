@@ -1,9 +1,9 @@
 """Monitoring's DX pre-fill slot for the electronic contact book: `(unit, year) -> (share
 0..1, note) | None`, `year` the assessment year (school year (year-1)-year)."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from edudx.core.notes import note
+from edudx.core.notes import Note
 from edudx.org.models import ClassGroup, SchoolYear, UnitKind
 
 from .models import Audience, Notice, TeacherComment
@@ -37,6 +37,9 @@ def parent_book(unit, year: int):
             )
         )
     n = len(reached & set(classes))
-    return round(n / len(classes), 4), note(
-        _("{k}/{n} lớp dùng sổ liên lạc điện tử năm học {sy}"), k=n, n=len(classes), sy=sy.code
+    return round(n / len(classes), 4), Note(
+        gettext_noop("%(k)s/%(n)s lớp dùng sổ liên lạc điện tử năm học %(sy)s"),
+        k=n,
+        n=len(classes),
+        sy=sy.code,
     )

@@ -1,9 +1,9 @@
 """Monitoring's DX pre-fill slot for digital learning resources: `(unit, year) -> (share
 0..1, note) | None`."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from edudx.core.notes import note
+from edudx.core.notes import Note
 from edudx.org.models import UnitKind
 
 from .coverage import coverage_ratio
@@ -17,4 +17,6 @@ def resources(unit, year: int):
     num, den = coverage_ratio(unit)
     if not den:
         return None
-    return round(num / den, 4), note(_("{num}/{den} tiết có học liệu số"), num=num, den=den)
+    return round(num / den, 4), Note(
+        gettext_noop("%(num)s/%(den)s tiết có học liệu số"), num=num, den=den
+    )

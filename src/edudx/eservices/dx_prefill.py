@@ -1,9 +1,9 @@
 """Monitoring's DX pre-fill slots for public services (criteria of data/dx_frameworks.json
 in monitoring): `(unit, year) -> (share 0..1, note) | None`, `year` the assessment year."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from edudx.core.notes import note
+from edudx.core.notes import Note
 from edudx.org.models import SchoolYear, UnitKind
 
 from .models import AdmissionSchool
@@ -30,12 +30,12 @@ def online_admissions(unit, year: int):
         .count()
     )
     if rounds:
-        return 1, note(
-            _("{rounds} đợt tuyển sinh trực tuyến (năm học {years})"),
+        return 1, Note(
+            gettext_noop("%(rounds)s đợt tuyển sinh trực tuyến (năm học %(years)s)"),
             rounds=rounds,
             years=" / ".join(codes),
         )
-    return 0, _("chưa có đợt tuyển sinh trực tuyến trên nền tảng")
+    return 0, Note(gettext_noop("chưa có đợt tuyển sinh trực tuyến trên nền tảng"))
 
 
 def office_online_services(unit, year: int):
@@ -45,8 +45,8 @@ def office_online_services(unit, year: int):
     num, den = indicator_counts(unit=unit, target="T14")
     if not den:
         return None
-    return round(num / den, 4), note(
-        _("{k}/{n} thủ tục cung cấp trực tuyến toàn trình"), k=num, n=den
+    return round(num / den, 4), Note(
+        gettext_noop("%(k)s/%(n)s thủ tục cung cấp trực tuyến toàn trình"), k=num, n=den
     )
 
 
@@ -68,8 +68,8 @@ def schools_online_admissions(unit, year: int):
         .count()
     )
     return round(online / len(schools), 4), (
-        note(
-            _("{k}/{n} trường tuyển sinh đầu cấp trực tuyến trên nền tảng"),
+        Note(
+            gettext_noop("%(k)s/%(n)s trường tuyển sinh đầu cấp trực tuyến trên nền tảng"),
             k=online,
             n=len(schools),
         )

@@ -1,9 +1,9 @@
 """Monitoring's DX pre-fill slot for computer-based tests: `(unit, year) -> (share 0..1,
 note) | None`, `year` the assessment year (school year (year-1)-year)."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from edudx.core.notes import note
+from edudx.core.notes import Note
 from edudx.org.models import ClassGroup, SchoolYear, UnitKind
 
 from .models import ExamTest
@@ -26,6 +26,9 @@ def online_tests(unit, year: int):
         .distinct()
         .count()
     )
-    return round(k / n, 4), note(
-        _("{k}/{n} lớp có bài kiểm tra trực tuyến năm học {sy}"), k=k, n=n, sy=sy.code
+    return round(k / n, 4), Note(
+        gettext_noop("%(k)s/%(n)s lớp có bài kiểm tra trực tuyến năm học %(sy)s"),
+        k=k,
+        n=n,
+        sy=sy.code,
     )

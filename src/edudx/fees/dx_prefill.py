@@ -5,9 +5,9 @@ import datetime as dt
 
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from edudx.core.notes import note
+from edudx.core.notes import Note
 from edudx.org.models import path_upper
 
 from .models import Payment, PaymentMethod
@@ -28,8 +28,8 @@ def cashless(unit, year: int):
     n, k = agg["n"], agg["transfer"]
     if not n:
         return None
-    return round(k / n, 4), note(
-        _("{k}/{n} khoản thu qua chuyển khoản năm học {sy}"),
+    return round(k / n, 4), Note(
+        gettext_noop("%(k)s/%(n)s khoản thu qua chuyển khoản năm học %(sy)s"),
         k=k,
         n=n,
         sy=f"{year - 1}-{year}",

@@ -5,9 +5,9 @@ import datetime as dt
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from edudx.core.notes import note
+from edudx.core.notes import Note
 from edudx.org.models import ClassGroup, SchoolYear, UnitKind
 from edudx.people.models import StaffKind, StaffMember
 
@@ -42,8 +42,8 @@ def lms(unit, year: int):
         .distinct()
         .count()
     )
-    return round(k / n, 4), note(
-        _("{k}/{n} lớp có lớp học trực tuyến năm học {sy}"), k=k, n=n, sy=sy.code
+    return round(k / n, 4), Note(
+        gettext_noop("%(k)s/%(n)s lớp có lớp học trực tuyến năm học %(sy)s"), k=k, n=n, sy=sy.code
     )
 
 
@@ -61,8 +61,11 @@ def teachers_online(unit, year: int):
             class_group__school=unit, class_group__school_year=sy
         ).values("teacher_id")
     ).count()
-    return round(k / n, 4), note(
-        _("{k}/{n} giáo viên dạy lớp trực tuyến năm học {sy}"), k=k, n=n, sy=sy.code
+    return round(k / n, 4), Note(
+        gettext_noop("%(k)s/%(n)s giáo viên dạy lớp trực tuyến năm học %(sy)s"),
+        k=k,
+        n=n,
+        sy=sy.code,
     )
 
 
@@ -74,8 +77,8 @@ def students_online(unit, year: int):
     k, n = active_students(unit=unit, start=dt.date(year - 1, 9, 1), end=dt.date(year, 8, 31))
     if not n:
         return None
-    return round(k / n, 4), note(
-        _("{k}/{n} học sinh học trực tuyến năm học {sy}"), k=k, n=n, sy=sy.code
+    return round(k / n, 4), Note(
+        gettext_noop("%(k)s/%(n)s học sinh học trực tuyến năm học %(sy)s"), k=k, n=n, sy=sy.code
     )
 
 
@@ -88,4 +91,6 @@ def training_accounts(unit, year: int):
     if not n:
         return None
     k = TrainingProfile.objects.filter(staff__in=teachers.values("pk")).count()
-    return round(k / n, 4), note(_("{k}/{n} giáo viên có tài khoản tự bồi dưỡng"), k=k, n=n)
+    return round(k / n, 4), Note(
+        gettext_noop("%(k)s/%(n)s giáo viên có tài khoản tự bồi dưỡng"), k=k, n=n
+    )

@@ -10,10 +10,11 @@ everyone whose scope covers that unit sees it (the school, its commune, its prov
 
 An alert is shown in its reader's language, whoever evaluated it: it stores its message's
 Vietnamese msgid (one of MESSAGES) and parameters, and `alert_text` renders them at read
-time. A parameter that depends on the language is stored in both (`both`: an IoT rule's
-message, an indicator's name), a number as a number (`number`: formatted with the reader's
-decimal separator); dates are dd/mm/yyyy in every language. `message` keeps the Vietnamese
-text (search, and what an alert stored before msgids shows)."""
+time — the mechanism of core.notes, which the DX pre-fill notes use too. A parameter that
+depends on the language is stored in both (`both`: an IoT rule's message, an indicator's
+name), a number as a number (`number`: formatted with the reader's decimal separator);
+dates are dd/mm/yyyy in every language. `message` keeps the Vietnamese text (search, and
+what an alert stored before msgids shows)."""
 
 import datetime as dt
 import json
@@ -22,11 +23,11 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from django.db import transaction
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
+from edudx.core.notes import both, note_text, number
 from edudx.core.scope import scope_of
 from edudx.org.selectors import subtree_q
 
@@ -76,36 +77,10 @@ Found = dict[tuple[int, str], Raised]  # (unit, key) -> what holds there
 _evaluators: dict[str, Callable[[AlertRule, object], Found]] = {}
 
 
-def both(vi: str, en: str) -> dict:
-    """A parameter given in both languages; an empty English falls back to Vietnamese."""
-    return {"vi": vi, "en": en}
-
-
-def number(value, places: int) -> dict:
-    """A number shown as `floatformat:places` in the reader's language (1,5 / 1.5)."""
-    return {"num": str(value), "places": places}
-
-
-def _param(value, language: str):
-    if not isinstance(value, dict):
-        return value
-    if "num" in value:
-        return floatformat(value["num"], value["places"])
-    return value.get(language) or value.get("vi", "")
-
-
 def alert_text(msgid: str, params: dict, message: str = "") -> str:
-    """An alert's message in the active language: `msgid` translated and filled with
-    `params`. An alert stored before msgids (none) shows its stored `message`, as does one
-    whose parameters no longer fit its msgid (logged; the next evaluation rewrites it)."""
-    if not msgid:
-        return message
-    language = (translation.get_language() or "vi")[:2]
-    try:
-        return gettext(msgid) % {k: _param(v, language) for k, v in (params or {}).items()}
-    except (KeyError, TypeError, ValueError):
-        log.warning("monitoring.alert_text_failed", extra={"msgid": msgid})
-        return message
+    """An alert's message in the active language (core.notes); an alert stored before
+    msgids, or whose parameters no longer fit its msgid, shows its stored `message`."""
+    return note_text(msgid, params, message)
 
 
 def _vietnamese(raised: Raised) -> str:

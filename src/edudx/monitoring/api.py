@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from ninja import Field, Query, Router, Schema
 
 from edudx.accounts.tokens import actor_key
@@ -258,6 +259,12 @@ class DxOut(Schema):
     answers: list[dict]
 
 
+def _in(answer, language: str) -> str:
+    """A DX answer's pre-fill note in `language`, whatever the request's."""
+    with translation.override(language):
+        return answer.note
+
+
 def _dx_out(a) -> dict:
     return {
         "id": a.pk, "unit_id": a.unit_id, "year": a.year, "framework": a.framework.code,
@@ -266,7 +273,7 @@ def _dx_out(a) -> dict:
             {
                 "criterion": x.criterion.code, "points": str(x.points), "met": x.met,
                 "data_points": None if x.data_points is None else str(x.data_points),
-                "data_note": x.data_note, "data_note_en": x.data_note_en,
+                "data_note": _in(x, "vi"), "data_note_en": _in(x, "en"),
                 "flagged": x.flagged, "link": x.link,
             }
             for x in a.answers.select_related("criterion")

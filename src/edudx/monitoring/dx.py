@@ -24,7 +24,7 @@ from edudx.audit.services import audit_record
 from edudx.core import events
 from edudx.core.api_errors import Forbidden
 from edudx.core.errors import DomainError, ErrorCollector
-from edudx.core.notes import in_languages
+from edudx.core.notes import Note
 from edudx.org.models import OrgUnit, UnitKind
 
 from .models import DxAnswer, DxAssessment, DxCriterion, DxEvidence, DxFramework, DxGroup, DxStatus
@@ -168,8 +168,8 @@ def _prefill_function(dotted: str):
 
 def prefill(criterion: DxCriterion, unit: OrgUnit, year: int):
     """(points the data supports, note) or (None, "") when the platform cannot tell yet.
-    The note is lazy (core.notes): it reads in the active language; `note_fields` stores it
-    in each."""
+    The note is a core.notes.Note: `str()` reads it in the active language; `note_fields`
+    stores its msgid and parameters."""
     func = _prefill_function(criterion.prefill)
     if func is None:
         return None, ""
@@ -181,10 +181,12 @@ def prefill(criterion: DxCriterion, unit: OrgUnit, year: int):
     return min(points, criterion.max_points), note
 
 
-def note_fields(note) -> dict[str, str]:
-    """A pre-fill note as DxAnswer's columns: Vietnamese and English."""
-    text = in_languages(note)
-    return {"data_note": text["vi"][:255], "data_note_en": text["en"][:255]}
+def note_fields(note: Note | str) -> dict:
+    """A pre-fill note as DxAnswer's columns: its msgid and parameters, rendered in the
+    reader's language (`DxAnswer.note`), and its Vietnamese text."""
+    if not isinstance(note, Note):
+        return {"data_note": str(note)[:255], "data_msgid": "", "data_params": {}}
+    return {"data_note": note.vietnamese(255), "data_msgid": note.msgid, "data_params": note.params}
 
 
 def assessment_get(*, actor, unit: OrgUnit, year: int) -> DxAssessment:

@@ -11,9 +11,9 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from edudx.core.notes import note, number
+from edudx.core.notes import Note, number, term
 from edudx.org.models import SchoolYear, UnitKind
 from edudx.people.models import Enrolment, StaffMember
 from edudx.records.models import AttendanceSession, Mark
@@ -47,8 +47,8 @@ def transcripts(unit, year: int):
         .distinct()
         .count()
     )
-    return _share(issued, students), note(
-        _("{issued}/{students} học sinh có học bạ số năm học {sy}"),
+    return _share(issued, students), Note(
+        gettext_noop("%(issued)s/%(students)s học sinh có học bạ số năm học %(sy)s"),
         issued=issued,
         students=students,
         sy=sy.code,
@@ -62,7 +62,7 @@ def mark_book(unit, year: int):
         return None
     classes = set(unit.class_groups.filter(school_year=sy).values_list("id", flat=True))
     if not classes:
-        return Decimal(0), note(_("0 lớp năm học {sy}"), sy=sy.code)
+        return Decimal(0), Note(gettext_noop("0 lớp năm học %(sy)s"), sy=sy.code)
     with_marks = set(
         Mark.objects.filter(class_group_id__in=classes).values_list("class_group_id", flat=True)
     )
@@ -73,8 +73,8 @@ def mark_book(unit, year: int):
     )
     both = len(classes & with_marks & with_att)
     return _share(both, len(classes)), (
-        note(
-            _("{k}/{n} lớp có sổ điểm và điểm danh điện tử năm học {sy}"),
+        Note(
+            gettext_noop("%(k)s/%(n)s lớp có sổ điểm và điểm danh điện tử năm học %(sy)s"),
             k=both,
             n=len(classes),
             sy=sy.code,
@@ -101,7 +101,9 @@ def school_records(unit, year: int):
         ok=Count("id", filter=Q(person__personal_id__isnull=False) & ~Q(person__personal_id="")),
     )
     num, den = s["ok"] + t["ok"], s["n"] + t["n"]
-    return _share(num, den), note(_("{k}/{n} hồ sơ học sinh, cán bộ có mã định danh"), k=num, n=den)
+    return _share(num, den), Note(
+        gettext_noop("%(k)s/%(n)s hồ sơ học sinh, cán bộ có mã định danh"), k=num, n=den
+    )
 
 
 def _indicator(unit, year: int, code: str):
@@ -110,8 +112,11 @@ def _indicator(unit, year: int, code: str):
     row = IndicatorValue.objects.filter(unit=unit, year=year - 1, indicator__code=code).first()
     if row is None or row.value is None:
         return None
-    return row.value / 100, note(
-        _("{code} năm {year}: {value}%"), code=code, year=year - 1, value=number(row.value)
+    return row.value / 100, Note(
+        gettext_noop("%(code)s năm %(year)s: %(value)s%%"),
+        code=code,
+        year=year - 1,
+        value=number(row.value),
     )
 
 
@@ -133,9 +138,12 @@ def office_reports(unit, year: int):
     row = IndicatorValue.objects.filter(unit=unit, year=year - 1, indicator__code="T18").first()
     if row is None or row.value is None:
         submitted = ReportVersion.objects.filter(report__unit=unit).exists()
-        return (Decimal(1) if submitted else Decimal(0)), _("báo cáo của đơn vị")
-    return row.value / 100, note(
-        _("{code} năm {year}: {value}%"), code="T18", year=year - 1, value=number(row.value)
+        return (Decimal(1) if submitted else Decimal(0)), Note(gettext_noop("báo cáo của đơn vị"))
+    return row.value / 100, Note(
+        gettext_noop("%(code)s năm %(year)s: %(value)s%%"),
+        code="T18",
+        year=year - 1,
+        value=number(row.value),
     )
 
 
@@ -166,11 +174,11 @@ def _schools_group(unit, year: int, group: str, label: str):
     mean = sum(points, Decimal(0)) / len(schools)
     share = (mean / 100).quantize(Decimal("0.0001"))
     return share, (
-        note(
-            _("{k}/{n} trường đã công bố; bình quân nhóm {group} {mean}/100"),
+        Note(
+            gettext_noop("%(k)s/%(n)s trường đã công bố; bình quân nhóm %(group)s %(mean)s/100"),
             k=len(points),
             n=len(schools),
-            group=label,
+            group=term(label),
             mean=number(mean.quantize(Decimal("0.1"))),
         )
     )
@@ -178,9 +186,9 @@ def _schools_group(unit, year: int, group: str, label: str):
 
 def schools_teaching(unit, year: int):
     """QĐ 3806 (2024), results at the schools: their teaching group (DH) of QĐ 4725."""
-    return _schools_group(unit, year, "DH", _("dạy, học"))
+    return _schools_group(unit, year, "DH", gettext_noop("dạy, học"))
 
 
 def schools_management(unit, year: int):
     """QĐ 3806 (2024), results at the schools: their management group (QT) of QĐ 4725."""
-    return _schools_group(unit, year, "QT", _("quản trị"))
+    return _schools_group(unit, year, "QT", gettext_noop("quản trị"))

@@ -1,7 +1,7 @@
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from edudx.core.notes import note_text
 from edudx.org.models import OrgUnit
 
 
@@ -316,11 +316,12 @@ class DxAnswer(models.Model):
     points = models.DecimalField(max_digits=6, decimal_places=2, default=0)
     met = models.BooleanField(default=False)
     data_points = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
-    # What the platform's data says, written by dx.prefill in Vietnamese (data_note) and in
-    # English (data_note_en, blank on answers pre-filled before it existed); `note` is the
-    # one for the page's language.
+    # What the platform's data says, written by dx.prefill as a msgid and its parameters
+    # (core.notes) that `note` renders in the reader's language; data_note is its
+    # Vietnamese text (and what an answer pre-filled before msgids shows).
     data_note = models.CharField(max_length=255, blank=True)
-    data_note_en = models.CharField(max_length=255, blank=True)
+    data_msgid = models.CharField(max_length=255, blank=True)
+    data_params = models.JSONField(default=dict, blank=True)
     flagged = models.BooleanField(default=False)
     link = models.URLField(blank=True)
 
@@ -334,8 +335,7 @@ class DxAnswer(models.Model):
 
     @property
     def note(self) -> str:
-        english = (get_language() or "").startswith("en")
-        return self.data_note_en if english and self.data_note_en else self.data_note
+        return note_text(self.data_msgid, self.data_params, self.data_note)
 
 
 class DxEvidence(models.Model):

@@ -5,9 +5,9 @@ trường số" (3.1): `(unit, year) -> (share 0..1, note) | None`, `year` the a
 import datetime as dt
 from decimal import Decimal
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from edudx.core.notes import note
+from edudx.core.notes import Note
 
 from .selectors import closed_counts
 
@@ -20,8 +20,8 @@ def dossiers(unit, year: int):
         return None
     digital, n = counts[unit.pk]
     share = round(Decimal(digital) / n, 4)
-    text = note(
-        _("{digital}/{n} hồ sơ công việc xử lý trên môi trường số năm học {sy}"),
+    text = Note(
+        gettext_noop("%(digital)s/%(n)s hồ sơ công việc xử lý trên môi trường số năm học %(sy)s"),
         digital=digital,
         n=n,
         sy=f"{year - 1}-{year}",
