@@ -212,9 +212,13 @@ def test_leave_request_page_refuses_a_past_month_with_its_reason(district, guard
     response = client.post(
         f"/contact/students/{district.student_a1.pk}/",
         {"action": "leave", "from_date": past, "to_date": past, "reason": "Ốm"},
-        follow=True,
     )
-    assert "Không thể xin nghỉ cho tháng đã qua" in response.content.decode()
+    page = response.content.decode()
+    assert response.status_code == 400  # the page again, the request as typed
+    assert "Không thể xin nghỉ cho tháng đã qua" in page
+    assert "<details open><summary>Gửi đơn xin nghỉ</summary>" in page
+    assert f'name="from_date" required value="{past}">' in page
+    assert 'name="reason" maxlength="500" required value="Ốm">' in page
     assert LeaveRequest.objects.count() == 0
 
 

@@ -64,13 +64,18 @@ def test_another_text_or_no_once_runs_again(district, guardian, teacher, as_user
 
 def test_a_send_that_failed_is_not_kept(district, guardian, teacher, as_user):
     client = as_user(guardian)
-    refused = send(client, district, teacher, "x" * 2001)  # too long: an error, redirected
-    assert notes(refused) == ["Tin nhắn dài tối đa 2000 ký tự."]
+    refused = send(client, district, teacher, "x" * 2001)  # too long: the page again, 400
+    assert (refused.status_code, notes(refused)) == (400, ["Tin nhắn dài tối đa 2000 ký tự."])
     assert IdempotencyRecord.objects.count() == 0
     refused_again = send(client, district, teacher, "x" * 2001)
-    # It ran again: a second error joins the first (not read yet: no page was shown).
-    assert notes(refused_again) == ["Tin nhắn dài tối đa 2000 ký tự."] * 2
-    assert Message.objects.count() == 0
+    # It ran again (refused again, not replayed with the "already sent" note).
+    assert (refused_again.status_code, notes(refused_again)) == (
+        400,
+        ["Tin nhắn dài tối đa 2000 ký tự."],
+    )
+    fixed = send(client, district, teacher, "Thưa cô")  # the same page, corrected: it lands
+    assert (fixed.status_code, notes(fixed)) == (302, [])
+    assert list(Message.objects.values_list("body", flat=True)) == ["Thưa cô"]
 
 
 def test_another_user_with_the_same_once_is_not_replayed(

@@ -168,3 +168,33 @@ def test_a_refused_reply_comes_back_as_typed(district, guardian, teacher, as_use
     ok = client.post(f"/contact/messages/{thread.pk}/", {"body": "Cô ơi, cháu xin nghỉ."})
     assert ok.status_code == 302
     assert list(Message.objects.values_list("body", flat=True)) == ["Cô ơi, cháu xin nghỉ."]
+
+
+def test_a_refused_first_message_comes_back_as_typed_and_opens_nothing(
+    district, guardian, teacher, as_user
+):
+    client = as_user(guardian)
+    long = "Thưa cô, " + "x" * 2000
+    sent = {"student": district.student_a1.pk, "to": teacher.pk, "body": long, "action": "message"}
+    r = client.post("/contact/messages/new/", sent)
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert "Tin nhắn dài tối đa 2000 ký tự." in page
+    assert f"required>{long}</textarea>" in page  # in the message form, as typed
+    assert f'<option value="{teacher.pk}" selected>' in page  # to the same teacher
+    assert (Thread.objects.count(), Message.objects.count()) == (0, 0)  # nothing opened
+    ok = client.post("/contact/messages/new/", {**sent, "body": "Thưa cô, cháu xin nghỉ."})
+    thread = Thread.objects.get()
+    assert ok.status_code == 302 and ok["Location"] == f"/contact/messages/{thread.pk}/"
+    assert list(Message.objects.values_list("body", flat=True)) == ["Thưa cô, cháu xin nghỉ."]
+
+
+def test_a_refused_comment_comes_back_as_typed(district, teacher, as_user):
+    long = "Em chăm chỉ. " + "x" * 1000
+    r = as_user(teacher).post(
+        f"/contact/students/{district.student_a1.pk}/", {"action": "comment", "body": long}
+    )
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert f"required>{long}</textarea>" in page
+    assert TeacherComment.objects.count() == 0

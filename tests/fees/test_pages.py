@@ -60,6 +60,28 @@ def test_officer_reads_but_cannot_record(district, invoices):
     assert Payment.objects.count() == 0
 
 
+def test_a_refused_desk_form_comes_back_as_typed(invoices, clerk):
+    a1, _ = invoices
+    client = otp_login(Client(), clerk)
+    url = f"/fees/invoices/{a1.pk}/"
+    r = client.post(url, {"action": "cash", "amount": "1.930,4", "note": "Mẹ em nộp"})
+    page = r.content.decode()
+    assert r.status_code == 400  # the page again, not a redirect that empties the form
+    assert "Số tiền phải là số nguyên đồng lớn hơn 0." in page
+    assert 'name="amount" inputmode="numeric" required value="1.930,4">' in page
+    assert 'name="note" maxlength="255" value="Mẹ em nộp">' in page
+    assert Payment.objects.count() == 0
+    client.post(url, {"action": "cash", "amount": "1.930.400"})
+    refund = {"action": "refund", "amount": "2000000", "method": "cash", "reason": "Chuyển trường"}
+    r = client.post(url, refund)
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert 'id="r-amount" name="amount" inputmode="numeric" required value="2000000">' in page
+    assert '<option value="cash" selected>' in page
+    assert 'id="r-reason" name="reason" maxlength="255" required value="Chuyển trường">' in page
+    assert a1.refunds.count() == 0
+
+
 def test_clerk_records_cash_and_downloads_the_receipt(invoices, clerk):
     a1, _ = invoices
     client = otp_login(Client(), clerk)

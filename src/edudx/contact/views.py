@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -135,8 +136,21 @@ def student_view(request, student_id: int):
             return _refused(request, exc)
         except DomainError as exc:
             _errors(request, exc)
-    book["guardians"] = selectors.guardians_of(student) if book["teaches"] else []
-    return _page(request, "contact/student.html", book)
+            return _student_page(request, book, sent=request.POST)
+    return _student_page(request, book)
+
+
+def _student_page(request, book: dict, sent=None):
+    """The contact book of a student; `sent` is a refused form's POST, shown again as typed
+    (400) in the form it came from (its `action`: comment, leave or message)."""
+    if book["teaches"]:
+        book["guardians"] = selectors.guardians_of(book["student"])
+    else:
+        book["guardians"] = []
+    response = _page(request, "contact/student.html", {**book, "sent": sent or {}})
+    if sent is not None:
+        response.status_code = 400
+    return response
 
 
 # --- notices -------------------------------------------------------------------------------
@@ -257,14 +271,19 @@ def thread_start_view(request):
         raise Http404(_("Không tìm thấy học sinh."))
     other = User.objects.filter(pk=int_param(request.POST.get("to")) or 0).first()
     try:
-        thread = services.thread_open(actor=user, student=student, other=other)
-        if request.POST.get("body", "").strip():
-            services.message_send(actor=user, thread=thread, body=request.POST["body"])
+        with transaction.atomic():  # a refused first message opens no conversation
+            thread = services.thread_open(actor=user, student=student, other=other)
+            if request.POST.get("body", "").strip():
+                services.message_send(actor=user, thread=thread, body=request.POST["body"])
     except Forbidden as exc:
         return _refused(request, exc)
     except DomainError as exc:
         _errors(request, exc)
-        return redirect("contact:student", student_id=student.pk)
+        try:
+            book = selectors.contact_book(actor=user, student_id=student.pk)
+        except NotFound:
+            return redirect("contact:student", student_id=student.pk)
+        return _student_page(request, book, sent={**request.POST.dict(), "action": "message"})
     return redirect("contact:thread", thread_id=thread.pk)
 
 

@@ -263,7 +263,14 @@ def invoice_detail_view(request, invoice_id: int):
                 messages.success(request, _("Đã hủy hóa đơn."))
         except DomainError as exc:
             _errors(request, exc)
+            return _invoice_page(request, invoice, may_write, sent=request.POST)
         return redirect("fees:invoice_detail", invoice.pk)
+    return _invoice_page(request, invoice, may_write)
+
+
+def _invoice_page(request, invoice, may_write: bool, sent=None):
+    """The invoice page; `sent` is a refused form's POST, shown again as typed (400) in
+    the form it came from (its `action`: cash, refund or cancel)."""
     qr = selectors.invoice_qr(invoice)
     payments = list(invoice.payments.select_related("receipt").order_by("received_at", "id"))
     return render(
@@ -287,7 +294,9 @@ def invoice_detail_view(request, invoice_id: int):
             # The payee may be a commune or province (a public-service fee), not a school:
             # the page names it "Đơn vị thu" and never says "Trường".
             "payee_is_school": invoice.school.kind == UnitKind.SCHOOL,
+            "sent": sent or {},
         },
+        status=400 if sent is not None else 200,
     )
 
 
