@@ -14,13 +14,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_shipped_trees_are_loaded_by_the_migration():
-    # Toán 1 and 6, Tiếng Việt 1, Ngữ văn 6: 7 + 6 + 10 + 8 topics.
+    # Toán 1, 6 and 8, Tiếng Việt 1, Ngữ văn 6: 7 + 6 + 10 + 12 + 8 topics.
     counts = {
         (g, code): n
         for g, code, n in [
             (1, "toan", 7),
             (1, "tieng_viet", 6),
             (6, "toan", 10),
+            (8, "toan", 12),
             (6, "ngu_van", 8),
         ]
     }
@@ -35,8 +36,8 @@ def test_shipped_trees_are_loaded_by_the_migration():
 
 def test_reload_is_idempotent():
     assert load_files() == {
-        "topics": 31,
-        "outcomes": 65,
+        "topics": 43,
+        "outcomes": 88,
         "created": 0,
         "updated": 0,
         "removed": 0,
@@ -114,10 +115,23 @@ def test_missing_columns(tmp_path):
     assert "topic_code" in exc.value.as_list()[0]["message"]
 
 
-def test_data_files_are_the_four_shipped():
+def test_data_files_are_the_five_shipped():
     assert [p.name for p in data_files()] == [
         "topics_ngu_van_6.csv",
         "topics_tieng_viet_1.csv",
         "topics_toan_1.csv",
         "topics_toan_6.csv",
+        "topics_toan_8.csv",
     ]
+
+
+def test_grade_8_maths_fills_its_periods_and_is_loaded_by_the_migrations():
+    """Migration 0003 loads every shipped file and 0008 the grade-8 maths into databases
+    migrated before it (in the order a load of every file gives): the test database has its
+    12 topics."""
+    topics = Topic.objects.filter(subject__code="toan", grade=8).order_by("sort_order")
+    assert [t.code for t in topics][:4] == [
+        "8.dathuc", "8.hangdangthuc", "8.phanthuc", "8.phuongtrinh",
+    ]  # fmt: skip
+    assert [t.sort_order for t in topics] == list(range(12))
+    assert topics.get(code="8.pythagore").outcomes.count() == 1

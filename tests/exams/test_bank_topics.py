@@ -164,8 +164,13 @@ def test_the_demo_bank_uses_the_curriculum_codes_where_the_grade_has_them(maths,
         "phan-so": "6.phanso",
         "hinh-hoc": "6.hinhphang",
     }
-    assert curriculum_codes(maths, 9) == {
-        "so-tu-nhien": "so-tu-nhien",
-        "phan-so": "phan-so",
-        "hinh-hoc": "hinh-hoc",
+    assert curriculum_codes(maths, 8) == {  # the band of grades 7 and up: grade 8's topics
+        "hang-dang-thuc": "8.hangdangthuc",
+        "phuong-trinh": "8.phuongtrinh",
+        "pythagore": "8.pythagore",
+    }
+    assert curriculum_codes(maths, 9) == {  # no grade-9 topics shipped: the demo's own codes
+        "hang-dang-thuc": "hang-dang-thuc",
+        "phuong-trinh": "phuong-trinh",
+        "pythagore": "pythagore",
     }

@@ -225,8 +225,10 @@ def topics_load(
                 existing[(t.subject_id, t.grade, t.code)] = t
         wanted_topics: dict[tuple, object] = {}
         new, changed = [], []
-        for order, r in enumerate(rows):
+        seen: dict[tuple, int] = {}  # topics so far per (subject, grade): the order in it,
+        for r in rows:  # so one file loaded alone gets the order a load of all files gives
             key = (subjects[r.subject_code], r.grade, r.code)
+            order = seen[key[:2]] = seen.get(key[:2], -1) + 1
             values = {
                 "title": r.title,
                 "strand": r.strand,
@@ -299,3 +301,14 @@ def load_files(paths: list[Path] | None = None) -> dict[str, int]:
     """Read and load the shipped files (or `paths`) with the current models."""
     rows = read_topics(paths or data_files(), curriculum_index(CurriculumSubject))
     return topics_load(rows, subject_model=Subject, topic_model=Topic, outcome_model=Outcome)
+
+
+def migration_load(apps, paths: list[Path]) -> dict[str, int]:
+    """`paths` loaded with a migration's historical models (content's data migrations)."""
+    rows = read_topics(paths, curriculum_index(apps.get_model("records", "CurriculumSubject")))
+    return topics_load(
+        rows,
+        subject_model=apps.get_model("records", "Subject"),
+        topic_model=apps.get_model("content", "Topic"),
+        outcome_model=apps.get_model("content", "Outcome"),
+    )

@@ -1,10 +1,12 @@
-"""Demo: a bank of maths questions for the demo student's grade (every kind, three topics,
-four levels), a matrix, a paper in four versions and an online test open for the demo
-student's class (`hoc_sinh` can take it; `gvcn` runs it). Deterministic from `seed`."""
+"""Demo: a bank of maths questions for the demo student's grade (every kind, three topics of
+the grade's curriculum, four levels), a matrix, a paper in four versions and an online test
+open for the demo student's class (`hoc_sinh` can take it; `gvcn` runs it). Deterministic
+from `seed`."""
 
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
@@ -15,11 +17,44 @@ from edudx.records.models import Subject
 from . import services
 from .services import QuestionIn
 
-TOPICS = {
-    "so-tu-nhien": "Số tự nhiên",
-    "phan-so": "Phân số",
-    "hinh-hoc": "Hình học trực quan",
+
+class Band(NamedTuple):
+    """The demo bank of a band of grades: its topics (slug → the curriculum's title), the
+    topic of its true/false and short-answer items and its essay (topic, stem)."""
+
+    topics: dict[str, str]
+    tf4: str
+    short: str
+    essay: tuple[str, str]
+
+
+BANDS = {
+    6: Band(
+        {"so-tu-nhien": "Số tự nhiên", "phan-so": "Phân số", "hinh-hoc": "Hình học trực quan"},
+        tf4="phan-so",
+        short="so-tu-nhien",
+        essay=("phan-so", "Trình bày cách so sánh hai phân số khác mẫu, cho một ví dụ."),
+    ),
+    8: Band(
+        {
+            "hang-dang-thuc": "Hằng đẳng thức đáng nhớ",
+            "phuong-trinh": "Phương trình bậc nhất một ẩn",
+            "pythagore": "Định lí Pythagore",
+        },
+        tf4="phuong-trinh",
+        short="hang-dang-thuc",
+        essay=(
+            "pythagore",
+            "Phát biểu định lí Pythagore và định lí đảo của nó; cho một ví dụ dùng định lí "
+            "đảo để kiểm tra một tam giác có phải tam giác vuông không.",
+        ),
+    ),
 }
+
+
+def band_for(grade: int) -> Band:
+    """Grades 1–6 get the grade-6 band (fractions, natural numbers), 7 and up grade 8's."""
+    return BANDS[8 if grade >= 7 else 6]
 
 
 def curriculum_codes(subject, grade: int) -> dict[str, str]:
@@ -28,7 +63,7 @@ def curriculum_codes(subject, grade: int) -> dict[str, str]:
     topics as the framework does; otherwise the demo's own code."""
     topics = list(Topic.objects.filter(subject=subject, grade=grade).order_by("sort_order"))
     out = {}
-    for slug, title in TOPICS.items():
+    for slug, title in band_for(grade).topics.items():
         want = fold(title)
         match = next((t for t in topics if fold(t.title) == want), None) or next(
             (t for t in topics if fold(t.strand) == want), None
@@ -37,24 +72,60 @@ def curriculum_codes(subject, grade: int) -> dict[str, str]:
     return out
 
 
-def _single(rng, topic, level, n) -> QuestionIn:
+TRIPLES = ((3, 4, 5), (5, 12, 13), (6, 8, 10), (8, 15, 17), (7, 24, 25))
+
+
+def _single_stem(rng, topic, n) -> tuple[str, str, list[str]]:
+    """(stem, right answer, three wrong ones) of a one-answer item on `topic`."""
     a, b = rng.randint(2, 40), rng.randint(2, 40)
     if topic == "phan-so":
-        stem = f"Câu {n}: Kết quả của $\\frac{{{a}}}{{10}} + \\frac{{{b}}}{{10}}$ là?"
-        right = f"$\\frac{{{a + b}}}{{10}}$"
-        wrong = [
-            f"$\\frac{{{a + b}}}{{20}}$",
-            f"$\\frac{{{a * b}}}{{10}}$",
-            f"$\\frac{{{a + b + 1}}}{{10}}$",
-        ]
-    elif topic == "hinh-hoc":
-        stem = f"Câu {n}: Hình chữ nhật có chiều dài {a} cm, chiều rộng {b} cm. Chu vi là?"
-        right = f"{2 * (a + b)} cm"
-        wrong = [f"{a * b} cm", f"{a + b} cm", f"{2 * (a + b) + 2} cm"]
-    else:
-        stem = f"Câu {n}: Tính ${a} \\times {b} + {a}$."
-        right = str(a * b + a)
-        wrong = [str(a * b), str(a * (b + 2)), str(a * b + b)]
+        return (
+            f"Câu {n}: Kết quả của $\\frac{{{a}}}{{10}} + \\frac{{{b}}}{{10}}$ là?",
+            f"$\\frac{{{a + b}}}{{10}}$",
+            [
+                f"$\\frac{{{a + b}}}{{20}}$",
+                f"$\\frac{{{a * b}}}{{10}}$",
+                f"$\\frac{{{a + b + 1}}}{{10}}$",
+            ],
+        )
+    if topic == "hinh-hoc":
+        return (
+            f"Câu {n}: Hình chữ nhật có chiều dài {a} cm, chiều rộng {b} cm. Chu vi là?",
+            f"{2 * (a + b)} cm",
+            [f"{a * b} cm", f"{a + b} cm", f"{2 * (a + b) + 2} cm"],
+        )
+    if topic == "hang-dang-thuc":
+        a = rng.randint(3, 12)  # 2a ≠ a² among the options
+        return (
+            f"Câu {n}: Khai triển $(x + {a})^2$ được?",
+            f"$x^2 + {2 * a}x + {a * a}$",
+            [f"$x^2 + {a * a}$", f"$x^2 + {a}x + {a * a}$", f"$x^2 + {2 * a}x + {2 * a}$"],
+        )
+    if topic == "phuong-trinh":
+        a, x, b = rng.randint(3, 9), rng.randint(1, 12), rng.randint(1, 20)
+        return (
+            f"Câu {n}: Nghiệm của phương trình ${a}x + {b} = {a * x + b}$ là?",
+            f"$x = {x}$",
+            [f"$x = {x + 1}$", f"$x = {-x}$", f"$x = {a * x}$"],
+        )
+    if topic == "pythagore":
+        p, q, r = rng.choice(TRIPLES)
+        k = rng.randint(1, 4)
+        p, q, r = p * k, q * k, r * k
+        return (
+            f"Câu {n}: Tam giác vuông có hai cạnh góc vuông dài {p} cm và {q} cm. Cạnh huyền dài?",
+            f"{r} cm",
+            [f"{p + q} cm", f"{r * r} cm", f"{q - p} cm"],
+        )
+    return (
+        f"Câu {n}: Tính ${a} \\times {b} + {a}$.",
+        str(a * b + a),
+        [str(a * b), str(a * (b + 2)), str(a * b + b)],
+    )
+
+
+def _single(rng, topic, level, n) -> QuestionIn:
+    stem, right, wrong = _single_stem(rng, topic, n)
     options = [{"id": "a", "text": right, "fraction": 1}] + [
         {"id": chr(98 + i), "text": w, "fraction": 0} for i, w in enumerate(wrong)
     ]
@@ -64,28 +135,41 @@ def _single(rng, topic, level, n) -> QuestionIn:
 
 
 def _tf4(rng, topic, n) -> QuestionIn:
-    a = rng.randint(12, 99)
-    statements = [
-        {"id": "a", "text": f"{a} là số tự nhiên.", "value": True},
-        {"id": "b", "text": f"{a} chia hết cho 2.", "value": a % 2 == 0},
-        {"id": "c", "text": f"{a} chia hết cho 3.", "value": a % 3 == 0},
-        {"id": "d", "text": f"{a} lớn hơn 100.", "value": False},
-    ]
+    if topic == "phuong-trinh":
+        a, b = rng.randint(2, 6), rng.randint(2, 30)
+        stem = f"Câu {n}: Cho phương trình ${a}x - {b} = 0$. Mỗi ý sau đúng hay sai?"
+        statements = [
+            {"id": "a", "text": "Đây là phương trình bậc nhất một ẩn.", "value": True},
+            {"id": "b", "text": f"$x = {b}$ là nghiệm của phương trình.", "value": False},
+            {"id": "c", "text": "Nghiệm của phương trình là số nguyên.", "value": b % a == 0},
+            {"id": "d", "text": "Phương trình vô nghiệm.", "value": False},
+        ]
+    else:
+        a = rng.randint(12, 99)
+        stem = f"Câu {n}: Cho số {a}. Mỗi ý sau đúng hay sai?"
+        statements = [
+            {"id": "a", "text": f"{a} là số tự nhiên.", "value": True},
+            {"id": "b", "text": f"{a} chia hết cho 2.", "value": a % 2 == 0},
+            {"id": "c", "text": f"{a} chia hết cho 3.", "value": a % 3 == 0},
+            {"id": "d", "text": f"{a} lớn hơn 100.", "value": False},
+        ]
     return QuestionIn(
-        kind="tf4",
-        stem=f"Câu {n}: Cho số {a}. Mỗi ý sau đúng hay sai?",
-        data={"statements": statements},
-        topic_code=topic,
-        level="vd",
+        kind="tf4", stem=stem, data={"statements": statements}, topic_code=topic, level="vd"
     )
 
 
 def _short(rng, topic, n) -> QuestionIn:
-    a, b = rng.randint(2, 9), rng.randint(2, 9)
+    if topic == "hang-dang-thuc":
+        m, d = rng.randint(51, 99), rng.randint(1, 9)
+        stem = f"Câu {n}: Tính nhanh ${m + d}^2 - {m}^2$ (chỉ ghi số)."
+        value = d * (2 * m + d)
+    else:
+        a, b = rng.randint(2, 9), rng.randint(2, 9)
+        stem, value = f"Câu {n}: Tính ${a}^2 + {b}$ (chỉ ghi số).", a * a + b
     return QuestionIn(
         kind="short",
-        stem=f"Câu {n}: Tính ${a}^2 + {b}$ (chỉ ghi số).",
-        data={"mode": "numeric", "answers": [{"value": str(a * a + b), "tolerance": "0"}]},
+        stem=stem,
+        data={"mode": "numeric", "answers": [{"value": str(value), "tolerance": "0"}]},
         topic_code=topic,
         level="vd",
     )
@@ -113,9 +197,10 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
         log("exams: the demo student's class has no grade; skipped")
         return
     rng = random.Random(seed)  # noqa: S311 — demo data, not a secret
+    band = band_for(grade)
     codes = curriculum_codes(maths, grade)
     n = 0
-    for topic in TOPICS:
+    for topic in band.topics:
         for level in ("nb", "th", "vd", "vdc"):
             for _i in range(3 if level in ("nb", "th") else 2):
                 n += 1
@@ -128,24 +213,25 @@ def build_demo(summary, users, *, seed: int, log=print) -> None:
             data = maker(rng, topic, n)
             data.subject_id, data.grade, data.topic_code = maths.pk, grade, codes[topic]
             services.question_create(actor=teacher, data=data, allow_duplicate=True)
+    essay_topic, essay_stem = band.essay
     essay = QuestionIn(
         kind="essay",
-        stem="Trình bày cách so sánh hai phân số khác mẫu, cho một ví dụ.",
+        stem=essay_stem,
         subject_id=maths.pk,
         grade=grade,
-        topic_code=codes["phan-so"],
+        topic_code=codes[essay_topic],
         level="vdc",
         points=Decimal(2),
     )
     services.question_create(actor=teacher, data=essay, allow_duplicate=True)
     cells = [
         {"topic": codes[t], "level": lv, "count": 2, "points": "0.5", "kind": "single"}
-        for t in TOPICS
+        for t in band.topics
         for lv in ("nb", "th")
     ] + [
-        {"topic": codes["phan-so"], "level": "vd", "count": 1, "points": "1", "kind": "tf4"},
-        {"topic": codes["so-tu-nhien"], "level": "vd", "count": 1, "points": "1", "kind": "short"},
-        {"topic": codes["phan-so"], "level": "vdc", "count": 1, "points": "2", "kind": "essay"},
+        {"topic": codes[band.tf4], "level": "vd", "count": 1, "points": "1", "kind": "tf4"},
+        {"topic": codes[band.short], "level": "vd", "count": 1, "points": "1", "kind": "short"},
+        {"topic": codes[essay_topic], "level": "vdc", "count": 1, "points": "2", "kind": "essay"},
     ]
     matrix = services.matrix_create(
         actor=teacher,

@@ -5,22 +5,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from edudx.content.curriculum import (  # noqa: PLC0415
-        curriculum_index,
-        data_files,
-        read_topics,
-        topics_load,
-    )
+    from edudx.content.curriculum import data_files, migration_load  # noqa: PLC0415
 
-    rows = read_topics(
-        data_files(), curriculum_index(apps.get_model("records", "CurriculumSubject"))
-    )
-    topics_load(
-        rows,
-        subject_model=apps.get_model("records", "Subject"),
-        topic_model=apps.get_model("content", "Topic"),
-        outcome_model=apps.get_model("content", "Outcome"),
-    )
+    migration_load(apps, data_files())
 
 
 class Migration(migrations.Migration):
