@@ -134,38 +134,99 @@ def _single(rng, topic, level, n) -> QuestionIn:
     )
 
 
-def _tf4(rng, topic, n) -> QuestionIn:
+def _statements(*pairs) -> list[dict]:
+    return [{"id": chr(97 + i), "text": t, "value": v} for i, (t, v) in enumerate(pairs)]
+
+
+def _tf4_stem(rng, topic, n) -> tuple[str, list[dict]]:
+    """(stem, four statements) of a true/false item on `topic`."""
+    if topic == "phan-so":
+        a, b = rng.sample(range(2, 20), 2)
+        f = f"\\frac{{{a}}}{{{b}}}"
+        return f"Câu {n}: Cho phân số ${f}$. Mỗi ý sau đúng hay sai?", _statements(
+            (f"${f} = \\frac{{{2 * a}}}{{{2 * b}}}$.", True),
+            (f"${f} > 1$.", a > b),
+            (f"${f} = \\frac{{{a + 1}}}{{{b + 1}}}$.", False),
+            (f"Phân số đối của ${f}$ là $\\frac{{-{a}}}{{{b}}}$.", True),
+        )
+    if topic == "hinh-hoc":
+        a, b = rng.sample(range(2, 30), 2)
+        return f"Câu {n}: Hình chữ nhật có hai cạnh {a} cm và {b} cm.", _statements(
+            (f"Chu vi là {2 * (a + b)} cm.", True),
+            (f"Diện tích là {a + b} cm².", False),
+            ("Diện tích lớn hơn 100 cm².", a * b > 100),
+            ("Hai đường chéo bằng nhau.", True),
+        )
+    if topic == "hang-dang-thuc":
+        a = rng.randint(2, 9)
+        return f"Câu {n}: Mỗi đẳng thức sau đúng hay sai (với mọi x)?", _statements(
+            (f"$(x + {a})^2 = x^2 + {2 * a}x + {a * a}$", True),
+            (f"$(x - {a})^2 = x^2 - {a * a}$", False),
+            (f"$x^2 - {a * a} = (x - {a})(x + {a})$", True),
+            (f"$(x + {a})^3 = x^3 + {a**3}$", False),
+        )
     if topic == "phuong-trinh":
         a, b = rng.randint(2, 6), rng.randint(2, 30)
-        stem = f"Câu {n}: Cho phương trình ${a}x - {b} = 0$. Mỗi ý sau đúng hay sai?"
-        statements = [
-            {"id": "a", "text": "Đây là phương trình bậc nhất một ẩn.", "value": True},
-            {"id": "b", "text": f"$x = {b}$ là nghiệm của phương trình.", "value": False},
-            {"id": "c", "text": "Nghiệm của phương trình là số nguyên.", "value": b % a == 0},
-            {"id": "d", "text": "Phương trình vô nghiệm.", "value": False},
-        ]
-    else:
-        a = rng.randint(12, 99)
-        stem = f"Câu {n}: Cho số {a}. Mỗi ý sau đúng hay sai?"
-        statements = [
-            {"id": "a", "text": f"{a} là số tự nhiên.", "value": True},
-            {"id": "b", "text": f"{a} chia hết cho 2.", "value": a % 2 == 0},
-            {"id": "c", "text": f"{a} chia hết cho 3.", "value": a % 3 == 0},
-            {"id": "d", "text": f"{a} lớn hơn 100.", "value": False},
-        ]
+        return f"Câu {n}: Cho phương trình ${a}x - {b} = 0$. Mỗi ý sau đúng hay sai?", _statements(
+            ("Đây là phương trình bậc nhất một ẩn.", True),
+            (f"$x = {b}$ là nghiệm của phương trình.", False),
+            ("Nghiệm của phương trình là số nguyên.", b % a == 0),
+            ("Phương trình vô nghiệm.", False),
+        )
+    if topic == "pythagore":
+        p, q, r = rng.choice(TRIPLES)
+        right = rng.random() < 0.5
+        r = r if right else r + 1
+        return f"Câu {n}: Tam giác có ba cạnh {p} cm, {q} cm và {r} cm.", _statements(
+            (f"${p}^2 + {q}^2 = {p * p + q * q}$.", True),
+            ("Tam giác này là tam giác vuông.", right),
+            (f"Chu vi tam giác là {p + q + r + 1} cm.", False),
+            (f"Cạnh dài nhất là {r} cm.", True),
+        )
+    a = rng.randint(12, 99)
+    return f"Câu {n}: Cho số {a}. Mỗi ý sau đúng hay sai?", _statements(
+        (f"{a} là số tự nhiên.", True),
+        (f"{a} chia hết cho 2.", a % 2 == 0),
+        (f"{a} chia hết cho 3.", a % 3 == 0),
+        (f"{a} lớn hơn 100.", False),
+    )
+
+
+def _tf4(rng, topic, n) -> QuestionIn:
+    stem, statements = _tf4_stem(rng, topic, n)
     return QuestionIn(
         kind="tf4", stem=stem, data={"statements": statements}, topic_code=topic, level="vd"
     )
 
 
-def _short(rng, topic, n) -> QuestionIn:
+def _short_stem(rng, topic, n) -> tuple[str, int]:
+    """(stem, the numeric answer) of a short-answer item on `topic`."""
+    a, b = rng.randint(2, 9), rng.randint(2, 9)
+    if topic == "phan-so":
+        return (
+            f"Câu {n}: Tính $\\frac{{{a}}}{{10}} + \\frac{{{b}}}{{10}}$; ghi tử số (mẫu 10).",
+            a + b,
+        )
+    if topic == "hinh-hoc":
+        return f"Câu {n}: Hình vuông cạnh {a} cm có diện tích bao nhiêu cm² (chỉ ghi số)?", a * a
     if topic == "hang-dang-thuc":
-        m, d = rng.randint(51, 99), rng.randint(1, 9)
-        stem = f"Câu {n}: Tính nhanh ${m + d}^2 - {m}^2$ (chỉ ghi số)."
-        value = d * (2 * m + d)
-    else:
-        a, b = rng.randint(2, 9), rng.randint(2, 9)
-        stem, value = f"Câu {n}: Tính ${a}^2 + {b}$ (chỉ ghi số).", a * a + b
+        m, d = rng.randint(51, 99), a
+        return f"Câu {n}: Tính nhanh ${m + d}^2 - {m}^2$ (chỉ ghi số).", d * (2 * m + d)
+    if topic == "phuong-trinh":
+        x = rng.randint(-9, 12)
+        return f"Câu {n}: Giải phương trình ${a}x - {b} = {a * x - b}$; ghi nghiệm x.", x
+    if topic == "pythagore":
+        p, q, r = rng.choice(TRIPLES)
+        return (
+            f"Câu {n}: Tam giác vuông có cạnh huyền {r} cm, một cạnh góc vuông {p} cm. "
+            "Cạnh góc vuông còn lại dài bao nhiêu cm (chỉ ghi số)?",
+            q,
+        )
+    return f"Câu {n}: Tính ${a}^2 + {b}$ (chỉ ghi số).", a * a + b
+
+
+def _short(rng, topic, n) -> QuestionIn:
+    stem, value = _short_stem(rng, topic, n)
     return QuestionIn(
         kind="short",
         stem=stem,
