@@ -217,7 +217,11 @@ def test_leave_request_page_refuses_a_past_month_with_its_reason(district, guard
     assert response.status_code == 400  # the page again, the request as typed
     assert "Không thể xin nghỉ cho tháng đã qua" in page
     assert "<details open><summary>Gửi đơn xin nghỉ</summary>" in page
-    assert f'name="from_date" required value="{past}">' in page
+    assert (
+        f'name="from_date" required value="{past}" aria-invalid="true" '
+        'aria-describedby="e-leave_from_date" autofocus>'
+    ) in page
+    assert '<p class="field-error" id="e-leave_from_date" role="alert">Từ ngày: Không thể' in page
     assert 'name="reason" maxlength="500" required value="Ốm">' in page
     assert LeaveRequest.objects.count() == 0
 

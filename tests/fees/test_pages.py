@@ -68,15 +68,27 @@ def test_a_refused_desk_form_comes_back_as_typed(invoices, clerk):
     page = r.content.decode()
     assert r.status_code == 400  # the page again, not a redirect that empties the form
     assert "Số tiền phải là số nguyên đồng lớn hơn 0." in page
-    assert 'name="amount" inputmode="numeric" required value="1.930,4">' in page
-    assert 'name="note" maxlength="255" value="Mẹ em nộp">' in page
+    # The amount as typed, marked, focused and described by its error under it.
+    assert (
+        'name="amount" inputmode="numeric" required value="1.930,4" aria-invalid="true" '
+        'aria-describedby="e-cash_amount" autofocus>\n    <p class="field-error" '
+        'id="e-cash_amount" role="alert">Số tiền (đồng): Số tiền phải là số nguyên đồng lớn '
+        "hơn 0.</p>"
+    ) in page
+    assert 'name="note" maxlength="255" value="Mẹ em nộp">' in page  # not in error
+    assert page.count("autofocus") == 1
     assert Payment.objects.count() == 0
     client.post(url, {"action": "cash", "amount": "1.930.400"})
     refund = {"action": "refund", "amount": "2000000", "method": "cash", "reason": "Chuyển trường"}
     r = client.post(url, refund)
     page = r.content.decode()
     assert r.status_code == 400
-    assert 'id="r-amount" name="amount" inputmode="numeric" required value="2000000">' in page
+    assert (
+        'id="r-amount" name="amount" inputmode="numeric" required value="2000000" '
+        'aria-invalid="true" aria-describedby="e-refund_amount" autofocus>'
+    ) in page
+    assert "Số tiền (đồng): Số tiền hoàn phải lớn hơn 0 và không quá số đã nộp" in page
+    assert 'id="e-cash_amount"' not in page  # the other form is not marked
     assert '<option value="cash" selected>' in page
     assert 'id="r-reason" name="reason" maxlength="255" required value="Chuyển trường">' in page
     assert a1.refunds.count() == 0

@@ -16,12 +16,13 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from edudx.accounts.models import User
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.errors import DomainError, DomainErrors, NotFound, form_errors
 from edudx.core.params import int_param
 from edudx.org.models import ClassGroup, Grade, OrgUnit
 from edudx.people.models import Student
@@ -136,18 +137,39 @@ def student_view(request, student_id: int):
             return _refused(request, exc)
         except DomainError as exc:
             _errors(request, exc)
-            return _student_page(request, book, sent=request.POST)
+            return _student_page(request, book, sent=request.POST, exc=exc)
     return _student_page(request, book)
 
 
-def _student_page(request, book: dict, sent=None):
+# The student page's forms: their fields as the page labels them.
+STUDENT_FORMS = {
+    "comment": {"body": gettext_lazy("Nhận xét")},
+    "leave": {
+        "from_date": gettext_lazy("Từ ngày"),
+        "to_date": gettext_lazy("Đến ngày"),
+        "reason": gettext_lazy("Lý do"),
+    },
+    "message": {"body": gettext_lazy("Tin nhắn"), "to": gettext_lazy("Gửi cho")},
+}
+
+
+def _student_page(request, book: dict, sent=None, exc: DomainError | None = None):
     """The contact book of a student; `sent` is a refused form's POST, shown again as typed
-    (400) in the form it came from (its `action`: comment, leave or message)."""
+    (400) in the form it came from (its `action`: comment, leave or message), with `exc`'s
+    errors under their fields and the first of them focused."""
     if book["teaches"]:
         book["guardians"] = selectors.guardians_of(book["student"])
     else:
         book["guardians"] = []
-    response = _page(request, "contact/student.html", {**book, "sent": sent or {}})
+    errors, focus = {}, ""
+    if sent is not None and exc is not None:
+        action = sent.get("action", "")
+        errors, focus = form_errors(exc, action, STUDENT_FORMS.get(action, {}))
+    response = _page(
+        request,
+        "contact/student.html",
+        {**book, "sent": sent or {}, "errors": errors, "focus": focus},
+    )
     if sent is not None:
         response.status_code = 400
     return response
@@ -283,7 +305,8 @@ def thread_start_view(request):
             book = selectors.contact_book(actor=user, student_id=student.pk)
         except NotFound:
             return redirect("contact:student", student_id=student.pk)
-        return _student_page(request, book, sent={**request.POST.dict(), "action": "message"})
+        sent = {**request.POST.dict(), "action": "message"}
+        return _student_page(request, book, sent=sent, exc=exc)
     return redirect("contact:thread", thread_id=thread.pk)
 
 

@@ -103,3 +103,12 @@ def field_messages(exc: DomainError, labels) -> dict[str, list[str]]:
         key = f"{i.field}-{i.row}" if i.field and i.row else i.field or ""
         out.setdefault(key, []).append(f"{label}: {i.message}" if label else str(i.message))
     return out
+
+
+def form_errors(exc: DomainError, form: str, labels) -> tuple[dict[str, list[str]], str]:
+    """A refused form's errors on a page of several forms (`field_messages`), keyed
+    "<form>_<field>" so each shows under its own form's field ("<form>_" for the form as a
+    whole), and the key of the first field named — the one to focus."""
+    by_field = field_messages(exc, labels)
+    first = next((f"{form}_{k}" for k in by_field if k), "")
+    return {f"{form}_{k}": v for k, v in by_field.items()}, first

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.errors import DomainError, DomainErrors, NotFound, form_errors
 from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.core.tables import table_download
@@ -263,14 +264,31 @@ def invoice_detail_view(request, invoice_id: int):
                 messages.success(request, _("Đã hủy hóa đơn."))
         except DomainError as exc:
             _errors(request, exc)
-            return _invoice_page(request, invoice, may_write, sent=request.POST)
+            return _invoice_page(request, invoice, may_write, sent=request.POST, exc=exc)
         return redirect("fees:invoice_detail", invoice.pk)
     return _invoice_page(request, invoice, may_write)
 
 
-def _invoice_page(request, invoice, may_write: bool, sent=None):
+# The invoice page's desk forms: their fields as the page labels them.
+DESK_FORMS = {
+    "cash": {"amount": gettext_lazy("Số tiền (đồng)"), "note": gettext_lazy("Ghi chú")},
+    "refund": {
+        "amount": gettext_lazy("Số tiền (đồng)"),
+        "method": gettext_lazy("Hình thức"),
+        "reason": gettext_lazy("Lý do"),
+    },
+    "cancel": {"reason": gettext_lazy("Lý do")},
+}
+
+
+def _invoice_page(request, invoice, may_write: bool, sent=None, exc=None):
     """The invoice page; `sent` is a refused form's POST, shown again as typed (400) in
-    the form it came from (its `action`: cash, refund or cancel)."""
+    the form it came from (its `action`: cash, refund or cancel), with `exc`'s errors under
+    their fields and the first of them focused."""
+    errors, focus = {}, ""
+    if sent is not None and exc is not None:
+        action = sent.get("action", "")
+        errors, focus = form_errors(exc, action, DESK_FORMS.get(action, {}))
     qr = selectors.invoice_qr(invoice)
     payments = list(invoice.payments.select_related("receipt").order_by("received_at", "id"))
     return render(
@@ -295,6 +313,8 @@ def _invoice_page(request, invoice, may_write: bool, sent=None):
             # the page names it "Đơn vị thu" and never says "Trường".
             "payee_is_school": invoice.school.kind == UnitKind.SCHOOL,
             "sent": sent or {},
+            "errors": errors,
+            "focus": focus,
         },
         status=400 if sent is not None else 200,
     )

@@ -7,6 +7,7 @@ rather than breaking every page with NoReverseMatch."""
 from django import template
 from django.apps import apps
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
@@ -214,3 +215,25 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag(takes_context=True)
+def invalid(context, key: str) -> str:
+    """A field's attributes when its form was refused for it (`errors`, `focus` from
+    core.errors.form_errors): marked invalid, described by its error, focused if first."""
+    described = ""
+    if (context.get("errors") or {}).get(key):
+        described = format_html(' aria-invalid="true" aria-describedby="e-{}"', key)
+    return format_html("{}{}", described, " autofocus" if context.get("focus") == key else "")
+
+
+@register.simple_tag(takes_context=True)
+def field_errors(context, key: str) -> str:
+    """The errors of a refused form's field, under it (the first carries the id the field's
+    aria-describedby names)."""
+    messages = (context.get("errors") or {}).get(key) or []
+    return format_html_join(
+        "",
+        '<p class="field-error"{} role="alert">{}</p>',
+        ((format_html(' id="e-{}"', key) if i == 0 else "", m) for i, m in enumerate(messages)),
+    )
