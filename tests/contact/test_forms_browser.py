@@ -31,6 +31,21 @@ def open_child(page, base, guardian, student_id) -> None:
     page.goto(f"{base}/contact/students/{student_id}/")
 
 
+def next_month_7th() -> dt.date:
+    """A leave date that stays valid whenever the test runs (leave for a past month is
+    refused)."""
+    return (dt.date.today().replace(day=28) + dt.timedelta(days=10)).replace(day=7)
+
+
+def type_date(page, selector: str, day: dt.date, padded: bool = True) -> None:
+    """Type `day` as the field asks: dd/mm/yyyy in a text box, ISO in a native field."""
+    if page.locator(selector).get_attribute("type") == "text":
+        text = f"{day:%d/%m/%Y}" if padded else f"{day.day}/{day.month}/{day.year}"
+    else:
+        text = day.isoformat()
+    page.fill(selector, text)
+
+
 def drive(base, guardian, student_id, locale) -> dict:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
 
@@ -49,11 +64,9 @@ def drive(base, guardian, student_id, locale) -> dict:
             page.fill("#l-from", "31/02/2026")  # no such day
             seen["invalid"] = field.evaluate("e => e.validationMessage")
             seen["invalid_iso"] = page.locator("input[name=from_date]").input_value()
-            page.fill("#l-from", "7/12/2026")
-            page.fill("#l-to", "08/12/2026")
-        else:
-            page.fill("#l-from", "2026-12-07")
-            page.fill("#l-to", "2026-12-08")
+        day = next_month_7th()
+        type_date(page, "#l-from", day, padded=False)  # 7/1/2027 is read as 07/01/2027
+        type_date(page, "#l-to", day + dt.timedelta(days=1))
         seen["iso"] = page.locator("input[name=from_date]").input_value()
         page.fill("#l-reason", "Đi khám răng")
         page.click("form:has(#l-reason) button[type=submit]")
@@ -79,18 +92,79 @@ def test_a_leave_request_is_dated_day_first_in_any_browser(
             timeout=120
         )
     assert seen["message"] == "Đã gửi đơn xin nghỉ cho giáo viên chủ nhiệm."
+    day = next_month_7th()
     leave = LeaveRequest.objects.get(student=student)
     assert (leave.from_date, leave.to_date, leave.reason) == (
-        dt.date(2026, 12, 7),
-        dt.date(2026, 12, 8),
+        day,
+        day + dt.timedelta(days=1),
         "Đi khám răng",
     )
-    assert (seen["type"], seen["placeholder"], seen["iso"]) == (kind, placeholder, "2026-12-07")
-    assert seen["listed"].startswith("07/12/2026–08/12/2026: Đi khám răng")
+    assert (seen["type"], seen["placeholder"], seen["iso"]) == (kind, placeholder, day.isoformat())
+    to = day + dt.timedelta(days=1)
+    assert seen["listed"].startswith(f"{day:%d/%m/%Y}–{to:%d/%m/%Y}: Đi khám răng")
     if kind == "text":
         assert seen["invalid"] == "Nhập ngày theo dạng dd/mm/yyyy, ví dụ 05/09/2026."
         assert seen["invalid_iso"] == ""
     assert seen["errors"] == []
+
+
+def refuse(base, guardian, student_id, locale) -> dict:
+    """A leave request for a month already over: the page comes back with the request as
+    typed, the date field in error focused and described by its error."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
+
+    seen: dict = {"errors": []}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+        open_child(page, base, guardian, student_id)
+        page.click("text=Gửi đơn xin nghỉ")
+        past = dt.date.today().replace(day=1) - dt.timedelta(days=3)
+        type_date(page, "#l-from", past)
+        type_date(page, "#l-to", past)
+        page.fill("#l-reason", "Cháu bị ốm")
+        page.click("form:has(#l-reason) button[type=submit]")
+        page.wait_for_load_state()
+        seen["focused"] = page.evaluate("document.activeElement.id")
+        seen["described"] = page.locator("#l-from").get_attribute("aria-describedby")
+        seen["error"] = page.locator("#e-leave_from_date").inner_text()
+        seen["from"] = page.locator("input[name=from_date]").input_value()
+        seen["reason"] = page.locator("#l-reason").input_value()
+        seen["visible"] = page.locator("#l-from").is_visible()
+        browser.close()
+    return seen
+
+
+@pytest.mark.parametrize("locale", ["en-US", "vi-VN"])
+def test_a_refused_leave_request_lands_on_the_date_to_correct(
+    live_server, district, guardian, locale
+):
+    require_chromium()
+    guardian.set_password(PASSWORD)
+    guardian.save()
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(
+            refuse, live_server.url, guardian.username, district.student_a1.pk, locale
+        ).result(timeout=120)
+    past = dt.date.today().replace(day=1) - dt.timedelta(days=3)
+    assert seen["error"] == (
+        f"Từ ngày: Không thể xin nghỉ cho tháng đã qua (ngày {past:%d/%m/%Y}); hãy liên hệ "
+        "giáo viên chủ nhiệm."
+    )
+    # Focused and described in either browser: dates.js's text box takes both over.
+    assert (seen["focused"], seen["described"], seen["visible"]) == (
+        "l-from",
+        "e-leave_from_date",
+        True,
+    )
+    assert (seen["from"], seen["reason"]) == (past.isoformat(), "Cháu bị ốm")
+    assert LeaveRequest.objects.count() == 0
+    # The console's only error is the refused page's own status.
+    assert seen["errors"] == [
+        "Failed to load resource: the server responded with a status of 400 (Bad Request)"
+    ]
 
 
 def resend(base, guardian, student_id) -> dict:

@@ -56,6 +56,12 @@
       text.disabled = field.disabled;
       text.value = toText(field.value);
       if (field.id) { text.id = field.id; field.removeAttribute("id"); }
+      // A refused form marks and focuses its field in error: the text box takes that over.
+      ["aria-invalid", "aria-describedby", "aria-label"].forEach(function (name) {
+        if (field.hasAttribute(name)) text.setAttribute(name, field.getAttribute(name));
+      });
+      var focus = field.autofocus;
+      text.autofocus = focus;
       function sync() {
         var iso = toIso(text.value, withTime);
         field.value = iso || "";
@@ -65,6 +71,7 @@
       field.type = "hidden";
       field.parentNode.insertBefore(text, field);
       sync();
+      if (focus) text.focus();
     });
   }
 
