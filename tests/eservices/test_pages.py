@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -62,8 +63,16 @@ def test_form_errors_name_the_field(world):
     r = Client().post(
         "/services/procedures/diploma_copy/", dict(COPY, unit=world.d.commune_a.pk, phone="12")
     )
-    assert r.status_code == 200
-    assert "Số điện thoại phải gồm 10 chữ số" in r.content.decode()
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert "Số điện thoại phải gồm 10 chữ số" in page
+    # The phone field is marked, focused and described by its error, right under it.
+    field = re.search(r'<input id="f-phone" [^>]*>\s*<p class="field-error"[^>]*>[^<]*</p>', page)
+    assert field is not None
+    assert 'value="12"' in field[0]
+    assert 'aria-invalid="true" aria-describedby="e-phone" autofocus>' in field[0]
+    assert '<p class="field-error" id="e-phone" role="alert">Số điện thoại' in field[0]
+    assert page.count("autofocus") == 1
     assert Dossier.objects.count() == 0
 
 
@@ -120,7 +129,11 @@ def test_apply_result_and_live_counts(client, world):
     assert f"Đã nhận hồ sơ tuyển sinh {a.code}" in resp.content.decode()
     assert "Đã đăng ký" in resp.content.decode()
     again = c.post(f"/services/admissions/{r.pk}/apply/", form)
-    assert "đã có hồ sơ trong đợt tuyển sinh này" in again.content.decode()
+    page = again.content.decode()
+    assert again.status_code == 400
+    assert "đã có hồ sơ trong đợt tuyển sinh này" in page
+    assert page.count("autofocus") == 1  # on the field the refusal names
+    assert re.search(r'<input id="a-pid" [^>]*aria-invalid="true"[^>]*autofocus>', page)
     officer = world.d.user("commune_officer", world.d.district)
     otp_login(client, officer)
     counts = client.get(f"/services/admissions/{r.pk}/counts/").content.decode()

@@ -112,3 +112,9 @@ def form_errors(exc: DomainError, form: str, labels) -> tuple[dict[str, list[str
     by_field = field_messages(exc, labels)
     first = next((f"{form}_{k}" for k in by_field if k), "")
     return {f"{form}_{k}": v for k, v in by_field.items()}, first
+
+
+def first_invalid(errors, order) -> str:
+    """The first of `order` (a form's field names, top to bottom) that has an error: the
+    field a refused form focuses."""
+    return next((name for name in order if errors.get(name)), "")

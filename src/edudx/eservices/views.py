@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from edudx.core.errors import DomainError, DomainErrors, ErrorItem
+from edudx.core.errors import DomainError, DomainErrors, ErrorItem, first_invalid
 from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.fees import selectors as fees_selectors
@@ -40,6 +40,18 @@ from .models import (
 SESSION_DOSSIERS = "eservices_dossiers"
 SESSION_APPLICATIONS = "eservices_applications"
 QUEUE_PAGE = 50  # dossiers per page of the officer queue
+# The admission form's fields, top to bottom (the priorities' ticks come after them).
+APPLY_FIELDS = (
+    "child_personal_id",
+    "child_name",
+    "date_of_birth",
+    "sex",
+    "commune",
+    "village",
+    "school",
+    "applicant_name",
+    "phone",
+)
 
 
 def _errors(exc: DomainError) -> list[dict]:
@@ -164,9 +176,12 @@ def dossier_new(request, code: str):
         {
             "procedure": procedure,
             "fields": _form_fields(procedure, values, errors),
+            "errors": errors,
+            "focus": first_invalid(errors, ["unit", *(f["name"] for f in procedure.fields)]),
             "units": units,
             "unit_value": int_param(request.POST.get("unit")) if request.method == "POST" else None,
         },
+        status=400 if errors else 200,
     )
 
 
@@ -382,20 +397,7 @@ def admission_apply(request, round_id: int):
     }
     errors: dict = {}
     if request.method == "POST":
-        values = {
-            k: request.POST.get(k, "")
-            for k in (
-                "child_personal_id",
-                "child_name",
-                "date_of_birth",
-                "sex",
-                "commune",
-                "village",
-                "school",
-                "applicant_name",
-                "phone",
-            )
-        }
+        values = {k: request.POST.get(k, "") for k in APPLY_FIELDS}
         values["priorities"] = request.POST.getlist("priorities")
         try:
             a = admissions.application_submit(actor=_user(request), round_id=r.pk, raw=values)
@@ -421,9 +423,11 @@ def admission_apply(request, round_id: int):
             "priorities": PriorityCategory.objects.all(),
             "v": values,
             "errors": errors,
+            "focus": first_invalid(errors, (*APPLY_FIELDS, "priorities")),
             "open": r.opens_at <= timezone.now() < r.closes_at,
             "birth_years": ", ".join(str(y) for y in admissions.entry_birth_years(r)),
         },
+        status=400 if errors else 200,
     )
 
 

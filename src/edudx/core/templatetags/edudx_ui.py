@@ -229,9 +229,11 @@ def invalid(context, key: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def field_errors(context, key: str) -> str:
-    """The errors of a refused form's field, under it (the first carries the id the field's
-    aria-describedby names)."""
+    """The errors of a refused form's field (`errors[key]`: a list, or one message), under
+    it; the first carries the id the field's aria-describedby names."""
     messages = (context.get("errors") or {}).get(key) or []
+    if isinstance(messages, str):  # one message per field (the public-service forms)
+        messages = [messages]
     return format_html_join(
         "",
         '<p class="field-error"{} role="alert">{}</p>',
