@@ -56,8 +56,10 @@ def test_upload_page_shows_errors(client, teacher, toan):
             "file": SimpleUploadedFile("v.mp4", b"<html>not a video</html>"),
         },
     )
-    assert r.status_code == 200
-    assert "Nội dung tệp không khớp với loại học liệu đã chọn" in r.content.decode()
+    assert r.status_code == 400
+    page = r.content.decode()
+    assert "Nội dung tệp không khớp với loại học liệu đã chọn" in page
+    assert 'name="file" aria-invalid="true" aria-describedby="e-file" autofocus>' in page
     assert Resource.objects.count() == 0
 
 
@@ -186,8 +188,14 @@ def test_returned_resource_is_corrected_and_resubmitted(
     }
     bad = client.post(edit, form | {"title": "  ", "external_url": "https://x.vn"})
     text = bad.content.decode()
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     assert "Tiêu đề: Thiếu tiêu đề." in text
+    # The first field in error (the title, above the external address) is the one focused.
+    assert (
+        'name="title" value="  " maxlength="300" aria-invalid="true" '
+        'aria-describedby="e-title" autofocus>'
+    ) in text
+    assert 'aria-describedby="e-external_url">' in text and text.count("autofocus") == 1
     assert "Địa chỉ kho học liệu ngoài: Chỉ học liệu loại liên kết mới có địa chỉ ngoài." in text
     r.refresh_from_db()
     assert (r.title, r.status) == ("Phan so", "returned")  # nothing written

@@ -1,6 +1,7 @@
 """Teacher professional development: profile, course, attempts, completion with a signed
 PDF certificate, and the T20/T21 counts."""
 
+import re
 import threading
 
 import pytest
@@ -165,8 +166,10 @@ def test_course_create_page(client, district):
         ),
     )
     text = bad.content.decode()
-    assert bad.status_code == 200 and Course.objects.count() == 0
+    assert bad.status_code == 400 and Course.objects.count() == 0
     assert "Tên khoá học: Thiếu tiêu đề." in text
+    assert text.count("autofocus") == 1
+    assert re.search(r'<input [^>]*name="title"[^>]*aria-describedby="e-title" autofocus>', text)
     bad = client.post(url, _course_form(provider=district.district.pk, **{"q3-options": "4"}))
     text = bad.content.decode()
     assert "Câu hỏi kiểm tra: Câu hỏi 2 cần nội dung, ít nhất hai phương án và đáp án đúng." in text

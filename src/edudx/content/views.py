@@ -27,7 +27,13 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import Conflict, DomainError, DomainErrors, field_messages
+from edudx.core.errors import (
+    Conflict,
+    DomainError,
+    DomainErrors,
+    field_messages,
+    first_invalid,
+)
 from edudx.core.params import int_param
 from edudx.records.models import CurriculumSubject, Subject
 
@@ -133,6 +139,11 @@ RESOURCE_FIELDS = {
     "external_url": _lazy("Địa chỉ kho học liệu ngoài"),
     "file": _lazy("Tệp"),
 }
+# The resource form's fields top to bottom (content/_resource_fields.html): the first one
+# in error is focused.
+FORM_ORDER = (
+    "grade", "subject", "title", "type", "file", "external_url", "language", "licence", "author",
+)  # fmt: skip
 
 
 def _save(request, save) -> tuple[Resource | None, dict[str, list[str]]]:
@@ -175,9 +186,11 @@ def _form_page(request, template: str, data, **extra):
             "chosen_outcomes": {int_param(x) for x in data.getlist("outcomes")},
             "max_mb": files.MAX_UPLOAD_BYTES // files.MB,
             "errors": {},
+            "focus": first_invalid(extra.get("errors") or {}, FORM_ORDER),
             **_choices(),
             **extra,
         },
+        status=400 if extra.get("errors") else 200,
     )
 
 

@@ -639,6 +639,9 @@ def round_edit(request, round_id: int | None = None):
             "year": year,
             "v": values,
             "errors": errors,
+            "focus": first_invalid(
+                errors, ("name", "opens_at", "closes_at", "confirm_until", "seed")
+            ),
             "rows": [
                 {
                     "school": s.unit,

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_http_methods
 from edudx.content import selectors as content_selectors
 from edudx.content.models import ResourceStatus
 from edudx.content.services import Upload
-from edudx.core.errors import DomainError, DomainErrors, NotFound, field_messages
+from edudx.core.errors import (
+    DomainError,
+    DomainErrors,
+    NotFound,
+    field_messages,
+    first_invalid,
+)
 from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.records import selectors as records_selectors
@@ -684,10 +690,12 @@ def _course_form(request, *, form, questions, errors, chosen, locked=False, curr
                 for n, q in enumerate(questions, start=1)
             ],
             "errors": errors,
+            "focus": first_invalid(errors, ("provider", "title", "pass_percent")),
             "count": blocks,
             "locked": locked,
             **extra,
         },
+        status=400 if errors else 200,
     )
 
 
