@@ -3,6 +3,7 @@ registering and assigning through forms, a teacher's own documents, scope (404 f
 school's document), the CSV register and the subtree summary."""
 
 import datetime as dt
+import re
 
 import lxml.html
 import pytest
@@ -78,7 +79,15 @@ def test_register_form_numbers_and_refuses_with_field_messages(client, office):
     }
     refused = client.post("/office/incoming/new/", form)
     assert refused.status_code == 400
-    assert "Ngày ban hành không được sau ngày đến." in refused.content.decode()
+    page = refused.content.decode()
+    assert "Ngày ban hành không được sau ngày đến." in page
+    # The field the refusal names is marked, focused, and its error is right under it.
+    assert page.count("autofocus") == 1
+    assert re.search(
+        r'name="issued_on"[^>]*aria-invalid="true" aria-describedby="e-issued_on" autofocus>\s*'
+        r'<p class="field-error" id="e-issued_on" role="alert">Ngày ban hành không được sau',
+        page,
+    )
     bad_file = client.post(
         "/office/incoming/new/",
         {**form, "received_on": "11/03/2026", "attachment": SimpleUploadedFile("a.pdf", b"hello")},

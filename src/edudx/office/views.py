@@ -76,8 +76,15 @@ def _day_text(day: dt.date | None) -> str:
 
 
 def _form_page(request, template: str, ctx: dict, errors: dict):
-    """A page with a form: 400 when the form was refused (each message under its field)."""
-    return render(request, template, {**ctx, "errors": errors}, status=400 if errors else 200)
+    """A page with a form: 400 when the form was refused, each message under its field and
+    the first field named focused (the services check fields top to bottom)."""
+    focus = next((name for name in errors if name), "")
+    return render(
+        request,
+        template,
+        {**ctx, "errors": errors, "focus": focus},
+        status=400 if errors else 200,
+    )
 
 
 def _errors(request, exc: DomainError) -> dict[str, list[str]]:
