@@ -137,9 +137,12 @@ def test_messages_are_rendered(login, district):
     request.user = district.teacher_user()
     request._messages = FallbackStorage(request)
     messages.success(request, "Đã lưu.")
+    messages.error(request, "Chưa lưu.")
     html = render_to_string("base.html", request=request)
-    assert 'class="msg-success"' in html
-    assert "Đã lưu." in html
+    # A list of items, each announcing itself from inside (axe: a <li> may not carry the
+    # role itself, and the list may only hold <li>).
+    assert '<li class="msg-success"><span role="status">Đã lưu.</span></li>' in html
+    assert '<li class="msg-error"><span role="alert">Chưa lưu.</span></li>' in html
 
 
 def test_404_page_uses_the_layout(teacher_client):
