@@ -41,9 +41,19 @@ def test_clerk_creates_edits_and_disposes_an_item(district, register, clerk):
          "funding": "state_budget", "acquired_on": "31/02/2024", "value": "12,5 triệu"},
     )  # fmt: skip
     html = bad.content.decode()
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     assert "Ngày đưa vào sử dụng: Ngày &#x27;31/02/2024&#x27; không đúng định dạng" in html
     assert "Nguyên giá: Nguyên giá là số nguyên đồng, không âm." in html
+    # Both fields marked with their error under them; the first (the date) focused.
+    assert (
+        'value="31/02/2024" aria-invalid="true" aria-describedby="e-acquired_on" autofocus>\n'
+        '    <p class="field-error" id="e-acquired_on" role="alert">Ngày đưa vào sử dụng: '
+    ) in html
+    assert (
+        'value="12,5 triệu" aria-invalid="true" aria-describedby="e-value">\n'
+        '    <p class="field-error" id="e-value" role="alert">Nguyên giá: '
+    ) in html
+    assert html.count("autofocus") == 1
     response = client.post(
         f"/assets/items/new/?school={school}",
         {"school": school, "tag": "TV-01", "name": "Ti vi Samsung 55 inch",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError, DomainErrors, ErrorItem
+from edudx.core.errors import DomainError, DomainErrors, ErrorItem, first_invalid
 from edudx.core.params import int_param
 from edudx.core.tables import table_download
 from edudx.core.validators import parse_date
@@ -42,13 +42,26 @@ LABELS = {
     "reason": gettext_lazy("Lý do"),
     "check_date": gettext_lazy("Ngày kiểm kê"),
 }
+FORM_NAMES = {"category_id": "category", "room_id": "room"}  # service field → form field
+# The item form's fields top to bottom (assets/_item_fields.html): the first in error is
+# focused.
+ITEM_ORDER = (
+    "tag", "name", "category", "room", "location", "serial", "acquired_on", "value", "funding",
+    "condition", "notes",
+)  # fmt: skip
 
 
-def _errors(request, exc: DomainError) -> None:
+def _errors(request, exc: DomainError) -> dict[str, list[str]]:
+    """Flash every message, led by its field's label; return them by the form's field name
+    (the service's `category_id` is the form's `category`) to show under each field."""
     items = exc.items if isinstance(exc, DomainErrors) else [exc.item]
+    by_field: dict[str, list[str]] = {}
     for item in items:
         label = LABELS.get(item.field or "")
-        messages.error(request, f"{label}: {item.message}" if label else str(item.message))
+        text = f"{label}: {item.message}" if label else str(item.message)
+        messages.error(request, text)
+        by_field.setdefault(FORM_NAMES.get(item.field, item.field or ""), []).append(text)
+    return by_field
 
 
 def _guard(view):
@@ -268,20 +281,30 @@ def item_new_view(request):
     school = ctx["school"]
     selectors.require_write(request.user, school)
     form = request.POST if request.method == "POST" else {}
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
             item = services.item_create(
                 actor=request.user, school=school, data=_item_form(request.POST)
             )
         except DomainError as exc:
-            _errors(request, exc)
+            errors = _errors(request, exc)
         else:
             messages.success(request, _("Đã thêm tài sản %(t)s.") % {"t": item.tag})
             return redirect("assets:item", item_id=item.pk)
     return render(
         request,
         "assets/item_form.html",
-        {**ctx, **_choices(), "rooms": selectors.rooms_of(school), "form": form, "item": None},
+        {
+            **ctx,
+            **_choices(),
+            "rooms": selectors.rooms_of(school),
+            "form": form,
+            "item": None,
+            "errors": errors,
+            "focus": first_invalid(errors, ITEM_ORDER),
+        },
+        status=400 if errors else 200,
     )
 
 
@@ -290,12 +313,13 @@ def item_new_view(request):
 def item_view(request, item_id: int):
     item = selectors.item_get(actor=request.user, item_id=item_id)
     may_write = selectors.may_write(request.user, item.school)
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         selectors.require_write(request.user, item.school)
         try:
             services.item_update(actor=request.user, item=item, data=_item_form(request.POST))
         except DomainError as exc:
-            _errors(request, exc)
+            errors = _errors(request, exc)
             item = selectors.item_get(actor=request.user, item_id=item_id)
         else:
             messages.success(request, _("Đã lưu tài sản %(t)s.") % {"t": item.tag})
@@ -312,7 +336,10 @@ def item_view(request, item_id: int):
             "history": selectors.item_history(item),
             "values": request.POST if request.method == "POST" else _item_values(item),
             "today": timezone.localdate(),
+            "errors": errors,
+            "focus": first_invalid(errors, ITEM_ORDER),
         },
+        status=400 if errors else 200,
     )
 
 
