@@ -79,12 +79,32 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     office.cookies["django_language"] = "en"
     before = office.get(f"/monitoring/consolidated/?unit={reform.lam_dong.pk}&year=2025")
     assert "1 school has not submitted, due 10/12/2025" in before.content.decode()
-    r = client.post(url, {"T02-num": "130", "T02-den": "100", "action": "submit"}, follow=True)
-    assert "T02: tử số 130 lớn hơn mẫu số 100." in r.content.decode()
+    typed = {
+        "T02-num": "130", "T02-den": "100", "T02-note": "Sổ theo dõi",
+        "section-results": "Đã triển khai sổ điểm điện tử.", "action": "submit",
+    }  # fmt: skip
+    r = client.post(url, typed)
+    page = r.content.decode()
+    # The report comes back as typed (400), the error at its row, the row focused.
+    assert r.status_code == 400
+    assert "T02: tử số 130 lớn hơn mẫu số 100." in page
+    assert re.search(
+        r'name="T02-num" [^>]*value="130" aria-invalid="true" aria-describedby="e-T02" '
+        r"autofocus",
+        page,
+    )
+    assert '<p class="field-error" id="e-T02" role="alert">T02: tử số 130 lớn hơn' in page
+    assert 'name="T02-den"' in page and 'value="100"' in page
+    assert 'value="Sổ theo dõi"' in page and ">Đã triển khai sổ điểm điện tử.</textarea>" in page
     assert YearlyReport.objects.get(unit=reform.school_a).version == 0
+    assert not YearlyReport.objects.get(unit=reform.school_a).values.exists()  # nothing written
     client.post(url, {"key": "plan", "file": io.BytesIO(PDF)}, format="multipart")
-    r = client.post(url, {"fact-computers_teaching": "ba mươi", "action": "save"}, follow=True)
-    assert "Số máy tính dùng được cho dạy học: không phải là số." in r.content.decode()
+    r = client.post(url, {"fact-computers_teaching": "ba mươi", "action": "save"})
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert "Số máy tính dùng được cho dạy học: không phải là số." in page
+    assert 'name="fact-computers_teaching" value="ba mươi"' in page
+    assert page.count("autofocus") == 1
     r = client.post(
         url,
         {

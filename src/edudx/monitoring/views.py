@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError, DomainErrors
+from edudx.core.errors import DomainError, DomainErrors, first_invalid
 from edudx.core.params import int_param
 from edudx.core.tables import table_download
 from edudx.org.models import OrgUnit
@@ -374,6 +374,7 @@ def report_view(request):
         )
     report = reports.report_get(actor=request.user, unit=unit, year=year)
     editable = reports._can_edit(request.user, unit) and report.status != ReportStatus.ACCEPTED
+    refused: DomainError | None = None
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
@@ -424,21 +425,32 @@ def report_view(request):
         except DomainError as exc:
             for m in _errors(exc):
                 messages.error(request, m)
-        return redirect(f"{reverse('monitoring:report')}?unit={unit.pk}&year={year}")
+            if "file" not in request.FILES:
+                refused = exc  # the report again, as typed (400), each error at its row
+        if refused is None:
+            return redirect(f"{reverse('monitoring:report')}?unit={unit.pk}&year={year}")
     own = {v.indicator.code: v for v in report.values.select_related("indicator")}
     computed = {
         r["code"]: r for r in selectors.unit_values(actor=request.user, unit=unit, year=year)
     }
     codes = self_reported_codes(unit)
+    sent = request.POST if refused is not None else None
     rows = [
         {
             "ind": ind,
             "self": ind.code in codes,
             "own": own.get(ind.code),
             "computed": computed.get(ind.code),
+            "sent": sent
+            and {k: sent.get(f"{ind.code}-{k}", "") for k in ("num", "den", "pct", "note")},
         }
         for ind in report_indicators(unit)
     ]
+    facts = fact_prefill.facts_form(report, editable=editable)
+    errors = _report_errors(refused, [r["ind"].code for r in rows], [f["key"] for f in facts])
+    if sent is not None:
+        for f in facts:
+            f["value"] = sent.get(f"fact-{f['key']}", "")
     due = reports.due_date(report)
     return render(
         request,
@@ -449,12 +461,34 @@ def report_view(request):
             "files": report.files.all(),
             "versions": report.versions.all(),
             "sections": [
-                {**s, "text": report.sections.get(s["key"], "")}
+                {
+                    **s,
+                    "text": sent.get(f"section-{s['key']}", "") if sent is not None
+                    else report.sections.get(s["key"], ""),
+                }
                 for s in report.template.sections
             ],
-            "facts": fact_prefill.facts_form(report, editable=editable),
+            "facts": facts,
+            "errors": errors,
+            "focus": first_invalid(
+                errors, [*(r["ind"].code for r in rows), *(f"fact-{f['key']}" for f in facts)]
+            ),
         },
+        status=400 if refused is not None else 200,
     )  # fmt: skip
+
+
+def _report_errors(exc, codes: list[str], fact_keys: list[str]) -> dict[str, list[str]]:
+    """A refused report's messages by the row they concern: an indicator's code (its
+    fields are named "T01" or "T01 tử số"), or "fact-<key>" for a fact."""
+    if exc is None:
+        return {}
+    out: dict[str, list[str]] = {}
+    for item in exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]:
+        field = (item["field"] or "").split(" ")[0]
+        key = field if field in codes else f"fact-{field}" if field in fact_keys else ""
+        out.setdefault(key, []).append(item["message"])
+    return out
 
 
 @login_required
