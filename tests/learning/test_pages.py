@@ -2,6 +2,7 @@
 teacher grades; another class's student gets 404."""
 
 import datetime as dt
+import re
 
 import lxml.html
 import pytest
@@ -74,6 +75,19 @@ def test_student_submits_and_teacher_grades(client, teacher, online_class, stude
     client.force_login(student_a1)
     url = reverse("learning:assignment", args=[a.pk])
     assert "Quá hạn, chưa nộp" in client.get(url).content.decode()
+    # A file of the wrong kind: the work typed comes back with the error at the file field.
+    bad = client.post(
+        url,
+        {"action": "submit", "text": "Em làm bài 1", "file": SimpleUploadedFile("a.exe", b"MZ")},
+    )
+    page = bad.content.decode()
+    assert bad.status_code == 400
+    assert ">Em làm bài 1</textarea>" in page
+    assert re.search(
+        r'id="sb-file" [^>]*aria-invalid="true" aria-describedby="e-submit_file"', page
+    )
+    assert '<p class="field-error" id="e-submit_file" role="alert">Tệp: ' in page
+    assert not Submission.objects.exists()
     client.post(
         url, {"action": "submit", "text": "Em làm", "file": SimpleUploadedFile("a.jpg", JPEG)}
     )
@@ -85,6 +99,16 @@ def test_student_submits_and_teacher_grades(client, teacher, online_class, stude
     assert client.get(url).status_code == 404
     assert client.get(reverse("learning:submission_file", args=[s.pk])).status_code == 404
     otp_login(client, teacher)
+    bad = client.post(url, {"action": "grade", "submission": s.pk, "score": "11", "comment": "Tốt"})
+    page = bad.content.decode()
+    assert bad.status_code == 400
+    assert re.search(
+        rf'id="g-{s.pk}" name="score" value="11" [^>]*aria-describedby="e-grade_score" autofocus',
+        page,
+    )
+    assert f'id="c-{s.pk}" name="comment" value="Tốt">' in page
+    s.refresh_from_db()
+    assert s.score is None
     client.post(url, {"action": "grade", "submission": s.pk, "score": "8,5", "comment": "Khá"})
     s.refresh_from_db()
     assert (str(s.score), s.teacher_comment) == ("8.5", "Khá")

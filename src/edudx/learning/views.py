@@ -25,6 +25,7 @@ from edudx.core.errors import (
     NotFound,
     field_messages,
     first_invalid,
+    form_errors,
 )
 from edudx.core.params import int_param
 from edudx.core.scope import scope_of
@@ -309,6 +310,18 @@ def resource_picker_view(request, class_id: int):
     return _picker_results(request, oc)
 
 
+# The assignment page's forms: their fields as the page labels them.
+ASSIGNMENT_FORMS = {
+    "submit": {"text": _lazy("Bài làm"), "file": _lazy("Tệp")},
+    "edit": {
+        "title": _lazy("Tiêu đề"),
+        "instructions": _lazy("Yêu cầu"),
+        "due_at": _lazy("Hạn nộp"),
+    },
+    "grade": {"score": _lazy("Điểm"), "comment": _lazy("Nhận xét")},
+}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def assignment_view(request, assignment_id: int):
@@ -318,6 +331,7 @@ def assignment_view(request, assignment_id: int):
         raise Http404 from None
     oc = a.online_class
     teacher = selectors.is_teacher(request.user, oc)
+    refused: DomainError | None = None
     if request.method == "POST":
         p = request.POST
         action = p.get("action")
@@ -366,8 +380,15 @@ def assignment_view(request, assignment_id: int):
                 messages.success(request, _("Đã gửi %(n)s điểm vào sổ điểm.") % {"n": r.sent})
         except DomainError as exc:
             _errors(request, exc)
-        return redirect("learning:assignment", assignment_id=a.pk)
+            refused = exc  # the page again, the form as typed (400)
+        if refused is None:
+            return redirect("learning:assignment", assignment_id=a.pk)
     subs = list(selectors.submissions(actor=request.user, assignment=a))
+    sent = request.POST if refused is not None else {}
+    errors, focus = {}, ""
+    if refused is not None:
+        action = sent.get("action", "")
+        errors, focus = form_errors(refused, action, ASSIGNMENT_FORMS.get(action, {}))
     return render(
         request,
         "learning/assignment.html",
@@ -381,7 +402,11 @@ def assignment_view(request, assignment_id: int):
             "attachments": list(a.attachments.all()),
             "resources": list(a.resources.all()),
             "kinds": ["tx1", "tx2", "tx3", "tx4"],
+            "sent": sent,
+            "errors": errors,
+            "focus": focus,
         },
+        status=400 if refused is not None else 200,
     )
 
 
