@@ -8,7 +8,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from edudx.core import events
-from edudx.monitoring.models import ReportStatus, YearlyReport
+from edudx.monitoring.models import DxAssessment, ReportStatus, YearlyReport
 from edudx.monitoring.services import indicators_recompute
 from tests.pages.conftest import otp_login
 
@@ -155,8 +155,24 @@ def test_dx_pages_and_the_public_list(client, reform, principal, officer):
     otp_login(client, principal)
     url = f"/monitoring/dx/?unit={reform.school_a.pk}&year=2026"
     assert "QĐ-BGDĐT" in client.get(url).content.decode()
-    r = client.post(url, {"p-2.5": "99", "action": "save"}, follow=True)
-    assert "2.5: điểm 99 ngoài khoảng 0–10" in r.content.decode()
+    answers = DxAssessment.objects.get(unit=reform.school_a, year=2026).answers
+    before = answers.get(criterion__code="2.3.2").points
+    r = client.post(
+        url, {"p-2.5": "99", "p-2.3.2": "5", "l-2.5": "https://so.vn/a", "action": "save"}
+    )
+    page = r.content.decode()
+    # The form again as typed (400), the error at its criterion, its points focused.
+    assert r.status_code == 400
+    assert "2.5: điểm 99 ngoài khoảng 0–10" in page
+    assert re.search(
+        r'name="p-2.5" aria-label="2.5" value="99" aria-invalid="true" '
+        r'aria-describedby="e-2.5" autofocus',
+        page,
+    )
+    assert '<p class="field-error" id="e-2.5" role="alert">2.5: điểm 99' in page
+    assert 'name="p-2.3.2" aria-label="2.3.2" value="5">' in page  # typed, not saved
+    assert 'value="https://so.vn/a"' in page
+    assert answers.get(criterion__code="2.3.2").points == before != 5  # nothing written
     client.post(url, {"m-2.1": "1", "m-2.2": "1", "p-2.3.2": "6", "action": "submit"})
     client.logout()
     otp_login(client, officer)

@@ -564,6 +564,7 @@ def dx_view(request):
             request, unit, _("Chỉ số chuyển đổi số"), message % {"unit": unit, "year": year}
         )
     a = dx.assessment_get(actor=request.user, unit=unit, year=year)
+    refused: DomainError | None = None
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
@@ -598,8 +599,22 @@ def dx_view(request):
         except DomainError as exc:
             for m in _errors(exc):
                 messages.error(request, m)
-        return redirect(f"{reverse('monitoring:dx')}?unit={unit.pk}&year={year}")
+            if "file" not in request.FILES:
+                refused = exc  # the form again, as typed (400), each error at its criterion
+        if refused is None:
+            return redirect(f"{reverse('monitoring:dx')}?unit={unit.pk}&year={year}")
     answers = list(a.answers.select_related("criterion__group").prefetch_related("files"))
+    errors: dict[str, list[str]] = {}
+    if refused is not None:
+        a.refresh_from_db()  # a submit refused after its save: the saved state
+        sent = request.POST
+        for x in answers:
+            c = x.criterion.code
+            x.sent = {"points": sent.get(f"p-{c}", ""), "met": sent.get(f"m-{c}") == "1",
+                      "link": sent.get(f"l-{c}", "")}  # fmt: skip
+        items = refused.as_list() if isinstance(refused, DomainErrors) else [refused.as_dict()]
+        for item in items:
+            errors.setdefault(item["field"] or "", []).append(item["message"])
     groups = [
         {
             "group": g,
@@ -619,7 +634,11 @@ def dx_view(request):
             and a.status in (DxStatus.DRAFT, DxStatus.RETURNED),
             "reviewable": reports.can_review(request.user, unit)
             and a.status == DxStatus.SUBMITTED,
+            "errors": errors,
+            "focus": first_invalid(errors, [x.criterion.code for x in answers]),
+            "comment": request.POST.get("comment", "") if refused is not None else "",
         },
+        status=400 if refused is not None else 200,
     )  # fmt: skip
 
 
