@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError, DomainErrors, first_invalid
+from edudx.core.errors import DomainError, DomainErrors, field_messages, first_invalid
 from edudx.core.params import int_param
 from edudx.core.tables import table_download
 from edudx.org.models import OrgUnit
@@ -612,9 +612,7 @@ def dx_view(request):
             c = x.criterion.code
             x.sent = {"points": sent.get(f"p-{c}", ""), "met": sent.get(f"m-{c}") == "1",
                       "link": sent.get(f"l-{c}", "")}  # fmt: skip
-        items = refused.as_list() if isinstance(refused, DomainErrors) else [refused.as_dict()]
-        for item in items:
-            errors.setdefault(item["field"] or "", []).append(item["message"])
+        errors = field_messages(refused, {})  # by criterion code; messages name it
     groups = [
         {
             "group": g,
