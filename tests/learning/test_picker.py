@@ -195,6 +195,12 @@ def test_a_refused_class_form_comes_back_open_with_what_was_typed(
     page = r.content.decode()
     assert r.status_code == 400
     assert "Thiếu tiêu đề." in page
+    assert (  # the lesson's title marked, focused, its error right under it
+        'id="ls-title" name="title" maxlength="200" required value=" " aria-invalid="true" '
+        'aria-describedby="e-lesson_title" autofocus><p class="field-error" '
+        'id="e-lesson_title" role="alert">Tiêu đề: Thiếu tiêu đề.</p>'
+    ) in page
+    assert 'id="as-title" name="title" maxlength="200" required value="">' in page  # not marked
     assert ">Ôn tập chương 2.</textarea>" in page
     lesson_form = page.split('<details class="teacher-form" open><summary>Đăng bài học')[1]
     chosen = lesson_form.split("data-chosen>")[1].split("</div>")[0]
@@ -210,6 +216,10 @@ def test_a_refused_class_form_comes_back_open_with_what_was_typed(
     page = r.content.decode()
     assert r.status_code == 400
     assert "Liên kết phải là địa chỉ http(s):// hợp lệ." in page
+    assert (
+        'value="zoom.us/j/1" aria-invalid="true" aria-describedby="e-live_url" autofocus>'
+        '<p class="field-error" id="e-live_url" role="alert">Liên kết: Liên kết phải là'
+    ) in page
     assert 'value="zoom.us/j/1"' in page and 'value="2025-10-06"' in page
     assert f'name="attendees" value="{pupil.pk}" checked>' in page
     assert 'name="periods" min="1" max="10" value="2"' in page

@@ -116,7 +116,7 @@ def class_view(request, class_id: int):
     except DomainError:
         raise Http404 from None
     teacher = selectors.is_teacher(request.user, oc)
-    sent, status = {}, 200
+    sent, status, errors, focus = {}, 200, {}, ""
     if request.method == "POST":
         p = request.POST
         action = p.get("action")
@@ -169,6 +169,7 @@ def class_view(request, class_id: int):
             # The page again, the refused form open with what was typed and ticked.
             _errors(request, exc)
             sent, status = p, 400
+            errors, focus = form_errors(exc, action or "", CLASS_FORMS.get(action or "", {}))
         else:
             return redirect("learning:class", class_id=oc.pk)
     assignments = [
@@ -198,12 +199,26 @@ def class_view(request, class_id: int):
             "chosen": chosen,
             "attendees": {str(i) for i in sent.getlist("attendees")} if sent else set(),
             "today": timezone.localdate(),
+            "errors": errors,
+            "focus": focus,
         },
         status=status,
     )
 
 
 FORMS = ("assignment", "lesson", "live", "cartridge")  # the class page's teacher forms
+# Their fields as the page labels them (a refused form's errors go under them).
+CLASS_FORMS = {
+    "assignment": {"title": _lazy("Tiêu đề"), "due_at": _lazy("Hạn nộp")},
+    "lesson": {"title": _lazy("Tiêu đề")},
+    "live": {
+        "url": _lazy("Liên kết"),
+        "date": _lazy("Ngày"),
+        "periods": _lazy("Số tiết"),
+        "attendees": _lazy("Học sinh tham dự"),
+    },
+    "cartridge": {"file": _lazy("Tệp")},
+}
 
 
 @login_required
