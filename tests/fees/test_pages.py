@@ -1,6 +1,7 @@
 """Fee pages: what a guardian and the clerks see, scoping (404 outside), writes by clerks."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -109,6 +110,28 @@ def test_clerk_records_cash_and_downloads_the_receipt(invoices, clerk):
 
 def test_clerk_adds_fee_item_and_generates_invoices(district, account, clerk):
     client = otp_login(Client(), clerk)
+    typed = {
+        "school": district.school_a.pk, "school_year": district.year.pk, "kind": "tuition",
+        "name": "Học phí HK1", "amount": "1,25 triệu", "area": "rural", "grade": "13",
+    }  # fmt: skip
+    bad = client.post("/fees/items/", typed)
+    page = bad.content.decode()
+    # The item form again as typed (400), each error under its field, the first focused.
+    assert bad.status_code == 400
+    assert re.search(
+        r'id="i-amount" name="amount" inputmode="numeric" required value="1,25 triệu" '
+        r'aria-invalid="true" aria-describedby="e-item_amount" autofocus>\s*'
+        r'<p class="field-error" id="e-item_amount" role="alert">Số tiền \(đồng\): ',
+        page,
+    )
+    assert re.search(
+        r'id="i-grade" name="grade" inputmode="numeric" value="13" aria-invalid="true" '
+        r'aria-describedby="e-item_grade_number">\s*<p class="field-error" '
+        r'id="e-item_grade_number" role="alert">Khối: Khối lớp từ 1 đến 12.</p>',
+        page,
+    )
+    assert 'value="Học phí HK1"' in page and '<option value="rural" selected>' in page
+    assert page.count("autofocus") == 1 and not FeeItem.objects.exists()
     client.post(
         "/fees/items/",
         {
@@ -246,6 +269,20 @@ def test_clerk_records_a_reduction_used_by_the_next_invoices(district, items, ac
         follow=True,
     )
     assert "Đã ghi miễn, giảm cho Nguyễn Văn An" in response.content.decode()
+    both = client.post(
+        "/fees/items/",
+        {"school": district.school_a.pk, "action": "reduction", "school_year": district.year.pk,
+         "student": district.student_a1.pk,
+         "reason": "poor", "percent": "50", "amount": "100000", "dossier_ref": "DVC-9"},
+    )  # fmt: skip
+    page = both.content.decode()
+    assert both.status_code == 400  # a percentage or an amount, not both: as typed
+    assert re.search(
+        r'id="r-percent" name="percent" inputmode="numeric" value="50" aria-invalid="true" '
+        r'aria-describedby="e-reduction_percent" autofocus>',
+        page,
+    )
+    assert 'id="r-dossier" name="dossier_ref" maxlength="40" value="DVC-9">' in page
     red = Reduction.objects.get()
     assert (red.percent, red.dossier_ref, red.kind) == (100, "DVC-2025-000123", "tuition")
     client.post(

@@ -97,6 +97,7 @@ def index_view(request):
 def items_view(request):
     ctx = _staff_context(request)
     school = ctx["school"]
+    refused: DomainError | None = None
     if request.method == "POST":
         _require_school_write(ctx)
         try:
@@ -105,28 +106,16 @@ def items_view(request):
             messages.error(request, _("Chọn năm học."))
         else:
             if request.POST.get("action") == "reduction":
-                return _reduction_post(request, school, year)
-            try:
-                item = services.fee_item_create(
-                    actor=request.user,
-                    school=school,
-                    school_year=year,
-                    kind=request.POST.get("kind", ""),
-                    name=request.POST.get("name", ""),
-                    amount=int_param(request.POST.get("amount", "").replace(".", "")) or 0,
-                    area=request.POST.get("area", ""),
-                    grade_number=int_param(request.POST.get("grade")),
-                )
-            except DomainError as exc:
-                _errors(request, exc)
+                refused = _reduction_post(request, school, year)
             else:
-                messages.success(
-                    request,
-                    _("Đã thêm khoản thu %(n)s: %(a)s.")
-                    % {"n": item.name, "a": services.money(item.amount)},
-                )
+                refused = _item_post(request, school, year)
+            if refused is None:
                 return redirect(f"{reverse('fees:items')}?school={school.pk}")
     year = ctx["year"]
+    if refused is not None:  # the page again, the refused form as typed (400)
+        form = request.POST.get("action") or "item"
+        errors, focus = form_errors(refused, form, SCHOOL_FORMS.get(form, {}))
+        ctx.update(sent={**request.POST.dict(), "action": form}, errors=errors, focus=focus)
     ctx.update(
         reductions=selectors.reductions_of(school=school),
         students=selectors.students_of(school=school, school_year=year) if year else [],
@@ -136,10 +125,54 @@ def items_view(request):
         kinds=FeeKind.choices,
         areas=Area.choices,
     )
-    return render(request, "fees/items.html", ctx)
+    return render(request, "fees/items.html", ctx, status=400 if refused is not None else 200)
 
 
-def _reduction_post(request, school, year):
+# The fee items page's forms: their fields as the page labels them.
+SCHOOL_FORMS = {
+    "item": {
+        "kind": gettext_lazy("Loại"),
+        "name": gettext_lazy("Tên khoản thu"),
+        "amount": gettext_lazy("Số tiền (đồng)"),
+        "area": gettext_lazy("Vùng (học phí)"),
+        "grade_number": gettext_lazy("Khối"),
+    },
+    "reduction": {
+        "student": gettext_lazy("Học sinh"),
+        "reason": gettext_lazy("Đối tượng"),
+        "kind": gettext_lazy("Áp dụng cho"),
+        "percent": gettext_lazy("Tỉ lệ giảm (%)"),
+        "amount": gettext_lazy("hoặc số tiền giảm (đồng)"),
+        "dossier_ref": gettext_lazy("Mã hồ sơ dịch vụ công (nếu có)"),
+    },
+}
+
+
+def _item_post(request, school, year) -> DomainError | None:
+    """Add a fee item; the refusal (its messages flashed), or None when added."""
+    try:
+        item = services.fee_item_create(
+            actor=request.user,
+            school=school,
+            school_year=year,
+            kind=request.POST.get("kind", ""),
+            name=request.POST.get("name", ""),
+            amount=int_param(request.POST.get("amount", "").replace(".", "")) or 0,
+            area=request.POST.get("area", ""),
+            grade_number=int_param(request.POST.get("grade")),
+        )
+    except DomainError as exc:
+        _errors(request, exc)
+        return exc
+    messages.success(
+        request,
+        _("Đã thêm khoản thu %(n)s: %(a)s.") % {"n": item.name, "a": services.money(item.amount)},
+    )
+    return None
+
+
+def _reduction_post(request, school, year) -> DomainError | None:
+    """Record a reduction; the refusal (its messages flashed), or None when recorded."""
     student = next(
         (
             st
@@ -166,13 +199,13 @@ def _reduction_post(request, school, year):
         )
     except DomainError as exc:
         _errors(request, exc)
-    else:
-        messages.success(
-            request,
-            _("Đã ghi miễn, giảm cho %(s)s; áp dụng cho các hóa đơn lập sau.")
-            % {"s": student.person.full_name},
-        )
-    return redirect(f"{reverse('fees:items')}?school={school.pk}")
+        return exc
+    messages.success(
+        request,
+        _("Đã ghi miễn, giảm cho %(s)s; áp dụng cho các hóa đơn lập sau.")
+        % {"s": student.person.full_name},
+    )
+    return None
 
 
 @login_required
