@@ -25,6 +25,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "vi-VN"}
 
 
+def wait_for(page, selector: str) -> None:
+    """Wait for `selector` on the page a POST led to — up to 90 s, as a request may wait up to
+    20 s for SQLite's write lock on a loaded machine — and, if it never comes, fail with
+    where the browser is and what it shows (two CI runs timed out at 30 s here without
+    saying why)."""
+    try:
+        page.wait_for_selector(selector, timeout=90_000)
+    except Exception as exc:  # noqa: BLE001 — re-raised with the page's state
+        text = page.locator("body").inner_text()[:600] if page.locator("body").count() else ""
+        raise AssertionError(f"{selector} not found at {page.url}: {text!r}") from exc
+
+
 def drive(base, teacher, t_device, principal, p_device, student, subject_id) -> dict:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
 
@@ -54,10 +66,10 @@ def drive(base, teacher, t_device, principal, p_device, student, subject_id) -> 
         rev.goto(f"{base}/content/review/")
         rev.click("text=Phân số thập phân và phần trăm")
         rev.click("button[value=approve]")
-        rev.wait_for_selector("#pb-scope")
+        wait_for(rev, "#pb-scope")
         rev.select_option("#pb-scope", "school")
         rev.click("text=Xuất bản >> nth=-1")
-        rev.wait_for_selector(".status-published")
+        wait_for(rev, ".status-published")
         screenshot(rev, "content-review-360")
 
         st = browser.new_context(**PHONE).new_page()
@@ -101,7 +113,7 @@ def test_upload_publish_and_find_without_diacritics(live_server, district):
             p_dev,
             student.username,
             maths.pk,
-        ).result(timeout=180)
+        ).result(timeout=300)
     assert "chờ duyệt" in seen["after_upload"]
     assert seen["results"] == ["Phân số thập phân và phần trăm"]
     assert seen["upload_no_overflow"] and seen["search_no_overflow"] and seen["detail_no_overflow"]
