@@ -46,17 +46,24 @@ def type_date(page, selector: str, day: dt.date, padded: bool = True) -> None:
     page.fill(selector, text)
 
 
+def leave_form(pw, base, guardian, student_id, locale, seen):
+    """A phone in `locale` (console errors into `seen`), the guardian signed in, the child's
+    leave-request form open: (browser, page)."""
+    browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
+    open_child(page, base, guardian, student_id)
+    page.click("text=Gửi đơn xin nghỉ")
+    return browser, page
+
+
 def drive(base, guardian, student_id, locale) -> dict:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 — only when needed
 
     seen: dict = {"errors": []}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale)
-        page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-        open_child(page, base, guardian, student_id)
-        page.click("text=Gửi đơn xin nghỉ")
+        browser, page = leave_form(pw, base, guardian, student_id, locale, seen)
         field = page.locator("#l-from")
         seen["type"] = field.get_attribute("type")
         seen["placeholder"] = field.get_attribute("placeholder")
@@ -115,12 +122,7 @@ def refuse(base, guardian, student_id, locale) -> dict:
 
     seen: dict = {"errors": []}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale=locale)
-        page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and seen["errors"].append(m.text))
-        open_child(page, base, guardian, student_id)
-        page.click("text=Gửi đơn xin nghỉ")
+        browser, page = leave_form(pw, base, guardian, student_id, locale, seen)
         past = dt.date.today().replace(day=1) - dt.timedelta(days=3)
         type_date(page, "#l-from", past)
         type_date(page, "#l-to", past)

@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError, DomainErrors, ErrorItem, first_invalid
+from edudx.core.errors import (
+    DomainError,
+    DomainErrors,
+    ErrorItem,
+    field_messages,
+    first_invalid,
+)
 from edudx.core.params import int_param
 from edudx.core.tables import table_download
 from edudx.core.validators import parse_date
@@ -52,15 +58,14 @@ ITEM_ORDER = (
 
 
 def _errors(request, exc: DomainError) -> dict[str, list[str]]:
-    """Flash every message, led by its field's label; return them by the form's field name
-    (the service's `category_id` is the form's `category`) to show under each field."""
-    items = exc.items if isinstance(exc, DomainErrors) else [exc.item]
+    """Flash every message, led by its field's label (core.errors.field_messages); return
+    them by the form's field name (the service's `category_id` is the form's `category`)
+    to show under each field."""
     by_field: dict[str, list[str]] = {}
-    for item in items:
-        label = LABELS.get(item.field or "")
-        text = f"{label}: {item.message}" if label else str(item.message)
-        messages.error(request, text)
-        by_field.setdefault(FORM_NAMES.get(item.field, item.field or ""), []).append(text)
+    for field, texts in field_messages(exc, LABELS).items():
+        for text in texts:
+            messages.error(request, text)
+        by_field.setdefault(FORM_NAMES.get(field, field), []).extend(texts)
     return by_field
 
 

@@ -24,10 +24,10 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from edudx.core.notes import both, note_text, number
+from edudx.core.notes import Note, both, note_text, number
 from edudx.core.scope import scope_of
 from edudx.org.selectors import subtree_q
 
@@ -84,8 +84,7 @@ def alert_text(msgid: str, params: dict, message: str = "") -> str:
 
 
 def _vietnamese(raised: Raised) -> str:
-    with translation.override("vi"):
-        return alert_text(raised.msgid, raised.params)[:500]
+    return Note(raised.msgid, **raised.params).vietnamese(500)
 
 
 def _date(day) -> str:
