@@ -508,3 +508,40 @@ def test_the_sweep_command_auto_submits(test, student_user):
     call_command("exams_close_expired", stdout=out)
     a.refresh_from_db()
     assert (out.getvalue().strip(), a.status, a.auto_submitted) == ("1", "submitted", True)
+
+
+def test_a_refused_essay_mark_keeps_the_comment_typed(test, student_user, teacher, client):
+    """A mark above the essay's maximum is refused: the grading form comes back with the
+    mark and comment as typed, the mark field marked and focused; nothing is stored."""
+    a = attempt_of(test, student_user)
+    services.attempt_start(actor=student_user, attempt_id=a.pk, device_token="dev-one-123", now=T0)
+    qvs = QuestionVersion.objects.in_bulk([i["qv"] for i in a.version.items])
+    pos = next(p for p, i in enumerate(a.version.items) if qvs[i["qv"]].kind == "essay")
+    services.answer_save(
+        actor=student_user, attempt_id=a.pk, device_token="dev-one-123",
+        question=a.version.items[pos]["qv"], response="Quy đồng mẫu số.", seq=1, now=T0,
+    )  # fmt: skip
+    services.attempt_submit(actor=student_user, attempt_id=a.pk, device_token="dev-one-123", now=T0)
+    answer = AttemptAnswer.objects.get(attempt=a, position=pos)
+    otp_login(client, teacher)
+    r = client.post(
+        f"/exams/tests/{test.pk}/",
+        {"action": "grade", "answer": answer.pk, "points": "2,5", "comment": "Thiếu bước rút gọn"},
+    )
+    doc = lxml.html.fromstring(r.content)
+    points, comment = (
+        doc.get_element_by_id(f"g-{answer.pk}"),
+        doc.get_element_by_id(f"c-{answer.pk}"),
+    )
+    key = f"g{answer.pk}_points"
+    assert r.status_code == 400
+    assert (points.get("value"), points.get("aria-invalid"), points.get("autofocus")) == (
+        "2,5",
+        "true",
+        "",
+    )
+    assert points.get("aria-describedby") == f"e-{key}"
+    assert doc.get_element_by_id(f"e-{key}").text_content() == "Điểm phải từ 0 đến 2."
+    assert (comment.get("value"), comment.get("aria-invalid")) == ("Thiếu bước rút gọn", None)
+    answer.refresh_from_db()
+    assert (answer.points, answer.comment) == (None, "")

@@ -159,9 +159,11 @@ def test_teacher_adds_an_image_to_a_question(client, teacher, maths):
         {"image": SimpleUploadedFile("hinh.png", b"%PDF-1.4 fake", "image/png")},
         follow=True,
     )
+    assert r.status_code == 400
     assert "Tệp “hinh.png” không phải ảnh PNG, JPEG, GIF hay WebP." in r.content.decode()
     big = SimpleUploadedFile("lon.png", PNG_1X1 + b"\0" * (2 * 1024 * 1024), "image/png")
     r = client.post(url, {"image": big}, follow=True)
+    assert r.status_code == 400
     assert "Ảnh “lon.png” quá lớn (2049 KB); tối đa 2048 KB." in r.content.decode()
     assert not Asset.objects.exists()
     r = client.post(

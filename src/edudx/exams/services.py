@@ -735,7 +735,9 @@ def test_schedule(
     mã đề dealt in turn), so at the start of the window nothing needs creating."""
     _require_bank(actor)
     if not _may_run_class(actor, class_group):
-        raise Forbidden("exams.test.class", _("Bạn không dạy lớp %s.") % class_group.name)
+        raise Forbidden(
+            "exams.test.class", _("Bạn không dạy lớp %s.") % class_group.name, field="class"
+        )
     errors = ErrorCollector()
     if closes_at <= opens_at:
         errors.add("exams.test.window", _("Giờ đóng phải sau giờ mở."), "closes_at")

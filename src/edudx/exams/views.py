@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from edudx.content.models import Outcome
-from edudx.core.errors import DomainError, DomainErrors, ErrorCollector
+from edudx.core.errors import DomainError, DomainErrors, ErrorCollector, first_invalid
 from edudx.core.params import int_param
 from edudx.org.models import Term
 from edudx.org.selectors import school_year_current
@@ -30,11 +30,33 @@ from .mathtext import to_html
 from .models import Asset, AttemptAnswer, AttemptStatus, Kind, Level, QuestionVersion, Sharing
 
 
-def _errors(request, exc: DomainError) -> None:
+def _line(item: dict) -> str:
+    """An error's message, led by the line it names ("Dòng 3: …") when it names one."""
+    row, message = item.get("row"), item["message"]
+    return _("Dòng %s: ") % row + message if row and "Dòng" not in message else message
+
+
+def _errors(
+    request, exc: DomainError, form: str = "", fields=None, whole=()
+) -> dict[str, list[str]]:
+    """Flash every message of a refused form and return them by the form's field (decision
+    30): "<form>_<field>", where `fields` renames a service's field to the form's (a GIFT
+    parse error names "file" also when the question was typed in the box). A field in
+    `whole` is the form's own, not a line's: its message comes once, without the line."""
     items = exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]
+    out: dict[str, list[str]] = {}
     for i in items:
-        prefix = _("Dòng %s: ") % i["row"] if i.get("row") and "Dòng" not in i["message"] else ""
-        messages.error(request, prefix + i["message"])
+        name = (fields or {}).get(i["field"], i["field"]) or ""
+        text = i["message"] if name in whole else _line(i)
+        if text in out.get(f"{form}_{name}", ()):
+            continue
+        messages.error(request, text)
+        out.setdefault(f"{form}_{name}", []).append(text)
+    return out
+
+
+def _focus(errors: dict, form: str, order) -> str:
+    return first_invalid(errors, [f"{form}_{name}" for name in order])
 
 
 BANK_PAGE = 30  # questions per page of the bank
@@ -55,7 +77,7 @@ def index_view(request):
     return _bank_page(request)
 
 
-def _bank_page(request, *, sent=None, status: int = 200):
+def _bank_page(request, *, sent=None, errors=None, status: int = 200):
     """The bank: the questions found (GET filters), and the import form — filled with what
     was sent when an import was refused (`sent`), so typed questions are never lost."""
     data = request.GET
@@ -91,9 +113,17 @@ def _bank_page(request, *, sent=None, status: int = 200):
             "formats": IMPORT_FORMATS,
             "filters": data,
             "sent": sent or {},
+            "errors": errors or {},
+            "focus": _focus(errors or {}, "i", IMPORT_ORDER),
         },
         status=status,
     )
+
+
+# The import form's fields top to bottom: the first one in error is focused. A question's
+# own errors (its type, points, text) are the file's, or the box's when it was typed.
+IMPORT_ORDER = ("file", "gift_text", "format", "subject", "grade", "topic", "level", "sharing")
+QUESTION_TEXT = ("file", "gift", "kind", "points", "stem")
 
 
 @login_required
@@ -102,10 +132,13 @@ def import_view(request):
     _staff(request)
     upload = request.FILES.get("file")
     typed = request.POST.get("gift_text", "").strip()
-    if upload is None and not typed:
-        messages.error(request, _("Chọn tệp cần nhập hoặc gõ câu hỏi theo cú pháp GIFT."))
-        return redirect("exams:index")
     try:
+        if upload is None and not typed:
+            raise DomainError(
+                "exams.import.empty",
+                _("Chọn tệp cần nhập hoặc gõ câu hỏi theo cú pháp GIFT."),
+                field="file",
+            )
         if upload is not None:
             parsed = services.parse_upload(
                 fmt=request.POST.get("format", "gift"), data=upload.read()
@@ -122,8 +155,11 @@ def import_view(request):
             sharing=request.POST.get("sharing") or Sharing.SCHOOL,
         )
     except DomainError as exc:
-        _errors(request, exc)
-        return _bank_page(request, sent=request.POST, status=400)
+        box = "gift_text" if upload is None and typed else "file"
+        errors = _errors(
+            request, exc, "i", dict.fromkeys(QUESTION_TEXT, box), ("subject", "grade", "sharing")
+        )
+        return _bank_page(request, sent=request.POST, errors=errors, status=400)
     messages.success(request, _("Đã nhập %(n)s câu hỏi.") % {"n": len(report.created)})
     for d in report.duplicates:
         messages.warning(
@@ -147,9 +183,12 @@ def question_view(request, question_id: int):
         q = selectors.question_get(actor=request.user, question_id=question_id)
     except DomainError:
         raise Http404 from None
-    if request.method == "POST" and "image" in request.FILES:
-        upload = request.FILES["image"]
+    sent, errors, refused = None, {}, ""  # refused: which form came back ("image", "edit")
+    if request.method == "POST" and (request.POST.get("form") == "image" or request.FILES):
+        upload = request.FILES.get("image")
         try:
+            if upload is None:
+                raise DomainError("exams.image.missing", _("Chọn tệp ảnh."), field="image")
             if upload.size > services.IMAGE_MAX_BYTES:
                 data = b"\0" * (services.IMAGE_MAX_BYTES + 1)  # refused by size, unread
             else:
@@ -162,12 +201,11 @@ def question_view(request, question_id: int):
                 alt=request.POST.get("alt", ""),
             )
         except DomainError as exc:
-            _errors(request, exc)
+            errors, sent, refused = _errors(request, exc, "img"), request.POST, "image"
         else:
             messages.success(request, _("Đã thêm ảnh vào câu hỏi."))
-        return redirect("exams:question", question_id=q.pk)
-    sent, status = None, 200
-    if request.method == "POST":
+            return redirect("exams:question", question_id=q.pk)
+    elif request.method == "POST":
         try:
             version = services.question_edit_gift(
                 actor=request.user,
@@ -180,8 +218,8 @@ def question_view(request, question_id: int):
             )
         except DomainError as exc:
             # The page again with the text as typed and why it was refused.
-            _errors(request, exc)
-            sent, status = request.POST, 400
+            errors = _errors(request, exc, "e", dict.fromkeys(QUESTION_TEXT, "gift_text"))
+            sent, refused = request.POST, "edit"
             q = selectors.question_get(actor=request.user, question_id=question_id)
         else:
             messages.success(request, _("Đã lưu phiên bản %s.") % version.number)
@@ -213,7 +251,11 @@ def question_view(request, question_id: int):
                 for v in versions
             ],
             "gift_text": "" if exported.unsupported else exported.text.strip(),
-            "form": sent
+            "image_form": sent if refused == "image" else {},
+            "errors": errors,
+            "focus": _focus(errors, "img", ("image", "alt"))
+            or _focus(errors, "e", ("gift_text", "level", "topic", "outcome", "sharing")),
+            "form": (sent if refused == "edit" else None)
             or {
                 "gift_text": "" if exported.unsupported else exported.text.strip(),
                 "level": q.level,
@@ -228,7 +270,7 @@ def question_view(request, question_id: int):
             "levels": Level.choices,
             "sharings": Sharing.choices,
         },
-        status=status,
+        status=400 if errors else 200,
     )
 
 
@@ -281,10 +323,11 @@ def papers_view(request):
     """Matrices (with what the bank has for each cell) and papers. A refused form comes back
     with what was typed in it and its errors (status 400), never emptied."""
     _staff(request)
-    sent = None
+    sent, errors = None, {}
+    action = "matrix" if request.POST.get("action") == "matrix" else "paper"
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "matrix":
+            if action == "matrix":
                 m = services.matrix_create(
                     actor=request.user,
                     name=request.POST.get("name", ""),
@@ -321,7 +364,12 @@ def papers_view(request):
                     % {"t": p.title, "n": p.versions.count()},
                 )
         except DomainError as exc:
-            _errors(request, exc)
+            # A cell's error (its level, count, points…) shows under the cells' box; a cell
+            # the bank cannot fill, under the matrix picked for the paper.
+            cells = dict.fromkeys(("count", "kind", "level", "points", "topic"), "cells")
+            errors = _errors(
+                request, exc, action, cells if action == "matrix" else {"cells": "matrix"}
+            )
             sent = request.POST
         else:
             return redirect("exams:papers")
@@ -339,7 +387,12 @@ def papers_view(request):
             "subjects": Subject.objects.all(),
             "topics": selectors.curriculum_topics(),
             "kinds": Kind.choices,
-            "sent": sent or {},
+            # What was typed, in the form it was typed in (the other one as new).
+            "psent": sent if sent is not None and action == "paper" else {},
+            "msent": sent if sent is not None and action == "matrix" else {},
+            "errors": errors,
+            "focus": _focus(errors, "paper", ("matrix", "title", "versions", "duration"))
+            or _focus(errors, "matrix", ("name", "subject", "grade", "cells")),
             "pick": int_param(request.GET.get("matrix")),
         },
     )
@@ -356,10 +409,17 @@ def _when(value: str) -> dt.datetime | None:
     return timezone.make_aware(naive)
 
 
+# The scheduling form's fields top to bottom (exams/tests.html).
+TEST_ORDER = (
+    "paper", "class", "title", "opens_at", "closes_at", "duration", "mark_kind", "term",
+)  # fmt: skip
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def tests_view(request):
     _staff(request)
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
             paper = selectors.paper_get(
@@ -378,7 +438,9 @@ def tests_view(request):
             )
             if opens is None or closes is None:
                 raise DomainError(
-                    "exams.test.window", _("Nhập giờ mở và giờ đóng."), field="opens_at"
+                    "exams.test.window",
+                    _("Nhập giờ mở và giờ đóng."),
+                    field="opens_at" if opens is None else "closes_at",
                 )
             term_no = int_param(request.POST.get("term"))
             term = (
@@ -398,10 +460,11 @@ def tests_view(request):
                 term=term,
             )
         except DomainError as exc:
-            _errors(request, exc)
-            return redirect("exams:tests")
-        messages.success(request, _("Đã lên lịch bài kiểm tra “%s”.") % t.title)
-        return redirect("exams:test", test_id=t.pk)
+            # The form again as typed, each error under its field (decision 30).
+            errors = _errors(request, exc, "t")
+        else:
+            messages.success(request, _("Đã lên lịch bài kiểm tra “%s”.") % t.title)
+            return redirect("exams:test", test_id=t.pk)
     return render(
         request,
         "exams/tests.html",
@@ -413,8 +476,15 @@ def tests_view(request):
                 :200
             ],
             "mark_kinds": [c for c in MarkKind.choices if c[0] != MarkKind.RATING],
+            "sent": request.POST if errors else {},
+            "errors": errors,
+            "focus": _focus(errors, "t", TEST_ORDER),
         },
+        status=400 if errors else 200,
     )
+
+
+GRADE_ORDER = ("points", "comment")  # an essay's grading form (exams/test.html)
 
 
 @login_required
@@ -425,6 +495,8 @@ def test_view(request, test_id: int):
         t = selectors.test_get(actor=request.user, test_id=test_id)
     except DomainError:
         raise Http404 from None
+    errors: dict[str, list[str]] = {}
+    typed: dict = {}
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -460,8 +532,19 @@ def test_view(request, test_id: int):
                 services.attempt_device_reset(actor=request.user, attempt=a)
                 messages.success(request, _("Học sinh có thể tiếp tục trên thiết bị khác."))
         except DomainError as exc:
-            _errors(request, exc)
-        return redirect("exams:test", test_id=t.pk)
+            if action != "grade":  # buttons without fields: the message says it all
+                _errors(request, exc)
+                return redirect("exams:test", test_id=t.pk)
+            # A refused mark: that answer's form again as typed, its error under its field.
+            answer_id = int_param(request.POST.get("answer")) or 0
+            errors = _errors(request, exc, f"g{answer_id}")
+            typed = {
+                "answer": answer_id,
+                "points": request.POST.get("points", ""),
+                "comment": request.POST.get("comment", ""),
+            }
+        else:
+            return redirect("exams:test", test_id=t.pk)
     services.attempts_close_expired(test=t)
     attempts = list(selectors.test_attempts(t))
     essays = []
@@ -475,7 +558,16 @@ def test_view(request, test_id: int):
             item = a.version.items[ans.position]
             v = versions[item["qv"]]
             if v.kind == Kind.ESSAY:
-                essays.append({"a": a, "ans": ans, "stem": to_html(v.stem), "max": item["points"]})
+                essays.append(
+                    {
+                        "a": a,
+                        "ans": ans,
+                        "stem": to_html(v.stem),
+                        "max": item["points"],
+                        "key": f"g{ans.pk}",
+                        "typed": typed if typed.get("answer") == ans.pk else None,
+                    }
+                )
     stats = list(t.item_stats.select_related("version").order_by("version_id"))
     return render(
         request,
@@ -494,7 +586,12 @@ def test_view(request, test_id: int):
             "essays": essays,
             "stats": stats,
             "submitted": AttemptStatus.SUBMITTED,
+            "errors": errors,
+            "focus": first_invalid(
+                errors, [f"{e['key']}_{f}" for e in essays for f in GRADE_ORDER]
+            ),
         },
+        status=400 if errors else 200,
     )
 
 
