@@ -88,8 +88,14 @@ def test_a_refused_edit_keeps_what_was_typed_and_ticked(lesson, teacher):
     )
     page = r.content.decode()
     assert r.status_code == 400
-    assert "Thiếu tiêu đề." in page
-    assert ">Làm bài 5 trang 14.</textarea>" in page
+    # The title is marked, described by its error right under it, and focused.
+    assert (
+        '<input id="ls-title" name="title" maxlength="200" value="  " required '
+        'aria-invalid="true" aria-describedby="e-lesson_title" autofocus>'
+        '<p class="field-error" id="e-lesson_title" role="alert">Tiêu đề: Thiếu tiêu đề.</p>'
+    ) in page
+    assert page.count("autofocus") == 1
+    assert '<textarea id="ls-text" name="text" rows="8">Làm bài 5 trang 14.</textarea>' in page
     chosen = page.split("data-chosen>")[1].split("</div>")[0]
     assert found(chosen) == ["Video phân số"]
     assert Lesson.objects.get(pk=lesson.pk).text == "Đọc SGK trang 10 & làm bài 1."

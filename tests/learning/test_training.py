@@ -118,7 +118,13 @@ def test_training_page(client, district, course):
     teacher = district.teacher_user()
     otp_login(client, teacher)
     url = reverse("learning:training")
-    assert "Năng lực số cho giáo viên" in client.get(url).content.decode()
+    first = client.get(url).content.decode()
+    assert "Năng lực số cho giáo viên" in first
+    # Each question must be answered before the test is sent (one required radio a group).
+    assert re.findall(r'<input type="radio" name="(q\d)" value="(\d)" required>', first) == [
+        ("q0", "0"),
+        ("q1", "0"),
+    ]
     client.post(url, {"action": "profile", "digital_competence": "advanced"})
     client.post(url, {"action": "attempt", "course": course.pk, "q0": "1", "q1": "2"})
     page = client.get(url).content.decode()

@@ -234,6 +234,7 @@ def lesson_edit_view(request, lesson_id: int):
         raise PermissionDenied
     attached = list(selectors.lessons(request.user, oc).get(pk=lesson.pk).resources.all())
     form, status = {"title": lesson.title, "text": lesson.text}, 200
+    errors, focus = {}, ""
     if request.method == "POST":
         p = request.POST
         ids = [i for i in map(int_param, p.getlist("resources")) if i]
@@ -252,8 +253,11 @@ def lesson_edit_view(request, lesson_id: int):
             messages.success(request, _("Đã lưu bài học."))
             return redirect("learning:class", class_id=oc.pk)
         except DomainError as exc:
-            # The page comes back with what was typed and ticked, and why it was refused.
-            _errors(request, exc)
+            # The page comes back with what was typed and ticked, and why it was refused:
+            # each error under its field, the first focused (decision 30).
+            errors, focus = form_errors(exc, "lesson", CLASS_FORMS["lesson"])
+            for text in chain.from_iterable(errors.values()):
+                messages.error(request, text)
             form, status = {"title": p.get("title", ""), "text": p.get("text", "")}, 400
             mine = {r.pk: r for r in attached}
             others = content_selectors.resources(request.user).filter(pk__in=ids)
@@ -268,6 +272,8 @@ def lesson_edit_view(request, lesson_id: int):
             "form": form,
             "chosen": attached,
             "resources": _picker_found(request.user, oc, exclude={r.pk for r in attached}),
+            "errors": errors,
+            "focus": focus,
         },
         status=status,
     )
