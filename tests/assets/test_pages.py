@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from edudx.assets import services
-from edudx.assets.models import AssetItem, Condition, InventoryResult
+from edudx.assets.models import AssetItem, Condition, InventoryResult, Room
 from tests.pages.conftest import otp_login
 
 from .conftest import cat
@@ -250,3 +250,58 @@ def test_officer_summary_by_school_year(district, register, officer):
         assert f'<td class="num" data-label="Máy tính dạy học dùng được">{usable}</td>' in row
     later = row_of_a({"year": 2026})
     assert '<td class="num" data-label="Đã kiểm kê">0%</td>' in later
+
+
+def test_refused_room_check_and_disposal_forms_come_back_as_typed(district, register, clerk):
+    """Each refused form (decision 30): 400, the values as typed, the error under its field,
+    the field marked and focused; nothing written."""
+    client = otp_login(Client(), clerk)
+    school = district.school_a.pk
+    rooms = client.post(
+        f"/assets/rooms/?school={school}",
+        {"school": school, "name": "Phòng Lý 2", "kind": "lab", "floor_area": "năm mươi",
+         "condition": "good"},
+    )  # fmt: skip
+    html = rooms.content.decode()
+    assert rooms.status_code == 400
+    assert (
+        'inputmode="decimal" value="năm mươi" aria-invalid="true" '
+        'aria-describedby="e-floor_area" autofocus>\n    <p class="field-error" '
+        'id="e-floor_area" role="alert">Diện tích: Diện tích là số m² lớn hơn 0, ví dụ 54 '
+        "hoặc 54,5.</p>"
+    ) in html
+    assert 'value="Phòng Lý 2"' in html and '<option value="lab" selected>' in html
+    assert not Room.objects.filter(name="Phòng Lý 2").exists()
+    edit = client.post(
+        f"/assets/rooms/{register.lab.pk}/",
+        {"name": "", "kind": "lab", "floor_area": "60", "condition": "good"},
+    )
+    html = edit.content.decode()
+    assert edit.status_code == 400
+    assert 'required value="" aria-invalid="true" aria-describedby="e-name" autofocus>' in html
+    assert 'value="60"' in html and html.count("autofocus") == 1
+    register.lab.refresh_from_db()
+    assert register.lab.name == "Phòng Tin học 1"
+    checks = client.post(
+        "/assets/checks/", {"school": school, "check_date": "20/13/2025", "note": "Ban KK: 3 người"}
+    )
+    html = checks.content.decode()
+    assert checks.status_code == 400
+    assert 'value="20/13/2025" aria-invalid="true" aria-describedby="e-check_date" autofocus>' in (
+        html
+    )
+    assert 'value="Ban KK: 3 người">' in html
+    assert not district.school_a.asset_checks.exists()
+    item = register.mt1
+    gone = client.post(f"/assets/items/{item.pk}/dispose/", {"disposed_on": "01/10/2025"})
+    html = gone.content.decode()
+    assert gone.status_code == 400
+    assert (
+        'required value="" aria-invalid="true" aria-describedby="e-dispose_reason" autofocus>\n'
+        '    <p class="field-error" id="e-dispose_reason" role="alert">Lý do: Nhập lý do thanh '
+        "lý.</p>"
+    ) in html
+    assert 'name="disposed_on" inputmode="numeric" required value="01/10/2025">' in html
+    assert html.count("autofocus") == 1
+    item.refresh_from_db()
+    assert item.condition != Condition.DISPOSED

@@ -47,8 +47,10 @@ LABELS = {
     "disposed_on": gettext_lazy("Ngày thanh lý"),
     "reason": gettext_lazy("Lý do"),
     "check_date": gettext_lazy("Ngày kiểm kê"),
+    "note": gettext_lazy("Ghi chú"),
 }
 FORM_NAMES = {"category_id": "category", "room_id": "room"}  # service field → form field
+ROOM_ORDER = ("name", "kind", "floor_area", "condition")  # assets/_room_fields.html
 # The item form's fields top to bottom (assets/_item_fields.html): the first in error is
 # focused.
 ITEM_ORDER = (
@@ -317,7 +319,6 @@ def item_new_view(request):
 @_guard
 def item_view(request, item_id: int):
     item = selectors.item_get(actor=request.user, item_id=item_id)
-    may_write = selectors.may_write(request.user, item.school)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         selectors.require_write(request.user, item.school)
@@ -329,6 +330,15 @@ def item_view(request, item_id: int):
         else:
             messages.success(request, _("Đã lưu tài sản %(t)s.") % {"t": item.tag})
             return redirect("assets:item", item_id=item.pk)
+    values = request.POST if request.method == "POST" else _item_values(item)
+    return _item_page(request, item, values=values, errors=errors)
+
+
+def _item_page(request, item, *, values, errors, disposal=None):
+    """The item's page: its record, inventory history, the edit form (`values`) and the
+    disposal form (`disposal`: what was typed in it when it was refused). `errors` are
+    keyed by field, the disposal form's "dispose_<field>"."""
+    may_write = selectors.may_write(request.user, item.school)
     return render(
         request,
         "assets/item.html",
@@ -339,10 +349,11 @@ def item_view(request, item_id: int):
             "may_write": may_write and item.condition != Condition.DISPOSED,
             "rooms": selectors.rooms_of(item.school),
             "history": selectors.item_history(item),
-            "values": request.POST if request.method == "POST" else _item_values(item),
+            "values": values,
+            "disposal": disposal or {},
             "today": timezone.localdate(),
             "errors": errors,
-            "focus": first_invalid(errors, ITEM_ORDER),
+            "focus": first_invalid(errors, (*ITEM_ORDER, "dispose_disposed_on", "dispose_reason")),
         },
         status=400 if errors else 200,
     )
@@ -359,9 +370,13 @@ def item_dispose_view(request, item_id: int):
             actor=request.user, item=item, disposed_on=day, reason=request.POST.get("reason", "")
         )
     except DomainError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("Đã thanh lý tài sản %(t)s.") % {"t": item.tag})
+        # The item's page again (400), the disposal form as typed, its errors under it.
+        errors = {f"dispose_{k}": v for k, v in _errors(request, exc).items()}
+        item = selectors.item_get(actor=request.user, item_id=item_id)
+        return _item_page(
+            request, item, values=_item_values(item), errors=errors, disposal=request.POST
+        )
+    messages.success(request, _("Đã thanh lý tài sản %(t)s.") % {"t": item.tag})
     return redirect("assets:item", item_id=item.pk)
 
 
@@ -380,6 +395,7 @@ def _room_form(post) -> dict:
 def rooms_view(request):
     ctx = _school_context(request)
     school = ctx["school"]
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         selectors.require_write(request.user, school)
         try:
@@ -387,24 +403,37 @@ def rooms_view(request):
                 actor=request.user, school=school, **_room_form(request.POST)
             )
         except DomainError as exc:
-            _errors(request, exc)
+            errors = _errors(request, exc)
         else:
             messages.success(request, _("Đã thêm phòng %(n)s.") % {"n": room.name})
             return redirect(_school_url("assets:rooms", school))
     rooms = selectors.room_list(actor=request.user, school_id=school.pk)
-    return render(request, "assets/rooms.html", {**ctx, **_choices(), "rooms": rooms})
+    return render(
+        request,
+        "assets/rooms.html",
+        {
+            **ctx,
+            **_choices(),
+            "rooms": rooms,
+            "values": request.POST if errors else None,
+            "errors": errors,
+            "focus": first_invalid(errors, ROOM_ORDER),
+        },
+        status=400 if errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @_guard
 def room_view(request, room_id: int):
     room = selectors.room_get(actor=request.user, room_id=room_id)
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         selectors.require_write(request.user, room.school)
         try:
             services.room_update(actor=request.user, room=room, **_room_form(request.POST))
         except DomainError as exc:
-            _errors(request, exc)
+            errors = _errors(request, exc)
             room = selectors.room_get(actor=request.user, room_id=room_id)
         else:
             messages.success(request, _("Đã lưu phòng %(n)s.") % {"n": room.name})
@@ -422,7 +451,11 @@ def room_view(request, room_id: int):
             "school": room.school,
             "may_write": selectors.may_write(request.user, room.school),
             "items": items,
+            "values": request.POST if errors else room,
+            "errors": errors,
+            "focus": first_invalid(errors, ROOM_ORDER),
         },
+        status=400 if errors else 200,
     )
 
 
@@ -431,6 +464,7 @@ def room_view(request, room_id: int):
 def checks_view(request):
     ctx = _school_context(request)
     school = ctx["school"]
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         selectors.require_write(request.user, school)
         try:
@@ -439,7 +473,7 @@ def checks_view(request):
                 actor=request.user, school=school, check_date=day, note=request.POST.get("note", "")
             )
         except DomainError as exc:
-            _errors(request, exc)
+            errors = _errors(request, exc)
         else:
             return redirect("assets:check", check_id=check.pk)
     return render(
@@ -450,7 +484,11 @@ def checks_view(request):
             "checks": selectors.checks_of(school),
             "open_check": selectors.open_check(school),
             "today": timezone.localdate(),
+            "values": request.POST if errors else None,
+            "errors": errors,
+            "focus": first_invalid(errors, ("check_date", "note")),
         },
+        status=400 if errors else 200,
     )
 
 
