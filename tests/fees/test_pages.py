@@ -144,6 +144,32 @@ def test_clerk_adds_fee_item_and_generates_invoices(district, account, clerk):
         },
     )
     assert FeeItem.objects.get().amount == 1_250_000
+    # A run refused (no title, a 31 February due date) comes back as typed with its errors
+    # under the fields, the first focused; no invoice made. (A due date of 31/02 used to
+    # fail with a server error.)
+    bad = client.post(
+        "/fees/invoices/",
+        {"school": district.school_a.pk, "class": district.class_a.pk, "period": "HK1",
+         "title": " ", "due_date": "2026-02-31"},
+    )  # fmt: skip
+    page = bad.content.decode()
+    assert bad.status_code == 400
+    assert (
+        'id="g-due" name="due_date" type="date" value="2026-02-31" aria-invalid="true" '
+        'aria-describedby="e-run_due_date" autofocus>\n    <p class="field-error" '
+        'id="e-run_due_date" role="alert">Hạn nộp: Ngày &#x27;2026-02-31&#x27; không đúng '
+        "định dạng dd/mm/yyyy.</p>"
+    ) in page
+    assert 'id="g-period" name="period" maxlength="40" required value="HK1">' in page
+    assert f'<option value="{district.class_a.pk}" selected>' in page
+    assert not Invoice.objects.exists()
+    bad = client.post(
+        "/fees/invoices/",
+        {"school": district.school_a.pk, "period": "HK1", "title": "", "due_date": "2026-01-15"},
+    )
+    assert (
+        'required value="" aria-invalid="true" aria-describedby="e-run_title" autofocus>'
+    ) in bad.content.decode()
     response = client.post(
         "/fees/invoices/",
         {

@@ -345,7 +345,11 @@ def invoices_generate(
     period = " ".join((period or "").split())[:40]
     title = " ".join((title or "").split())[:200]
     if not period or not title:
-        raise DomainError("invoice.period", _("Nhập kỳ thu và tiêu đề."), field="period")
+        raise DomainError(
+            "invoice.period",
+            _("Nhập kỳ thu và tiêu đề."),
+            field="period" if not period else "title",  # the one left blank
+        )
     items = list(
         FeeItem.objects.filter(school=school, school_year=school_year, active=True).order_by(
             "kind", "id"

@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -18,6 +17,7 @@ from edudx.core.errors import DomainError, DomainErrors, NotFound, form_errors
 from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.core.tables import table_download
+from edudx.core.validators import parse_date
 from edudx.org.models import SchoolYear, UnitKind
 from edudx.org.selectors import school_year_current
 
@@ -216,9 +216,11 @@ def invoices_view(request):
     school = ctx["school"]
     year = ctx["year"]
     classes = selectors.classes_of(school, year.pk if year else None)
+    refused: DomainError | None = None
     if request.method == "POST":
         _require_school_write(ctx)
         cls = next((c for c in classes if c.pk == int_param(request.POST.get("class"))), None)
+        due = (request.POST.get("due_date") or "").strip()
         try:
             if year is None:
                 raise DomainError("invoice.year", _("Chưa có năm học."))
@@ -229,10 +231,12 @@ def invoices_view(request):
                 period=request.POST.get("period", ""),
                 title=request.POST.get("title", ""),
                 class_group=cls,
-                due_date=parse_date(request.POST.get("due_date") or ""),
+                # The due date may be left blank (the form does not require it).
+                due_date=parse_date(due, field="due_date") if due else None,
             )
         except DomainError as exc:
             _errors(request, exc)
+            refused = exc
         else:
             messages.success(
                 request,
@@ -256,7 +260,18 @@ def invoices_view(request):
         status=status,
         statuses=InvoiceStatus.choices,
     )
-    return render(request, "fees/invoices.html", ctx)
+    if refused is not None:  # the run form again as typed (400), errors under its fields
+        errors, focus = form_errors(refused, "run", RUN_FORM)
+        ctx.update(sent=request.POST, errors=errors, focus=focus)
+    return render(request, "fees/invoices.html", ctx, status=400 if refused is not None else 200)
+
+
+# The invoice run's fields as the form labels them (fees/invoices.html).
+RUN_FORM = {
+    "period": gettext_lazy("Kỳ thu (vd. HK1)"),
+    "title": gettext_lazy("Tiêu đề"),
+    "due_date": gettext_lazy("Hạn nộp"),
+}
 
 
 @login_required
