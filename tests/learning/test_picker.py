@@ -229,3 +229,25 @@ def test_a_refused_class_form_comes_back_open_with_what_was_typed(
     assert 'value="zoom.us/j/1"' in page and 'value="2025-10-06"' in page
     assert f'name="attendees" value="{pupil.pk}" checked>' in page
     assert 'name="periods" min="1" max="10" value="2"' in page
+    # An impossible day (2026-02-31, a date field's text edited by hand) or a bad time is
+    # an error under the field, never a server error.
+    r = client.post(url, {"action": "live", "url": "https://meet.example/x", "date": "2025-02-31"})
+    assert r.status_code == 400
+    assert (
+        'value="2025-02-31" required aria-invalid="true" aria-describedby="e-live_date" '
+        'autofocus><p class="field-error" id="e-live_date" role="alert">Ngày: Ngày '
+        "&#x27;2025-02-31&#x27; không đúng định dạng dd/mm/yyyy.</p>"
+    ) in r.content.decode()
+    for due_date, due_time, error in [
+        ("2025-02-31", "", "Ngày &#x27;2025-02-31&#x27; không đúng định dạng dd/mm/yyyy."),
+        ("2025-10-20", "25:00", "Giờ “25:00” không đúng dạng giờ:phút (vd. 23:59)."),
+    ]:
+        r = client.post(
+            url,
+            {"action": "assignment", "title": "Bài 1", "due_date": due_date, "due_time": due_time},
+        )
+        assert r.status_code == 400
+        assert (
+            'aria-describedby="e-assignment_due_at" autofocus><p class="field-error" '
+            f'id="e-assignment_due_at" role="alert">Hạn nộp: {error}</p>'
+        ) in r.content.decode()

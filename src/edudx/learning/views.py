@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
@@ -29,6 +28,7 @@ from edudx.core.errors import (
 )
 from edudx.core.params import int_param
 from edudx.core.scope import scope_of
+from edudx.core.validators import parse_date
 from edudx.records import selectors as records_selectors
 
 from . import cartridge, selectors, services, training
@@ -98,14 +98,27 @@ def index_view(request):
     )
 
 
+def _day(value, field: str) -> dt.date | None:
+    """A date field: None when left blank; dd/mm/yyyy or ISO, else a DomainError naming the
+    field (a well-formed impossible day such as 2026-02-31 included)."""
+    value = (value or "").strip()
+    return parse_date(value, field=field) if value else None
+
+
 def _due(post) -> dt.datetime | None:
-    raw = (post.get("due_date") or "").strip()
-    time = (post.get("due_time") or "23:59").strip()
-    day = parse_date(raw)
+    day = _day(post.get("due_date"), "due_at")
     if day is None:
         return None
-    value = parse_datetime(f"{day.isoformat()}T{time}")
-    return timezone.make_aware(value) if value and timezone.is_naive(value) else value
+    time = (post.get("due_time") or "23:59").strip()
+    try:
+        at = dt.time.fromisoformat(time)
+    except ValueError:
+        raise DomainError(
+            "learning.due_time",
+            _("Giờ “%(v)s” không đúng dạng giờ:phút (vd. 23:59).") % {"v": time},
+            field="due_at",
+        ) from None
+    return timezone.make_aware(dt.datetime.combine(day, at))
 
 
 @login_required
@@ -146,7 +159,7 @@ def class_view(request, class_id: int):
                     actor=request.user,
                     online_class=oc,
                     url=p.get("url", ""),
-                    date=parse_date(p.get("date") or ""),
+                    date=_day(p.get("date"), "date"),
                     periods=int_param(p.get("periods")) or 0,
                     attendee_ids=[i for i in map(int_param, p.getlist("attendees")) if i],
                 )
