@@ -112,9 +112,16 @@ def test_calendar_page_add_and_delete(client, world):
         {"date": "03/12/2026", "name": "Bù", "kind": "workday", "unit": world.d.commune_a.pk},
         follow=True,
     )
+    # The form again as typed (400), the date marked, its error under it, focused.
+    assert bad.status_code == 400
     assert (
-        "Ngày làm bù 03/12/2026 phải là thứ Bảy, Chủ nhật hoặc một ngày lễ." in bad.content.decode()
-    )
+        'id="c-date" name="date" value="03/12/2026" placeholder="dd/mm/yyyy" inputmode="numeric" '
+        'required aria-invalid="true" aria-describedby="e-date" autofocus>\n  <p '
+        'class="field-error" id="e-date" role="alert">Ngày làm bù 03/12/2026 phải là thứ Bảy, '
+        "Chủ nhật hoặc một ngày lễ.</p>"
+    ) in bad.content.decode()
+    assert 'value="Bù"' in bad.content.decode() and bad.content.decode().count("autofocus") == 1
+    assert '<option value="workday" selected>' in bad.content.decode()
     listed = client.get("/services/calendar/").content.decode()
     assert "04/12/2026" in listed and "Nghỉ do lũ" in listed
     client.post(

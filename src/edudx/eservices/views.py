@@ -669,6 +669,7 @@ def round_edit(request, round_id: int | None = None):
 def calendar_manage(request):
     units = list(selectors.officer_units(actor=request.user))
     form = {"date": "", "name": "", "kind": "holiday", "unit": ""}
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = {k: request.POST.get(k, "").strip() for k in form}
         unit = None
@@ -699,6 +700,10 @@ def calendar_manage(request):
             )
         except DomainError as exc:
             _flash(request, exc)
+            if request.POST.get("action") != "delete":  # the form below, as typed (400)
+                for item in _errors(exc):
+                    name = "unit" if item["field"] == "unit_id" else item["field"] or ""
+                    errors.setdefault(name, []).append(item["message"])
         else:
             return redirect("eservices:calendar_manage")
     paths = [u.path for u in units]
@@ -710,5 +715,13 @@ def calendar_manage(request):
     return render(
         request,
         "eservices/calendar.html",
-        {"days": days, "units": units, "form": form, "national": scope_of(request.user).everything},
+        {
+            "days": days,
+            "units": units,
+            "form": form,
+            "national": scope_of(request.user).everything,
+            "errors": errors,
+            "focus": first_invalid(errors, ("date", "name", "kind", "unit")),
+        },
+        status=400 if errors else 200,
     )
