@@ -74,7 +74,14 @@ def test_teacher_must_enrol_totp_then_is_let_in(client, district):
         "/accounts/otp/", {"token": "000000" if totp_now(device) != "000000" else "111111"}
     )
     assert bad.status_code == 400
-    assert "Mã xác thực không đúng hoặc đã hết hạn." in bad.content.decode()
+    assert (
+        '<p class="alert alert-error" id="otp-error" role="alert">Mã xác thực không đúng hoặc '
+        "đã hết hạn.</p>"
+    ) in bad.content.decode()
+    assert (  # the code field says it was refused, and why
+        'autocomplete="one-time-code" required autofocus aria-invalid="true" '
+        'aria-describedby="otp-error">'
+    ) in bad.content.decode()
     time.sleep(1.1)  # django-otp throttles a device for 1 s after a failure
     ok = client.post("/accounts/otp/", {"token": totp_now(device), "next": "/people/students/"})
     assert ok.status_code == 302

@@ -60,9 +60,14 @@ def test_a_write_token_and_a_missing_name(officer):
     client = otp_login(Client(), officer)
     client.post(PAGE, {"action": "create", "name": "Phần mềm trường", "scope": "write"})
     assert ApiToken.objects.get(user=officer).scopes == ["read", "write"]
-    missing = client.post(PAGE, {"action": "create", "name": "  ", "scope": "read"})
+    missing = client.post(PAGE, {"action": "create", "name": "  ", "scope": "write"})
     assert missing.status_code == 400
-    assert "Tên mã truy cập không được để trống." in missing.content.decode()
+    # The name marked and focused, its error under it; the rights as chosen.
+    assert (
+        'value="  " aria-invalid="true" aria-describedby="e-name" autofocus>\n    <p '
+        'class="field-error" id="e-name" role="alert">Tên mã truy cập không được để trống.</p>'
+    ) in missing.content.decode()
+    assert '<input type="radio" name="scope" value="write" checked>' in missing.content.decode()
     assert ApiToken.objects.filter(user=officer).count() == 1
 
 

@@ -160,9 +160,20 @@ def tokens_view(request):
     if request.method == "GET" and (new := request.session.pop(NEW_TOKEN_KEY, None)):
         token = next((t for t in mine if t.pk == new["id"]), None)
         created = {"token": token, "raw": new["raw"]} if token is not None else None
+    # A refused token: the form again with the name and rights as chosen, the error under
+    # the name (decision 30); a refused revoke says so at the top.
+    sent = request.POST if error is not None and request.POST.get("action") != "revoke" else {}
+    errors = {"name": [str(error)]} if sent else {}
     return render(
         request,
         "accounts/tokens.html",
-        {"tokens": mine, "created": created, "error": error},
+        {
+            "tokens": mine,
+            "created": created,
+            "error": None if sent else error,
+            "sent": sent,
+            "errors": errors,
+            "focus": "name" if errors else "",
+        },
         status=status,
     )
