@@ -386,8 +386,10 @@ def test_essay_grading_and_results_to_the_gradebook(test, student_user, teacher,
         services.results_push(actor=teacher, test=test)
     assert exc.value.code == "exams.results.ungraded" and "Nguyễn Văn An" in str(exc.value)
     answer = AttemptAnswer.objects.get(attempt=a, position=essay_pos)
-    with pytest.raises(DomainError):
-        services.answer_grade(actor=teacher, answer=answer, points=Decimal("2.5"))
+    for wrong in ("2.5", "NaN", "-Infinity"):  # NaN used to crash on the comparison
+        with pytest.raises(DomainError) as exc:
+            services.answer_grade(actor=teacher, answer=answer, points=Decimal(wrong))
+        assert (exc.value.code, exc.value.field) == ("exams.grade.points", "points")
     a = services.answer_grade(actor=teacher, answer=answer, points=Decimal("1.5"), comment="Đúng ý")
     assert (a.score, a.needs_grading) == (Decimal("2.00"), False)
     assert selectors.to_grade(teacher) == 0

@@ -150,6 +150,16 @@ def test_a_refused_matrix_and_a_refused_paper_keep_to_their_form(client, teacher
     assert field(page, "p-title").get("value") == "Đề giữa kì"
     assert field(page, "m-name").get("value") == "" and field(page, "m-cells").text is None
     assert not Paper.objects.exists()
+    # A negative duration was a server error (the column's CHECK constraint): now refused.
+    r = client.post(
+        "/exams/papers/",
+        {"action": "paper", "matrix": m.pk, "title": "Đề", "versions": "2", "duration": "-1"},
+    )
+    assert r.status_code == 400
+    assert errors_of(r.content.decode(), "paper_duration") == [
+        "Thời gian làm bài từ 1 đến 300 phút."
+    ]
+    assert not Paper.objects.exists()
 
 
 def a_paper(teacher, maths, title: str):

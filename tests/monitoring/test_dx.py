@@ -117,6 +117,13 @@ def test_prefill_from_platform_data_and_flags_over_claims(reform, principal, off
     with pytest.raises(DomainErrors) as exc:
         dx.answers_save(actor=principal, assessment=a, answers={"2.3.3": {"points": "11"}})
     assert exc.value.as_list()[0]["code"] == "monitoring.dx_points"
+    # "NaN" and "Infinity" parse as decimals but are no points (NaN used to crash the page).
+    for typed in ("NaN", "sNaN", "Infinity"):
+        with pytest.raises(DomainErrors) as exc:
+            dx.answers_save(actor=principal, assessment=a, answers={"2.3.3": {"points": typed}})
+        assert [(e["code"], e["message"]) for e in exc.value.as_list()] == [
+            ("monitoring.number", "2.3.3: điểm không phải là số.")
+        ]
 
     answers = {"2.1": {"met": True}, "2.2": {"met": True}, "2.3.3": {"points": "10"}}
     answers |= {

@@ -104,6 +104,10 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     assert r.status_code == 400
     assert "Số máy tính dùng được cho dạy học: không phải là số." in page
     assert 'name="fact-computers_teaching" value="ba mươi"' in page
+    for typed in ("NaN", "-Infinity"):  # decimals, but no count (NaN was a server error)
+        r = client.post(url, {"fact-computers_teaching": typed, "action": "save"})
+        assert r.status_code == 400
+        assert "Số máy tính dùng được cho dạy học: không phải là số." in r.content.decode()
     assert page.count("autofocus") == 1
     r = client.post(
         url,

@@ -659,6 +659,10 @@ def paper_generate(
     _require_bank(actor)
     if not 1 <= versions <= 24:
         raise DomainError("exams.paper.versions", _("Số mã đề từ 1 đến 24."), field="versions")
+    if not 1 <= duration_minutes <= 300:
+        raise DomainError(
+            "exams.paper.duration", _("Thời gian làm bài từ 1 đến 300 phút."), field="duration"
+        )
     seed = secrets.randbelow(2**31) if seed is None else seed
     rng = random.Random(seed)  # noqa: S311 — a reproducible shuffle, not a secret
     picked = _pick(actor, matrix, rng)
@@ -1396,7 +1400,7 @@ def answer_grade(*, actor, answer: AttemptAnswer, points: Decimal, comment: str 
     item = a.version.items[answer.position]
     weight = Decimal(item["points"])
     points = Decimal(str(points))
-    if not Decimal(0) <= points <= weight:
+    if not points.is_finite() or not Decimal(0) <= points <= weight:
         raise DomainError(
             "exams.grade.points",
             _("Điểm phải từ 0 đến %s.") % str(weight).replace(".", ","),

@@ -266,6 +266,8 @@ def answers_save(*, actor, assessment: DxAssessment, answers: dict) -> DxAssessm
         else:
             try:
                 points = Decimal(str(raw.get("points") or 0).replace(",", "."))
+                if not points.is_finite():  # "NaN", "Infinity": no number of points
+                    raise InvalidOperation
             except InvalidOperation:
                 errors.add(
                     "monitoring.number", _("%(c)s: điểm không phải là số.") % {"c": code}, code

@@ -157,12 +157,14 @@ def _number(raw, field: str, errors: ErrorCollector, *, key: str = "") -> Decima
         return None
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
+        if not value.is_finite():  # "NaN", "Infinity" parse, but are no count
+            raise InvalidOperation
     except InvalidOperation:
         errors.add(
             "monitoring.number", _("%(field)s: không phải là số.") % {"field": field}, key or field
         )
         return None
-    if value < 0 or not value.is_finite():
+    if value < 0:
         errors.add(
             "monitoring.negative", _("%(field)s: không được âm.") % {"field": field}, key or field
         )
