@@ -93,6 +93,11 @@ def test_merge_through_the_page(client, district, twin):
     assert page.status_code == 200
     assert "Nguyễn Văn An · 04/05/2013" in page.content.decode()
     keep, drop = district.student_a1.person_id, twin.person_id
+    # No choice, or a number that is no record's (20 digits was a server error): nothing merged.
+    for bad in ({"members": [keep, drop]}, {"members": [keep, "9" * 20], "keep": keep}):
+        refused = client.post("/people/duplicates/merge/", bad, follow=True)
+        assert "Hãy chọn hồ sơ giữ lại." in refused.content.decode()
+    assert Person.objects.get(pk=drop).merged_into_id is None
     response = client.post(
         "/people/duplicates/merge/",
         {"members": [keep, drop], "keep": keep, "reason": "Nhập trùng"},

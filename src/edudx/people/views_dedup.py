@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from edudx.core.errors import DomainError, NotFound
+from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 
 from . import dedup
@@ -30,12 +31,12 @@ def duplicates_view(request):
 @require_POST
 def merge_view(request):
     _unit_wide_only(request)
-    try:
-        keep_id = int(request.POST.get("keep", ""))
-        drop_ids = [int(v) for v in request.POST.getlist("members") if int(v) != keep_id]
-    except ValueError:
+    keep_id = int_param(request.POST.get("keep"))
+    members = [int_param(v) for v in request.POST.getlist("members")]
+    if keep_id is None or None in members:  # nothing chosen, or not a record's number
         messages.error(request, _("Hãy chọn hồ sơ giữ lại."))
         return redirect("people:duplicates")
+    drop_ids = [m for m in members if m != keep_id]
     reason = request.POST.get("reason", "").strip()[:255]
     try:
         for drop_id in drop_ids:
