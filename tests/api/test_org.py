@@ -265,3 +265,26 @@ def test_create_class_errors(district, officer_api, body, code, field):
         code,
         field,
     )
+
+
+def test_a_number_beyond_any_id_is_no_server_error(district, officer_api):
+    """20 digits as an id or a filter: SQLite cannot bind it (OverflowError), so the API
+    refuses it as out of range; PostgreSQL compares it and finds nothing. Never a 500."""
+    from django.db import connection  # noqa: PLC0415
+
+    huge = "9" * 20
+    one = officer_api.get(f"{API}/schools/{huge}")
+    if connection.vendor == "sqlite":
+        assert (one.status_code, one.json()["code"], one.json()["message"]) == (
+            422,
+            "validation.number_too_large",
+            "Số quá lớn.",
+        )
+    else:
+        assert (one.status_code, one.json()["code"]) == (404, "school.not_found")
+    days = officer_api.get(f"{API}/calendar/days", {"year": huge}, HTTP_ACCEPT_LANGUAGE="en")
+    assert (days.status_code, days.json()["code"], days.json()["message"]) == (
+        422,
+        "validation.number_too_large",
+        "The number is too large.",
+    )

@@ -142,6 +142,17 @@ def install(api: NinjaAPI) -> None:
         body = {**items[0], "errors": items}
         return _respond(api, request, 422, body)
 
+    def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # A whole number beyond what a database integer holds (20 digits as an id or a
+        # filter): SQLite cannot even bind it. Refused like any value out of range.
+        body = {
+            "code": "validation.number_too_large",
+            "message": _("Số quá lớn."),
+            "field": None,
+            "row": None,
+        }
+        return _respond(api, request, 422, {**body, "errors": [body]})
+
     def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
         body = {"code": "not_found", "message": _("Không tìm thấy."), "field": None, "row": None}
         return _respond(api, request, 404, body)
@@ -181,6 +192,7 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(DomainError, on_domain_error)
     api.add_exception_handler(ValidationError, on_validation_error)
     api.add_exception_handler(Http404, on_404)
+    api.add_exception_handler(OverflowError, on_overflow)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(AuthenticationError, on_authentication)
     api.add_exception_handler(AuthorizationError, on_authorization)
