@@ -2,6 +2,7 @@
 (shifted column refused), lock workflow, guardian read-only page."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -170,6 +171,24 @@ def test_lock_pages(district, tc, maths, teacher):
     assert principal.post(lock_url, {"action": "principal"}).status_code == 302
     html = tc.get(grid_url(cls, maths)).content.decode()
     assert "Đã khoá" in html and "readonly" in html
+    # A request refused for its mark comes back as typed: the pupil and column chosen, the
+    # reason written, the error under the new mark, which is focused.
+    refused = tc.post(
+        lock_url,
+        {"action": "change", "subject": maths.pk, "student": district.student_a2.pk,
+         "kind": "tx2", "value": "11", "reason": "Chấm lại bài"},
+    )  # fmt: skip
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert re.search(
+        r'id="c-value" name="value" inputmode="decimal" maxlength="8" value="11" '
+        r'aria-invalid="true" aria-describedby="e-value" autofocus><p class="field-error" '
+        r'id="e-value" role="alert">[^<]+</p>',
+        html,
+    )
+    assert f'<option value="{district.student_a2.pk}" selected>' in html
+    assert '<option value="tx2" selected>' in html and 'value="Chấm lại bài"' in html
+    assert not MarkChangeRequest.objects.exists()
     tc.post(
         lock_url,
         {

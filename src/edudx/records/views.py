@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.errors import DomainError, DomainErrors, NotFound, first_invalid
 from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.people.selectors import student_get, student_list
@@ -411,6 +411,8 @@ def marks_export_view(request):
 def marks_lock_view(request, class_id: int, term: int):
     """Approval and lock of a class's marks for a term; change requests after locking."""
     user = request.user
+    errors: dict[str, list[str]] = {}
+    sent: dict = {}
     try:
         cls = selectors.class_get(actor=user, class_id=class_id)
         term_row = selectors.term_get(cls, term)
@@ -451,6 +453,9 @@ def marks_lock_view(request, class_id: int, term: int):
                     raise
                 for text in _error_text(exc):
                     messages.error(request, text)
+                if action == "change":  # the request form again as typed, errors under it
+                    errors = _change_errors(exc)
+                    sent = request.POST
     except NotFound as exc:
         raise Http404(str(exc)) from exc
     lock = selectors.term_lock(cls, term_row)
@@ -468,8 +473,30 @@ def marks_lock_view(request, class_id: int, term: int):
         "subjects": selectors.teacher_subjects(actor=user, class_id=cls.pk),
         "students": list(selectors.roster(cls)),
         "kinds": MarkKind.choices,
+        "sent": sent,
+        "errors": errors,
+        "focus": first_invalid(errors, CHANGE_ORDER),
     }
-    return render(request, "records/marks_lock.html", context)
+    return render(request, "records/marks_lock.html", context, status=400 if sent else 200)
+
+
+# The change request form's fields top to bottom (records/marks_lock.html).
+CHANGE_ORDER = ("subject", "student", "kind", "value", "reason")
+
+
+def _change_errors(exc: DomainError) -> dict[str, list[str]]:
+    """A refused change request's errors by the form's field: the reason's under the reason,
+    the teacher's subject under the subject, anything about the mark under the new mark."""
+    out: dict[str, list[str]] = {}
+    for item in exc.as_list() if isinstance(exc, DomainErrors) else [exc.as_dict()]:
+        if isinstance(exc, Forbidden):
+            field = "subject"
+        elif not item["field"]:  # about the term (not locked): the message at the top says it
+            continue
+        else:
+            field = item["field"] if item["field"] in ("reason", "subject", "student") else "value"
+        out.setdefault(field, []).append(item["message"])
+    return out
 
 
 def _change_row(change, *, may_decide: bool) -> dict:
