@@ -291,8 +291,16 @@ def test_rules_page_refuses_a_bad_clear_level_naming_it(
             "sustained_minutes": "20", "severity": "warning", "message": "Phòng quá nóng.",
         },
     )  # fmt: skip
-    assert res.status_code == 200
-    assert message in res.content.decode()
+    assert res.status_code == 400
+    page = res.content.decode()
+    assert message in page
+    # Under the clear level, which is marked, described by it and its hint, and focused.
+    assert (
+        'aria-describedby="e-clear_level r-clear-help" value="' + clear + '" '
+        'aria-invalid="true" autofocus>\n    <p class="field-error" id="e-clear_level" '
+        'role="alert">' + message + "</p>"
+    ) in page
+    assert page.count("autofocus") == 1
     assert district.school_a.iot_rules.count() == 0
 
 
@@ -338,3 +346,20 @@ def test_incidents_in_the_readers_language_with_the_vietnamese_as_fallback(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get("/iot/incidents/").content.decode()
     assert "switch on the fans." in html and "Phòng nóng." in html
+
+
+def test_a_refused_device_comes_back_as_typed(as_user, principal, district):
+    client = as_user(principal)
+    res = client.post(
+        f"/iot/schools/{district.school_a.pk}/",
+        {"device_id": "cảm biến 1", "name": "CO₂ phòng 6A1", "location": "6A1", "kind": "air"},
+    )
+    page = res.content.decode()
+    assert res.status_code == 400
+    assert (
+        'value="cảm biến 1" autocomplete="off" aria-invalid="true" '
+        'aria-describedby="e-device_id" autofocus>\n    <p class="field-error" '
+        'id="e-device_id" role="alert">Mã thiết bị gồm 3–64 ký tự: chữ cái không dấu, chữ số, '
+        "- hoặc _.</p>"
+    ) in page
+    assert 'value="CO₂ phòng 6A1"' in page and not Device.objects.exists()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from edudx.core.errors import DomainError, DomainErrors, NotFound
+from edudx.core.errors import DomainError, DomainErrors, NotFound, first_invalid
 from edudx.core.params import int_param
 
 from . import selectors, services
@@ -32,10 +32,15 @@ STATUS_LABELS = {
 }
 
 
-def _errors(request, exc: DomainError) -> None:
+def _errors(request, exc: DomainError) -> dict[str, list[str]]:
+    """Flash every message of a refused form and return them by field, to show under each
+    (decision 30)."""
     items = exc.items if isinstance(exc, DomainErrors) else [exc.item]
+    by_field: dict[str, list[str]] = {}
     for item in items:
         messages.error(request, str(item.message))
+        by_field.setdefault(item.field or "", []).append(str(item.message))
+    return by_field
 
 
 def _get(fetch, **kwargs):
@@ -91,7 +96,8 @@ def school_view(request, school_id: int):
     school = _get(selectors.school_get, actor=request.user, school_id=school_id)
     may_manage = selectors.may_manage(request.user, school)
     secret = new_device = None
-    form = {}
+    form: dict = {}
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         if not may_manage:
             raise PermissionDenied(_("Chỉ hiệu trưởng và văn thư của trường đăng ký thiết bị."))
@@ -100,7 +106,7 @@ def school_view(request, school_id: int):
             new_device, secret = services.device_register(actor=request.user, school=school, **form)
             form = {}
         except DomainError as exc:
-            _errors(request, exc)
+            errors = _errors(request, exc)
     devices = selectors.with_status(
         list(selectors.device_list(actor=request.user, school_id=school.pk))
     )
@@ -115,8 +121,10 @@ def school_view(request, school_id: int):
         "form": form,
         "secret": secret,
         "new_device": new_device,
+        "errors": errors,
+        "focus": first_invalid(errors, ("device_id", "name", "location", "kind")),
     }
-    return render(request, "iot/school.html", context)
+    return render(request, "iot/school.html", context, status=400 if errors else 200)
 
 
 @login_required
@@ -250,6 +258,7 @@ def rules_view(request):
     unit = next((u for u in units if u.pk == int_param(request.GET.get("unit"))), None)
     unit = unit or (units[0] if units else None)
     form = {"active": True, "sustained_minutes": "15"}
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         unit = next((u for u in units if u.pk == int_param(request.POST.get("unit"))), None)
         if unit is None:
@@ -260,7 +269,7 @@ def rules_view(request):
             messages.success(request, _("Đã thêm quy tắc."))
             return redirect(f"{reverse('iot:rules')}?unit={unit.pk}")
         except DomainError as exc:
-            _errors(request, exc)
+            errors = _errors(request, exc)
     rules = list(selectors.rules_visible(actor=request.user, unit=unit))
     editable = {u.pk for u in units}
     admin = selectors.may_edit_builtin(request.user)
@@ -272,8 +281,10 @@ def rules_view(request):
         "unit": unit,
         "form": form,
         **_rule_form_context(),
+        "errors": errors,
+        "focus": first_invalid(errors, RULE_FIELDS),
     }
-    return render(request, "iot/rules.html", context)
+    return render(request, "iot/rules.html", context, status=400 if errors else 200)
 
 
 @login_required
@@ -282,6 +293,7 @@ def rule_edit_view(request, rule_pk: int):
     _require_reader(request)
     rule = _get(selectors.rule_get_for_edit, actor=request.user, rule_pk=rule_pk)
     form = {k: getattr(rule, k) for k in RULE_FIELDS} | {"active": rule.active}
+    errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = _rule_post(request)
         try:
@@ -289,7 +301,12 @@ def rule_edit_view(request, rule_pk: int):
             messages.success(request, _("Đã lưu quy tắc."))
             return redirect(f"{reverse('iot:rules')}?unit={rule.unit_id or ''}")
         except DomainError as exc:
-            _errors(request, exc)
-    return render(
-        request, "iot/rule_edit.html", {"rule": rule, "form": form, **_rule_form_context()}
-    )
+            errors = _errors(request, exc)
+    context = {
+        "rule": rule,
+        "form": form,
+        **_rule_form_context(),
+        "errors": errors,
+        "focus": first_invalid(errors, RULE_FIELDS),
+    }
+    return render(request, "iot/rule_edit.html", context, status=400 if errors else 200)
