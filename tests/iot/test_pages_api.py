@@ -296,9 +296,9 @@ def test_rules_page_refuses_a_bad_clear_level_naming_it(
     assert message in page
     # Under the clear level, which is marked, described by it and its hint, and focused.
     assert (
-        'aria-describedby="e-clear_level r-clear-help" value="' + clear + '" '
-        'aria-invalid="true" autofocus>\n    <p class="field-error" id="e-clear_level" '
-        'role="alert">' + message + "</p>"
+        'inputmode="decimal" value="' + clear + '" aria-invalid="true" '
+        'aria-describedby="e-clear_level r-clear-help" autofocus>\n    <p class="field-error" '
+        'id="e-clear_level" role="alert">' + message + "</p>"
     ) in page
     assert page.count("autofocus") == 1
     assert district.school_a.iot_rules.count() == 0

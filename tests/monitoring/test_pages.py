@@ -103,7 +103,11 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     page = r.content.decode()
     assert r.status_code == 400
     assert "Số máy tính dùng được cho dạy học: không phải là số." in page
-    assert 'name="fact-computers_teaching" value="ba mươi"' in page
+    assert re.search(  # marked, described by its error (and its pre-fill suggestion, if any)
+        r'name="fact-computers_teaching" value="ba mươi" aria-invalid="true" '
+        r'aria-describedby="e-fact-computers_teaching( suggest-computers_teaching)?" autofocus>',
+        page,
+    )
     for typed in ("NaN", "-Infinity"):  # decimals, but no count (NaN was a server error)
         r = client.post(url, {"fact-computers_teaching": typed, "action": "save"})
         assert r.status_code == 400

@@ -8,6 +8,7 @@ from django import template
 from django.apps import apps
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
@@ -218,13 +219,19 @@ def query_with(context, **changes) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def invalid(context, key: str) -> str:
+def invalid(context, key: str, also: str = "") -> str:
     """A field's attributes when its form was refused for it (`errors`, `focus` from
-    core.errors.form_errors): marked invalid, described by its error, focused if first."""
-    described = ""
-    if (context.get("errors") or {}).get(key):
-        described = format_html(' aria-invalid="true" aria-describedby="e-{}"', key)
-    return format_html("{}{}", described, " autofocus" if context.get("focus") == key else "")
+    core.errors.form_errors): marked invalid, described by its error, focused if first.
+    `also`: the id of what describes the field anyway (a hint, a suggestion), kept in its
+    aria-describedby after the error — a field carries one such attribute."""
+    refused = bool((context.get("errors") or {}).get(key))
+    ids = " ".join(i for i in (f"e-{key}" if refused else "", also) if i)
+    return format_html(
+        "{}{}{}",
+        mark_safe(' aria-invalid="true"') if refused else "",  # noqa: S308 — a constant
+        format_html(' aria-describedby="{}"', ids) if ids else "",
+        " autofocus" if context.get("focus") == key else "",
+    )
 
 
 @register.simple_tag(takes_context=True)
