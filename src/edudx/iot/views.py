@@ -4,6 +4,7 @@ reader's scope is a 404; registering and editing devices is for the school's pri
 clerks (`selectors.may_manage`)."""
 
 import datetime as dt
+from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from edudx.core.errors import DomainError, DomainErrors, NotFound, first_invalid
+from edudx.core.errors import DomainError, NotFound, field_messages, first_invalid
 from edudx.core.params import int_param
 
 from . import selectors, services
@@ -35,11 +36,9 @@ STATUS_LABELS = {
 def _errors(request, exc: DomainError) -> dict[str, list[str]]:
     """Flash every message of a refused form and return them by field, to show under each
     (decision 30)."""
-    items = exc.items if isinstance(exc, DomainErrors) else [exc.item]
-    by_field: dict[str, list[str]] = {}
-    for item in items:
-        messages.error(request, str(item.message))
-        by_field.setdefault(item.field or "", []).append(str(item.message))
+    by_field = field_messages(exc, {})
+    for text in chain.from_iterable(by_field.values()):
+        messages.error(request, text)
     return by_field
 
 
