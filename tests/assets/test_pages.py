@@ -43,7 +43,7 @@ def test_clerk_creates_edits_and_disposes_an_item(district, register, clerk):
     html = bad.content.decode()
     assert bad.status_code == 400
     assert "Ngày đưa vào sử dụng: Ngày &#x27;31/02/2024&#x27; không đúng định dạng" in html
-    assert "Nguyên giá: Nguyên giá là số nguyên đồng, không âm." in html
+    assert "Nguyên giá là số nguyên đồng, không âm." in html
     # Both fields marked with their error under them; the first (the date) focused.
     assert (
         'value="31/02/2024" aria-invalid="true" aria-describedby="e-acquired_on" autofocus>\n'
@@ -51,7 +51,7 @@ def test_clerk_creates_edits_and_disposes_an_item(district, register, clerk):
     ) in html
     assert (
         'value="12,5 triệu" aria-invalid="true" aria-describedby="e-value">\n'
-        '    <p class="field-error" id="e-value" role="alert">Nguyên giá: '
+        '    <p class="field-error" id="e-value" role="alert">Nguyên giá là số '
     ) in html
     assert html.count("autofocus") == 1
     response = client.post(
@@ -267,7 +267,7 @@ def test_refused_room_check_and_disposal_forms_come_back_as_typed(district, regi
     assert (
         'inputmode="decimal" value="năm mươi" aria-invalid="true" '
         'aria-describedby="e-floor_area" autofocus>\n    <p class="field-error" '
-        'id="e-floor_area" role="alert">Diện tích: Diện tích là số m² lớn hơn 0, ví dụ 54 '
+        'id="e-floor_area" role="alert">Diện tích là số m² lớn hơn 0, ví dụ 54 '
         "hoặc 54,5.</p>"
     ) in html
     assert 'value="Phòng Lý 2"' in html and '<option value="lab" selected>' in html

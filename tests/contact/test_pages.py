@@ -183,7 +183,7 @@ def test_a_refused_first_message_comes_back_as_typed_and_opens_nothing(
     assert (  # in the message form, as typed, focused, with its error under it
         'required aria-invalid="true" aria-describedby="e-message_body" '
         f'autofocus>{long}</textarea>\n  <p class="field-error" id="e-message_body" '
-        'role="alert">Tin nhắn: Tin nhắn dài tối đa 2000 ký tự.</p>'
+        'role="alert">Tin nhắn dài tối đa 2000 ký tự.</p>'
     ) in page
     assert f'<option value="{teacher.pk}" selected>' in page  # to the same teacher
     assert (Thread.objects.count(), Message.objects.count()) == (0, 0)  # nothing opened
@@ -204,5 +204,5 @@ def test_a_refused_comment_comes_back_as_typed(district, teacher, as_user):
         'required aria-invalid="true" aria-describedby="e-comment_body" '
         f"autofocus>{long}</textarea>"
     ) in page
-    assert "Nhận xét: Nhận xét dài tối đa 1000 ký tự." in page
+    assert "Nhận xét dài tối đa 1000 ký tự." in page
     assert TeacherComment.objects.count() == 0

@@ -127,7 +127,7 @@ def test_clerk_adds_fee_item_and_generates_invoices(district, account, clerk):
     assert re.search(
         r'id="i-grade" name="grade" inputmode="numeric" value="13" aria-invalid="true" '
         r'aria-describedby="e-item_grade_number">\s*<p class="field-error" '
-        r'id="e-item_grade_number" role="alert">Khối: Khối lớp từ 1 đến 12.</p>',
+        r'id="e-item_grade_number" role="alert">Khối lớp từ 1 đến 12.</p>',
         page,
     )
     assert 'value="Học phí HK1"' in page and '<option value="rural" selected>' in page

@@ -95,13 +95,15 @@ class ErrorCollector:
 def field_messages(exc: DomainError, labels) -> dict[str, list[str]]:
     """A form's errors by field (`"field-row"` for a row's error, `""` for the form), each
     message led by the field's label from `labels` so it names what to correct:
-    "Tiêu đề: Thiếu tiêu đề."."""
+    "Tiêu đề: Thiếu tiêu đề." — unless it already starts with it ("Diện tích là số m²…",
+    not "Diện tích: Diện tích là số m²…")."""
     items = exc.items if isinstance(exc, DomainErrors) else [exc.item]
     out: dict[str, list[str]] = {}
     for i in items:
-        label = labels.get(i.field or "", "")
+        label, message = str(labels.get(i.field or "", "")), str(i.message)
         key = f"{i.field}-{i.row}" if i.field and i.row else i.field or ""
-        out.setdefault(key, []).append(f"{label}: {i.message}" if label else str(i.message))
+        led = label and not message.startswith(label)
+        out.setdefault(key, []).append(f"{label}: {message}" if led else message)
     return out
 
 
