@@ -68,6 +68,12 @@ def test_a_write_token_and_a_missing_name(officer):
         'class="field-error" id="e-name" role="alert">Tên mã truy cập không được để trống.</p>'
     ) in missing.content.decode()
     assert '<input type="radio" name="scope" value="write" checked>' in missing.content.decode()
+    # Longer than the column: an error at the name on both engines (PostgreSQL raised).
+    long = client.post(PAGE, {"action": "create", "name": "x" * 101, "scope": "read"})
+    assert long.status_code == 400
+    assert (
+        '<p class="field-error" id="e-name" role="alert">Tên mã truy cập dài tối đa 100 ký tự.</p>'
+    ) in long.content.decode()
     assert ApiToken.objects.filter(user=officer).count() == 1
 
 

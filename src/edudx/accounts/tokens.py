@@ -41,11 +41,20 @@ def _parse(raw: str) -> str | None:
     return parts[1]
 
 
+NAME_MAX = ApiToken._meta.get_field("name").max_length
+
+
 def token_create(*, actor, user: User, name: str, scopes) -> tuple[ApiToken, str]:
     """Issue a token; returns it with the raw value, which is shown once and never stored."""
     name = (name or "").strip()
     if not name:
         raise DomainError("token.name", _("Tên mã truy cập không được để trống."), field="name")
+    if len(name) > NAME_MAX:  # the column's length: PostgreSQL refuses a longer one
+        raise DomainError(
+            "token.name_length",
+            _("Tên mã truy cập dài tối đa %(n)s ký tự.") % {"n": NAME_MAX},
+            field="name",
+        )
     scopes = sorted(set(scopes or ()))
     if not scopes or any(s not in SCOPES for s in scopes):
         raise DomainError(
