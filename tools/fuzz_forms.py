@@ -81,23 +81,24 @@ def _shape(path: str) -> str:
     return re.sub(r"\d+", "N", path)
 
 
-def crawl(c: httpx.Client, limit: int) -> list[tuple[str, str, lxml.html.HtmlElement]]:
-    """The POST forms of up to `limit` pages: (page, action, form)."""
+def crawl(get, base: str, limit: int) -> tuple[list, list[str]]:
+    """The POST forms of up to `limit` pages from home — (page, action path, form) — and the
+    pages that answered a GET with a server error. `get(path)` answers a page (following
+    redirects): an httpx client's, or Django's test client's."""
     seen: set[str] = set()
-    queue, forms, shapes = ["/"], [], {}
-    base = str(c.base_url).rstrip("/")
+    queue, forms, shapes, failures = ["/"], [], {}, []
     netloc = urlparse(base).netloc
     while queue and len(seen) < limit:
         path = queue.pop(0)
         if path in seen:
             continue
         seen.add(path)
-        r = c.get(path)
+        r = get(path)
         if r.status_code >= 500:
-            print("GET", r.status_code, path)
+            failures.append(f"GET {r.status_code} {path}")
         if "text/html" not in r.headers.get("content-type", ""):
             continue
-        doc = lxml.html.fromstring(r.text)
+        doc = lxml.html.fromstring(r.content)
         for href in doc.xpath("//a/@href"):
             u = urlparse(urljoin(f"{base}{path}", href))
             if u.netloc != netloc or any(s in u.path for s in SKIP):
@@ -107,10 +108,10 @@ def crawl(c: httpx.Client, limit: int) -> list[tuple[str, str, lxml.html.HtmlEle
                 shapes[shape] = shapes.get(shape, 0) + 1
                 queue.append(u.path + (f"?{u.query}" if u.query else ""))
         for f in doc.xpath("//form[translate(@method, 'POST', 'post')='post']"):
-            action = urljoin(f"{base}{path}", f.get("action") or path)
+            action = urlparse(urljoin(f"{base}{path}", f.get("action") or path)).path
             if not any(s in action for s in SKIP):
                 forms.append((path, action, f))
-    return forms
+    return forms, failures
 
 
 def fields_of(form) -> tuple[list[tuple[str, str]], list[str], list[str]]:
@@ -142,40 +143,54 @@ def fields_of(form) -> tuple[list[tuple[str, str]], list[str], list[str]]:
     return filled, list(dict.fromkeys(typed)), files
 
 
-def fuzz(c: httpx.Client, forms, per_field: int) -> list[str]:
+def fuzz(post, forms, values, *, all_bad: bool = True) -> list[str]:
+    """Send each form (one of each action and set of fields) once per typed field and bad
+    value — `values(name)` gives them — the other fields as the page filled them, and with
+    `all_bad` once more with every typed field bad; the sends answered with a 5xx.
+    `post(page, action, body, files)` sends a body {name: [values]} and answers its status."""
     failures, done = [], set()
     for page, action, form in forms:
         filled, typed, files = fields_of(form)
-        key = (_shape(urlparse(action).path), tuple(sorted(n for n, _ in filled)))
+        key = (_shape(action), tuple(sorted(n for n, _ in filled)))
         if key in done:
             continue
         done.add(key)
-        trials = [(name, v) for name in typed for v in random.sample(BAD, per_field)]
-        trials.append(("*", ""))
+        trials = [(name, v) for name in typed for v in values(name)]
+        if all_bad:
+            trials.append(("*", ""))
         for name, value in trials:
-            data = [
-                (n, random.choice(BAD) if name == "*" and n in typed else value if n == name else v)
-                for n, v in filled
-            ]
-            data.append(("csrfmiddlewaretoken", c.cookies.get("csrftoken", "")))
             body: dict[str, list[str]] = {}
-            for n, v in data:
-                body.setdefault(n, []).append(v)
-            upload = {f: ("x.pdf", b"%PDF-1.4 not really", "application/pdf") for f in files}
+            for n, filled_value in filled:
+                sent = filled_value
+                if name == "*" and n in typed:
+                    sent = random.choice(BAD)
+                elif n == name:
+                    sent = value
+                body.setdefault(n, []).append(sent)
             try:
-                r = c.post(
-                    action,
-                    data=body,
-                    files=upload or None,
-                    headers={"Referer": f"{str(c.base_url).rstrip('/')}{page}"},
-                    follow_redirects=False,
-                )
+                status = post(page, action, body, files)
             except httpx.HTTPError as exc:
                 failures.append(f"{action} {name}={value[:30]!r}: {exc!r}")
                 continue
-            if r.status_code >= 500:
-                failures.append(f"{r.status_code} {action} {name}={value[:30]!r}")
+            if status >= 500:
+                failures.append(f"{status} {action} {name}={value[:30]!r}")
     return failures
+
+
+def _sender(c: httpx.Client):
+    def post(page: str, action: str, body: dict, files: list[str]) -> int:
+        body = {**body, "csrfmiddlewaretoken": [c.cookies.get("csrftoken", "")]}
+        upload = {f: ("x.pdf", b"%PDF-1.4 not really", "application/pdf") for f in files}
+        base = str(c.base_url).rstrip("/")
+        return c.post(
+            action,
+            data=body,
+            files=upload or None,
+            headers={"Referer": f"{base}{page}"},
+            follow_redirects=False,
+        ).status_code
+
+    return post
 
 
 def main() -> int:
@@ -191,8 +206,8 @@ def main() -> int:
     failures = []
     for role in args.roles:
         c = sign_in(args.base, role, secrets)
-        forms = crawl(c, args.pages)
-        found = fuzz(c, forms, args.per_field)
+        forms, found = crawl(c.get, args.base.rstrip("/"), args.pages)
+        found += fuzz(_sender(c), forms, lambda _name: random.sample(BAD, args.per_field))
         print(f"{role}: {len(forms)} forms, {len(found)} server errors", flush=True)
         failures += [f"{role}: {f}" for f in found]
     for f in failures:

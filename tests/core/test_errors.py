@@ -19,3 +19,11 @@ def test_messages_are_led_by_their_label_once():
         "grade-3": ["Khối lớp từ 1 đến 12."],
         "": ["Hồ sơ đã khoá."],
     }
+
+
+def test_a_service_field_is_shown_under_the_forms_name_for_it():
+    exc = DomainErrors([ErrorItem("x.cat", "Chọn loại tài sản.", "category_id", row=2)])
+    names = {"category_id": "category"}
+    assert field_messages(exc, {"category_id": "Loại"}, names) == {
+        "category-2": ["Loại: Chọn loại tài sản."]
+    }

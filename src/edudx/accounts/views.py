@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language
 from django_otp import login as otp_login
 
-from edudx.core.errors import DomainError, NotFound
+from edudx.core.errors import DomainError, NotFound, field_messages, first_invalid
 from edudx.core.params import int_param
 
 from . import services, tokens
@@ -160,20 +160,20 @@ def tokens_view(request):
     if request.method == "GET" and (new := request.session.pop(NEW_TOKEN_KEY, None)):
         token = next((t for t in mine if t.pk == new["id"]), None)
         created = {"token": token, "raw": new["raw"]} if token is not None else None
-    # A refused token: the form again with the name and rights as chosen, the error under
-    # the name (decision 30); a refused revoke says so at the top.
+    # A refused token: the form again with the name and rights as chosen, an error about
+    # the name under it (decision 30); any other (a revoke, the rights) at the top.
     sent = request.POST if error is not None and request.POST.get("action") != "revoke" else {}
-    errors = {"name": [str(error)]} if sent else {}
+    errors = field_messages(error, {}) if sent else {}
     return render(
         request,
         "accounts/tokens.html",
         {
             "tokens": mine,
             "created": created,
-            "error": None if sent else error,
+            "error": None if errors.get("name") else error,
             "sent": sent,
             "errors": errors,
-            "focus": "name" if errors else "",
+            "focus": first_invalid(errors, ("name",)),
         },
         status=status,
     )

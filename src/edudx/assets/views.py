@@ -2,6 +2,7 @@
 staff two-factor middleware (accounts.middleware); writes check `selectors.may_write`."""
 
 import datetime as dt
+from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -63,11 +64,9 @@ def _errors(request, exc: DomainError) -> dict[str, list[str]]:
     """Flash every message, led by its field's label (core.errors.field_messages); return
     them by the form's field name (the service's `category_id` is the form's `category`)
     to show under each field."""
-    by_field: dict[str, list[str]] = {}
-    for field, texts in field_messages(exc, LABELS).items():
-        for text in texts:
-            messages.error(request, text)
-        by_field.setdefault(FORM_NAMES.get(field, field), []).extend(texts)
+    by_field = field_messages(exc, LABELS, FORM_NAMES)
+    for text in chain.from_iterable(by_field.values()):
+        messages.error(request, text)
     return by_field
 
 

@@ -92,16 +92,18 @@ class ErrorCollector:
             raise DomainErrors(self.items)
 
 
-def field_messages(exc: DomainError, labels) -> dict[str, list[str]]:
+def field_messages(exc: DomainError, labels, names=None) -> dict[str, list[str]]:
     """A form's errors by field (`"field-row"` for a row's error, `""` for the form), each
     message led by the field's label from `labels` so it names what to correct:
     "Tiêu đề: Thiếu tiêu đề." — unless it already starts with it ("Diện tích là số m²…",
-    not "Diện tích: Diện tích là số m²…")."""
+    not "Diện tích: Diện tích là số m²…"). `names` maps a service's field to the form's
+    where they differ (`{"category_id": "category"}`); `labels` are by the service's."""
     items = exc.items if isinstance(exc, DomainErrors) else [exc.item]
     out: dict[str, list[str]] = {}
     for i in items:
         label, message = str(labels.get(i.field or "", "")), str(i.message)
-        key = f"{i.field}-{i.row}" if i.field and i.row else i.field or ""
+        field = (names or {}).get(i.field, i.field)
+        key = f"{field}-{i.row}" if field and i.row else field or ""
         led = label and not message.startswith(label)
         out.setdefault(key, []).append(f"{label}: {message}" if led else message)
     return out

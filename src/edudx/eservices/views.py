@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from edudx.core.errors import DomainError, DomainErrors, ErrorItem, first_invalid
+from edudx.core.errors import DomainError, DomainErrors, ErrorItem, field_messages, first_invalid
 from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.fees import selectors as fees_selectors
@@ -701,9 +701,7 @@ def calendar_manage(request):
         except DomainError as exc:
             _flash(request, exc)
             if request.POST.get("action") != "delete":  # the form below, as typed (400)
-                for item in _errors(exc):
-                    name = "unit" if item["field"] == "unit_id" else item["field"] or ""
-                    errors.setdefault(name, []).append(item["message"])
+                errors = field_messages(exc, {}, {"unit_id": "unit"})
         else:
             return redirect("eservices:calendar_manage")
     paths = [u.path for u in units]
