@@ -124,6 +124,44 @@ def test_principal_sets_quiet_hours_and_response_time(district, principal, teach
     assert as_user(teacher).get("/contact/settings/").status_code == 403
 
 
+def test_refused_settings_come_back_as_typed_with_each_error_at_its_field(
+    district, principal, as_user
+):
+    from edudx.contact.models import UnitContactSettings
+
+    client = as_user(principal)
+    unit = district.school_a.pk
+    response = client.post(
+        "/contact/settings/",
+        {"unit": unit, "quiet_from": "25:00", "quiet_to": "07:00", "hours": "900"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        f'name="quiet_from" value="25:00" required aria-invalid="true" '
+        f'aria-describedby="e-u{unit}_quiet_from" autofocus>'
+    ) in html
+    assert f'<p class="field-error" id="e-u{unit}_quiet_from" role="alert">' in html
+    assert "Giờ yên lặng từ: Giờ không hợp lệ (hh:mm).</p>" in html
+    # The other time is kept and not marked; the hours' range error is at the hours.
+    assert 'name="quiet_to" value="07:00" required>' in html
+    assert (
+        f'name="hours" min="1" max="720" value="900" required aria-invalid="true" '
+        f'aria-describedby="e-u{unit}_hours">'
+    ) in html
+    assert "Thời hạn trả lời phản hồi từ 1 đến 720 giờ.</p>" in html
+    assert not UnitContactSettings.objects.filter(unit=district.school_a).exists()
+    # Valid times with the hours still wrong: only the hours are refused and focused.
+    response = client.post(
+        "/contact/settings/",
+        {"unit": unit, "quiet_from": "21:00", "quiet_to": "06:30", "hours": "abc"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'name="quiet_from" value="21:00" required>' in html
+    assert f'aria-describedby="e-u{unit}_hours" autofocus>' in html
+
+
 def test_lists_show_only_ones_own(district, guardian, guardian_b, teacher, teacher_b, as_user):
     mine = services.thread_open(actor=guardian, student=district.student_a1, other=teacher)
     services.message_send(actor=guardian, thread=mine, body="Chào cô")

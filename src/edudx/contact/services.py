@@ -534,12 +534,13 @@ def unit_settings_update(
     *,
     actor,
     unit: OrgUnit,
-    quiet_from: dt.time,
-    quiet_to: dt.time,
+    quiet_from: dt.time | None,
+    quiet_to: dt.time | None,
     feedback_response_hours: int,
 ):
     """The unit's principal or clerk (a school) or officers (an office) set its quiet hours
-    and how long it takes to answer feedback."""
+    and how long it takes to answer feedback. A time None (not a valid hh:mm where it was
+    typed) is an error at its field, reported with the others."""
     from .models import UnitContactSettings  # noqa: PLC0415
 
     if (
@@ -553,12 +554,17 @@ def unit_settings_update(
             _("Chỉ lãnh đạo, văn thư của đơn vị mới đổi được cài đặt này."),
             field=None,
         )
+    found = ErrorCollector()
+    for name, value in (("quiet_from", quiet_from), ("quiet_to", quiet_to)):
+        if value is None:
+            found.add("contact.quiet_time", _("Giờ không hợp lệ (hh:mm)."), name)
     if not 1 <= feedback_response_hours <= 720:
-        raise DomainError(
+        found.add(
             "contact.response_hours",
             _("Thời hạn trả lời phản hồi từ 1 đến 720 giờ."),
-            field="feedback_response_hours",
+            "feedback_response_hours",
         )
+    found.raise_if_any()
     with transaction.atomic():
         row, _created = UnitContactSettings.objects.update_or_create(
             unit=unit,

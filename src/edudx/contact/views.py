@@ -22,7 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from edudx.accounts.models import User
 from edudx.core.api_errors import Forbidden
-from edudx.core.errors import DomainError, DomainErrors, NotFound, form_errors
+from edudx.core.errors import (
+    DomainError,
+    DomainErrors,
+    NotFound,
+    field_messages,
+    first_invalid,
+    form_errors,
+)
 from edudx.core.params import int_param
 from edudx.org.models import ClassGroup, Grade, OrgUnit
 from edudx.people.models import Student
@@ -444,38 +451,69 @@ def feedback_handle_view(request, feedback_id: int):
     )
 
 
+SETTINGS_LABELS = {
+    "quiet_from": _("Giờ yên lặng từ"),
+    "quiet_to": _("Giờ yên lặng đến"),
+    "feedback_response_hours": _("Thời hạn trả lời phản hồi"),
+}
+
+
+def _time(value) -> dt.time | None:
+    """A time typed as hh:mm (or hh:mm:ss); None if it is not one."""
+    try:
+        return dt.time.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_view(request):
-    """Quiet hours and feedback response time of the units the actor runs."""
+    """Quiet hours and feedback response time of the units the actor runs. A refused form
+    comes back with the values as typed and each error under its field (decision 30)."""
     user = request.user
     paths = selectors.staff_paths(user, selectors.OFFICER_ROLES)
     unit_ids = [int(p[-7:]) for p in paths]
     units = list(OrgUnit.objects.filter(pk__in=unit_ids).order_by("path"))
     if not units:
         raise PermissionDenied(_("Bạn không quản lý đơn vị nào."))
+    errors, focus, sent = {}, "", None
     if request.method == "POST":
         unit = next((u for u in units if u.pk == int_param(request.POST.get("unit"))), None)
+        if unit is None:
+            messages.error(request, _("Hãy chọn đơn vị."))
+            return redirect("contact:settings")
         try:
-            if unit is None:
-                raise DomainError("contact.unit", _("Hãy chọn đơn vị."), field="unit")
-            quiet_from = dt.time.fromisoformat(request.POST.get("quiet_from", ""))
-            quiet_to = dt.time.fromisoformat(request.POST.get("quiet_to", ""))
             services.unit_settings_update(
                 actor=user,
                 unit=unit,
-                quiet_from=quiet_from,
-                quiet_to=quiet_to,
+                quiet_from=_time(request.POST.get("quiet_from")),
+                quiet_to=_time(request.POST.get("quiet_to")),
                 feedback_response_hours=int_param(request.POST.get("hours")) or 0,
             )
+        except DomainError as exc:
+            by_field = field_messages(
+                exc, SETTINGS_LABELS, names={"feedback_response_hours": "hours"}
+            )
+            form = f"u{unit.pk}"
+            errors = {f"{form}_{k}": v for k, v in by_field.items()}
+            focus = first_invalid(errors, [f"{form}_{n}" for n in SETTINGS_ORDER])
+            sent = {"unit": unit.pk, **{n: request.POST.get(n, "") for n in SETTINGS_ORDER}}
+        else:
             messages.success(request, _("Đã lưu cài đặt."))
             return redirect("contact:settings")
-        except ValueError:
-            messages.error(request, _("Giờ không hợp lệ (hh:mm)."))
-        except DomainError as exc:
-            _errors(request, exc)
-    rows = [{"unit": u, "settings": selectors.unit_settings(u)} for u in units]
-    return _page(request, "contact/settings.html", {"rows": rows})
+    rows = [{"unit": u, "settings": selectors.unit_settings(u), "form": f"u{u.pk}"} for u in units]
+    response = _page(
+        request,
+        "contact/settings.html",
+        {"rows": rows, "errors": errors, "focus": focus, "sent": sent},
+    )
+    if sent is not None:
+        response.status_code = 400
+    return response
+
+
+SETTINGS_ORDER = ("quiet_from", "quiet_to", "hours")
 
 
 # --- PWA ------------------------------------------------------------------------------------
