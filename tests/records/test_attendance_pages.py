@@ -236,3 +236,35 @@ def test_leave_page_puts_waiting_requests_first_and_pages(district, teacher, cli
     assert first.count('value="accept"') == 1
     assert first.index("Lý do 00") < first.index("Lý do 54")
     assert "55 đơn · trang 1/2" in " ".join(first.split())
+
+
+def test_a_refused_sheet_comes_back_as_typed_naming_who_moved(district, tc):
+    """A student transferred while the teacher marked the class: the save is refused
+    with the student named, and every mark typed for the others is still on the sheet."""
+    from edudx.people.services import student_transfer
+
+    a1, a2 = district.student_a1.pk, district.student_a2.pk
+    student_transfer(
+        actor=None,
+        student=district.student_a2,
+        to_school=district.school_b,
+        school_year=district.year,
+        class_group=district.class_b,
+        effective=DAY,
+    )
+    r = _post(tc, district.class_a, {a1: "late", a2: "unexcused"}, {a1: "xe hỏng"})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert (
+        f"Trần Thị Bình (mã số {a2}) không còn trong lớp này (đã chuyển lớp hoặc chuyển "
+        "trường). Mở lại danh sách lớp rồi lưu."
+    ) in html
+    assert f'id="st-{a1}-late" name="status-{a1}" value="late" checked' in html
+    assert f'name="note-{a1}" value="xe hỏng"' in html
+    assert f"status-{a2}" not in html  # no longer on the class's sheet
+    assert AttendanceSession.objects.count() == 0
+    # An id the class never had names no one.
+    r = _post(tc, district.class_a, {a1: "late", district.student_b1.pk: "late"})
+    assert r.status_code == 400
+    assert f"Học sinh mã số {district.student_b1.pk} không thuộc lớp này." in r.content.decode()
+    assert "Nguyễn Văn Cường" not in r.content.decode()

@@ -29,6 +29,7 @@ from edudx.notify.services import notify
 from edudx.org.models import ClassGroup, Term
 from edudx.people import services as people_services
 from edudx.people.models import (
+    Enrolment,
     GuardianLink,
     StaffMember,
     Student,
@@ -182,12 +183,37 @@ class AttendanceResult:
     flagged: list[dict] = field(default_factory=list)
 
 
-def _clean_marks(marks: Iterable[MarkIn], roster_ids: set[int]) -> dict[int, MarkIn]:
+def _left_class(class_group: ClassGroup, student_ids: list[int]) -> dict[int, str]:
+    """The names of those of `student_ids` who were enrolled in the class once (moved to
+    another class or school since the sheet was opened) — only theirs: an id typed in
+    by hand names no one."""
+    if not student_ids:
+        return {}
+    rows = Enrolment.objects.filter(class_group=class_group, student_id__in=student_ids)
+    return dict(rows.values_list("student_id", "student__person__full_name"))
+
+
+def _clean_marks(
+    marks: Iterable[MarkIn], roster_ids: set[int], class_group: ClassGroup
+) -> dict[int, MarkIn]:
     """Validated marks by student; every bad row reported at once (row = position)."""
+    marks = list(marks)
     errors = ErrorCollector()
     out: dict[int, MarkIn] = {}
+    left = _left_class(class_group, [m.student_id for m in marks if m.student_id not in roster_ids])
     for i, m in enumerate(marks, start=1):
         errors.row = i
+        if m.student_id in left:
+            errors.add(
+                "attendance.student_left",
+                _(
+                    "%(name)s (mã số %(id)s) không còn trong lớp này (đã chuyển lớp hoặc "
+                    "chuyển trường). Mở lại danh sách lớp rồi lưu."
+                )
+                % {"name": left[m.student_id], "id": m.student_id},
+                "student_id",
+            )
+            continue
         if m.student_id not in roster_ids:
             errors.add(
                 "attendance.student",
@@ -251,7 +277,7 @@ def attendance_save(
     roster_ids = set(Student.objects.filter(current_class=class_group).values_list("id", flat=True))
     wanted = {
         sid: m
-        for sid, m in _clean_marks(marks, roster_ids).items()
+        for sid, m in _clean_marks(marks, roster_ids, class_group).items()
         if m.status != AttendanceStatus.PRESENT
     }
     with transaction.atomic():

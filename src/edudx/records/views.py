@@ -76,6 +76,7 @@ def attendance_view(request):
     }
     if class_id is None:
         return render(request, "records/attendance.html", context)
+    typed: dict = {}
     try:
         if request.method == "POST":
             cls = selectors.class_for_attendance(actor=request.user, class_id=class_id)
@@ -97,8 +98,11 @@ def attendance_view(request):
                     actor=request.user, class_group=cls, day=day, session=session, marks=marks
                 )
             except DomainError as exc:
+                # The sheet comes back as typed under the reasons (decision 30): a class
+                # of 40 marked on a phone is not lost to one student who moved meanwhile.
                 for text in _error_text(exc):
                     messages.error(request, text)
+                typed = {m.student_id: m for m in marks}
             else:
                 absent = sum(1 for m in marks if m.status != AttendanceStatus.PRESENT)
                 messages.success(
@@ -122,10 +126,22 @@ def attendance_view(request):
         raise Http404(str(exc)) from exc
     except Forbidden as exc:
         raise PermissionDenied(str(exc)) from exc
+    if typed:
+        _overlay(sheet["rows"], typed)
     context.update(
         sheet=sheet, cls=sheet["class"], day=sheet["date"], session_name=session_label(session)
     )
-    return render(request, "records/attendance.html", context)
+    return render(request, "records/attendance.html", context, status=400 if typed else 200)
+
+
+def _overlay(rows: list[dict], typed: dict) -> None:
+    """A refused sheet's rows with what was typed for each student still in the class."""
+    valid = set(AttendanceStatus.values)
+    for r in rows:
+        m = typed.get(r["student"].pk)
+        if m is not None:
+            r["status"] = m.status if m.status in valid else r["status"]
+            r["note"] = m.note
 
 
 def _flag_text(flag: dict) -> str:
