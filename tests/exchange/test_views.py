@@ -86,8 +86,28 @@ def test_post_a_bad_file_lists_every_error(clerk_client, district):
 
 def test_school_outside_scope_is_refused(clerk_client, district):
     response = upload(clerk_client, csv_bytes([HEADER, *GOOD]), school=district.school_b.pk)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["school"]
+    html = response.content.decode()
+    assert (
+        '<select name="school" autofocus aria-invalid="true" '
+        'aria-describedby="id_school_error" id="id_school">'
+    ) in html
+    assert '<span class="field-error" id="id_school_error" role="alert">' in html
+    assert ImportBatch.objects.count() == 0
+
+
+def test_an_empty_file_is_refused_at_the_file(clerk_client, district):
+    response = upload(clerk_client, b"", name="ds.xlsx")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        '<input type="file" name="file" autofocus required aria-invalid="true" '
+        'aria-describedby="id_file_error" id="id_file">'
+    ) in html
+    assert (
+        '<span class="field-error" id="id_file_error" role="alert">Tập tin được gửi là rỗng.</span>'
+    ) in html
     assert ImportBatch.objects.count() == 0
 
 

@@ -217,6 +217,15 @@ def test_bad_statement_shows_row_errors(invoices, clerk):
     )
     assert response.status_code == 400
     assert "Dòng 2, cột “Ngày giao dịch”" in response.content.decode()
+    # No file at all (a browser without `required`): the error is at the file field.
+    response = client.post("/fees/statements/", {"school": a1.school_id})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        'name="file" accept=".csv,.xlsx" required aria-invalid="true" '
+        'aria-describedby="e-file" autofocus>'
+    ) in html
+    assert 'id="e-file" role="alert">Chọn tệp sao kê (.csv hoặc .xlsx).</p>' in html
 
 
 def test_reports_page(invoices, clerk):

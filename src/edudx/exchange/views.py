@@ -120,8 +120,17 @@ def upload(request):
                 url = outcome.batch.source_id
                 suffix = "?reused=1" if outcome.reused else ""
                 return redirect(f"{_result_url(url)}{suffix}")
+    if form.errors:  # refused (decision 30): 400, the first field in error focused
+        first = next((name for name in form.fields if name in form.errors), None)
+        if first is not None:
+            form.fields[first].widget.attrs["autofocus"] = True
     recent = ImportBatch.objects.filter(actor=request.user)[:10]
-    return render(request, "exchange/upload.html", {"form": form, "recent": recent})
+    return render(
+        request,
+        "exchange/upload.html",
+        {"form": form, "recent": recent},
+        status=400 if form.errors else 200,
+    )
 
 
 def _result_url(source_id) -> str:

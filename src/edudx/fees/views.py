@@ -399,7 +399,7 @@ def statements_view(request):
         if account is None:
             messages.error(request, services.no_account_text(school))
         elif upload is None:
-            messages.error(request, _("Chọn tệp sao kê (.csv hoặc .xlsx)."))
+            ctx.update(errors={"file": [_("Chọn tệp sao kê (.csv hoặc .xlsx).")]}, focus="file")
         else:
             try:
                 stmt = services.statement_import(
@@ -434,7 +434,10 @@ def statements_view(request):
         imports=StatementImport.objects.filter(bank_account__school=school).order_by("-id")[:20],
     )
     return render(
-        request, "fees/statements.html", ctx, status=400 if "import_errors" in ctx else 200
+        request,
+        "fees/statements.html",
+        ctx,
+        status=400 if "import_errors" in ctx or "errors" in ctx else 200,
     )
 
 
