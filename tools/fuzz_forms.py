@@ -177,20 +177,57 @@ def fuzz(post, forms, values, *, all_bad: bool = True) -> list[str]:
     return failures
 
 
-def _sender(c: httpx.Client):
-    def post(page: str, action: str, body: dict, files: list[str]) -> int:
-        body = {**body, "csrfmiddlewaretoken": [c.cookies.get("csrftoken", "")]}
-        upload = {f: ("x.pdf", b"%PDF-1.4 not really", "application/pdf") for f in files}
-        base = str(c.base_url).rstrip("/")
-        return c.post(
-            action,
-            data=body,
-            files=upload or None,
-            headers={"Referer": f"{base}{page}"},
-            follow_redirects=False,
-        ).status_code
+def refusals(send, forms) -> list[str]:
+    """Forms that lose what was typed when refused (decision 30): each form is sent once
+    per typed field with that field blank (or its first other choice); a refusal — an
+    error in the page's messages or under a field — answered with a redirect (the form
+    comes back empty) or with a 200 is listed. `send(page, action, body, files)` answers
+    (status, the page shown after it)."""
+    found, done = [], set()
+    for page, action, form in forms:
+        filled, typed, files = fields_of(form)
+        key = (_shape(action), tuple(sorted(n for n, _ in filled)))
+        if key in done or not typed:
+            continue
+        done.add(key)
+        for name in typed:
+            body: dict[str, list[str]] = {}
+            for n, value in filled:
+                body.setdefault(n, []).append("" if n == name else value)
+            status, html = send(page, action, body, files)
+            refused = 'class="msg-error"' in html or 'class="field-error"' in html
+            if refused and status in (200, 302, 303):
+                how = "redirected" if status != 200 else "answered 200"
+                found.append(f"{how}: {action} (from {page}) with {name} blank")
+                break
+    return found
 
-    return post
+
+def _post(c: httpx.Client, page: str, action: str, body: dict, files: list[str]):
+    body = {**body, "csrfmiddlewaretoken": [c.cookies.get("csrftoken", "")]}
+    upload = {f: ("x.pdf", b"%PDF-1.4 not really", "application/pdf") for f in files}
+    base = str(c.base_url).rstrip("/")
+    return c.post(
+        action,
+        data=body,
+        files=upload or None,
+        headers={"Referer": f"{base}{page}"},
+        follow_redirects=False,
+    )
+
+
+def _sender(c: httpx.Client):
+    return lambda page, action, body, files: _post(c, page, action, body, files).status_code
+
+
+def _refusal_sender(c: httpx.Client):
+    def send(page: str, action: str, body: dict, files: list[str]) -> tuple[int, str]:
+        r = _post(c, page, action, body, files)
+        if r.status_code in (301, 302, 303):  # the messages show on the page it leads to
+            return r.status_code, c.get(r.headers["location"]).text
+        return r.status_code, r.text
+
+    return send
 
 
 def main() -> int:
@@ -200,6 +237,11 @@ def main() -> int:
     p.add_argument("--pages", type=int, default=60)
     p.add_argument("--per-field", type=int, default=5, help="bad values tried per field")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--refusals",
+        action="store_true",
+        help="instead: list the forms a refusal empties (a redirect) or answers with a 200",
+    )
     args = p.parse_args()
     random.seed(args.seed)
     secrets = demo_secrets()
@@ -207,6 +249,11 @@ def main() -> int:
     for role in args.roles:
         c = sign_in(args.base, role, secrets)
         forms, found = crawl(c.get, args.base.rstrip("/"), args.pages)
+        if args.refusals:
+            found += refusals(_refusal_sender(c), forms)
+            print(f"{role}: {len(forms)} forms, {len(found)} refusals that lose the form")
+            failures += [f"{role}: {f}" for f in found]
+            continue
         found += fuzz(_sender(c), forms, lambda _name: random.sample(BAD, args.per_field))
         print(f"{role}: {len(forms)} forms, {len(found)} server errors", flush=True)
         failures += [f"{role}: {f}" for f in found]

@@ -37,6 +37,16 @@ def test_anonymous_files_a_dossier_in_three_steps(world):
     assert d.status == "draft"
     early = c.post(r.url, {"action": "submit"}, follow=True)
     assert "Còn thiếu giấy tờ" in early.content.decode()
+    # An upload without its file: the kind picked stays picked, the file is marked.
+    refused = c.post(r.url, {"action": "upload", "kind": "other"})
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert '<option value="other" selected>Khác</option>' in html
+    assert (
+        'accept="application/pdf,image/jpeg,image/png" required aria-invalid="true" '
+        'aria-describedby="e-upload_file" autofocus>'
+    ) in html
+    assert '<p class="field-error" id="e-upload_file" role="alert">Tệp: Chưa chọn tệp.</p>' in html
     c.post(
         r.url,
         {
@@ -92,6 +102,26 @@ def test_officer_queue_and_transition(client, world):
     otp_login(client, world.officer_a)
     queue = client.get("/services/officer/")
     assert d.code in queue.content.decode() and "Tiếp nhận" in queue.content.decode()
+    # A refused step comes back with the comment as typed (decision 30).
+    url = f"/services/dossiers/{d.code}/"
+    r = client.post(url, {"action": "return_result", "comment": "Đã ký, trả kết quả"})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert "Không thể «Trả kết quả» hồ sơ đang ở trạng thái «Đã nộp»." in html
+    assert 'rows="2" required>Đã ký, trả kết quả</textarea>' in html
+    r = client.post(url, {"action": "receive", "comment": "  "})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert (
+        'name="comment" rows="2" required aria-invalid="true" '
+        'aria-describedby="e-handle_comment" autofocus>  </textarea>'
+    ) in html
+    assert (
+        '<p class="field-error" id="e-handle_comment" role="alert">'
+        "Ý kiến xử lý: Cần ghi ý kiến xử lý cho mỗi bước.</p>"
+    ) in html
+    d.refresh_from_db()
+    assert d.status == "submitted"
     r = client.post(
         f"/services/dossiers/{d.code}/", {"action": "receive", "comment": "Đủ"}, follow=True
     )

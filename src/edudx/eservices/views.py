@@ -255,8 +255,38 @@ def dossier_detail(request, code: str):
             else:
                 raise Http404
         except DomainError as exc:
+            # The page again, as typed, each error at its field (decision 30): an officer's
+            # comment is not lost to a step the dossier is not ready for.
             _flash(request, exc)
+            form = action if action in ("upload", "supplement", "rate") else "handle"
+            by_field = field_messages(exc, _dossier_labels(form))
+            errors = {f"{form}_{k}": v for k, v in by_field.items()}
+            order = ("kind", "file", "score", "comment")
+            focus = first_invalid(errors, [f"{form}_{n}" for n in order])
+            sent = {
+                "form": form,
+                "comment": request.POST.get("comment", ""),
+                "kind": request.POST.get("kind", ""),
+                "score": request.POST.get("score", ""),
+            }
+            return _dossier_page(
+                request, d, is_applicant, {"errors": errors, "focus": focus, "sent": sent}, 400
+            )
         return redirect("eservices:dossier", code=d.code)
+    return _dossier_page(request, d, is_applicant, {}, 200)
+
+
+def _dossier_labels(form: str) -> dict[str, str]:
+    """The labels of a dossier page's form (in the active language): the applicant's
+    upload, supplement and rating, else the officer's step."""
+    return {
+        "upload": {"kind": _("Loại giấy tờ"), "file": _("Tệp")},
+        "supplement": {"comment": _("Nội dung bổ sung")},
+        "rate": {"score": _("Mức độ hài lòng"), "comment": _("Góp ý")},
+    }.get(form, {"comment": _("Ý kiến xử lý")})
+
+
+def _dossier_page(request, d, is_applicant: bool, extra: dict, status: int):
     d = Dossier.objects.select_related(
         "procedure", "unit", "from_school", "to_school", "invoice__school"
     ).get(pk=d.pk)
@@ -266,6 +296,7 @@ def dossier_detail(request, code: str):
         request,
         "eservices/dossier.html",
         {
+            **extra,
             "d": d,
             "is_applicant": is_applicant,
             "overdue": selectors.is_overdue(d),
@@ -284,6 +315,7 @@ def dossier_detail(request, code: str):
             "fee": selectors.dossier_fee(d),
             "refund_due": None if is_applicant else selectors.fee_refund_due(d),
         },
+        status=status,
     )
 
 
