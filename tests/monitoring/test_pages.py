@@ -99,6 +99,23 @@ def test_a_principal_fills_and_submits_the_report_page(client, reform, principal
     assert YearlyReport.objects.get(unit=reform.school_a).version == 0
     assert not YearlyReport.objects.get(unit=reform.school_a).values.exists()  # nothing written
     client.post(url, {"key": "plan", "file": io.BytesIO(PDF)}, format="multipart")
+    # A file that is not one of the accepted kinds: the page again (400), the item picked
+    # still picked, the error at the file field, nothing stored.
+    bad = io.BytesIO(b"not a pdf")
+    bad.name = "ke-hoach.docx"
+    r = client.post(url, {"key": "evidence", "file": bad})
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert '<option value="evidence" selected>' in page
+    assert (
+        'name="file" accept="application/pdf,image/png,image/jpeg" required '
+        'aria-invalid="true" aria-describedby="e-file" autofocus>'
+    ) in page
+    assert (
+        '<p class="field-error" id="e-file" role="alert">'
+        "Tệp ke-hoach.docx không phải PDF, PNG hoặc JPEG.</p>"
+    ) in page
+    assert YearlyReport.objects.get(unit=reform.school_a).files.count() == 1
     r = client.post(url, {"fact-computers_teaching": "ba mươi", "action": "save"})
     page = r.content.decode()
     assert r.status_code == 400
@@ -181,6 +198,14 @@ def test_dx_pages_and_the_public_list(client, reform, principal, officer):
     assert 'name="p-2.3.2" aria-label="2.3.2" value="5">' in page  # typed, not saved
     assert 'value="https://so.vn/a"' in page
     assert answers.get(criterion__code="2.3.2").points == before != 5  # nothing written
+    bad = io.BytesIO(b"GIF89a not accepted")
+    bad.name = "anh.gif"
+    r = client.post(url, {"criterion": "2.5", "file": bad})
+    page = r.content.decode()
+    assert r.status_code == 400
+    assert "<option selected>2.5</option>" in page
+    assert 'required aria-invalid="true" aria-describedby="e-file" autofocus>' in page
+    assert "Tệp anh.gif không phải PDF, PNG hoặc JPEG.</p>" in page
     client.post(url, {"m-2.1": "1", "m-2.2": "1", "p-2.3.2": "6", "action": "submit"})
     client.logout()
     otp_login(client, officer)

@@ -375,6 +375,7 @@ def report_view(request):
     report = reports.report_get(actor=request.user, unit=unit, year=year)
     editable = reports._can_edit(request.user, unit) and report.status != ReportStatus.ACCEPTED
     refused: DomainError | None = None
+    file_refused: DomainError | None = None
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
@@ -427,7 +428,9 @@ def report_view(request):
                 messages.error(request, m)
             if "file" not in request.FILES:
                 refused = exc  # the report again, as typed (400), each error at its row
-        if refused is None:
+            else:
+                file_refused = exc  # the page again (400), the error at the file
+        if refused is None and file_refused is None:
             return redirect(f"{reverse('monitoring:report')}?unit={unit.pk}&year={year}")
     own = {v.indicator.code: v for v in report.values.select_related("indicator")}
     computed = {
@@ -448,6 +451,8 @@ def report_view(request):
     ]
     facts = fact_prefill.facts_form(report, editable=editable)
     errors = _report_errors(refused, [r["ind"].code for r in rows], [f["key"] for f in facts])
+    if file_refused is not None:
+        errors["file"] = _errors(file_refused)
     if sent is not None:
         for f in facts:
             f["value"] = sent.get(f"fact-{f['key']}", "")
@@ -471,10 +476,12 @@ def report_view(request):
             "facts": facts,
             "errors": errors,
             "focus": first_invalid(
-                errors, [*(r["ind"].code for r in rows), *(f"fact-{f['key']}" for f in facts)]
+                errors,
+                [*(r["ind"].code for r in rows), *(f"fact-{f['key']}" for f in facts), "file"],
             ),
+            "file_key": request.POST.get("key", "") if file_refused is not None else "",
         },
-        status=400 if refused is not None else 200,
+        status=400 if refused is not None or file_refused is not None else 200,
     )  # fmt: skip
 
 
@@ -565,6 +572,7 @@ def dx_view(request):
         )
     a = dx.assessment_get(actor=request.user, unit=unit, year=year)
     refused: DomainError | None = None
+    file_refused: DomainError | None = None
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
@@ -601,7 +609,9 @@ def dx_view(request):
                 messages.error(request, m)
             if "file" not in request.FILES:
                 refused = exc  # the form again, as typed (400), each error at its criterion
-        if refused is None:
+            else:
+                file_refused = exc  # the page again (400), the error at the file
+        if refused is None and file_refused is None:
             return redirect(f"{reverse('monitoring:dx')}?unit={unit.pk}&year={year}")
     answers = list(a.answers.select_related("criterion__group").prefetch_related("files"))
     errors: dict[str, list[str]] = {}
@@ -613,6 +623,8 @@ def dx_view(request):
             x.sent = {"points": sent.get(f"p-{c}", ""), "met": sent.get(f"m-{c}") == "1",
                       "link": sent.get(f"l-{c}", "")}  # fmt: skip
         errors = field_messages(refused, {})  # by criterion code; messages name it
+    if file_refused is not None:
+        errors["file"] = _errors(file_refused)
     groups = [
         {
             "group": g,
@@ -633,10 +645,11 @@ def dx_view(request):
             "reviewable": reports.can_review(request.user, unit)
             and a.status == DxStatus.SUBMITTED,
             "errors": errors,
-            "focus": first_invalid(errors, [x.criterion.code for x in answers]),
+            "focus": first_invalid(errors, [*(x.criterion.code for x in answers), "file"]),
             "comment": request.POST.get("comment", "") if refused is not None else "",
+            "file_key": request.POST.get("criterion", "") if file_refused is not None else "",
         },
-        status=400 if refused is not None else 200,
+        status=400 if refused is not None or file_refused is not None else 200,
     )  # fmt: skip
 
 
