@@ -66,10 +66,32 @@ def test_upload_page_shows_errors(client, teacher, toan):
 def test_review_publish_then_student_finds_it(client, make_resource, principal, district):
     r = make_resource(title="Số nguyên âm")
     otp_login(client, principal)
-    client.post(reverse("content:detail", args=[r.pk]), {"action": "review", "decision": "approve"})
-    client.post(reverse("content:detail", args=[r.pk]), {"action": "publish", "scope": "school"})
+    url = reverse("content:detail", args=[r.pk])
+    # Refusals come back on the page (400), each error at its field (decision 30).
+    refused = client.post(url, {"action": "review", "decision": "return", "comment": " "})
+    assert refused.status_code == 400
+    assert (
+        'name="comment" rows="2" aria-invalid="true" aria-describedby="e-review_comment" '
+        "autofocus> </textarea>"
+    ) in refused.content.decode()
+    assert "Nhận xét: Trả lại học liệu phải kèm nhận xét.</p>" in refused.content.decode()
+    client.post(url, {"action": "review", "decision": "approve"})
+    refused = client.post(url, {"action": "publish", "scope": "province"})
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert '<option value="province" selected>' in html
+    assert "Bạn không được xuất bản ở phạm vi “Toàn tỉnh”" in html
+    assert 'name="scope" aria-invalid="true" aria-describedby="e-publish_scope" autofocus>' in html
+    client.post(url, {"action": "publish", "scope": "school"})
     r.refresh_from_db()
     assert r.status == "published"
+    long = "Rất hay. " * 230
+    refused = client.post(url, {"action": "comment", "text": long})
+    assert refused.status_code == 400
+    assert f'aria-describedby="e-comment_text" autofocus>{long}</textarea>' in (
+        refused.content.decode()
+    )
+    assert "Bình luận dài tối đa 2000 ký tự." in refused.content.decode()
     student = district.user(Role.STUDENT, None, person=district.student_a1.person)
     client.force_login(student)
     page = client.get(reverse("content:search"), {"q": "so nguyen am"}).content.decode()

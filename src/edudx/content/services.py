@@ -477,6 +477,7 @@ def resource_publish(*, actor, resource: Resource, scope: str, comment: str = ""
             "content.publish.forbidden",
             _("Bạn không được xuất bản ở phạm vi “%(s)s” (%(u)s).")
             % {"s": PublishScope(scope).label, "u": unit.name},
+            field="scope",
         )
     with transaction.atomic():
         resource.status = ResourceStatus.PUBLISHED

@@ -323,10 +323,40 @@ def detail_view(request, r: Resource):
                 )
                 messages.success(request, _("Đã gửi bình luận."))
         except DomainError as exc:
+            # The page again, as typed (400), each error at its field (decision 30): a
+            # reviewer's comment is not lost to a scope they may not publish at.
             _errors(request, exc)
+            form = action if action in DETAIL_FORMS else "review"
+            by_field = field_messages(exc, DETAIL_FORMS.get(form, {}))
+            errors = {f"{form}_{k}": v for k, v in by_field.items()}
+            sent = {k: request.POST.get(k, "") for k in ("comment", "scope", "stars", "text")}
+            return _detail_page(
+                request,
+                r,
+                {
+                    "errors": errors,
+                    "focus": first_invalid(errors, [f"{form}_{n}" for n in DETAIL_ORDER]),
+                    "sent": {**sent, "form": form},
+                },
+                status=400,
+            )
         return redirect("content:detail", resource_id=r.pk)
     if r.status == ResourceStatus.PUBLISHED:
         services.resource_viewed(r)
+    return _detail_page(request, r, {})
+
+
+# A resource page's forms: their fields' labels, and the fields top to bottom.
+DETAIL_FORMS = {
+    "review": {"comment": _lazy("Nhận xét")},
+    "publish": {"scope": _lazy("Phạm vi xuất bản")},
+    "rate": {"stars": _lazy("Số sao")},
+    "comment": {"text": _lazy("Bình luận")},
+}
+DETAIL_ORDER = ("comment", "scope", "stars", "text")
+
+
+def _detail_page(request, r: Resource, extra: dict, status: int = 200):
     kind = _preview_kind(r)
     sim_url = ""
     if kind == "simulation":
@@ -345,8 +375,10 @@ def detail_view(request, r: Resource):
             "comments": list(r.comments.select_related("user")),
             "may_review": selectors.may_review(request.user, r),
             "scopes": PublishScope.choices,
-            "stars": range(1, 6),
+            "stars": [str(n) for n in range(1, 6)],
+            **extra,
         },
+        status=status,
     )
 
 
