@@ -275,3 +275,37 @@ def test_contact_book_tabs_only_for_those_who_have_one(district, client):
     assert tabs() == []
     client.force_login(parent(district, "Đỗ Thị Mai", district.student_a1))
     assert tabs() == ["Sổ liên lạc", "Thông báo", "Tin nhắn", "Phản hồi"]
+
+
+def test_an_answer_refused_comes_back_as_typed(district, principal, as_user):
+    """A colleague answered first: the answer typed is kept under the refusal (400)."""
+    fb = services.feedback_submit(
+        actor=_anon(),
+        unit=district.school_a,
+        kind="feedback",
+        subject="Sân trường ngập",
+        body="B",
+        phone="0912345678",
+    )
+    services.feedback_answer(actor=principal, feedback=fb, answer="Đã xử lý.")
+    client = as_user(principal)
+    r = client.post(f"/contact/feedback/inbox/{fb.pk}/", {"answer": "Nhà trường sẽ thoát nước"})
+    html = r.content.decode()
+    assert r.status_code == 400
+    assert "Phản hồi này đã được trả lời." in html
+    # The form is gone (answered), the text typed is shown to copy.
+    assert "<h2>Trả lời bạn đã viết (chưa gửi)</h2>" in html
+    assert '<div class="unsent"><p>Nhà trường sẽ thoát nước</p></div>' in html
+    other = services.feedback_submit(
+        actor=_anon(), unit=district.school_a, kind="feedback", subject="S", body="B",
+        phone="0912345678",
+    )  # fmt: skip
+    r = client.post(f"/contact/feedback/inbox/{other.pk}/", {"answer": "  "})
+    assert (
+        'name="answer" rows="5" required aria-invalid="true" aria-describedby="e-answer" '
+        "autofocus>  </textarea>"
+    ) in r.content.decode()
+    assert 'id="e-answer" role="alert">Trả lời: Hãy nhập nội dung trả lời.</p>' in (
+        r.content.decode()
+    )
+    assert Feedback.objects.get(pk=fb.pk).answer == "Đã xử lý."

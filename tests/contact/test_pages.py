@@ -174,6 +174,20 @@ def test_lists_show_only_ones_own(district, guardian, guardian_b, teacher, teach
     # Only teachers and school leadership may post notices.
     assert as_user(guardian).get("/contact/notices/new/").status_code == 403
     assert as_user(teacher).get("/contact/notices/new/").status_code == 200
+    # A refused notice comes back as typed (400), each error at its field.
+    r = as_user(teacher).post(
+        "/contact/notices/new/",
+        {"audience": "class", "class_id": str(district.class_a.pk), "title": "", "body": "Họp"},
+    )
+    html = r.content.decode()
+    assert r.status_code == 400
+    assert (
+        'name="title" maxlength="200" value="" required aria-invalid="true" '
+        'aria-describedby="e-title" autofocus>'
+    ) in html
+    assert 'id="e-title" role="alert">Tiêu đề: Hãy nhập tiêu đề thông báo.</p>' in html
+    assert f'<option value="{district.class_a.pk}" selected>' in html
+    assert "required>Họp</textarea>" in html
     # The feedback inbox of a guardian is empty; handling someone's feedback is a 404.
     from django.contrib.auth.models import AnonymousUser
 

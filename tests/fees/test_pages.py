@@ -132,6 +132,15 @@ def test_clerk_adds_fee_item_and_generates_invoices(district, account, clerk):
     )
     assert 'value="Học phí HK1"' in page and '<option value="rural" selected>' in page
     assert page.count("autofocus") == 1 and not FeeItem.objects.exists()
+    # No school year picked (none exists, or the list was tampered with): at the year.
+    bad = client.post("/fees/items/", {**typed, "school_year": "", "amount": "1250000"})
+    page = bad.content.decode()
+    assert bad.status_code == 400
+    assert (
+        'name="school_year" aria-invalid="true" aria-describedby="e-item_school_year" autofocus>'
+    ) in page
+    assert 'id="e-item_school_year" role="alert">Năm học: Chọn năm học.</p>' in page
+    assert 'value="1250000"' in page and not FeeItem.objects.exists()
     client.post(
         "/fees/items/",
         {

@@ -211,7 +211,7 @@ def notice_new_view(request):
     targets = selectors.notice_targets(actor=user)
     if not (targets["classes"] or targets["schools"]):
         raise PermissionDenied(_("Bạn không có lớp hay trường nào để gửi thông báo."))
-    form = {}
+    form, errors = {}, {}
     if request.method == "POST":
         form = request.POST
         audience = form.get("audience", "")
@@ -238,12 +238,33 @@ def notice_new_view(request):
             messages.success(request, _("Đã gửi thông báo."))
             return redirect("contact:notice", notice_id=notice.pk)
         except DomainError as exc:
-            _errors(request, exc)
-    return _page(
+            _errors(request, exc)  # and below: the form as typed, each error at its field
+            errors = field_messages(exc, NOTICE_LABELS)
+    response = _page(
         request,
         "contact/notice_new.html",
-        {**targets, "form": form, "audiences": Audience.choices},
+        {
+            **targets,
+            "form": form,
+            "audiences": Audience.choices,
+            "errors": errors,
+            "focus": first_invalid(errors, NOTICE_LABELS),
+        },
     )
+    if errors:
+        response.status_code = 400
+    return response
+
+
+# The notice form's fields, top to bottom, as the page labels them.
+NOTICE_LABELS = {
+    "audience": gettext_lazy("Gửi cho"),
+    "class_id": gettext_lazy("Lớp"),
+    "school_id": gettext_lazy("Trường"),
+    "grade": gettext_lazy("Khối"),
+    "title": gettext_lazy("Tiêu đề"),
+    "body": gettext_lazy("Nội dung"),
+}
 
 
 # --- messages -------------------------------------------------------------------------------
@@ -445,16 +466,33 @@ def feedback_handle_view(request, feedback_id: int):
                 messages.success(request, _("Đã gửi trả lời."))
             return redirect("contact:feedback_handle", feedback_id=fb.pk)
         except DomainError as exc:
+            # The answer as typed (400), its error under it (decision 30): an answer
+            # written while a colleague answered first is not lost.
             _errors(request, exc)
+            fb.refresh_from_db()
+            errors = field_messages(exc, {"answer": gettext_lazy("Trả lời")})
+            response = _page(
+                request,
+                "contact/feedback_handle.html",
+                {
+                    "fb": fb,
+                    "overdue": selectors.is_overdue(fb),
+                    "answer": request.POST.get("answer", ""),
+                    "errors": errors,
+                    "focus": first_invalid(errors, ["answer"]),
+                },
+            )
+            response.status_code = 400
+            return response
     return _page(
         request, "contact/feedback_handle.html", {"fb": fb, "overdue": selectors.is_overdue(fb)}
     )
 
 
 SETTINGS_LABELS = {
-    "quiet_from": _("Giờ yên lặng từ"),
-    "quiet_to": _("Giờ yên lặng đến"),
-    "feedback_response_hours": _("Thời hạn trả lời phản hồi"),
+    "quiet_from": gettext_lazy("Giờ yên lặng từ"),
+    "quiet_to": gettext_lazy("Giờ yên lặng đến"),
+    "feedback_response_hours": gettext_lazy("Thời hạn trả lời phản hồi"),
 }
 
 

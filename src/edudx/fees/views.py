@@ -100,17 +100,16 @@ def items_view(request):
     refused: DomainError | None = None
     if request.method == "POST":
         _require_school_write(ctx)
-        try:
-            year = SchoolYear.objects.get(pk=int_param(request.POST.get("school_year")))
-        except SchoolYear.DoesNotExist:
-            messages.error(request, _("Chọn năm học."))
+        year = SchoolYear.objects.filter(pk=int_param(request.POST.get("school_year"))).first()
+        if year is None:
+            refused = DomainError("fees.school_year", _("Chọn năm học."), field="school_year")
+            messages.error(request, refused.item.message)
+        elif request.POST.get("action") == "reduction":
+            refused = _reduction_post(request, school, year)
         else:
-            if request.POST.get("action") == "reduction":
-                refused = _reduction_post(request, school, year)
-            else:
-                refused = _item_post(request, school, year)
-            if refused is None:
-                return redirect(f"{reverse('fees:items')}?school={school.pk}")
+            refused = _item_post(request, school, year)
+        if refused is None:
+            return redirect(f"{reverse('fees:items')}?school={school.pk}")
     year = ctx["year"]
     if refused is not None:  # the page again, the refused form as typed (400)
         form = request.POST.get("action") or "item"
@@ -131,6 +130,7 @@ def items_view(request):
 # The fee items page's forms: their fields as the page labels them.
 SCHOOL_FORMS = {
     "item": {
+        "school_year": gettext_lazy("Năm học"),
         "kind": gettext_lazy("Loại"),
         "name": gettext_lazy("Tên khoản thu"),
         "amount": gettext_lazy("Số tiền (đồng)"),
