@@ -62,6 +62,10 @@ def test_anonymous_files_a_dossier_in_three_steps(world):
     # Another browser gets in with the code and the phone only.
     other = Client()
     assert other.get(r.url).status_code == 404
+    wrong = other.post("/services/lookup/", {"kind": "dossier", "code": d.code, "phone": "0912"})
+    assert wrong.status_code == 400  # the form as typed, the reason not naming a field
+    assert f'name="code" value="{d.code}"' in wrong.content.decode()
+    assert 'inputmode="tel" value="0912" required>' in wrong.content.decode()
     found = other.post(
         "/services/lookup/", {"kind": "dossier", "code": d.code, "phone": "0912345678"}
     )

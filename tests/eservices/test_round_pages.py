@@ -77,7 +77,7 @@ def test_bad_input_is_named_on_the_page_and_nothing_saved(client, world, kw, mes
     a = world.primary_a.pk
     form = round_form(world, **{k.replace("-A", f"-{a}"): v for k, v in kw.items()})
     page = client.post("/services/admissions/new/", form)
-    assert page.status_code == 200
+    assert page.status_code == 400  # the form again, as typed
     assert message in page.content.decode()
     assert AdmissionRound.objects.count() == 0
 

@@ -363,3 +363,21 @@ def test_a_refused_device_comes_back_as_typed(as_user, principal, district):
         "- hoặc _.</p>"
     ) in page
     assert 'value="CO₂ phòng 6A1"' in page and not Device.objects.exists()
+
+
+def test_a_refused_device_edit_comes_back_as_typed(as_user, principal, sensor):
+    client = as_user(principal)
+    res = client.post(
+        f"/iot/devices/{sensor.pk}/",
+        {"name": "  ", "location": "Phòng 6A2", "kind": "air", "active": "on"},
+    )
+    page = res.content.decode()
+    assert res.status_code == 400
+    assert (
+        'name="name" maxlength="120" required value="  " aria-invalid="true" '
+        'aria-describedby="e-name" autofocus>'
+    ) in page
+    assert '<p class="field-error" id="e-name" role="alert">' in page
+    assert 'value="Phòng 6A2">' in page  # typed, kept, not marked
+    sensor.refresh_from_db()
+    assert sensor.location != "Phòng 6A2"

@@ -353,9 +353,10 @@ def lookup(request):
             d = services.dossier_by_code_and_phone(code=code, phone=phone, client_key=client)
             _remember(request, SESSION_DOSSIERS, d.code)
             return redirect("eservices:dossier", code=d.code)
-        except DomainError as exc:
+        except DomainError as exc:  # the form as typed (400); which field is not said
             _flash(request, exc)
-    return render(request, "eservices/lookup.html", {"form": request.POST})
+            return render(request, "eservices/lookup.html", {"form": request.POST}, status=400)
+    return render(request, "eservices/lookup.html", {"form": {}})
 
 
 @login_required
@@ -693,6 +694,7 @@ def round_edit(request, round_id: int | None = None):
             ],
             "labels": admissions.round_labels(),
         },
+        status=400 if errors else 200,
     )
 
 

@@ -132,7 +132,13 @@ def device_view(request, device_pk: int):
     _require_reader(request)
     device = _get(selectors.device_get, actor=request.user, device_pk=device_pk)
     may_manage = selectors.may_manage(request.user, device.school)
-    secret = None
+    secret, errors = None, {}
+    form = {
+        "name": device.name,
+        "location": device.location,
+        "kind": device.kind,
+        "active": device.active,
+    }
     if request.method == "POST":
         if not may_manage:
             raise PermissionDenied(_("Chỉ hiệu trưởng và văn thư của trường sửa thiết bị."))
@@ -150,8 +156,10 @@ def device_view(request, device_pk: int):
                 )
                 messages.success(request, _("Đã lưu thiết bị."))
                 return redirect("iot:device", device_pk=device.pk)
-        except DomainError as exc:
-            _errors(request, exc)
+        except DomainError as exc:  # the form as typed (400), each error at its field
+            errors = _errors(request, exc)
+            form = {k: request.POST.get(k, "") for k in ("name", "location", "kind")}
+            form["active"] = request.POST.get("active") == "on"
     now = timezone.now()
     since = now - dt.timedelta(hours=24)
     selectors.with_status([device], now)
@@ -189,8 +197,11 @@ def device_view(request, device_pk: int):
         "may_manage": may_manage,
         "kinds": DeviceKind.choices,
         "secret": secret,
+        "form": form,
+        "errors": errors,
+        "focus": first_invalid(errors, ("name", "location", "kind")),
     }
-    return render(request, "iot/device.html", context)
+    return render(request, "iot/device.html", context, status=400 if errors else 200)
 
 
 @login_required
