@@ -2,6 +2,7 @@
 every form posts back and redirects (post/redirect/get)."""
 
 import datetime as dt
+from types import SimpleNamespace
 from itertools import chain
 
 from django.contrib import messages
@@ -492,6 +493,7 @@ def submission_file_view(request, submission_id: int):
 @require_http_methods(["GET", "POST"])
 def training_view(request):
     """A teacher's professional development: profile, courses, assessment, certificates."""
+    refused = False
     if request.method == "POST":
         p = request.POST
         try:
@@ -523,8 +525,10 @@ def training_view(request):
                         _("Chưa đạt (%(p)s%%). Hãy ôn lại và làm lại.") % {"p": e.best_percent},
                     )
         except DomainError as exc:
-            _errors(request, exc)
-        return redirect("learning:training")
+            _errors(request, exc)  # and the page again (400), the profile as typed
+            refused = True
+        else:
+            return redirect("learning:training")
     providers = training.course_provider_units(actor=request.user)
     staff = True
     try:
@@ -540,6 +544,13 @@ def training_view(request):
         )
     }
     profile = TrainingProfile.objects.filter(staff__person_id=request.user.person_id).first()
+    profile_open = profile is None
+    if refused and request.POST.get("action") == "profile":
+        profile_open = True
+        profile = SimpleNamespace(
+            digital_competence=request.POST.get("digital_competence", ""),
+            goals=request.POST.get("goals", ""),
+        )
     created = list(training.courses_created(actor=request.user)) if providers else []
     everything = scope_of(request.user).everything
     return render(
@@ -548,6 +559,7 @@ def training_view(request):
         {
             "rows": [(c, enrolments.get(c.pk)) for c in courses],
             "profile": profile,
+            "profile_open": profile_open,
             "levels": CompetenceLevel.choices,
             "staff": staff,
             "may_create": bool(providers),
@@ -558,6 +570,7 @@ def training_view(request):
                 if everything or training.provides_for(providers, c.provider)
             },
         },
+        status=400 if refused else 200,
     )
 
 
