@@ -2,8 +2,8 @@
 every form posts back and redirects (post/redirect/get)."""
 
 import datetime as dt
-from types import SimpleNamespace
 from itertools import chain
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
