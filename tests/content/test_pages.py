@@ -85,6 +85,8 @@ def test_review_publish_then_student_finds_it(client, make_resource, principal, 
     client.post(url, {"action": "publish", "scope": "school"})
     r.refresh_from_db()
     assert r.status == "published"
+    assert "· Xuất bản (Trong trường)</li>" in client.get(url).content.decode()  # not "school"
+    Resource.objects.filter(pk=r.pk).update(view_count=0)  # count the student's view only
     long = "Rất hay. " * 230
     refused = client.post(url, {"action": "comment", "text": long})
     assert refused.status_code == 400

@@ -54,6 +54,8 @@ def test_grid_is_phone_ready(district, tc, maths):
     html = page.content.decode()
     a1 = district.student_a1.pk
     assert f'name="m-{a1}-tx1" value="" inputmode="decimal"' in html
+    # A screen reader hears the pupil and the column as the header prints it.
+    assert 'aria-label="Nguyễn Văn An: ĐĐGtx1"' in html
     assert 'class="marks-scroll"' in html
     assert ' style="' not in html
     assert "<script>" not in html  # only the static marks.js

@@ -194,7 +194,7 @@ class ResourceReview(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     comment = models.TextField(blank=True)
-    scope = models.CharField(max_length=10, blank=True)
+    scope = models.CharField(max_length=10, blank=True, choices=PublishScope.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -623,7 +623,10 @@ def mark_sheet(*, actor, class_id: int, subject_id: int, term_number: int) -> di
         {
             "n": i,
             "student": s,
-            "cells": [{"kind": c.kind, "text": stored[s.pk].get(c.kind, "")} for c in lay.columns],
+            "cells": [
+                {"kind": c.kind, "label": c.label, "text": stored[s.pk].get(c.kind, "")}
+                for c in lay.columns
+            ],
             "average": shown(averages.get(s.pk), "") if lay.scored else "",
         }
         for i, s in enumerate(students, start=1)
