@@ -182,7 +182,8 @@ def refusals(send, forms) -> list[str]:
     per typed field with that field blank (or its first other choice); a refusal — an
     error in the page's messages or under a field — answered with a redirect (the form
     comes back empty) or with a 200 is listed. `send(page, action, body, files)` answers
-    (status, the page shown after it)."""
+    (status, the page shown after it). A refused page that shows a text field blanked
+    filled again (re-read from storage, not as typed) is listed too."""
     found, done = [], set()
     for page, action, form in forms:
         filled, typed, files = fields_of(form)
@@ -190,6 +191,7 @@ def refusals(send, forms) -> list[str]:
         if key in done or not typed:
             continue
         done.add(key)
+        texts = _text_fields(form)
         for name in typed:
             body: dict[str, list[str]] = {}
             for n, value in filled:
@@ -200,7 +202,29 @@ def refusals(send, forms) -> list[str]:
                 how = "redirected" if status != 200 else "answered 200"
                 found.append(f"{how}: {action} (from {page}) with {name} blank")
                 break
+            if refused and texts.get(name) and not _shown_blank(html, name):
+                found.append(f"not as typed: {action} (from {page}) refilled {name} when blank")
+                break
     return found
+
+
+def _text_fields(form) -> dict[str, str]:
+    """The form's text fields (a typed value, not a choice) and the value the page gave."""
+    out = {}
+    for el in form.xpath(".//input|.//textarea"):
+        kind = (el.get("type") or "text").lower() if el.tag == "input" else "textarea"
+        if el.get("name") and kind in ("text", "textarea", "number", "email", "tel", "url"):
+            out[el.get("name")] = el.text or "" if kind == "textarea" else el.get("value") or ""
+    return out
+
+
+def _shown_blank(html: str, name: str) -> bool:
+    """Whether some field `name` of the page is blank (one form of several may be)."""
+    doc = lxml.html.fromstring(html)
+    for el in doc.xpath(f'//input[@name="{name}"]|//textarea[@name="{name}"]'):
+        if not ((el.text if el.tag == "textarea" else el.get("value")) or "").strip():
+            return True
+    return False
 
 
 def _post(c: httpx.Client, page: str, action: str, body: dict, files: list[str]):
