@@ -34,6 +34,13 @@ def test_dashboard_reads_the_summary_and_drills_down(
     assert "Trường THCS Lê Lợi" in r.content.decode()
     # Outside the officer's scope (the old province): refused.
     assert client.get(f"/monitoring/?unit={reform.province.pk}&year=2025").status_code == 403
+    # In English the indicators are named in English: the filter, the table, the heading.
+    client.cookies["django_language"] = "en"
+    en = client.get("/monitoring/?year=2025&indicator=T10").content.decode()
+    name = "Teachers with a digital record and unified ID"
+    assert f'<option value="T10" selected>T10 {name}</option>' in en
+    assert f'<h2 id="h-children">T10 {name} — ' in en
+    assert "Nhà giáo có hồ sơ số" not in en
 
 
 def test_map_geojson_and_exports(client, reform, officer):
@@ -332,7 +339,7 @@ def test_drill_rows_are_the_templates_html(db):
 # wrote them before they were built in Python.
 VALUES_TEMPLATE = """{% load i18n %}{% translate "Kết quả" as l_result %}{% translate "Tỷ lệ" as l_rate %}{% translate "Mục tiêu" as l_target %}{% translate "Nguồn" as l_source %}{% translate "Xu hướng" as l_trend %}{% for r in values %}
       <tr class="row-{{ r.status }}">
-        <td class="primary"><a href="?unit={{ unit.pk }}&amp;year={{ year }}&amp;indicator={{ r.code }}">{{ r.code }}</a> {{ r.name }}</td>
+        <td class="primary"><a href="?unit={{ unit.pk }}&amp;year={{ year }}&amp;indicator={{ r.code }}">{{ r.code }}</a> {{ r.label }}</td>
         <td class="num" data-label="{{ l_result }}">{% if r.denominator is not None %}{{ r.numerator|floatformat:"-2" }}/{{ r.denominator|floatformat:"-2" }} {{ r.unit }}{% else %}—{% endif %}</td>
         <td class="num" data-label="{{ l_rate }}"><span class="chip st-{{ r.status }}">{% if r.value is not None %}{{ r.value|floatformat:"-2" }}%{% else %}—{% endif %}</span></td>
         <td class="num" data-label="{{ l_target }}">{% if r.target is not None %}{{ r.target|floatformat:"-2" }}%{% endif %}{% if r.target_note %} <small>({{ r.target_note }})</small>{% endif %}</td>
@@ -340,7 +347,7 @@ VALUES_TEMPLATE = """{% load i18n %}{% translate "Kết quả" as l_result %}{% 
         <td data-label="{{ l_trend }}">{{ r.chart }}</td>
       </tr>
     {% endfor %}"""  # noqa: E501
-OPTIONS_TEMPLATE = """{% for i in indicators %}<option value="{{ i.code }}"{% if i.code == code %} selected{% endif %}>{{ i.code }} {{ i.name }}</option>{% endfor %}"""  # noqa: E501
+OPTIONS_TEMPLATE = """{% for i in indicators %}<option value="{{ i.code }}"{% if i.code == code %} selected{% endif %}>{{ i.code }} {{ i.label }}</option>{% endfor %}"""  # noqa: E501
 
 
 def test_value_rows_and_options_are_the_templates_html(db):
@@ -381,7 +388,9 @@ def test_value_rows_and_options_are_the_templates_html(db):
          "target_note": "x < y", "status": "none", "provenance_label": "Tính từ dữ liệu",
          "computed_at": dt.datetime(2025, 6, 30, 23, 59, tzinfo=dt.UTC), "chart": chart},
     ]  # fmt: skip
-    indicators = [SimpleNamespace(code=v["code"], name=v["name"]) for v in values]
+    for v in values:
+        v["label"] = v["name"]
+    indicators = [SimpleNamespace(code=v["code"], label=v["name"]) for v in values]
     for lang in ("vi", "en"):
         with translation.override(lang):
             before = Template(VALUES_TEMPLATE).render(

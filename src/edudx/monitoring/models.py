@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from edudx.core.notes import note_text
@@ -57,6 +58,14 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language: the English one on an English page (where the
+        data has it), the Vietnamese otherwise."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
 
     def target_for(self, year: int):
         """The target in force for a report year: 2025's until 2025, then 2030's."""

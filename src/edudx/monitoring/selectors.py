@@ -111,6 +111,7 @@ def unit_values(*, actor, unit: OrgUnit, year: int, indicators=None, rows=None) 
             {
                 "code": ind.code,
                 "name": ind.name,
+                "label": ind.label,  # the name in the page's language
                 "unit": ind.unit,
                 "numerator": r.numerator if r else None,
                 "denominator": r.denominator if r else None,

@@ -156,7 +156,7 @@ def value_rows(values: list[dict], *, unit_pk: int, year: int) -> SafeString:
             src += f"<br><small>{at}</small>"
         parts.append(
             f'\n      <tr class="row-{status}">\n        <td class="primary"><a href="{link}'
-            f'{code}">{code}</a> {_out(r["name"])}</td>\n'
+            f'{code}">{code}</a> {_out(r["label"])}</td>\n'
             f'        <td class="num" data-label="{result}">{res}</td>\n'
             f'        <td class="num" data-label="{rate}"><span class="chip st-{status}">'
             f"{val}</span></td>\n"
@@ -173,7 +173,7 @@ def indicator_options(indicators, *, code: str) -> SafeString:
     return mark_safe(  # noqa: S308 — every value is escaped
         "".join(
             f'<option value="{_out(i.code)}"{" selected" if i.code == code else ""}>'
-            f"{_out(i.code)} {_out(i.name)}</option>"
+            f"{_out(i.code)} {_out(i.label)}</option>"
             for i in indicators
         )
     )
@@ -214,11 +214,11 @@ def dashboard_view(request):
             row["chart"] = trend_svg(
                 data["trend"].get(row["code"], []),
                 row["target"],
-                label=f"{row['code']} {row['name']}",
+                label=f"{row['code']} {row['label']}",
             )
         data["bars"] = bars_svg(
             [(c["unit"].name, c["value"], c["status"]) for c in data["children"]],
-            label=data["indicator"].name,
+            label=data["indicator"].label,
         )
         data["alerts"] = [
             {**a, "message": alert_text(a["msgid"], a["params"], a["message"])}
@@ -263,7 +263,7 @@ def _table(data) -> tuple[list[str], list[list]]:
     ]  # fmt: skip
     rows = [
         [
-            r["code"], r["name"],
+            r["code"], r["label"],
             None if r["numerator"] is None else float(r["numerator"]),
             None if r["denominator"] is None else float(r["denominator"]),
             None if r["value"] is None else float(r["value"]),
