@@ -222,6 +222,11 @@ def test_dx_pages_and_the_public_list(client, reform, principal, officer):
     assert public.status_code == 200  # no sign-in
     assert "Trường THCS Lê Lợi" in public.content.decode()
     assert "Mức 1 – chưa đáp ứng" in public.content.decode()
+    assert "Chuyển đổi số trong dạy, học: " in public.content.decode()
+    client.cookies["django_language"] = "en"
+    public = client.get("/monitoring/dx/public/").content.decode()
+    assert "Digital transformation in teaching and learning: " in public
+    assert "Chuyển đổi số trong dạy, học" not in public
 
 
 def test_the_dx_page_says_what_the_data_shows_in_the_pages_language(client, reform, principal):
@@ -233,6 +238,12 @@ def test_the_dx_page_says_what_the_data_shows_in_the_pages_language(client, refo
     en = client.get(url).content.decode()
     assert ">0 — 0/3 students learning online in school year 2025-2026</td>" in en
     assert "học trực tuyến năm học" not in en
+    # The framework's groups, criteria and evidence in English too (the data has them).
+    assert "<h2>Digital transformation in teaching and learning — " in en
+    assert ("<strong>1.2</strong> Regulation on organising online teaching issued <em>(") in en
+    assert "<small>Regulation (PDF) or link</small>" in en
+    assert "Ban hành quy chế tổ chức dạy học trực tuyến" not in en
+    assert "<strong>1.2</strong> Ban hành quy chế tổ chức dạy học trực tuyến <em>(" in vi
 
 
 def test_an_office_dx_page_shows_the_total_its_level_is_taken_on(client, reform, officer):

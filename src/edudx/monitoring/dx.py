@@ -117,6 +117,7 @@ def frameworks_sync(path=None) -> int:
                 code=fw["code"],
                 decision=fw["decision"],
                 title=fw["title"],
+                title_en=fw.get("title_en", ""),
                 applies_to=fw["applies_to"],
                 valid_from=dt.date.fromisoformat(fw["valid_from"]),
                 verified=fw.get("verified", ""),
@@ -124,7 +125,7 @@ def frameworks_sync(path=None) -> int:
             )
             for gi, g in enumerate(fw["groups"]):
                 group = DxGroup.objects.create(
-                    framework=f, code=g["code"], name=g["name"],
+                    framework=f, code=g["code"], name=g["name"], name_en=g.get("name_en", ""),
                     max_points=Decimal(str(g["max_points"])), sort_order=gi,
                 )  # fmt: skip
                 DxCriterion.objects.bulk_create(
@@ -132,9 +133,11 @@ def frameworks_sync(path=None) -> int:
                         group=group,
                         code=c["code"],
                         text=c["text"],
+                        text_en=c.get("text_en", ""),
                         max_points=Decimal(str(c["max_points"])),
                         mandatory=c["mandatory"],
                         evidence=c.get("evidence", ""),
+                        evidence_en=c.get("evidence_en", ""),
                         prefill=c.get("prefill", ""),
                         verified=c.get("verified"),
                         sort_order=ci,

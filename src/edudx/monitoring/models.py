@@ -238,6 +238,7 @@ class DxFramework(models.Model):
     code = models.CharField(max_length=30, unique=True)  # "QD4725-2022"
     decision = models.CharField(max_length=100)
     title = models.CharField(max_length=255)
+    title_en = models.CharField(max_length=255, blank=True)
     applies_to = models.CharField(max_length=10)  # "school" | "office"
     valid_from = models.DateField()
     verified = models.TextField(blank=True)  # what of the data is checked against the text
@@ -248,11 +249,19 @@ class DxFramework(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def label(self) -> str:
+        """The title in the page's language (the English where the data has it)."""
+        if self.title_en and (get_language() or "").startswith("en"):
+            return self.title_en
+        return self.title
+
 
 class DxGroup(models.Model):
     framework = models.ForeignKey(DxFramework, on_delete=models.CASCADE, related_name="groups")
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=255)
+    name_en = models.CharField(max_length=255, blank=True)
     max_points = models.DecimalField(max_digits=6, decimal_places=2)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
@@ -265,14 +274,23 @@ class DxGroup(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def label(self) -> str:
+        """The name in the page's language (the English where the data has it)."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
 
 class DxCriterion(models.Model):
     group = models.ForeignKey(DxGroup, on_delete=models.CASCADE, related_name="criteria")
     code = models.CharField(max_length=20)
     text = models.TextField()
+    text_en = models.TextField(blank=True)
     max_points = models.DecimalField(max_digits=6, decimal_places=2)
     mandatory = models.BooleanField(default=False)
     evidence = models.CharField(max_length=255, blank=True)
+    evidence_en = models.CharField(max_length=255, blank=True)
     prefill = models.CharField(max_length=100, blank=True)  # a registered pre-fill rule
     # The criterion as a source gives it (True), ours / a placeholder (False), not stated (None).
     verified = models.BooleanField(null=True, blank=True)
@@ -286,6 +304,20 @@ class DxCriterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}"
+
+    @property
+    def label(self) -> str:
+        """The criterion's text in the page's language (the English where the data has it)."""
+        if self.text_en and (get_language() or "").startswith("en"):
+            return self.text_en
+        return self.text
+
+    @property
+    def evidence_label(self) -> str:
+        """The evidence asked for, in the page's language."""
+        if self.evidence_en and (get_language() or "").startswith("en"):
+            return self.evidence_en
+        return self.evidence
 
 
 class DxStatus(models.TextChoices):

@@ -33,7 +33,7 @@ from edudx.org.selectors import subtree_q
 from . import dx, exports, fact_prefill, reports, selectors
 from .alerts import alert_text, alerts_for
 from .charts import bars_svg, trend_svg
-from .models import DxAssessment, DxStatus, Provenance, ReportStatus, YearlyReport
+from .models import DxAssessment, DxGroup, DxStatus, Provenance, ReportStatus, YearlyReport
 from .reports import report_indicators, self_reported_codes
 from .services import cache_generation, indicators_sync
 
@@ -658,6 +658,14 @@ def dx_public_view(request):
     """Public: published DX levels by unit (no sign-in)."""
     year = int_param(request.GET.get("year"))
     rows = dx.published(year)
+    # The groups named in the page's language (the scores keep the Vietnamese name; the
+    # frameworks' group codes are distinct).
+    names = {g.code: g.label for g in DxGroup.objects.all()}
+    for r in rows:
+        r["groups"] = {
+            code: {**g, "name": names.get(code, g.get("name", ""))}
+            for code, g in r["groups"].items()
+        }
     years = sorted(
         set(DxAssessment.objects.filter(status=DxStatus.PUBLISHED).values_list("year", flat=True)),
         reverse=True,
