@@ -50,6 +50,14 @@ def both(vi: str, en: str) -> dict:
     return {"vi": vi, "en": en}
 
 
+def in_language(vi: str, en: str) -> str:
+    """A text the data gives in both languages (an indicator's or a criterion's name), in
+    the active language: the English on an English page where given, else the Vietnamese."""
+    if en and (translation.get_language() or "").startswith("en"):
+        return en
+    return vi
+
+
 def _param(value, language: str):
     if not isinstance(value, dict):
         return value

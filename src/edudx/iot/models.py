@@ -10,10 +10,10 @@ into hourly `ReadingRollup` rows and deleted (`services.readings_compact`)."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from edudx.core.models import ExchangeModel
+from edudx.core.notes import in_language
 from edudx.org.models import OrgUnit
 
 
@@ -146,9 +146,7 @@ class Rule(models.Model):
     @property
     def message_text(self) -> str:
         """The message in the active language: English when asked for and given."""
-        if self.message_en and (get_language() or "").startswith("en"):
-            return self.message_en
-        return self.message
+        return in_language(self.message, self.message_en)
 
 
 class Incident(ExchangeModel):

@@ -1,8 +1,7 @@
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from edudx.core.notes import note_text
+from edudx.core.notes import in_language, note_text
 from edudx.org.models import OrgUnit
 
 
@@ -63,9 +62,7 @@ class Indicator(models.Model):
     def label(self) -> str:
         """The name in the page's language: the English one on an English page (where the
         data has it), the Vietnamese otherwise."""
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return in_language(self.name, self.name_en)
 
     def target_for(self, year: int):
         """The target in force for a report year: 2025's until 2025, then 2030's."""
@@ -252,9 +249,7 @@ class DxFramework(models.Model):
     @property
     def label(self) -> str:
         """The title in the page's language (the English where the data has it)."""
-        if self.title_en and (get_language() or "").startswith("en"):
-            return self.title_en
-        return self.title
+        return in_language(self.title, self.title_en)
 
 
 class DxGroup(models.Model):
@@ -277,9 +272,7 @@ class DxGroup(models.Model):
     @property
     def label(self) -> str:
         """The name in the page's language (the English where the data has it)."""
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return in_language(self.name, self.name_en)
 
 
 class DxCriterion(models.Model):
@@ -308,16 +301,12 @@ class DxCriterion(models.Model):
     @property
     def label(self) -> str:
         """The criterion's text in the page's language (the English where the data has it)."""
-        if self.text_en and (get_language() or "").startswith("en"):
-            return self.text_en
-        return self.text
+        return in_language(self.text, self.text_en)
 
     @property
     def evidence_label(self) -> str:
         """The evidence asked for, in the page's language."""
-        if self.evidence_en and (get_language() or "").startswith("en"):
-            return self.evidence_en
-        return self.evidence
+        return in_language(self.evidence, self.evidence_en)
 
 
 class DxStatus(models.TextChoices):
