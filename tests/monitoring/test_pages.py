@@ -40,6 +40,7 @@ def test_dashboard_reads_the_summary_and_drills_down(
     name = "Teachers with a digital record and unified ID"
     assert f'<option value="T10" selected>T10 {name}</option>' in en
     assert f'<h2 id="h-children">T10 {name} — ' in en
+    assert ">1/2 teachers</td>" in en  # the unit too ("1/2 giáo viên" in Vietnamese)
     assert "Nhà giáo có hồ sơ số" not in en
 
 
@@ -351,9 +352,9 @@ def test_drill_rows_are_the_templates_html(db):
 VALUES_TEMPLATE = """{% load i18n %}{% translate "Kết quả" as l_result %}{% translate "Tỷ lệ" as l_rate %}{% translate "Mục tiêu" as l_target %}{% translate "Nguồn" as l_source %}{% translate "Xu hướng" as l_trend %}{% for r in values %}
       <tr class="row-{{ r.status }}">
         <td class="primary"><a href="?unit={{ unit.pk }}&amp;year={{ year }}&amp;indicator={{ r.code }}">{{ r.code }}</a> {{ r.label }}</td>
-        <td class="num" data-label="{{ l_result }}">{% if r.denominator is not None %}{{ r.numerator|floatformat:"-2" }}/{{ r.denominator|floatformat:"-2" }} {{ r.unit }}{% else %}—{% endif %}</td>
+        <td class="num" data-label="{{ l_result }}">{% if r.denominator is not None %}{{ r.numerator|floatformat:"-2" }}/{{ r.denominator|floatformat:"-2" }} {{ r.unit_label }}{% else %}—{% endif %}</td>
         <td class="num" data-label="{{ l_rate }}"><span class="chip st-{{ r.status }}">{% if r.value is not None %}{{ r.value|floatformat:"-2" }}%{% else %}—{% endif %}</span></td>
-        <td class="num" data-label="{{ l_target }}">{% if r.target is not None %}{{ r.target|floatformat:"-2" }}%{% endif %}{% if r.target_note %} <small>({{ r.target_note }})</small>{% endif %}</td>
+        <td class="num" data-label="{{ l_target }}">{% if r.target is not None %}{{ r.target|floatformat:"-2" }}%{% endif %}{% if r.target_note_label %} <small>({{ r.target_note_label }})</small>{% endif %}</td>
         <td data-label="{{ l_source }}">{{ r.provenance_label }}{% if r.computed_at %}<br><small>{{ r.computed_at|date:"d/m/Y H:i" }}</small>{% endif %}</td>
         <td data-label="{{ l_trend }}">{{ r.chart }}</td>
       </tr>
@@ -400,7 +401,7 @@ def test_value_rows_and_options_are_the_templates_html(db):
          "computed_at": dt.datetime(2025, 6, 30, 23, 59, tzinfo=dt.UTC), "chart": chart},
     ]  # fmt: skip
     for v in values:
-        v["label"] = v["name"]
+        v.update(label=v["name"], unit_label=v["unit"], target_note_label=v["target_note"])
     indicators = [SimpleNamespace(code=v["code"], label=v["name"]) for v in values]
     for lang in ("vi", "en"):
         with translation.override(lang):

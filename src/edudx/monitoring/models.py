@@ -41,12 +41,16 @@ class Indicator(models.Model):
     name = models.CharField(max_length=255)
     name_en = models.CharField(max_length=255, blank=True)
     numerator = models.CharField(max_length=255)
+    numerator_en = models.CharField(max_length=255, blank=True)
     denominator = models.CharField(max_length=255)
+    denominator_en = models.CharField(max_length=255, blank=True)
     unit = models.CharField(max_length=50)
+    unit_en = models.CharField(max_length=50, blank=True)
     kind = models.CharField(max_length=10, default="percent")
     target_2025 = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     target_2030 = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     target_note = models.CharField(max_length=255, blank=True)
+    target_note_en = models.CharField(max_length=255, blank=True)
     query = models.CharField(max_length=200, blank=True)
     self_report_field = models.CharField(max_length=50, blank=True)
     levels = models.JSONField(default=list)
@@ -63,6 +67,22 @@ class Indicator(models.Model):
         """The name in the page's language: the English one on an English page (where the
         data has it), the Vietnamese otherwise."""
         return in_language(self.name, self.name_en)
+
+    @property
+    def numerator_label(self) -> str:
+        return in_language(self.numerator, self.numerator_en)
+
+    @property
+    def denominator_label(self) -> str:
+        return in_language(self.denominator, self.denominator_en)
+
+    @property
+    def unit_label(self) -> str:
+        return in_language(self.unit, self.unit_en)
+
+    @property
+    def target_note_label(self) -> str:
+        return in_language(self.target_note, self.target_note_en)
 
     def target_for(self, year: int):
         """The target in force for a report year: 2025's until 2025, then 2030's."""

@@ -113,11 +113,13 @@ def unit_values(*, actor, unit: OrgUnit, year: int, indicators=None, rows=None) 
                 "name": ind.name,
                 "label": ind.label,  # the name in the page's language
                 "unit": ind.unit,
+                "unit_label": ind.unit_label,
                 "numerator": r.numerator if r else None,
                 "denominator": r.denominator if r else None,
                 "value": value,
                 "target": target,
                 "target_note": ind.target_note,
+                "target_note_label": ind.target_note_label,
                 "status": status_of(value, target),
                 "provenance": r.provenance if r else Provenance.MISSING,
                 "provenance_label": str(

@@ -140,13 +140,13 @@ def value_rows(values: list[dict], *, unit_pk: int, year: int) -> SafeString:
         code, status = _out(r["code"]), _out(r["status"])
         if r["denominator"] is not None:
             num, den = floatformat2(r["numerator"], sep), floatformat2(r["denominator"], sep)
-            res = f"{num}/{den} {_out(r['unit'])}"
+            res = f"{num}/{den} {_out(r['unit_label'])}"
         else:
             res = "—"
         val = f"{floatformat2(r['value'], sep)}%" if r["value"] is not None else "—"
         tgt = f"{floatformat2(r['target'], sep)}%" if r["target"] is not None else ""
-        if r["target_note"]:
-            tgt += f" <small>({_out(r['target_note'])})</small>"
+        if r["target_note_label"]:
+            tgt += f" <small>({_out(r['target_note_label'])})</small>"
         src = _out(r["provenance_label"])
         if r["computed_at"]:
             minute = r["computed_at"].replace(second=0, microsecond=0)  # the format's unit
