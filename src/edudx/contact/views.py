@@ -530,13 +530,10 @@ def settings_view(request):
                 feedback_response_hours=int_param(request.POST.get("hours")) or 0,
             )
         except DomainError as exc:
-            by_field = field_messages(
-                exc, SETTINGS_LABELS, names={"feedback_response_hours": "hours"}
+            errors, focus = form_errors(
+                exc, f"u{unit.pk}", SETTINGS_LABELS, names={"feedback_response_hours": "hours"}
             )
-            form = f"u{unit.pk}"
-            errors = {f"{form}_{k}": v for k, v in by_field.items()}
-            focus = first_invalid(errors, [f"{form}_{n}" for n in SETTINGS_ORDER])
-            sent = {"unit": unit.pk, **{n: request.POST.get(n, "") for n in SETTINGS_ORDER}}
+            sent = {"unit": unit.pk, **{n: request.POST.get(n, "") for n in SETTINGS_FIELDS}}
         else:
             messages.success(request, _("Đã lưu cài đặt."))
             return redirect("contact:settings")
@@ -551,7 +548,7 @@ def settings_view(request):
     return response
 
 
-SETTINGS_ORDER = ("quiet_from", "quiet_to", "hours")
+SETTINGS_FIELDS = ("quiet_from", "quiet_to", "hours")
 
 
 # --- PWA ------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from edudx.core.errors import (
     DomainErrors,
     field_messages,
     first_invalid,
+    form_errors,
 )
 from edudx.core.params import int_param
 from edudx.records.models import CurriculumSubject, Subject
@@ -327,17 +328,12 @@ def detail_view(request, r: Resource):
             # reviewer's comment is not lost to a scope they may not publish at.
             _errors(request, exc)
             form = action if action in DETAIL_FORMS else "review"
-            by_field = field_messages(exc, DETAIL_FORMS.get(form, {}))
-            errors = {f"{form}_{k}": v for k, v in by_field.items()}
+            errors, focus = form_errors(exc, form, DETAIL_FORMS[form])
             sent = {k: request.POST.get(k, "") for k in ("comment", "scope", "stars", "text")}
             return _detail_page(
                 request,
                 r,
-                {
-                    "errors": errors,
-                    "focus": first_invalid(errors, [f"{form}_{n}" for n in DETAIL_ORDER]),
-                    "sent": {**sent, "form": form},
-                },
+                {"errors": errors, "focus": focus, "sent": {**sent, "form": form}},
                 status=400,
             )
         return redirect("content:detail", resource_id=r.pk)
@@ -346,14 +342,13 @@ def detail_view(request, r: Resource):
     return _detail_page(request, r, {})
 
 
-# A resource page's forms: their fields' labels, and the fields top to bottom.
+# A resource page's forms and their fields' labels.
 DETAIL_FORMS = {
     "review": {"comment": _lazy("Nhận xét")},
     "publish": {"scope": _lazy("Phạm vi xuất bản")},
     "rate": {"stars": _lazy("Số sao")},
     "comment": {"text": _lazy("Bình luận")},
 }
-DETAIL_ORDER = ("comment", "scope", "stars", "text")
 
 
 def _detail_page(request, r: Resource, extra: dict, status: int = 200):

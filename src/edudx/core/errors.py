@@ -109,11 +109,14 @@ def field_messages(exc: DomainError, labels, names=None) -> dict[str, list[str]]
     return out
 
 
-def form_errors(exc: DomainError, form: str, labels) -> tuple[dict[str, list[str]], str]:
-    """A refused form's errors on a page of several forms (`field_messages`), keyed
-    "<form>_<field>" so each shows under its own form's field ("<form>_" for the form as a
-    whole), and the key of the first field named — the one to focus."""
-    by_field = field_messages(exc, labels)
+def form_errors(
+    exc: DomainError, form: str, labels, names=None
+) -> tuple[dict[str, list[str]], str]:
+    """A refused form's errors on a page of several forms (`field_messages`, `names`
+    renaming a service's fields to the form's), keyed "<form>_<field>" so each shows under
+    its own form's field ("<form>_" for the form as a whole), and the key of the first
+    field named — the one to focus."""
+    by_field = field_messages(exc, labels, names)
     first = next((f"{form}_{k}" for k in by_field if k), "")
     return {f"{form}_{k}": v for k, v in by_field.items()}, first
 

@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from edudx.core.errors import DomainError, DomainErrors, ErrorItem, field_messages, first_invalid
+from edudx.core.errors import (
+    DomainError,
+    DomainErrors,
+    ErrorItem,
+    field_messages,
+    first_invalid,
+    form_errors,
+)
 from edudx.core.params import int_param
 from edudx.core.scope import scope_of
 from edudx.fees import selectors as fees_selectors
@@ -259,10 +266,7 @@ def dossier_detail(request, code: str):
             # comment is not lost to a step the dossier is not ready for.
             _flash(request, exc)
             form = action if action in ("upload", "supplement", "rate") else "handle"
-            by_field = field_messages(exc, _dossier_labels(form))
-            errors = {f"{form}_{k}": v for k, v in by_field.items()}
-            order = ("kind", "file", "score", "comment")
-            focus = first_invalid(errors, [f"{form}_{n}" for n in order])
+            errors, focus = form_errors(exc, form, _dossier_labels(form))
             sent = {
                 "form": form,
                 "comment": request.POST.get("comment", ""),
